@@ -1,0 +1,84 @@
+#include "agent/core/state_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+namespace photon::agent {
+namespace {
+using common::ErrorCode;
+using common::fail;
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::unexpected<common::Error> osError(const std::string& what) {
+  return fail(ErrorCode::kInternal, what + ": " + std::strerror(errno));
+}
+
+common::Status writeAll(int fd, const std::string& content) {
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return osError("write");
+    }
+    off += static_cast<size_t>(n);
+  }
+  return {};
+}
+}  // namespace
+
+common::Status writeFileAtomic(const std::string& path, const std::string& content, mode_t mode) {
+  std::filesystem::path target(path);
+  std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
+  std::string tmp = dir + "/." + target.filename().string() + ".tmp" + std::to_string(getpid());
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (fd.fd < 0) return osError("create " + tmp);
+    if (::fchmod(fd.fd, mode) != 0) return osError("chmod " + tmp);
+    if (auto w = writeAll(fd.fd, content); !w) return std::unexpected(w.error().context(tmp));
+    if (::fsync(fd.fd) != 0) return osError("fsync " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
+    return osError("rename " + tmp + " to " + path);
+  }
+  Fd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dirfd.fd >= 0) ::fsync(dirfd.fd);
+  return {};
+}
+
+common::Result<std::string> readFile(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.fd < 0) {
+    if (errno == ENOENT) return fail(ErrorCode::kNotFound, path + " does not exist");
+    return osError("open " + path);
+  }
+  std::string out;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd.fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return osError("read " + path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace photon::agent

@@ -1,0 +1,114 @@
+#include "common/api/facts.h"
+
+#include "common/validate.h"
+
+namespace photon::common {
+namespace {
+constexpr int64_t kMaxCount = 1 << 20;
+constexpr int64_t kMaxBytes = INT64_MAX;
+constexpr size_t kMaxDevices = 256;
+
+Result<CpuFacts> cpuFromJson(const Json& j, const std::string& path) {
+  PHOTON_CHECK(requireObject(j, path));
+  CpuFacts cpu;
+  PHOTON_TRY(cpu.model, readString(j, "model", path, ""));
+  PHOTON_TRY(cpu.cores, readInt(j, "cores", path, 0, kMaxCount, 0));
+  PHOTON_TRY(cpu.threads, readInt(j, "threads", path, 0, kMaxCount, 0));
+  PHOTON_TRY(cpu.virtualization, readBool(j, "virtualization", path, false));
+  return cpu;
+}
+
+Result<DiskFacts> diskFromJson(const Json& j, const std::string& path) {
+  PHOTON_CHECK(requireObject(j, path));
+  DiskFacts d;
+  PHOTON_TRY(d.name, readString(j, "name", path));
+  PHOTON_TRY(d.size_bytes, readInt(j, "size_bytes", path, 0, kMaxBytes, 0));
+  PHOTON_TRY(d.rotational, readBool(j, "rotational", path, false));
+  PHOTON_TRY(d.model, readString(j, "model", path, ""));
+  PHOTON_TRY(d.serial, readString(j, "serial", path, ""));
+  PHOTON_TRY(d.wwn, readString(j, "wwn", path, ""));
+  return d;
+}
+
+Result<NicFacts> nicFromJson(const Json& j, const std::string& path) {
+  PHOTON_CHECK(requireObject(j, path));
+  NicFacts n;
+  PHOTON_TRY(n.name, readString(j, "name", path));
+  PHOTON_TRY(std::string mac, readString(j, "mac", path, ""));
+  if (!mac.empty()) {
+    auto normalized = normalizeMac(mac);
+    if (!normalized) return invalid(joinPath(path, "mac"), "is not a MAC address");
+    n.mac = *normalized;
+  }
+  PHOTON_TRY(n.link_up, readBool(j, "link_up", path, false));
+  PHOTON_TRY(n.speed_mbps, readInt(j, "speed_mbps", path, -1, kMaxCount, 0));
+  PHOTON_TRY(n.driver, readString(j, "driver", path, ""));
+  PHOTON_TRY(n.addresses, readStringList(j, "addresses", path));
+  return n;
+}
+
+Result<DmiFacts> dmiFromJson(const Json& j, const std::string& path) {
+  PHOTON_CHECK(requireObject(j, path));
+  DmiFacts d;
+  PHOTON_TRY(d.vendor, readString(j, "vendor", path, ""));
+  PHOTON_TRY(d.product, readString(j, "product", path, ""));
+  PHOTON_TRY(d.serial, readString(j, "serial", path, ""));
+  PHOTON_TRY(d.uuid, readString(j, "uuid", path, ""));
+  return d;
+}
+
+template <typename T, typename Parse>
+Result<std::vector<T>> listFromJson(const Json& j, const std::string& key, const std::string& path,
+                                    Parse parse) {
+  PHOTON_TRY(Json list, readArray(j, key, path));
+  if (list.size() > kMaxDevices) return invalid(joinPath(path, key), "has too many entries");
+  std::vector<T> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    PHOTON_TRY(T item, parse(list[i], joinPath(path, key) + "[" + std::to_string(i) + "]"));
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+}  // namespace
+
+Result<Facts> factsFromJson(const Json& j, const std::string& path) {
+  PHOTON_CHECK(requireObject(j, path));
+  Facts f;
+  PHOTON_TRY(Json cpu, readObject(j, "cpu", path));
+  PHOTON_TRY(f.cpu, cpuFromJson(cpu, joinPath(path, "cpu")));
+  PHOTON_TRY(f.memory_bytes, readInt(j, "memory_bytes", path, 0, kMaxBytes, 0));
+  PHOTON_TRY(f.disks, listFromJson<DiskFacts>(j, "disks", path, diskFromJson));
+  PHOTON_TRY(f.nics, listFromJson<NicFacts>(j, "nics", path, nicFromJson));
+  PHOTON_TRY(Json dmi, readObject(j, "dmi", path));
+  PHOTON_TRY(f.dmi, dmiFromJson(dmi, joinPath(path, "dmi")));
+  return f;
+}
+
+Json toJson(const Facts& f) {
+  Json disks = Json::array();
+  for (const auto& d : f.disks) {
+    disks.push_back({{"name", d.name}, {"size_bytes", d.size_bytes}, {"rotational", d.rotational},
+                     {"model", d.model}, {"serial", d.serial}, {"wwn", d.wwn}});
+  }
+  Json nics = Json::array();
+  for (const auto& n : f.nics) {
+    nics.push_back({{"name", n.name}, {"mac", n.mac}, {"link_up", n.link_up},
+                    {"speed_mbps", n.speed_mbps}, {"driver", n.driver},
+                    {"addresses", n.addresses}});
+  }
+  return {{"cpu",
+           {{"model", f.cpu.model},
+            {"cores", f.cpu.cores},
+            {"threads", f.cpu.threads},
+            {"virtualization", f.cpu.virtualization}}},
+          {"memory_bytes", f.memory_bytes},
+          {"disks", disks},
+          {"nics", nics},
+          {"dmi",
+           {{"vendor", f.dmi.vendor},
+            {"product", f.dmi.product},
+            {"serial", f.dmi.serial},
+            {"uuid", f.dmi.uuid}}}};
+}
+
+}  // namespace photon::common

@@ -1,0 +1,55 @@
+// Hardware facts: what the agent reports at phone-home and in its observed state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/json_fields.h"
+
+namespace photon::common {
+
+struct CpuFacts {
+  std::string model;
+  int64_t cores = 0;
+  int64_t threads = 0;
+  bool virtualization = false;
+};
+
+struct DiskFacts {
+  std::string name;
+  int64_t size_bytes = 0;
+  bool rotational = false;
+  std::string model;
+  std::string serial;
+  std::string wwn;
+};
+
+struct NicFacts {
+  std::string name;
+  std::string mac;
+  bool link_up = false;
+  int64_t speed_mbps = 0;
+  std::string driver;
+  std::vector<std::string> addresses;
+};
+
+struct DmiFacts {
+  std::string vendor;
+  std::string product;
+  std::string serial;
+  std::string uuid;
+};
+
+struct Facts {
+  CpuFacts cpu;
+  int64_t memory_bytes = 0;
+  std::vector<DiskFacts> disks;
+  std::vector<NicFacts> nics;
+  DmiFacts dmi;
+};
+
+Result<Facts> factsFromJson(const Json& j, const std::string& path);
+Json toJson(const Facts& facts);
+
+}  // namespace photon::common

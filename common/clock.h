@@ -1,0 +1,37 @@
+// Time comes through a Clock so that deadlines and TTLs are tested with a hand-driven one.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace photon::common {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Seconds since the Unix epoch (wall time: stored in documents and compared across restarts).
+  virtual int64_t nowSeconds() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  int64_t nowSeconds() const override {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(int64_t start = 1'800'000'000) : now_(start) {}
+  int64_t nowSeconds() const override { return now_.load(); }
+  void advance(int64_t seconds) { now_ += seconds; }
+  void set(int64_t seconds) { now_ = seconds; }
+
+ private:
+  std::atomic<int64_t> now_;
+};
+
+}  // namespace photon::common

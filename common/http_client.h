@@ -1,0 +1,64 @@
+// A small HTTP client over cpp-httplib: bearer token, timeouts, errors as values.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace photon::common {
+
+struct HttpResponse {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+
+  std::string header(const std::string& lower_name) const;
+};
+
+struct HttpClientOptions {
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds read_timeout{10000};
+  std::string ca_file;  // for https:// with a private CA
+};
+
+class HttpClient {
+ public:
+  // `base_url` is "http://host:port" or "https://host:port".
+  static Result<std::unique_ptr<HttpClient>> create(const std::string& base_url,
+                                                    HttpClientOptions options = {});
+  ~HttpClient();
+
+  void setToken(std::string token) { token_ = std::move(token); }
+  const std::string& baseUrl() const { return base_url_; }
+
+  // A transport failure is an error; any HTTP status is a response.
+  Result<HttpResponse> request(const std::string& method, const std::string& path,
+                               const std::string& body = {},
+                               const std::map<std::string, std::string>& headers = {});
+  // Like request(), with a read timeout for this call only (long-poll).
+  Result<HttpResponse> request(const std::string& method, const std::string& path,
+                               const std::string& body,
+                               const std::map<std::string, std::string>& headers,
+                               std::chrono::milliseconds read_timeout);
+
+ private:
+  HttpClient(std::string base_url, std::unique_ptr<httplib::Client> client,
+             HttpClientOptions options);
+
+  std::string base_url_;
+  std::unique_ptr<httplib::Client> client_;
+  HttpClientOptions options_;
+  std::string token_;
+};
+
+// The {"error", "field"} body of a failed call as one line: "409 node is active (field: state)".
+std::string describeHttpError(const HttpResponse& response);
+
+}  // namespace photon::common

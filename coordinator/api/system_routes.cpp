@@ -1,0 +1,59 @@
+#include <map>
+
+#include "common/validate.h"
+#include "coordinator/api/routes.h"
+
+namespace photon::coordinator {
+
+common::Result<std::string> pathName(const httplib::Request& req, size_t index,
+                                     const std::string& field) {
+  if (req.matches.size() <= index) return common::invalid(field, "is missing");
+  std::string value = req.matches[index];
+  PHOTON_CHECK(common::checkName(field, value));
+  return value;
+}
+
+Json nodeView(ApiContext& ctx, const common::Node& node) {
+  Json j = common::toJson(node);
+  j["liveness"] = ctx.inventory.liveness(node);
+  if (common::toString(node.state) == "active" || !j["liveness"].get<std::string>().empty()) {
+    j["last_seen"] = ctx.liveness.lastSeen(node.id);
+  }
+  return j;
+}
+
+void registerSystemRoutes(Router& router, ApiContext& ctx) {
+  router.get("/health", "/health", [&ctx](const httplib::Request&, httplib::Response& res) {
+    sendJson(res, 200,
+             Json{{"status", "ok"},
+                  {"version", PHOTON_VERSION},
+                  {"revision", ctx.inventory.store().revision()}});
+  });
+
+  router.get("/metrics", "/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
+    std::string out;
+    ctx.metrics.render(out);
+    appendHelp(out, "photon_store_revision", "gauge", "The store's current revision.");
+    appendMetric(out, "photon_store_revision", "",
+                 static_cast<double>(ctx.inventory.store().revision()));
+    auto nodes = ctx.inventory.listNodes({});
+    if (nodes) {
+      std::map<std::string, int> by_state;
+      int missing = 0;
+      for (const auto& n : nodes->nodes) {
+        ++by_state[std::string(common::toString(n.state))];
+        if (ctx.inventory.liveness(n) == "missing") ++missing;
+      }
+      appendHelp(out, "photon_nodes", "gauge", "Nodes by lifecycle state.");
+      for (const auto& [state, count] : by_state) {
+        appendMetric(out, "photon_nodes", "state=\"" + state + "\"", count);
+      }
+      appendHelp(out, "photon_nodes_missing", "gauge", "Nodes whose agent stopped polling.");
+      appendMetric(out, "photon_nodes_missing", "", missing);
+    }
+    res.status = 200;
+    res.set_content(out, "text/plain; version=0.0.4");
+  });
+}
+
+}  // namespace photon::coordinator

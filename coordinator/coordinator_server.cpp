@@ -1,0 +1,62 @@
+#include "coordinator/coordinator_server.h"
+
+#include "common/log.h"
+
+namespace photon::coordinator {
+
+CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common::Clock& clock,
+                                     CoordinatorOptions options)
+    : store_(std::move(store)),
+      clock_(clock),
+      options_(std::move(options)),
+      liveness_(clock.nowSeconds()) {
+  inventory_ = std::make_unique<Inventory>(*store_, clock_, liveness_);
+  auth_ = std::make_unique<Authenticator>(options_.admin_token_hash, options_.bootstrap_token_hash,
+                                          *inventory_);
+  context_.reset(new ApiContext{*inventory_, *auth_, metrics_, liveness_, options_.max_waiters,
+                                options_.max_wait});
+  router_ = std::make_unique<Router>(metrics_, options_.router);
+  registerAllRoutes(*router_, *context_);
+}
+
+CoordinatorServer::~CoordinatorServer() { stop(); }
+
+common::Result<int> CoordinatorServer::start() {
+  PHOTON_TRY(port_, router_->bind(options_.host, options_.port));
+  serve_thread_ = std::thread([this] { router_->serve(); });
+  sweep_thread_ = std::thread([this] { sweepLoop(); });
+  return port_;
+}
+
+void CoordinatorServer::stop() {
+  {
+    std::lock_guard lock(sweep_mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  sweep_cv_.notify_all();
+  router_->stop();
+  if (serve_thread_.joinable()) serve_thread_.join();
+  if (sweep_thread_.joinable()) sweep_thread_.join();
+}
+
+void CoordinatorServer::sweepOnce() {
+  auto moved = inventory_->expireDeadlines();
+  if (!moved) {
+    common::logWarning("deadline sweep: " + moved.error().message + ", retrying next round");
+  } else if (*moved > 0) {
+    common::logNotice("deadline sweep: " + std::to_string(*moved) + " node(s) changed state");
+  }
+}
+
+void CoordinatorServer::sweepLoop() {
+  std::unique_lock lock(sweep_mutex_);
+  while (!stopping_) {
+    if (sweep_cv_.wait_for(lock, options_.sweep_interval, [this] { return stopping_; })) break;
+    lock.unlock();
+    sweepOnce();
+    lock.lock();
+  }
+}
+
+}  // namespace photon::coordinator

@@ -1,0 +1,63 @@
+// Everything a running coordinator is, wired together: store, inventory, API, the deadline
+// sweeper. main() and the tests both start it this way.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/clock.h"
+#include "coordinator/api/routes.h"
+#include "coordinator/store/store.h"
+
+namespace photon::coordinator {
+
+struct CoordinatorOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string admin_token_hash;
+  std::string bootstrap_token_hash;
+  RouterOptions router;
+  int max_waiters = 48;
+  std::chrono::seconds max_wait{60};
+  std::chrono::milliseconds sweep_interval{1000};
+};
+
+class CoordinatorServer {
+ public:
+  CoordinatorServer(std::unique_ptr<Store> store, const common::Clock& clock,
+                    CoordinatorOptions options);
+  ~CoordinatorServer();
+
+  // Binds and starts serving on a thread of its own; returns the port.
+  [[nodiscard]] common::Result<int> start();
+  void stop();
+  int port() const { return port_; }
+  Inventory& inventory() { return *inventory_; }
+  // Runs one deadline sweep now (the sweeper thread runs them every sweep_interval).
+  void sweepOnce();
+
+ private:
+  void sweepLoop();
+
+  std::unique_ptr<Store> store_;
+  const common::Clock& clock_;
+  CoordinatorOptions options_;
+  LivenessTracker liveness_;
+  std::unique_ptr<Inventory> inventory_;
+  HttpMetrics metrics_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<ApiContext> context_;
+  std::unique_ptr<Router> router_;
+  std::thread serve_thread_;
+  std::thread sweep_thread_;
+  std::mutex sweep_mutex_;
+  std::condition_variable sweep_cv_;
+  bool stopping_ = false;
+  int port_ = 0;
+};
+
+}  // namespace photon::coordinator

@@ -1,0 +1,284 @@
+#include "coordinator/ctl/commands.h"
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "coordinator/ctl/table.h"
+
+namespace photon::ctl {
+namespace {
+using Json = nlohmann::json;
+
+const std::vector<std::string> kActions = {"commission", "install",     "drain", "undrain",
+                                           "reprovision", "rescue", "retire"};
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string str(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// One call; prints the coordinator's error and returns nothing on failure.
+std::optional<Json> call(CtlContext& ctx, const std::string& method, const std::string& path,
+                         const std::string& body = {}) {
+  auto res = ctx.client.request(method, path, body);
+  if (!res) {
+    ctx.err << "photonctl: " << res.error().message << "\n";
+    return std::nullopt;
+  }
+  if (res->status < 200 || res->status >= 300) {
+    ctx.err << "photonctl: " << method << " " << path << ": " << common::describeHttpError(*res)
+            << "\n";
+    return std::nullopt;
+  }
+  Json j = Json::parse(res->body, nullptr, false);
+  if (j.is_discarded()) {
+    ctx.err << "photonctl: the coordinator answered something that is not JSON\n";
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string urlEncode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '/') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::string labelsText(const Json& labels) {
+  std::string out;
+  if (!labels.is_object()) return out;
+  for (const auto& [k, v] : labels.items()) {
+    if (!out.empty()) out += ",";
+    out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return out;
+}
+
+int printNodes(CtlContext& ctx, const std::vector<std::string>& args) {
+  std::string query;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto take = [&](const std::string& name) -> std::optional<std::string> {
+      if (a == "--" + name && i + 1 < args.size()) return args[++i];
+      if (a.starts_with("--" + name + "=")) return a.substr(name.size() + 3);
+      return std::nullopt;
+    };
+    std::optional<std::string> v;
+    if ((v = take("state"))) {
+      query += "&state=" + urlEncode(*v);
+    } else if ((v = take("pool"))) {
+      query += "&pool=" + urlEncode(*v);
+    } else if ((v = take("label"))) {
+      query += "&label=" + urlEncode(*v);
+    } else {
+      ctx.err << "photonctl nodes: unknown argument '" << a
+              << "' (filters: --state S, --pool P, --label k=v)\n";
+      return 2;
+    }
+  }
+  std::string path = "/api/v1/nodes";
+  if (!query.empty()) path += "?" + query.substr(1);
+  auto j = call(ctx, "GET", path);
+  if (!j) return 1;
+  if (ctx.json_output) {
+    ctx.out << j->dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "HOSTNAME", "STATE", "LIVENESS", "POOL", "CLASS", "ADDRESS", "SINCE", "LABELS"}};
+  int64_t now = nowSeconds();
+  for (const auto& n : (*j)["nodes"]) {
+    std::string liveness = str(n, "liveness");
+    rows.push_back({str(n, "id"), str(n, "hostname"), str(n, "state"),
+                    liveness.empty() ? "-" : liveness, str(n, "pool"), str(n, "class"),
+                    str(n, "address"), ago(n.value("state_since", int64_t{0}), now),
+                    labelsText(n["labels"])});
+  }
+  ctx.out << renderTable(rows);
+  ctx.out << (*j)["nodes"].size() << " node(s) at revision " << str(*j, "revision") << "\n";
+  return 0;
+}
+
+int showNode(CtlContext& ctx, const std::string& id) {
+  auto j = call(ctx, "GET", "/api/v1/nodes/" + urlEncode(id));
+  if (!j) return 1;
+  if (ctx.json_output) {
+    ctx.out << j->dump(2) << "\n";
+    return 0;
+  }
+  int64_t now = nowSeconds();
+  const Json& f = (*j)["facts"];
+  std::vector<std::vector<std::string>> rows = {
+      {"id:", str(*j, "id")},
+      {"hostname:", str(*j, "hostname")},
+      {"machine-id:", str(*j, "machine_id")},
+      {"state:", str(*j, "state") + " (since " + ago(j->value("state_since", int64_t{0}), now) +
+                     ")"},
+      {"liveness:", str(*j, "liveness").empty() ? "-" : str(*j, "liveness")},
+      {"class / pool:", str(*j, "class") + " / " + str(*j, "pool")},
+      {"profile:", str(*j, "profile")},
+      {"address:", str(*j, "address")},
+      {"labels:", labelsText((*j)["labels"])},
+      {"cpu:", str(f["cpu"], "model") + ", " + str(f["cpu"], "cores") + " cores, " +
+                   str(f["cpu"], "threads") + " threads" +
+                   (f["cpu"].value("virtualization", false) ? ", virtualization" : "")},
+      {"memory:", std::to_string(f.value("memory_bytes", int64_t{0}) >> 20) + " MiB"},
+      {"dmi:", str(f["dmi"], "vendor") + " " + str(f["dmi"], "product") + " serial " +
+                   str(f["dmi"], "serial")},
+  };
+  for (const auto& d : f["disks"]) {
+    rows.push_back({"disk:", str(d, "name") + " " +
+                                 std::to_string(d.value("size_bytes", int64_t{0}) >> 30) +
+                                 " GiB " + str(d, "model") + " " + str(d, "serial")});
+  }
+  for (const auto& n : f["nics"]) {
+    rows.push_back({"nic:", str(n, "name") + " " + str(n, "mac") +
+                                (n.value("link_up", false) ? " up" : " down")});
+  }
+  if (!str(*j, "last_error").empty()) rows.push_back({"last error:", str(*j, "last_error")});
+  ctx.out << renderTable(rows);
+  if (j->contains("observed")) {
+    ctx.out << "observed (reported " << ago((*j)["observed"].value("reported_at", int64_t{0}), now)
+            << "):\n"
+            << (*j)["observed"].dump(2) << "\n";
+  }
+  return 0;
+}
+
+int labelNode(CtlContext& ctx, const std::string& id, const std::vector<std::string>& pairs) {
+  Json labels = Json::object();
+  for (const auto& p : pairs) {
+    auto eq = p.find('=');
+    if (eq != std::string::npos) {
+      labels[p.substr(0, eq)] = p.substr(eq + 1);
+    } else if (p.ends_with("-")) {
+      labels[p.substr(0, p.size() - 1)] = nullptr;
+    } else {
+      ctx.err << "photonctl node label: '" << p << "' is neither key=value nor key-\n";
+      return 2;
+    }
+  }
+  auto j = call(ctx, "PATCH", "/api/v1/nodes/" + urlEncode(id), Json{{"labels", labels}}.dump());
+  if (!j) return 1;
+  ctx.out << (ctx.json_output ? j->dump(2) : "labels of " + id + ": " + labelsText((*j)["labels"]))
+          << "\n";
+  return 0;
+}
+
+int assignNode(CtlContext& ctx, const std::string& id, const std::vector<std::string>& args) {
+  Json patch = Json::object();
+  for (size_t i = 0; i + 1 < args.size(); i += 2) {
+    std::string key = args[i];
+    if (key != "--pool" && key != "--class" && key != "--profile") {
+      ctx.err << "photonctl node assign: unknown option '" << key
+              << "' (--pool, --class, --profile)\n";
+      return 2;
+    }
+    patch[key.substr(2)] = args[i + 1];
+  }
+  if (patch.empty() || args.size() % 2 != 0) {
+    ctx.err << "photonctl node assign ID [--pool P] [--class C] [--profile X]\n";
+    return 2;
+  }
+  auto j = call(ctx, "PATCH", "/api/v1/nodes/" + urlEncode(id), patch.dump());
+  if (!j) return 1;
+  ctx.out << (ctx.json_output ? j->dump(2)
+                              : id + ": pool " + str(*j, "pool") + ", class " + str(*j, "class") +
+                                    ", profile " + str(*j, "profile"))
+          << "\n";
+  return 0;
+}
+
+int nodeAction(CtlContext& ctx, const std::string& action, const std::string& id) {
+  auto j = call(ctx, "POST", "/api/v1/nodes/" + urlEncode(id) + "/actions/" + action);
+  if (!j) return 1;
+  ctx.out << (ctx.json_output ? j->dump(2) : id + ": " + action + " -> " + str(*j, "state"))
+          << "\n";
+  return 0;
+}
+
+int clusterApply(CtlContext& ctx, const std::string& file) {
+  std::ifstream in(file);
+  if (!in) {
+    ctx.err << "photonctl cluster apply: cannot read " << file << "\n";
+    return 1;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto j = call(ctx, "PUT", "/api/v1/cluster", buf.str());
+  if (!j) return 1;
+  ctx.out << (ctx.json_output ? j->dump(2)
+                              : "cluster " + str(*j, "name") + " applied at revision " +
+                                    str(*j, "revision"))
+          << "\n";
+  return 0;
+}
+
+int clusterShow(CtlContext& ctx) {
+  auto j = call(ctx, "GET", "/api/v1/cluster");
+  if (!j) return 1;
+  ctx.out << j->dump(2) << "\n";
+  return 0;
+}
+}  // namespace
+
+std::string usage() {
+  return R"(Usage: photonctl [--coordinator URL] [--token-file F] [--output table|json] COMMAND
+
+Commands:
+  nodes [--state S] [--pool P] [--label k=v]   list nodes (--state missing: stopped polling)
+  node show ID                                  one node: facts, state, observed state
+  node label ID k=v ... k-                      set or (k-) remove labels
+  node assign ID [--pool P] [--class C] [--profile X]
+  commission|install|drain|undrain|reprovision|rescue|retire ID
+                                                move a node through its lifecycle
+  cluster apply FILE                            apply the cluster declaration (JSON)
+  cluster show                                  print the applied declaration
+
+The coordinator URL and token file also come from PHOTON_COORDINATOR and PHOTON_TOKEN_FILE.
+)";
+}
+
+int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    ctx.err << usage();
+    return 2;
+  }
+  const std::string& cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (cmd == "nodes") return printNodes(ctx, rest);
+  if (cmd == "node" && rest.size() == 2 && rest[0] == "show") return showNode(ctx, rest[1]);
+  if (cmd == "node" && rest.size() >= 3 && rest[0] == "label") {
+    return labelNode(ctx, rest[1], {rest.begin() + 2, rest.end()});
+  }
+  if (cmd == "node" && rest.size() >= 2 && rest[0] == "assign") {
+    return assignNode(ctx, rest[1], {rest.begin() + 2, rest.end()});
+  }
+  if (std::find(kActions.begin(), kActions.end(), cmd) != kActions.end() && rest.size() == 1) {
+    return nodeAction(ctx, cmd, rest[0]);
+  }
+  if (cmd == "cluster" && rest.size() == 2 && rest[0] == "apply") return clusterApply(ctx, rest[1]);
+  if (cmd == "cluster" && rest.size() == 1 && rest[0] == "show") return clusterShow(ctx);
+  ctx.err << "photonctl: unknown command or wrong arguments: " << cmd << "\n\n" << usage();
+  return 2;
+}
+
+}  // namespace photon::ctl

@@ -1,0 +1,229 @@
+#include "coordinator/inventory/inventory.h"
+
+#include "coordinator/auth/tokens.h"
+#include "coordinator/inventory/keys.h"
+
+namespace photon::coordinator {
+
+using common::ErrorCode;
+using common::fail;
+
+bool isStoreConflict(const common::Error& error) {
+  return error.code == ErrorCode::kConflict && error.message == "changed concurrently";
+}
+
+Inventory::Inventory(Store& store, const common::Clock& clock, LivenessTracker& liveness)
+    : store_(store), clock_(clock), liveness_(liveness) {}
+
+
+Result<std::optional<Inventory::LoadedNode>> Inventory::loadNode(const std::string& id) {
+  PHOTON_TRY(auto kv, store_.get(keys::node(id)));
+  if (!kv) return std::optional<LoadedNode>{};
+  Json j = Json::parse(kv->value, nullptr, false);
+  if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored node " + id + " is corrupt");
+  PHOTON_TRY(Node node, common::nodeFromJson(j));
+  return std::optional<LoadedNode>{LoadedNode{std::move(node), kv->mod_revision}};
+}
+
+Result<Inventory::LoadedNode> Inventory::requireNode(const std::string& id) {
+  PHOTON_TRY(auto loaded, loadNode(id));
+  if (!loaded) return fail(ErrorCode::kNotFound, "no node " + id, "id");
+  return std::move(*loaded);
+}
+
+Result<common::Cluster> Inventory::clusterOrEmpty() {
+  PHOTON_TRY(auto kv, store_.get(keys::kCluster));
+  if (!kv) return common::Cluster{};
+  Json j = Json::parse(kv->value, nullptr, false);
+  if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored cluster is corrupt");
+  return common::clusterFromJson(j);
+}
+
+Result<common::Cluster> Inventory::cluster() {
+  PHOTON_TRY(auto kv, store_.get(keys::kCluster));
+  if (!kv) return fail(ErrorCode::kNotFound, "no cluster declaration applied yet");
+  return clusterOrEmpty();
+}
+
+Result<int64_t> Inventory::putCluster(const common::Cluster& cluster) {
+  Txn txn;
+  txn.put(keys::kCluster, common::toJson(cluster).dump());
+  return store_.commit(txn);
+}
+
+void Inventory::enterState(Node& node, NodeState state, const common::LifecycleSettings& s) {
+  node.state = state;
+  node.state_since = clock_.nowSeconds();
+  auto seconds = deadlineSeconds(state, s);
+  node.deadline = seconds ? node.state_since + *seconds : 0;
+}
+
+std::string Inventory::liveness(const Node& node) {
+  if (!agentExpected(node.state)) return "";
+  auto cluster = clusterOrEmpty();
+  int64_t ttl = cluster ? cluster->settings.node_ttl_s : common::LifecycleSettings{}.node_ttl_s;
+  return liveness_.missing(node.id, clock_.nowSeconds(), ttl) ? "missing" : "alive";
+}
+
+Result<NodeList> Inventory::listNodes(const NodeFilter& filter) {
+  PHOTON_TRY(auto range, store_.range(keys::kNodesPrefix));
+  PHOTON_TRY(auto cluster, clusterOrEmpty());
+  int64_t now = clock_.nowSeconds();
+  NodeList out;
+  out.revision = range.revision;
+  for (const auto& kv : range.kvs) {
+    Json j = Json::parse(kv.value, nullptr, false);
+    if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
+    PHOTON_TRY(Node node, common::nodeFromJson(j));
+    if (filter.state && node.state != *filter.state) continue;
+    if (filter.missing && !(agentExpected(node.state) &&
+                            liveness_.missing(node.id, now, cluster.settings.node_ttl_s))) {
+      continue;
+    }
+    if (!filter.pool.empty() && node.pool != filter.pool) continue;
+    bool labels_match = true;
+    for (const auto& [k, v] : filter.labels) {
+      auto it = node.labels.find(k);
+      if (it == node.labels.end() || it->second != v) labels_match = false;
+    }
+    if (!labels_match) continue;
+    out.nodes.push_back(std::move(node));
+  }
+  return out;
+}
+
+Result<Node> Inventory::getNode(const std::string& id) {
+  PHOTON_TRY(auto loaded, requireNode(id));
+  return loaded.node;
+}
+
+Result<Node> Inventory::patchNode(const std::string& id, const Json& patch) {
+  PHOTON_CHECK(common::requireObject(patch, ""));
+  for (const auto& [key, value] : patch.items()) {
+    if (key != "labels" && key != "class" && key != "pool" && key != "profile") {
+      return common::invalid(key, "cannot be changed (labels, class, pool, profile can)");
+    }
+  }
+  return withRetries<Node>([&]() -> Result<Node> {
+    PHOTON_TRY(auto loaded, requireNode(id));
+    PHOTON_TRY(auto cluster, clusterOrEmpty());
+    Node& node = loaded.node;
+    if (patch.contains("labels")) {
+      if (!patch["labels"].is_object()) return common::invalid("labels", "must be an object");
+      Json sets = Json::object();
+      for (const auto& [k, v] : patch["labels"].items()) {
+        if (v.is_null()) {
+          node.labels.erase(k);
+        } else {
+          sets[k] = v;
+        }
+      }
+      PHOTON_TRY(auto parsed, common::readLabels(Json{{"labels", sets}}, "labels", ""));
+      for (auto& [k, v] : parsed) node.labels[k] = v;
+    }
+    if (patch.contains("class")) {
+      PHOTON_TRY(node.class_name, common::readString(patch, "class", "", ""));
+      if (!node.class_name.empty()) PHOTON_CHECK(common::checkName("class", node.class_name));
+    }
+    if (patch.contains("pool")) {
+      PHOTON_TRY(std::string pool, common::readString(patch, "pool", "", ""));
+      if (!pool.empty() && !cluster.findPool(pool)) {
+        return common::invalid("pool", "unknown pool '" + pool + "'");
+      }
+      if (!node.address.empty() && pool != node.pool) {
+        return fail(ErrorCode::kConflict,
+                    "node already holds address " + node.address + " in pool " + node.pool +
+                        "; reprovision or retire it first",
+                    "pool");
+      }
+      node.pool = pool;
+      if (const auto* p = cluster.findPool(pool)) {
+        if (node.disk_layout.empty()) node.disk_layout = p->disk_layout;
+      }
+    }
+    if (patch.contains("profile")) {
+      PHOTON_TRY(node.profile, common::readString(patch, "profile", "", ""));
+    }
+    Txn txn;
+    txn.expect(keys::node(id), loaded.mod_revision).put(keys::node(id), toJson(node).dump());
+    PHOTON_CHECK(store_.commit(txn));
+    return node;
+  });
+}
+
+Result<Node> Inventory::act(const std::string& id, NodeAction action) {
+  return withRetries<Node>([&]() -> Result<Node> {
+    PHOTON_TRY(auto loaded, requireNode(id));
+    PHOTON_TRY(auto cluster, clusterOrEmpty());
+    Node& node = loaded.node;
+    PHOTON_TRY(NodeState next, nextState(node.state, action));
+    if (action == NodeAction::kInstall && node.pool.empty()) {
+      return fail(ErrorCode::kConflict,
+                  "node has no pool to take an address from; set one with PATCH first", "pool");
+    }
+    Txn txn;
+    txn.expect(keys::node(id), loaded.mod_revision);
+    if (action == NodeAction::kRetire) releaseNode(txn, node);
+    enterState(node, next, cluster.settings);
+    node.last_error.clear();
+    txn.put(keys::node(id), toJson(node).dump());
+    PHOTON_CHECK(store_.commit(txn));
+    return node;
+  });
+}
+
+void Inventory::releaseNode(Txn& txn, const Node& node) {
+  // A retired machine's identity and address are free again: the same hardware can enroll
+  // anew, and the record of the old node stays for history.
+  txn.erase(keys::machineIndex(node.machine_id));
+  for (const auto& nic : node.facts.nics) {
+    if (!nic.mac.empty()) txn.erase(keys::macIndex(nic.mac));
+  }
+  if (!node.facts.dmi.serial.empty()) txn.erase(keys::serialIndex(node.facts.dmi.serial));
+  if (!node.address.empty()) txn.erase(keys::alloc(node.pool, node.address_index));
+  if (auto hash = store_.get(keys::token(node.id)); hash && *hash) {
+    txn.erase(keys::tokenIndex((*hash)->value));
+  }
+  txn.erase(keys::token(node.id));
+}
+
+Result<int> Inventory::expireDeadlines() {
+  PHOTON_TRY(auto range, store_.range(keys::kNodesPrefix));
+  PHOTON_TRY(auto cluster, clusterOrEmpty());
+  int64_t now = clock_.nowSeconds();
+  int moved = 0;
+  for (const auto& kv : range.kvs) {
+    Json j = Json::parse(kv.value, nullptr, false);
+    if (j.is_discarded()) continue;
+    auto parsed = common::nodeFromJson(j);
+    if (!parsed) continue;
+    Node node = *parsed;
+    bool drained = node.state == NodeState::kDraining && drain_complete_(node.id);
+    bool expired = node.deadline != 0 && now > node.deadline;
+    if (!drained && !expired) continue;
+    auto after = stateAfterDeadline(node.state);
+    if (!after) continue;
+    if (expired && !drained) {
+      node.last_error = "deadline passed after " + std::to_string(now - node.state_since) +
+                        "s in state " + std::string(common::toString(node.state));
+    }
+    enterState(node, *after, cluster.settings);
+    Txn txn;
+    txn.expect(kv.key, kv.mod_revision).put(kv.key, toJson(node).dump());
+    auto committed = store_.commit(txn);
+    if (committed) {
+      ++moved;
+    } else if (!isStoreConflict(committed.error())) {
+      return std::unexpected(committed.error());
+    }  // a concurrent change: the next sweep looks again
+  }
+  return moved;
+}
+
+std::optional<std::string> Inventory::nodeForTokenHash(const std::string& token_hash) {
+  auto kv = store_.get(keys::tokenIndex(token_hash));
+  if (!kv || !*kv) return std::nullopt;
+  return (*kv)->value;
+}
+
+}  // namespace photon::coordinator

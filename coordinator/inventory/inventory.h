@@ -1,0 +1,121 @@
+// The inventory: every machine, its facts and its lifecycle state, kept in the Store. Every
+// change is one transaction guarded by the revisions it read, retried when another writer got
+// there first, so concurrent phone-homes and operator actions never lose each other's writes.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/api/cluster.h"
+#include "common/api/node.h"
+#include "common/clock.h"
+#include "coordinator/inventory/lifecycle.h"
+#include "coordinator/inventory/liveness.h"
+#include "coordinator/store/store.h"
+
+namespace photon::coordinator {
+
+bool isStoreConflict(const common::Error& error);
+
+using common::Json;
+using common::Node;
+using common::Status;
+
+struct PhoneHomeResult {
+  Node node;
+  std::string token;  // the node's new credential: only its hash is stored
+  std::optional<common::InstallPlan> install_plan;
+};
+
+struct NodeFilter {
+  std::optional<NodeState> state;
+  bool missing = false;  // "?state=missing": liveness, not a lifecycle state
+  std::string pool;
+  std::map<std::string, std::string> labels;
+};
+
+struct NodeList {
+  std::vector<Node> nodes;
+  int64_t revision = 0;
+};
+
+struct Document {
+  Json body;
+  int64_t revision = 0;  // the key's mod_revision; 0 when nothing was stored yet
+};
+
+class Inventory {
+ public:
+  Inventory(Store& store, const common::Clock& clock, LivenessTracker& liveness);
+
+  [[nodiscard]] Result<PhoneHomeResult> phoneHome(const common::PhoneHomeRequest& request);
+
+  [[nodiscard]] Result<NodeList> listNodes(const NodeFilter& filter);
+  [[nodiscard]] Result<Node> getNode(const std::string& id);
+  // Operator edits: labels (merged; a null value removes), class, pool, profile.
+  [[nodiscard]] Result<Node> patchNode(const std::string& id, const Json& patch);
+  [[nodiscard]] Result<Node> act(const std::string& id, NodeAction action);
+  // Moves nodes stuck past their deadline to the failure state; returns how many moved.
+  [[nodiscard]] Result<int> expireDeadlines();
+
+  [[nodiscard]] Result<common::Cluster> cluster();
+  [[nodiscard]] Result<int64_t> putCluster(const common::Cluster& cluster);
+
+  // The node a token (by its SHA-256) was issued to, if any.
+  std::optional<std::string> nodeForTokenHash(const std::string& token_hash);
+  std::string liveness(const Node& node);
+
+  [[nodiscard]] Result<Document> desired(const std::string& id);
+  // Replaces one section of a node's desired document ("system", "units", "bgp", ...).
+  [[nodiscard]] Result<int64_t> setDesiredSection(const std::string& id,
+                                                  const std::string& section, const Json& value);
+  [[nodiscard]] Result<Document> observed(const std::string& id);
+  // Stores the agent's report; an "install" phase in it moves the lifecycle.
+  [[nodiscard]] Result<int64_t> putObserved(const std::string& id, const Json& observed);
+
+  // Asked before a draining node counts as drained (placement answers it; until a service is
+  // placed there is nothing to move).
+  void setDrainCompleteCheck(std::function<bool(const std::string&)> check) {
+    drain_complete_ = std::move(check);
+  }
+
+  Store& store() { return store_; }
+  const common::Clock& clock() const { return clock_; }
+
+ private:
+  struct LoadedNode {
+    Node node;
+    int64_t mod_revision = 0;
+  };
+  Result<std::optional<LoadedNode>> loadNode(const std::string& id);
+  Result<LoadedNode> requireNode(const std::string& id);
+  Result<common::Cluster> clusterOrEmpty();
+  void enterState(Node& node, NodeState state, const common::LifecycleSettings& settings);
+  // Runs `attempt` until it commits without a concurrent change, a few times at most.
+  template <typename T>
+  Result<T> withRetries(const std::function<Result<T>()>& attempt) {
+    constexpr int kAttempts = 8;
+    for (int i = 1;; ++i) {
+      auto result = attempt();
+      if (result || !isStoreConflict(result.error()) || i == kAttempts) return result;
+    }
+  }
+
+  Result<PhoneHomeResult> phoneHomeOnce(const common::PhoneHomeRequest& request);
+  Status addIdentityIndexes(Txn& txn, const Node& node, const Node* previous);
+  Result<common::InstallPlan> ensureAllocation(Txn& txn, Node& node,
+                                               const common::Cluster& cluster);
+  void releaseNode(Txn& txn, const Node& node);
+
+  Store& store_;
+  const common::Clock& clock_;
+  LivenessTracker& liveness_;
+  std::function<bool(const std::string&)> drain_complete_ = [](const std::string&) {
+    return true;
+  };
+};
+
+}  // namespace photon::coordinator

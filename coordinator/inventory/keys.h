@@ -1,0 +1,30 @@
+// Where things live in the store. One place, so that both backends and every reader agree.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace photon::coordinator::keys {
+
+inline constexpr const char* kCluster = "cluster";
+inline constexpr const char* kNodesPrefix = "nodes/";
+
+inline std::string node(const std::string& id) { return kNodesPrefix + id; }
+// The node's token hash on its own, so the agents' hot path reads no large document.
+inline std::string token(const std::string& id) { return "tokens/" + id; }
+// Token hash -> node id: who is calling, so that a node using another's URL gets a 403.
+inline std::string tokenIndex(const std::string& hash) { return "idx/token/" + hash; }
+inline std::string desired(const std::string& id) { return "desired/" + id; }
+inline std::string observed(const std::string& id) { return "observed/" + id; }
+inline std::string machineIndex(const std::string& machine_id) { return "idx/machine/" + machine_id; }
+inline std::string macIndex(const std::string& mac) { return "idx/mac/" + mac; }
+inline std::string serialIndex(const std::string& serial) { return "idx/serial/" + serial; }
+inline std::string allocPrefix(const std::string& pool) { return "alloc/" + pool + "/"; }
+// Zero-padded so that key order is numeric order.
+inline std::string alloc(const std::string& pool, int64_t index) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%08lld", static_cast<long long>(index));
+  return allocPrefix(pool) + buf;
+}
+
+}  // namespace photon::coordinator::keys

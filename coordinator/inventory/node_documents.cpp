@@ -1,0 +1,116 @@
+// The per-node documents agents exchange with the coordinator: desired (read by the agent) and
+// observed (written by it).
+#include <set>
+
+#include "coordinator/inventory/inventory.h"
+#include "coordinator/inventory/keys.h"
+
+namespace photon::coordinator {
+namespace {
+using common::ErrorCode;
+using common::fail;
+
+Result<Json> parseStored(const KeyValue& kv) {
+  Json j = Json::parse(kv.value, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
+  }
+  return j;
+}
+}  // namespace
+
+Result<Document> Inventory::desired(const std::string& id) {
+  PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
+  Document doc;
+  doc.body = Json::object();
+  if (kv) {
+    PHOTON_TRY(doc.body, parseStored(*kv));
+    doc.revision = kv->mod_revision;
+  }
+  doc.body["node_id"] = id;
+  doc.body["revision"] = doc.revision;
+  return doc;
+}
+
+Result<int64_t> Inventory::setDesiredSection(const std::string& id, const std::string& section,
+                                             const Json& value) {
+  return withRetries<int64_t>([&]() -> Result<int64_t> {
+    PHOTON_TRY(auto node, store_.get(keys::node(id)));
+    if (!node) return fail(ErrorCode::kNotFound, "no node " + id, "id");
+    PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
+    Json body = Json::object();
+    Txn txn;
+    if (kv) {
+      PHOTON_TRY(body, parseStored(*kv));
+      txn.expect(kv->key, kv->mod_revision);
+    } else {
+      txn.expectAbsent(keys::desired(id));
+    }
+    if (value.is_null()) {
+      body.erase(section);
+    } else {
+      body[section] = value;
+    }
+    txn.put(keys::desired(id), body.dump());
+    return store_.commit(txn);
+  });
+}
+
+Result<Document> Inventory::observed(const std::string& id) {
+  PHOTON_TRY(auto kv, store_.get(keys::observed(id)));
+  if (!kv) return Document{Json::object(), 0};
+  PHOTON_TRY(Json body, parseStored(*kv));
+  return Document{std::move(body), kv->mod_revision};
+}
+
+Result<int64_t> Inventory::putObserved(const std::string& id, const Json& observed) {
+  PHOTON_CHECK(common::requireObject(observed, ""));
+  std::string phase;
+  std::string phase_error;
+  if (observed.contains("install")) {
+    PHOTON_TRY(Json install, common::readObject(observed, "install", ""));
+    PHOTON_TRY(phase, common::readString(install, "phase", "install"));
+    PHOTON_TRY(phase_error, common::readString(install, "error", "install", ""));
+    static const std::set<std::string> kPhases = {"installing", "installed", "failed"};
+    if (!kPhases.contains(phase)) {
+      return common::invalid("install.phase", "must be installing, installed or failed");
+    }
+  }
+  liveness_.seen(id, clock_.nowSeconds());
+  return withRetries<int64_t>([&]() -> Result<int64_t> {
+    PHOTON_TRY(auto loaded, requireNode(id));
+    PHOTON_TRY(auto cluster, clusterOrEmpty());
+    Node& node = loaded.node;
+    Txn txn;
+    if (!phase.empty()) {
+      using S = NodeState;
+      const S state = node.state;
+      std::optional<S> next;
+      if (phase == "installing" && (state == S::kInstallPending || state == S::kInstalling)) {
+        if (state == S::kInstallPending) next = S::kInstalling;
+      } else if (phase == "installed" &&
+                 (state == S::kInstallPending || state == S::kInstalling)) {
+        next = S::kActive;
+      } else if (phase == "failed" && (state == S::kInstallPending || state == S::kInstalling)) {
+        next = S::kInstallFailed;
+        node.last_error = phase_error.substr(0, 4096);
+      } else if (!(phase == "installed" && state == S::kActive)) {
+        return fail(ErrorCode::kConflict,
+                    "install phase '" + phase + "' does not apply to a node in state " +
+                        std::string(common::toString(state)),
+                    "install.phase");
+      }
+      if (next) {
+        enterState(node, *next, cluster.settings);
+        if (*next != S::kInstallFailed) node.last_error.clear();
+        txn.expect(keys::node(id), loaded.mod_revision).put(keys::node(id), toJson(node).dump());
+      }
+    }
+    Json stored = observed;
+    stored["reported_at"] = clock_.nowSeconds();
+    txn.put(keys::observed(id), stored.dump());
+    return store_.commit(txn);
+  });
+}
+
+}  // namespace photon::coordinator

@@ -1,0 +1,75 @@
+// The coordinator's store: keys with JSON values, a revision per write, transactions guarded by
+// each key's mod_revision. The model is etcd v3's, so that SQLite (embedded, the default) and
+// etcd (for HA) sit behind the same interface.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace photon::coordinator {
+
+using common::Result;
+
+struct KeyValue {
+  std::string key;
+  std::string value;
+  int64_t create_revision = 0;
+  int64_t mod_revision = 0;
+};
+
+struct Txn {
+  struct Compare {
+    std::string key;
+    int64_t mod_revision = 0;  // 0: the key must not exist
+  };
+  struct Op {
+    bool is_delete = false;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Compare> compares;
+  std::vector<Op> ops;
+
+  Txn& expect(std::string key, int64_t mod_revision) {
+    compares.push_back({std::move(key), mod_revision});
+    return *this;
+  }
+  Txn& expectAbsent(std::string key) { return expect(std::move(key), 0); }
+  Txn& put(std::string key, std::string value) {
+    ops.push_back({false, std::move(key), std::move(value)});
+    return *this;
+  }
+  Txn& erase(std::string key) {
+    ops.push_back({true, std::move(key), {}});
+    return *this;
+  }
+};
+
+struct RangeResult {
+  std::vector<KeyValue> kvs;
+  int64_t revision = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  [[nodiscard]] virtual Result<std::optional<KeyValue>> get(const std::string& key) = 0;
+  // Every key that starts with `prefix`, in key order, and the revision they were read at.
+  [[nodiscard]] virtual Result<RangeResult> range(const std::string& prefix) = 0;
+  // Applies every op when every compare holds, else nothing: a kConflict error whose field is
+  // the key that moved. Returns the new revision once the write is durable.
+  [[nodiscard]] virtual Result<int64_t> commit(const Txn& txn) = 0;
+  virtual int64_t revision() = 0;
+  // Waits until `key`'s mod_revision is no longer `known_mod_revision` (deleted counts as 0),
+  // or the timeout passes. Returns the key's mod_revision then.
+  virtual int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
+                                std::chrono::milliseconds timeout) = 0;
+};
+
+}  // namespace photon::coordinator
