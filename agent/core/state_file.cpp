@@ -1,6 +1,7 @@
 #include "agent/core/state_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
