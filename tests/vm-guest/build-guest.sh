@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the tiny test guest the VM tests boot under TCG: Debian's cloud kernel and an initrd with
+# busybox-static and the virtio modules. The guest prints the block devices and network
+# interfaces it sees on its serial console whenever they change, so that a test can read a
+# hot-plug back, and runs busybox acpid so that system_powerdown really powers it off.
+# Usage: build-guest.sh OUTDIR  ->  OUTDIR/vmlinuz, OUTDIR/initrd.img (kept when already there).
+set -euo pipefail
+out=${1:?usage: build-guest.sh OUTDIR}
+if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ]; then exit 0; fi
+mkdir -p "$out"
+work=$(mktemp -d "$out/work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# The metapackage names the versioned image; download that one.
+image=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+if [ -z "$image" ]; then echo "build-guest: cannot resolve linux-image-cloud-amd64" >&2; exit 1; fi
+apt-get download -q "$image" busybox-static >/dev/null
+mkdir x
+for deb in ./*.deb; do dpkg-deb -x "$deb" x; done
+
+kver=$(ls x/lib/modules | head -n1)
+mkdir -p root/bin root/sbin root/proc root/sys root/dev root/tmp root/modules root/etc/acpi/PWRF
+cp x/bin/busybox root/bin/busybox
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk \
+         failover net_failover virtio_net button evdev; do
+  f=$(find "x/lib/modules/$kver" -name "$m.ko*" | head -n1)
+  if [ -z "$f" ]; then continue; fi  # built into this kernel
+  case "$f" in
+    *.xz) xz -dc "$f" >"root/modules/$m.ko" ;;
+    *.zst) zstd -qdc "$f" >"root/modules/$m.ko" ;;
+    *) cp "$f" "root/modules/$m.ko" ;;
+  esac
+  echo "$m" >>root/modules/order
+done
+
+cat >root/etc/acpi/PWRF/00000080 <<'ACPI'
+#!/bin/busybox sh
+echo "photon-guest: powerdown"
+/bin/busybox poweroff -f
+ACPI
+chmod +x root/etc/acpi/PWRF/00000080
+
+cat >root/init <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /modules/order); do insmod /modules/$m.ko; done
+acpid -c /etc/acpi
+echo "photon-guest: up"
+last=""
+while true; do
+  s="block=$(ls /sys/block | tr '\n' ',') net=$(ls /sys/class/net | tr '\n' ',')"
+  if [ "$s" != "$last" ]; then echo "photon-guest: $s"; last="$s"; fi
+  sleep 0.2
+done
+INIT
+chmod +x root/init
+
+(cd root && find . | cpio -o -H newc --quiet | gzip -1) >initrd.img
+cp x/boot/vmlinuz-* "$out/vmlinuz.tmp"
+mv initrd.img "$out/initrd.img"
+mv "$out/vmlinuz.tmp" "$out/vmlinuz"
