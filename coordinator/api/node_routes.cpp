@@ -1,3 +1,5 @@
+#include <cctype>
+
 #include "common/log.h"
 #include "common/validate.h"
 #include "coordinator/api/routes.h"
@@ -5,6 +7,37 @@
 namespace photon::coordinator {
 namespace {
 constexpr const char* kNodePattern = R"(/api/v1/nodes/([^/]+))";
+
+std::string percentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(text[i] == '+' ? ' ' : text[i]);
+    }
+  }
+  return out;
+}
+
+// "label=rack=r2" as typed (cpp-httplib would cut the value at its second '='), or encoded.
+std::vector<std::string> labelParams(const httplib::Request& req) {
+  std::vector<std::string> out;
+  auto q = req.target.find('?');
+  if (q == std::string::npos) return out;
+  std::string_view query = std::string_view(req.target).substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    if (part.starts_with("label=")) out.push_back(percentDecode(part.substr(6)));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
 
 common::Result<NodeFilter> filterFromQuery(const httplib::Request& req) {
   NodeFilter filter;
@@ -22,10 +55,9 @@ common::Result<NodeFilter> filterFromQuery(const httplib::Request& req) {
     filter.pool = req.get_param_value("pool");
     PHOTON_CHECK(common::checkName("pool", filter.pool));
   }
-  size_t labels = req.get_param_value_count("label");
-  if (labels > 16) return common::invalid("label", "at most 16 label filters");
-  for (size_t i = 0; i < labels; ++i) {
-    std::string kv = req.get_param_value("label", i);
+  auto labels = labelParams(req);
+  if (labels.size() > 16) return common::invalid("label", "at most 16 label filters");
+  for (const std::string& kv : labels) {
     auto eq = kv.find('=');
     if (eq == std::string::npos) return common::invalid("label", "must be key=value");
     std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "common/log.h"
 #include "coordinator/auth/tokens.h"
 #include "coordinator/store/sqlite_store.h"
 
@@ -19,6 +20,7 @@ CoordinatorFixture::CoordinatorFixture(std::string data_dir)
   options.max_waiters = 4;
   options.max_wait = std::chrono::seconds(30);
   options.sweep_interval = std::chrono::milliseconds(50);
+  common::setLogLevel(common::LogLevel::kWarning);  // keep test output to what matters
   server_ = std::make_unique<coordinator::CoordinatorServer>(std::move(*store), clock_, options);
   auto port = server_->start();
   if (!port) throw std::runtime_error(port.error().message);
