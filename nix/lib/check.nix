@@ -11,7 +11,9 @@ rec {
   # `cond` or a failure naming `path`.
   require = cond: path: message: if cond then true else fail path message;
 
-  join = path: key: if path == "" then key else "${path}.${key}";
+  # Keys that are not plain Nix identifiers are quoted, as they would be written: labels."a/b".
+  quoteKey = key: if builtins.match "[a-zA-Z_][a-zA-Z0-9_'-]*" key != null then key else builtins.toJSON key;
+  join = path: key: if path == "" then quoteKey key else "${path}.${quoteKey key}";
   at = path: i: "${path}[${toString i}]";
 
   namePattern = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
