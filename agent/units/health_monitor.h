@@ -1,0 +1,69 @@
+// Runs the instances' health checks on their own intervals in one background thread and keeps
+// each instance's rise/fall state, so that a slow check never holds up the agent's loop and
+// other domains can ask `healthy()` at any time.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/units/health_probe.h"
+#include "agent/units/health_tracker.h"
+#include "agent/units/instance_spec.h"
+#include "agent/units/service_health.h"
+
+namespace photon::agent {
+
+enum class UnitPhase { kUp, kStarting, kDown };
+
+struct HealthReport {
+  HealthState state = HealthState::kStarting;
+  std::string last_error;  // why the last check failed, empty when it passed
+};
+
+class HealthMonitor final : public ServiceHealth {
+ public:
+  explicit HealthMonitor(std::unique_ptr<HealthProbe> probe);
+  ~HealthMonitor() override;
+  HealthMonitor(const HealthMonitor&) = delete;
+  HealthMonitor& operator=(const HealthMonitor&) = delete;
+
+  struct Target {
+    InstanceSpec spec;
+    UnitPhase phase = UnitPhase::kDown;
+  };
+  // The full set of instances to judge; others are forgotten. A new revision starts afresh.
+  void update(const std::vector<Target>& targets);
+
+  bool healthy(const std::string& service) const override;
+  std::optional<HealthReport> report(const std::string& instance) const;
+
+ private:
+  using SteadyClock = std::chrono::steady_clock;
+  struct Entry {
+    HealthSpec spec;
+    std::string revision;
+    UnitPhase phase = UnitPhase::kDown;
+    HealthTracker tracker{1, 1};
+    SteadyClock::time_point next{};
+    std::string last_error;
+  };
+  static HealthState stateOf(const Entry& e);
+  void run(std::stop_token stop);
+
+  std::unique_ptr<HealthProbe> probe_;
+  mutable std::mutex mu_;
+  std::condition_variable_any cv_;
+  std::map<std::string, Entry> entries_;
+  uint64_t generation_ = 0;  // bumped by update() to wake the checker
+  std::jthread thread_;  // last: stopped and joined before the members it uses go
+};
+
+}  // namespace photon::agent

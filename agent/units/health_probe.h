@@ -1,0 +1,22 @@
+// Runs one health check of an instance: a TCP connect or an HTTP GET to 127.0.0.1, or a
+// command (execve, no shell) whose exit status 0 passes. Each is bounded by the check's timeout.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "agent/units/instance_spec.h"
+#include "common/result.h"
+
+namespace photon::agent {
+
+class HealthProbe {
+ public:
+  virtual ~HealthProbe() = default;
+  // Passed, or an error saying why not ("connect 127.0.0.1:8080: refused").
+  [[nodiscard]] virtual common::Status check(const HealthSpec& spec) = 0;
+};
+
+std::unique_ptr<HealthProbe> makeSystemHealthProbe();
+
+}  // namespace photon::agent

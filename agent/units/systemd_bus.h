@@ -1,0 +1,71 @@
+// The units domain's one adapter to the OS: systemd's manager over D-Bus. Methods are whole
+// tasks (start a transient unit and wait for its job, stop one and wait until it is gone), so
+// the reconciler and its tests never see D-Bus. The real one is in sd_systemd_bus.h.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace photon::agent {
+
+// Everything a transient service is started with; the names follow systemd's properties.
+struct TransientUnit {
+  std::string name;  // "photon-web.service"
+  std::string description;
+  std::vector<std::string> exec_start;  // argv; [0] is the absolute path
+  std::vector<std::string> environment;  // "KEY=value"
+  std::string user;
+  std::string restart = "on-failure";  // Restart=
+  uint64_t restart_usec = 100'000;
+  bool remain_after_exit = false;
+  std::optional<uint64_t> memory_max;               // bytes
+  std::optional<uint64_t> cpu_quota_per_sec_usec;   // 1'000'000 = one core
+  bool no_new_privileges = false;
+  std::string protect_system;  // "" leaves it unset
+  std::string protect_home;
+  bool private_tmp = false;
+  bool private_network = false;
+  bool delegate = false;  // a container runtime manages its own sub-cgroups
+  std::string kill_mode;  // "" leaves systemd's default
+};
+
+// What the manager reports about one unit.
+struct UnitState {
+  std::string name;
+  std::string description;
+  std::string load_state;    // loaded, not-found, ...
+  std::string active_state;  // active, activating, deactivating, inactive, failed
+  std::string sub_state;     // running, exited, auto-restart, dead, failed, ...
+  uint32_t main_pid = 0;
+  uint32_t n_restarts = 0;
+  int32_t exec_main_status = 0;
+  std::optional<uint64_t> memory_max;  // nullopt: infinity
+  std::optional<uint64_t> cpu_quota_per_sec_usec;
+};
+
+class SystemdBus {
+ public:
+  virtual ~SystemdBus() = default;
+
+  // StartTransientUnit with mode "fail", then waits until the start job has finished; an error
+  // when the job did not end "done".
+  [[nodiscard]] virtual common::Status startTransientUnit(const TransientUnit& unit) = 0;
+  // Stops the unit, waits for the stop job, and clears a failed state so that the name is free
+  // for a new transient unit. A unit that is not loaded is not an error.
+  [[nodiscard]] virtual common::Status stopUnit(const std::string& name) = 0;
+  // One unit's state; load_state "not-found" when there is none.
+  [[nodiscard]] virtual common::Result<UnitState> unitState(const std::string& name) = 0;
+  // Every loaded unit whose name starts with `prefix`, with its service properties.
+  [[nodiscard]] virtual common::Result<std::vector<UnitState>> listUnits(
+      const std::string& prefix) = 0;
+  // Blocks until a unit's properties change (PropertiesChanged) or the timeout passes; true when
+  // something changed. Lets a caller react to a crash without polling.
+  [[nodiscard]] virtual common::Result<bool> waitForChange(std::chrono::milliseconds timeout) = 0;
+};
+
+}  // namespace photon::agent

@@ -1,0 +1,175 @@
+#include "agent/units/units_reconciler.h"
+
+#include <map>
+#include <set>
+
+#include "agent/units/sd_systemd_bus.h"
+#include "agent/units/unit_planner.h"
+
+namespace photon::agent {
+namespace {
+
+constexpr const char* kUnitPrefix = "photon-";
+
+UnitPhase phaseOf(const UnitState* unit) {
+  if (!unit) return UnitPhase::kDown;
+  const auto& a = unit->active_state;
+  if (a == "active" || a == "reloading") return UnitPhase::kUp;
+  if (a == "activating") return UnitPhase::kStarting;
+  return UnitPhase::kDown;
+}
+
+Json unitJson(const UnitState& u) {
+  Json j = {{"unit", u.name},
+            {"state", u.active_state},
+            {"sub_state", u.sub_state},
+            {"main_pid", u.main_pid},
+            {"n_restarts", u.n_restarts},
+            {"exec_main_status", u.exec_main_status}};
+  j["memory_max"] = u.memory_max ? Json(*u.memory_max) : Json(nullptr);
+  j["cpu_quota_per_sec_usec"] =
+      u.cpu_quota_per_sec_usec ? Json(*u.cpu_quota_per_sec_usec) : Json(nullptr);
+  if (auto rev = revisionFromDescription(u.description)) j["revision"] = *rev;
+  return j;
+}
+
+}  // namespace
+
+UnitsReconciler::UnitsReconciler(std::unique_ptr<SystemdBus> bus,
+                                 std::unique_ptr<HealthProbe> probe, RenderOptions options)
+    : bus_(std::move(bus)),
+      health_(std::make_shared<HealthMonitor>(std::move(probe))),
+      options_(std::move(options)) {}
+
+common::Status UnitsReconciler::validate(const Json& section) const {
+  // Only the shape: a bad instance is refused alone, in reconcile(), not the whole document.
+  return checkSection(section);
+}
+
+Json UnitsReconciler::reconcile(const Json& section) {
+  Json out = {{"instances", Json::array()}};
+  std::vector<InstanceSpec> desired;
+  std::set<std::string> held;
+  std::map<std::string, Json> refused;  // by name, or "#<index>" when the name itself is bad
+  if (auto shape = checkSection(section); !shape) {
+    out["error"] = shape.error().message;
+    out["field"] = shape.error().field;
+    return out;
+  }
+  std::set<std::string> names;
+  if (section.is_array()) {
+    for (size_t i = 0; i < section.size(); ++i) {
+      auto path = "units[" + std::to_string(i) + "]";
+      auto spec = parseInstance(section[i], path);
+      std::string key = "#" + std::to_string(i);
+      if (section[i].is_object() && section[i].contains("name") && section[i]["name"].is_string()) {
+        key = section[i]["name"].get<std::string>();
+      }
+      if (spec && names.contains(spec->name)) {
+        spec = common::invalid(path + ".name", "duplicate instance name " + spec->name);
+      }
+      if (!spec) {
+        held.insert(key);
+        refused[key] = {{"name", key},
+                        {"state", "refused"},
+                        {"error", spec.error().message},
+                        {"field", spec.error().field}};
+        continue;
+      }
+      names.insert(spec->name);
+      desired.push_back(std::move(*spec));
+    }
+  }
+
+  auto observed = bus_->listUnits(kUnitPrefix);
+  if (!observed) {
+    out["error"] = observed.error().context("list units").message;
+    return out;
+  }
+  std::map<std::string, std::string> action_errors;  // by unit
+  // A null section keeps whatever runs and starts nothing (the coordinator is unreachable and
+  // no desired document was ever stored).
+  if (!section.is_null()) {
+    bool replace_failed = false;
+    for (const auto& action : planUnits(desired, held, *observed)) {
+      common::Status result;
+      switch (action.kind) {
+        case UnitActionKind::kStop:
+          result = bus_->stopUnit(action.unit);
+          break;
+        case UnitActionKind::kStart:
+          result = bus_->startTransientUnit(renderUnit(action.spec, options_));
+          break;
+        case UnitActionKind::kReplace:
+          // One at a time: once a replacement fails the rest wait for the next round.
+          if (replace_failed) {
+            action_errors[action.unit] = "replacement deferred: an earlier one failed";
+            continue;
+          }
+          result = bus_->stopUnit(action.unit);
+          if (result) result = bus_->startTransientUnit(renderUnit(action.spec, options_));
+          replace_failed = !result;
+          break;
+      }
+      if (!result) {
+        action_errors[action.unit] =
+            result.error().context(toString(action.kind) + " (" + action.reason + ")").message;
+      }
+    }
+    observed = bus_->listUnits(kUnitPrefix);
+    if (!observed) {
+      out["error"] = observed.error().context("list units").message;
+      return out;
+    }
+  }
+
+  std::map<std::string, const UnitState*> by_unit;
+  for (const auto& u : *observed) by_unit[u.name] = &u;
+  std::vector<HealthMonitor::Target> targets;
+  for (const auto& spec : desired) {
+    auto it = by_unit.find(unitNameFor(spec.name));
+    targets.push_back({spec, phaseOf(it == by_unit.end() ? nullptr : it->second)});
+  }
+  health_->update(targets);
+
+  auto& instances = out["instances"];
+  for (const auto& spec : desired) {
+    auto unit = unitNameFor(spec.name);
+    Json j;
+    if (auto it = by_unit.find(unit); it != by_unit.end()) {
+      j = unitJson(*it->second);
+    } else {
+      j = {{"unit", unit}, {"state", "inactive"}};
+    }
+    j["name"] = spec.name;
+    j["desired_revision"] = spec.revision;
+    if (auto h = health_->report(spec.name)) {
+      j["health"] = toString(h->state);
+      if (!h->last_error.empty()) j["health_error"] = h->last_error;
+    }
+    if (auto e = action_errors.find(unit); e != action_errors.end()) j["error"] = e->second;
+    instances.push_back(std::move(j));
+  }
+  for (auto& [name, j] : refused) {
+    // A refused update leaves the running unit alone; report what runs next to the refusal.
+    if (auto it = by_unit.find(unitNameFor(name)); it != by_unit.end()) {
+      j["running"] = unitJson(*it->second);
+    }
+    instances.push_back(std::move(j));
+  }
+  return out;
+}
+
+common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(RenderOptions options) {
+  return makeUnitsReconciler("", std::move(options));
+}
+
+common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(
+    const std::string& bus_address, RenderOptions options) {
+  auto bus = connectSystemdBus(bus_address);
+  if (!bus) return std::unexpected(bus.error().context("units"));
+  return std::make_unique<UnitsReconciler>(std::move(*bus), makeSystemHealthProbe(),
+                                           std::move(options));
+}
+
+}  // namespace photon::agent

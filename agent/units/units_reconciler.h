@@ -1,0 +1,45 @@
+// The "units" domain: native services and containers as transient systemd units, supervised by
+// systemd itself (restart policy, limits, sandboxing) and health-checked by the agent.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "agent/core/reconciler.h"
+#include "agent/units/health_monitor.h"
+#include "agent/units/systemd_bus.h"
+#include "agent/units/unit_render.h"
+
+namespace photon::agent {
+
+class UnitsReconciler final : public Reconciler {
+ public:
+  UnitsReconciler(std::unique_ptr<SystemdBus> bus, std::unique_ptr<HealthProbe> probe,
+                  RenderOptions options = {});
+
+  std::string section() const override { return "units"; }
+  [[nodiscard]] common::Status validate(const Json& section) const override;
+  Json reconcile(const Json& section) override;
+
+  // For the BGP domain's VIP gating and anything else that asks about instance health.
+  std::shared_ptr<const ServiceHealth> serviceHealth() const { return health_; }
+  // Blocks until a photon unit changes state or the timeout passes: the agent's loop can wake
+  // on a crash instead of waiting for its next poll.
+  [[nodiscard]] common::Result<bool> waitForChange(std::chrono::milliseconds timeout) {
+    return bus_->waitForChange(timeout);
+  }
+
+ private:
+  std::unique_ptr<SystemdBus> bus_;
+  std::shared_ptr<HealthMonitor> health_;
+  RenderOptions options_;
+};
+
+// Wired in main(): systemd's system bus and real health checks.
+[[nodiscard]] common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(
+    RenderOptions options = {});
+// Any bus address (tests reach a systemd booted in nspawn through its bus socket).
+[[nodiscard]] common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(
+    const std::string& bus_address, RenderOptions options = {});
+
+}  // namespace photon::agent
