@@ -1,0 +1,205 @@
+#include "agent/nixos/activator.h"
+
+#include <chrono>
+
+namespace photon::agent {
+namespace {
+int64_t wallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+Activator::Activator(const NixosOptions& options, NixSystem& nix, HealthChecker& health,
+                     const NixosState& state)
+    : now_ms(wallMs), options_(options), nix_(nix), health_(health), state_(state) {}
+
+void Activator::stop() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
+  wake_.notify_all();
+}
+
+common::Status Activator::record(const Journal& journal) {
+  auto saved = state_.saveJournal(journal);
+  if (!saved) return std::unexpected(saved.error().context("write the journal"));
+  return {};
+}
+
+int64_t Activator::generationNumber() {
+  auto gen = nix_.currentGeneration();
+  return gen && *gen ? (*gen)->number : 0;
+}
+
+std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
+  const int64_t started = now_ms();
+  Timings timings;
+  Journal journal;
+  journal.id = started;
+  journal.spec = spec;
+  journal.phase = Phase::kRealising;
+  if (auto r = record(journal); !r) {
+    return finish(journal, timings, started, "failed", r.error().message);
+  }
+
+  // 1. Realise: nothing on the node changes, so a failure here leaves it where it was.
+  auto t0 = now_ms();
+  auto realised = nix_.realise(spec.system, {spec.substituters, spec.trusted_public_keys,
+                                             spec.require_sigs});
+  timings.realise_ms = now_ms() - t0;
+  if (!realised) {
+    return finish(journal, timings, started, "failed",
+                  "realise " + spec.system + ": " + realised.error().message +
+                      " (nothing was activated)");
+  }
+
+  // 2. Record what runs now, then change the profile.
+  auto previous = nix_.currentGeneration();
+  if (!previous) {
+    return finish(journal, timings, started, "failed",
+                  "read the current generation: " + previous.error().message +
+                      " (nothing was activated)");
+  }
+  journal.previous = *previous;
+  journal.previous_system = spec.mode == ActivationMode::kTest || !*previous
+                                ? nix_.currentSystem()
+                                : (*previous)->system;
+  journal.phase = Phase::kSwitching;
+  journal.deadline_ms = now_ms() + spec.confirm_within_s * 1000;
+  if (auto r = record(journal); !r) {
+    return finish(journal, timings, started, "failed",
+                  r.error().message + " (nothing was activated)");
+  }
+  if (spec.mode != ActivationMode::kTest) {
+    // nixos-rebuild test leaves the profile alone: the next boot keeps the old generation.
+    t0 = now_ms();
+    auto set = nix_.setProfile(spec.system);
+    timings.profile_ms = now_ms() - t0;
+    if (!set) {
+      journal.reason = "set the profile: " + set.error().message;
+      return rollBack(journal, timings, started);
+    }
+  }
+
+  // 3. switch-to-configuration must finish within the confirm deadline.
+  t0 = now_ms();
+  auto left = std::chrono::milliseconds(std::max<int64_t>(journal.deadline_ms - t0, 1));
+  auto switched = nix_.switchToConfiguration(spec.system, modeName(spec.mode), left);
+  timings.switch_ms = now_ms() - t0;
+  if (!switched || !switched->ok()) {
+    std::string why = !switched ? switched.error().message
+                      : switched->timed_out
+                          ? "did not finish within confirm_within_s (" +
+                                std::to_string(spec.confirm_within_s) + "s)"
+                          : switched->describe();
+    journal.reason = "switch-to-configuration " + modeName(spec.mode) + ": " + why;
+    return rollBack(journal, timings, started);
+  }
+
+  journal.phase = Phase::kConfirming;
+  if (auto r = record(journal); !r) {
+    journal.reason = r.error().message;
+    return rollBack(journal, timings, started);
+  }
+  return confirm(journal, timings, started);
+}
+
+std::optional<Outcome> Activator::confirm(Journal& journal, Timings& timings, int64_t started) {
+  // 4. Health gate: the first round where every check passes confirms the generation; the
+  // deadline passing first rolls it back, with the last failure as the reason.
+  const int64_t t0 = now_ms();
+  std::string failure;
+  while (true) {
+    auto healthy = health_.check(journal.spec.health);
+    if (healthy) {
+      timings.health_ms = now_ms() - t0;
+      return finish(journal, timings, started, "applied", "");
+    }
+    failure = healthy.error().message;
+    int64_t left = journal.deadline_ms - now_ms();
+    if (left <= 0) break;
+    std::unique_lock lock(mutex_);
+    auto wait = std::chrono::milliseconds(
+        std::min<int64_t>(left, options_.health_interval.count()));
+    if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return std::nullopt;
+  }
+  timings.health_ms = now_ms() - t0;
+  journal.reason = "health check failed within confirm_within_s (" +
+                   std::to_string(journal.spec.confirm_within_s) + "s): " + failure;
+  return rollBack(journal, timings, started);
+}
+
+Outcome Activator::rollBack(Journal& journal, Timings& timings, int64_t started) {
+  const int64_t t0 = now_ms();
+  journal.phase = Phase::kRollingBack;
+  // A journal that cannot be written does not stop the rollback: the node must not stay on
+  // the generation that failed.
+  (void)record(journal);
+  auto done = [&](std::string outcome, std::string reason) {
+    timings.rollback_ms = now_ms() - t0;
+    return finish(journal, timings, started, std::move(outcome), std::move(reason));
+  };
+  const auto mode = journal.spec.mode;
+  std::string target = journal.previous_system;
+  if (mode != ActivationMode::kTest) {
+    if (!journal.previous) {
+      return done("failed", journal.reason + "; rollback impossible: the profile had no "
+                                             "generation before this one");
+    }
+    target = journal.previous->system;
+    auto back = nix_.switchGeneration(journal.previous->number);
+    if (!back) return done("failed", journal.reason + "; rollback: " + back.error().message);
+  }
+  if (target.empty()) {
+    return done("failed", journal.reason + "; rollback impossible: no system ran before");
+  }
+  auto switched = nix_.switchToConfiguration(target, modeName(mode), options_.rollback_timeout);
+  if (!switched) return done("failed", journal.reason + "; rollback: " + switched.error().message);
+  if (!switched->ok()) {
+    return done("failed", journal.reason + "; rollback: switch-to-configuration of " + target +
+                              ": " + switched->describe());
+  }
+  return done("rolled-back", journal.reason);
+}
+
+Outcome Activator::finish(const Journal& journal, Timings& timings, int64_t started,
+                          std::string outcome, std::string reason) {
+  timings.total_ms = now_ms() - started;
+  Outcome o;
+  o.activation_id = journal.id;
+  o.outcome = std::move(outcome);
+  o.system = journal.spec.system;
+  o.previous_system = journal.previous_system;
+  o.deployment = journal.spec.deployment;
+  o.generation = generationNumber();
+  o.reason = std::move(reason);
+  o.timings = timings;
+  // The outcome is written before the journal goes: a crash in between finds both, and the
+  // reconciler drops a journal whose id the outcome already carries.
+  (void)state_.saveOutcome(o);
+  (void)state_.removeJournal();
+  return o;
+}
+
+std::optional<Outcome> Activator::recover(Journal journal) {
+  Timings timings;
+  const int64_t started = now_ms();
+  switch (journal.phase) {
+    case Phase::kRealising:
+      (void)state_.removeJournal();
+      return std::nullopt;
+    case Phase::kSwitching:
+      // Whether switch-to-configuration got through is unknown: go back to what ran before.
+      journal.reason = "the agent stopped during switch-to-configuration " +
+                       modeName(journal.spec.mode) + "; rolled back on restart";
+      return rollBack(journal, timings, started);
+    case Phase::kConfirming:
+      return confirm(journal, timings, started);
+    case Phase::kRollingBack:
+      return rollBack(journal, timings, started);
+  }
+  return std::nullopt;
+}
+
+}  // namespace photon::agent

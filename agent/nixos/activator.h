@@ -1,0 +1,56 @@
+// One activation, step by step, each step recorded in the journal before it changes the node:
+// realise the closure, record the current generation, set the profile, switch-to-configuration,
+// health gate until the confirm deadline, and on any failure roll back to the recorded
+// generation. recover() takes an interrupted activation from its journal to an end.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+
+#include "agent/nixos/health.h"
+#include "agent/nixos/journal.h"
+#include "agent/nixos/nix_system.h"
+
+namespace photon::agent {
+
+class Activator {
+ public:
+  Activator(const NixosOptions& options, NixSystem& nix, HealthChecker& health,
+            const NixosState& state);
+
+  // Runs the whole activation. Nothing when stop() interrupted it: the journal stays and the
+  // next start recovers it.
+  std::optional<Outcome> activate(const SystemSpec& spec);
+  // Takes an interrupted activation to an end: one interrupted before it changed anything is
+  // dropped (nothing returned; plan again), one interrupted while switching is rolled back,
+  // one interrupted in its health gate resumes the gate until its deadline, one interrupted
+  // while rolling back rolls back again.
+  std::optional<Outcome> recover(Journal journal);
+
+  // Makes a running health gate give up at once (agent shutdown).
+  void stop();
+
+  // Wall clock in ms since the epoch; replaceable in tests.
+  std::function<int64_t()> now_ms;
+
+ private:
+  std::optional<Outcome> confirm(Journal& journal, Timings& timings, int64_t started);
+  Outcome rollBack(Journal& journal, Timings& timings, int64_t started);
+  Outcome finish(const Journal& journal, Timings& timings, int64_t started, std::string outcome,
+                 std::string reason);
+  // Saves the journal; when even that fails the node has not been changed by this step yet.
+  [[nodiscard]] common::Status record(const Journal& journal);
+  int64_t generationNumber();
+
+  NixosOptions options_;
+  NixSystem& nix_;
+  HealthChecker& health_;
+  const NixosState& state_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
+}  // namespace photon::agent

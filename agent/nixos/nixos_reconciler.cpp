@@ -1,0 +1,186 @@
+#include "agent/nixos/nixos_reconciler.h"
+
+namespace photon::agent {
+
+NixosReconciler::NixosReconciler(NixosOptions options, std::string state_dir,
+                                 std::unique_ptr<ProcessRunner> runner,
+                                 std::unique_ptr<UnitStates> units,
+                                 std::unique_ptr<NixSystem> nix,
+                                 std::unique_ptr<HealthChecker> health)
+    : options_(std::move(options)),
+      runner_(std::move(runner)),
+      units_(std::move(units)),
+      nix_(std::move(nix)),
+      health_(std::move(health)),
+      state_(std::move(state_dir)),
+      activator_(options_, *nix_, *health_, state_) {}
+
+NixosReconciler::~NixosReconciler() { shutdown(); }
+
+void NixosReconciler::shutdown() {
+  activator_.stop();
+  if (worker_.joinable()) worker_.join();
+}
+
+common::Status NixosReconciler::validate(const Json& section) const {
+  if (section.is_null()) return {};
+  auto spec = parseSystemSpec(section);
+  if (!spec) return std::unexpected(spec.error());
+  return {};
+}
+
+NixosReconciler::Gathered NixosReconciler::gather() {
+  Gathered g;
+  auto generation = nix_->currentGeneration();
+  if (generation) {
+    g.observed.generation = *generation;
+  } else {
+    g.error = generation.error().message;
+  }
+  g.observed.current_system = nix_->currentSystem();
+  auto last = state_.loadOutcome();
+  if (last) {
+    g.observed.last = *last;
+  } else {
+    g.error = last.error().message;
+  }
+  auto journal = state_.loadJournal();
+  if (!journal) {
+    g.error = journal.error().message;
+  } else if (*journal && g.observed.last && g.observed.last->activation_id == (*journal)->id) {
+    // Finished, but the agent stopped before the journal was removed.
+    (void)state_.removeJournal();
+  } else {
+    g.observed.journal = *journal;
+  }
+  return g;
+}
+
+void NixosReconciler::joinIfDone() {
+  bool done = false;
+  {
+    std::lock_guard lock(mutex_);
+    done = !busy_ && worker_.joinable();
+  }
+  if (done) worker_.join();
+}
+
+Json NixosReconciler::reconcile(const Json& section) {
+  joinIfDone();
+  std::optional<SystemSpec> desired;
+  if (!section.is_null()) {
+    auto parsed = parseSystemSpec(section);
+    if (!parsed) {
+      return {{"outcome", "failed"},
+              {"reason", "invalid desired system: " + parsed.error().field + ": " +
+                             parsed.error().message + " (nothing was activated)"}};
+    }
+    desired = *parsed;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (busy_) {
+      Json out = {{"outcome", "activating"}, {"system", target_}};
+      if (!deployment_.empty()) out["deployment"] = deployment_;
+      return out;
+    }
+  }
+  Gathered gathered = gather();
+  NixosPlan plan = gathered.error.empty()
+                       ? planNixos(desired, gathered.observed)
+                       : NixosPlan{NixosAction::kHold, "cannot read the node's state"};
+  if (plan.action == NixosAction::kActivate || plan.action == NixosAction::kRecover) {
+    std::lock_guard lock(mutex_);
+    // A worker that ended after joinIfDone() looked: it no longer takes the lock, so joining
+    // here cannot wait on us.
+    if (worker_.joinable()) worker_.join();
+    busy_ = true;
+    const SystemSpec& target = plan.action == NixosAction::kRecover
+                                   ? gathered.observed.journal->spec
+                                   : *desired;
+    target_ = target.system;
+    deployment_ = target.deployment;
+    worker_ = std::thread([this, desired] { work(desired); });
+    Json out = {{"outcome", "activating"}, {"system", target_}};
+    if (!deployment_.empty()) out["deployment"] = deployment_;
+    return out;
+  }
+  return report(desired, gathered, plan);
+}
+
+void NixosReconciler::work(std::optional<SystemSpec> desired) {
+  // Recover first; an interrupted activation that had changed nothing is simply planned again.
+  for (int round = 0; round < 2; ++round) {
+    Gathered g = gather();
+    if (!g.error.empty()) break;
+    NixosPlan plan = planNixos(desired, g.observed);
+    if (plan.action == NixosAction::kRecover) {
+      if (activator_.recover(*g.observed.journal)) break;
+      continue;
+    }
+    if (plan.action == NixosAction::kActivate) {
+      {
+        std::lock_guard lock(mutex_);
+        target_ = desired->system;
+        deployment_ = desired->deployment;
+      }
+      (void)activator_.activate(*desired);
+    }
+    break;
+  }
+  std::lock_guard lock(mutex_);
+  busy_ = false;
+}
+
+Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gathered& gathered,
+                             const NixosPlan& plan) {
+  const auto& obs = gathered.observed;
+  std::string profile_system = obs.generation ? obs.generation->system : "";
+  std::string active = profile_system.empty() ? obs.current_system : profile_system;
+  std::string booted = nix_->bootedSystem();
+  Json out = {{"system", active},
+              {"previous_system", ""},
+              {"generation", obs.generation ? obs.generation->number : 0},
+              {"reason", ""},
+              {"booted_system", booted},
+              {"current_system", obs.current_system},
+              {"reboot_required", rebootRequired(nix_->bootFiles(booted), nix_->bootFiles(active))}};
+  if (!gathered.error.empty()) {
+    out["outcome"] = "failed";
+    out["reason"] = plan.why + ": " + gathered.error;
+    return out;
+  }
+  if (!desired) {
+    out["outcome"] = obs.last ? obs.last->outcome : "applied";
+    if (obs.last) out["reason"] = obs.last->reason;
+    return out;
+  }
+  out["system"] = desired->system;
+  if (!desired->deployment.empty()) out["deployment"] = desired->deployment;
+  const bool about_desired = obs.last && obs.last->system == desired->system &&
+                             obs.last->deployment == desired->deployment;
+  if (plan.action == NixosAction::kHold) {
+    out["outcome"] = obs.last ? obs.last->outcome : "failed";
+    out["reason"] = obs.last ? obs.last->reason : plan.why;
+  } else {
+    out["outcome"] = "applied";
+  }
+  if (about_desired) {
+    out["previous_system"] = obs.last->previous_system;
+    out["timings"] = toJson(*obs.last)["timings"];
+  }
+  return out;
+}
+
+std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options,
+                                                     std::string state_dir) {
+  auto runner = makeProcessRunner();
+  auto units = makeBusUnitStates();
+  auto nix = makeNixSystem(options, *runner);
+  auto health = makeHealthChecker(*runner, *units, options.health_check_timeout);
+  return std::make_unique<NixosReconciler>(std::move(options), std::move(state_dir),
+                                           std::move(runner), std::move(units), std::move(nix),
+                                           std::move(health));
+}
+
+}  // namespace photon::agent

@@ -1,0 +1,69 @@
+// The "system" section's reconciler: activates the desired NixOS generation with a health gate
+// and rollback. An activation runs on a worker thread so that the agent's loop (and the other
+// domains, whose services the health checks may wait for) keeps going; meanwhile the report
+// says "activating".
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "agent/core/reconciler.h"
+#include "agent/nixos/activator.h"
+#include "agent/nixos/health.h"
+#include "agent/nixos/journal.h"
+#include "agent/nixos/nix_system.h"
+#include "agent/nixos/plan.h"
+#include "agent/nixos/process_runner.h"
+
+namespace photon::agent {
+
+class NixosReconciler final : public Reconciler {
+ public:
+  // `runner` runs the programs of `nix` and `health`: it must outlive them.
+  NixosReconciler(NixosOptions options, std::string state_dir,
+                  std::unique_ptr<ProcessRunner> runner, std::unique_ptr<UnitStates> units,
+                  std::unique_ptr<NixSystem> nix, std::unique_ptr<HealthChecker> health);
+  ~NixosReconciler() override;
+
+  std::string section() const override { return "system"; }
+  [[nodiscard]] common::Status validate(const Json& section) const override;
+  // Reports {"outcome": "applied"|"rolled-back"|"failed"|"activating", "system",
+  // "previous_system", "generation", "reason", "reboot_required", "booted_system",
+  // "current_system", "deployment", "timings"}.
+  Json reconcile(const Json& section) override;
+  // Stops a health gate (its journal resumes it on the next start) and waits for the worker.
+  void shutdown() override;
+
+ private:
+  struct Gathered {
+    NixosObserved observed;
+    std::string error;  // the state dir could not be read: act on nothing
+  };
+  Gathered gather();
+  Json report(const std::optional<SystemSpec>& desired, const Gathered& gathered,
+              const NixosPlan& plan);
+  void work(std::optional<SystemSpec> desired);
+  void joinIfDone();
+
+  NixosOptions options_;
+  std::unique_ptr<ProcessRunner> runner_;
+  std::unique_ptr<UnitStates> units_;
+  std::unique_ptr<NixSystem> nix_;
+  std::unique_ptr<HealthChecker> health_;
+  NixosState state_;
+  Activator activator_;
+
+  std::mutex mutex_;
+  std::thread worker_;
+  bool busy_ = false;
+  std::string target_;      // the system being activated
+  std::string deployment_;  // and its deployment
+};
+
+// Wires the real adapters: fork/execve, nix-store/nix-env, sd-bus, HTTP/TCP checks.
+std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options,
+                                                     std::string state_dir);
+
+}  // namespace photon::agent
