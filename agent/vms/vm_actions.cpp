@@ -1,0 +1,194 @@
+// VmReconciler::apply: each planned step through the process and QMP adapters.
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "agent/vms/vm_reconciler.h"
+
+namespace photon::agent {
+
+using common::ErrorCode;
+using common::fail;
+using common::Json;
+
+namespace {
+
+bool isNotFound(const common::Error& e) {
+  return e.message.find("DeviceNotFound") != std::string::npos ||
+         e.message.find("not found") != std::string::npos;
+}
+
+common::Status asStatus(const common::Result<Json>& r) {
+  if (!r) return std::unexpected(r.error());
+  return {};
+}
+
+}  // namespace
+
+common::Status VmReconciler::ensureDisk(const DiskSpec& disk) {
+  std::error_code ec;
+  if (std::filesystem::exists(disk.path, ec) || disk.size_gib <= 0) return {};
+  PHOTON_TRY(int code, options_.runner->run({"qemu-img", "create", "-q", "-f", disk.format,
+                                             disk.path, std::to_string(disk.size_gib) + "G"},
+                                            std::chrono::seconds(30)));
+  if (code != 0) {
+    return fail(ErrorCode::kInternal, "qemu-img create " + disk.path + " exited " +
+                                          std::to_string(code));
+  }
+  return {};
+}
+
+common::Status VmReconciler::start(const std::string& name, Runtime& vm, const VmSpec& spec,
+                                   const VmAction& action) {
+  if (!action.reason.empty()) return fail(ErrorCode::kInvalid, action.reason);
+  VmPaths paths = vmPaths(options_.state_dir, name);
+  std::error_code ec;
+  std::filesystem::create_directories(paths.dir, ec);
+  if (ec) return fail(ErrorCode::kUnavailable, "create " + paths.dir + ": " + ec.message());
+  for (const auto& disk : spec.disks) PHOTON_CHECK(ensureDisk(disk));
+  // A stale socket of a dead QEMU would take our connect; QEMU makes a new one.
+  std::filesystem::remove(paths.qmp_socket, ec);
+  std::filesystem::remove(paths.pid_file, ec);
+  auto argv = buildQemuArgs(spec, paths, options_.qemu, action.ports,
+                            spec.state == VmState::kPaused);
+  PHOTON_TRY(pid_t pid, options_.runner->spawn(argv, paths.qemu_log));
+
+  vm.qmp.reset();
+  vm.deleted.clear();
+  vm.shutdown_event = false;
+  VmRecord& r = vm.record;
+  r.pid = pid;
+  r.booted = spec;
+  r.running_expected = true;
+  r.down_reason.clear();
+  r.powerdown_at = 0;
+  r.reset_generation = spec.reset_generation;  // a fresh boot satisfies any reset asked for
+  if (action.kind == VmActionKind::kRestart) ++r.restarts;
+  r.attached.clear();
+  r.ports.clear();
+  r.pending_unplug.clear();
+  for (const auto& d : spec.disks) r.attached[d.id] = toJson(d);
+  for (const auto& n : spec.nics) r.attached[n.id] = toJson(n);
+  for (const auto& [id, port] : action.ports) r.ports[id] = port;
+  save(name, vm);
+
+  // QMP ready: QEMU creates its socket early in start-up; retry until it answers or exits.
+  auto deadline = std::chrono::steady_clock::now() + options_.qmp_ready_timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!options_.runner->status(pid).alive) {
+      return fail(ErrorCode::kInternal, "QEMU exited at start, see " + paths.qemu_log);
+    }
+    if (std::filesystem::exists(paths.qmp_socket, ec)) {
+      connectQmp(name, vm);
+      if (vm.qmp) return {};
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return fail(ErrorCode::kUnavailable, "QMP socket did not answer in time");
+}
+
+common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const VmAction& action) {
+  if (!action.reason.empty()) return fail(ErrorCode::kConflict, action.reason);
+  Json device_args;
+  Json record;
+  if (action.kind == VmActionKind::kAddDisk) {
+    auto disk = std::find_if(spec.disks.begin(), spec.disks.end(),
+                             [&](const DiskSpec& d) { return d.id == action.device; });
+    PHOTON_CHECK(ensureDisk(*disk));
+    PHOTON_CHECK(qmp(vm, "blockdev-add", blockdevAddArgs(*disk)));
+    device_args = diskDeviceArgs(*disk, action.port);
+    record = toJson(*disk);
+    if (auto added = qmp(vm, "device_add", device_args); !added) {
+      (void)qmp(vm, "blockdev-del", Json{{"node-name", nodeName(disk->id)}});
+      return std::unexpected(added.error());
+    }
+  } else {
+    auto nic = std::find_if(spec.nics.begin(), spec.nics.end(),
+                            [&](const NicSpec& n) { return n.id == action.device; });
+    PHOTON_CHECK(qmp(vm, "netdev_add", netdevAddArgs(*nic)));
+    device_args = nicDeviceArgs(*nic, action.port);
+    record = toJson(*nic);
+    if (auto added = qmp(vm, "device_add", device_args); !added) {
+      (void)qmp(vm, "netdev_del", Json{{"id", nodeName(nic->id)}});
+      return std::unexpected(added.error());
+    }
+  }
+  vm.record.attached[action.device] = record;
+  vm.record.ports[action.device] = action.port;
+  return {};
+}
+
+common::Status VmReconciler::finishUnplug(Runtime& vm, const std::string& id) {
+  auto it = vm.record.attached.find(id);
+  bool disk = it != vm.record.attached.end() && it->second.contains("path");
+  auto r = disk ? qmp(vm, "blockdev-del", Json{{"node-name", nodeName(id)}})
+                : qmp(vm, "netdev_del", Json{{"id", nodeName(id)}});
+  // Already gone (e.g. finished before an agent restart) is done too.
+  if (!r && !isNotFound(r.error())) return std::unexpected(r.error());
+  vm.record.attached.erase(id);
+  vm.record.ports.erase(id);
+  vm.record.pending_unplug.erase(id);
+  vm.deleted.erase(id);
+  return {};
+}
+
+common::Status VmReconciler::apply(const std::string& name, Runtime& vm,
+                                   const std::optional<VmSpec>& desired, const VmAction& action) {
+  VmRecord& r = vm.record;
+  common::Status status;
+  switch (action.kind) {
+    case VmActionKind::kStart:
+    case VmActionKind::kRestart:
+      return start(name, vm, *desired, action);
+    case VmActionKind::kPowerdown:
+      r.running_expected = false;
+      r.powerdown_at = options_.clock->nowSeconds();
+      status = asStatus(qmp(vm, "system_powerdown"));
+      break;
+    case VmActionKind::kQuit:
+      if (!qmp(vm, "quit")) status = options_.runner->kill(r.pid, SIGKILL);
+      break;
+    case VmActionKind::kPause:
+      status = asStatus(qmp(vm, "stop"));
+      break;
+    case VmActionKind::kResume:
+      status = asStatus(qmp(vm, "cont"));
+      break;
+    case VmActionKind::kReset:
+      status = asStatus(qmp(vm, "system_reset"));
+      if (status) r.reset_generation = desired->reset_generation;
+      break;
+    case VmActionKind::kAddDisk:
+    case VmActionKind::kAddNic:
+      status = addDevice(vm, *desired, action);
+      break;
+    case VmActionKind::kUnplug: {
+      auto del = qmp(vm, "device_del", Json{{"id", action.device}});
+      if (del || isNotFound(del.error())) {
+        r.pending_unplug.insert(action.device);
+        if (!del) vm.deleted.insert(action.device);
+      } else {
+        status = std::unexpected(del.error());
+      }
+      break;
+    }
+    case VmActionKind::kFinishUnplug:
+      status = finishUnplug(vm, action.device);
+      break;
+    case VmActionKind::kHoldDown:
+    case VmActionKind::kExited:
+      r.pid = 0;
+      r.running_expected = false;
+      r.powerdown_at = 0;
+      r.down_reason = action.kind == VmActionKind::kHoldDown ? action.reason : "";
+      vm.qmp.reset();
+      break;
+    case VmActionKind::kForget:
+      break;
+  }
+  save(name, vm);
+  return status;
+}
+
+}  // namespace photon::agent

@@ -1,0 +1,203 @@
+#include "agent/vms/vm_reconciler.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "agent/core/state_file.h"
+#include "agent/vms/qmp_protocol.h"
+
+namespace photon::agent {
+
+using common::Json;
+
+VmReconciler::VmReconciler(VmOptions options) : options_(std::move(options)) {
+  if (!options_.runner) options_.runner = makeProcessRunner();
+  if (!options_.connector) options_.connector = makeUnixQmpConnector(options_.qmp_timeout);
+  if (!options_.clock) options_.clock = std::make_shared<common::SystemClock>();
+  if (options_.qemu.accel.empty() || options_.qemu.accel == "auto") {
+    options_.qemu.accel = probeAccelerator();
+  }
+  options_.plan.root_ports = options_.qemu.root_ports;
+}
+
+VmReconciler::~VmReconciler() = default;
+
+common::Status VmReconciler::validate(const Json& section) const {
+  if (section.is_null()) return {};
+  PHOTON_CHECK(parseVmSection(section, options_.limits));
+  return {};
+}
+
+void VmReconciler::shutdown() {
+  // Workloads keep running: only our QMP connections close.
+  for (auto& [name, vm] : vms_) vm.qmp.reset();
+}
+
+void VmReconciler::loadRecords() {
+  loaded_ = true;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(options_.state_dir + "/vms", ec);
+  if (ec) return;
+  for (const auto& entry : it) {
+    std::string name = entry.path().filename().string();
+    auto text = readFile(vmPaths(options_.state_dir, name).state_file);
+    if (!text) continue;
+    Json j = Json::parse(*text, nullptr, false);
+    auto record = parseVmRecord(j);
+    Runtime& vm = vms_[name];
+    if (record) vm.record = std::move(*record);
+    else vm.error = "state file: " + record.error().message + ", ignoring";
+  }
+}
+
+void VmReconciler::save(const std::string& name, Runtime& vm) {
+  auto status = writeFileAtomic(vmPaths(options_.state_dir, name).state_file,
+                                toJson(vm.record).dump(), 0600);
+  if (!status) vm.error = "save state: " + status.error().message;
+}
+
+void VmReconciler::connectQmp(const std::string& name, Runtime& vm) {
+  auto channel = options_.connector->connect(vmPaths(options_.state_dir, name).qmp_socket);
+  if (!channel) {
+    vm.error = channel.error().message;
+    return;
+  }
+  vm.qmp = std::move(*channel);
+  vm.qmp->subscribe([&vm](const QmpEvent& e) {
+    if (e.name == "SHUTDOWN") vm.shutdown_event = true;
+    if (e.name == "RESET") ++vm.reset_events;
+    if (e.name == "DEVICE_DELETED") {
+      std::string id = deletedDeviceId(e.data);
+      if (!id.empty()) vm.deleted.insert(id);
+    }
+  });
+}
+
+common::Result<Json> VmReconciler::qmp(Runtime& vm, const std::string& command,
+                                       const Json& args) {
+  if (!vm.qmp) return common::fail(common::ErrorCode::kUnavailable, command + ": no QMP connection");
+  auto r = vm.qmp->execute(command, args);
+  if (!r && r.error().code == common::ErrorCode::kUnavailable) vm.qmp.reset();
+  return r;
+}
+
+VmObservation VmReconciler::observe(const std::string& name, Runtime& vm) {
+  VmObservation o;
+  // Events first: a SHUTDOWN sits in the socket of a QEMU that has just exited.
+  if (vm.qmp && !vm.qmp->pollEvents(std::chrono::milliseconds(0))) vm.qmp.reset();
+  pid_t pid = vm.record.pid;
+  if (pid != 0) {
+    ProcessStatus s = options_.runner->status(pid);
+    if (s.alive) {
+      // A pid reused by another program is not our QEMU.
+      auto cmd = options_.runner->commandLine(pid);
+      std::string socket = vmPaths(options_.state_dir, name).qmp_socket;
+      s.alive = std::any_of(cmd.begin(), cmd.end(), [&](const std::string& a) {
+        return a.find(socket) != std::string::npos;
+      });
+    }
+    o.alive = s.alive;
+    o.exited = !s.alive;
+    o.clean_exit = vm.shutdown_event || (s.exit_known && s.exit_code == 0 && s.signal == 0);
+  }
+  if (!o.alive) {
+    vm.qmp.reset();
+    return o;
+  }
+  if (!vm.qmp) connectQmp(name, vm);  // adoption after an agent restart
+  if (auto status = qmp(vm, "query-status")) {
+    if (auto state = parseRunState(*status)) o.run_state = *state;
+  }
+  if (auto pci = qmp(vm, "query-pci")) {
+    if (auto topo = parsePciTopology(*pci)) o.devices = topo->devices;
+  }
+  o.deleted = vm.deleted;
+  return o;
+}
+
+Json VmReconciler::reconcile(const Json& section) {
+  if (!loaded_) loadRecords();
+  std::map<std::string, VmSpec> desired;
+  bool keep_only = section.is_null();
+  std::string section_error;
+  if (!keep_only) {
+    auto specs = parseVmSection(section, options_.limits);
+    if (specs) {
+      for (auto& s : *specs) desired.emplace(s.name, std::move(s));
+    } else {
+      // Refused: nothing reaches QEMU, what runs keeps running.
+      keep_only = true;
+      section_error = specs.error().field + ": " + specs.error().message;
+    }
+  }
+  for (const auto& [name, spec] : desired) vms_.try_emplace(name);
+
+  int64_t now = options_.clock->nowSeconds();
+  std::vector<std::string> forgotten;
+  for (auto& [name, vm] : vms_) {
+    std::optional<VmSpec> want;
+    if (auto it = desired.find(name); it != desired.end()) want = it->second;
+    if (!keep_only) vm.error.clear();
+    VmObservation observed = observe(name, vm);
+    if (keep_only) continue;
+    for (const auto& action : planVm(want, vm.record, observed, now, options_.plan)) {
+      if (action.kind == VmActionKind::kForget) {
+        forgotten.push_back(name);
+        break;
+      }
+      if (auto status = apply(name, vm, want, action); !status) {
+        vm.error += (vm.error.empty() ? "" : "; ") + toString(action.kind) +
+                    (action.device.empty() ? "" : " " + action.device) + ": " +
+                    status.error().message;
+      }
+    }
+  }
+  for (const auto& name : forgotten) {
+    std::error_code ec;
+    std::filesystem::remove_all(vmPaths(options_.state_dir, name).dir, ec);
+    vms_.erase(name);
+  }
+
+  Json out = {{"accel", options_.qemu.accel}, {"vms", Json::array()}};
+  if (!section_error.empty()) out["error"] = section_error;
+  for (auto& [name, vm] : vms_) {
+    std::optional<VmSpec> want;
+    if (auto it = desired.find(name); it != desired.end()) want = it->second;
+    out["vms"].push_back(report(name, vm, want));
+  }
+  return out;
+}
+
+Json VmReconciler::report(const std::string& name, Runtime& vm,
+                          const std::optional<VmSpec>& desired) {
+  VmObservation o = observe(name, vm);
+  std::string status = o.alive ? (o.run_state.empty() ? "unknown" : o.run_state)
+                               : (vm.record.down_reason.empty() ? "stopped" : vm.record.down_reason);
+  Json j = {{"name", name},
+            {"status", status},
+            {"pid", o.alive ? vm.record.pid : 0},
+            {"devices", o.devices},
+            {"pending_unplug", vm.record.pending_unplug},
+            {"restarts", vm.record.restarts},
+            {"reset_events", vm.reset_events},
+            {"pending_restart", Json::array()}};
+  // Root ports are infrastructure, not the VM's devices.
+  Json devices = Json::array();
+  for (const auto& d : o.devices) {
+    if (d.rfind("rp", 0) != 0 || d.find_first_not_of("0123456789", 2) != std::string::npos) {
+      devices.push_back(d);
+    }
+  }
+  j["devices"] = devices;
+  if (desired && vm.record.booted && o.alive) {
+    j["pending_restart"] = pendingRestartFields(*desired, *vm.record.booted);
+  }
+  if (!vm.error.empty()) j["error"] = vm.error;
+  return j;
+}
+
+std::unique_ptr<Reconciler> makeVmReconciler(VmOptions options) {
+  return std::make_unique<VmReconciler>(std::move(options));
+}
+
+}  // namespace photon::agent

@@ -1,0 +1,78 @@
+// The "vms" reconciler: QEMU processes driven over QMP towards the desired VMs of the node.
+// Each reconcile observes every VM (process, query-status, query-pci, events), plans per VM
+// (vm_plan.h, pure) and applies the steps through the process and QMP adapters.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "agent/core/reconciler.h"
+#include "agent/vms/process_runner.h"
+#include "agent/vms/qemu_args.h"
+#include "agent/vms/qmp_channel.h"
+#include "agent/vms/vm_plan.h"
+#include "agent/vms/vm_record.h"
+#include "common/clock.h"
+
+namespace photon::agent {
+
+struct VmOptions {
+  std::string state_dir;            // VMs live in <state_dir>/vms/<name>/
+  VmLimits limits;                  // image directories, node memory
+  QemuSettings qemu;                // accel "" or "auto": probed (kvm when usable, else tcg)
+  PlanSettings plan;
+  std::chrono::milliseconds qmp_timeout{5000};        // every QMP wait
+  std::chrono::milliseconds qmp_ready_timeout{10000}; // a new QEMU's socket to answer
+  // Adapters; null: the real ones.
+  std::shared_ptr<ProcessRunner> runner;
+  std::shared_ptr<QmpConnector> connector;
+  std::shared_ptr<common::Clock> clock;
+};
+
+class VmReconciler final : public Reconciler {
+ public:
+  explicit VmReconciler(VmOptions options);
+  ~VmReconciler() override;  // leaves every QEMU running
+
+  std::string section() const override { return "vms"; }
+  [[nodiscard]] common::Status validate(const Json& section) const override;
+  Json reconcile(const Json& section) override;
+  void shutdown() override;
+
+ private:
+  struct Runtime {
+    VmRecord record;
+    std::unique_ptr<QmpChannel> qmp;
+    std::set<std::string> deleted;  // DEVICE_DELETED ids not yet finished
+    bool shutdown_event = false;    // SHUTDOWN seen from the current QEMU
+    int64_t reset_events = 0;
+    std::string error;
+  };
+
+  void loadRecords();
+  VmObservation observe(const std::string& name, Runtime& vm);
+  void connectQmp(const std::string& name, Runtime& vm);
+  [[nodiscard]] common::Status apply(const std::string& name, Runtime& vm,
+                                     const std::optional<VmSpec>& desired, const VmAction& action);
+  [[nodiscard]] common::Status start(const std::string& name, Runtime& vm, const VmSpec& spec,
+                                     const VmAction& action);
+  [[nodiscard]] common::Status ensureDisk(const DiskSpec& disk);
+  [[nodiscard]] common::Status addDevice(Runtime& vm, const VmSpec& spec, const VmAction& action);
+  [[nodiscard]] common::Status finishUnplug(Runtime& vm, const std::string& id);
+  [[nodiscard]] common::Result<common::Json> qmp(Runtime& vm, const std::string& command,
+                                                 const common::Json& args = nullptr);
+  void save(const std::string& name, Runtime& vm);
+  Json report(const std::string& name, Runtime& vm, const std::optional<VmSpec>& desired);
+
+  VmOptions options_;
+  std::map<std::string, Runtime> vms_;
+  bool loaded_ = false;
+};
+
+std::unique_ptr<Reconciler> makeVmReconciler(VmOptions options);
+
+}  // namespace photon::agent
