@@ -1,0 +1,105 @@
+# services.photon-agent: the node agent in `run` mode, polling the coordinator and reconciling
+# this node (NixOS generation, units, VMs, BGP VIPs).
+{ config, lib, pkgs, ... }:
+let
+  cfg = config.services.photon-agent;
+  inherit (lib) mkOption mkEnableOption mkIf types;
+in
+{
+  options.services.photon-agent = {
+    enable = mkEnableOption "the Photon node agent";
+    package = mkOption {
+      type = types.package;
+      description = "The package holding photon-agent.";
+    };
+    coordinator = mkOption {
+      type = types.str;
+      example = "https://coordinator.lab:7480";
+      description = "URL of the coordinator's REST API.";
+    };
+    caFile = mkOption {
+      type = types.nullOr types.path;
+      default = null;
+      description = "CA certificate to verify the coordinator's TLS certificate with (public, may live in the store).";
+    };
+    watchdogSec = mkOption {
+      type = types.ints.positive;
+      default = 60;
+      description = "systemd restarts the agent when it misses its watchdog this long.";
+    };
+    bgp = mkOption {
+      type = types.bool;
+      default = false;
+      description = "Let the agent drive BIRD (control socket group) for VIP announcements.";
+    };
+    extraFlags = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+    };
+  };
+
+  config = mkIf cfg.enable {
+    environment.systemPackages = [ cfg.package ];
+
+    systemd.services.photon-agent = {
+      description = "Photon node agent";
+      wantedBy = [ "multi-user.target" ];
+      after = [ "network-online.target" ];
+      wants = [ "network-online.target" ];
+      # Never restarted by a switch: the agent itself runs switch-to-configuration, and its
+      # restart must not interrupt the activation it is driving.
+      restartIfChanged = false;
+      path = [ config.nix.package ];
+      serviceConfig = {
+        Type = "notify";
+        NotifyAccess = "main";
+        WatchdogSec = cfg.watchdogSec;
+        Restart = "always";
+        RestartSec = 2;
+        # Workloads are their own units: stopping the agent stops only the agent.
+        KillMode = "process";
+        ExecStart = lib.escapeShellArgs ([
+          "${cfg.package}/bin/photon-agent" "run"
+          "--coordinator" cfg.coordinator
+          # The node token, issued at enrollment, lives here (written by the installer).
+          "--state-dir" "/var/lib/photon-agent"
+        ] ++ lib.optionals (cfg.caFile != null) [ "--ca-file" "${cfg.caFile}" ] ++ cfg.extraFlags);
+        StateDirectory = "photon-agent";
+        StateDirectoryMode = "0700";
+
+        # Not DynamicUser: the agent is the node's manager. It stays uid 0 but keeps only
+        # the capabilities it uses itself; privileged work is done by systemd on its behalf
+        # (units, VMs and switch-to-configuration run as transient units it starts over D-Bus).
+        #   CAP_NET_ADMIN  the photon0 dummy link and VIP addresses over netlink
+        #   CAP_SYS_ADMIN  systemd checks it before StartTransientUnit/StopUnit from a bus client
+        CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" ];
+        SupplementaryGroups = lib.optional cfg.bgp "bird2";
+        NoNewPrivileges = true;
+        ProtectSystem = "strict";
+        # The system profile and its GC roots (nix-env -p /nix/var/nix/profiles/system).
+        ReadWritePaths = [ "/nix/var/nix/profiles" "/nix/var/nix/gcroots" ];
+        ProtectHome = true;
+        PrivateTmp = true;
+        ProtectKernelTunables = true;
+        ProtectKernelModules = true;
+        ProtectKernelLogs = true;
+        ProtectClock = true;
+        ProtectHostname = true;
+        RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" "AF_NETLINK" ];
+        RestrictNamespaces = true;
+        RestrictRealtime = true;
+        RestrictSUIDSGID = true;
+        LockPersonality = true;
+        MemoryDenyWriteExecute = true;
+        SystemCallArchitectures = "native";
+        UMask = "0077";
+      };
+    };
+
+    services.bird2 = mkIf cfg.bgp {
+      enable = true;
+      # The agent renders the real configuration and reloads BIRD over its socket.
+      config = lib.mkDefault "router id 127.0.0.1;";
+    };
+  };
+}
