@@ -37,6 +37,8 @@ HttpClient::HttpClient(std::string base_url, std::unique_ptr<httplib::Client> cl
 
 HttpClient::~HttpClient() = default;
 
+void HttpClient::cancel() { client_->stop(); }
+
 Result<HttpResponse> HttpClient::request(const std::string& method, const std::string& path,
                                          const std::string& body,
                                          const std::map<std::string, std::string>& headers) {

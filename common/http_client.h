@@ -36,6 +36,9 @@ class HttpClient {
   ~HttpClient();
 
   void setToken(std::string token) { token_ = std::move(token); }
+  // Aborts a request in flight on another thread (a long-poll at shutdown); that request fails
+  // as a transport error and the client stays usable.
+  void cancel();
   const std::string& baseUrl() const { return base_url_; }
 
   // A transport failure is an error; any HTTP status is a response.

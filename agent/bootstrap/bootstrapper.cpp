@@ -1,0 +1,196 @@
+#include "agent/bootstrap/bootstrapper.h"
+
+#include <random>
+
+#include "agent/core/backoff.h"
+#include "agent/core/node_credentials.h"
+#include "agent/core/state_file.h"
+#include "common/log.h"
+
+namespace photon::agent {
+namespace {
+using common::ErrorCode;
+using common::fail;
+using common::Json;
+
+constexpr int kError = static_cast<int>(common::LogLevel::kError);
+constexpr int kWarning = static_cast<int>(common::LogLevel::kWarning);
+constexpr int kNotice = static_cast<int>(common::LogLevel::kNotice);
+constexpr int kInfo = static_cast<int>(common::LogLevel::kInfo);
+
+std::string seconds(std::chrono::milliseconds d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+bool retryable(int status) { return status >= 500 || status == 429 || status == 408; }
+}  // namespace
+
+Bootstrapper::Bootstrapper(BootstrapOptions options, MachineFacts machine,
+                           common::HttpClient& client, std::string bootstrap_token,
+                           CommandRunner& runner, Sleep sleep, Log log)
+    : options_(std::move(options)),
+      machine_(std::move(machine)),
+      client_(client),
+      bootstrap_token_(std::move(bootstrap_token)),
+      runner_(runner),
+      sleep_(std::move(sleep)),
+      log_(std::move(log)) {}
+
+common::Result<Bootstrapper::PhoneHomeAnswer> Bootstrapper::phoneHomeOnce() {
+  common::PhoneHomeRequest request;
+  request.machine_id = machine_.machine_id;
+  request.hostname = machine_.hostname;
+  request.facts = machine_.facts;
+  client_.setToken(bootstrap_token_);
+  PHOTON_TRY(auto response, client_.request("POST", "/api/v1/phone-home", toJson(request).dump()));
+  if (response.status != 200) {
+    ErrorCode code = retryable(response.status) ? ErrorCode::kUnavailable : ErrorCode::kInvalid;
+    if (response.status == 401 || response.status == 403) code = ErrorCode::kUnauthorized;
+    if (response.status == 409) code = ErrorCode::kConflict;
+    return fail(code, "coordinator answered " + common::describeHttpError(response));
+  }
+  Json body = Json::parse(response.body, nullptr, false);
+  if (!body.is_object()) return fail(ErrorCode::kUnavailable, "coordinator sent malformed JSON");
+  PhoneHomeAnswer answer;
+  PHOTON_TRY(answer.node_id, common::readString(body, "node_id", ""));
+  PHOTON_TRY(answer.state, common::readString(body, "state", ""));
+  PHOTON_TRY(answer.token, common::readString(body, "token", ""));
+  if (!isValidNodeId(answer.node_id) || !isValidNodeToken(answer.token)) {
+    return fail(ErrorCode::kUnavailable, "coordinator sent a malformed node id or token");
+  }
+  if (body.contains("install_plan") && !body["install_plan"].is_null()) {
+    PHOTON_TRY(answer.plan, common::installPlanFromJson(body["install_plan"], "install_plan"));
+  }
+  return answer;
+}
+
+common::Result<Bootstrapper::PhoneHomeAnswer> Bootstrapper::phoneHomeWithRetries() {
+  Backoff backoff(options_.retry_initial, options_.retry_max);
+  for (int attempt = 1;; ++attempt) {
+    auto answer = phoneHomeOnce();
+    if (answer) return answer;
+    const auto& error = answer.error();
+    // A refused token or an active node will not change by asking again.
+    if (error.code != ErrorCode::kUnavailable) return std::unexpected(error.context("phone home"));
+    if (options_.max_attempts > 0 && attempt >= options_.max_attempts) {
+      return std::unexpected(error.context("phone home: gave up after " +
+                                           std::to_string(attempt) + " attempts"));
+    }
+    auto delay = backoff.next();
+    log_(kWarning, "phone home to " + client_.baseUrl() + " failed (attempt " +
+                       std::to_string(attempt) + "): " + error.message + "; retrying in " +
+                       seconds(delay));
+    sleep_(delay);
+  }
+}
+
+common::Result<common::InstallPlan> Bootstrapper::waitForPlan(std::string& node_id) {
+  std::mt19937_64 random(std::random_device{}());
+  while (true) {
+    PHOTON_TRY(auto answer, phoneHomeWithRetries());
+    // Every phone-home rotates the token: keep the newest before anything else.
+    auto saved = saveCredentials(options_.state_dir, {answer.node_id, answer.token});
+    if (!saved) return std::unexpected(saved.error().context("store the node's credentials"));
+    node_token_ = answer.token;
+    if (node_id != answer.node_id) {
+      log_(kNotice, "machine " + machine_.machine_id + " is node " + answer.node_id + " (" +
+                        answer.state + ")");
+    }
+    node_id = answer.node_id;
+    if (answer.plan) return *answer.plan;
+    auto delay = jittered(options_.plan_poll_interval, 0.2, random);
+    log_(kInfo, "node " + node_id + " is " + answer.state + ", no install plan yet; asking again in " +
+                    seconds(delay));
+    sleep_(delay);
+  }
+}
+
+common::Status Bootstrapper::report(const std::string& node_id, const std::string& phase,
+                                    const std::string& error) {
+  Json install = {{"phase", phase}};
+  if (!error.empty()) install["error"] = error;
+  Json body = {{"install", install},
+               {"agent_version", PHOTON_VERSION},
+               {"facts_digest", factsDigest(machine_.facts)}};
+  client_.setToken(node_token_);
+  Backoff backoff(options_.retry_initial, options_.retry_max);
+  constexpr int kAttempts = 8;  // a report is worth waiting for, not forever
+  for (int attempt = 1;; ++attempt) {
+    auto response = client_.request("PUT", "/api/v1/nodes/" + node_id + "/observed", body.dump());
+    std::string problem;
+    if (!response) {
+      problem = response.error().message;
+    } else if (response->status == 200) {
+      return {};
+    } else if (!retryable(response->status)) {
+      return fail(ErrorCode::kInvalid, "report install phase " + phase + ": coordinator answered " +
+                                           common::describeHttpError(*response));
+    } else {
+      problem = common::describeHttpError(*response);
+    }
+    if (attempt == kAttempts) {
+      return fail(ErrorCode::kUnavailable, "report install phase " + phase + ": " + problem);
+    }
+    auto delay = backoff.next();
+    log_(kWarning, "report install phase " + phase + " failed: " + problem + "; retrying in " +
+                       seconds(delay));
+    sleep_(delay);
+  }
+}
+
+common::Status Bootstrapper::runSteps(const std::string& node_id,
+                                      const common::InstallPlan& plan) {
+  auto values = placeholderValues(plan, options_.state_dir);
+  std::vector<Argv> steps;
+  for (const auto& step : options_.steps) {
+    auto argv = substitute(step, values);
+    if (!argv) {
+      // Nothing ran yet: say so to the coordinator, or the node would sit in install-pending.
+      std::string message = "install step '" + describeArgv(step) + "': " + argv.error().message;
+      (void)report(node_id, "failed", message);
+      return fail(ErrorCode::kInvalid, message);
+    }
+    steps.push_back(std::move(*argv));
+  }
+  PHOTON_CHECK(report(node_id, "installing"));
+  for (size_t i = 0; i < steps.size(); ++i) {
+    std::string label = "install step " + std::to_string(i + 1) + "/" +
+                        std::to_string(steps.size()) + " (" + describeArgv(steps[i]) + ")";
+    log_(kNotice, label + ": starting");
+    auto started = std::chrono::steady_clock::now();
+    auto result = runner_.run(steps[i], options_.step_timeout);
+    std::string failure;
+    if (!result) {
+      failure = label + ": " + result.error().message;
+    } else if (!result->ok()) {
+      failure = label + ": " + result->describe() + "\n" + outputTail(result->output);
+    }
+    if (!failure.empty()) {
+      log_(kError, failure);
+      auto reported = report(node_id, "failed", failure);
+      if (!reported) log_(kError, reported.error().message);
+      return fail(ErrorCode::kInternal, failure);
+    }
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    log_(kNotice, label + ": done in " + seconds(took));
+  }
+  return report(node_id, "installed");
+}
+
+common::Result<BootstrapOutcome> Bootstrapper::run() {
+  BootstrapOutcome outcome;
+  PHOTON_TRY(outcome.plan, waitForPlan(outcome.node_id));
+  log_(kNotice, "install plan for node " + outcome.node_id + ": hostname " + outcome.plan.hostname +
+                    ", address " + outcome.plan.address + ", disk layout " +
+                    outcome.plan.disk_layout + ", system " + outcome.plan.system_profile);
+  auto saved = writeFileAtomic(options_.state_dir + "/install-plan.json",
+                               toJson(outcome.plan).dump(2) + "\n", 0644);
+  if (!saved) log_(kWarning, "keep the install plan: " + saved.error().message + ", ignoring");
+  PHOTON_CHECK(runSteps(outcome.node_id, outcome.plan));
+  return outcome;
+}
+
+}  // namespace photon::agent

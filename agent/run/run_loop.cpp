@@ -1,0 +1,284 @@
+#include "agent/run/run_loop.h"
+
+#include <exception>
+
+#include "agent/run/desired_cache.h"
+#include "common/log.h"
+
+namespace photon::agent {
+namespace {
+using common::Json;
+constexpr int kError = static_cast<int>(common::LogLevel::kError);
+constexpr int kWarning = static_cast<int>(common::LogLevel::kWarning);
+constexpr int kNotice = static_cast<int>(common::LogLevel::kNotice);
+constexpr int kInfo = static_cast<int>(common::LogLevel::kInfo);
+
+std::string etagFor(int64_t revision) { return "\"" + std::to_string(revision) + "\""; }
+
+int64_t revisionOf(const Json& document) {
+  auto it = document.find("revision");
+  return it != document.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+}  // namespace
+
+RunLoop::RunLoop(RunOptions options, Connect connect,
+                 std::vector<std::unique_ptr<Reconciler>> reconcilers, Log log)
+    : options_(std::move(options)),
+      connect_(std::move(connect)),
+      reconcilers_(std::move(reconcilers)),
+      log_(std::move(log)),
+      backoff_(options_.retry_initial, options_.retry_max),
+      random_(std::random_device{}()) {
+  last_progress_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+}
+
+common::Status RunLoop::start() {
+  PHOTON_TRY(Connection connection, connect_());
+  {
+    std::lock_guard lock(connection_mutex_);
+    connection_ = std::move(connection);
+  }
+  auto cached = loadDesiredCache(options_.state_dir + "/" + kDesiredCacheFile);
+  if (!cached) {
+    last_error_ = cached.error().message + ", ignoring it";
+    log_(kError, "desired state cache: " + last_error_);
+  } else if (*cached) {
+    document_ = std::move(**cached);
+    applied_revision_ = revisionOf(*document_);
+    seen_etag_ = etagFor(applied_revision_);
+    log_(kNotice, "running desired revision " + std::to_string(applied_revision_.load()) +
+                      " from disk until the coordinator answers");
+  }
+  return {};
+}
+
+void RunLoop::reconnect() {
+  auto connection = connect_();
+  if (!connection) {
+    // Keep what runs: a bad edit of the config must not stop the node's reconciliation.
+    log_(kError, "reload: " + connection.error().message + "; keeping the previous settings");
+    return;
+  }
+  std::lock_guard lock(connection_mutex_);
+  connection_ = std::move(*connection);
+  log_(kNotice, "reloaded: coordinator " + connection_.client->baseUrl() + ", node " +
+                    connection_.credentials.node_id);
+}
+
+void RunLoop::acceptOrRefuse(Json document, const std::string& etag) {
+  seen_etag_ = etag;  // refused or not, do not fetch the same revision again
+  int64_t revision = revisionOf(document);
+  std::string problem;
+  if (!document.is_object()) {
+    problem = "not a JSON object";
+  } else {
+    for (const auto& r : reconcilers_) {
+      auto it = document.find(r->section());
+      if (it == document.end() || it->is_null()) continue;
+      auto valid = r->validate(*it);
+      if (!valid) {
+        problem = r->section() + (valid.error().field.empty() ? "" : "." + valid.error().field) +
+                  ": " + valid.error().message;
+        break;
+      }
+    }
+  }
+  if (!problem.empty()) {
+    last_error_ = "desired revision " + std::to_string(revision) + " refused: " + problem;
+    log_(kError, last_error_ + "; revision " + std::to_string(applied_revision_.load()) +
+                     " keeps running");
+    return;
+  }
+  auto saved = saveDesiredCache(options_.state_dir + "/" + kDesiredCacheFile, document);
+  if (!saved) log_(kWarning, "keep desired state on disk: " + saved.error().message + ", ignoring");
+  document_ = std::move(document);
+  applied_revision_ = revision;
+  last_error_.clear();
+  log_(kInfo, "desired revision " + std::to_string(revision) + " accepted");
+}
+
+RunLoop::Fetch RunLoop::fetch() {
+  common::HttpClient* client;
+  std::string path;
+  {
+    std::lock_guard lock(connection_mutex_);
+    client = connection_.client.get();
+    client->setToken(connection_.credentials.token);
+    path = "/api/v1/nodes/" + connection_.credentials.node_id + "/desired";
+  }
+  std::map<std::string, std::string> headers;
+  bool waiting = options_.long_poll.count() > 0 && !seen_etag_.empty();
+  if (!seen_etag_.empty()) headers["If-None-Match"] = seen_etag_;
+  if (waiting) path += "?wait=" + std::to_string(options_.long_poll.count());
+  auto timeout = options_.request_timeout + (waiting ? options_.long_poll : std::chrono::seconds(0));
+  auto started = std::chrono::steady_clock::now();
+  auto response = client->request("GET", path, "", headers,
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+  auto took = std::chrono::steady_clock::now() - started;
+  if (!response) {
+    fetch_error_ = response.error().message;
+    return Fetch::kFailed;
+  }
+  if (response->status == 304) {
+    fetch_error_.clear();
+    return waiting && took >= options_.long_poll / 2 ? Fetch::kWaited : Fetch::kUnchanged;
+  }
+  if (response->status == 401 || response->status == 403 || response->status == 404) {
+    fetch_error_ = "coordinator refused this node's credentials (" +
+                   common::describeHttpError(*response) +
+                   "): re-run `photon-agent bootstrap` to re-enroll";
+    return Fetch::kFailed;
+  }
+  if (response->status != 200) {
+    fetch_error_ = "coordinator answered " + common::describeHttpError(*response);
+    return Fetch::kFailed;
+  }
+  fetch_error_.clear();
+  Json document = Json::parse(response->body, nullptr, false);
+  std::string etag = response->header("etag");
+  if (document.is_discarded()) {
+    seen_etag_ = etag;
+    last_error_ = "desired document refused: malformed JSON";
+    log_(kError, last_error_);
+    return Fetch::kUnchanged;
+  }
+  if (etag.empty()) etag = etagFor(revisionOf(document));
+  acceptOrRefuse(std::move(document), etag);
+  return Fetch::kNew;
+}
+
+Json RunLoop::reconcileAll() {
+  Json domains = Json::object();
+  for (const auto& r : reconcilers_) {
+    Json section = nullptr;
+    if (document_) {
+      auto it = document_->find(r->section());
+      if (it != document_->end()) section = *it;
+    }
+    // A reconciler that throws must not take the others (or the agent) down with it.
+    try {
+      domains[r->section()] = r->reconcile(section);
+    } catch (const std::exception& e) {
+      domains[r->section()] = Json{{"error", std::string("reconcile threw: ") + e.what()}};
+      log_(kError, r->section() + ": reconcile threw: " + e.what());
+    }
+  }
+  return domains;
+}
+
+bool RunLoop::report(const Json& domains) {
+  Json observed;
+  std::string path;
+  common::HttpClient* client;
+  {
+    std::lock_guard lock(connection_mutex_);
+    observed = {{"agent_version", PHOTON_VERSION},
+                {"facts_digest", connection_.facts_digest},
+                {"domains", domains},
+                {"last_error", last_error_},
+                {"desired_revision", applied_revision_.load()}};
+    client = connection_.client.get();
+    client->setToken(connection_.credentials.token);
+    path = "/api/v1/nodes/" + connection_.credentials.node_id + "/observed";
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (observed == last_reported_ && now - last_report_at_ < options_.report_heartbeat) return true;
+  auto response = client->request("PUT", path, observed.dump());
+  if (!response || response->status != 200) {
+    fetch_error_ = "report observed state: " +
+                   (response ? common::describeHttpError(*response) : response.error().message);
+    return false;
+  }
+  last_reported_ = std::move(observed);
+  last_report_at_ = now;
+  reported_revision_ = applied_revision_.load();
+  return true;
+}
+
+std::chrono::milliseconds RunLoop::iterate() {
+  {
+    std::unique_lock lock(wake_mutex_);
+    if (reload_) {
+      reload_ = false;
+      lock.unlock();
+      reconnect();
+    }
+  }
+  Fetch fetched = fetch();
+  Json domains = reconcileAll();
+  bool reported = fetched != Fetch::kFailed && report(domains);
+  bool ok = fetched != Fetch::kFailed && reported;
+  last_progress_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+
+  if (!ok) {
+    bool was_reachable = reachable_.exchange(false);
+    ++failures_;
+    auto delay = backoff_.next();
+    // Loud on the first failure, quiet while it lasts, loud again when it ends.
+    log_(was_reachable || failures_ == 1 ? kWarning : kInfo,
+         "coordinator: " + fetch_error_ + "; keeping desired revision " +
+             std::to_string(applied_revision_.load()) + ", retrying in " +
+             std::to_string(delay.count()) + "ms");
+    if (on_iteration_) on_iteration_();
+    return delay;
+  }
+  if (!reachable_.exchange(true) && failures_ > 0) {
+    log_(kNotice, "coordinator reachable again after " + std::to_string(failures_) + " failures");
+  }
+  failures_ = 0;
+  backoff_.reset();
+  if (on_iteration_) on_iteration_();
+  // A long-poll that really waited, or a new document: ask again at once. A long-poll answered
+  // at once (the coordinator's waiter bound) falls back to the poll interval.
+  if (fetched == Fetch::kWaited || (fetched == Fetch::kNew && options_.long_poll.count() > 0)) {
+    return std::chrono::milliseconds(0);
+  }
+  return jittered(options_.poll_interval, options_.jitter, random_);
+}
+
+void RunLoop::run() {
+  while (true) {
+    {
+      std::lock_guard lock(wake_mutex_);
+      if (stop_) break;
+    }
+    auto delay = iterate();
+    std::unique_lock lock(wake_mutex_);
+    wake_.wait_for(lock, delay, [this] { return stop_ || reload_; });
+    if (stop_) break;
+  }
+  log_(kNotice, "stopping: shutting the domains down cleanly; workloads keep running");
+  for (auto& r : reconcilers_) r->shutdown();
+}
+
+void RunLoop::stop() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  std::lock_guard lock(connection_mutex_);
+  if (connection_.client) connection_.client->cancel();  // a long-poll in flight
+}
+
+void RunLoop::requestReload() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    reload_ = true;
+  }
+  wake_.notify_all();
+}
+
+std::chrono::steady_clock::time_point RunLoop::lastProgress() const {
+  return std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(last_progress_ns_.load()));
+}
+
+std::string RunLoop::statusLine() const {
+  std::string line = "desired revision " + std::to_string(applied_revision_.load()) + ", " +
+                     std::to_string(reconcilers_.size()) + " domains, ";
+  line += reachable_ ? "coordinator reachable" : "coordinator unreachable (running from disk)";
+  return line;
+}
+
+}  // namespace photon::agent
