@@ -29,6 +29,7 @@ void HealthMonitor::update(const std::vector<Target>& targets) {
     // A unit that went down or is (re)starting is judged afresh once it is up again.
     if (t.phase != UnitPhase::kUp && e.phase == UnitPhase::kUp) e.tracker.reset();
     if (t.phase == UnitPhase::kUp && e.phase != UnitPhase::kUp) e.next = SteadyClock::now();
+    e.service = t.spec.service.empty() ? t.spec.name : t.spec.service;
     e.phase = t.phase;
   }
   std::erase_if(entries_, [&](const auto& kv) { return !seen.contains(kv.first); });
@@ -46,9 +47,12 @@ HealthState HealthMonitor::stateOf(const Entry& e) {
   return e.tracker.state();
 }
 
-bool HealthMonitor::healthy(const std::string& service) const {
-  auto r = report(service);
-  return r && r->state == HealthState::kHealthy;
+bool HealthMonitor::healthy(const std::string& service) {
+  std::lock_guard lock(mu_);
+  for (const auto& [name, e] : entries_) {
+    if ((name == service || e.service == service) && stateOf(e) == HealthState::kHealthy) return true;
+  }
+  return false;
 }
 
 std::optional<HealthReport> HealthMonitor::report(const std::string& instance) const {
@@ -66,7 +70,7 @@ void HealthMonitor::run(std::stop_token stop) {
     struct Due {
       std::string name;
       std::string revision;
-      HealthSpec spec;
+      HealthCheckSpec spec;
     };
     std::vector<Due> due;
     for (auto& [name, e] : entries_) {

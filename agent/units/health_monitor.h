@@ -17,7 +17,7 @@
 #include "agent/units/health_probe.h"
 #include "agent/units/health_tracker.h"
 #include "agent/units/instance_spec.h"
-#include "agent/units/service_health.h"
+#include "agent/bgp/bgp_reconciler.h"  // ServiceHealth: the interface the BGP domain gates VIPs on
 
 namespace photon::agent {
 
@@ -42,13 +42,15 @@ class HealthMonitor final : public ServiceHealth {
   // The full set of instances to judge; others are forgotten. A new revision starts afresh.
   void update(const std::vector<Target>& targets);
 
-  bool healthy(const std::string& service) const override;
+  // True when an instance of `service` (its "service" field, or its name) here is healthy.
+  bool healthy(const std::string& service) override;
   std::optional<HealthReport> report(const std::string& instance) const;
 
  private:
   using SteadyClock = std::chrono::steady_clock;
   struct Entry {
-    HealthSpec spec;
+    HealthCheckSpec spec;
+    std::string service;
     std::string revision;
     UnitPhase phase = UnitPhase::kDown;
     HealthTracker tracker{1, 1};

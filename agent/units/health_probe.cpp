@@ -37,7 +37,7 @@ class Fd {
 
 std::string errnoText(int e) { return std::strerror(e); }
 
-Status checkTcp(const HealthSpec& spec) {
+Status checkTcp(const HealthCheckSpec& spec) {
   auto where = "connect 127.0.0.1:" + std::to_string(spec.port);
   Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return fail(ErrorCode::kInternal, "socket: " + errnoText(errno));
@@ -58,7 +58,7 @@ Status checkTcp(const HealthSpec& spec) {
   return {};
 }
 
-Status checkHttp(const HealthSpec& spec) {
+Status checkHttp(const HealthCheckSpec& spec) {
   auto where = "GET http://127.0.0.1:" + std::to_string(spec.port) + spec.path;
   try {
     httplib::Client client("127.0.0.1", spec.port);
@@ -80,7 +80,7 @@ Status checkHttp(const HealthSpec& spec) {
 }
 
 // Waits for `pid` for at most timeout_ms through a pidfd (no polling); kills it when late.
-Status checkExec(const HealthSpec& spec) {
+Status checkExec(const HealthCheckSpec& spec) {
   auto where = "run " + spec.exec.front();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -116,7 +116,7 @@ Status checkExec(const HealthSpec& spec) {
 
 class SystemHealthProbe final : public HealthProbe {
  public:
-  Status check(const HealthSpec& spec) override {
+  Status check(const HealthCheckSpec& spec) override {
     switch (spec.kind) {
       case HealthKind::kTcp: return checkTcp(spec);
       case HealthKind::kHttp: return checkHttp(spec);

@@ -14,7 +14,7 @@ class HealthProbe {
  public:
   virtual ~HealthProbe() = default;
   // Passed, or an error saying why not ("connect 127.0.0.1:8080: refused").
-  [[nodiscard]] virtual common::Status check(const HealthSpec& spec) = 0;
+  [[nodiscard]] virtual common::Status check(const HealthCheckSpec& spec) = 0;
 };
 
 std::unique_ptr<HealthProbe> makeSystemHealthProbe();

@@ -49,8 +49,8 @@ Result<Sandbox> parseSandbox(const Json& j, const std::string& path) {
   return s;
 }
 
-Result<HealthSpec> parseHealth(const Json& j, const std::string& path) {
-  HealthSpec h;
+Result<HealthCheckSpec> parseHealth(const Json& j, const std::string& path) {
+  HealthCheckSpec h;
   int kinds = 0;
   if (j.contains("http") && !j["http"].is_null()) {
     ++kinds;
@@ -105,11 +105,11 @@ std::string instanceNameOf(const std::string& unit) {
   return unit.substr(kPrefix.size(), unit.size() - kPrefix.size() - kSuffix.size());
 }
 
-std::string toString(RestartPolicy policy) {
+std::string toString(UnitRestart policy) {
   switch (policy) {
-    case RestartPolicy::kAlways: return "always";
-    case RestartPolicy::kOnFailure: return "on-failure";
-    case RestartPolicy::kNo: return "no";
+    case UnitRestart::kAlways: return "always";
+    case UnitRestart::kOnFailure: return "on-failure";
+    case UnitRestart::kNo: return "no";
   }
   return "no";
 }
@@ -154,6 +154,10 @@ Result<InstanceSpec> parseInstance(const Json& j, const std::string& path) {
                    "must be 1-63 characters of [a-z0-9-] without a leading or trailing '-', got \"" +
                        s.name + "\"");
   }
+  PHOTON_TRY(s.service, common::readString(j, "service", path, s.name));
+  if (!common::isValidName(s.service)) {
+    return invalid(joinPath(path, "service"), "must be 1-63 characters of [a-z0-9-]");
+  }
   PHOTON_TRY(auto kind, common::readString(j, "kind", path, "process"));
   if (kind == "process") {
     s.kind = InstanceKind::kProcess;
@@ -191,11 +195,11 @@ Result<InstanceSpec> parseInstance(const Json& j, const std::string& path) {
   }
   PHOTON_TRY(auto restart, common::readString(j, "restart", path, "on-failure"));
   if (restart == "always") {
-    s.restart = RestartPolicy::kAlways;
+    s.restart = UnitRestart::kAlways;
   } else if (restart == "on-failure") {
-    s.restart = RestartPolicy::kOnFailure;
+    s.restart = UnitRestart::kOnFailure;
   } else if (restart == "no") {
-    s.restart = RestartPolicy::kNo;
+    s.restart = UnitRestart::kNo;
   } else {
     return invalid(joinPath(path, "restart"), "must be always, on-failure or no");
   }

@@ -14,7 +14,7 @@
 namespace photon::agent {
 
 enum class InstanceKind { kProcess, kContainer };
-enum class RestartPolicy { kAlways, kOnFailure, kNo };
+enum class UnitRestart { kAlways, kOnFailure, kNo };
 enum class HealthKind { kNone, kHttp, kTcp, kExec };
 
 struct Resources {
@@ -31,7 +31,7 @@ struct Sandbox {
 };
 
 // Checks go to 127.0.0.1 only: an instance's health is judged on its own node.
-struct HealthSpec {
+struct HealthCheckSpec {
   HealthKind kind = HealthKind::kNone;
   int port = 0;                    // http, tcp
   std::string path = "/";          // http
@@ -44,15 +44,16 @@ struct HealthSpec {
 
 struct InstanceSpec {
   std::string name;
+  std::string service;  // the service it is an instance of (VIPs follow it); default: name
   InstanceKind kind = InstanceKind::kProcess;
   std::vector<std::string> exec;
   std::string image;  // container: a directory under the images dir
   std::map<std::string, std::string> env;
   std::string user;
-  RestartPolicy restart = RestartPolicy::kOnFailure;
+  UnitRestart restart = UnitRestart::kOnFailure;
   Resources resources;
   Sandbox sandbox;
-  HealthSpec health;
+  HealthCheckSpec health;
   std::string revision;
 };
 
@@ -62,7 +63,7 @@ std::string unitNameFor(const std::string& instance);
 // "photon-web.service" -> "web"; empty when the unit is not one of ours.
 std::string instanceNameOf(const std::string& unit);
 
-std::string toString(RestartPolicy policy);
+std::string toString(UnitRestart policy);
 std::string toString(HealthKind kind);
 
 // One instance; `path` is where it sits in the document ("units[3]") for error fields.

@@ -44,7 +44,7 @@ std::vector<UnitAction> planUnits(const std::vector<InstanceSpec>& desired,
     // only once systemd has given up (failed, or unloaded-but-inactive), and never for a
     // run-once instance.
     bool down = state.active_state == "failed" || state.active_state == "inactive";
-    if (down && spec.restart != RestartPolicy::kNo) {
+    if (down && spec.restart != UnitRestart::kNo) {
       replaces.push_back({UnitActionKind::kReplace, unit, spec, "unit is " + state.active_state});
     }
   }

@@ -54,7 +54,7 @@ TransientUnit renderUnit(const InstanceSpec& spec, const RenderOptions& options)
   u.restart = toString(spec.restart);
   // A run-once instance stays "active (exited)" after a clean exit, so that the agent sees it
   // has run and does not start it again.
-  u.remain_after_exit = spec.restart == RestartPolicy::kNo;
+  u.remain_after_exit = spec.restart == UnitRestart::kNo;
   if (spec.resources.memory_bytes > 0) u.memory_max = static_cast<uint64_t>(spec.resources.memory_bytes);
   if (spec.resources.cpu_millis > 0) {
     u.cpu_quota_per_sec_usec = static_cast<uint64_t>(spec.resources.cpu_millis) * 1000;

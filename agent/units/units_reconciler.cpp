@@ -79,6 +79,9 @@ Json UnitsReconciler::reconcile(const Json& section) {
       names.insert(spec->name);
       desired.push_back(std::move(*spec));
     }
+    last_desired_ = desired;
+  } else {
+    desired = last_desired_;  // keep judging the health of what runs
   }
 
   auto observed = bus_->listUnits(kUnitPrefix);

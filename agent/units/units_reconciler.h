@@ -22,7 +22,7 @@ class UnitsReconciler final : public Reconciler {
   Json reconcile(const Json& section) override;
 
   // For the BGP domain's VIP gating and anything else that asks about instance health.
-  std::shared_ptr<const ServiceHealth> serviceHealth() const { return health_; }
+  std::shared_ptr<ServiceHealth> serviceHealth() const { return health_; }
   // Blocks until a photon unit changes state or the timeout passes: the agent's loop can wake
   // on a crash instead of waiting for its next poll.
   [[nodiscard]] common::Result<bool> waitForChange(std::chrono::milliseconds timeout) {
@@ -33,6 +33,7 @@ class UnitsReconciler final : public Reconciler {
   std::unique_ptr<SystemdBus> bus_;
   std::shared_ptr<HealthMonitor> health_;
   RenderOptions options_;
+  std::vector<InstanceSpec> last_desired_;
 };
 
 // Wired in main(): systemd's system bus and real health checks.
