@@ -36,6 +36,7 @@ struct NixosOptions {
 struct Generation {
   int64_t number = 0;
   std::string system;  // the store path the generation points at
+  bool operator==(const Generation&) const = default;
 };
 
 struct Substitution {

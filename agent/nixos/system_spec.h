@@ -23,6 +23,7 @@ struct HealthSpec {
   std::vector<std::vector<std::string>> exec;   // argument vectors that must exit 0
 
   bool empty() const { return units.empty() && http.empty() && tcp.empty() && exec.empty(); }
+  bool operator==(const HealthSpec&) const = default;
 };
 
 struct SystemSpec {

@@ -1,0 +1,241 @@
+// The nixos reconciler against real Nix: a real store, profile and generations, a signed
+// file:// binary cache, and toplevels whose switch-to-configuration records its calls.
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/agent/nixos/nix_world.h"
+
+using photon::agent::makeNixosReconciler;
+using photon::common::Json;
+using photon::test::NixWorld;
+using photon::test::reconcileUntilSettled;
+
+TEST_CASE("nixos: a good generation is applied, a failing one rolled back and held",
+          "[nixos][integration]") {
+  NixWorld w;
+  auto rec = makeNixosReconciler(w.options(), w.stateDir());
+
+  auto first = reconcileUntilSettled(*rec, w.desired("good"));
+  INFO(first.dump());
+  CHECK(first["outcome"] == "applied");
+  CHECK(first["system"] == w.path("good"));
+  CHECK(first["generation"] == 1);
+  CHECK(w.profileSystem() == w.path("good"));
+  CHECK(w.currentSystem() == w.path("good"));
+  CHECK(w.calls() == std::vector<std::string>{w.path("good") + " switch"});
+
+  // Asking again changes nothing.
+  auto again = rec->reconcile(w.desired("good"));
+  CHECK(again["outcome"] == "applied");
+  CHECK(w.calls().size() == 1);
+
+  auto bad = w.desired("fail");
+  bad["deployment"] = "d-1";
+  auto failed = reconcileUntilSettled(*rec, bad);
+  INFO(failed.dump());
+  CHECK(failed["outcome"] == "rolled-back");
+  CHECK(failed["system"] == w.path("fail"));
+  CHECK(failed["deployment"] == "d-1");
+  CHECK(failed["previous_system"] == w.path("good"));
+  CHECK_THAT(failed["reason"].get<std::string>(),
+             Catch::Contains("exit code 1") && Catch::Contains("activation script failed"));
+  CHECK(failed["generation"] == 1);  // the profile is back on generation 1
+  CHECK(w.profileSystem() == w.path("good"));
+  CHECK(w.currentSystem() == w.path("good"));
+  CHECK(w.calls() == std::vector<std::string>{w.path("good") + " switch",
+                                              w.path("fail") + " switch",
+                                              w.path("good") + " switch"});
+
+  // Held: not retried while the desired system stays the same, also by a new agent.
+  auto held = rec->reconcile(bad);
+  CHECK(held["outcome"] == "rolled-back");
+  rec.reset();
+  auto restarted = makeNixosReconciler(w.options(), w.stateDir());
+  CHECK(reconcileUntilSettled(*restarted, bad)["outcome"] == "rolled-back");
+  CHECK(w.calls().size() == 3);
+
+  // A new desired system is activated: generation 3 (2 was the failed one).
+  auto next = reconcileUntilSettled(*restarted, w.desired("good2"));
+  INFO(next.dump());
+  CHECK(next["outcome"] == "applied");
+  CHECK(next["generation"] == 3);
+  CHECK(next["previous_system"] == w.path("good"));
+  CHECK(w.currentSystem() == w.path("good2"));
+}
+
+TEST_CASE("nixos: a switch that hangs past the confirm deadline is killed and rolled back",
+          "[nixos][integration]") {
+  NixWorld w;
+  auto rec = makeNixosReconciler(w.options(), w.stateDir());
+  REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+
+  auto start = std::chrono::steady_clock::now();
+  auto out = reconcileUntilSettled(*rec, w.desired("hang", 2));
+  auto took = std::chrono::steady_clock::now() - start;
+  INFO(out.dump());
+  CHECK(out["outcome"] == "rolled-back");
+  CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("did not finish within"));
+  CHECK(took >= std::chrono::seconds(2));
+  CHECK(took < std::chrono::seconds(10));
+  CHECK(w.profileSystem() == w.path("good"));
+  CHECK(w.calls().back() == w.path("good") + " switch");
+}
+
+TEST_CASE("nixos: failing health checks roll back; passing ones confirm",
+          "[nixos][integration]") {
+  NixWorld w;
+  auto rec = makeNixosReconciler(w.options(), w.stateDir());
+  REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+
+  SECTION("an exec check that exits 1") {
+    auto d = w.desired("good2", 1);
+    d["health"] = {{"exec", {{"/bin/sh", "-c", "echo db not ready; exit 1"}}}};
+    auto out = reconcileUntilSettled(*rec, d);
+    INFO(out.dump());
+    CHECK(out["outcome"] == "rolled-back");
+    CHECK_THAT(out["reason"].get<std::string>(),
+               Catch::Contains("health check failed") && Catch::Contains("db not ready"));
+    CHECK(w.profileSystem() == w.path("good"));
+    CHECK(w.currentSystem() == w.path("good"));
+  }
+  SECTION("a tcp port nobody listens on") {
+    // Bind a port and close it again: nobody listens there afterwards.
+    int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(s);
+    auto d = w.desired("good2", 1);
+    d["health"] = {{"tcp", {"127.0.0.1:" + std::to_string(ntohs(a.sin_port))}}};
+    auto out = reconcileUntilSettled(*rec, d);
+    INFO(out.dump());
+    CHECK(out["outcome"] == "rolled-back");
+    CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("Connection refused"));
+    CHECK(w.profileSystem() == w.path("good"));
+  }
+  SECTION("a unit, when there is no system bus to ask") {
+    auto d = w.desired("good2", 1);
+    d["health"] = {{"units", {"sshd.service"}}};
+    auto out = reconcileUntilSettled(*rec, d);
+    INFO(out.dump());
+    // This machine has no systemd as PID 1: a unit that cannot be seen is not healthy.
+    if (!std::filesystem::exists("/run/systemd/system")) {
+      CHECK(out["outcome"] == "rolled-back");
+      CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("unit sshd.service"));
+    }
+  }
+  SECTION("checks that pass after a while confirm within the deadline") {
+    // A listening socket for tcp, and an exec check that passes once a file exists.
+    int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(s, 8) == 0);
+    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+    auto d = w.desired("good2", 10);
+    std::string ready = w.file("ready");
+    d["health"] = {{"tcp", {"127.0.0.1:" + std::to_string(ntohs(a.sin_port))}},
+                   {"exec", {{"/usr/bin/test", "-e", ready}}}};
+    REQUIRE(rec->reconcile(d)["outcome"] == "activating");
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    std::ofstream(ready) << "ok";
+    auto out = reconcileUntilSettled(*rec, d);
+    ::close(s);
+    INFO(out.dump());
+    CHECK(out["outcome"] == "applied");
+    CHECK(out["timings"]["health_ms"].get<int64_t>() >= 500);
+    CHECK(w.profileSystem() == w.path("good2"));
+  }
+}
+
+TEST_CASE("nixos: an unsigned path is refused when signatures are required",
+          "[nixos][integration]") {
+  NixWorld w;
+  auto rec = makeNixosReconciler(w.options(), w.stateDir());
+  REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+
+  auto out = reconcileUntilSettled(*rec, w.desired("unsigned"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "failed");
+  CHECK_THAT(out["reason"].get<std::string>(),
+             Catch::Contains("realise") && Catch::Contains("nothing was activated"));
+  CHECK(out["generation"] == 1);
+  CHECK(w.profileSystem() == w.path("good"));
+  CHECK(w.calls().size() == 1);  // no switch-to-configuration ran
+
+  // The same path with require_sigs false (a new deployment, so not held) is fetched.
+  auto unsigned_ok = w.desired("unsigned");
+  unsigned_ok["require_sigs"] = false;
+  unsigned_ok["deployment"] = "trust-unsigned";
+  auto applied = reconcileUntilSettled(*rec, unsigned_ok);
+  INFO(applied.dump());
+  CHECK(applied["outcome"] == "applied");
+  CHECK(w.profileSystem() == w.path("unsigned"));
+}
+
+TEST_CASE("nixos: a rollback that fails too is reported as failed", "[nixos][integration]") {
+  NixWorld w;
+  auto rec = makeNixosReconciler(w.options(), w.stateDir());
+  REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+  std::ofstream(w.file("root/run/fail-all")) << "";
+  auto out = reconcileUntilSettled(*rec, w.desired("good2"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "failed");
+  CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("rollback"));
+  // The profile went back even though the old generation's switch failed.
+  CHECK(w.profileSystem() == w.path("good"));
+}
+
+TEST_CASE("nixos: boot mode sets the profile only and says a reboot is required",
+          "[nixos][integration]") {
+  NixWorld w;
+  auto rec = makeNixosReconciler(w.options(), w.stateDir());
+  REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+  // The node booted "good" (kernel k1); good2 has kernel k2.
+  std::filesystem::create_symlink(w.path("good"), w.file("root/run/booted-system"));
+  auto same = rec->reconcile(w.desired("good"));
+  CHECK(same["booted_system"] == w.path("good"));
+  CHECK(same["reboot_required"] == false);
+
+  auto d = w.desired("good2");
+  d["mode"] = "boot";
+  auto out = reconcileUntilSettled(*rec, d);
+  INFO(out.dump());
+  CHECK(out["outcome"] == "applied");
+  CHECK(out["reboot_required"] == true);
+  CHECK(out["current_system"] == w.path("good"));
+  CHECK(w.profileSystem() == w.path("good2"));
+  CHECK(w.calls().back() == w.path("good2") + " boot");
+}
+
+TEST_CASE("nixos: test mode switches without touching the profile", "[nixos][integration]") {
+  NixWorld w;
+  auto rec = makeNixosReconciler(w.options(), w.stateDir());
+  REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+  auto d = w.desired("good2");
+  d["mode"] = "test";
+  auto out = reconcileUntilSettled(*rec, d);
+  INFO(out.dump());
+  CHECK(out["outcome"] == "applied");
+  CHECK(w.currentSystem() == w.path("good2"));
+  CHECK(w.profileSystem() == w.path("good"));
+
+  auto bad = w.desired("fail");
+  bad["mode"] = "test";
+  auto rolled = reconcileUntilSettled(*rec, bad);
+  INFO(rolled.dump());
+  CHECK(rolled["outcome"] == "rolled-back");
+  CHECK(w.currentSystem() == w.path("good2"));
+  CHECK(w.calls().back() == w.path("good2") + " test");
+}
