@@ -1,0 +1,157 @@
+#include "tests/support/nspawn_container.h"
+
+#include <cerrno>
+#include <cstring>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <spawn.h>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace photon::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log, bool new_session) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  if (new_session) posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = -1;
+  int r = posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (r != 0) throw std::runtime_error("spawn " + argv[0] + ": " + std::strerror(r));
+  return pid;
+}
+
+int waitStatus(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+std::string ensureNspawnRootfs(const std::string& source_dir, const std::string& build_dir) {
+  auto rootfs = build_dir + "/nspawn-rootfs";
+  auto log = build_dir + "/nspawn-rootfs.make.log";
+  pid_t pid = spawn({source_dir + "/tests/nspawn/make-rootfs", rootfs}, log, false);
+  if (waitStatus(pid) != 0) {
+    throw std::runtime_error("tests/nspawn/make-rootfs failed: " + readAll(log));
+  }
+  return rootfs;
+}
+
+NspawnContainer::NspawnContainer(Options options) {
+  auto name = options.name + "-" + std::to_string(getpid());
+  log_path_ = "/tmp/photon-nspawn-" + name + ".log";
+  std::vector<std::string> argv = {"/usr/bin/systemd-nspawn", "-b", "-D", options.rootfs,
+                                   "-M", name, "--register=no", "--keep-unit",
+                                   "--volatile=overlay", "--console=read-only"};
+  if (options.private_network) argv.push_back("--private-network");
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  ::unlink(log_path_.c_str());
+  nspawn_pid_ = spawn(argv, log_path_, true);
+  auto deadline = std::chrono::steady_clock::now() + options.boot_timeout;
+  // The container's init is nspawn's child once the short-lived intermediate child that
+  // sets it up has gone: read it afresh until the bus socket shows up under it.
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto children = readAll("/proc/" + std::to_string(nspawn_pid_) + "/task/" +
+                            std::to_string(nspawn_pid_) + "/children");
+    init_pid_ = children.empty() ? -1 : std::stoi(children);
+    struct stat st{};
+    if (init_pid_ > 0 && ::stat((root() + "/run/dbus/system_bus_socket").c_str(), &st) == 0) return;
+    int status = 0;
+    if (waitpid(nspawn_pid_, &status, WNOHANG) == nspawn_pid_) {
+      nspawn_pid_ = -1;
+      throw std::runtime_error("systemd-nspawn exited: " + readAll(log_path_));
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  stop();
+  throw std::runtime_error("container did not boot in time: " + readAll(log_path_));
+}
+
+NspawnContainer::~NspawnContainer() {
+  stop();
+  ::unlink(log_path_.c_str());
+  ::unlink((log_path_ + ".run").c_str());
+}
+
+void NspawnContainer::stop() {
+  if (nspawn_pid_ <= 0) return;
+  ::kill(nspawn_pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  bool gone = false;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(nspawn_pid_, &status, WNOHANG) == nspawn_pid_) {
+      gone = true;
+      break;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  if (!gone) {
+    ::kill(nspawn_pid_, SIGKILL);
+    waitStatus(nspawn_pid_);
+  }
+  nspawn_pid_ = -1;
+  // nspawn leaves these behind on a host without systemd; rmdir only removes empty ones, so a
+  // container that still runs (another test's) keeps its own.
+  for (const char* dir : {"/sys/fs/cgroup/unified/payload", "/sys/fs/cgroup/unified/supervisor",
+                          "/sys/fs/cgroup/systemd/payload", "/sys/fs/cgroup/systemd/supervisor"}) {
+    ::rmdir(dir);
+  }
+}
+
+pid_t NspawnContainer::hostPid(pid_t container_pid) const {
+  std::error_code ec;
+  auto ns = std::filesystem::read_symlink("/proc/" + std::to_string(init_pid_) + "/ns/pid", ec);
+  if (ec) return 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    auto name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::error_code e2;
+    if (std::filesystem::read_symlink(entry.path() / "ns/pid", e2) != ns || e2) continue;
+    std::istringstream status(readAll(entry.path().string() + "/status"));
+    std::string line;
+    while (std::getline(status, line)) {
+      if (!line.starts_with("NSpid:")) continue;
+      auto last = line.substr(line.find_last_of(" \t") + 1);
+      if (std::stoi(last) == container_pid) return std::stoi(name);
+    }
+  }
+  return 0;
+}
+
+int NspawnContainer::run(const std::vector<std::string>& argv) const {
+  std::vector<std::string> full = {"/usr/bin/nsenter", "-t", std::to_string(init_pid_), "-a"};
+  full.insert(full.end(), argv.begin(), argv.end());
+  return waitStatus(spawn(full, log_path_ + ".run", false));
+}
+
+}  // namespace photon::test
