@@ -3,7 +3,6 @@
 // an independent store (--store), a profile, a /run root and a state dir, all in that temp dir.
 #pragma once
 
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
 #include <chrono>
