@@ -78,6 +78,13 @@ struct LoopHarness {
   RecordingReconciler* reconciler = nullptr;
   std::unique_ptr<agent::RunLoop> loop;
   std::thread thread;
+  std::mutex log_mutex;
+  std::string log;
+
+  std::string logText() {
+    std::lock_guard lock(log_mutex);
+    return log;
+  }
 
   LoopHarness(const std::string& coordinator_url, const std::string& state_dir,
               agent::RunOptions options) : url(coordinator_url) {
@@ -96,7 +103,10 @@ struct LoopHarness {
       return c;
     };
     loop = std::make_unique<agent::RunLoop>(options, connect, std::move(reconcilers),
-                                            [](int, const std::string&) {});
+                                            [this](int level, const std::string& line) {
+                                              std::lock_guard lock(log_mutex);
+                                              log += "<" + std::to_string(level) + ">" + line + "\n";
+                                            });
   }
   void start() {
     REQUIRE(loop->start());
@@ -252,9 +262,13 @@ TEST_CASE("run loop: a corrupt cache is ignored, not applied", "[agent]") {
   state.write("desired.json", R"({"sha256": "00", "document": {"units": {"evil": {}}}})");
   LoopHarness h(c.url(), state.path(), fastOptions());
   h.start();
-  REQUIRE(waitUntil([&] { return observedOf(c, node.id).contains("last_error"); }, 5s));
-  CHECK(observedOf(c, node.id)["last_error"].get<std::string>().find("corrupt") !=
-        std::string::npos);
+  REQUIRE(waitUntil([&] { return h.loop->reportedRevision() >= 0; }, 5s));
+  CHECK(h.logText().find("<3>desired state cache: " + state.file("desired.json") +
+                         " is corrupt: checksum mismatch, ignoring it") != std::string::npos);
+  // The coordinator's document replaces it on disk.
+  auto cached = agent::readFile(state.file("desired.json"));
+  REQUIRE(cached);
+  CHECK(cached->find("evil") == std::string::npos);
   CHECK_FALSE(h.reconciler->sawAny([](const Json& s) { return s.contains("evil"); }));
 }
 

@@ -207,4 +207,13 @@ TEST_CASE("units systemd: a container instance runs its image under systemd-nspa
     if (!ec && ns != outer_ns) nested = true;
   }
   CHECK(nested);
+  // Removing it stops the container promptly: SIGTERM reaches the payload through nspawn's stub
+  // init instead of waiting out the stop timeout.
+  auto start = std::chrono::steady_clock::now();
+  out = r->reconcile(Json::array());
+  CHECK(find(out, "tiny").is_null());
+  CHECK(std::chrono::steady_clock::now() - start < 10s);
+  auto bus = connectSystemdBus(c.busAddress());
+  REQUIRE(bus);
+  CHECK((*bus)->unitState("photon-tiny.service")->load_state == "not-found");
 }
