@@ -13,6 +13,8 @@
   isoImage.isoBaseName = "photon-bootstrap";
   isoImage.volumeID = "PHOTON_BOOT";
   environment.systemPackages = [ photon ];
+  # The coordinator's CA joins the system trust store, where the agent's OpenSSL looks.
+  security.pki.certificateFiles = lib.optional (caFile != null) caFile;
 
   # Facts the agent reads: DMI, disks, NICs. No login needed for unattended installs.
   services.getty.autologinUser = lib.mkForce null;
@@ -34,7 +36,7 @@
         "--coordinator" coordinatorUrl
         "--bootstrap-token-file" "/iso/photon/bootstrap-token"
         "--state-dir" "/var/lib/photon-agent"
-      ] ++ lib.optionals (caFile != null) [ "--ca-file" "${caFile}" ]);
+      ]);
       Restart = "on-failure";
       RestartSec = 10;
       StateDirectory = "photon-agent";

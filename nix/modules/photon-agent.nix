@@ -20,7 +20,10 @@ in
     caFile = mkOption {
       type = types.nullOr types.path;
       default = null;
-      description = "CA certificate to verify the coordinator's TLS certificate with (public, may live in the store).";
+      description = ''
+        CA certificate of the coordinator's TLS certificate (public, may live in the store).
+        It joins the system trust store, where the agent's OpenSSL looks.
+      '';
     };
     watchdogSec = mkOption {
       type = types.ints.positive;
@@ -40,6 +43,7 @@ in
 
   config = mkIf cfg.enable {
     environment.systemPackages = [ cfg.package ];
+    security.pki.certificateFiles = lib.optional (cfg.caFile != null) cfg.caFile;
 
     systemd.services.photon-agent = {
       description = "Photon node agent";
@@ -63,7 +67,7 @@ in
           "--coordinator" cfg.coordinator
           # The node token, issued at enrollment, lives here (written by the installer).
           "--state-dir" "/var/lib/photon-agent"
-        ] ++ lib.optionals (cfg.caFile != null) [ "--ca-file" "${cfg.caFile}" ] ++ cfg.extraFlags);
+        ] ++ cfg.extraFlags);
         StateDirectory = "photon-agent";
         StateDirectoryMode = "0700";
 
