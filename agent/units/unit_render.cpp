@@ -20,12 +20,16 @@ std::vector<std::string> nspawnArgv(const InstanceSpec& spec, const RenderOption
   std::vector<std::string> argv = {
       options.nspawn_path, "--quiet", "--keep-unit", "--register=no",
       "--directory=" + options.images_dir + "/" + spec.image, "--volatile=overlay",
-      "--machine=photon-" + spec.name, "--kill-signal=SIGTERM"};
+      "--machine=photon-" + spec.name};
   if (spec.sandbox.private_network) argv.push_back("--private-network");
   if (spec.sandbox.no_new_privileges) argv.push_back("--no-new-privileges=yes");
   if (!spec.user.empty()) argv.push_back("--user=" + spec.user);
   for (const auto& [k, v] : spec.env) argv.push_back("--setenv=" + k + "=" + v);
   if (!spec.exec.empty()) {
+    // nspawn's stub init as PID 1 makes a stop take ~0.2 s: the command itself as PID 1 ignores
+    // SIGTERM and every stop would wait out the stop timeout. The stop is not graceful (the
+    // payload is killed with its PID namespace); see docs/units.md.
+    argv.push_back("--as-pid2");
     argv.push_back("--");
     argv.insert(argv.end(), spec.exec.begin(), spec.exec.end());
   }

@@ -120,6 +120,15 @@ void NspawnContainer::stop() {
     waitStatus(nspawn_pid_);
   }
   nspawn_pid_ = -1;
+  // A SIGKILLed nspawn leaves its init running, orphaned; killing a PID namespace's init kills
+  // everything in it. Only if it is still that container's init (the PID may have been reused).
+  if (init_pid_ > 0) {
+    auto status = readAll("/proc/" + std::to_string(init_pid_) + "/status");
+    if (status.find("NSpid:\t" + std::to_string(init_pid_) + "\t1\n") != std::string::npos) {
+      ::kill(init_pid_, SIGKILL);
+      for (int i = 0; i < 250 && ::kill(init_pid_, 0) == 0; ++i) std::this_thread::sleep_for(20ms);
+    }
+  }
   // nspawn leaves these behind on a host without systemd; rmdir only removes empty ones, so a
   // container that still runs (another test's) keeps its own.
   for (const char* dir : {"/sys/fs/cgroup/unified/payload", "/sys/fs/cgroup/unified/supervisor",
