@@ -54,6 +54,26 @@ std::string readAll(const std::string& path) {
   return ss.str();
 }
 
+bool otherNspawnRunning() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    auto comm = readAll(entry.path().string() + "/comm");
+    if (comm == "systemd-nspawn\n") return true;
+  }
+  return false;
+}
+
+// Children first; rmdir fails (and is ignored) on a cgroup that still has processes.
+void removeEmptyTree(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::string> dirs;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec)) dirs.push_back(it->path().string());
+  }
+  for (auto d = dirs.rbegin(); d != dirs.rend(); ++d) ::rmdir(d->c_str());
+}
+
 }  // namespace
 
 std::string ensureNspawnRootfs(const std::string& source_dir, const std::string& build_dir) {
@@ -129,10 +149,13 @@ void NspawnContainer::stop() {
       for (int i = 0; i < 250 && ::kill(init_pid_, 0) == 0; ++i) std::this_thread::sleep_for(20ms);
     }
   }
-  // nspawn leaves these behind on a host without systemd; rmdir only removes empty ones, so a
-  // container that still runs (another test's) keeps its own.
+  // nspawn leaves these behind on a host without systemd (the container's own cgroups below
+  // them too). They are shared by every container on the host, so the tree is emptied only
+  // when no other nspawn runs; otherwise just the top dirs, which rmdir removes only if empty.
+  bool others = otherNspawnRunning();
   for (const char* dir : {"/sys/fs/cgroup/unified/payload", "/sys/fs/cgroup/unified/supervisor",
                           "/sys/fs/cgroup/systemd/payload", "/sys/fs/cgroup/systemd/supervisor"}) {
+    if (!others) removeEmptyTree(dir);
     ::rmdir(dir);
   }
 }
