@@ -45,26 +45,25 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
 
   // 1. Realise: nothing on the node changes, so a failure here leaves it where it was.
   auto t0 = now_ms();
-  auto realised = nix_.realise(spec.system, {spec.substituters, spec.trusted_public_keys,
-                                             spec.require_sigs});
+  auto realised =
+      nix_.realise(spec.system, {spec.substituters, spec.trusted_public_keys, spec.require_sigs});
   timings.realise_ms = now_ms() - t0;
   if (!realised) {
-    return finish(journal, timings, started, "failed",
-                  "realise " + spec.system + ": " + realised.error().message +
-                      " (nothing was activated)");
+    return finish(
+        journal, timings, started, "failed",
+        "realise " + spec.system + ": " + realised.error().message + " (nothing was activated)");
   }
 
   // 2. Record what runs now, then change the profile.
   auto previous = nix_.currentGeneration();
   if (!previous) {
-    return finish(journal, timings, started, "failed",
-                  "read the current generation: " + previous.error().message +
-                      " (nothing was activated)");
+    return finish(
+        journal, timings, started, "failed",
+        "read the current generation: " + previous.error().message + " (nothing was activated)");
   }
   journal.previous = *previous;
-  journal.previous_system = spec.mode == ActivationMode::kTest || !*previous
-                                ? nix_.currentSystem()
-                                : (*previous)->system;
+  journal.previous_system =
+      spec.mode == ActivationMode::kTest || !*previous ? nix_.currentSystem() : (*previous)->system;
   journal.phase = Phase::kSwitching;
   journal.deadline_ms = now_ms() + spec.confirm_within_s * 1000;
   if (auto r = record(journal); !r) {
@@ -88,11 +87,10 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   auto switched = nix_.switchToConfiguration(spec.system, modeName(spec.mode), left);
   timings.switch_ms = now_ms() - t0;
   if (!switched || !switched->ok()) {
-    std::string why = !switched ? switched.error().message
-                      : switched->timed_out
-                          ? "did not finish within confirm_within_s (" +
-                                std::to_string(spec.confirm_within_s) + "s)"
-                          : switched->describe();
+    std::string why = !switched             ? switched.error().message
+                      : switched->timed_out ? "did not finish within confirm_within_s (" +
+                                                  std::to_string(spec.confirm_within_s) + "s)"
+                                            : switched->describe();
     journal.reason = "switch-to-configuration " + modeName(spec.mode) + ": " + why;
     return rollBack(journal, timings, started);
   }
@@ -120,8 +118,8 @@ std::optional<Outcome> Activator::confirm(Journal& journal, Timings& timings, in
     int64_t left = journal.deadline_ms - now_ms();
     if (left <= 0) break;
     std::unique_lock lock(mutex_);
-    auto wait = std::chrono::milliseconds(
-        std::min<int64_t>(left, options_.health_interval.count()));
+    auto wait =
+        std::chrono::milliseconds(std::min<int64_t>(left, options_.health_interval.count()));
     if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return std::nullopt;
   }
   timings.health_ms = now_ms() - t0;
@@ -144,8 +142,9 @@ Outcome Activator::rollBack(Journal& journal, Timings& timings, int64_t started)
   std::string target = journal.previous_system;
   if (mode != ActivationMode::kTest) {
     if (!journal.previous) {
-      return done("failed", journal.reason + "; rollback impossible: the profile had no "
-                                             "generation before this one");
+      return done("failed", journal.reason +
+                                "; rollback impossible: the profile had no "
+                                "generation before this one");
     }
     target = journal.previous->system;
     auto back = nix_.switchGeneration(journal.previous->number);

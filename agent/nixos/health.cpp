@@ -52,7 +52,8 @@ common::Status tcpConnect(const std::string& target, std::chrono::milliseconds t
     len = sizeof(sockaddr_in);
   }
   Fd sock(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (sock.fd < 0) return fail(ErrorCode::kInternal, std::string("socket: ") + std::strerror(errno));
+  if (sock.fd < 0)
+    return fail(ErrorCode::kInternal, std::string("socket: ") + std::strerror(errno));
   int r = ::connect(sock.fd, reinterpret_cast<sockaddr*>(&addr), len);
   if (r != 0 && errno != EINPROGRESS) {
     return fail(ErrorCode::kUnavailable, "tcp " + target + ": " + std::strerror(errno));

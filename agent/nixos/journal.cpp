@@ -36,10 +36,14 @@ common::Result<std::optional<Json>> loadJson(const std::string& path) {
 
 std::string phaseName(Phase phase) {
   switch (phase) {
-    case Phase::kRealising: return "realising";
-    case Phase::kSwitching: return "switching";
-    case Phase::kConfirming: return "confirming";
-    case Phase::kRollingBack: return "rolling-back";
+    case Phase::kRealising:
+      return "realising";
+    case Phase::kSwitching:
+      return "switching";
+    case Phase::kConfirming:
+      return "confirming";
+    case Phase::kRollingBack:
+      return "rolling-back";
   }
   return "realising";
 }
@@ -52,8 +56,7 @@ Json toJson(const Journal& j) {
               {"deadline_ms", j.deadline_ms},
               {"reason", j.reason}};
   if (j.previous) {
-    out["previous_generation"] = {{"number", j.previous->number},
-                                  {"system", j.previous->system}};
+    out["previous_generation"] = {{"number", j.previous->number}, {"system", j.previous->system}};
   }
   return out;
 }
@@ -72,8 +75,8 @@ common::Result<Journal> journalFromJson(const Json& json) {
   PHOTON_TRY(Json prev, common::readObject(json, "previous_generation", "journal"));
   if (!prev.empty()) {
     Generation g;
-    PHOTON_TRY(g.number, common::readInt(prev, "number", "journal.previous_generation", 1,
-                                         INT64_MAX));
+    PHOTON_TRY(g.number,
+               common::readInt(prev, "number", "journal.previous_generation", 1, INT64_MAX));
     PHOTON_TRY(g.system, common::readString(prev, "system", "journal.previous_generation"));
     j.previous = g;
   }

@@ -76,8 +76,7 @@ class CliNixSystem final : public NixSystem {
       std::string link = readLink(real + "/" + name);
       if (!link.empty()) return link;
       std::error_code ec;
-      return std::filesystem::exists(real + "/" + name, ec) ? system + "/" + name
-                                                             : std::string();
+      return std::filesystem::exists(real + "/" + name, ec) ? system + "/" + name : std::string();
     };
     return BootFiles{resolve("kernel"), resolve("initrd")};
   }
@@ -119,8 +118,7 @@ std::optional<int64_t> parseGenerationLink(const std::string& profile_name,
   const std::string suffix = "-link";
   if (!link.starts_with(prefix) || !link.ends_with(suffix)) return std::nullopt;
   if (link.size() <= prefix.size() + suffix.size()) return std::nullopt;
-  std::string_view digits(link.data() + prefix.size(),
-                          link.size() - prefix.size() - suffix.size());
+  std::string_view digits(link.data() + prefix.size(), link.size() - prefix.size() - suffix.size());
   int64_t n = 0;
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
   if (ec != std::errc() || ptr != digits.data() + digits.size() || n <= 0) return std::nullopt;

@@ -4,8 +4,7 @@ namespace photon::agent {
 
 NixosReconciler::NixosReconciler(NixosOptions options, std::string state_dir,
                                  std::unique_ptr<ProcessRunner> runner,
-                                 std::unique_ptr<UnitStates> units,
-                                 std::unique_ptr<NixSystem> nix,
+                                 std::unique_ptr<UnitStates> units, std::unique_ptr<NixSystem> nix,
                                  std::unique_ptr<HealthChecker> health)
     : options_(std::move(options)),
       runner_(std::move(runner)),
@@ -15,7 +14,9 @@ NixosReconciler::NixosReconciler(NixosOptions options, std::string state_dir,
       state_(std::move(state_dir)),
       activator_(options_, *nix_, *health_, state_) {}
 
-NixosReconciler::~NixosReconciler() { shutdown(); }
+NixosReconciler::~NixosReconciler() {
+  shutdown();
+}
 
 void NixosReconciler::shutdown() {
   activator_.stop();
@@ -95,9 +96,8 @@ Json NixosReconciler::reconcile(const Json& section) {
     // here cannot wait on us.
     if (worker_.joinable()) worker_.join();
     busy_ = true;
-    const SystemSpec& target = plan.action == NixosAction::kRecover
-                                   ? gathered.observed.journal->spec
-                                   : *desired;
+    const SystemSpec& target =
+        plan.action == NixosAction::kRecover ? gathered.observed.journal->spec : *desired;
     target_ = target.system;
     deployment_ = target.deployment;
     worker_ = std::thread([this, desired] { work(desired); });
@@ -115,7 +115,9 @@ void NixosReconciler::work(std::optional<SystemSpec> desired) {
     if (!g.error.empty()) break;
     NixosPlan plan = planNixos(desired, g.observed);
     if (plan.action == NixosAction::kRecover) {
-      if (activator_.recover(*g.observed.journal)) break;
+      // Nothing back means either "changed nothing, plan again" or a shutdown.
+      bool was_realising = g.observed.journal->phase == Phase::kRealising;
+      if (activator_.recover(*g.observed.journal) || !was_realising) break;
       continue;
     }
     if (plan.action == NixosAction::kActivate) {
@@ -138,13 +140,14 @@ Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gat
   std::string profile_system = obs.generation ? obs.generation->system : "";
   std::string active = profile_system.empty() ? obs.current_system : profile_system;
   std::string booted = nix_->bootedSystem();
-  Json out = {{"system", active},
-              {"previous_system", ""},
-              {"generation", obs.generation ? obs.generation->number : 0},
-              {"reason", ""},
-              {"booted_system", booted},
-              {"current_system", obs.current_system},
-              {"reboot_required", rebootRequired(nix_->bootFiles(booted), nix_->bootFiles(active))}};
+  Json out = {
+      {"system", active},
+      {"previous_system", ""},
+      {"generation", obs.generation ? obs.generation->number : 0},
+      {"reason", ""},
+      {"booted_system", booted},
+      {"current_system", obs.current_system},
+      {"reboot_required", rebootRequired(nix_->bootFiles(booted), nix_->bootFiles(active))}};
   if (!gathered.error.empty()) {
     out["outcome"] = "failed";
     out["reason"] = plan.why + ": " + gathered.error;
@@ -172,8 +175,7 @@ Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gat
   return out;
 }
 
-std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options,
-                                                     std::string state_dir) {
+std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::string state_dir) {
   auto runner = makeProcessRunner();
   auto units = makeBusUnitStates();
   auto nix = makeNixSystem(options, *runner);

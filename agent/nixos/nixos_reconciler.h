@@ -63,7 +63,6 @@ class NixosReconciler final : public Reconciler {
 };
 
 // Wires the real adapters: fork/execve, nix-store/nix-env, sd-bus, HTTP/TCP checks.
-std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options,
-                                                     std::string state_dir);
+std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::string state_dir);
 
 }  // namespace photon::agent

@@ -6,9 +6,12 @@ bool runsDesired(const SystemSpec& spec, const NixosObserved& observed) {
   bool in_profile = observed.generation && observed.generation->system == spec.system;
   bool running = observed.current_system == spec.system;
   switch (spec.mode) {
-    case ActivationMode::kBoot: return in_profile;
-    case ActivationMode::kTest: return running;
-    case ActivationMode::kSwitch: return in_profile && running;
+    case ActivationMode::kBoot:
+      return in_profile;
+    case ActivationMode::kTest:
+      return running;
+    case ActivationMode::kSwitch:
+      return in_profile && running;
   }
   return false;
 }

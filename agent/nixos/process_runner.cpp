@@ -170,6 +170,8 @@ std::string ProcessResult::describe() const {
   return line.empty() ? what : what + ": " + line;
 }
 
-std::unique_ptr<ProcessRunner> makeProcessRunner() { return std::make_unique<ExecProcessRunner>(); }
+std::unique_ptr<ProcessRunner> makeProcessRunner() {
+  return std::make_unique<ExecProcessRunner>();
+}
 
 }  // namespace photon::agent

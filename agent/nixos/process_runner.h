@@ -13,10 +13,10 @@
 namespace photon::agent {
 
 struct ProcessResult {
-  int exit_code = -1;       // valid when signal == 0 and !timed_out
-  int signal = 0;           // the signal that ended it, if one did
-  bool timed_out = false;   // killed at the deadline
-  std::string output;       // stdout and stderr interleaved, the last kMaxOutput bytes
+  int exit_code = -1;      // valid when signal == 0 and !timed_out
+  int signal = 0;          // the signal that ended it, if one did
+  bool timed_out = false;  // killed at the deadline
+  std::string output;      // stdout and stderr interleaved, the last kMaxOutput bytes
 
   bool ok() const { return !timed_out && signal == 0 && exit_code == 0; }
   // "exit code 1: <last line of output>", "timed out after 5s", "killed by signal 9".

@@ -7,13 +7,12 @@
 
 namespace photon::agent {
 namespace {
-using common::Json;
 using common::invalid;
+using common::Json;
 
 bool hasNoSpace(const std::string& s) {
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
-  });
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
 }
 
 common::Result<std::vector<std::string>> readList(const Json& obj, const std::string& key,
@@ -76,9 +75,12 @@ common::Result<HealthSpec> parseHealth(const Json& section) {
 
 std::string modeName(ActivationMode mode) {
   switch (mode) {
-    case ActivationMode::kSwitch: return "switch";
-    case ActivationMode::kBoot: return "boot";
-    case ActivationMode::kTest: return "test";
+    case ActivationMode::kSwitch:
+      return "switch";
+    case ActivationMode::kBoot:
+      return "boot";
+    case ActivationMode::kTest:
+      return "test";
   }
   return "switch";
 }
@@ -171,8 +173,8 @@ common::Result<SystemSpec> parseSystemSpec(const Json& section) {
     return invalid("system.mode", "must be switch, boot or test, not " + mode.substr(0, 64));
   }
   PHOTON_TRY(spec.health, parseHealth(section));
-  PHOTON_TRY(spec.confirm_within_s, common::readInt(section, "confirm_within_s", "system", 1,
-                                                    kMaxConfirmWithinS, 120));
+  PHOTON_TRY(spec.confirm_within_s,
+             common::readInt(section, "confirm_within_s", "system", 1, kMaxConfirmWithinS, 120));
   PHOTON_TRY(spec.deployment, common::readString(section, "deployment", "system", ""));
   if (spec.deployment.size() > 128 || !hasNoSpace(spec.deployment)) {
     return invalid("system.deployment", "must be up to 128 characters without spaces");

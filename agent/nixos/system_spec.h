@@ -17,10 +17,10 @@ enum class ActivationMode { kSwitch, kBoot, kTest };
 std::string modeName(ActivationMode mode);
 
 struct HealthSpec {
-  std::vector<std::string> units;               // systemd unit names that must be active
-  std::vector<std::string> http;                // http(s) URLs that must answer 2xx
-  std::vector<std::string> tcp;                 // "ip:port" / "[ip6]:port" that must accept
-  std::vector<std::vector<std::string>> exec;   // argument vectors that must exit 0
+  std::vector<std::string> units;              // systemd unit names that must be active
+  std::vector<std::string> http;               // http(s) URLs that must answer 2xx
+  std::vector<std::string> tcp;                // "ip:port" / "[ip6]:port" that must accept
+  std::vector<std::vector<std::string>> exec;  // argument vectors that must exit 0
 
   bool empty() const { return units.empty() && http.empty() && tcp.empty() && exec.empty(); }
   bool operator==(const HealthSpec&) const = default;

@@ -35,7 +35,8 @@ class BusUnitStates final : public UnitStates {
     }
     char* path_raw = nullptr;
     int r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit.c_str(), &path_raw);
-    if (r < 0) return fail(ErrorCode::kInternal, "encode unit path: " + std::string(std::strerror(-r)));
+    if (r < 0)
+      return fail(ErrorCode::kInternal, "encode unit path: " + std::string(std::strerror(-r)));
     CharPtr path(path_raw);
     sd_bus_error error = SD_BUS_ERROR_NULL;
     char* state_raw = nullptr;
@@ -57,6 +58,8 @@ class BusUnitStates final : public UnitStates {
 };
 }  // namespace
 
-std::unique_ptr<UnitStates> makeBusUnitStates() { return std::make_unique<BusUnitStates>(); }
+std::unique_ptr<UnitStates> makeBusUnitStates() {
+  return std::make_unique<BusUnitStates>();
+}
 
 }  // namespace photon::agent

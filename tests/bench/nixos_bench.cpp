@@ -33,7 +33,9 @@ struct Stats {
   }
 };
 
-int64_t ms(const Json& out, const char* key) { return out["timings"][key].get<int64_t>(); }
+int64_t ms(const Json& out, const char* key) {
+  return out["timings"][key].get<int64_t>();
+}
 }  // namespace
 
 int main() {
@@ -88,11 +90,11 @@ int main() {
   }
 
   std::printf("nixos activation, %d rounds (ms; median / p90)\n", rounds);
-  std::printf("  first activation (closure fetched from file:// cache): total %.0f, realise %.0f, "
-              "switch-to-configuration %.0f\n",
-              first_total.pct(0.5), first_realise.pct(0.5), first_switch.pct(0.5));
-  std::printf("  activation, closure present: total %.0f / %.0f\n", total.pct(0.5),
-              total.pct(0.9));
+  std::printf(
+      "  first activation (closure fetched from file:// cache): total %.0f, realise %.0f, "
+      "switch-to-configuration %.0f\n",
+      first_total.pct(0.5), first_realise.pct(0.5), first_switch.pct(0.5));
+  std::printf("  activation, closure present: total %.0f / %.0f\n", total.pct(0.5), total.pct(0.9));
   std::printf("    switch-to-configuration itself      %.0f / %.0f\n", sw.pct(0.5), sw.pct(0.9));
   std::printf("    agent overhead (total - switch)      %.0f / %.0f\n", overhead.pct(0.5),
               overhead.pct(0.9));

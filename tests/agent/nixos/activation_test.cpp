@@ -1,11 +1,11 @@
 // The nixos reconciler against real Nix: a real store, profile and generations, a signed
 // file:// binary cache, and toplevels whose switch-to-configuration records its calls.
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -87,8 +87,7 @@ TEST_CASE("nixos: a switch that hangs past the confirm deadline is killed and ro
   CHECK(w.calls().back() == w.path("good") + " switch");
 }
 
-TEST_CASE("nixos: failing health checks roll back; passing ones confirm",
-          "[nixos][integration]") {
+TEST_CASE("nixos: failing health checks roll back; passing ones confirm", "[nixos][integration]") {
   NixWorld w;
   auto rec = makeNixosReconciler(w.options(), w.stateDir());
   REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");

@@ -16,8 +16,8 @@ class FakeUnits final : public UnitStates {
   std::map<std::string, std::string> states;
   photon::common::Result<std::string> activeState(const std::string& unit) override {
     auto it = states.find(unit);
-    if (it == states.end()) return photon::common::fail(photon::common::ErrorCode::kNotFound,
-                                                        "no such unit");
+    if (it == states.end())
+      return photon::common::fail(photon::common::ErrorCode::kNotFound, "no such unit");
     return it->second;
   }
 };
@@ -31,9 +31,7 @@ struct Server {
     server.Get("/ok", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("ok", "text/plain");
     });
-    server.Get("/down", [](const httplib::Request&, httplib::Response& res) {
-      res.status = 503;
-    });
+    server.Get("/down", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
     port = server.bind_to_any_port("127.0.0.1");
     thread = std::thread([this] { server.listen_after_bind(); });
   }

@@ -37,10 +37,13 @@ class NixWorld {
     for (auto sub : {"store", "root/run", "profiles", "state", "cache"}) {
       std::filesystem::create_directories(dir_.file(sub));
     }
-    std::vector<std::string> build = {"nix-build", "--no-out-link",
-                                      std::string(PHOTON_SOURCE_DIR) +
-                                          "/tests/agent/nixos/fixtures/toplevels.nix",
-                                      "--argstr", "dir", dir_.path()};
+    std::vector<std::string> build = {
+        "nix-build",
+        "--no-out-link",
+        std::string(PHOTON_SOURCE_DIR) + "/tests/agent/nixos/fixtures/toplevels.nix",
+        "--argstr",
+        "dir",
+        dir_.path()};
     for (auto name : kNames) build.insert(build.end(), {"-A", name});
     auto out = must(build);
     std::istringstream lines(out);
@@ -62,12 +65,17 @@ class NixWorld {
     for (auto name : kNames) {
       if (std::string(name) != "unsigned") signed_paths.push_back(paths_[name]);
     }
-    std::vector<std::string> sign = {"nix", "--extra-experimental-features", "nix-command",
-                                     "store", "sign", "--key-file", dir_.file("cache.sk")};
+    std::vector<std::string> sign = {"nix",
+                                     "--extra-experimental-features",
+                                     "nix-command",
+                                     "store",
+                                     "sign",
+                                     "--key-file",
+                                     dir_.file("cache.sk")};
     sign.insert(sign.end(), signed_paths.begin(), signed_paths.end());
     must(sign);
-    std::vector<std::string> copy = {"nix", "--extra-experimental-features", "nix-command",
-                                     "copy", "--to", "file://" + dir_.file("cache")};
+    std::vector<std::string> copy = {"nix",  "--extra-experimental-features", "nix-command", "copy",
+                                     "--to", "file://" + dir_.file("cache")};
     for (auto name : kNames) copy.push_back(paths_[name]);
     must(copy);
   }

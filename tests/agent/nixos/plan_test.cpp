@@ -58,8 +58,7 @@ TEST_CASE("nixos plan: a generation rolled back here is held until the desired c
   CHECK(planNixos(desired, o).action == NixosAction::kActivate);
 }
 
-TEST_CASE("nixos plan: an interrupted activation is recovered before anything else",
-          "[nixos]") {
+TEST_CASE("nixos plan: an interrupted activation is recovered before anything else", "[nixos]") {
   NixosObserved o = running(kA);
   o.journal = Journal{.id = 1, .phase = Phase::kSwitching, .spec = spec(kB)};
   CHECK(planNixos(spec(kA), o).action == NixosAction::kRecover);
@@ -88,11 +87,11 @@ TEST_CASE("nixos: generation links, realise arguments and URLs", "[nixos]") {
   auto argv = realiseArgv(options, kA, {{"file:///c", "https://d"}, {"k:AAAA"}, true});
   CHECK(argv == std::vector<std::string>{"nix-store", "--store", "/tmp/s", "--realise", kA,
                                          "--option", "substituters", "file:///c https://d",
-                                         "--option", "trusted-public-keys", "k:AAAA",
-                                         "--option", "require-sigs", "true"});
+                                         "--option", "trusted-public-keys", "k:AAAA", "--option",
+                                         "require-sigs", "true"});
   auto bare = realiseArgv(NixosOptions{}, kA, {{}, {}, false});
-  CHECK(bare == std::vector<std::string>{"nix-store", "--realise", kA, "--option",
-                                         "require-sigs", "false"});
+  CHECK(bare == std::vector<std::string>{"nix-store", "--realise", kA, "--option", "require-sigs",
+                                         "false"});
 
   auto u = splitUrl("http://127.0.0.1:8080/healthz?x=1");
   REQUIRE(u);
@@ -103,15 +102,24 @@ TEST_CASE("nixos: generation links, realise arguments and URLs", "[nixos]") {
 }
 
 TEST_CASE("nixos journal: journal and outcome survive a round trip", "[nixos]") {
-  Journal j{.id = 7, .phase = Phase::kConfirming, .spec = spec(kB),
-            .previous = Generation{3, kA}, .previous_system = kA, .deadline_ms = 123456,
+  Journal j{.id = 7,
+            .phase = Phase::kConfirming,
+            .spec = spec(kB),
+            .previous = Generation{3, kA},
+            .previous_system = kA,
+            .deadline_ms = 123456,
             .reason = ""};
   j.spec.health.exec = {{"/bin/true", "x"}};
   auto back = journalFromJson(toJson(j));
   REQUIRE(back);
   CHECK(*back == j);
-  Outcome o{.activation_id = 7, .outcome = "rolled-back", .system = kB,
-            .previous_system = kA, .deployment = "d", .generation = 3, .reason = "why",
+  Outcome o{.activation_id = 7,
+            .outcome = "rolled-back",
+            .system = kB,
+            .previous_system = kA,
+            .deployment = "d",
+            .generation = 3,
+            .reason = "why",
             .timings = {1, 2, 3, 4, 5, 6}};
   auto o2 = outcomeFromJson(toJson(o));
   REQUIRE(o2);

@@ -1,13 +1,11 @@
 #include "agent/nixos/process_runner.h"
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 
 using photon::agent::makeProcessRunner;
 
-TEST_CASE("process runner: exit codes and output, arguments never through a shell",
-          "[nixos]") {
+TEST_CASE("process runner: exit codes and output, arguments never through a shell", "[nixos]") {
   auto runner = makeProcessRunner();
   auto ok = runner->run({"/bin/sh", "-c", "echo out; echo err >&2"}, std::chrono::seconds(5));
   REQUIRE(ok);
@@ -30,8 +28,7 @@ TEST_CASE("process runner: exit codes and output, arguments never through a shel
   CHECK(missing->exit_code == 127);
 }
 
-TEST_CASE("process runner: a program past its deadline is killed with its children",
-          "[nixos]") {
+TEST_CASE("process runner: a program past its deadline is killed with its children", "[nixos]") {
   auto runner = makeProcessRunner();
   auto start = std::chrono::steady_clock::now();
   // The grandchild keeps the output pipe open: killing the group must still end the wait.

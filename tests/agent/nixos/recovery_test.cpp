@@ -1,11 +1,11 @@
 // An agent killed in the middle of an activation: a child process runs the reconciler and is
 // SIGKILLed at a chosen step; a new reconciler on the same state dir must then finish or roll
 // back that activation, never leave the node between generations.
-#include <catch2/catch.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -122,8 +122,8 @@ TEST_CASE("nixos: an agent killed during the health gate resumes the gate on res
   CHECK(out["outcome"] == "applied");
   CHECK(w.profileSystem() == w.path("good2"));
   // switch-to-configuration ran once for good2: the restart only resumed the gate.
-  CHECK(w.calls() == std::vector<std::string>{w.path("good") + " switch",
-                                              w.path("good2") + " switch"});
+  CHECK(w.calls() ==
+        std::vector<std::string>{w.path("good") + " switch", w.path("good2") + " switch"});
 }
 
 TEST_CASE("nixos: an agent killed during the health gate rolls back when the deadline passed",
