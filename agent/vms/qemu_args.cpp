@@ -15,7 +15,7 @@ using common::Json;
 // -blockdev / -netdev / -device take the same keys as QMP; a JSON argument keeps the quoting
 // of paths exact (no comma escaping).
 std::string netdevOption(const NicSpec& nic) {
-  std::string opt = nic.kind + ",id=" + nodeName(nic.id);
+  std::string opt = nic.kind + ",id=" + qemuNodeName(nic.id);
   if (nic.kind == "tap") opt += ",ifname=" + nic.ifname + ",script=no,downscript=no";
   if (nic.kind == "bridge") opt += ",br=" + nic.ifname;
   return opt;
@@ -43,21 +43,21 @@ VmPaths vmPaths(const std::string& state_dir, const std::string& name) {
 
 std::string rootPortId(int index) { return "rp" + std::to_string(index); }
 
-std::string nodeName(const std::string& device_id) { return "photon-" + device_id; }
+std::string qemuNodeName(const std::string& device_id) { return "photon-" + device_id; }
 
 Json blockdevAddArgs(const DiskSpec& disk) {
-  return {{"node-name", nodeName(disk.id)},
+  return {{"node-name", qemuNodeName(disk.id)},
           {"driver", disk.format},
           {"file", {{"driver", "file"}, {"filename", disk.path}}}};
 }
 
 Json diskDeviceArgs(const DiskSpec& disk, const std::string& port) {
-  return {{"driver", "virtio-blk-pci"}, {"id", disk.id}, {"drive", nodeName(disk.id)},
+  return {{"driver", "virtio-blk-pci"}, {"id", disk.id}, {"drive", qemuNodeName(disk.id)},
           {"bus", port}};
 }
 
 Json netdevAddArgs(const NicSpec& nic) {
-  Json j = {{"type", nic.kind}, {"id", nodeName(nic.id)}};
+  Json j = {{"type", nic.kind}, {"id", qemuNodeName(nic.id)}};
   if (nic.kind == "tap") {
     j["ifname"] = nic.ifname;
     j["script"] = "no";
@@ -68,7 +68,7 @@ Json netdevAddArgs(const NicSpec& nic) {
 }
 
 Json nicDeviceArgs(const NicSpec& nic, const std::string& port) {
-  return {{"driver", "virtio-net-pci"}, {"id", nic.id}, {"netdev", nodeName(nic.id)},
+  return {{"driver", "virtio-net-pci"}, {"id", nic.id}, {"netdev", qemuNodeName(nic.id)},
           {"mac", nic.mac}, {"bus", port}};
 }
 

@@ -34,7 +34,7 @@ common::Json blockdevAddArgs(const DiskSpec& disk);
 common::Json diskDeviceArgs(const DiskSpec& disk, const std::string& port);
 common::Json netdevAddArgs(const NicSpec& nic);
 common::Json nicDeviceArgs(const NicSpec& nic, const std::string& port);
-std::string nodeName(const std::string& device_id);  // blockdev node / netdev id: "photon-<id>"
+std::string qemuNodeName(const std::string& device_id);  // blockdev node / netdev id: "photon-<id>"
 
 // "kvm" when /dev/kvm really runs a VM (it opens, speaks API 12 and creates a VM and a vCPU),
 // else "tcg". A /dev/kvm without hardware virtualisation behind it fails at KVM_CREATE_VM.

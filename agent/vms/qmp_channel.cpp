@@ -20,7 +20,7 @@ using common::fail;
 using common::Json;
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kMaxLine = 1 << 20;  // a query-pci reply with 32 root ports is ~30 KiB
+constexpr size_t kMaxLine = 1 << 20;  // replies are a few KiB; this bounds a broken peer
 
 class Fd {
  public:

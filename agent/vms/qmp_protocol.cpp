@@ -1,34 +1,8 @@
 #include "agent/vms/qmp_protocol.h"
 
 namespace photon::agent {
-namespace {
 
 using common::Json;
-
-common::Status walkBus(const Json& bus, PciTopology& out, const std::string& parent_port,
-                       int depth) {
-  // PCIe hierarchies are shallow; the bound keeps a malformed reply from recursing far.
-  if (depth > 8) return common::fail(common::ErrorCode::kInternal, "query-pci: nested too deep");
-  if (!bus.is_object() || !bus.contains("devices") || !bus["devices"].is_array()) {
-    return common::fail(common::ErrorCode::kInternal, "query-pci: bus without a device list");
-  }
-  for (const auto& dev : bus["devices"]) {
-    if (!dev.is_object()) continue;
-    std::string id = dev.value("qdev_id", "");
-    if (!id.empty()) {
-      out.devices.insert(id);
-      if (!parent_port.empty()) out.ports[parent_port] = id;
-    }
-    if (dev.contains("pci_bridge") && dev["pci_bridge"].is_object() &&
-        dev["pci_bridge"].contains("bus")) {
-      if (!id.empty()) out.ports.emplace(id, "");
-      PHOTON_CHECK(walkBus(dev["pci_bridge"]["bus"], out, id, depth + 1));
-    }
-  }
-  return {};
-}
-
-}  // namespace
 
 common::Result<QmpMessage> parseQmpMessage(std::string_view line) {
   Json j = Json::parse(line, nullptr, /*allow_exceptions=*/false);
@@ -76,10 +50,17 @@ common::Result<std::string> parseRunState(const Json& ret) {
   return ret["status"].get<std::string>();
 }
 
-common::Result<PciTopology> parsePciTopology(const Json& ret) {
-  if (!ret.is_array()) return common::fail(common::ErrorCode::kInternal, "query-pci: not a list");
-  PciTopology out;
-  for (const auto& bus : ret) PHOTON_CHECK(walkBus(bus, out, "", 0));
+common::Result<std::set<std::string>> parsePeripherals(const Json& ret) {
+  if (!ret.is_array()) return common::fail(common::ErrorCode::kInternal, "qom-list: not a list");
+  std::set<std::string> out;
+  for (const auto& prop : ret) {
+    if (!prop.is_object() || !prop.contains("name") || !prop.contains("type")) continue;
+    if (!prop["name"].is_string() || !prop["type"].is_string()) continue;
+    // Children are the devices; "type" and other plain properties are not.
+    if (prop["type"].get<std::string>().rfind("child<", 0) == 0) {
+      out.insert(prop["name"].get<std::string>());
+    }
+  }
   return out;
 }
 

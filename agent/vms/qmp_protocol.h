@@ -1,9 +1,8 @@
 // QMP, the QEMU Machine Protocol, as pure functions: one JSON object per line; a greeting, then
 // replies ({"return"} or {"error"}) carrying the "id" of their command, interleaved with events.
-// Also the parsing of the replies the VM reconciler reads (query-status, query-pci).
+// Also the parsing of the replies the VM reconciler reads (query-status, qom-list).
 #pragma once
 
-#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -33,13 +32,9 @@ std::string encodeQmpCommand(const std::string& command, const common::Json& arg
 // query-status's return -> its "status" ("running", "paused", "prelaunch", "shutdown", ...).
 [[nodiscard]] common::Result<std::string> parseRunState(const common::Json& ret);
 
-// query-pci's return -> which device (qdev id) sits behind each root port (qdev id; "" when the
-// port is empty), and every device id present on any bus.
-struct PciTopology {
-  std::map<std::string, std::string> ports;
-  std::set<std::string> devices;
-};
-[[nodiscard]] common::Result<PciTopology> parsePciTopology(const common::Json& ret);
+// qom-list of /machine/peripheral -> the ids of the devices created with an id (root ports,
+// disks, NICs). Unlike query-pci this does not wait for the firmware to number the buses.
+[[nodiscard]] common::Result<std::set<std::string>> parsePeripherals(const common::Json& ret);
 
 // The device a DEVICE_DELETED event is about, or "" for the backend one
 // ({"path": ".../virtio-backend"} without "device") that comes first.

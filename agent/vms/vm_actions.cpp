@@ -100,7 +100,7 @@ common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const Vm
     device_args = diskDeviceArgs(*disk, action.port);
     record = toJson(*disk);
     if (auto added = qmp(vm, "device_add", device_args); !added) {
-      (void)qmp(vm, "blockdev-del", Json{{"node-name", nodeName(disk->id)}});
+      (void)qmp(vm, "blockdev-del", Json{{"node-name", qemuNodeName(disk->id)}});
       return std::unexpected(added.error());
     }
   } else {
@@ -110,7 +110,7 @@ common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const Vm
     device_args = nicDeviceArgs(*nic, action.port);
     record = toJson(*nic);
     if (auto added = qmp(vm, "device_add", device_args); !added) {
-      (void)qmp(vm, "netdev_del", Json{{"id", nodeName(nic->id)}});
+      (void)qmp(vm, "netdev_del", Json{{"id", qemuNodeName(nic->id)}});
       return std::unexpected(added.error());
     }
   }
@@ -122,8 +122,8 @@ common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const Vm
 common::Status VmReconciler::finishUnplug(Runtime& vm, const std::string& id) {
   auto it = vm.record.attached.find(id);
   bool disk = it != vm.record.attached.end() && it->second.contains("path");
-  auto r = disk ? qmp(vm, "blockdev-del", Json{{"node-name", nodeName(id)}})
-                : qmp(vm, "netdev_del", Json{{"id", nodeName(id)}});
+  auto r = disk ? qmp(vm, "blockdev-del", Json{{"node-name", qemuNodeName(id)}})
+                : qmp(vm, "netdev_del", Json{{"id", qemuNodeName(id)}});
   // Already gone (e.g. finished before an agent restart) is done too.
   if (!r && !isNotFound(r.error())) return std::unexpected(r.error());
   vm.record.attached.erase(id);

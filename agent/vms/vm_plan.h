@@ -18,7 +18,7 @@ struct VmObservation {
   bool exited = false;     // it ended since the last look
   bool clean_exit = false; // ...after a SHUTDOWN event or with exit code 0
   std::string run_state;   // query-status ("running", "paused", "prelaunch", ...); "" unknown
-  std::set<std::string> devices;  // qdev ids present (query-pci)
+  std::set<std::string> devices;  // device ids present (qom-list /machine/peripheral)
   std::set<std::string> deleted;  // ids whose DEVICE_DELETED arrived
 };
 

@@ -1,4 +1,4 @@
-#include "agent/vms/process_runner.h"
+#include "agent/vms/vm_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -67,15 +67,15 @@ common::Result<pid_t> forkExec(const std::vector<std::string>& argv, const std::
   return pid;
 }
 
-class PosixProcessRunner final : public ProcessRunner {
+class PosixProcessRunner final : public VmProcessRunner {
  public:
   common::Result<pid_t> spawn(const std::vector<std::string>& argv,
                               const std::string& log_path) override {
     return forkExec(argv, log_path, /*new_session=*/true);
   }
 
-  ProcessStatus status(pid_t pid) override {
-    ProcessStatus s;
+  VmProcessStatus status(pid_t pid) override {
+    VmProcessStatus s;
     if (pid <= 0) return s;
     int wstatus = 0;
     pid_t r = ::waitpid(pid, &wstatus, WNOHANG);
@@ -139,7 +139,7 @@ class PosixProcessRunner final : public ProcessRunner {
 
 }  // namespace
 
-std::unique_ptr<ProcessRunner> makeProcessRunner() {
+std::unique_ptr<VmProcessRunner> makeVmProcessRunner() {
   return std::make_unique<PosixProcessRunner>();
 }
 

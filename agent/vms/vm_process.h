@@ -13,22 +13,22 @@
 
 namespace photon::agent {
 
-struct ProcessStatus {
+struct VmProcessStatus {
   bool alive = false;
   bool exit_known = false;  // our child, reaped: `exit_code` / `signal` say how it ended
   int exit_code = 0;
   int signal = 0;
 };
 
-class ProcessRunner {
+class VmProcessRunner {
  public:
-  virtual ~ProcessRunner() = default;
+  virtual ~VmProcessRunner() = default;
   // Starts argv[0] (an absolute path or a name looked up in PATH) with stdin from /dev/null and
   // stdout/stderr appended to `log_path`.
   [[nodiscard]] virtual common::Result<pid_t> spawn(const std::vector<std::string>& argv,
                                                     const std::string& log_path) = 0;
   // Reaps our own children; for a process we adopted, looks at /proc.
-  virtual ProcessStatus status(pid_t pid) = 0;
+  virtual VmProcessStatus status(pid_t pid) = 0;
   [[nodiscard]] virtual common::Status kill(pid_t pid, int signal) = 0;
   // Runs a short helper (qemu-img) to completion within `timeout`; returns its exit code.
   [[nodiscard]] virtual common::Result<int> run(const std::vector<std::string>& argv,
@@ -37,6 +37,6 @@ class ProcessRunner {
   virtual std::vector<std::string> commandLine(pid_t pid) = 0;
 };
 
-std::unique_ptr<ProcessRunner> makeProcessRunner();
+std::unique_ptr<VmProcessRunner> makeVmProcessRunner();
 
 }  // namespace photon::agent

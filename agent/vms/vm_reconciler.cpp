@@ -11,7 +11,7 @@ namespace photon::agent {
 using common::Json;
 
 VmReconciler::VmReconciler(VmOptions options) : options_(std::move(options)) {
-  if (!options_.runner) options_.runner = makeProcessRunner();
+  if (!options_.runner) options_.runner = makeVmProcessRunner();
   if (!options_.connector) options_.connector = makeUnixQmpConnector(options_.qmp_timeout);
   if (!options_.clock) options_.clock = std::make_shared<common::SystemClock>();
   if (options_.qemu.accel.empty() || options_.qemu.accel == "auto") {
@@ -64,7 +64,10 @@ void VmReconciler::connectQmp(const std::string& name, Runtime& vm) {
   }
   vm.qmp = std::move(*channel);
   vm.qmp->subscribe([&vm](const QmpEvent& e) {
-    if (e.name == "SHUTDOWN") vm.shutdown_event = true;
+    if (e.name == "SHUTDOWN") {
+      vm.shutdown_event = true;
+      vm.last_shutdown = e.data;
+    }
     if (e.name == "RESET") ++vm.reset_events;
     if (e.name == "DEVICE_DELETED") {
       std::string id = deletedDeviceId(e.data);
@@ -87,7 +90,7 @@ VmObservation VmReconciler::observe(const std::string& name, Runtime& vm) {
   if (vm.qmp && !vm.qmp->pollEvents(std::chrono::milliseconds(0))) vm.qmp.reset();
   pid_t pid = vm.record.pid;
   if (pid != 0) {
-    ProcessStatus s = options_.runner->status(pid);
+    VmProcessStatus s = options_.runner->status(pid);
     if (s.alive) {
       // A pid reused by another program is not our QEMU.
       auto cmd = options_.runner->commandLine(pid);
@@ -108,8 +111,8 @@ VmObservation VmReconciler::observe(const std::string& name, Runtime& vm) {
   if (auto status = qmp(vm, "query-status")) {
     if (auto state = parseRunState(*status)) o.run_state = *state;
   }
-  if (auto pci = qmp(vm, "query-pci")) {
-    if (auto topo = parsePciTopology(*pci)) o.devices = topo->devices;
+  if (auto list = qmp(vm, "qom-list", Json{{"path", "/machine/peripheral"}})) {
+    if (auto devices = parsePeripherals(*list)) o.devices = std::move(*devices);
   }
   o.deleted = vm.deleted;
   return o;
@@ -192,6 +195,7 @@ Json VmReconciler::report(const std::string& name, Runtime& vm,
   if (desired && vm.record.booted && o.alive) {
     j["pending_restart"] = pendingRestartFields(*desired, *vm.record.booted);
   }
+  if (!vm.last_shutdown.is_null()) j["last_shutdown"] = vm.last_shutdown;
   if (!vm.error.empty()) j["error"] = vm.error;
   return j;
 }

@@ -1,5 +1,5 @@
 // The "vms" reconciler: QEMU processes driven over QMP towards the desired VMs of the node.
-// Each reconcile observes every VM (process, query-status, query-pci, events), plans per VM
+// Each reconcile observes every VM (process, query-status, qom-list, events), plans per VM
 // (vm_plan.h, pure) and applies the steps through the process and QMP adapters.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "agent/core/reconciler.h"
-#include "agent/vms/process_runner.h"
+#include "agent/vms/vm_process.h"
 #include "agent/vms/qemu_args.h"
 #include "agent/vms/qmp_channel.h"
 #include "agent/vms/vm_plan.h"
@@ -28,7 +28,7 @@ struct VmOptions {
   std::chrono::milliseconds qmp_timeout{5000};        // every QMP wait
   std::chrono::milliseconds qmp_ready_timeout{10000}; // a new QEMU's socket to answer
   // Adapters; null: the real ones.
-  std::shared_ptr<ProcessRunner> runner;
+  std::shared_ptr<VmProcessRunner> runner;
   std::shared_ptr<QmpConnector> connector;
   std::shared_ptr<common::Clock> clock;
 };
@@ -49,6 +49,7 @@ class VmReconciler final : public Reconciler {
     std::unique_ptr<QmpChannel> qmp;
     std::set<std::string> deleted;  // DEVICE_DELETED ids not yet finished
     bool shutdown_event = false;    // SHUTDOWN seen from the current QEMU
+    common::Json last_shutdown;     // its data ({"guest": true, "reason": ...})
     int64_t reset_events = 0;
     std::string error;
   };

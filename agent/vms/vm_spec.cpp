@@ -21,7 +21,7 @@ constexpr size_t kMaxDevices = 32;                   // also bounds the root por
 common::Result<std::string> readPath(const Json& obj, const std::string& key,
                                      const std::string& path, const VmLimits& limits) {
   PHOTON_TRY(std::string value, readString(obj, key, path, ""));
-  if (!value.empty() && !isInsideDirs(value, limits.image_dirs)) {
+  if (!value.empty() && !isInsideImageDirs(value, limits.image_dirs)) {
     return invalid(joinPath(path, key), "must be an absolute path inside the image directories");
   }
   return value;
@@ -95,7 +95,7 @@ common::Result<NicSpec> parseNic(const Json& obj, const std::string& path,
 
 }  // namespace
 
-bool isInsideDirs(const std::string& path, const std::vector<std::string>& dirs) {
+bool isInsideImageDirs(const std::string& path, const std::vector<std::string>& dirs) {
   std::filesystem::path p(path);
   if (!p.is_absolute()) return false;
   for (const auto& part : p) {

@@ -57,7 +57,7 @@ struct VmLimits {
                                                                  const VmLimits& limits);
 
 // True when `path` is absolute, has no ".." and lies under one of `dirs`.
-bool isInsideDirs(const std::string& path, const std::vector<std::string>& dirs);
+bool isInsideImageDirs(const std::string& path, const std::vector<std::string>& dirs);
 
 std::string toString(VmState state);
 std::string toString(RestartPolicy policy);

@@ -6,21 +6,27 @@
 # Usage: build-guest.sh OUTDIR  ->  OUTDIR/vmlinuz, OUTDIR/initrd.img (kept when already there).
 set -euo pipefail
 out=${1:?usage: build-guest.sh OUTDIR}
-if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ]; then exit 0; fi
+# The cache is keyed on this script: editing the guest rebuilds it.
+stamp=$(sha256sum <"$0" | cut -d' ' -f1)
+if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
+  exit 0
+fi
 mkdir -p "$out"
 work=$(mktemp -d "$out/work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
 # The metapackage names the versioned image; download that one.
-image=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+# (awk reads to the end: an early exit would SIGPIPE apt-cache and fail the pipeline.)
+image=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/ && !n {print $2; n=1}')
 if [ -z "$image" ]; then echo "build-guest: cannot resolve linux-image-cloud-amd64" >&2; exit 1; fi
 apt-get download -q "$image" busybox-static >/dev/null
 mkdir x
 for deb in ./*.deb; do dpkg-deb -x "$deb" x; done
 
-kver=$(ls x/lib/modules | head -n1)
-mkdir -p root/bin root/sbin root/proc root/sys root/dev root/tmp root/modules root/etc/acpi/PWRF
+kver=$(basename "$(find x/lib/modules -mindepth 1 -maxdepth 1 -type d -print -quit)")
+mkdir -p root/bin root/sbin root/proc root/sys root/dev root/tmp root/modules root/etc/acpi/PWRF \
+  root/var/log root/var/run  # acpid opens its log and pid file there, or exits
 cp x/bin/busybox root/bin/busybox
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk \
          failover net_failover virtio_net button evdev; do
@@ -36,7 +42,7 @@ done
 
 cat >root/etc/acpi/PWRF/00000080 <<'ACPI'
 #!/bin/busybox sh
-echo "photon-guest: powerdown"
+echo "photon-guest: powerdown" >/dev/console
 /bin/busybox poweroff -f
 ACPI
 chmod +x root/etc/acpi/PWRF/00000080
@@ -63,3 +69,4 @@ chmod +x root/init
 cp x/boot/vmlinuz-* "$out/vmlinuz.tmp"
 mv initrd.img "$out/initrd.img"
 mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+echo "$stamp" >"$out/stamp"
