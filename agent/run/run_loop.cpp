@@ -107,7 +107,9 @@ RunLoop::Fetch RunLoop::fetch() {
     path = "/api/v1/nodes/" + connection_.credentials.node_id + "/desired";
   }
   std::map<std::string, std::string> headers;
-  bool waiting = options_.long_poll.count() > 0 && !seen_etag_.empty();
+  // Long-poll only once the coordinator has our report: after a start, a reload or an outage the
+  // first pass must report at once, not sit in a poll.
+  bool waiting = options_.long_poll.count() > 0 && !seen_etag_.empty() && reachable_.load();
   if (!seen_etag_.empty()) headers["If-None-Match"] = seen_etag_;
   if (waiting) path += "?wait=" + std::to_string(options_.long_poll.count());
   auto timeout = options_.request_timeout + (waiting ? options_.long_poll : std::chrono::seconds(0));

@@ -6,6 +6,7 @@
 // Environment: PHOTON_BENCH_AGENTS (1000), PHOTON_BENCH_IDLE_S (60), PHOTON_AGENT_BIN.
 #include <signal.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,6 +21,7 @@
 #include "agent/run/run_loop.h"
 #include "common/clock.h"
 #include "common/http_client.h"
+#include "common/log.h"
 #include "coordinator/auth/tokens.h"
 #include "coordinator/coordinator_server.h"
 #include "coordinator/store/sqlite_store.h"
