@@ -84,7 +84,7 @@ TEST_CASE("bgp config: neighbours that do not parse are refused", "[bgp]") {
   s["neighbors"][0] = "10.77.0.1";
   CHECK(errorField(s) == "bgp.neighbors[0]");
   s = goodSection();
-  s["neighbors"][1]["address"] = "10.77.0.1";
+  s["neighbors"][1] = {{"address", "10.77.0.1"}, {"asn", 65002}, {"name", "other"}};
   CHECK(errorField(s) == "bgp.neighbors[1].address");
   s = goodSection();
   s["neighbors"][0]["route_reflector_client"] = true;  // eBGP cannot be an RR client

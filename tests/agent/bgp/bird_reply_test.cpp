@@ -42,7 +42,7 @@ TEST_CASE("bird reply: configure check ok, refused, timed configure and confirm"
 TEST_CASE("bird reply: space-continued lines keep the code they continue", "[bgp]") {
   auto r = onlyReply(bgpFixture("show_status.txt"));
   CHECK(r.code == 13);
-  REQUIRE(r.lines.size() == 6);
+  REQUIRE(r.lines.size() == 7);
   CHECK(r.lines[2].code == 1011);
   CHECK(r.lines[2].text == "Hostname is vm");
 }
