@@ -20,20 +20,25 @@
 
 namespace photon::test {
 
+// Builds (or finds cached) the guest under <build_dir>/vm-guest and returns that directory.
+inline std::string buildVmGuest(const std::string& source_dir, const std::string& build_dir) {
+  std::string out = build_dir + "/vm-guest";
+  auto runner = agent::makeVmProcessRunner();
+  auto code = runner->run({source_dir + "/tests/vm-guest/build-guest.sh", out},
+                          std::chrono::minutes(3));
+  if (!code) throw std::runtime_error("building the test guest: " + code.error().message);
+  if (*code != 0) {
+    throw std::runtime_error("building the test guest exited " + std::to_string(*code));
+  }
+  return out;
+}
+
+#ifdef PHOTON_BUILD_DIR
 inline std::string vmGuestDir() {
-  static const std::string dir = [] {
-    std::string out = std::string(PHOTON_BUILD_DIR) + "/vm-guest";
-    auto runner = agent::makeVmProcessRunner();
-    auto code = runner->run({std::string(PHOTON_SOURCE_DIR) + "/tests/vm-guest/build-guest.sh", out},
-                            std::chrono::minutes(3));
-    if (!code) throw std::runtime_error("building the test guest: " + code.error().message);
-    if (*code != 0) {
-      throw std::runtime_error("building the test guest exited " + std::to_string(*code));
-    }
-    return out;
-  }();
+  static const std::string dir = buildVmGuest(PHOTON_SOURCE_DIR, PHOTON_BUILD_DIR);
   return dir;
 }
+#endif
 
 inline std::string readText(const std::string& path) {
   std::ifstream in(path);
@@ -80,9 +85,10 @@ class QemuGuard {
 };
 
 struct VmWorld {
+  explicit VmWorld(std::string guest_dir) : guest(std::move(guest_dir)) {}
   TempDir tmp;
   QemuGuard guard{tmp.path()};
-  std::string guest = vmGuestDir();
+  std::string guest;
 
   agent::VmOptions options() const {
     agent::VmOptions o;

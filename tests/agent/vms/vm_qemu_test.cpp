@@ -35,7 +35,7 @@ bool has(const Json& list, const std::string& item) {
 
 TEST_CASE("vms: hot-plugged disk and NIC reach the guest, unplug completes, reset, powerdown",
           "[vms][integration]") {
-  VmWorld world;
+  VmWorld world{vmGuestDir()};
   auto reconciler = makeVmReconciler(world.options());
   Json vm = world.vm("t1");
   vm["disks"] = Json::array({{{"id", "d0"}, {"image", "d0.qcow2"}, {"size_gib", 1}}});
@@ -102,7 +102,7 @@ TEST_CASE("vms: hot-plugged disk and NIC reach the guest, unplug completes, rese
 
 TEST_CASE("vms: an agent restart adopts the running QEMU, a killed QEMU is restarted",
           "[vms][integration]") {
-  VmWorld world;
+  VmWorld world{vmGuestDir()};
   Json vm = world.vm("t2");
   vm["nics"] = Json::array({{{"id", "n0"}, {"mac", "52:54:00:00:00:02"}, {"user", true}}});
   Json section = Json::array({vm});
