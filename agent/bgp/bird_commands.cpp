@@ -85,7 +85,9 @@ common::Status applyBirdConfig(BirdControl& bird, const BirdApplyOptions& option
   auto up = establishedSessions(before);
   // The undo timer outlives our wait, so a change that breaks the sessions undoes itself even
   // when the agent dies halfway.
-  auto undo_after = std::chrono::duration_cast<std::chrono::seconds>(options.confirm_wait).count() + 10;
+  auto undo_after =
+      std::chrono::duration_cast<std::chrono::seconds>(options.confirm_wait + options.undo_margin)
+          .count();
   PHOTON_TRY(auto configured, bird.command("configure \"" + next + "\" timeout " +
                                            std::to_string(undo_after)));
   if (configured.code != kReconfigured && configured.code != kReconfigurationInProgress) {

@@ -21,6 +21,8 @@ struct BirdApplyOptions {
   // How long BGP sessions that were up get to be up again before we stop waiting and let BIRD
   // undo the change by itself.
   std::chrono::milliseconds confirm_wait{10000};
+  // BIRD's undo timer runs this much longer than our wait.
+  std::chrono::seconds undo_margin{10};
 };
 
 // Writes `text` to "<config_path>.new", `configure check`s it (on error: BIRD's message, and the

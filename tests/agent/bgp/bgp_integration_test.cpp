@@ -51,6 +51,9 @@ protocol bgp node1 {
   local as 65000;
   neighbor 10.77.0.2 as 65001;
   connect delay time 1;
+  # After a failed session (the undo test) accept the node again at once, not after BIRD's
+  # default 60 s error wait.
+  error wait time 1, 2;
   ipv4 { import all; export none; };
 }
 )";
@@ -239,6 +242,34 @@ TEST_CASE("bgp: a broken config is refused with BIRD's error and the old one kee
   CHECK(w.session("node.sock", "photon_up1").info == "Established");
   CHECK(w.routerPrefixes() == Prefixes{"10.9.0.1/32"});
   CHECK(w.session("router.sock", "node1").since == since);
+}
+
+TEST_CASE("bgp: a config that breaks the sessions is not confirmed and BIRD undoes it",
+          "[bgp][integration]") {
+  World w;
+  w.health.set("web", true);
+  w.reconcile(section({{"10.9.0.1/32", "web"}}));
+  REQUIRE(waitFor([&] { return w.routerPrefixes() == Prefixes{"10.9.0.1/32"}; },
+                  std::chrono::seconds(10)));
+  auto file_before = readFile(w.options.config_path);
+  REQUIRE(file_before.has_value());
+  // Valid for BIRD, wrong for the network: the router expects AS 65001.
+  auto wrong = *file_before;
+  auto at = wrong.find("local as 65001;");
+  REQUIRE(at != std::string::npos);
+  wrong.replace(at, 15, "local as 65099;");
+  auto node = w.connect("node.sock");
+  BirdApplyOptions options{w.options.config_path, std::chrono::seconds(1), std::chrono::seconds(1)};
+  auto applied = applyBirdConfig(*node, options, wrong);
+  REQUIRE_FALSE(applied.has_value());
+  CHECK(applied.error().message.find("not back") != std::string::npos);
+  auto file_after = readFile(w.options.config_path);
+  REQUIRE(file_after.has_value());
+  CHECK(*file_after == *file_before);
+  // The undo timer puts the old config back and the session and the route return on their own.
+  CHECK(waitFor([&] { return w.routerPrefixes() == Prefixes{"10.9.0.1/32"}; },
+                std::chrono::seconds(10)));
+  CHECK(w.session("node.sock", "photon_up1").info == "Established");
 }
 
 TEST_CASE("bgp: draining and a clean stop withdraw every VIP and keep the session",
