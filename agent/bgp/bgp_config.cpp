@@ -94,7 +94,20 @@ Result<BgpNeighbor> parseNeighbor(const Json& item, const std::string& path, uin
     return invalid(common::joinPath(path, "password"),
                    "must be 1-80 printable characters without spaces, '\"' or '\\'");
   }
+  PHOTON_TRY(n.local_address, common::readString(item, "local_address", path, ""));
+  if (!n.local_address.empty()) {
+    bool v4 = common::parseIpv4(n.local_address).has_value();
+    if (!(v4 ? !n.ipv6 : (common::isValidIpv6(n.local_address) && n.ipv6))) {
+      return invalid(common::joinPath(path, "local_address"),
+                     "must be an IP address of the neighbour's family");
+    }
+  }
   PHOTON_TRY(n.bfd, common::readBool(item, "bfd", path, false));
+  // BIRD treats an internal session as multihop, and multihop BFD needs our address.
+  if (n.bfd && n.asn == local_asn && n.local_address.empty()) {
+    return invalid(common::joinPath(path, "bfd"),
+                   "BFD to an internal neighbour needs local_address");
+  }
   PHOTON_TRY(n.route_reflector_client,
              common::readBool(item, "route_reflector_client", path, false));
   if (n.route_reflector_client && n.asn != local_asn) {

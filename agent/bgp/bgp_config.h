@@ -28,6 +28,7 @@ struct BgpNeighbor {
   std::string address;
   bool ipv6 = false;
   uint32_t asn = 0;
+  std::string local_address;  // our end; BFD over a multihop (internal) session needs it
   std::string password;
   bool bfd = false;
   bool route_reflector_client = false;

@@ -30,7 +30,8 @@ void renderStatic(std::ostringstream& out, const char* name, const char* channel
 
 void renderBgp(std::ostringstream& out, const BgpConfig& config, const BgpNeighbor& n) {
   out << "protocol bgp " << bgpProtocolName(n) << " {\n"
-      << "  local as " << config.asn << ";\n"
+      << "  local " << (n.local_address.empty() ? "" : n.local_address + " ") << "as "
+      << config.asn << ";\n"
       << "  neighbor " << n.address << " as " << n.asn << ";\n"
       // Retry fast after a failed connect; BIRD's default waits several seconds.
       << "  connect delay time 1;\n"
