@@ -261,7 +261,8 @@ int runMain(const std::vector<std::string>& args) {
     PHOTON_TRY(RunSettings s, readRunConfig(config, flags));
     Connection c;
     PHOTON_TRY(c.credentials, loadCredentials(state_dir));
-    PHOTON_TRY(c.client, common::HttpClient::create(s.url));
+    // No keep-alive: between polls a held connection would hold a coordinator worker thread.
+    PHOTON_TRY(c.client, common::HttpClient::create(s.url, {.keep_alive = false}));
     std::string warnings;
     auto machine = collectMachineFacts(facts_root, &warnings);
     if (machine) {

@@ -23,7 +23,7 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_u
   auto client = std::make_unique<httplib::Client>(url);
   if (!client->is_valid()) return invalid("url", "'" + base_url + "' is not a usable URL");
   client->set_tcp_nodelay(true);  // Debian's build leaves Nagle on: 40 ms per small request
-  client->set_keep_alive(true);
+  client->set_keep_alive(options.keep_alive);
   client->set_connection_timeout(options.connect_timeout);
   client->set_read_timeout(options.read_timeout);
   client->set_write_timeout(options.read_timeout);

@@ -26,6 +26,9 @@ struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds read_timeout{10000};
   std::string ca_file;  // for https:// with a private CA
+  // Off for a client that calls every few seconds (the agent's poll): a kept-alive connection
+  // holds one of the server's worker threads between calls.
+  bool keep_alive = true;
 };
 
 class HttpClient {

@@ -1,6 +1,7 @@
 #include "agent/run/run_loop.h"
 
 #include <exception>
+#include <thread>
 
 #include "agent/run/desired_cache.h"
 #include "common/log.h"
@@ -239,6 +240,7 @@ std::chrono::milliseconds RunLoop::iterate() {
 }
 
 void RunLoop::run() {
+  running_ = true;
   while (true) {
     {
       std::lock_guard lock(wake_mutex_);
@@ -251,6 +253,7 @@ void RunLoop::run() {
   }
   log_(kNotice, "stopping: shutting the domains down cleanly; workloads keep running");
   for (auto& r : reconcilers_) r->shutdown();
+  running_ = false;
 }
 
 void RunLoop::stop() {
@@ -259,8 +262,15 @@ void RunLoop::stop() {
     stop_ = true;
   }
   wake_.notify_all();
-  std::lock_guard lock(connection_mutex_);
-  if (connection_.client) connection_.client->cancel();  // a long-poll in flight
+  // A long-poll in flight is cut short. A cancel that lands just before the request opens its
+  // socket is lost, so it is repeated until the loop has left (bounded: 5 s).
+  for (int i = 0; i < 100 && running_.load(); ++i) {
+    {
+      std::lock_guard lock(connection_mutex_);
+      if (connection_.client) connection_.client->cancel();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 void RunLoop::requestReload() {

@@ -58,7 +58,7 @@ class RunLoop {
   // iterate() until stop(); then every reconciler's shutdown().
   void run();
 
-  // Thread-safe: from the signal thread.
+  // Thread-safe: from the signal thread. Returns once run() has left (5 s at most).
   void stop();
   void requestReload();
 
@@ -98,6 +98,7 @@ class RunLoop {
   std::atomic<int64_t> applied_revision_{0};
   std::atomic<int64_t> reported_revision_{-1};
   std::atomic<bool> reachable_{false};
+  std::atomic<bool> running_{false};
   std::atomic<int64_t> last_progress_ns_{0};
   std::function<void()> on_iteration_;
 

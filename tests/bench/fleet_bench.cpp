@@ -164,7 +164,8 @@ void fleetRound(Coordinator& c, const std::vector<agent::NodeCredentials>& nodes
     agent::Connect connect = [url, creds]() -> common::Result<agent::Connection> {
       agent::Connection conn;
       conn.credentials = creds;
-      PHOTON_TRY(conn.client, common::HttpClient::create(url, {.read_timeout = 30000ms}));
+      PHOTON_TRY(conn.client, common::HttpClient::create(
+                                  url, {.read_timeout = 30000ms, .keep_alive = false}));
       conn.facts_digest = "bench";
       return conn;
     };
@@ -189,7 +190,11 @@ void fleetRound(Coordinator& c, const std::vector<agent::NodeCredentials>& nodes
     return false;
   };
   std::vector<int64_t> initial(nodes.size(), 0);
-  if (!allReported(initial, 120s)) throw std::runtime_error("fleet did not settle");
+  if (!allReported(initial, 120s)) {
+    std::printf("fleet of %zu agents: did not all report within 120 s of start-up\n",
+                nodes.size());
+    return;
+  }
   double settle = secondsSince(started);
   std::this_thread::sleep_for(long_poll.count() > 0 ? 2s : 6s);  // steady state
 
@@ -226,6 +231,7 @@ void fleetRound(Coordinator& c, const std::vector<agent::NodeCredentials>& nodes
 
 int main(int, char** argv) {
   common::setLogLevel(common::LogLevel::kError);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   int agents = envInt("PHOTON_BENCH_AGENTS", 1000);
   int idle_s = envInt("PHOTON_BENCH_IDLE_S", 60);
   try {
