@@ -31,24 +31,25 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
                auto wait = waitSeconds(req, ctx.max_wait);
                if (!okOrSend(wait, res)) return;
                ctx.liveness.seen(*id, ctx.inventory.clock().nowSeconds());
-               auto doc = ctx.inventory.desired(*id);
-               if (!okOrSend(doc, res)) return;
                std::string known = req.get_header_value("If-None-Match");
-               if (known == etagFor(doc->revision) && *wait > 0) {
+               auto revision = ctx.inventory.desiredRevision(*id);
+               if (!okOrSend(revision, res)) return;
+               if (known == etagFor(*revision) && *wait > 0) {
                  // Long-poll, bounded: past max_waiters the caller is answered at once.
                  if (ctx.waiters.fetch_add(1) < ctx.max_waiters) {
-                   ctx.inventory.store().waitForChange(keys::desired(*id), doc->revision,
-                                                       std::chrono::seconds(*wait));
-                   doc = ctx.inventory.desired(*id);
+                   revision = ctx.inventory.store().waitForChange(
+                       keys::desired(*id), *revision, std::chrono::seconds(*wait));
                  }
                  ctx.waiters.fetch_sub(1);
-                 if (!okOrSend(doc, res)) return;
                }
-               res.set_header("ETag", etagFor(doc->revision));
-               if (known == etagFor(doc->revision)) {
+               if (known == etagFor(*revision)) {
+                 res.set_header("ETag", known);
                  res.status = 304;
                  return;
                }
+               auto doc = ctx.inventory.desired(*id);
+               if (!okOrSend(doc, res)) return;
+               res.set_header("ETag", etagFor(doc->revision));
                sendJson(res, 200, doc->body);
              });
 

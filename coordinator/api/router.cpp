@@ -63,6 +63,7 @@ Router::Router(HttpMetrics& metrics, RouterOptions options)
         sendJson(res, 500, Json{{"error", what}, {"field", ""}});
       });
   server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    if (t_route.empty()) return;  // a routed request, already counted
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_started)
                          .count();
     metrics_.record(req.method, t_route, res.status, seconds);
@@ -72,10 +73,16 @@ Router::Router(HttpMetrics& metrics, RouterOptions options)
 Router::~Router() = default;
 
 Router::Handler Router::wrap(const std::string& route, Handler handler) {
-  return [route, handler = std::move(handler)](const httplib::Request& req,
-                                               httplib::Response& res) {
+  return [this, route, handler = std::move(handler)](const httplib::Request& req,
+                                                     httplib::Response& res) {
     t_route = route;
     handler(req, res);
+    // Recorded here rather than in the logger, which runs after the client already has the
+    // answer: a scrape right after a request must see it counted.
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_started)
+                         .count();
+    metrics_.record(req.method, route, res.status == -1 ? 200 : res.status, seconds);
+    t_route.clear();
   };
 }
 

@@ -1,5 +1,7 @@
 #include "coordinator/inventory/inventory.h"
 
+#include <algorithm>
+
 #include "coordinator/auth/tokens.h"
 #include "coordinator/inventory/keys.h"
 
@@ -180,7 +182,12 @@ void Inventory::releaseNode(Txn& txn, const Node& node) {
     if (!nic.mac.empty()) txn.erase(keys::macIndex(nic.mac));
   }
   if (!node.facts.dmi.serial.empty()) txn.erase(keys::serialIndex(node.facts.dmi.serial));
-  if (!node.address.empty()) txn.erase(keys::alloc(node.pool, node.address_index));
+  if (!node.address.empty()) {
+    txn.erase(keys::alloc(node.pool, node.address_index));
+    std::lock_guard lock(alloc_hint_mutex_);
+    auto& hint = alloc_hint_[node.pool];
+    hint = std::min(hint, node.address_index);
+  }
   if (auto hash = store_.get(keys::token(node.id)); hash && *hash) {
     txn.erase(keys::tokenIndex((*hash)->value));
   }

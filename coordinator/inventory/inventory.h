@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,8 @@ class Inventory {
   std::string liveness(const Node& node);
 
   [[nodiscard]] Result<Document> desired(const std::string& id);
+  // The desired document's revision alone: the agents' 304 path parses nothing.
+  [[nodiscard]] Result<int64_t> desiredRevision(const std::string& id);
   // Replaces one section of a node's desired document ("system", "units", "bgp", ...).
   [[nodiscard]] Result<int64_t> setDesiredSection(const std::string& id,
                                                   const std::string& section, const Json& value);
@@ -109,6 +112,15 @@ class Inventory {
   Result<common::InstallPlan> ensureAllocation(Txn& txn, Node& node,
                                                const common::Cluster& cluster);
   void releaseNode(Txn& txn, const Node& node);
+
+  // Phone-homes are serialised within this coordinator: they contend for the same lowest free
+  // address, and retrying a conflict costs more than waiting. (Across coordinators the store's
+  // compares still decide.)
+  std::mutex phone_home_mutex_;
+  // Per pool, the index below which every address is known to be taken, so that allocation does
+  // not rescan the pool each time. Lowered when this coordinator frees an address.
+  std::mutex alloc_hint_mutex_;
+  std::map<std::string, int64_t> alloc_hint_;
 
   Store& store_;
   const common::Clock& clock_;

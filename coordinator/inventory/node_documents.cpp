@@ -32,6 +32,11 @@ Result<Document> Inventory::desired(const std::string& id) {
   return doc;
 }
 
+Result<int64_t> Inventory::desiredRevision(const std::string& id) {
+  PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
+  return kv ? kv->mod_revision : 0;
+}
+
 Result<int64_t> Inventory::setDesiredSection(const std::string& id, const std::string& section,
                                              const Json& value) {
   return withRetries<int64_t>([&]() -> Result<int64_t> {

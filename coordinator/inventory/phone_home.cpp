@@ -65,6 +65,7 @@ void applyRule(Node& node, const common::EnrollmentRule& rule, const common::Clu
 }  // namespace
 
 Result<PhoneHomeResult> Inventory::phoneHome(const common::PhoneHomeRequest& request) {
+  std::lock_guard lock(phone_home_mutex_);
   return withRetries<PhoneHomeResult>([&] { return phoneHomeOnce(request); });
 }
 
@@ -191,12 +192,20 @@ Result<common::InstallPlan> Inventory::ensureAllocation(Txn& txn, Node& node,
                 "pool");
   }
   if (node.address.empty()) {
-    PHOTON_TRY(auto taken, store_.range(keys::allocPrefix(pool->name)));
-    // Keys are zero-padded indexes in order: the first gap is the lowest free address.
-    int64_t index = 0;
-    for (const auto& kv : taken.kvs) {
-      if (kv.key != keys::alloc(pool->name, index)) break;
+    int64_t index;
+    {
+      std::lock_guard lock(alloc_hint_mutex_);
+      index = alloc_hint_[pool->name];
+    }
+    // The lowest free index at or above the hint; the txn's compare guards against a race.
+    while (index < static_cast<int64_t>(pool->size())) {
+      PHOTON_TRY(auto taken, store_.get(keys::alloc(pool->name, index)));
+      if (!taken) break;
       ++index;
+    }
+    {
+      std::lock_guard lock(alloc_hint_mutex_);
+      alloc_hint_[pool->name] = index;
     }
     if (index >= static_cast<int64_t>(pool->size())) {
       return fail(ErrorCode::kConflict,
