@@ -11,12 +11,18 @@
 #include <iostream>
 #include <thread>
 
+#include <algorithm>
+
+#include "agent/bgp/bgp_reconciler.h"
 #include "agent/bootstrap/bootstrapper.h"
 #include "agent/core/node_credentials.h"
 #include "agent/core/state_file.h"
 #include "agent/facts/collector.h"
 #include "agent/run/run_loop.h"
 #include "agent/run/service_notifier.h"
+#include "agent/nixos/nixos_reconciler.h"
+#include "agent/units/units_reconciler.h"
+#include "agent/vms/vm_reconciler.h"
 #include "common/log.h"
 
 namespace po = boost::program_options;
@@ -36,16 +42,52 @@ std::chrono::milliseconds secondsToMs(double s) {
 }
 
 // ---- Domains --------------------------------------------------------------------------------
-// REGISTER DOMAINS HERE. Each domain library (agent/<domain>/) exposes a factory returning a
-// std::unique_ptr<Reconciler>; push it onto the vector below. Order is the order in which the
-// loop reconciles (system generation first, then what runs on it). None is registered yet: the
-// loop then fetches, keeps and reports the desired revision only.
-std::vector<std::unique_ptr<Reconciler>> buildReconcilers() {
+// The domains, in the order the loop reconciles them (the system generation first, then what
+// runs on it). Each is asked for by name with --domains; one that cannot start here (no system
+// bus, say) is skipped with a warning and the others run.
+struct DomainSettings {
+  std::string state_dir;
+  std::vector<std::string> names;
+  std::vector<std::string> vm_image_dirs;
+  std::string bird_socket = "/run/photon/bird.ctl";
+};
+
+// A VIP is announced only while its service is healthy; without the units domain nothing is.
+class NothingHealthy final : public ServiceHealth {
+ public:
+  bool healthy(const std::string&) override { return false; }
+};
+
+std::vector<std::unique_ptr<Reconciler>> buildReconcilers(const DomainSettings& settings) {
   std::vector<std::unique_ptr<Reconciler>> reconcilers;
-  // reconcilers.push_back(makeNixosReconciler(...));
-  // reconcilers.push_back(makeUnitsReconciler(...));
-  // reconcilers.push_back(makeVmsReconciler(...));
-  // reconcilers.push_back(makeBgpReconciler(...));
+  auto wanted = [&](const std::string& name) {
+    return std::find(settings.names.begin(), settings.names.end(), name) != settings.names.end();
+  };
+  if (wanted("nixos")) {
+    reconcilers.push_back(makeNixosReconciler(NixosOptions{}, settings.state_dir));
+  }
+  static std::shared_ptr<ServiceHealth> health = std::make_shared<NothingHealthy>();
+  if (wanted("units")) {
+    auto units = makeUnitsReconciler();
+    if (units) {
+      health = (*units)->serviceHealth();
+      reconcilers.push_back(std::move(*units));
+    } else {
+      common::logWarning("units domain: " + units.error().message + ", skipping it");
+    }
+  }
+  if (wanted("vms")) {
+    VmOptions vms;
+    vms.state_dir = settings.state_dir;
+    vms.limits.image_dirs = settings.vm_image_dirs;
+    reconcilers.push_back(makeVmReconciler(vms));
+  }
+  if (wanted("bgp")) {
+    BgpOptions bgp;
+    bgp.socket_path = settings.bird_socket;
+    bgp.config_path = settings.state_dir + "/bird/bird.conf";
+    reconcilers.push_back(makeBgpReconciler(bgp, *health));
+  }
   return reconcilers;
 }
 // ---------------------------------------------------------------------------------------------
@@ -214,6 +256,8 @@ int runMain(const std::vector<std::string>& args) {
   std::string state_dir, config, facts_root = "/";
   RunSettings flags;
   double retry_max = 60;
+  std::string domains, bird_socket;
+  std::vector<std::string> vm_image_dirs;
   desc.add_options()("help,h", "this help")(
       "coordinator", po::value(&flags.url), "coordinator URL (http[s]://host:port)")(
       "state-dir", po::value(&state_dir)->required(), "holds node-id, node-token, desired.json")(
@@ -225,6 +269,13 @@ int runMain(const std::vector<std::string>& args) {
       "JSON {\"coordinator\", \"poll_interval\", \"long_poll\"} over the flags; re-read on SIGHUP")(
       "retry-max", po::value(&retry_max)->default_value(60), "longest backoff between retries, s")(
       "facts-root", po::value(&facts_root)->default_value("/"), "root the facts are read under")(
+      "domains", po::value(&domains)->default_value(""),
+      "comma-separated domains to reconcile: nixos,units,vms,bgp (default: none — only fetch, "
+      "keep and report the desired document)")(
+      "vm-image-dir", po::value(&vm_image_dirs)->composing(),
+      "directory VM disk images may live in (repeat)")(
+      "bird-socket", po::value(&bird_socket)->default_value("/run/photon/bird.ctl"),
+      "BIRD's control socket (the bgp domain starts BIRD when nothing answers there)")(
       "log-level", po::value<std::string>()->default_value("info"), "error .. debug");
   po::variables_map vm;
   try {
@@ -282,7 +333,20 @@ int runMain(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  RunLoop loop(options, connect, buildReconcilers(), logAt);
+  DomainSettings domain_settings{state_dir, {}, vm_image_dirs, bird_socket};
+  for (size_t start = 0; start < domains.size();) {
+    size_t comma = domains.find(',', start);
+    std::string name = domains.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (name != "nixos" && name != "units" && name != "vms" && name != "bgp") {
+      common::logError("--domains: unknown domain '" + name + "' (nixos, units, vms, bgp)");
+      return kExitUsage;
+    }
+    domain_settings.names.push_back(name);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  common::logInfo("domains: " + (domains.empty() ? std::string("none") : domains));
+  RunLoop loop(options, connect, buildReconcilers(domain_settings), logAt);
   if (auto started = loop.start(); !started) {
     common::logError("cannot start: " + started.error().message);
     return kExitConfig;
