@@ -15,10 +15,10 @@ common::Result<std::string> pathName(const httplib::Request& req, size_t index,
 
 Json nodeView(ApiContext& ctx, const common::Node& node) {
   Json j = common::toJson(node);
-  j["liveness"] = ctx.inventory.liveness(node);
-  if (common::toString(node.state) == "active" || !j["liveness"].get<std::string>().empty()) {
-    j["last_seen"] = ctx.liveness.lastSeen(node.id);
-  }
+  std::string liveness = ctx.inventory.liveness(node);
+  // Liveness is empty where no agent is expected to poll; last_seen means nothing there.
+  if (!liveness.empty()) j["last_seen"] = ctx.liveness.lastSeen(node.id);
+  j["liveness"] = std::move(liveness);
   return j;
 }
 
