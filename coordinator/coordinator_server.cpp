@@ -9,7 +9,8 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
     : store_(std::move(store)),
       clock_(clock),
       options_(std::move(options)),
-      liveness_(clock.nowSeconds()) {
+      liveness_(clock.nowSeconds()),
+      leadership_(std::make_unique<SoleLeader>("local")) {
   inventory_ = std::make_unique<Inventory>(*store_, clock_, liveness_);
   auth_ = std::make_unique<Authenticator>(options_.admin_token_hash, options_.bootstrap_token_hash,
                                           *inventory_);
@@ -40,13 +41,23 @@ void CoordinatorServer::stop() {
   if (sweep_thread_.joinable()) sweep_thread_.join();
 }
 
+void CoordinatorServer::addController(std::unique_ptr<Controller> controller) {
+  controllers_.push_back(std::move(controller));
+}
+
+void CoordinatorServer::setLeadership(std::unique_ptr<Leadership> leadership) {
+  leadership_ = std::move(leadership);
+}
+
 void CoordinatorServer::sweepOnce() {
+  if (!leadership_->isLeader()) return;
   auto moved = inventory_->expireDeadlines();
   if (!moved) {
     common::logWarning("deadline sweep: " + moved.error().message + ", retrying next round");
   } else if (*moved > 0) {
     common::logNotice("deadline sweep: " + std::to_string(*moved) + " node(s) changed state");
   }
+  for (auto& controller : controllers_) controller->tick();
 }
 
 void CoordinatorServer::sweepLoop() {

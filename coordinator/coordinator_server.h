@@ -8,9 +8,12 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "coordinator/api/routes.h"
+#include "coordinator/control/controller.h"
+#include "coordinator/control/leadership.h"
 #include "coordinator/store/store.h"
 
 namespace photon::coordinator {
@@ -37,8 +40,14 @@ class CoordinatorServer {
   void stop();
   int port() const { return port_; }
   Inventory& inventory() { return *inventory_; }
-  // Runs one deadline sweep now (the sweeper thread runs them every sweep_interval).
+  // Runs one control round now (the control thread runs one every sweep_interval): the
+  // lifecycle deadline sweep, then every controller's tick. Nothing runs unless this
+  // coordinator leads.
   void sweepOnce();
+  // Controllers and leadership are set up before start().
+  void addController(std::unique_ptr<Controller> controller);
+  void setLeadership(std::unique_ptr<Leadership> leadership);
+  const Leadership& leadership() const { return *leadership_; }
 
  private:
   void sweepLoop();
@@ -52,6 +61,8 @@ class CoordinatorServer {
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<ApiContext> context_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<Leadership> leadership_;
+  std::vector<std::unique_ptr<Controller>> controllers_;
   std::thread serve_thread_;
   std::thread sweep_thread_;
   std::mutex sweep_mutex_;
