@@ -1,0 +1,214 @@
+#include "coordinator/store/etcd_client.h"
+
+#include <httplib.h>
+
+#include <thread>
+
+namespace photon::coordinator {
+namespace {
+using common::ErrorCode;
+using common::fail;
+
+constexpr size_t kMaxIdlePerEndpoint = 16;
+// A watch stream is idle for as long as nothing changes; it ends only on error or cancel.
+constexpr auto kWatchReadTimeout = std::chrono::hours(24);
+
+bool surelyNotSent(httplib::Error error) {
+  return error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout ||
+         error == httplib::Error::SSLConnection || error == httplib::Error::BindIPAddress;
+}
+
+std::string etcdErrorMessage(const httplib::Result& result) {
+  auto j = etcd::Json::parse(result->body, nullptr, false);
+  if (j.is_object() && j.contains("message") && j["message"].is_string()) {
+    return j["message"].get<std::string>();
+  }
+  if (j.is_object() && j.contains("error") && j["error"].is_string()) {
+    return j["error"].get<std::string>();
+  }
+  return "HTTP " + std::to_string(result->status);
+}
+}  // namespace
+
+common::Result<std::vector<std::string>> parseEndpoints(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos
+                                                                      : comma - start);
+    while (!item.empty() && item.back() == '/') item.pop_back();
+    if (!item.empty()) {
+      if (!item.starts_with("http://") && !item.starts_with("https://")) {
+        return common::invalid("etcd-endpoints",
+                               "'" + item + "' must start with http:// or https://");
+      }
+      out.push_back(item);
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (out.empty()) return common::invalid("etcd-endpoints", "needs at least one URL");
+  if (out.size() > 16) return common::invalid("etcd-endpoints", "at most 16 URLs");
+  return out;
+}
+
+common::Result<std::unique_ptr<EtcdClient>> EtcdClient::create(EtcdOptions options) {
+  if (options.endpoints.empty()) return common::invalid("etcd-endpoints", "needs at least one URL");
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    return common::invalid("etcd-cert", "a client certificate needs its key, and the key its certificate");
+  }
+  std::unique_ptr<EtcdClient> client(new EtcdClient(std::move(options)));
+  for (size_t i = 0; i < client->options_.endpoints.size(); ++i) {
+    if (!client->newClient(i)->is_valid()) {
+      return common::invalid("etcd-endpoints",
+                             "'" + client->options_.endpoints[i] + "' is not a usable URL");
+    }
+  }
+  return client;
+}
+
+EtcdClient::EtcdClient(EtcdOptions options)
+    : options_(std::move(options)), idle_(options_.endpoints.size()) {}
+
+EtcdClient::~EtcdClient() = default;
+
+std::unique_ptr<httplib::Client> EtcdClient::newClient(size_t endpoint) const {
+  auto client = options_.cert_file.empty()
+                    ? std::make_unique<httplib::Client>(options_.endpoints[endpoint])
+                    : std::make_unique<httplib::Client>(options_.endpoints[endpoint],
+                                                        options_.cert_file, options_.key_file);
+  client->set_tcp_nodelay(true);  // Debian's build leaves Nagle on: 40 ms per small request
+  client->set_keep_alive(true);
+  client->set_connection_timeout(options_.connect_timeout);
+  client->set_read_timeout(options_.request_timeout);
+  client->set_write_timeout(options_.request_timeout);
+  if (!options_.ca_file.empty()) client->set_ca_cert_path(options_.ca_file.c_str());
+  return client;
+}
+
+std::unique_ptr<httplib::Client> EtcdClient::takeClient(size_t endpoint) {
+  {
+    std::lock_guard lock(pool_mutex_);
+    auto& idle = idle_[endpoint];
+    if (!idle.empty()) {
+      auto client = std::move(idle.back());
+      idle.pop_back();
+      return client;
+    }
+  }
+  return newClient(endpoint);
+}
+
+void EtcdClient::returnClient(size_t endpoint, std::unique_ptr<httplib::Client> client) {
+  std::lock_guard lock(pool_mutex_);
+  if (idle_[endpoint].size() < kMaxIdlePerEndpoint) idle_[endpoint].push_back(std::move(client));
+}
+
+common::Result<etcd::Json> EtcdClient::call(const std::string& path, const etcd::Json& body,
+                                            Retry retry) {
+  const size_t count = options_.endpoints.size();
+  const size_t first = preferred_.load();
+  std::string payload = body.dump();
+  std::string failures;
+  for (size_t attempt = 0; attempt < count; ++attempt) {
+    size_t index = (first + attempt) % count;
+    auto client = takeClient(index);
+    auto result = client->Post(path, payload, "application/json");
+    if (!result) {
+      // A broken connection is not returned to the pool.
+      failures += (failures.empty() ? "" : "; ") + options_.endpoints[index] + ": " +
+                  httplib::to_string(result.error());
+      if (retry == Retry::kNotSent && !surelyNotSent(result.error())) break;
+      continue;
+    }
+    returnClient(index, std::move(client));
+    if (index != first && preferred_.exchange(index) != index) ++failovers_;
+    if (result->status != 200) {
+      return fail(ErrorCode::kUnavailable,
+                  "etcd " + path + " at " + options_.endpoints[index] + ": " +
+                      etcdErrorMessage(result));
+    }
+    auto reply = etcd::Json::parse(result->body, nullptr, false);
+    if (reply.is_discarded()) {
+      return fail(ErrorCode::kUnavailable, "etcd " + path + ": a reply that is not JSON");
+    }
+    return reply;
+  }
+  // Next time start with the endpoint after the one that failed first.
+  size_t expected = first;
+  preferred_.compare_exchange_strong(expected, (first + 1) % count);
+  return fail(ErrorCode::kUnavailable, "etcd " + path + ": no endpoint answered (" + failures + ")");
+}
+
+common::Status EtcdClient::watch(const etcd::Json& create_request,
+                                 const std::function<bool(const std::string&)>& on_line) {
+  size_t index = preferred_.load();
+  auto client = newClient(index);
+  client->set_keep_alive(false);
+  client->set_read_timeout(kWatchReadTimeout);
+  {
+    std::lock_guard lock(watch_mutex_);
+    if (watch_cancelled_) return fail(ErrorCode::kUnavailable, "etcd watch: cancelled");
+    watch_client_ = client.get();
+  }
+  httplib::Request req;
+  req.method = "POST";
+  req.path = "/v3/watch";
+  req.body = etcd::Json{{"create_request", create_request}}.dump();
+  req.headers.emplace("Content-Type", "application/json");
+  std::string buffer;
+  bool stopped_by_caller = false;
+  req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+    buffer.append(data, size);
+    size_t newline;
+    while ((newline = buffer.find('\n')) != std::string::npos) {
+      std::string line = buffer.substr(0, newline);
+      buffer.erase(0, newline + 1);
+      if (line.empty()) continue;
+      if (!on_line(line)) {
+        stopped_by_caller = true;
+        return false;
+      }
+    }
+    // A line is one watch response; nothing sane is this long without a newline.
+    return buffer.size() < (64u << 20);
+  };
+  auto result = client->send(req);
+  {
+    std::lock_guard lock(watch_mutex_);
+    watch_client_ = nullptr;
+  }
+  if (stopped_by_caller) return {};
+  if (!result) {
+    // The endpoint is gone: the next watch (and call) tries the next one.
+    size_t count = options_.endpoints.size();
+    preferred_.compare_exchange_strong(index, (index + 1) % count);
+    return fail(ErrorCode::kUnavailable, "etcd watch at " + options_.endpoints[index] + ": " +
+                                             httplib::to_string(result.error()));
+  }
+  if (!buffer.empty()) (void)on_line(buffer);
+  return fail(ErrorCode::kUnavailable, "etcd watch at " + options_.endpoints[index] +
+                                           ": the stream ended (HTTP " +
+                                           std::to_string(result->status) + ")");
+}
+
+void EtcdClient::interruptWatch() {
+  std::lock_guard lock(watch_mutex_);
+  if (watch_client_) watch_client_->stop();
+}
+
+void EtcdClient::cancelWatch() {
+  // stop() only closes a connection that is open: one still connecting is stopped again.
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(watch_mutex_);
+      watch_cancelled_ = true;
+      if (!watch_client_) return;
+      watch_client_->stop();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace photon::coordinator

@@ -1,0 +1,243 @@
+#include "coordinator/store/etcd_store.h"
+
+#include "common/log.h"
+
+namespace photon::coordinator {
+namespace {
+using common::ErrorCode;
+using common::fail;
+using etcd::Json;
+
+constexpr int kRangePageSize = 1000;
+// How long a write waits for its own event to come back on the watch before it suspects the
+// watch is stuck and restarts it. The write is durable either way.
+constexpr auto kCatchUpTimeout = std::chrono::seconds(2);
+constexpr auto kConflictCatchUp = std::chrono::seconds(1);
+constexpr auto kWatchRetryDelay = std::chrono::milliseconds(200);
+
+// Whether a successful txn changed anything (a delete of a missing key does not, and then no
+// event comes back for it).
+bool txnChangedSomething(const Json& reply) {
+  for (const auto& r : reply.value("responses", Json::array())) {
+    if (r.contains("response_put")) return true;
+    if (r.contains("response_delete_range") &&
+        etcd::readInt64(r["response_delete_range"], "deleted") > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+EtcdStore::EtcdStore(std::shared_ptr<EtcdClient> client, std::string prefix)
+    : client_(std::move(client)), prefix_(std::move(prefix)) {}
+
+Result<std::unique_ptr<EtcdStore>> EtcdStore::open(std::shared_ptr<EtcdClient> client,
+                                                   std::string prefix) {
+  if (prefix.empty()) return common::invalid("etcd-prefix", "must not be empty");
+  std::unique_ptr<EtcdStore> store(new EtcdStore(std::move(client), std::move(prefix)));
+  PHOTON_CHECK(store->load());
+  store->watch_thread_ = std::thread([s = store.get()] { s->watchLoop(); });
+  return store;
+}
+
+EtcdStore::~EtcdStore() {
+  {
+    std::lock_guard lock(change_mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  client_->cancelWatch();
+  if (watch_thread_.joinable()) watch_thread_.join();
+}
+
+Result<void> EtcdStore::load() {
+  // One consistent snapshot, read in pages at the first page's revision.
+  std::map<std::string, KeyValue> fresh;
+  int64_t at = 0;
+  std::string from = prefix_;
+  const std::string end = etcd::prefixEnd(prefix_);
+  for (;;) {
+    Json request = {{"key", etcd::base64Encode(from)},
+                    {"range_end", etcd::base64Encode(end)},
+                    {"limit", std::to_string(kRangePageSize)}};
+    if (at != 0) request["revision"] = std::to_string(at);
+    PHOTON_TRY(Json reply, client_->call("/v3/kv/range", request));
+    if (at == 0) at = etcd::readInt64(reply.value("header", Json::object()), "revision");
+    std::string last;
+    for (const auto& raw : reply.value("kvs", Json::array())) {
+      PHOTON_TRY(KeyValue kv, etcd::parseKeyValue(raw, prefix_));
+      last = kv.key;
+      fresh[kv.key] = std::move(kv);
+    }
+    if (!reply.value("more", false) || last.empty()) break;
+    from = prefix_ + last + std::string(1, '\0');
+  }
+  {
+    std::unique_lock lock(mirror_mutex_);
+    mirror_ = std::move(fresh);
+    revision_ = at;
+    resync_needed_ = false;
+  }
+  {
+    std::lock_guard lock(change_mutex_);
+  }
+  changed_.notify_all();
+  return {};
+}
+
+bool EtcdStore::applyWatchLine(const std::string& line) {
+  auto parsed = etcd::parseWatchLine(line, prefix_);
+  if (!parsed) {
+    common::logWarning(parsed.error().message + ", restarting the watch");
+    return false;
+  }
+  if (parsed->compact_revision > 0) {
+    // The revision we follow from is compacted away: only a fresh load is complete.
+    common::logWarning("etcd watch: revision " + std::to_string(revision()) +
+                       " compacted, reloading the store");
+    std::unique_lock lock(mirror_mutex_);
+    resync_needed_ = true;
+    return false;
+  }
+  if (parsed->canceled) return false;
+  if (parsed->events.empty()) return true;
+  {
+    std::unique_lock lock(mirror_mutex_);
+    for (auto& event : parsed->events) {
+      int64_t at = event.kv.mod_revision;
+      if (at <= revision_) continue;  // already in the mirror (loaded after it happened)
+      if (event.is_delete) {
+        mirror_.erase(event.kv.key);
+      } else {
+        std::string key = event.kv.key;
+        mirror_[key] = std::move(event.kv);
+      }
+      revision_ = std::max(revision_, at);
+    }
+  }
+  {
+    std::lock_guard lock(change_mutex_);
+  }
+  changed_.notify_all();
+  return true;
+}
+
+void EtcdStore::watchLoop() {
+  for (;;) {
+    {
+      std::lock_guard lock(change_mutex_);
+      if (stopping_) return;
+    }
+    bool resync;
+    int64_t from;
+    {
+      std::shared_lock lock(mirror_mutex_);
+      resync = resync_needed_;
+      from = revision_ + 1;
+    }
+    if (resync) {
+      if (auto loaded = load(); !loaded) {
+        common::logWarning("etcd store reload: " + loaded.error().message + ", retrying");
+      } else {
+        continue;
+      }
+    } else {
+      Json request = {{"key", etcd::base64Encode(prefix_)},
+                      {"range_end", etcd::base64Encode(etcd::prefixEnd(prefix_))},
+                      {"start_revision", std::to_string(from)}};
+      auto ended = client_->watch(request, [this](const std::string& line) {
+        return applyWatchLine(line);
+      });
+      {
+        std::lock_guard lock(change_mutex_);
+        if (stopping_) return;
+      }
+      if (!ended) common::logInfo(ended.error().message + ", watching again");
+      ++watch_restarts_;
+    }
+    std::unique_lock lock(change_mutex_);
+    if (changed_.wait_for(lock, kWatchRetryDelay, [this] { return stopping_; })) return;
+  }
+}
+
+Result<std::optional<KeyValue>> EtcdStore::get(const std::string& key) {
+  std::shared_lock lock(mirror_mutex_);
+  auto it = mirror_.find(key);
+  if (it == mirror_.end()) return std::optional<KeyValue>{};
+  return std::optional<KeyValue>{it->second};
+}
+
+Result<RangeResult> EtcdStore::range(const std::string& prefix) {
+  std::shared_lock lock(mirror_mutex_);
+  RangeResult out;
+  out.revision = revision_;
+  for (auto it = mirror_.lower_bound(prefix); it != mirror_.end(); ++it) {
+    if (!it->first.starts_with(prefix)) break;
+    out.kvs.push_back(it->second);
+  }
+  return out;
+}
+
+int64_t EtcdStore::revision() {
+  std::shared_lock lock(mirror_mutex_);
+  return revision_;
+}
+
+int64_t EtcdStore::modRevisionLocked(const std::string& key) const {
+  auto it = mirror_.find(key);
+  return it == mirror_.end() ? 0 : it->second.mod_revision;
+}
+
+bool EtcdStore::waitForRevision(int64_t revision, std::chrono::milliseconds timeout) {
+  auto reached = [&] {
+    std::shared_lock lock(mirror_mutex_);
+    return revision_ >= revision;
+  };
+  std::unique_lock lock(change_mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return stopping_ || reached(); }) && reached();
+}
+
+Result<int64_t> EtcdStore::commit(const Txn& txn) {
+  // Not resent to another endpoint unless it surely never left: a txn that did apply would
+  // then fail its own compares and be reported as a conflict.
+  auto reply = client_->call("/v3/kv/txn", etcd::txnRequest(txn, prefix_),
+                             EtcdClient::Retry::kNotSent);
+  if (!reply) return std::unexpected(reply.error().context("commit"));
+  auto outcome = etcd::txnOutcome(*reply, txn, prefix_);
+  if (!outcome) {
+    if (outcome.error().code == ErrorCode::kConflict) {
+      // Let the mirror learn what moved, so that a retry reads the new value.
+      auto expected = std::find_if(txn.compares.begin(), txn.compares.end(),
+                                   [&](const Txn::Compare& c) { return c.key == outcome.error().field; });
+      if (expected != txn.compares.end()) {
+        (void)waitForChange(expected->key, expected->mod_revision, kConflictCatchUp);
+      }
+    }
+    return outcome;
+  }
+  if (txnChangedSomething(*reply) && !waitForRevision(*outcome, kCatchUpTimeout)) {
+    common::logWarning("etcd store: the watch did not deliver revision " +
+                       std::to_string(*outcome) + " in time, restarting it");
+    client_->interruptWatch();
+  }
+  return outcome;
+}
+
+int64_t EtcdStore::waitForChange(const std::string& key, int64_t known_mod_revision,
+                                 std::chrono::milliseconds timeout) {
+  auto current = [&] {
+    std::shared_lock lock(mirror_mutex_);
+    return modRevisionLocked(key);
+  };
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(change_mutex_);
+  int64_t now_rev = current();
+  while (now_rev == known_mod_revision && !stopping_) {
+    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) return current();
+    now_rev = current();
+  }
+  return now_rev;
+}
+
+}  // namespace photon::coordinator

@@ -1,0 +1,64 @@
+// The store on etcd v3, for several coordinators sharing one state. Every write is an etcd
+// txn guarded by mod_revision compares, acknowledged once etcd has committed it to a quorum.
+// Like the SQLite store, the key space under the prefix is mirrored in memory — loaded once,
+// then followed with a watch — so reads and the agents' long-polls cost no round trip, and a
+// write made through another coordinator wakes this one's waiters.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include "coordinator/store/etcd_client.h"
+#include "coordinator/store/store.h"
+
+namespace photon::coordinator {
+
+class EtcdStore final : public Store {
+ public:
+  // Loads every key under `prefix` ("/photon/kv/") and starts following them.
+  [[nodiscard]] static Result<std::unique_ptr<EtcdStore>> open(std::shared_ptr<EtcdClient> client,
+                                                               std::string prefix);
+  ~EtcdStore() override;
+
+  Result<std::optional<KeyValue>> get(const std::string& key) override;
+  Result<RangeResult> range(const std::string& prefix) override;
+  // After a write returns, this coordinator's own reads see it (the mirror has caught up).
+  Result<int64_t> commit(const Txn& txn) override;
+  int64_t revision() override;
+  int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
+                        std::chrono::milliseconds timeout) override;
+
+  // For /metrics: how often the watch had to be set up again.
+  uint64_t watchRestarts() const { return watch_restarts_.load(); }
+  EtcdClient& client() { return *client_; }
+
+ private:
+  EtcdStore(std::shared_ptr<EtcdClient> client, std::string prefix);
+  Result<void> load();
+  void watchLoop();
+  // Applies one line of the watch stream; false ends the stream (error, compaction).
+  bool applyWatchLine(const std::string& line);
+  bool waitForRevision(int64_t revision, std::chrono::milliseconds timeout);
+  int64_t modRevisionLocked(const std::string& key) const;
+
+  std::shared_ptr<EtcdClient> client_;
+  std::string prefix_;
+
+  mutable std::shared_mutex mirror_mutex_;
+  std::map<std::string, KeyValue> mirror_;
+  int64_t revision_ = 0;  // every event under the prefix up to here is in the mirror
+  bool resync_needed_ = false;
+
+  std::mutex change_mutex_;
+  std::condition_variable changed_;
+  bool stopping_ = false;  // under change_mutex_
+  std::atomic<uint64_t> watch_restarts_{0};
+  std::thread watch_thread_;
+};
+
+}  // namespace photon::coordinator
