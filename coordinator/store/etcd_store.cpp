@@ -42,11 +42,8 @@ Result<std::unique_ptr<EtcdStore>> EtcdStore::open(std::shared_ptr<EtcdClient> c
 }
 
 EtcdStore::~EtcdStore() {
-  {
-    std::lock_guard lock(change_mutex_);
-    stopping_ = true;
-  }
-  changed_.notify_all();
+  stopping_ = true;
+  mirror_.stop();
   client_->cancelWatch();
   if (watch_thread_.joinable()) watch_thread_.join();
 }
@@ -73,16 +70,8 @@ Result<void> EtcdStore::load() {
     if (!reply.value("more", false) || last.empty()) break;
     from = prefix_ + last + std::string(1, '\0');
   }
-  {
-    std::unique_lock lock(mirror_mutex_);
-    mirror_ = std::move(fresh);
-    revision_ = at;
-    resync_needed_ = false;
-  }
-  {
-    std::lock_guard lock(change_mutex_);
-  }
-  changed_.notify_all();
+  mirror_.replace(std::move(fresh), at);
+  resync_needed_ = false;
   return {};
 }
 
@@ -96,47 +85,20 @@ bool EtcdStore::applyWatchLine(const std::string& line) {
     // The revision we follow from is compacted away: only a fresh load is complete.
     common::logWarning("etcd watch: revision " + std::to_string(revision()) +
                        " compacted, reloading the store");
-    std::unique_lock lock(mirror_mutex_);
     resync_needed_ = true;
     return false;
   }
   if (parsed->canceled) return false;
   if (parsed->events.empty()) return true;
-  {
-    std::unique_lock lock(mirror_mutex_);
-    for (auto& event : parsed->events) {
-      int64_t at = event.kv.mod_revision;
-      if (at <= revision_) continue;  // already in the mirror (loaded after it happened)
-      if (event.is_delete) {
-        mirror_.erase(event.kv.key);
-      } else {
-        std::string key = event.kv.key;
-        mirror_[key] = std::move(event.kv);
-      }
-      revision_ = std::max(revision_, at);
-    }
-  }
-  {
-    std::lock_guard lock(change_mutex_);
-  }
-  changed_.notify_all();
+  std::vector<KeyChange> changes;
+  for (auto& event : parsed->events) changes.push_back({event.is_delete, std::move(event.kv)});
+  mirror_.apply(std::move(changes));
   return true;
 }
 
 void EtcdStore::watchLoop() {
-  for (;;) {
-    {
-      std::lock_guard lock(change_mutex_);
-      if (stopping_) return;
-    }
-    bool resync;
-    int64_t from;
-    {
-      std::shared_lock lock(mirror_mutex_);
-      resync = resync_needed_;
-      from = revision_ + 1;
-    }
-    if (resync) {
+  while (!stopping()) {
+    if (resync_needed_) {
       if (auto loaded = load(); !loaded) {
         common::logWarning("etcd store reload: " + loaded.error().message + ", retrying");
       } else {
@@ -145,58 +107,26 @@ void EtcdStore::watchLoop() {
     } else {
       Json request = {{"key", etcd::base64Encode(prefix_)},
                       {"range_end", etcd::base64Encode(etcd::prefixEnd(prefix_))},
-                      {"start_revision", std::to_string(from)}};
+                      {"start_revision", std::to_string(mirror_.revision() + 1)}};
       auto ended = client_->watch(request, [this](const std::string& line) {
         return applyWatchLine(line);
       });
-      {
-        std::lock_guard lock(change_mutex_);
-        if (stopping_) return;
-      }
+      if (stopping()) return;
       if (!ended) common::logInfo(ended.error().message + ", watching again");
       ++watch_restarts_;
     }
-    std::unique_lock lock(change_mutex_);
-    if (changed_.wait_for(lock, kWatchRetryDelay, [this] { return stopping_; })) return;
+    // A pause before trying again; the mirror's stop() does not end it early, but it is short.
+    std::this_thread::sleep_for(kWatchRetryDelay);
   }
 }
 
 Result<std::optional<KeyValue>> EtcdStore::get(const std::string& key) {
-  std::shared_lock lock(mirror_mutex_);
-  auto it = mirror_.find(key);
-  if (it == mirror_.end()) return std::optional<KeyValue>{};
-  return std::optional<KeyValue>{it->second};
+  return mirror_.get(key);
 }
 
-Result<RangeResult> EtcdStore::range(const std::string& prefix) {
-  std::shared_lock lock(mirror_mutex_);
-  RangeResult out;
-  out.revision = revision_;
-  for (auto it = mirror_.lower_bound(prefix); it != mirror_.end(); ++it) {
-    if (!it->first.starts_with(prefix)) break;
-    out.kvs.push_back(it->second);
-  }
-  return out;
-}
+Result<RangeResult> EtcdStore::range(const std::string& prefix) { return mirror_.range(prefix); }
 
-int64_t EtcdStore::revision() {
-  std::shared_lock lock(mirror_mutex_);
-  return revision_;
-}
-
-int64_t EtcdStore::modRevisionLocked(const std::string& key) const {
-  auto it = mirror_.find(key);
-  return it == mirror_.end() ? 0 : it->second.mod_revision;
-}
-
-bool EtcdStore::waitForRevision(int64_t revision, std::chrono::milliseconds timeout) {
-  auto reached = [&] {
-    std::shared_lock lock(mirror_mutex_);
-    return revision_ >= revision;
-  };
-  std::unique_lock lock(change_mutex_);
-  return changed_.wait_for(lock, timeout, [&] { return stopping_ || reached(); }) && reached();
-}
+int64_t EtcdStore::revision() { return mirror_.revision(); }
 
 Result<int64_t> EtcdStore::commit(const Txn& txn) {
   // Not resent to another endpoint unless it surely never left: a txn that did apply would
@@ -216,7 +146,7 @@ Result<int64_t> EtcdStore::commit(const Txn& txn) {
     }
     return outcome;
   }
-  if (txnChangedSomething(*reply) && !waitForRevision(*outcome, kCatchUpTimeout)) {
+  if (txnChangedSomething(*reply) && !mirror_.waitForRevision(*outcome, kCatchUpTimeout)) {
     common::logWarning("etcd store: the watch did not deliver revision " +
                        std::to_string(*outcome) + " in time, restarting it");
     client_->interruptWatch();
@@ -226,18 +156,7 @@ Result<int64_t> EtcdStore::commit(const Txn& txn) {
 
 int64_t EtcdStore::waitForChange(const std::string& key, int64_t known_mod_revision,
                                  std::chrono::milliseconds timeout) {
-  auto current = [&] {
-    std::shared_lock lock(mirror_mutex_);
-    return modRevisionLocked(key);
-  };
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::unique_lock lock(change_mutex_);
-  int64_t now_rev = current();
-  while (now_rev == known_mod_revision && !stopping_) {
-    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) return current();
-    now_rev = current();
-  }
-  return now_rev;
+  return mirror_.waitForChange(key, known_mod_revision, timeout);
 }
 
 }  // namespace photon::coordinator

@@ -5,15 +5,13 @@
 // write made through another coordinator wakes this one's waiters.
 #pragma once
 
-#include <condition_variable>
-#include <map>
+#include <atomic>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 
 #include "coordinator/store/etcd_client.h"
+#include "coordinator/store/key_mirror.h"
 #include "coordinator/store/store.h"
 
 namespace photon::coordinator {
@@ -43,20 +41,14 @@ class EtcdStore final : public Store {
   void watchLoop();
   // Applies one line of the watch stream; false ends the stream (error, compaction).
   bool applyWatchLine(const std::string& line);
-  bool waitForRevision(int64_t revision, std::chrono::milliseconds timeout);
-  int64_t modRevisionLocked(const std::string& key) const;
+  bool stopping() const { return stopping_.load(); }
 
   std::shared_ptr<EtcdClient> client_;
   std::string prefix_;
-
-  mutable std::shared_mutex mirror_mutex_;
-  std::map<std::string, KeyValue> mirror_;
-  int64_t revision_ = 0;  // every event under the prefix up to here is in the mirror
-  bool resync_needed_ = false;
-
-  std::mutex change_mutex_;
-  std::condition_variable changed_;
-  bool stopping_ = false;  // under change_mutex_
+  // Every event under the prefix up to the mirror's revision is in it.
+  KeyMirror mirror_;
+  std::atomic<bool> resync_needed_{false};  // the watch fell behind a compaction
+  std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> watch_restarts_{0};
   std::thread watch_thread_;
 };

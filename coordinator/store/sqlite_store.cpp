@@ -81,6 +81,7 @@ Result<void> SqliteStore::load() {
     return sqliteError(db_.get(), "load");
   }
   Stmt stmt(raw);
+  std::map<std::string, KeyValue> kvs;
   int rc;
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     KeyValue kv;
@@ -88,7 +89,7 @@ Result<void> SqliteStore::load() {
     kv.value = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 1));
     kv.create_revision = sqlite3_column_int64(stmt.get(), 2);
     kv.mod_revision = sqlite3_column_int64(stmt.get(), 3);
-    mirror_.emplace(kv.key, std::move(kv));
+    kvs.emplace(kv.key, std::move(kv));
   }
   if (rc != SQLITE_DONE) return sqliteError(db_.get(), "load");
   sqlite3_stmt* rev_raw = nullptr;
@@ -96,37 +97,17 @@ Result<void> SqliteStore::load() {
                      nullptr);
   Stmt rev(rev_raw);
   if (!rev || sqlite3_step(rev.get()) != SQLITE_ROW) return sqliteError(db_.get(), "read revision");
-  revision_ = sqlite3_column_int64(rev.get(), 0);
+  mirror_.replace(std::move(kvs), sqlite3_column_int64(rev.get(), 0));
   return {};
 }
 
 Result<std::optional<KeyValue>> SqliteStore::get(const std::string& key) {
-  std::shared_lock lock(mirror_mutex_);
-  auto it = mirror_.find(key);
-  if (it == mirror_.end()) return std::optional<KeyValue>{};
-  return std::optional<KeyValue>{it->second};
+  return mirror_.get(key);
 }
 
-Result<RangeResult> SqliteStore::range(const std::string& prefix) {
-  std::shared_lock lock(mirror_mutex_);
-  RangeResult out;
-  out.revision = revision_;
-  for (auto it = mirror_.lower_bound(prefix); it != mirror_.end(); ++it) {
-    if (!it->first.starts_with(prefix)) break;
-    out.kvs.push_back(it->second);
-  }
-  return out;
-}
+Result<RangeResult> SqliteStore::range(const std::string& prefix) { return mirror_.range(prefix); }
 
-int64_t SqliteStore::revision() {
-  std::shared_lock lock(mirror_mutex_);
-  return revision_;
-}
-
-int64_t SqliteStore::modRevisionLocked(const std::string& key) const {
-  auto it = mirror_.find(key);
-  return it == mirror_.end() ? 0 : it->second.mod_revision;
-}
+int64_t SqliteStore::revision() { return mirror_.revision(); }
 
 Result<void> SqliteStore::writeOps(const Txn& txn, int64_t revision) {
   for (const auto& op : txn.ops) {
@@ -149,17 +130,13 @@ Result<void> SqliteStore::writeOps(const Txn& txn, int64_t revision) {
 
 Result<int64_t> SqliteStore::commit(const Txn& txn) {
   std::lock_guard write_lock(write_mutex_);
-  int64_t next;
-  {
-    // Only this thread writes the mirror, so reading it under a shared lock is enough.
-    std::shared_lock lock(mirror_mutex_);
-    for (const auto& c : txn.compares) {
-      if (modRevisionLocked(c.key) != c.mod_revision) {
-        return fail(ErrorCode::kConflict, "changed concurrently", c.key);
-      }
+  // Only this thread writes the mirror, so it is the truth while the write lock is held.
+  for (const auto& c : txn.compares) {
+    if (mirror_.modRevision(c.key) != c.mod_revision) {
+      return fail(ErrorCode::kConflict, "changed concurrently", c.key);
     }
-    next = revision_ + 1;
   }
+  int64_t next = mirror_.revision() + 1;
   PHOTON_CHECK(exec("BEGIN IMMEDIATE"));
   if (auto written = writeOps(txn, next); !written) {
     (void)exec("ROLLBACK");
@@ -169,44 +146,17 @@ Result<int64_t> SqliteStore::commit(const Txn& txn) {
     (void)exec("ROLLBACK");
     return std::unexpected(done.error());
   }
-  {
-    std::unique_lock lock(mirror_mutex_);
-    for (const auto& op : txn.ops) {
-      if (op.is_delete) {
-        mirror_.erase(op.key);
-        continue;
-      }
-      auto [it, inserted] = mirror_.try_emplace(op.key);
-      if (inserted) {
-        it->second.key = op.key;
-        it->second.create_revision = next;
-      }
-      it->second.value = op.value;
-      it->second.mod_revision = next;
-    }
-    revision_ = next;
+  std::vector<KeyChange> changes;
+  for (const auto& op : txn.ops) {
+    changes.push_back({op.is_delete, KeyValue{op.key, op.value, 0, next}});
   }
-  {
-    std::lock_guard lock(change_mutex_);
-  }
-  changed_.notify_all();
+  mirror_.apply(std::move(changes));
   return next;
 }
 
 int64_t SqliteStore::waitForChange(const std::string& key, int64_t known_mod_revision,
                                    std::chrono::milliseconds timeout) {
-  auto current = [&] {
-    std::shared_lock lock(mirror_mutex_);
-    return modRevisionLocked(key);
-  };
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::unique_lock lock(change_mutex_);
-  int64_t now_rev = current();
-  while (now_rev == known_mod_revision) {
-    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) return current();
-    now_rev = current();
-  }
-  return now_rev;
+  return mirror_.waitForChange(key, known_mod_revision, timeout);
 }
 
 }  // namespace photon::coordinator

@@ -5,13 +5,11 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 
+#include "coordinator/store/key_mirror.h"
 #include "coordinator/store/store.h"
 
 namespace photon::coordinator {
@@ -44,20 +42,13 @@ class SqliteStore final : public Store {
   Result<void> load();
   Result<void> exec(const char* sql);
   Result<void> writeOps(const Txn& txn, int64_t revision);
-  int64_t modRevisionLocked(const std::string& key) const;
 
-  std::mutex write_mutex_;  // one writer at a time; readers use mirror_mutex_
+  std::mutex write_mutex_;  // one writer at a time; readers use the mirror
   Db db_;
   Stmt put_stmt_;
   Stmt delete_stmt_;
   Stmt revision_stmt_;
-
-  mutable std::shared_mutex mirror_mutex_;
-  std::map<std::string, KeyValue> mirror_;
-  int64_t revision_ = 0;
-
-  std::mutex change_mutex_;
-  std::condition_variable changed_;
+  KeyMirror mirror_;
 };
 
 }  // namespace photon::coordinator

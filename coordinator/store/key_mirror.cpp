@@ -1,0 +1,101 @@
+#include "coordinator/store/key_mirror.h"
+
+namespace photon::coordinator {
+
+std::optional<KeyValue> KeyMirror::get(const std::string& key) const {
+  std::shared_lock lock(mutex_);
+  auto it = kvs_.find(key);
+  if (it == kvs_.end()) return std::nullopt;
+  return it->second;
+}
+
+RangeResult KeyMirror::range(const std::string& prefix) const {
+  std::shared_lock lock(mutex_);
+  RangeResult out;
+  out.revision = revision_;
+  for (auto it = kvs_.lower_bound(prefix); it != kvs_.end(); ++it) {
+    if (!it->first.starts_with(prefix)) break;
+    out.kvs.push_back(it->second);
+  }
+  return out;
+}
+
+int64_t KeyMirror::revision() const {
+  std::shared_lock lock(mutex_);
+  return revision_;
+}
+
+int64_t KeyMirror::modRevision(const std::string& key) const {
+  std::shared_lock lock(mutex_);
+  auto it = kvs_.find(key);
+  return it == kvs_.end() ? 0 : it->second.mod_revision;
+}
+
+void KeyMirror::apply(std::vector<KeyChange> changes) {
+  {
+    std::unique_lock lock(mutex_);
+    int64_t newest = revision_;
+    for (auto& change : changes) {
+      int64_t at = change.kv.mod_revision;
+      if (at <= revision_) continue;  // already here (a load that came after it)
+      newest = std::max(newest, at);
+      if (change.is_delete) {
+        kvs_.erase(change.kv.key);
+        continue;
+      }
+      auto [it, inserted] = kvs_.try_emplace(change.kv.key);
+      int64_t created = change.kv.create_revision;
+      if (created == 0) created = inserted ? at : it->second.create_revision;
+      it->second = std::move(change.kv);
+      it->second.create_revision = created;
+    }
+    revision_ = newest;
+  }
+  notify();
+}
+
+void KeyMirror::replace(std::map<std::string, KeyValue> kvs, int64_t revision) {
+  {
+    std::unique_lock lock(mutex_);
+    kvs_ = std::move(kvs);
+    revision_ = revision;
+  }
+  notify();
+}
+
+void KeyMirror::stop() {
+  {
+    std::lock_guard lock(change_mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+}
+
+void KeyMirror::notify() {
+  {
+    // Taken so that a waiter between its check and its wait does not miss this.
+    std::lock_guard lock(change_mutex_);
+  }
+  changed_.notify_all();
+}
+
+int64_t KeyMirror::waitForChange(const std::string& key, int64_t known_mod_revision,
+                                 std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock lock(change_mutex_);
+  int64_t now_rev = modRevision(key);
+  while (now_rev == known_mod_revision && !stopping_) {
+    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) return modRevision(key);
+    now_rev = modRevision(key);
+  }
+  return now_rev;
+}
+
+bool KeyMirror::waitForRevision(int64_t revision, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(change_mutex_);
+  return changed_.wait_for(lock, timeout,
+                           [&] { return stopping_ || this->revision() >= revision; }) &&
+         this->revision() >= revision;
+}
+
+}  // namespace photon::coordinator

@@ -1,0 +1,58 @@
+// The key space held in memory, as both stores keep it: reads and the agents' long-polls are
+// served from here, and a change wakes whoever waits on its key. The SQLite store fills it from
+// its own commits; the etcd store from a watch, so that writes through other coordinators count.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "coordinator/store/store.h"
+
+namespace photon::coordinator {
+
+struct KeyChange {
+  bool is_delete = false;
+  KeyValue kv;  // mod_revision set; create_revision 0: kept from before, or mod_revision if new
+};
+
+class KeyMirror {
+ public:
+  std::optional<KeyValue> get(const std::string& key) const;
+  RangeResult range(const std::string& prefix) const;
+  int64_t revision() const;
+  int64_t modRevision(const std::string& key) const;
+
+  // Applies changes newer than the mirror's revision, moves the revision to the newest, and
+  // wakes the waiters.
+  void apply(std::vector<KeyChange> changes);
+  // Replaces everything (a full load) at `revision`.
+  void replace(std::map<std::string, KeyValue> kvs, int64_t revision);
+  // Wakes every waiter now and from now on (shutdown).
+  void stop();
+
+  // Until `key`'s mod_revision is no longer `known_mod_revision` (0: absent) or the timeout;
+  // returns the key's mod_revision then.
+  int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
+                        std::chrono::milliseconds timeout);
+  // Until the mirror's revision reaches `revision`; false on timeout or stop.
+  bool waitForRevision(int64_t revision, std::chrono::milliseconds timeout);
+
+ private:
+  void notify();
+
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, KeyValue> kvs_;
+  int64_t revision_ = 0;
+
+  std::mutex change_mutex_;
+  std::condition_variable changed_;
+  bool stopping_ = false;  // under change_mutex_
+};
+
+}  // namespace photon::coordinator
