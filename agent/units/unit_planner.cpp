@@ -50,6 +50,10 @@ std::vector<UnitAction> planUnits(const std::vector<InstanceSpec>& desired,
   }
   for (const auto& [name, state] : units) {
     if (wanted.contains(name) || held.contains(instanceNameOf(name))) continue;
+    // Only units this domain started (their Description carries the revision marker) are
+    // stray: photon-agent.service and photon-coordinator.service share the prefix, and
+    // stopping them would stop the agent itself (found by the e2e story).
+    if (!revisionFromDescription(state->description)) continue;
     stops.push_back({UnitActionKind::kStop, name, {}, "not desired"});
   }
   std::vector<UnitAction> plan;

@@ -68,6 +68,22 @@ TEST_CASE("units plan: units that are not ours, or not loaded, are ignored", "[u
   CHECK(planUnits({}, {}, {other, gone}).empty());
 }
 
+TEST_CASE("units plan: photon-* units this domain did not start are never stopped", "[units]") {
+  // The agent's own unit on a NixOS node (nix/modules/photon-agent.nix), and the coordinator's.
+  UnitState agent;
+  agent.name = "photon-agent.service";
+  agent.description = "Photon node agent";
+  agent.load_state = "loaded";
+  agent.active_state = "active";
+  auto coordinator = agent;
+  coordinator.name = "photon-coordinator.service";
+  coordinator.description = "";
+  CHECK(describe(planUnits({spec("web", "1")}, {}, {agent, coordinator})) ==
+        std::vector<std::string>{"start photon-web.service"});
+  CHECK(describe(planUnits({}, {}, {agent, coordinator, unit("stray", "x")})) ==
+        std::vector<std::string>{"stop photon-stray.service"});
+}
+
 TEST_CASE("units plan: a unit without our revision marker is replaced", "[units]") {
   auto u = unit("a", "1");
   u.description = "hand-made";
