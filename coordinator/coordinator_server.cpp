@@ -1,6 +1,8 @@
 #include "coordinator/coordinator_server.h"
 
 #include "common/log.h"
+#include "coordinator/api/service_routes.h"
+#include "coordinator/placement/placement_controller.h"
 
 namespace photon::coordinator {
 
@@ -18,6 +20,12 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
                                 options_.max_wait});
   router_ = std::make_unique<Router>(metrics_, options_.router);
   registerAllRoutes(*router_, *context_);
+  services_ = std::make_unique<placement::ServiceStore>(*inventory_);
+  registerServiceRoutes(*router_, *context_, *services_);
+  auto placement = std::make_unique<placement::PlacementController>(*services_, liveness_);
+  inventory_->setDrainCompleteCheck(
+      [p = placement.get()](const std::string& id) { return p->drainComplete(id); });
+  addController(std::move(placement));
 }
 
 CoordinatorServer::~CoordinatorServer() { stop(); }

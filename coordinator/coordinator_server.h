@@ -18,6 +18,10 @@
 
 namespace photon::coordinator {
 
+namespace placement {
+class ServiceStore;
+}
+
 struct CoordinatorOptions {
   std::string host = "127.0.0.1";
   int port = 0;
@@ -61,6 +65,7 @@ class CoordinatorServer {
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<ApiContext> context_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<placement::ServiceStore> services_;  // placement: the API's and controller's
   std::unique_ptr<Leadership> leadership_;
   std::vector<std::unique_ptr<Controller>> controllers_;
   std::thread serve_thread_;

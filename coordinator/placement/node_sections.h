@@ -1,0 +1,42 @@
+// The parts of each node's desired document that placement writes, composed purely from the
+// allocations: "units" (one instance per allocation on the node) and "bgp" (the node's BGP
+// config from the cluster declaration plus the VIPs of the services placed on it).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/api/cluster.h"
+#include "coordinator/placement/placement_state.h"
+#include "coordinator/placement/service_spec.h"
+
+namespace photon::coordinator::placement {
+
+// Marks the instances placement owns inside a node's "units" list, so that instances an operator
+// put there by hand are left alone (the agent ignores the field).
+inline constexpr const char* kPlacedBy = "placed_by";
+
+struct PlacedService {
+  const ServiceSpec* spec;
+  const PlacementState* state;
+};
+
+// node id -> our instances there, sorted by name. Lost allocations are left out (their node is
+// to stop them), and so are core services that only reserve capacity (no instance).
+std::map<std::string, Json> unitsByNode(const std::vector<PlacedService>& services);
+
+// `current` (a node's "units" section, possibly null) with our instances replaced by `ours`.
+Json mergeUnits(const Json& current, const Json& ours);
+
+// node id -> services with a live allocation there.
+std::map<std::string, std::vector<std::string>> servicesByNode(
+    const std::vector<PlacedService>& services);
+
+// The node's "bgp" section, or null when the declaration has no BGP config for `declared_name`
+// (then placement leaves the section alone). VIPs ("vips": [{name, address, service}] in the
+// declaration) are those of `services`, sorted by address.
+Json bgpSection(const common::Cluster& cluster, const std::string& declared_name,
+                const std::vector<std::string>& services);
+
+}  // namespace photon::coordinator::placement

@@ -1,0 +1,215 @@
+#include "coordinator/placement/placement_controller.h"
+
+#include <set>
+
+#include "common/log.h"
+#include "coordinator/inventory/lifecycle.h"
+#include "coordinator/placement/service_round.h"
+
+namespace photon::coordinator::placement {
+namespace {
+using common::NodeState;
+
+int64_t graceFrom(const common::Cluster& cluster, int64_t fallback) {
+  auto p = cluster.extra.find("placement");
+  if (p == cluster.extra.end() || !p->is_object()) return fallback;
+  auto g = p->find("failover_grace_s");
+  if (g == p->end() || !g->is_number_integer()) return fallback;
+  return std::clamp<int64_t>(g->get<int64_t>(), 0, 7 * 24 * 3600);
+}
+
+struct ServiceWork {
+  ServiceSpec spec;
+  int64_t spec_revision = 0;  // mod_revision of services/<name>; 0 for a core service
+  bool core = false;
+  Stored<PlacementState> stored;
+  std::optional<Json> reverted_spec;
+  ServiceRound round;
+};
+}  // namespace
+
+void PlacementController::tick() {
+  std::lock_guard lock(mutex_);
+  auto status = round();
+  if (!status) common::logWarning("placement: " + status.error().message + ", retrying next round");
+}
+
+common::Status PlacementController::round() {
+  Inventory& inventory = services_.inventory();
+  PHOTON_TRY(auto cluster, services_.clusterOrEmpty());
+  PHOTON_TRY(auto nodes, inventory.listNodes({}));
+  World world;
+  world.now = inventory.clock().nowSeconds();
+  world.failover_grace_s = graceFrom(cluster, options_.failover_grace_s);
+  const int64_t ttl = cluster.settings.node_ttl_s;
+  std::vector<SchedulerNode> sched;
+  for (const auto& n : nodes.nodes) {
+    if (n.state == NodeState::kRetired) continue;
+    NodeView v;
+    v.sched = schedulerNodeOf(n);
+    v.state = n.state;
+    if (agentExpected(n.state)) {
+      int64_t past = world.now - liveness_.lastSeen(n.id) - ttl;
+      v.alive = past <= 0;
+      v.missing_for = v.alive ? 0 : past;
+    }
+    v.sched.schedulable = n.state == NodeState::kActive && v.alive;
+    if (auto it = n.labels.find("photon.io/node"); it != n.labels.end()) v.declared_name = it->second;
+    v.hostname = n.hostname;
+    sched.push_back(v.sched);
+    world.nodes[n.id] = std::move(v);
+  }
+
+  // Services: the operators' and the declaration's core services (a core service wins a name).
+  PHOTON_TRY(auto stored_specs, services_.loadServices());
+  PHOTON_TRY(auto states, services_.loadStates());
+  std::map<std::string, ServiceWork> work;
+  auto core = coreServicesOf(cluster);
+  for (const auto& e : core.errors) {
+    common::logWarning("placement: cluster " + e.field + ": " + e.message + ", ignoring");
+  }
+  for (auto& spec : core.services) {
+    std::string name = spec.name;
+    work[name] = ServiceWork{std::move(spec), 0, true, {}, {}, {}};
+  }
+  for (auto& [name, stored] : stored_specs) {
+    if (work.contains(name)) {
+      common::logWarning("placement: service " + name + " is also a core service, ignoring it");
+      continue;
+    }
+    work[name] = ServiceWork{std::move(stored.value), stored.mod_revision, false, {}, {}, {}};
+  }
+  for (auto& [name, w] : work) {
+    if (auto it = states.find(name); it != states.end()) w.stored = it->second;
+    w.stored.value.service = name;
+  }
+
+  // What the agents report, for the nodes that hold something of ours.
+  std::set<std::string> hosting;
+  for (const auto& [name, w] : work) {
+    for (const auto& a : w.stored.value.allocations) {
+      hosting.insert(a.node);
+      if (!w.core && !a.lost) world.nodes_with_movable.insert(a.node);
+    }
+  }
+  for (const auto& id : hosting) {
+    if (!world.nodes.contains(id)) continue;
+    auto observed = inventory.observed(id);
+    if (observed) world.observed[id] = parseObservedUnits(observed->body);
+  }
+
+  // Plan every service, then schedule all their demands together.
+  std::vector<ExistingAllocation> existing;
+  std::vector<Demand> demands;
+  std::vector<ServiceWork*> order;
+  for (auto& [name, w] : work) {
+    PlacementState state = w.stored.value;
+    observeHealth(state, world);
+    if (!w.core) {
+      if (auto target = revertTarget(w.spec, state)) {
+        auto reverted = serviceFromJson(*target, name);
+        if (reverted) {
+          common::logNotice("placement: service " + name + " reverted to revision " +
+                            state.last_healthy_revision + ": " + state.revert_reason);
+          w.spec = std::move(*reverted);
+          w.reverted_spec = toJson(w.spec);
+        } else {
+          state.paused_reason = "cannot revert: the last healthy spec no longer parses";
+        }
+      }
+    }
+    w.round = planService(w.spec, std::move(state), world);
+    addExisting(w.spec, w.round.state, existing);
+    order.push_back(&w);
+  }
+  for (ServiceWork* w : order) demands.push_back(demandFor(w->spec, w->round, world));
+  auto results = schedule(sched, existing, demands);
+  for (size_t i = 0; i < order.size(); ++i) {
+    applyResult(order[i]->spec, order[i]->round, results[i], world);
+  }
+
+  // Store what changed; a conflict (another writer) leaves this round's node sections unwritten.
+  bool all_stored = true;
+  Store& store = inventory.store();
+  for (auto& [name, w] : work) {
+    Json next = toJson(w.round.state);
+    if (w.stored.mod_revision != 0 && next == toJson(w.stored.value) && !w.reverted_spec) continue;
+    Txn txn;
+    if (w.stored.mod_revision != 0) {
+      txn.expect(keys::placement(name), w.stored.mod_revision);
+    } else {
+      txn.expectAbsent(keys::placement(name));
+    }
+    txn.put(keys::placement(name), next.dump());
+    if (!w.core) txn.expect(keys::service(name), w.spec_revision);
+    if (w.reverted_spec) txn.put(keys::service(name), w.reverted_spec->dump());
+    auto committed = store.commit(txn);
+    if (!committed) {
+      all_stored = false;
+      if (!isStoreConflict(committed.error())) return std::unexpected(committed.error());
+      continue;
+    }
+    for (const auto& u : w.round.state.unplaced) {
+      common::logInfo("placement: " + name + " slot " + std::to_string(u.slot) +
+                      " unplaced: " + u.reason);
+    }
+  }
+  // Services that are gone: their allocations go with them (their instances stop).
+  for (const auto& [name, stored] : states) {
+    if (work.contains(name)) continue;
+    Txn txn;
+    txn.expect(keys::placement(name), stored.mod_revision).erase(keys::placement(name));
+    auto committed = store.commit(txn);
+    if (!committed) {
+      all_stored = false;
+      if (!isStoreConflict(committed.error())) return std::unexpected(committed.error());
+    } else {
+      common::logNotice("placement: service " + name + " removed, stopping its instances");
+    }
+  }
+  if (!all_stored) return {};
+
+  std::vector<PlacedService> placed;
+  for (const auto& [name, w] : work) placed.push_back({&w.spec, &w.round.state});
+  return writeNodeSections(cluster, world, placed);
+}
+
+common::Status PlacementController::writeNodeSections(const common::Cluster& cluster,
+                                                      const World& world,
+                                                      const std::vector<PlacedService>& placed) {
+  Inventory& inventory = services_.inventory();
+  auto units = unitsByNode(placed);
+  auto services_on = servicesByNode(placed);
+  for (const auto& [id, node] : world.nodes) {
+    Json ours = Json::array();
+    if (auto it = units.find(id); it != units.end()) ours = it->second;
+    static const std::vector<std::string> kNone;
+    auto s = services_on.find(id);
+    Json bgp = bgpSection(cluster, node.declared_name, s == services_on.end() ? kNone : s->second);
+
+    bool units_known = written_units_.contains(id) && written_units_[id] == ours;
+    bool bgp_known = bgp.is_null() || (written_bgp_.contains(id) && written_bgp_[id] == bgp);
+    if (units_known && bgp_known) continue;
+
+    PHOTON_TRY(auto desired, inventory.desired(id));
+    auto current_units = desired.body.find("units");
+    Json current = current_units == desired.body.end() ? Json(nullptr) : *current_units;
+    Json merged = mergeUnits(current, ours);
+    // No section yet and nothing of ours: leave the document alone.
+    bool write_units = !(current.is_null() && ours.empty()) && merged != current;
+    if (write_units) {
+      PHOTON_CHECK(inventory.setDesiredSection(id, "units", merged));
+    }
+    written_units_[id] = ours;
+    if (!bgp.is_null()) {
+      auto current_bgp = desired.body.find("bgp");
+      if (current_bgp == desired.body.end() || *current_bgp != bgp) {
+        PHOTON_CHECK(inventory.setDesiredSection(id, "bgp", bgp));
+      }
+      written_bgp_[id] = bgp;
+    }
+  }
+  return {};
+}
+
+}  // namespace photon::coordinator::placement

@@ -1,0 +1,50 @@
+// The placement controller: each round (on the leader only) reads the nodes, their liveness and
+// reports, the services and placement's memory; plans every service (failover, drain, scale,
+// rolling update, auto_revert); asks the pure scheduler for nodes; stores what changed; and
+// rewrites the "units" and "bgp" sections of the nodes whose share changed.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "coordinator/control/controller.h"
+#include "coordinator/inventory/liveness.h"
+#include "coordinator/placement/node_sections.h"
+#include "coordinator/placement/service_store.h"
+
+namespace photon::coordinator::placement {
+
+struct PlacementOptions {
+  // How long a node stays missing before its instances are placed elsewhere (the cluster
+  // declaration's "placement": {"failover_grace_s"} overrides it).
+  int64_t failover_grace_s = 60;
+};
+
+class PlacementController final : public Controller {
+ public:
+  PlacementController(ServiceStore& services, LivenessTracker& liveness,
+                      PlacementOptions options = {})
+      : services_(services), liveness_(liveness), options_(options) {}
+
+  std::string name() const override { return "placement"; }
+  void tick() override;
+
+  // The drain-complete hook (Inventory::setDrainCompleteCheck).
+  bool drainComplete(const std::string& node_id) { return services_.nothingRunsOn(node_id); }
+
+ private:
+  common::Status round();
+  common::Status writeNodeSections(const common::Cluster& cluster, const World& world,
+                                   const std::vector<PlacedService>& placed);
+
+  ServiceStore& services_;
+  LivenessTracker& liveness_;
+  PlacementOptions options_;
+  std::mutex mutex_;  // one round at a time (the control thread and sweepOnce() in tests)
+  // What this coordinator last wrote (or found) per node, to skip unchanged nodes cheaply.
+  std::map<std::string, Json> written_units_;
+  std::map<std::string, Json> written_bgp_;
+};
+
+}  // namespace photon::coordinator::placement

@@ -1,0 +1,76 @@
+// A service as the operator declares it (PUT /api/v1/services/{name}) or the cluster document
+// pins it (core_services): how many instances, where they may run, what they need, how updates
+// roll, and the units instance every replica runs. Parsing is pure and names the field.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/api/cluster.h"
+#include "common/json_fields.h"
+#include "coordinator/placement/scheduler.h"
+
+namespace photon::coordinator::placement {
+
+using common::Json;
+using common::Result;
+
+// Instance names are "<service>-<n>" and must stay a valid 63-character name.
+constexpr size_t kMaxServiceName = 48;
+constexpr int64_t kMaxReplicas = 10000;
+
+struct UpdatePolicy {
+  int64_t max_parallel = 1;
+  int64_t min_healthy_s = 10;
+  bool auto_revert = true;
+};
+
+struct ServiceSpec {
+  std::string name;
+  int64_t replicas = 0;
+  bool global = false;
+  Selector selector;
+  Resources resources;
+  std::string spread_label;
+  bool distinct_hosts = false;
+  UpdatePolicy update;
+  // The units instance every replica runs, without name/service/revision/resources (placement
+  // sets those). Null for a core service that only reserves capacity (run by NixOS itself).
+  Json instance;
+  // Core services: declared node names (matched to a node's "photon.io/node" label, else its
+  // hostname); never moved.
+  std::vector<std::string> pinned;
+
+  bool core() const { return !pinned.empty(); }
+};
+
+// The operator's document; `name` comes from the path.
+[[nodiscard]] Result<ServiceSpec> serviceFromJson(const Json& j, const std::string& name);
+// One element of the cluster document's "core_services" ({"name", "nodes", "resources"?,
+// "instance"?}); `path` like "core_services[1]".
+[[nodiscard]] Result<ServiceSpec> coreServiceFromJson(const Json& j, const std::string& path);
+Json toJson(const ServiceSpec& spec);
+
+// What an instance of this spec runs, as a short stable digest: it changes exactly when a
+// running instance must be replaced (the instance template or its resources).
+std::string instanceRevision(const ServiceSpec& spec);
+
+// The core services of a cluster declaration; bad entries are returned as errors beside the good
+// ones so that one typo does not unpin the rest.
+struct CoreServices {
+  std::vector<ServiceSpec> services;
+  std::vector<common::Error> errors;
+};
+CoreServices coreServicesOf(const common::Cluster& cluster);
+
+// Checks of a spec against the cluster as it is now: a class or pool the declaration does not
+// know is an error; a selector label no node carries is a warning (it may come later).
+struct SpecCheck {
+  std::vector<std::string> warnings;
+};
+[[nodiscard]] Result<SpecCheck> checkAgainstCluster(const ServiceSpec& spec,
+                                                    const common::Cluster& cluster,
+                                                    const std::vector<SchedulerNode>& nodes);
+
+}  // namespace photon::coordinator::placement

@@ -1,0 +1,246 @@
+#include "coordinator/placement/service_store.h"
+
+#include "coordinator/placement/node_sections.h"
+
+namespace photon::coordinator::placement {
+namespace {
+using common::ErrorCode;
+using common::fail;
+
+Result<Json> parseStored(const KeyValue& kv) {
+  Json j = Json::parse(kv.value, nullptr, false);
+  if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
+  return j;
+}
+}  // namespace
+
+SchedulerNode schedulerNodeOf(const common::Node& node) {
+  SchedulerNode n;
+  n.id = node.id;
+  n.labels = node.labels;
+  n.class_name = node.class_name;
+  n.pool = node.pool;
+  n.capacity.cpu_millis = node.facts.cpu.cores * 1000;
+  n.capacity.memory_bytes = node.facts.memory_bytes;
+  return n;
+}
+
+Result<common::Cluster> ServiceStore::clusterOrEmpty() {
+  auto cluster = inventory_.cluster();
+  if (cluster) return *cluster;
+  if (cluster.error().code == ErrorCode::kNotFound) return common::Cluster{};
+  return std::unexpected(cluster.error());
+}
+
+Result<PutServiceResult> ServiceStore::put(const std::string& name, const Json& body) {
+  PHOTON_TRY(ServiceSpec spec, serviceFromJson(body, name));
+  PHOTON_TRY(auto cluster, clusterOrEmpty());
+  PHOTON_TRY(auto nodes, inventory_.listNodes({}));
+  std::vector<SchedulerNode> sched;
+  for (const auto& n : nodes.nodes) {
+    if (n.state != common::NodeState::kRetired) sched.push_back(schedulerNodeOf(n));
+  }
+  PHOTON_TRY(auto check, checkAgainstCluster(spec, cluster, sched));
+  PHOTON_TRY(auto existing, inventory_.store().get(keys::service(name)));
+  Txn txn;
+  if (existing) {
+    txn.expect(keys::service(name), existing->mod_revision);
+  } else {
+    txn.expectAbsent(keys::service(name));
+  }
+  txn.put(keys::service(name), toJson(spec).dump());
+  auto revision = inventory_.store().commit(txn);
+  if (!revision) {
+    if (revision.error().code == ErrorCode::kConflict) {
+      return fail(ErrorCode::kConflict, "service " + name + " changed concurrently; retry", "name");
+    }
+    return std::unexpected(revision.error());
+  }
+  return PutServiceResult{std::move(spec), *revision, !existing, std::move(check.warnings)};
+}
+
+Result<int64_t> ServiceStore::remove(const std::string& name) {
+  PHOTON_CHECK(common::checkName("name", name));
+  PHOTON_TRY(auto existing, inventory_.store().get(keys::service(name)));
+  if (!existing) {
+    PHOTON_TRY(auto cluster, clusterOrEmpty());
+    for (const auto& core : coreServicesOf(cluster).services) {
+      if (core.name == name) {
+        return fail(ErrorCode::kConflict,
+                    "'" + name + "' is a core service: change the cluster declaration", "name");
+      }
+    }
+    return fail(ErrorCode::kNotFound, "no service " + name, "name");
+  }
+  Txn txn;
+  txn.expect(keys::service(name), existing->mod_revision).erase(keys::service(name));
+  return inventory_.store().commit(txn);
+}
+
+Result<std::map<std::string, Stored<ServiceSpec>>> ServiceStore::loadServices() {
+  PHOTON_TRY(auto range, inventory_.store().range(keys::kServicesPrefix));
+  std::map<std::string, Stored<ServiceSpec>> out;
+  for (const auto& kv : range.kvs) {
+    std::string name = kv.key.substr(std::string(keys::kServicesPrefix).size());
+    PHOTON_TRY(Json j, parseStored(kv));
+    auto spec = serviceFromJson(j, name);
+    if (!spec) {
+      return fail(ErrorCode::kInternal, "stored service " + name + " no longer parses: " +
+                                            spec.error().field + ": " + spec.error().message);
+    }
+    out[name] = {std::move(*spec), kv.mod_revision};
+  }
+  return out;
+}
+
+Result<std::map<std::string, Stored<PlacementState>>> ServiceStore::loadStates() {
+  PHOTON_TRY(auto range, inventory_.store().range(keys::kPlacementPrefix));
+  std::map<std::string, Stored<PlacementState>> out;
+  for (const auto& kv : range.kvs) {
+    std::string name = kv.key.substr(std::string(keys::kPlacementPrefix).size());
+    PHOTON_TRY(Json j, parseStored(kv));
+    PHOTON_TRY(auto state, placementStateFromJson(j));
+    state.service = name;
+    out[name] = {std::move(state), kv.mod_revision};
+  }
+  return out;
+}
+
+Result<std::optional<ServiceSpec>> ServiceStore::findSpec(const std::string& name, bool& core) {
+  PHOTON_CHECK(common::checkName("name", name));
+  PHOTON_TRY(auto cluster, clusterOrEmpty());
+  for (auto& spec : coreServicesOf(cluster).services) {
+    if (spec.name == name) {
+      core = true;
+      return std::optional<ServiceSpec>(std::move(spec));
+    }
+  }
+  core = false;
+  PHOTON_TRY(auto kv, inventory_.store().get(keys::service(name)));
+  if (!kv) return std::optional<ServiceSpec>{};
+  PHOTON_TRY(Json j, parseStored(*kv));
+  PHOTON_TRY(auto spec, serviceFromJson(j, name));
+  return std::optional<ServiceSpec>(std::move(spec));
+}
+
+Json ServiceStore::statusOf(const ServiceSpec& spec, const std::optional<PlacementState>& state) {
+  Json status = {{"instance_revision", instanceRevision(spec)}};
+  int64_t placed = 0, healthy = 0, lost = 0;
+  Json unplaced = Json::array();
+  if (state) {
+    for (const auto& a : state->allocations) {
+      if (a.lost) {
+        ++lost;
+        continue;
+      }
+      ++placed;
+      if (a.health == "healthy") ++healthy;
+    }
+    for (const auto& u : state->unplaced) unplaced.push_back({{"slot", u.slot}, {"reason", u.reason}});
+    status["last_healthy_revision"] = state->last_healthy_revision;
+    if (!state->reverted_from.empty()) {
+      status["reverted_from"] = state->reverted_from;
+      status["revert_reason"] = state->revert_reason;
+    }
+    if (!state->paused_reason.empty()) status["paused_reason"] = state->paused_reason;
+  }
+  status["placed"] = placed;
+  status["healthy"] = healthy;
+  status["lost"] = lost;
+  status["unplaced"] = unplaced;
+  return status;
+}
+
+Result<Json> ServiceStore::list() {
+  PHOTON_TRY(auto cluster, clusterOrEmpty());
+  PHOTON_TRY(auto services, loadServices());
+  PHOTON_TRY(auto states, loadStates());
+  Json out = Json::array();
+  auto add = [&](const ServiceSpec& spec, bool core) {
+    std::optional<PlacementState> state;
+    if (auto it = states.find(spec.name); it != states.end()) state = it->second.value;
+    Json j = {{"name", spec.name}, {"core", core}, {"status", statusOf(spec, state)}};
+    if (spec.global) {
+      j["global"] = true;
+    } else {
+      j["replicas"] = spec.replicas;
+    }
+    out.push_back(std::move(j));
+  };
+  for (const auto& spec : coreServicesOf(cluster).services) add(spec, true);
+  for (const auto& [name, stored] : services) add(stored.value, false);
+  return Json{{"services", out}, {"revision", inventory_.store().revision()}};
+}
+
+Result<Json> ServiceStore::show(const std::string& name) {
+  bool core = false;
+  PHOTON_TRY(auto spec, findSpec(name, core));
+  if (!spec) return fail(ErrorCode::kNotFound, "no service " + name, "name");
+  PHOTON_TRY(auto kv, inventory_.store().get(keys::placement(name)));
+  std::optional<PlacementState> state;
+  if (kv) {
+    PHOTON_TRY(Json j, parseStored(*kv));
+    PHOTON_TRY(state, placementStateFromJson(j));
+  }
+  return Json{{"name", name},
+              {"core", core},
+              {"spec", toJson(*spec)},
+              {"status", statusOf(*spec, state)},
+              {"revision", inventory_.store().revision()}};
+}
+
+Result<Json> ServiceStore::allocations(const std::string& name) {
+  bool core = false;
+  PHOTON_TRY(auto spec, findSpec(name, core));
+  if (!spec) return fail(ErrorCode::kNotFound, "no service " + name, "name");
+  PHOTON_TRY(auto kv, inventory_.store().get(keys::placement(name)));
+  Json allocations = Json::array(), unplaced = Json::array();
+  if (kv) {
+    PHOTON_TRY(Json j, parseStored(*kv));
+    PHOTON_TRY(auto state, placementStateFromJson(j));
+    for (const auto& a : state.allocations) {
+      Json out = toJson(a);
+      out["state"] = a.lost ? "lost" : !a.replaces.empty() ? "replacing" : "placed";
+      if (auto node = inventory_.getNode(a.node)) out["hostname"] = node->hostname;
+      allocations.push_back(std::move(out));
+    }
+    for (const auto& u : state.unplaced) {
+      Json out = {{"slot", u.slot}, {"reason", u.reason}};
+      if (!u.replaces.empty()) out["replaces"] = u.replaces;
+      unplaced.push_back(std::move(out));
+    }
+  }
+  return Json{{"service", name},
+              {"allocations", allocations},
+              {"unplaced", unplaced},
+              {"revision", kv ? kv->mod_revision : 0}};
+}
+
+bool ServiceStore::nothingRunsOn(const std::string& node_id) {
+  auto states = loadStates();
+  if (!states) return false;
+  for (const auto& [name, stored] : *states) {
+    for (const auto& a : stored.value.allocations) {
+      if (!a.lost && a.node == node_id) return false;
+    }
+  }
+  auto desired = inventory_.desired(node_id);
+  if (!desired) return false;
+  if (auto units = desired->body.find("units"); units != desired->body.end() && units->is_array()) {
+    for (const auto& entry : *units) {
+      if (entry.is_object() && entry.contains(kPlacedBy)) return false;
+    }
+  }
+  auto observed = inventory_.observed(node_id);
+  if (!observed) return false;
+  const Json& body = observed->body;
+  bool reports_units = body.contains("domains") && body["domains"].is_object() &&
+                       body["domains"].contains("units");
+  if (!reports_units) return true;  // no units domain there: nothing of ours can run
+  // The agent stops what its desired state no longer lists once it has applied that revision.
+  auto applied = body.find("desired_revision");
+  return applied != body.end() && applied->is_number_integer() &&
+         applied->get<int64_t>() >= desired->revision;
+}
+
+}  // namespace photon::coordinator::placement
