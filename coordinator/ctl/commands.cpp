@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "coordinator/ctl/service_commands.h"
 #include "coordinator/ctl/table.h"
 
 namespace photon::ctl {
@@ -252,6 +253,7 @@ Commands:
                                                 move a node through its lifecycle
   cluster apply FILE                            apply the cluster declaration (JSON)
   cluster show                                  print the applied declaration
+)" + serviceUsage() + R"(
 
 The coordinator URL and token file also come from PHOTON_COORDINATOR and PHOTON_TOKEN_FILE.
 )";
@@ -272,6 +274,7 @@ int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   if (cmd == "node" && rest.size() >= 2 && rest[0] == "assign") {
     return assignNode(ctx, rest[1], {rest.begin() + 2, rest.end()});
   }
+  if (isServiceCommand(cmd, rest)) return serviceCommand(ctx, cmd, rest);
   if (std::find(kActions.begin(), kActions.end(), cmd) != kActions.end() && rest.size() == 1) {
     return nodeAction(ctx, cmd, rest[0]);
   }

@@ -1,0 +1,234 @@
+#include "coordinator/ctl/service_commands.h"
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "coordinator/ctl/table.h"
+
+namespace photon::ctl {
+namespace {
+using Json = nlohmann::json;
+
+// One REST call; the coordinator's refusal is printed and nothing returned.
+std::optional<Json> rest(CtlContext& ctx, const std::string& method, const std::string& path,
+                         const std::string& body = {}) {
+  auto res = ctx.client.request(method, path, body);
+  if (!res) {
+    ctx.err << "photonctl: " << res.error().message << "\n";
+    return std::nullopt;
+  }
+  Json j = Json::parse(res->body, nullptr, false);
+  if (res->status / 100 != 2 || j.is_discarded()) {
+    ctx.err << "photonctl: " << method << " " << path << ": " << common::describeHttpError(*res)
+            << "\n";
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string field(const Json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "";
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+int listServices(CtlContext& ctx) {
+  auto j = rest(ctx, "GET", "/api/v1/services");
+  if (!j) return 1;
+  if (ctx.json_output) {
+    ctx.out << j->dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "KIND", "REPLICAS", "PLACED", "HEALTHY", "UNPLACED", "REVISION"}};
+  for (const auto& s : (*j)["services"]) {
+    const Json& st = s["status"];
+    rows.push_back({field(s, "name"), s.value("core", false) ? "core" : "service",
+                    s.value("global", false) ? "global" : field(s, "replicas"),
+                    field(st, "placed"), field(st, "healthy"),
+                    std::to_string(st["unplaced"].size()), field(st, "instance_revision")});
+  }
+  ctx.out << renderTable(rows);
+  return 0;
+}
+
+int showService(CtlContext& ctx, const std::string& name) {
+  auto j = rest(ctx, "GET", "/api/v1/services/" + name);
+  if (!j) return 1;
+  if (ctx.json_output) {
+    ctx.out << j->dump(2) << "\n";
+    return 0;
+  }
+  const Json& st = (*j)["status"];
+  std::vector<std::vector<std::string>> rows = {
+      {"name:", name + ((*j).value("core", false) ? " (core, pinned)" : "")},
+      {"placed / healthy:", field(st, "placed") + " / " + field(st, "healthy")},
+      {"revision:", field(st, "instance_revision") + " (last healthy " +
+                        field(st, "last_healthy_revision") + ")"}};
+  if (!field(st, "reverted_from").empty()) {
+    rows.push_back({"reverted:", "from " + field(st, "reverted_from") + ": " +
+                                     field(st, "revert_reason")});
+  }
+  if (!field(st, "paused_reason").empty()) rows.push_back({"paused:", field(st, "paused_reason")});
+  for (const auto& u : st["unplaced"]) {
+    rows.push_back({"unplaced:", "slot " + field(u, "slot") + ": " + field(u, "reason")});
+  }
+  ctx.out << renderTable(rows) << "spec:\n" << (*j)["spec"].dump(2) << "\n";
+  return 0;
+}
+
+int putService(CtlContext& ctx, const std::string& name, const std::string& file) {
+  std::ifstream in(file);
+  if (!in) {
+    ctx.err << "photonctl service put: cannot read " << file << "\n";
+    return 1;
+  }
+  std::stringstream body;
+  body << in.rdbuf();
+  auto j = rest(ctx, "PUT", "/api/v1/services/" + name, body.str());
+  if (!j) return 1;
+  if (ctx.json_output) {
+    ctx.out << j->dump(2) << "\n";
+    return 0;
+  }
+  ctx.out << "service " << name << " stored at revision " << field(*j, "revision")
+          << ", instance revision " << field(*j, "instance_revision") << "\n";
+  for (const auto& w : (*j)["warnings"]) ctx.out << "warning: " << w.get<std::string>() << "\n";
+  return 0;
+}
+
+int deleteService(CtlContext& ctx, const std::string& name) {
+  auto j = rest(ctx, "DELETE", "/api/v1/services/" + name);
+  if (!j) return 1;
+  ctx.out << (ctx.json_output ? j->dump(2) : "service " + name + " deleted; its instances stop")
+          << "\n";
+  return 0;
+}
+
+int showAllocations(CtlContext& ctx, const std::string& name) {
+  auto j = rest(ctx, "GET", "/api/v1/services/" + name + "/allocations");
+  if (!j) return 1;
+  if (ctx.json_output) {
+    ctx.out << j->dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows = {
+      {"INSTANCE", "SLOT", "NODE", "HOSTNAME", "STATE", "HEALTH", "REVISION"}};
+  for (const auto& a : (*j)["allocations"]) {
+    std::string state = field(a, "state");
+    if (!field(a, "replaces").empty()) state += " " + field(a, "replaces");
+    rows.push_back({field(a, "name"), field(a, "slot"), field(a, "node"), field(a, "hostname"),
+                    state, field(a, "health").empty() ? "-" : field(a, "health"),
+                    field(a, "revision")});
+  }
+  ctx.out << renderTable(rows);
+  for (const auto& u : (*j)["unplaced"]) {
+    ctx.out << "unplaced slot " << field(u, "slot") << ": " << field(u, "reason") << "\n";
+  }
+  return 0;
+}
+
+// The instances of every service still allocated to `node`, as "name (state)".
+std::optional<std::vector<std::string>> instancesOn(CtlContext& ctx, const std::string& node) {
+  auto services = rest(ctx, "GET", "/api/v1/services");
+  if (!services) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& s : (*services)["services"]) {
+    auto allocs = rest(ctx, "GET", "/api/v1/services/" + field(s, "name") + "/allocations");
+    if (!allocs) return std::nullopt;
+    for (const auto& a : (*allocs)["allocations"]) {
+      if (field(a, "node") == node && field(a, "state") != "lost") {
+        out.push_back(field(a, "name") + " (" + field(a, "health") + ")");
+      }
+    }
+  }
+  return out;
+}
+
+int drainAndWait(CtlContext& ctx, const std::vector<std::string>& args) {
+  std::string node;
+  int wait_s = 0;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--wait" && i + 1 < args.size()) {
+      try {
+        wait_s = std::stoi(args[++i]);
+      } catch (const std::exception&) {
+        wait_s = -1;
+      }
+    } else if (node.empty() && !args[i].starts_with("-")) {
+      node = args[i];
+    } else {
+      node.clear();
+      break;
+    }
+  }
+  if (node.empty() || wait_s <= 0 || wait_s > 86400) {
+    ctx.err << "photonctl drain NODE [--wait SECONDS (1-86400)]\n";
+    return 2;
+  }
+  auto started = rest(ctx, "POST", "/api/v1/nodes/" + node + "/actions/drain");
+  if (!started) return 1;
+  ctx.out << node << ": drain -> " << field(*started, "state") << "\n";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  std::string last;
+  while (true) {
+    auto shown = rest(ctx, "GET", "/api/v1/nodes/" + node);
+    if (!shown) return 1;
+    std::string state = field(*shown, "state");
+    auto left = instancesOn(ctx, node);
+    if (!left) return 1;
+    std::string line = node + ": " + state + ", " + std::to_string(left->size()) +
+                       " instance(s) left";
+    for (const auto& name : *left) line += " " + name;
+    if (line != last) ctx.out << line << "\n";
+    last = line;
+    if (state == "drained") return 0;
+    if (state != "draining") {
+      ctx.err << "photonctl: " << node << " left the drain in state " << state << "\n";
+      return 1;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ctx.err << "photonctl: " << node << " still draining after " << wait_s << " s\n";
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+}  // namespace
+
+bool isServiceCommand(const std::string& cmd, const std::vector<std::string>& args) {
+  if (cmd == "services" || cmd == "service" || cmd == "allocations") return true;
+  // "drain ID" alone stays the plain lifecycle action.
+  return cmd == "drain" && args.size() > 1;
+}
+
+int serviceCommand(CtlContext& ctx, const std::string& cmd, const std::vector<std::string>& args) {
+  if (cmd == "services" && args.empty()) return listServices(ctx);
+  if (cmd == "service" && args.size() == 2 && args[0] == "show") return showService(ctx, args[1]);
+  if (cmd == "service" && args.size() == 3 && args[0] == "put") {
+    return putService(ctx, args[1], args[2]);
+  }
+  if (cmd == "service" && args.size() == 2 && args[0] == "delete") {
+    return deleteService(ctx, args[1]);
+  }
+  if (cmd == "allocations" && args.size() == 1) return showAllocations(ctx, args[0]);
+  if (cmd == "drain") return drainAndWait(ctx, args);
+  ctx.err << "photonctl: wrong arguments for " << cmd << "\n\n" << serviceUsage();
+  return 2;
+}
+
+std::string serviceUsage() {
+  return R"(  services                                      list services (operators' and core)
+  service show NAME                             spec, placement status, reverts
+  service put NAME FILE                         create or update a service from a JSON file
+  service delete NAME                           delete a service (its instances stop)
+  allocations NAME                              where each instance runs; why a slot is unplaced
+  drain ID --wait SECONDS                       drain and follow it until drained
+)";
+}
+
+}  // namespace photon::ctl
