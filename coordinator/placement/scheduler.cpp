@@ -1,6 +1,7 @@
 #include "coordinator/placement/scheduler.h"
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <set>
 #include <unordered_map>
@@ -21,6 +22,31 @@ struct Usage {
     return n == s->second.end() ? 0 : n->second;
   }
 };
+
+// The values of one spread label over all nodes, sorted, and each node's value index (-1: the
+// node lacks the label). Built once per label per schedule() call, not per demand.
+struct SpreadIndex {
+  std::vector<std::string> values;
+  std::vector<int> of_node;
+};
+
+SpreadIndex buildSpreadIndex(const std::vector<SchedulerNode>& nodes, const std::string& label) {
+  SpreadIndex index;
+  std::map<std::string, int> ids;
+  for (const auto& n : nodes) {
+    if (auto it = n.labels.find(label); it != n.labels.end()) ids.emplace(it->second, 0);
+  }
+  for (auto& [value, id] : ids) {
+    id = static_cast<int>(index.values.size());
+    index.values.push_back(value);
+  }
+  index.of_node.reserve(nodes.size());
+  for (const auto& n : nodes) {
+    auto it = n.labels.find(label);
+    index.of_node.push_back(it == n.labels.end() ? -1 : ids[it->second]);
+  }
+  return index;
+}
 
 bool fits(const SchedulerNode& node, const Resources& used, const Resources& want) {
   return used.cpu_millis + want.cpu_millis <= node.capacity.cpu_millis &&
@@ -80,7 +106,8 @@ DemandResult schedulePinned(const std::vector<SchedulerNode>& nodes,
 // `id_order` lists node indices in id order: candidates are taken in that order and ranked by it,
 // so that ties go to the smaller id whatever order the nodes came in.
 DemandResult scheduleSpread(const std::vector<SchedulerNode>& nodes,
-                            const std::vector<size_t>& id_order, Usage& usage, const Demand& demand) {
+                            const std::vector<size_t>& id_order, Usage& usage, const Demand& demand,
+                            const std::function<const SpreadIndex&(const std::string&)>& spread) {
   DemandResult result;
   const int wanted = demand.global ? 0 : std::max(demand.count, 0);
   if (!demand.global && wanted == 0) return result;
@@ -126,39 +153,33 @@ DemandResult scheduleSpread(const std::vector<SchedulerNode>& nodes,
 
   // Spread groups: one per value of the spread label (one group when there is no spread),
   // holding its candidate nodes ordered by packing score.
+  // Candidates as a min-heap on (score, rank): built in linear time, which matters because every
+  // demand looks at every node while it places only a few instances.
+  using Entry = std::pair<int64_t, size_t>;
   struct Group {
     std::string value;
     int instances = 0;  // of this service, on any node with this value
-    std::set<std::pair<int64_t, size_t>> nodes;
+    std::vector<Entry> nodes;
   };
-  std::vector<Group> groups;
-  std::map<std::string, size_t> group_of_value;
-  auto valueOf = [&](const SchedulerNode& n) -> std::string {
-    if (demand.spread_label.empty()) return "";
-    auto it = n.labels.find(demand.spread_label);
-    return it == n.labels.end() ? std::string() : it->second;
-  };
-  for (size_t rank : candidates) group_of_value.emplace(valueOf(nodes[id_order[rank]]), 0);
-  for (auto& [value, index] : group_of_value) {
-    index = groups.size();
-    groups.push_back(Group{value, 0, {}});
-  }
-  if (!demand.spread_label.empty()) {
+  const auto worse = std::greater<Entry>();
+  // Groups numbered by value order (from the index), so that a tie of instance counts goes to
+  // the smaller value; one group when there is no spread.
+  const SpreadIndex* index = demand.spread_label.empty() ? nullptr : &spread(demand.spread_label);
+  std::vector<Group> groups(index ? index->values.size() : 1);
+  if (index) {
+    for (size_t g = 0; g < groups.size(); ++g) groups[g].value = index->values[g];
     if (auto s = usage.per_service.find(demand.service); s != usage.per_service.end()) {
       for (const auto& [node, count] : s->second) {
-        auto it = nodes[node].labels.find(demand.spread_label);
-        if (it == nodes[node].labels.end()) continue;
-        if (auto g = group_of_value.find(it->second); g != group_of_value.end()) {
-          groups[g->second].instances += count;
-        }
+        if (int g = index->of_node[node]; g >= 0) groups[g].instances += count;
       }
     }
   }
   for (size_t rank : candidates) {
     const size_t i = id_order[rank];
-    groups[group_of_value[valueOf(nodes[i])]].nodes.emplace(
+    groups[index ? index->of_node[i] : 0].nodes.emplace_back(
         packScore(nodes[i], usage.used[i], demand.resources), rank);
   }
+  for (auto& g : groups) std::make_heap(g.nodes.begin(), g.nodes.end(), worse);
   // Groups by (instances, value): the next instance goes to the emptiest spread value.
   std::set<std::pair<int, size_t>> order;
   for (size_t g = 0; g < groups.size(); ++g) order.emplace(groups[g].instances, g);
@@ -171,10 +192,10 @@ DemandResult scheduleSpread(const std::vector<SchedulerNode>& nodes,
       order.erase(order.begin());
       continue;
     }
-    auto best = group.nodes.begin();
-    const size_t rank = best->second;
+    std::pop_heap(group.nodes.begin(), group.nodes.end(), worse);
+    const size_t rank = group.nodes.back().second;
     const size_t i = id_order[rank];
-    group.nodes.erase(best);
+    group.nodes.pop_back();
     // Usage only grows within a round, so a node that cannot take this request now never will.
     if (!fits(nodes[i], usage.used[i], demand.resources)) continue;
     place(usage, result, nodes[i], i, demand);
@@ -183,7 +204,8 @@ DemandResult scheduleSpread(const std::vector<SchedulerNode>& nodes,
     ++group.instances;
     order.emplace(group.instances, g);
     if (!demand.distinct_hosts) {
-      group.nodes.emplace(packScore(nodes[i], usage.used[i], demand.resources), rank);
+      group.nodes.emplace_back(packScore(nodes[i], usage.used[i], demand.resources), rank);
+      std::push_heap(group.nodes.begin(), group.nodes.end(), worse);
     }
   }
   result.unplaced = wanted - placed;
@@ -254,9 +276,17 @@ std::vector<DemandResult> schedule(const std::vector<SchedulerNode>& nodes,
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return servedBefore(demands[a], demands[b]); });
+  std::map<std::string, SpreadIndex> spread_indexes;
+  auto spread = [&](const std::string& label) -> const SpreadIndex& {
+    auto it = spread_indexes.find(label);
+    if (it == spread_indexes.end()) {
+      it = spread_indexes.emplace(label, buildSpreadIndex(nodes, label)).first;
+    }
+    return it->second;
+  };
   std::vector<DemandResult> results(demands.size());
   for (size_t d : order) {
-    results[d] = demands[d].pinned_nodes.empty() ? scheduleSpread(nodes, sorted, usage, demands[d])
+    results[d] = demands[d].pinned_nodes.empty() ? scheduleSpread(nodes, sorted, usage, demands[d], spread)
                                                  : schedulePinned(nodes, by_id, usage, demands[d]);
   }
   return results;
