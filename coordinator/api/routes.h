@@ -27,6 +27,7 @@ void registerEnrollmentRoutes(Router& router, ApiContext& ctx);
 void registerNodeRoutes(Router& router, ApiContext& ctx);
 void registerAgentRoutes(Router& router, ApiContext& ctx);
 void registerClusterRoutes(Router& router, ApiContext& ctx);
+void registerVmRoutes(Router& router, ApiContext& ctx);
 
 inline void registerAllRoutes(Router& router, ApiContext& ctx) {
   registerSystemRoutes(router, ctx);
@@ -34,6 +35,7 @@ inline void registerAllRoutes(Router& router, ApiContext& ctx) {
   registerNodeRoutes(router, ctx);
   registerAgentRoutes(router, ctx);
   registerClusterRoutes(router, ctx);
+  registerVmRoutes(router, ctx);
 }
 
 // "{id}" from a route match, validated as a name.

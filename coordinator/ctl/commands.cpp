@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "coordinator/ctl/rest.h"
 #include "coordinator/ctl/service_commands.h"
 #include "coordinator/ctl/table.h"
+#include "coordinator/ctl/vm_commands.h"
 
 namespace photon::ctl {
 namespace {
@@ -20,47 +22,6 @@ int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-// One call; prints the coordinator's error and returns nothing on failure.
-std::optional<Json> call(CtlContext& ctx, const std::string& method, const std::string& path,
-                         const std::string& body = {}) {
-  auto res = ctx.client.request(method, path, body);
-  if (!res) {
-    ctx.err << "photonctl: " << res.error().message << "\n";
-    return std::nullopt;
-  }
-  if (res->status < 200 || res->status >= 300) {
-    ctx.err << "photonctl: " << method << " " << path << ": " << common::describeHttpError(*res)
-            << "\n";
-    return std::nullopt;
-  }
-  Json j = Json::parse(res->body, nullptr, false);
-  if (j.is_discarded()) {
-    ctx.err << "photonctl: the coordinator answered something that is not JSON\n";
-    return std::nullopt;
-  }
-  return j;
-}
-
-std::string urlEncode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '/') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
 }
 
 std::string labelsText(const Json& labels) {
@@ -253,8 +214,7 @@ Commands:
                                                 move a node through its lifecycle
   cluster apply FILE                            apply the cluster declaration (JSON)
   cluster show                                  print the applied declaration
-)" + serviceUsage() + R"(
-
+)" + serviceUsage() + vmUsage() + R"(
 The coordinator URL and token file also come from PHOTON_COORDINATOR and PHOTON_TOKEN_FILE.
 )";
 }
@@ -280,6 +240,7 @@ int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   }
   if (cmd == "cluster" && rest.size() == 2 && rest[0] == "apply") return clusterApply(ctx, rest[1]);
   if (cmd == "cluster" && rest.size() == 1 && rest[0] == "show") return clusterShow(ctx);
+  if (cmd == "vm") return runVmCommand(ctx, rest);
   ctx.err << "photonctl: unknown command or wrong arguments: " << cmd << "\n\n" << usage();
   return 2;
 }

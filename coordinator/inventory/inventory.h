@@ -21,6 +21,16 @@ namespace photon::coordinator {
 
 bool isStoreConflict(const common::Error& error);
 
+// Runs `attempt` until it commits without a concurrent change, a few times at most.
+template <typename T>
+Result<T> withRetries(const std::function<Result<T>()>& attempt) {
+  constexpr int kAttempts = 8;
+  for (int i = 1;; ++i) {
+    auto result = attempt();
+    if (result || !isStoreConflict(result.error()) || i == kAttempts) return result;
+  }
+}
+
 using common::Json;
 using common::Node;
 using common::Status;
@@ -74,7 +84,14 @@ class Inventory {
   [[nodiscard]] Result<int64_t> desiredRevision(const std::string& id);
   // Replaces one section of a node's desired document ("system", "units", "bgp", ...).
   [[nodiscard]] Result<int64_t> setDesiredSection(const std::string& id,
-                                                  const std::string& section, const Json& value);
+                                                           const std::string& section,
+                                                    const Json& value);
+  // The same change added to `txn` (a compare on the desired document and its new value), for a
+  // caller that writes other keys in the same transaction. A null value removes the section.
+  // Returns the desired document's mod_revision the compare holds it to (0: absent).
+  [[nodiscard]] Result<int64_t> stageDesiredSection(Txn& txn, const std::string& id,
+                                                    const std::string& section,
+                                                    const Json& value);
   [[nodiscard]] Result<Document> observed(const std::string& id);
   // Stores the agent's report; an "install" phase in it moves the lifecycle.
   [[nodiscard]] Result<int64_t> putObserved(const std::string& id, const Json& observed);
@@ -97,15 +114,6 @@ class Inventory {
   Result<LoadedNode> requireNode(const std::string& id);
   Result<common::Cluster> clusterOrEmpty();
   void enterState(Node& node, NodeState state, const common::LifecycleSettings& settings);
-  // Runs `attempt` until it commits without a concurrent change, a few times at most.
-  template <typename T>
-  Result<T> withRetries(const std::function<Result<T>()>& attempt) {
-    constexpr int kAttempts = 8;
-    for (int i = 1;; ++i) {
-      auto result = attempt();
-      if (result || !isStoreConflict(result.error()) || i == kAttempts) return result;
-    }
-  }
 
   Result<PhoneHomeResult> phoneHomeOnce(const common::PhoneHomeRequest& request);
   Status addIdentityIndexes(Txn& txn, const Node& node, const Node* previous);

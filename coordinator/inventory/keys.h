@@ -16,6 +16,9 @@ inline std::string token(const std::string& id) { return "tokens/" + id; }
 inline std::string tokenIndex(const std::string& hash) { return "idx/token/" + hash; }
 inline std::string desired(const std::string& id) { return "desired/" + id; }
 inline std::string observed(const std::string& id) { return "observed/" + id; }
+// VMs the coordinator placed (coordinator/vms/): the record names the node it runs on.
+inline constexpr const char* kVmsPrefix = "vms/";
+inline std::string vm(const std::string& name) { return kVmsPrefix + name; }
 inline std::string machineIndex(const std::string& machine_id) { return "idx/machine/" + machine_id; }
 inline std::string macIndex(const std::string& mac) { return "idx/mac/" + mac; }
 inline std::string serialIndex(const std::string& serial) { return "idx/serial/" + serial; }

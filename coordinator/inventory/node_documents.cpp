@@ -42,23 +42,30 @@ Result<int64_t> Inventory::setDesiredSection(const std::string& id, const std::s
   return withRetries<int64_t>([&]() -> Result<int64_t> {
     PHOTON_TRY(auto node, store_.get(keys::node(id)));
     if (!node) return fail(ErrorCode::kNotFound, "no node " + id, "id");
-    PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
-    Json body = Json::object();
     Txn txn;
-    if (kv) {
-      PHOTON_TRY(body, parseStored(*kv));
-      txn.expect(kv->key, kv->mod_revision);
-    } else {
-      txn.expectAbsent(keys::desired(id));
-    }
-    if (value.is_null()) {
-      body.erase(section);
-    } else {
-      body[section] = value;
-    }
-    txn.put(keys::desired(id), body.dump());
+    PHOTON_TRY(int64_t compared, stageDesiredSection(txn, id, section, value));
+    (void)compared;
     return store_.commit(txn);
   });
+}
+
+Result<int64_t> Inventory::stageDesiredSection(Txn& txn, const std::string& id,
+                                               const std::string& section, const Json& value) {
+  PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
+  Json body = Json::object();
+  if (kv) {
+    PHOTON_TRY(body, parseStored(*kv));
+    txn.expect(kv->key, kv->mod_revision);
+  } else {
+    txn.expectAbsent(keys::desired(id));
+  }
+  if (value.is_null()) {
+    body.erase(section);
+  } else {
+    body[section] = value;
+  }
+  txn.put(keys::desired(id), body.dump());
+  return kv ? kv->mod_revision : 0;
 }
 
 Result<Document> Inventory::observed(const std::string& id) {

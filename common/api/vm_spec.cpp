@@ -1,11 +1,11 @@
-#include "agent/vms/vm_spec.h"
+#include "common/api/vm_spec.h"
 
 #include <filesystem>
 #include <set>
 
 #include "common/validate.h"
 
-namespace photon::agent {
+namespace photon::common {
 namespace {
 
 using common::invalid;
@@ -21,7 +21,12 @@ constexpr size_t kMaxDevices = 32;                   // also bounds the root por
 common::Result<std::string> readPath(const Json& obj, const std::string& key,
                                      const std::string& path, const VmLimits& limits) {
   PHOTON_TRY(std::string value, readString(obj, key, path, ""));
-  if (!value.empty() && !isInsideImageDirs(value, limits.image_dirs)) {
+  if (value.empty()) return value;
+  if (!limits.check_paths) {
+    if (!isInsideImageDirs(value, {"/"})) {
+      return invalid(joinPath(path, key), "must be an absolute path without \"..\"");
+    }
+  } else if (!isInsideImageDirs(value, limits.image_dirs)) {
     return invalid(joinPath(path, key), "must be an absolute path inside the image directories");
   }
   return value;
@@ -49,10 +54,13 @@ common::Result<DiskSpec> parseDisk(const Json& obj, const std::string& path,
     if (image.find('/') != std::string::npos || image == "." || image == "..") {
       return invalid(joinPath(path, "image"), "must be a file name in an image directory");
     }
-    if (limits.image_dirs.empty()) {
+    if (!limits.check_paths) {
+      disk.path = image;  // resolved by the agent, in its first image directory
+    } else if (limits.image_dirs.empty()) {
       return invalid(joinPath(path, "image"), "no image directory is configured");
+    } else {
+      disk.path = limits.image_dirs.front() + "/" + image;
     }
-    disk.path = limits.image_dirs.front() + "/" + image;
   }
   PHOTON_TRY(disk.format, readString(obj, "format", path, "qcow2"));
   if (disk.format != "qcow2" && disk.format != "raw") {
@@ -237,4 +245,4 @@ Json toJson(const VmSpec& spec) {
   return j;
 }
 
-}  // namespace photon::agent
+}  // namespace photon::common

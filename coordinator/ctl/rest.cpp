@@ -1,0 +1,49 @@
+#include "coordinator/ctl/rest.h"
+
+#include <cctype>
+#include <cstdio>
+
+namespace photon::ctl {
+using Json = nlohmann::json;
+
+std::string str(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+std::optional<Json> call(CtlContext& ctx, const std::string& method, const std::string& path,
+                         const std::string& body) {
+  auto res = ctx.client.request(method, path, body);
+  if (!res) {
+    ctx.err << "photonctl: " << res.error().message << "\n";
+    return std::nullopt;
+  }
+  if (res->status < 200 || res->status >= 300) {
+    ctx.err << "photonctl: " << method << " " << path << ": " << common::describeHttpError(*res)
+            << "\n";
+    return std::nullopt;
+  }
+  Json j = Json::parse(res->body, nullptr, false);
+  if (j.is_discarded()) {
+    ctx.err << "photonctl: the coordinator answered something that is not JSON\n";
+    return std::nullopt;
+  }
+  return j;
+}
+
+std::string urlEncode(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '/') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+}  // namespace photon::ctl

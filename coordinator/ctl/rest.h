@@ -1,0 +1,19 @@
+// photonctl's REST helpers, shared by the command files.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "coordinator/ctl/commands.h"
+
+namespace photon::ctl {
+
+// One call; prints the coordinator's error and returns nothing on failure.
+std::optional<nlohmann::json> call(CtlContext& ctx, const std::string& method,
+                                   const std::string& path, const std::string& body = {});
+std::string urlEncode(const std::string& s);
+// A field as text: strings as they are, anything else as JSON, "" when absent or null.
+std::string str(const nlohmann::json& j, const char* key);
+
+}  // namespace photon::ctl
