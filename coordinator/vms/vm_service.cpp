@@ -233,8 +233,11 @@ Json VmService::view(const VmRecord& record) {
   Json observed = nullptr;
   std::string accel;
   auto doc = inventory_.observed(record.node);
-  if (doc && doc->body.contains("vms") && doc->body["vms"].is_object()) {
-    const Json& vms = doc->body["vms"];
+  // The agent's run loop reports each domain under "domains" (agent/run/run_loop.cpp).
+  const Json* domains = doc && doc->body.contains("domains") ? &doc->body["domains"] : nullptr;
+  if (domains && domains->is_object() && domains->contains("vms") &&
+      (*domains)["vms"].is_object()) {
+    const Json& vms = (*domains)["vms"];
     accel = vms.value("accel", "");
     if (vms.contains("vms") && vms["vms"].is_array()) {
       for (const auto& v : vms["vms"]) {

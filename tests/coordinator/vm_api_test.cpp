@@ -253,8 +253,9 @@ TEST_CASE("vms: delete takes the VM out of its node's section; the list merges o
   REQUIRE(c.admin("PUT", "/api/v1/vms/b", vm(512)).status == 201);
   REQUIRE(sectionNames(c, w.big.id) == Names{"a", "b"});
 
-  Json observed = {{"vms", {{"accel", "tcg"},
-                            {"vms", {{{"name", "a"}, {"status", "running"}, {"pid", 42}}}}}}};
+  Json observed = {{"domains", {{"vms", {{"accel", "tcg"},
+                                         {"vms", {{{"name", "a"}, {"status", "running"},
+                                                   {"pid", 42}}}}}}}}};
   REQUIRE(c.as(w.big.token, "PUT", "/api/v1/nodes/" + w.big.id + "/observed", observed.dump())
               .status == 200);
   auto list = c.admin("GET", "/api/v1/vms");
