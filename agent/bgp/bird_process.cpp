@@ -19,9 +19,18 @@ common::Status startBird(const BirdPaths& paths) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The agent blocks SIGTERM, SIGINT and SIGHUP for its signal thread; a child inherits the
+  // mask, and a BIRD that blocks SIGTERM outlives every stop (systemd waits, then SIGKILLs).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = 0;
-  if (int err = posix_spawn(&pid, paths.binary.c_str(), nullptr, nullptr, argv.data(), environ);
-      err != 0) {
+  int err = posix_spawn(&pid, paths.binary.c_str(), nullptr, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  if (err != 0) {
     return common::fail(common::ErrorCode::kUnavailable,
                         "start " + paths.binary + ": " + std::strerror(err));
   }

@@ -82,6 +82,10 @@ class ExecProcessRunner final : public ProcessRunner {
       ::setpgid(0, 0);
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);
+      // Not the agent's blocked SIGTERM/SIGINT/SIGHUP (its signal thread's mask).
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
       ::dup2(devnull.fd, 0);
       ::dup2(in_child.fd, 1);
       ::dup2(in_child.fd, 2);

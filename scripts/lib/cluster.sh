@@ -229,7 +229,10 @@ NGINX
     ip netns exec "$CL_FABRIC" curl -sf "$CL_CACHE_URL/nix-cache-info"
 }
 
+# The declaration: a pool, two enrollment rules, and the BGP config placement gives each node
+# (keyed by its photon.io/node label) with the VIP of service web.
 cl_apply_cluster() {
+  local neighbor='{"address": "10.99.0.1", "asn": 65000, "name": "fabric"}'
   cat > "$CL_DIR/cluster.json" <<JSON
 {"name": "demo",
  "classes": [{"name": "compute", "labels": {"tier": "gold"}}, {"name": "storage"}],
@@ -241,7 +244,12 @@ cl_apply_cluster() {
     "pool": "web", "auto_install": true},
    {"name": "many-disks", "priority": 20, "match": {"min_disks": 2}, "class": "storage",
     "pool": "web", "labels": {"role": "storage"}}],
- "settings": {"node_ttl_s": 15}}
+ "settings": {"node_ttl_s": 15},
+ "bgp": {"nodes": {
+   "node1": {"asn": 65001, "router_id": "10.99.0.11", "neighbors": [$neighbor]},
+   "node2": {"asn": 65002, "router_id": "10.99.0.12", "neighbors": [$neighbor]},
+   "node3": {"asn": 65003, "router_id": "10.99.0.13", "neighbors": [$neighbor]}}},
+ "vips": [{"name": "web", "address": "$CL_VIP/32", "service": "web"}]}
 JSON
   cl_ctl cluster apply "$CL_DIR/cluster.json"
 }

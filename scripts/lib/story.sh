@@ -48,7 +48,7 @@ no_web_unit_in_node() { [ -z "$(photon_units_in_node "$1")" ]; }
 
 # ---- features that other work lands: the real API when it is there, the sections otherwise ---
 
-# 400 on an empty body means the route exists (404: it does not).
+# A route exists when an empty body gets anything but 404/405 (400 names the missing field).
 has_route() {
   local code
   code=$(ip netns exec "$CL_FABRIC" curl -s -o /dev/null -w '%{http_code}' -X "$1" \
@@ -57,52 +57,85 @@ has_route() {
   [ "$code" != 404 ] && [ "$code" != 405 ]
 }
 
-system_section() {
+# The system section a deployment writes (docs/nixos.md), health-gated: the agent's own unit
+# must be active in the node's systemd and the generation's check must pass.
+system_fields() {
   jq -nc --arg s "$1" --arg c "$CL_CACHE_URL" --arg k "$CL_CACHE_KEY" '{
     system: $s, substituters: [$c], trusted_public_keys: [$k], require_sigs: true,
     mode: "switch", confirm_within_s: 8,
     health: {units: ["photon-agent.service"], exec: [["/run/current-system/bin/check"]]}}'
 }
 
-# deploy SYSTEM NODE... — rolls SYSTEM out to the nodes.
+# deploy SYSTEM — rolls SYSTEM out to the active nodes of pool web; DEPLOY_RESULT is the
+# deployment's final state (succeeded, failed) or "sections" when it wrote the sections itself.
 deploy() {
-  local system=$1 n
-  shift
-  for n in "$@"; do cl_put_section "$n" system "$(system_section "$system")"; done
+  local system=$1 id state n
+  if has_route POST /api/v1/deployments; then
+    id=$(cl_api POST /api/v1/deployments "$(system_fields "$system" |
+      jq -c '. + {selector: {pool: "web"}, max_parallel: 1, auto_revert: true}')" | jq -r .id) ||
+      cl_die "POST /api/v1/deployments refused"
+    say "\$ POST /api/v1/deployments {system, selector: {pool: web}, max_parallel: 1} -> $id" >&2
+    cl_wait 120 "deployment $id to finish" deployment_finished "$id"
+    DEPLOY_RESULT=$(cl_api GET "/api/v1/deployments/$id" | jq -r .state)
+    show cl_api GET "/api/v1/deployments/$id" | jq -c '{id, state, reason, progress}'
+  else
+    say "(the deployments API is not on main yet: writing each node's desired system section)" >&2
+    for n in $(active_nodes); do
+      cl_put_section "$n" system "$(system_fields "$system")"
+    done
+    DEPLOY_RESULT=sections
+  fi
+}
+deployment_finished() {
+  case $(cl_api GET "/api/v1/deployments/$1" | jq -r .state) in
+    succeeded | failed | cancelled) return 0 ;;
+    *) return 1 ;;
+  esac
 }
 
-web_instance() {
-  jq -nc --arg name "$1" '{name: $name, service: "web", restart: "always",
-    exec: ["/bin/sh", "-c", "echo warming up; sleep 5; exec /bin/busybox httpd -f -p 8080 -h /run/current-system"],
-    health: {tcp: {port: 8080}, interval_s: 1, timeout_ms: 500, rise: 1, fall: 1},
-    revision: 1}'
+# The nodes (numbers) in state active.
+active_nodes() {
+  local n
+  for n in "${CL_NODES[@]}"; do [ "$(node_state "$n")" = active ] && echo "$n"; done
 }
 
-bgp_section() {
-  local n=$1 vips=$2
-  jq -nc --argjson n "$n" --argjson vips "$vips" '{
-    asn: (65000 + $n), router_id: "10.99.0.1\($n)",
-    neighbors: [{address: "10.99.0.1", asn: 65000, name: "fabric"}],
-    vips: $vips}'
+# The node number of a node id.
+node_number() {
+  local n
+  for n in "${CL_NODES[@]}"; do [ "$(cl_node_id "$n")" = "$1" ] && echo "$n"; done
 }
 
-# place_web NODE... — the service "web" (VIP CL_VIP) runs one instance on each of the nodes,
-# none on the others.
-place_web() {
-  local n on vips units
-  for n in "${CL_NODES[@]}"; do
-    on=0
-    for m in "$@"; do [ "$m" = "$n" ] && on=1; done
-    if [ "$on" = 1 ]; then
-      units="[$(web_instance "web-n$n")]"
-      vips=$(jq -nc --arg a "$CL_VIP/32" '[{address: $a, service: "web"}]')
-    else
-      units='[]' vips='[]'
-    fi
-    cl_put_section "$n" units "$units"
-    cl_put_section "$n" bgp "$(bgp_section "$n" "$vips")"
-  done
+# The service "web": two replicas on distinct hosts, a busybox HTTP server serving
+# /run/current-system (after a 5 s warm-up, so that a restart is visible), a TCP health check.
+web_service() {
+  jq -nc '{replicas: 2, distinct_hosts: true,
+    resources: {cpu_millis: 100, memory_bytes: 67108864},
+    update: {max_parallel: 1, min_healthy_s: 1},
+    instance: {restart: "always",
+      exec: ["/bin/sh", "-c", "echo warming up; sleep 5; exec /bin/busybox httpd -f -p 8080 -h /run/current-system"],
+      health: {tcp: {port: 8080}, interval_s: 1, timeout_ms: 500, rise: 1, fall: 1}}}'
 }
+
+# Node numbers holding a healthy, placed instance of web, sorted ("1 3").
+web_nodes() {
+  local id
+  for id in $(cl_api GET /api/v1/services/web/allocations |
+    jq -r '.allocations[] | select(.state != "lost") | .node'); do
+    node_number "$id"
+  done | sort | paste -sd' '
+}
+web_instance_on() {
+  cl_api GET /api/v1/services/web/allocations |
+    jq -r --arg id "$(cl_node_id "$1")" '.allocations[] | select(.node == $id) | .name'
+}
+web_nodes_count_is() { [ "$(web_nodes | wc -w)" = "$1" ]; }
+test_web_nodes() { [ "$(route_names $(web_nodes))" = "$1" ]; }
+print_allocations() {
+  cl_api GET /api/v1/services/web/allocations |
+    jq -r '.allocations[] | "  \(.name) on \(.hostname) (\(.node)): \(.state), \(.health)"'
+}
+# "node1 node2" for node numbers "1 2"
+route_names() { local n; for n in "$@"; do printf 'node%s\n' "$n"; done | sort | paste -sd' '; }
 
 # ---- the story ---------------------------------------------------------------------------------
 
@@ -122,6 +155,12 @@ story_enroll() {
   show echo "\$ photonctl install $(cl_node_id 3)"
   cl_ctl install "$(cl_node_id 3)" >/dev/null
   cl_wait 30 "node3 to install and become active" node_in_state 3 active
+  say ""
+  say "The operator names the nodes (label photon.io/node), which the declaration's BGP config is keyed by:"
+  for n in "${CL_NODES[@]}"; do
+    cl_api PATCH "/api/v1/nodes/$(cl_node_id "$n")" "{\"labels\": {\"photon.io/node\": \"node$n\"}}" >/dev/null ||
+      cl_die "labelling node$n"
+  done
   show cl_ctl nodes
   say ""
   say "node1's bootstrap journal (its install steps):"
@@ -131,7 +170,8 @@ story_enroll() {
 story_deploy() {
   step "2. A deployment activates system generation v1 on all three nodes (health-gated)"
   say "v1 = $CL_SYSTEM_V1, served by the binary cache at $CL_CACHE_URL"
-  deploy "$CL_SYSTEM_V1" "${CL_NODES[@]}"
+  deploy "$CL_SYSTEM_V1"
+  case $DEPLOY_RESULT in succeeded | sections) ;; *) cl_die "the v1 deployment ended $DEPLOY_RESULT" ;; esac
   for n in "${CL_NODES[@]}"; do
     cl_wait 60 "node$n to report system v1 applied" system_is "$n" applied "$CL_SYSTEM_V1"
     [ "$(running_system "$n")" = "$CL_SYSTEM_V1" ] ||
@@ -142,10 +182,15 @@ story_deploy() {
 
 story_service() {
   step "3. Service 'web' with VIP $CL_VIP is placed on two nodes; the router learns it from both"
-  place_web 1 2
+  say "\$ PUT /api/v1/services/web  (2 replicas, distinct hosts; VIP from the cluster declaration)"
+  cl_api PUT /api/v1/services/web "$(web_service)" >/dev/null || cl_die "PUT /api/v1/services/web refused"
+  cl_wait 30 "placement to allocate both replicas of web" web_nodes_count_is 2
+  WEB_NODES=$(web_nodes)
+  say "placed on: $(route_names $WEB_NODES)"
+  show print_allocations
   cl_wait 30 "the router's BGP sessions with all three nodes" sessions_established
-  cl_wait 60 "the router to learn $CL_VIP from node1 and node2" \
-    vip_paths_are node1 node2
+  cl_wait 60 "the router to learn $CL_VIP from $(route_names $WEB_NODES)" \
+    vip_paths_are $(route_names $WEB_NODES)
   show cl_birdc show route "$CL_VIP/32"
   local served
   served=$(ip netns exec "$CL_FABRIC" curl -s --max-time 5 "http://$CL_VIP:8080/version") ||
@@ -155,49 +200,65 @@ story_service() {
 }
 
 story_kill() {
+  local victim other name pid restarts
+  read -r victim other <<<"$WEB_NODES"
+  name=$(web_instance_on "$victim")
   step "4. An instance is killed: its VIP is withdrawn, systemd restarts it, the VIP comes back"
-  local pid restarts
-  pid=$(instance_field 1 web-n1 main_pid)
-  restarts=$(instance_field 1 web-n1 n_restarts)
-  [ -n "$pid" ] && [ "$pid" != 0 ] || cl_die "node1 reports no main pid for web-n1"
-  say "kill -9 $pid (web-n1's main process inside node1)"
-  cl_in_node 1 /bin/busybox kill -9 "$pid"
-  cl_wait 20 "the router to withdraw node1's path to $CL_VIP" \
-    vip_paths_are node2
+  pid=$(instance_field "$victim" "$name" main_pid)
+  restarts=$(instance_field "$victim" "$name" n_restarts)
+  [ -n "$pid" ] && [ "$pid" != 0 ] || cl_die "node$victim reports no main pid for $name"
+  say "kill -9 $pid ($name's main process inside node$victim)"
+  cl_in_node "$victim" /bin/busybox kill -9 "$pid"
+  cl_wait 20 "the router to withdraw node$victim's path to $CL_VIP" vip_paths_are "node$other"
   show cl_birdc show route "$CL_VIP/32"
-  cl_wait 30 "web-n1 to be restarted and healthy again" instance_healthy 1 web-n1
-  [ "$(instance_field 1 web-n1 n_restarts)" -gt "${restarts:-0}" ] ||
-    cl_die "node1's systemd did not count a restart of web-n1"
-  cl_wait 20 "the router to learn $CL_VIP from node1 again" \
-    vip_paths_are node1 node2
-  say "restarted by systemd (n_restarts $(instance_field 1 web-n1 n_restarts)); the route is back:"
+  cl_wait 30 "$name to be restarted and healthy again" instance_healthy "$victim" "$name"
+  [ "$(instance_field "$victim" "$name" n_restarts)" -gt "${restarts:-0}" ] ||
+    cl_die "node$victim's systemd did not count a restart of $name"
+  cl_wait 20 "the router to learn $CL_VIP from node$victim again" \
+    vip_paths_are $(route_names $WEB_NODES)
+  say "restarted by systemd (n_restarts $(instance_field "$victim" "$name" n_restarts)); the route is back:"
   show cl_birdc show route "$CL_VIP/32"
 }
 
 story_drain() {
-  step "5. node1 is drained: its instance moves, its VIP goes"
-  show echo "\$ photonctl drain $(cl_node_id 1)"
-  cl_ctl drain "$(cl_node_id 1)" >/dev/null
-  place_web 2 3
-  cl_wait 60 "the router to have $CL_VIP from node2 and node3 only" \
-    vip_paths_are node2 node3
-  cl_wait 30 "node1's systemd to have stopped photon-web-n1" no_web_unit_in_node 1
-  cl_wait 30 "node1 to be drained" node_in_state 1 drained
+  local victim other spare n
+  read -r victim other <<<"$WEB_NODES"
+  for n in "${CL_NODES[@]}"; do [ "$n" != "$victim" ] && [ "$n" != "$other" ] && spare=$n; done
+  step "5. node$victim is drained: its instance moves to node$spare, its VIP goes"
+  show echo "\$ photonctl drain $(cl_node_id "$victim")"
+  cl_ctl drain "$(cl_node_id "$victim")" >/dev/null
+  cl_wait 90 "placement to move web from node$victim to node$spare" \
+    test_web_nodes "$(route_names "$other" "$spare")"
+  cl_wait 60 "the router to have $CL_VIP from node$other and node$spare only" \
+    vip_paths_are $(route_names "$other" "$spare")
+  cl_wait 30 "node$victim's systemd to have stopped its web instance" no_web_unit_in_node "$victim"
+  cl_wait 30 "node$victim to be drained" node_in_state "$victim" drained
+  DRAINED=$victim
   show cl_ctl nodes
+  show print_allocations
   show cl_birdc show route "$CL_VIP/32"
 }
 
 story_rollback() {
+  local n tried=0
   step "6. A bad generation is rolled back"
   say "v3-bad = $CL_SYSTEM_BAD: it activates, but its health check fails"
-  deploy "$CL_SYSTEM_BAD" 2 3
-  for n in 2 3; do
-    cl_wait 60 "node$n to roll v3-bad back" system_is "$n" rolled-back "$CL_SYSTEM_BAD"
+  deploy "$CL_SYSTEM_BAD"
+  case $DEPLOY_RESULT in failed | sections) ;; *) cl_die "the v3-bad deployment ended $DEPLOY_RESULT, not failed" ;; esac
+  for n in "${CL_NODES[@]}"; do
+    [ "$n" = "${DRAINED:-}" ] && continue
+    if [ "$DEPLOY_RESULT" = sections ]; then
+      cl_wait 60 "node$n to roll v3-bad back" system_is "$n" rolled-back "$CL_SYSTEM_BAD"
+    fi
+    if system_is "$n" rolled-back "$CL_SYSTEM_BAD"; then
+      tried=$((tried + 1))
+      say "node$n: $(cl_observed "$n" | jq -r .observed.domains.system.reason)"
+    fi
     [ "$(running_system "$n")" = "$CL_SYSTEM_V1" ] ||
       cl_die "node$n's /run/current-system is $(running_system "$n") after the rollback, not v1"
-    say "node$n: $(cl_observed "$n" | jq -r .observed.domains.system.reason)"
-    say "node$n: /run/current-system -> $(running_system "$n") (v1 again)"
+    say "node$n: /run/current-system -> $(running_system "$n") (v1)"
   done
+  [ "$tried" -ge 1 ] || cl_die "no node reports v3-bad rolled back"
 }
 
 story_all() {

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
+#include <pthread.h>
 
 using photon::agent::makeProcessRunner;
 
@@ -38,4 +40,17 @@ TEST_CASE("process runner: a program past its deadline is killed with its childr
   CHECK(r->timed_out);
   CHECK_FALSE(r->ok());
   CHECK(took < std::chrono::seconds(3));
+}
+
+TEST_CASE("process runner: a child does not inherit the agent's blocked signals", "[nixos]") {
+  // photon-agent blocks SIGTERM, SIGINT and SIGHUP for its signal thread (agent/main.cpp).
+  sigset_t agent_signals, previous;
+  sigemptyset(&agent_signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&agent_signals, s);
+  pthread_sigmask(SIG_BLOCK, &agent_signals, &previous);
+  auto r = makeProcessRunner()->run({"grep", "^SigBlk:", "/proc/self/status"},
+                                    std::chrono::seconds(5));
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  REQUIRE(r);
+  CHECK(r->output == "SigBlk:\t0000000000000000\n");
 }
