@@ -44,8 +44,11 @@ TEST_CASE("bird process: BIRD does not inherit the agent's blocked SIGTERM and s
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   REQUIRE(started);
 
-  pid_t pid = 0;
-  std::ifstream(paths.pid_file) >> pid;
+  pid_t pid = 0;  // the daemon writes its pid file after its parent has gone
+  for (int i = 0; i < 100 && pid <= 0; ++i) {
+    std::ifstream(paths.pid_file) >> pid;
+    if (pid <= 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   REQUIRE(pid > 0);
   CHECK(statusLine(pid, "SigBlk:") == "SigBlk:\t0000000000000000");
   ::kill(pid, SIGTERM);
