@@ -28,6 +28,9 @@ CL_ROOTFS_PACKAGES=(bird2 nix-bin libdbi-perl busybox iproute2 libcpp-httplib0.1
 export NIX_CONFIG=$'build-users-group =\nsandbox = false\nsubstituters ='
 
 cl_log() { printf '%s\n' "$*" >&2; }
+# A command that fails outside a check says where (errtrace: also inside functions).
+set -E
+trap 'cl_log "FAILED: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (exit $?)"' ERR
 cl_die() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
 
 # cl_wait SECONDS WHAT CMD... — runs CMD every 0.5 s until it succeeds; dies naming WHAT after

@@ -97,12 +97,14 @@ deployment_finished() {
 active_nodes() {
   local n
   for n in "${CL_NODES[@]}"; do [ "$(node_state "$n")" = active ] && echo "$n"; done
+  return 0
 }
 
 # The node number of a node id.
 node_number() {
   local n
   for n in "${CL_NODES[@]}"; do [ "$(cl_node_id "$n")" = "$1" ] && echo "$n"; done
+  return 0
 }
 
 # The service "web": two replicas on distinct hosts, a busybox HTTP server serving
@@ -223,7 +225,9 @@ story_kill() {
 story_drain() {
   local victim other spare n
   read -r victim other <<<"$WEB_NODES"
-  for n in "${CL_NODES[@]}"; do [ "$n" != "$victim" ] && [ "$n" != "$other" ] && spare=$n; done
+  for n in "${CL_NODES[@]}"; do
+    if [ "$n" != "$victim" ] && [ "$n" != "$other" ]; then spare=$n; fi
+  done
   step "5. node$victim is drained: its instance moves to node$spare, its VIP goes"
   show echo "\$ photonctl drain $(cl_node_id "$victim")"
   cl_ctl drain "$(cl_node_id "$victim")" >/dev/null
