@@ -59,32 +59,47 @@ has_route() {
 
 # The system section a deployment writes (docs/nixos.md), health-gated: the agent's own unit
 # must be active in the node's systemd and the generation's check must pass.
+health_json() {
+  echo '{"units": ["photon-agent.service"], "exec": [["/run/current-system/bin/check"]]}'
+}
 system_fields() {
-  jq -nc --arg s "$1" --arg c "$CL_CACHE_URL" --arg k "$CL_CACHE_KEY" '{
+  jq -nc --arg s "$1" --arg c "$CL_CACHE_URL" --arg k "$CL_CACHE_KEY" --argjson h "$(health_json)" '{
     system: $s, substituters: [$c], trusted_public_keys: [$k], require_sigs: true,
-    mode: "switch", confirm_within_s: 8,
-    health: {units: ["photon-agent.service"], exec: [["/run/current-system/bin/check"]]}}'
+    mode: "switch", confirm_within_s: 8, health: $h}'
 }
 
-# deploy SYSTEM — rolls SYSTEM out to the active nodes of pool web; DEPLOY_RESULT is the
-# deployment's final state (succeeded, failed) or "sections" when it wrote the sections itself.
+# deploy SYSTEM — rolls SYSTEM out to the active nodes of pool web, one node at a time.
+# DEPLOY_RESULT: the deployment's final state (succeeded, failed), or "sections" when the
+# deployments API is not there and the story wrote the nodes' system sections itself;
+# DEPLOYMENT: its id.
 deploy() {
-  local system=$1 id state n
+  local system=$1 n out
+  DEPLOYMENT=
   if has_route POST /api/v1/deployments; then
-    id=$(cl_api POST /api/v1/deployments "$(system_fields "$system" |
-      jq -c '. + {selector: {pool: "web"}, max_parallel: 1, auto_revert: true}')" | jq -r .id) ||
-      cl_die "POST /api/v1/deployments refused"
-    say "\$ POST /api/v1/deployments {system, selector: {pool: web}, max_parallel: 1} -> $id" >&2
-    cl_wait 120 "deployment $id to finish" deployment_finished "$id"
-    DEPLOY_RESULT=$(cl_api GET "/api/v1/deployments/$id" | jq -r .state)
-    show cl_api GET "/api/v1/deployments/$id" | jq -c '{id, state, reason, progress}'
+    show echo "\$ photonctl deploy $system --pool web --max-parallel 1 --confirm-within 8 \\"
+    show echo "    --substituter $CL_CACHE_URL --trusted-key <cache key> --health '$(health_json)'"
+    # It follows the rollout and exits non-zero unless every node applied: the result is read
+    # from the API below.
+    out=$(timeout 180 ip netns exec "$CL_FABRIC" "$CL_BUILD/coordinator/photonctl" --coordinator "$CL_URL" \
+      --token-file "$CL_DIR/admin.token" deploy "$system" --pool web --max-parallel 1 \
+      --confirm-within 8 --substituter "$CL_CACHE_URL" --trusted-key "$CL_CACHE_KEY" \
+      --health "$(health_json)" 2>&1 < /dev/null) || true
+    show printf '%s\n' "$out" | sed 's/^/  /'
+    DEPLOYMENT=$(cl_api GET "/api/v1/deployments?limit=1" | jq -r '.deployments[0].id')
+    cl_wait 120 "deployment $DEPLOYMENT to finish" deployment_finished "$DEPLOYMENT"
+    DEPLOY_RESULT=$(cl_api GET "/api/v1/deployments/$DEPLOYMENT" | jq -r .state)
   else
-    say "(the deployments API is not on main yet: writing each node's desired system section)" >&2
+    say "(the deployments API is not on main yet: writing each node's desired system section," \
+      "as a deployment would)"
     for n in $(active_nodes); do
       cl_put_section "$n" system "$(system_fields "$system")"
     done
     DEPLOY_RESULT=sections
   fi
+}
+# How many of the deployment's nodes ended with STATUS.
+deployment_nodes_with() {
+  cl_api GET "/api/v1/deployments/$1" | jq --arg s "$2" '[.nodes[] | select(.status == $s)] | length'
 }
 deployment_finished() {
   case $(cl_api GET "/api/v1/deployments/$1" | jq -r .state) in
@@ -133,8 +148,8 @@ web_instance_on() {
 web_nodes_count_is() { [ "$(web_nodes | wc -w)" = "$1" ]; }
 test_web_nodes() { [ "$(route_names $(web_nodes))" = "$1" ]; }
 print_allocations() {
-  cl_api GET /api/v1/services/web/allocations |
-    jq -r '.allocations[] | "  \(.name) on \(.hostname) (\(.node)): \(.state), \(.health)"'
+  echo "\$ photonctl allocations web"
+  cl_ctl allocations web
 }
 # "node1 node2" for node numbers "1 2"
 route_names() { local n; for n in "$@"; do printf 'node%s\n' "$n"; done | sort | paste -sd' '; }
@@ -184,8 +199,10 @@ story_deploy() {
 
 story_service() {
   step "3. Service 'web' with VIP $CL_VIP is placed on two nodes; the router learns it from both"
-  say "\$ PUT /api/v1/services/web  (2 replicas, distinct hosts; VIP from the cluster declaration)"
-  cl_api PUT /api/v1/services/web "$(web_service)" >/dev/null || cl_die "PUT /api/v1/services/web refused"
+  web_service > "$CL_DIR/web-service.json"
+  say "2 replicas on distinct hosts; the VIP comes from the cluster declaration (vips: web)"
+  show echo "\$ photonctl service put web web-service.json"
+  cl_ctl service put web "$CL_DIR/web-service.json" >/dev/null || cl_die "photonctl service put web refused"
   cl_wait 30 "placement to allocate both replicas of web" web_nodes_count_is 2
   WEB_NODES=$(web_nodes)
   say "placed on: $(route_names $WEB_NODES)"
@@ -262,6 +279,13 @@ story_rollback() {
       cl_die "node$n's /run/current-system is $(running_system "$n") after the rollback, not v1"
     say "node$n: /run/current-system -> $(running_system "$n") (v1)"
   done
+  if [ -n "${DEPLOYMENT:-}" ]; then
+    tried=$(deployment_nodes_with "$DEPLOYMENT" rolled-back)
+    say "deployment $DEPLOYMENT: $DEPLOY_RESULT; $tried node rolled back (the rest did not start), and"
+    say "auto_revert gave it its previous system section back:"
+    show cl_api GET "/api/v1/deployments/$DEPLOYMENT" |
+      jq -r '.nodes[] | "  \(.id): \(.status) \(.reason) \(.revert // "")"' 
+  fi
   [ "$tried" -ge 1 ] || cl_die "no node reports v3-bad rolled back"
 }
 
