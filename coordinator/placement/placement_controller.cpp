@@ -4,7 +4,7 @@
 
 #include "common/log.h"
 #include "coordinator/inventory/lifecycle.h"
-#include "coordinator/placement/service_round.h"
+#include "coordinator/placement/placement_round.h"
 
 namespace photon::coordinator::placement {
 namespace {
@@ -42,7 +42,6 @@ common::Status PlacementController::round() {
   world.now = inventory.clock().nowSeconds();
   world.failover_grace_s = graceFrom(cluster, options_.failover_grace_s);
   const int64_t ttl = cluster.settings.node_ttl_s;
-  std::vector<SchedulerNode> sched;
   for (const auto& n : nodes.nodes) {
     if (n.state == NodeState::kRetired) continue;
     NodeView v;
@@ -56,7 +55,6 @@ common::Status PlacementController::round() {
     v.sched.schedulable = n.state == NodeState::kActive && v.alive;
     if (auto it = n.labels.find("photon.io/node"); it != n.labels.end()) v.declared_name = it->second;
     v.hostname = n.hostname;
-    sched.push_back(v.sched);
     world.nodes[n.id] = std::move(v);
   }
 
@@ -99,33 +97,20 @@ common::Status PlacementController::round() {
   }
 
   // Plan every service, then schedule all their demands together.
-  std::vector<ExistingAllocation> existing;
-  std::vector<Demand> demands;
-  std::vector<ServiceWork*> order;
+  std::vector<ServiceInput> inputs;
+  for (auto& [name, w] : work) inputs.push_back({w.spec, w.stored.value});
+  auto outputs = placeAll(std::move(inputs), world);
+  size_t next = 0;
   for (auto& [name, w] : work) {
-    PlacementState state = w.stored.value;
-    observeHealth(state, world);
-    if (!w.core) {
-      if (auto target = revertTarget(w.spec, state)) {
-        auto reverted = serviceFromJson(*target, name);
-        if (reverted) {
-          common::logNotice("placement: service " + name + " reverted to revision " +
-                            state.last_healthy_revision + ": " + state.revert_reason);
-          w.spec = std::move(*reverted);
-          w.reverted_spec = toJson(w.spec);
-        } else {
-          state.paused_reason = "cannot revert: the last healthy spec no longer parses";
-        }
-      }
+    ServiceOutput& o = outputs[next++];
+    if (o.reverted_spec) {
+      common::logNotice("placement: service " + name + " reverted to revision " +
+                        o.round.state.last_healthy_revision + ": " +
+                        o.round.state.revert_reason);
     }
-    w.round = planService(w.spec, std::move(state), world);
-    addExisting(w.spec, w.round.state, existing);
-    order.push_back(&w);
-  }
-  for (ServiceWork* w : order) demands.push_back(demandFor(w->spec, w->round, world));
-  auto results = schedule(sched, existing, demands);
-  for (size_t i = 0; i < order.size(); ++i) {
-    applyResult(order[i]->spec, order[i]->round, results[i], world);
+    w.spec = std::move(o.spec);
+    w.round = std::move(o.round);
+    w.reverted_spec = std::move(o.reverted_spec);
   }
 
   // Store what changed; a conflict (another writer) leaves this round's node sections unwritten.

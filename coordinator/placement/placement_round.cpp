@@ -1,0 +1,39 @@
+#include "coordinator/placement/placement_round.h"
+
+namespace photon::coordinator::placement {
+
+std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const World& world) {
+  std::vector<ServiceOutput> out;
+  out.reserve(inputs.size());
+  std::vector<ExistingAllocation> existing;
+  for (auto& in : inputs) {
+    ServiceOutput o{std::move(in.spec), {}, std::nullopt};
+    observeHealth(in.state, world);
+    if (!o.spec.core()) {
+      if (auto target = revertTarget(o.spec, in.state)) {
+        auto reverted = serviceFromJson(*target, o.spec.name);
+        if (reverted) {
+          o.spec = std::move(*reverted);
+          o.reverted_spec = toJson(o.spec);
+        } else {
+          in.state.reverted_from.clear();
+          in.state.paused_reason = "cannot revert: the last healthy spec no longer parses";
+        }
+      }
+    }
+    o.round = planService(o.spec, std::move(in.state), world);
+    addExisting(o.spec, o.round.state, existing);
+    out.push_back(std::move(o));
+  }
+  std::vector<SchedulerNode> nodes;
+  nodes.reserve(world.nodes.size());
+  for (const auto& [id, n] : world.nodes) nodes.push_back(n.sched);
+  std::vector<Demand> demands;
+  demands.reserve(out.size());
+  for (const auto& o : out) demands.push_back(demandFor(o.spec, o.round, world));
+  auto results = schedule(nodes, existing, demands);
+  for (size_t i = 0; i < out.size(); ++i) applyResult(out[i].spec, out[i].round, results[i], world);
+  return out;
+}
+
+}  // namespace photon::coordinator::placement
