@@ -2,6 +2,7 @@
 
 #include "common/validate.h"
 #include "coordinator/api/routes.h"
+#include "coordinator/placement/placement_metrics.h"
 
 namespace photon::coordinator {
 
@@ -33,6 +34,7 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
   router.get("/metrics", "/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
     std::string out;
     ctx.metrics.render(out);
+    placement::appendPlacementMetrics(out, ctx.inventory);
     appendHelp(out, "photon_store_revision", "gauge", "The store's current revision.");
     appendMetric(out, "photon_store_revision", "",
                  static_cast<double>(ctx.inventory.store().revision()));

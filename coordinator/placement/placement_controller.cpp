@@ -30,6 +30,11 @@ struct ServiceWork {
 
 void PlacementController::tick() {
   std::lock_guard lock(mutex_);
+  if (++rounds_since_recheck_ >= kRecheckRounds) {
+    rounds_since_recheck_ = 0;
+    written_units_.clear();
+    written_bgp_.clear();
+  }
   auto status = round();
   if (!status) common::logWarning("placement: " + status.error().message + ", retrying next round");
 }

@@ -70,6 +70,14 @@ TEST_CASE("services: replicas spread over racks reach the nodes' desired units",
   REQUIRE(shown.status == 200);
   CHECK(shown.body["spec"]["replicas"] == 3);
   CHECK(shown.body["status"]["healthy"] == 3);
+  auto client = common::HttpClient::create(c.url());
+  REQUIRE(client);
+  auto metrics = (*client)->request("GET", "/metrics", "");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("photon_placement_instances{service=\"web\",state=\"placed\"} 3\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("photon_placement_instances{service=\"web\",state=\"healthy\"} 3\n") !=
+        std::string::npos);
 
   // Scale down to one: two instances stop (leave their nodes' desired units).
   REQUIRE(sim.putService("web", SimCluster::service(1, {{"spread", {{"label", "rack"}}}})).status ==
