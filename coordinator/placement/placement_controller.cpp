@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/placement/placement_round.h"
+#include "coordinator/vms/vm_service.h"
 
 namespace photon::coordinator::placement {
 namespace {
@@ -61,6 +62,13 @@ common::Status PlacementController::round() {
     if (auto it = n.labels.find("photon.io/node"); it != n.labels.end()) v.declared_name = it->second;
     v.hostname = n.hostname;
     world.nodes[n.id] = std::move(v);
+  }
+
+  // VMs hold their memory (and a core per vCPU) on their nodes.
+  PHOTON_TRY(auto vms, VmService(inventory).list());
+  for (const auto& vm : vms) {
+    int64_t cpus = vm.spec.is_object() ? vm.spec.value("cpus", int64_t{1}) : 1;
+    world.reserved.push_back({"vm:" + vm.name, vm.node, {cpus * 1000, vm.memory_mib << 20}});
   }
 
   // Services: the operators' and the declaration's core services (a core service wins a name).

@@ -5,7 +5,7 @@ namespace photon::coordinator::placement {
 std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const World& world) {
   std::vector<ServiceOutput> out;
   out.reserve(inputs.size());
-  std::vector<ExistingAllocation> existing;
+  std::vector<ExistingAllocation> existing = world.reserved;
   for (auto& in : inputs) {
     ServiceOutput o{std::move(in.spec), {}, std::nullopt};
     observeHealth(in.state, world);

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/api/node.h"
 #include "common/json_fields.h"
@@ -46,6 +47,8 @@ struct World {
   // Nodes that hold an allocation of a movable (non-core) service: a draining node's core
   // instances stop only once these are gone.
   std::set<std::string> nodes_with_movable;
+  // Capacity other workloads hold on nodes (VMs placed by /api/v1/vms): counted, never moved.
+  std::vector<ExistingAllocation> reserved;
 
   const NodeView* node(const std::string& id) const {
     auto it = nodes.find(id);

@@ -187,3 +187,25 @@ TEST_CASE("services: bad input is refused naming the field", "[placement][integr
   CHECK(c.admin("DELETE", "/api/v1/services/nope").status == 404);
   CHECK(c.admin("GET", "/api/v1/services").body["services"].empty());
 }
+
+TEST_CASE("services: VMs placed on a node hold their memory against services",
+          "[placement][integration]") {
+  CoordinatorFixture c;
+  SimCluster sim(c);
+  auto host = sim.addNode(1, {{"rack", "r1"}}, 8, /*virtualization=*/true);
+  // 16 GiB node; a 13 GiB VM leaves room for three 1 GiB instances of the four asked.
+  Json vm = {{"memory_mib", 13 * 1024},
+             {"cpus", 1},
+             {"kernel", "/var/lib/photon/images/vmlinuz"},
+             {"disks", {{{"id", "root"}, {"image", "root.qcow2"}, {"size_gib", 1}}}}};
+  REQUIRE(c.admin("PUT", "/api/v1/vms/big", vm).status / 100 == 2);
+  REQUIRE(sim.putService("web", SimCluster::service(4, {{"resources", {{"cpu_millis", 100},
+                                                                       {"memory_bytes", int64_t{1} << 30}}}}))
+              .status == 201);
+  sim.round();
+  auto a = sim.allocations("web");
+  CHECK(a["allocations"].size() == 3);
+  REQUIRE(a["unplaced"].size() == 1);
+  CHECK(a["unplaced"][0]["reason"].get<std::string>().starts_with("no capacity"));
+  CHECK(sim.desired(host)["vms"].size() == 1);  // the VM's section is left as the VM API wrote it
+}

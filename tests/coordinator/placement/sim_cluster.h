@@ -42,8 +42,11 @@ class SimCluster {
   }
 
   // Enrolls machine `n`, makes it active and labels it.
-  SimNode addNode(int n, const std::map<std::string, std::string>& labels, int cores = 8) {
-    auto r = c_.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(n, cores));
+  SimNode addNode(int n, const std::map<std::string, std::string>& labels, int cores = 8,
+                  bool virtualization = false) {
+    Json machine = CoordinatorFixture::machine(n, cores);
+    machine["facts"]["cpu"]["virtualization"] = virtualization;
+    auto r = c_.bootstrap("POST", "/api/v1/phone-home", machine);
     REQUIRE(r.status == 200);
     SimNode node{r.body["node_id"], r.body["token"]};
     auto installed = c_.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed",
