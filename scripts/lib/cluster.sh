@@ -30,7 +30,8 @@ export NIX_CONFIG=$'build-users-group =\nsandbox = false\nsubstituters ='
 cl_log() { printf '%s\n' "$*" >&2; }
 # A command that fails outside a check says where (errtrace: also inside functions).
 set -E
-trap 'cl_log "FAILED: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (exit $?)"' ERR
+# Only the top level speaks: a command substitution inside a check may fail on purpose.
+trap '[ "$BASH_SUBSHELL" != 0 ] || cl_log "FAILED: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (exit $?)"' ERR
 cl_die() { printf 'FAILED: %s\n' "$*" >&2; exit 1; }
 
 # cl_wait SECONDS WHAT CMD... — runs CMD every 0.5 s until it succeeds; dies naming WHAT after
@@ -313,7 +314,7 @@ cl_node_booted() {
   init=$(cl_init_pid "$1")
   [ -n "$init" ] && [ -S "/proc/$init/root/run/dbus/system_bus_socket" ] || return 1
   # degraded (a unit of the minimal rootfs failed) is booted too; it exits non-zero then.
-  case $(cl_in_node "$1" systemctl is-system-running 2>/dev/null) in
+  case $(cl_in_node "$1" systemctl is-system-running 2>/dev/null || true) in
     running | degraded) return 0 ;;
     *) return 1 ;;
   esac
@@ -333,6 +334,7 @@ cl_in_node() {
 cl_start_agent() {
   local n=$1 agent=$CL_BUILD/agent/photon-agent
   cl_in_node "$n" systemd-run --no-block --unit=photon-bootstrap --property=Type=oneshot \
+    --description="Photon bootstrap: phone home, install" \
     --property=RemainAfterExit=yes \
     "$agent" bootstrap --coordinator "$CL_URL" --bootstrap-token-file /etc/photon/bootstrap.token \
     --state-dir /var/lib/photon-agent --facts-root /etc/photon/facts --plan-poll-interval 1 \
@@ -341,6 +343,7 @@ cl_start_agent() {
     --install-step "/bin/echo installing {system_profile} as {hostname} at {address}/{prefix_length}" \
     >/dev/null
   cl_in_node "$n" systemd-run --no-block --unit=photon-agent --property=Type=notify \
+    --description="Photon node agent" \
     --property=After=photon-bootstrap.service --property=Requires=photon-bootstrap.service \
     --property=Restart=on-failure \
     "$agent" run --coordinator "$CL_URL" --state-dir /var/lib/photon-agent \
@@ -369,7 +372,7 @@ cl_bring_up() {
   for n in "${CL_NODES[@]}"; do cl_boot_node "$n"; done
   for n in "${CL_NODES[@]}"; do
     cl_wait 120 "node$n's systemd to boot" cl_node_booted "$n"
-    echo "node$n: container $CL_PREFIX-node$n, eth0 10.99.0.1$n/24, systemd $(cl_in_node "$n" systemctl is-system-running)"
+    echo "node$n: container $CL_PREFIX-node$n, eth0 10.99.0.1$n/24, systemd $(cl_in_node "$n" systemctl is-system-running || true)"
   done
   for n in "${CL_NODES[@]}"; do cl_start_agent "$n"; done
 }

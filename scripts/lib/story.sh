@@ -41,7 +41,7 @@ photon_units_in_node() {
   cl_in_node "$1" systemctl list-units --no-legend --plain 'photon-web*' | awk '{print $1}' | paste -sd' '
 }
 install_steps_of() {
-  cl_in_node "$1" journalctl -u photon-bootstrap -o cat --no-pager | grep -E 'installing|partitioning' |
+  cl_in_node "$1" journalctl -u photon-bootstrap -o cat --no-pager | grep -E '^install step .*: done' |
     sed 's/^/  /' | head -4
 }
 no_web_unit_in_node() { [ -z "$(photon_units_in_node "$1")" ]; }
