@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "coordinator/api/service_routes.h"
 #include "coordinator/placement/placement_controller.h"
+#include "coordinator/deploy/deployment_controller.h"
 
 namespace photon::coordinator {
 
@@ -26,6 +27,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   inventory_->setDrainCompleteCheck(
       [p = placement.get()](const std::string& id) { return p->drainComplete(id); });
   addController(std::move(placement));
+  addController(std::make_unique<DeploymentController>(*inventory_));
 }
 
 CoordinatorServer::~CoordinatorServer() { stop(); }

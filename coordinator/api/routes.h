@@ -28,6 +28,7 @@ void registerNodeRoutes(Router& router, ApiContext& ctx);
 void registerAgentRoutes(Router& router, ApiContext& ctx);
 void registerClusterRoutes(Router& router, ApiContext& ctx);
 void registerVmRoutes(Router& router, ApiContext& ctx);
+void registerDeploymentRoutes(Router& router, ApiContext& ctx);
 
 inline void registerAllRoutes(Router& router, ApiContext& ctx) {
   registerSystemRoutes(router, ctx);
@@ -36,6 +37,7 @@ inline void registerAllRoutes(Router& router, ApiContext& ctx) {
   registerAgentRoutes(router, ctx);
   registerClusterRoutes(router, ctx);
   registerVmRoutes(router, ctx);
+  registerDeploymentRoutes(router, ctx);
 }
 
 // "{id}" from a route match, validated as a name.

@@ -3,6 +3,7 @@
 #include "common/validate.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/placement/placement_metrics.h"
+#include "coordinator/deploy/deployment_metrics.h"
 
 namespace photon::coordinator {
 
@@ -53,6 +54,7 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
       appendHelp(out, "photon_nodes_missing", "gauge", "Nodes whose agent stopped polling.");
       appendMetric(out, "photon_nodes_missing", "", missing);
     }
+    appendDeploymentMetrics(out, ctx.inventory);
     res.status = 200;
     res.set_content(out, "text/plain; version=0.0.4");
   });

@@ -23,6 +23,19 @@ inline std::string machineIndex(const std::string& machine_id) { return "idx/mac
 inline std::string macIndex(const std::string& mac) { return "idx/mac/" + mac; }
 inline std::string serialIndex(const std::string& serial) { return "idx/serial/" + serial; }
 inline std::string allocPrefix(const std::string& pool) { return "alloc/" + pool + "/"; }
+// Deployments: the record, an index of the running ones (the controller reads only those), the
+// running deployment that holds each node (so that two never touch one node), the id counter.
+inline constexpr const char* kDeploymentsPrefix = "deployments/d/";
+inline constexpr const char* kRunningDeploymentsPrefix = "deployments/running/";
+inline constexpr const char* kDeploymentLocksPrefix = "deployments/node/";
+inline constexpr const char* kDeploymentSequence = "deployments/sequence";
+inline std::string deployment(const std::string& id) { return kDeploymentsPrefix + id; }
+inline std::string runningDeployment(const std::string& id) {
+  return kRunningDeploymentsPrefix + id;
+}
+inline std::string deploymentLock(const std::string& node_id) {
+  return kDeploymentLocksPrefix + node_id;
+}
 // Zero-padded so that key order is numeric order.
 inline std::string alloc(const std::string& pool, int64_t index) {
   char buf[24];

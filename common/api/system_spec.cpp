@@ -1,11 +1,11 @@
-#include "agent/nixos/system_spec.h"
+#include "common/api/system_spec.h"
 
 #include <algorithm>
 #include <charconv>
 
 #include "common/validate.h"
 
-namespace photon::agent {
+namespace photon::common {
 namespace {
 using common::invalid;
 using common::Json;
@@ -202,4 +202,4 @@ Json toJson(const SystemSpec& spec) {
   return out;
 }
 
-}  // namespace photon::agent
+}  // namespace photon::common

@@ -1,0 +1,212 @@
+#include "coordinator/deploy/deployment.h"
+
+#include <array>
+#include <set>
+#include <utility>
+
+#include "coordinator/deploy/selector.h"
+
+namespace photon::coordinator {
+namespace {
+using common::ErrorCode;
+using common::fail;
+
+constexpr std::array<std::pair<DeploymentState, std::string_view>, 5> kStates = {{
+    {DeploymentState::kRunning, "running"},
+    {DeploymentState::kReverting, "reverting"},
+    {DeploymentState::kSucceeded, "succeeded"},
+    {DeploymentState::kFailed, "failed"},
+    {DeploymentState::kCancelled, "cancelled"},
+}};
+constexpr std::array<std::pair<NodeStatus, std::string_view>, 9> kStatuses = {{
+    {NodeStatus::kPending, "pending"},
+    {NodeStatus::kUpdating, "updating"},
+    {NodeStatus::kApplied, "applied"},
+    {NodeStatus::kRolledBack, "rolled-back"},
+    {NodeStatus::kFailed, "failed"},
+    {NodeStatus::kTimeout, "timeout"},
+    {NodeStatus::kSkipped, "skipped"},
+    {NodeStatus::kNotStarted, "not-started"},
+    {NodeStatus::kCancelled, "cancelled"},
+}};
+constexpr std::array<std::pair<RevertStatus, std::string_view>, 6> kReverts = {{
+    {RevertStatus::kNone, ""},
+    {RevertStatus::kReverting, "reverting"},
+    {RevertStatus::kReverted, "reverted"},
+    {RevertStatus::kRevertFailed, "revert-failed"},
+    {RevertStatus::kNothingToRevert, "nothing-to-revert"},
+    {RevertStatus::kCancelled, "cancelled"},
+}};
+
+template <typename E, size_t N>
+std::string_view nameOf(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
+  for (const auto& [e, name] : table) {
+    if (e == value) return name;
+  }
+  return "unknown";
+}
+
+template <typename E, size_t N>
+common::Result<E> parseName(const std::array<std::pair<E, std::string_view>, N>& table,
+                            const std::string& name, const std::string& field) {
+  for (const auto& [e, n] : table) {
+    if (n == name) return e;
+  }
+  return fail(ErrorCode::kInternal, "stored deployment has unknown " + field + " " + name, field);
+}
+
+// The body fields that make up the node's desired "system" section.
+const std::set<std::string> kSectionFields = {"system",         "substituters", "trusted_public_keys",
+                                              "require_sigs",   "mode",         "health",
+                                              "confirm_within_s"};
+const std::set<std::string> kOwnFields = {"selector", "max_parallel", "auto_revert",
+                                          "node_timeout_s"};
+}  // namespace
+
+std::string_view toString(DeploymentState state) { return nameOf(kStates, state); }
+std::string_view toString(NodeStatus status) { return nameOf(kStatuses, status); }
+std::string_view toString(RevertStatus status) { return nameOf(kReverts, status); }
+
+bool isFinal(DeploymentState state) {
+  return state != DeploymentState::kRunning && state != DeploymentState::kReverting;
+}
+
+bool isFailure(NodeStatus status) {
+  return status == NodeStatus::kRolledBack || status == NodeStatus::kFailed ||
+         status == NodeStatus::kTimeout;
+}
+
+std::string revertTag(const std::string& deployment_id) { return deployment_id + "-revert"; }
+
+Json desiredSection(const Deployment& d) {
+  common::SystemSpec spec = d.spec;
+  spec.deployment = d.id;
+  return common::toJson(spec);
+}
+
+std::optional<Json> revertSection(const Deployment& d, const NodeRollout& node) {
+  if (node.previous.is_object()) {
+    Json section = node.previous;
+    section["deployment"] = revertTag(d.id);
+    return section;
+  }
+  // No section before this deployment (the node ran what it was installed with): go back to
+  // the system the agent reported it came from, without this deployment's health checks.
+  if (node.previous_system.empty()) return std::nullopt;
+  common::SystemSpec spec = d.spec;
+  spec.system = node.previous_system;
+  spec.health = {};
+  spec.deployment = revertTag(d.id);
+  return common::toJson(spec);
+}
+
+Json toJson(const Deployment& d) {
+  Json nodes = Json::array();
+  for (const auto& n : d.nodes) {
+    Json j = {{"id", n.id},
+              {"status", toString(n.status)},
+              {"desired_written", n.desired_written},
+              {"previous", n.previous},
+              {"previous_system", n.previous_system},
+              {"generation", n.generation},
+              {"reason", n.reason},
+              {"started_at", n.started_at},
+              {"finished_at", n.finished_at}};
+    if (n.revert != RevertStatus::kNone) {
+      j["revert"] = toString(n.revert);
+      j["revert_started_at"] = n.revert_started_at;
+      j["revert_finished_at"] = n.revert_finished_at;
+    }
+    nodes.push_back(std::move(j));
+  }
+  Json spec = common::toJson(d.spec);
+  spec.erase("deployment");
+  return {{"id", d.id},
+          {"state", toString(d.state)},
+          {"spec", spec},
+          {"selector", d.selector},
+          {"max_parallel", d.max_parallel},
+          {"auto_revert", d.auto_revert},
+          {"node_timeout_s", d.node_timeout_s},
+          {"stopping", d.stopping},
+          {"reason", d.reason},
+          {"created_at", d.created_at},
+          {"finished_at", d.finished_at},
+          {"nodes", nodes}};
+}
+
+common::Result<Deployment> deploymentFromJson(const Json& j) {
+  Deployment d;
+  PHOTON_CHECK(common::requireObject(j, "deployment"));
+  PHOTON_TRY(d.id, common::readString(j, "id", ""));
+  PHOTON_TRY(std::string state, common::readString(j, "state", ""));
+  PHOTON_TRY(d.state, parseName(kStates, state, "state"));
+  PHOTON_TRY(Json spec, common::readObject(j, "spec", ""));
+  PHOTON_TRY(d.spec, common::parseSystemSpec(spec));
+  PHOTON_TRY(d.selector, common::readObject(j, "selector", ""));
+  PHOTON_TRY(d.max_parallel, common::readInt(j, "max_parallel", "", 1, kMaxParallel));
+  PHOTON_TRY(d.auto_revert, common::readBool(j, "auto_revert", ""));
+  PHOTON_TRY(d.node_timeout_s, common::readInt(j, "node_timeout_s", "", 1, kMaxNodeTimeoutS));
+  PHOTON_TRY(d.stopping, common::readBool(j, "stopping", "", false));
+  PHOTON_TRY(d.reason, common::readString(j, "reason", "", ""));
+  PHOTON_TRY(d.created_at, common::readInt(j, "created_at", "", 0, INT64_MAX, 0));
+  PHOTON_TRY(d.finished_at, common::readInt(j, "finished_at", "", 0, INT64_MAX, 0));
+  PHOTON_TRY(Json nodes, common::readArray(j, "nodes", ""));
+  for (const auto& nj : nodes) {
+    NodeRollout n;
+    PHOTON_TRY(n.id, common::readString(nj, "id", "nodes"));
+    PHOTON_TRY(std::string status, common::readString(nj, "status", "nodes"));
+    PHOTON_TRY(n.status, parseName(kStatuses, status, "nodes.status"));
+    PHOTON_TRY(std::string revert, common::readString(nj, "revert", "nodes", ""));
+    PHOTON_TRY(n.revert, parseName(kReverts, revert, "nodes.revert"));
+    PHOTON_TRY(n.desired_written, common::readBool(nj, "desired_written", "nodes", false));
+    n.previous = nj.value("previous", Json());
+    PHOTON_TRY(n.previous_system, common::readString(nj, "previous_system", "nodes", ""));
+    PHOTON_TRY(n.generation, common::readInt(nj, "generation", "nodes", 0, INT64_MAX, 0));
+    PHOTON_TRY(n.reason, common::readString(nj, "reason", "nodes", ""));
+    PHOTON_TRY(n.started_at, common::readInt(nj, "started_at", "nodes", 0, INT64_MAX, 0));
+    PHOTON_TRY(n.finished_at, common::readInt(nj, "finished_at", "nodes", 0, INT64_MAX, 0));
+    PHOTON_TRY(n.revert_started_at,
+               common::readInt(nj, "revert_started_at", "nodes", 0, INT64_MAX, 0));
+    PHOTON_TRY(n.revert_finished_at,
+               common::readInt(nj, "revert_finished_at", "nodes", 0, INT64_MAX, 0));
+    d.nodes.push_back(std::move(n));
+  }
+  return d;
+}
+
+common::Result<DeploymentRequest> parseDeploymentRequest(const Json& body) {
+  PHOTON_CHECK(common::requireObject(body, ""));
+  Json section = Json::object();
+  for (const auto& [key, value] : body.items()) {
+    if (kSectionFields.contains(key)) {
+      section[key] = value;
+    } else if (!kOwnFields.contains(key)) {
+      return common::invalid(key, "unknown field");
+    }
+  }
+  DeploymentRequest r;
+  auto spec = common::parseSystemSpec(section);
+  if (!spec) {
+    // The section's parser names fields "system.<field>"; in this body they are top-level.
+    common::Error e = spec.error();
+    if (e.field.starts_with("system.")) e.field = e.field.substr(7);
+    return std::unexpected(std::move(e));
+  }
+  r.spec = std::move(*spec);
+  if (!body.contains("selector")) return common::invalid("selector", "is required");
+  r.selector = body["selector"];
+  PHOTON_CHECK(parseSelector(r.selector, "selector"));
+  PHOTON_TRY(r.max_parallel, common::readInt(body, "max_parallel", "", 1, kMaxParallel, 1));
+  PHOTON_TRY(r.auto_revert, common::readBool(body, "auto_revert", "", true));
+  PHOTON_TRY(r.node_timeout_s,
+             common::readInt(body, "node_timeout_s", "", 1, kMaxNodeTimeoutS,
+                             r.spec.confirm_within_s + kDefaultRealiseAllowanceS));
+  if (r.node_timeout_s < r.spec.confirm_within_s) {
+    return common::invalid("node_timeout_s", "must be at least confirm_within_s (" +
+                                                 std::to_string(r.spec.confirm_within_s) + ")");
+  }
+  return r;
+}
+
+}  // namespace photon::coordinator

@@ -1,0 +1,94 @@
+// A deployment: one NixOS generation rolled across the nodes a selector picked, max_parallel at
+// a time. This is the record kept in the store (deployments/d/<id>) and shown by the API; every
+// change of it is one store transaction, so a restarted coordinator resumes where it stopped.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/api/system_spec.h"
+#include "common/json_fields.h"
+#include "common/result.h"
+
+namespace photon::coordinator {
+
+using common::Json;
+
+// running: nodes are being updated; reverting: a failure stopped it and the updated nodes are
+// being returned to their previous system; the rest are final.
+enum class DeploymentState { kRunning, kReverting, kSucceeded, kFailed, kCancelled };
+
+// pending: not started yet; updating: its desired system is set, waiting for its report;
+// applied, rolled-back, failed, timeout: its outcome; skipped: drained or missing at its turn;
+// not-started: the rollout stopped before its turn; cancelled: the operator cancelled it.
+enum class NodeStatus {
+  kPending, kUpdating, kApplied, kRolledBack, kFailed, kTimeout, kSkipped, kNotStarted, kCancelled
+};
+
+// What happened when a failed deployment returned the node to its previous system.
+enum class RevertStatus { kNone, kReverting, kReverted, kRevertFailed, kNothingToRevert, kCancelled };
+
+std::string_view toString(DeploymentState state);
+std::string_view toString(NodeStatus status);
+std::string_view toString(RevertStatus status);
+bool isFinal(DeploymentState state);
+bool isFailure(NodeStatus status);
+
+struct NodeRollout {
+  std::string id;
+  NodeStatus status = NodeStatus::kPending;
+  RevertStatus revert = RevertStatus::kNone;
+  bool desired_written = false;  // its desired system section is this deployment's
+  Json previous = nullptr;       // the desired "system" section it had before (null: none)
+  std::string previous_system;   // as the agent reported it
+  int64_t generation = 0;
+  std::string reason;
+  int64_t started_at = 0;
+  int64_t finished_at = 0;
+  int64_t revert_started_at = 0;
+  int64_t revert_finished_at = 0;
+};
+
+struct Deployment {
+  std::string id;
+  DeploymentState state = DeploymentState::kRunning;
+  common::SystemSpec spec;  // spec.deployment is unset; each node gets its own copy with the id
+  Json selector = Json::object();
+  int64_t max_parallel = 1;
+  bool auto_revert = true;
+  int64_t node_timeout_s = 0;
+  bool stopping = false;  // a failure or cancel: start no more nodes
+  std::string reason;     // why it stopped
+  int64_t created_at = 0;
+  int64_t finished_at = 0;
+  std::vector<NodeRollout> nodes;
+};
+
+Json toJson(const Deployment& d);
+common::Result<Deployment> deploymentFromJson(const Json& j);
+
+// The body of POST /api/v1/deployments, validated: every refusal names its field.
+struct DeploymentRequest {
+  common::SystemSpec spec;
+  Json selector = Json::object();
+  int64_t max_parallel = 1;
+  bool auto_revert = true;
+  int64_t node_timeout_s = 0;
+};
+
+constexpr int64_t kMaxParallel = 1000;
+constexpr int64_t kMaxNodeTimeoutS = 86400;
+// What a node gets beyond confirm_within_s to fetch the closure and report, by default.
+constexpr int64_t kDefaultRealiseAllowanceS = 600;
+
+[[nodiscard]] common::Result<DeploymentRequest> parseDeploymentRequest(const Json& body);
+
+// The desired "system" section a node gets from this deployment, and the one that returns it to
+// its previous system (nothing when no previous system is known).
+Json desiredSection(const Deployment& d);
+std::optional<Json> revertSection(const Deployment& d, const NodeRollout& node);
+std::string revertTag(const std::string& deployment_id);
+
+}  // namespace photon::coordinator

@@ -1,0 +1,37 @@
+#include "coordinator/deploy/deployment_metrics.h"
+
+#include <map>
+
+#include "coordinator/api/metrics.h"
+#include "coordinator/deploy/deployments.h"
+
+namespace photon::coordinator {
+
+void appendDeploymentMetrics(std::string& out, Inventory& inventory) {
+  Deployments deployments(inventory);
+  auto all = deployments.list(SIZE_MAX);
+  if (!all) return;
+  std::map<std::string, int> by_state;
+  for (auto s : {DeploymentState::kRunning, DeploymentState::kReverting,
+                 DeploymentState::kSucceeded, DeploymentState::kFailed,
+                 DeploymentState::kCancelled}) {
+    by_state[std::string(toString(s))] = 0;
+  }
+  std::map<std::string, int> nodes;
+  for (const auto& d : *all) {
+    ++by_state[std::string(toString(d.state))];
+    if (isFinal(d.state)) continue;
+    for (const auto& n : d.nodes) ++nodes[std::string(toString(n.status))];
+  }
+  appendHelp(out, "photon_deployments", "gauge", "Deployments by state.");
+  for (const auto& [state, count] : by_state) {
+    appendMetric(out, "photon_deployments", "state=\"" + state + "\"", count);
+  }
+  appendHelp(out, "photon_deployment_nodes", "gauge",
+             "Nodes of running deployments by rollout status.");
+  for (const auto& [status, count] : nodes) {
+    appendMetric(out, "photon_deployment_nodes", "status=\"" + status + "\"", count);
+  }
+}
+
+}  // namespace photon::coordinator

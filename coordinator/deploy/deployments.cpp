@@ -1,0 +1,267 @@
+#include "coordinator/deploy/deployments.h"
+
+#include <algorithm>
+#include <map>
+
+#include "coordinator/deploy/rollout.h"
+#include "coordinator/deploy/selector.h"
+#include "coordinator/inventory/keys.h"
+
+namespace photon::coordinator {
+namespace {
+using common::ErrorCode;
+using common::fail;
+
+constexpr int kAttempts = 8;
+
+Result<Json> parseStored(const KeyValue& kv) {
+  Json j = Json::parse(kv.value, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
+  }
+  return j;
+}
+
+// "d-17" -> 17, for newest-first order (key order would put d-10 before d-2).
+int64_t sequenceOf(const std::string& id) {
+  try {
+    return id.starts_with("d-") ? std::stoll(id.substr(2)) : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+// Why a node is not updated now, or "" when it can be.
+std::string skipReason(Inventory& inventory, const common::Node& node) {
+  if (node.state != common::NodeState::kActive) {
+    return "node is " + std::string(common::toString(node.state));
+  }
+  if (inventory.liveness(node) == "missing") return "node is missing (its agent stopped polling)";
+  return "";
+}
+}  // namespace
+
+Result<Deployments::Loaded> Deployments::load(const std::string& id) {
+  PHOTON_TRY(auto kv, store_.get(keys::deployment(id)));
+  if (!kv) return fail(ErrorCode::kNotFound, "no deployment " + id, "id");
+  PHOTON_TRY(Json j, parseStored(*kv));
+  PHOTON_TRY(Deployment d, deploymentFromJson(j));
+  return Loaded{std::move(d), kv->mod_revision};
+}
+
+Result<Deployment> Deployments::get(const std::string& id) {
+  PHOTON_TRY(auto loaded, load(id));
+  return loaded.deployment;
+}
+
+Result<std::vector<Deployment>> Deployments::list(size_t limit) {
+  PHOTON_TRY(auto range, store_.range(keys::kDeploymentsPrefix));
+  std::vector<Deployment> out;
+  for (const auto& kv : range.kvs) {
+    PHOTON_TRY(Json j, parseStored(kv));
+    PHOTON_TRY(Deployment d, deploymentFromJson(j));
+    out.push_back(std::move(d));
+  }
+  std::sort(out.begin(), out.end(), [](const Deployment& a, const Deployment& b) {
+    return sequenceOf(a.id) > sequenceOf(b.id);
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+Result<Deployment> Deployments::create(const DeploymentRequest& request) {
+  for (int i = 1;; ++i) {
+    auto result = createOnce(request);
+    if (result || !isStoreConflict(result.error()) || i == kAttempts) return result;
+  }
+}
+
+Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
+  PHOTON_TRY(NodeSelector selector, parseSelector(request.selector, "selector"));
+  PHOTON_TRY(auto all, inventory_.listNodes({}));
+  for (size_t i = 0; i < selector.nodes.size(); ++i) {
+    bool known = std::any_of(all.nodes.begin(), all.nodes.end(),
+                             [&](const auto& n) { return n.id == selector.nodes[i]; });
+    if (!known) {
+      return common::invalid("selector.nodes[" + std::to_string(i) + "]",
+                             "no node " + selector.nodes[i]);
+    }
+  }
+  PHOTON_TRY(auto locks, store_.range(keys::kDeploymentLocksPrefix));
+  std::map<std::string, std::string> held;  // node -> deployment
+  for (const auto& kv : locks.kvs) {
+    PHOTON_TRY(Json j, parseStored(kv));
+    held[kv.key.substr(std::string(keys::kDeploymentLocksPrefix).size())] =
+        j.value("deployment", "");
+  }
+
+  Deployment d;
+  d.spec = request.spec;
+  d.spec.deployment.clear();
+  d.selector = request.selector;
+  d.max_parallel = request.max_parallel;
+  d.auto_revert = request.auto_revert;
+  d.node_timeout_s = request.node_timeout_s;
+  d.created_at = inventory_.clock().nowSeconds();
+  size_t matched = 0, deployable = 0;
+  std::string skipped_text;
+  for (const auto& node : all.nodes) {
+    if (!selector.matches(node)) continue;
+    ++matched;
+    NodeRollout n;
+    n.id = node.id;
+    n.reason = skipReason(inventory_, node);
+    if (!n.reason.empty()) {
+      n.status = NodeStatus::kSkipped;
+      if (skipped_text.size() < 512) skipped_text += (skipped_text.empty() ? "" : ", ") + node.id;
+    } else {
+      ++deployable;
+      if (auto it = held.find(node.id); it != held.end()) {
+        return fail(ErrorCode::kConflict,
+                    "node " + node.id + " is in running deployment " + it->second +
+                        " (one running deployment per node)",
+                    "selector");
+      }
+    }
+    d.nodes.push_back(std::move(n));
+  }
+  if (matched == 0) return common::invalid("selector", "matches no node");
+  if (deployable == 0) {
+    return common::invalid("selector", "matches no deployable node (skipped: " + skipped_text +
+                                           "; drained, missing or not active)");
+  }
+
+  PHOTON_TRY(auto seq, store_.get(keys::kDeploymentSequence));
+  int64_t next = 1;
+  Txn txn;
+  if (seq) {
+    PHOTON_TRY(Json j, parseStored(*seq));
+    next = j.value("next", int64_t{1});
+    txn.expect(seq->key, seq->mod_revision);
+  } else {
+    txn.expectAbsent(keys::kDeploymentSequence);
+  }
+  d.id = "d-" + std::to_string(next);
+  txn.put(keys::kDeploymentSequence, Json{{"next", next + 1}}.dump());
+  txn.expectAbsent(keys::deployment(d.id)).put(keys::deployment(d.id), toJson(d).dump());
+  txn.put(keys::runningDeployment(d.id), "{}");
+  for (const auto& n : d.nodes) {
+    if (n.status == NodeStatus::kSkipped) continue;
+    txn.expectAbsent(keys::deploymentLock(n.id))
+        .put(keys::deploymentLock(n.id), Json{{"deployment", d.id}}.dump());
+  }
+  PHOTON_CHECK(store_.commit(txn));
+  return d;
+}
+
+Status Deployments::releaseIfFinal(Txn& txn, const Deployment& d) {
+  if (!isFinal(d.state)) return {};
+  txn.erase(keys::runningDeployment(d.id));
+  for (const auto& n : d.nodes) {
+    PHOTON_TRY(auto lock, store_.get(keys::deploymentLock(n.id)));
+    if (!lock) continue;
+    PHOTON_TRY(Json j, parseStored(*lock));
+    if (j.value("deployment", "") == d.id) {
+      txn.expect(lock->key, lock->mod_revision).erase(lock->key);
+    }
+  }
+  return {};
+}
+
+Result<Deployment> Deployments::cancel(const std::string& id) {
+  for (int i = 1;; ++i) {
+    auto result = cancelOnce(id);
+    if (result || !isStoreConflict(result.error()) || i == kAttempts) return result;
+  }
+}
+
+Result<Deployment> Deployments::cancelOnce(const std::string& id) {
+  PHOTON_TRY(auto loaded, load(id));
+  if (isFinal(loaded.deployment.state)) {
+    return fail(ErrorCode::kConflict,
+                "deployment " + id + " is already " +
+                    std::string(toString(loaded.deployment.state)),
+                "state");
+  }
+  Deployment next = cancelDeployment(loaded.deployment, inventory_.clock().nowSeconds());
+  Txn txn;
+  txn.expect(keys::deployment(id), loaded.mod_revision)
+      .put(keys::deployment(id), toJson(next).dump());
+  PHOTON_CHECK(releaseIfFinal(txn, next));
+  PHOTON_CHECK(store_.commit(txn));
+  return next;
+}
+
+Result<int> Deployments::tick() {
+  PHOTON_TRY(auto running, store_.range(keys::kRunningDeploymentsPrefix));
+  int changed = 0;
+  std::string first_error;
+  for (const auto& kv : running.kvs) {
+    std::string id = kv.key.substr(std::string(keys::kRunningDeploymentsPrefix).size());
+    auto moved = advanceOne(id);
+    if (moved && *moved) ++changed;
+    // A conflict means someone (a cancel) wrote in between: the next round sees it.
+    if (!moved && !isStoreConflict(moved.error()) && first_error.empty()) {
+      first_error = "deployment " + id + ": " + moved.error().message;
+    }
+  }
+  if (!first_error.empty()) return fail(ErrorCode::kInternal, first_error);
+  return changed;
+}
+
+Result<bool> Deployments::advanceOne(const std::string& id) {
+  PHOTON_TRY(auto loaded, load(id));
+  const int64_t now = inventory_.clock().nowSeconds();
+  std::map<std::string, NodeInput> seen;
+  auto lookup = [&](const std::string& node_id) -> NodeInput {
+    if (auto it = seen.find(node_id); it != seen.end()) return it->second;
+    NodeInput input;
+    auto node = inventory_.getNode(node_id);
+    if (!node) {
+      input.skip_reason = "node is gone";
+    } else {
+      input.skip_reason = skipReason(inventory_, *node);
+      auto observed = inventory_.observed(node_id);
+      if (observed && observed->body.contains("domains") && observed->body["domains"].is_object()) {
+        input.report = observed->body["domains"].value("system", Json());
+      }
+    }
+    return seen[node_id] = input;
+  };
+  RolloutStep step = advance(loaded.deployment, lookup, now);
+  if (!step.changed) return false;
+  Deployment& next = step.next;
+
+  Txn txn;
+  txn.expect(keys::deployment(id), loaded.mod_revision);
+  auto writeDesired = [&](const std::string& node_id, bool starting) -> Status {
+    PHOTON_TRY(auto kv, store_.get(keys::desired(node_id)));
+    Json body = Json::object();
+    if (kv) {
+      PHOTON_TRY(body, parseStored(*kv));
+      txn.expect(kv->key, kv->mod_revision);
+    } else {
+      txn.expectAbsent(keys::desired(node_id));
+    }
+    auto node = std::find_if(next.nodes.begin(), next.nodes.end(),
+                             [&](const auto& n) { return n.id == node_id; });
+    if (starting) {
+      node->previous = body.value("system", Json());
+      body["system"] = desiredSection(next);
+    } else if (auto section = revertSection(next, *node)) {
+      body["system"] = *section;
+    } else {
+      body.erase("system");
+    }
+    txn.put(keys::desired(node_id), body.dump());
+    return {};
+  };
+  for (const auto& node_id : step.start) PHOTON_CHECK(writeDesired(node_id, true));
+  for (const auto& node_id : step.revert) PHOTON_CHECK(writeDesired(node_id, false));
+  txn.put(keys::deployment(id), toJson(next).dump());
+  PHOTON_CHECK(releaseIfFinal(txn, next));
+  PHOTON_CHECK(store_.commit(txn));
+  return true;
+}
+
+}  // namespace photon::coordinator
