@@ -50,6 +50,7 @@ struct DomainSettings {
   std::vector<std::string> names;
   std::vector<std::string> vm_image_dirs;
   std::string bird_socket = "/run/photon/bird.ctl";
+  NixosOptions nixos;  // profile, store and root come from --nixos-* (a node keeps the defaults)
 };
 
 // A VIP is announced only while its service is healthy; without the units domain nothing is.
@@ -64,7 +65,7 @@ std::vector<std::unique_ptr<Reconciler>> buildReconcilers(const DomainSettings& 
     return std::find(settings.names.begin(), settings.names.end(), name) != settings.names.end();
   };
   if (wanted("nixos")) {
-    reconcilers.push_back(makeNixosReconciler(NixosOptions{}, settings.state_dir));
+    reconcilers.push_back(makeNixosReconciler(settings.nixos, settings.state_dir));
   }
   static std::shared_ptr<ServiceHealth> health = std::make_shared<NothingHealthy>();
   if (wanted("units")) {
@@ -258,6 +259,7 @@ int runMain(const std::vector<std::string>& args) {
   double retry_max = 60;
   std::string domains, bird_socket;
   std::vector<std::string> vm_image_dirs;
+  NixosOptions nixos;
   desc.add_options()("help,h", "this help")(
       "coordinator", po::value(&flags.url), "coordinator URL (http[s]://host:port)")(
       "state-dir", po::value(&state_dir)->required(), "holds node-id, node-token, desired.json")(
@@ -276,6 +278,12 @@ int runMain(const std::vector<std::string>& args) {
       "directory VM disk images may live in (repeat)")(
       "bird-socket", po::value(&bird_socket)->default_value("/run/photon/bird.ctl"),
       "BIRD's control socket (the bgp domain starts BIRD when nothing answers there)")(
+      "nixos-profile", po::value(&nixos.profile)->default_value(nixos.profile),
+      "the system profile the nixos domain sets")(
+      "nixos-store", po::value(&nixos.store),
+      "an independent Nix store directory (--store) for the nixos domain; default: the node's")(
+      "nixos-root", po::value(&nixos.root)->default_value(nixos.root),
+      "where run/current-system and run/booted-system are read")(
       "log-level", po::value<std::string>()->default_value("info"), "error .. debug");
   po::variables_map vm;
   try {
@@ -333,7 +341,7 @@ int runMain(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  DomainSettings domain_settings{state_dir, {}, vm_image_dirs, bird_socket};
+  DomainSettings domain_settings{state_dir, {}, vm_image_dirs, bird_socket, nixos};
   for (size_t start = 0; start < domains.size();) {
     size_t comma = domains.find(',', start);
     std::string name = domains.substr(start, comma == std::string::npos ? comma : comma - start);

@@ -8,6 +8,7 @@
 
 #include "coordinator/ctl/rest.h"
 #include "coordinator/ctl/service_commands.h"
+#include "coordinator/ctl/deploy_command.h"
 #include "coordinator/ctl/table.h"
 #include "coordinator/ctl/vm_commands.h"
 
@@ -214,7 +215,7 @@ Commands:
                                                 move a node through its lifecycle
   cluster apply FILE                            apply the cluster declaration (JSON)
   cluster show                                  print the applied declaration
-)" + serviceUsage() + vmUsage() + R"(
+)" + serviceUsage() + vmUsage() + deployUsage() + R"(
 The coordinator URL and token file also come from PHOTON_COORDINATOR and PHOTON_TOKEN_FILE.
 )";
 }
@@ -241,6 +242,9 @@ int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   if (cmd == "cluster" && rest.size() == 2 && rest[0] == "apply") return clusterApply(ctx, rest[1]);
   if (cmd == "cluster" && rest.size() == 1 && rest[0] == "show") return clusterShow(ctx);
   if (cmd == "vm") return runVmCommand(ctx, rest);
+  if (cmd == "deploy") return deployCommand(ctx, rest);
+  if (cmd == "deployments") return deploymentsCommand(ctx, rest);
+  if (cmd == "deployment") return deploymentCommand(ctx, rest);
   ctx.err << "photonctl: unknown command or wrong arguments: " << cmd << "\n\n" << usage();
   return 2;
 }
