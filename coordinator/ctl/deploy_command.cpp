@@ -207,7 +207,7 @@ int deploymentCommand(CtlContext& ctx, const std::vector<std::string>& args) {
     ctx.err << "photonctl deployment: show ID or cancel ID\n";
     return 2;
   }
-  std::string path = "/api/v1/deployments/" + args[1];
+  std::string path = "/api/v1/deployments/" + urlEncode(args[1]);
   auto d = args[0] == "show" ? call(ctx, "GET", path) : call(ctx, "POST", path + "/cancel");
   if (!d) return 1;
   if (ctx.json_output) {
