@@ -5,33 +5,53 @@
 
 namespace photon::coordinator::placement {
 
-std::map<std::string, Json> unitsByNode(const std::vector<PlacedService>& services) {
-  std::map<std::string, std::map<std::string, Json>> sorted;
-  for (const auto& [spec, state] : services) {
-    for (const auto& a : state->allocations) {
-      if (a.lost) continue;
-      auto t = state->templates.find(a.revision);
-      if (t == state->templates.end() || !t->second["instance"].is_object()) continue;
-      Json entry = t->second["instance"];
-      entry["name"] = a.name;
-      entry["service"] = spec->name;
-      entry["revision"] = a.revision;
-      const Json& r = t->second["resources"];
-      Json resources = Json::object();
-      if (r.value("cpu_millis", int64_t{0}) > 0) resources["cpu_millis"] = r["cpu_millis"];
-      if (r.value("memory_bytes", int64_t{0}) > 0) resources["memory_bytes"] = r["memory_bytes"];
-      if (!resources.empty()) entry["resources"] = resources;
-      entry[kPlacedBy] = "placement";
-      sorted[a.node][a.name] = std::move(entry);
+std::map<std::string, NodeShare> sharesByNode(const std::vector<PlacedService>& services) {
+  std::map<std::string, NodeShare> out;
+  for (const auto& placed : services) {
+    for (const auto& a : placed.state->allocations) {
+      if (!a.lost) out[a.node].allocations.emplace_back(&placed, &a);
     }
   }
-  std::map<std::string, Json> out;
-  for (auto& [node, entries] : sorted) {
-    Json list = Json::array();
-    for (auto& [name, entry] : entries) list.push_back(std::move(entry));
-    out[node] = std::move(list);
+  for (auto& [node, share] : out) {
+    std::sort(share.allocations.begin(), share.allocations.end(),
+              [](const auto& x, const auto& y) { return x.second->name < y.second->name; });
   }
   return out;
+}
+
+std::string signature(const NodeShare& share) {
+  std::string out;
+  for (const auto& [placed, a] : share.allocations) {
+    out += placed->spec->name + "/" + a->name + "@" + a->revision + ";";
+  }
+  return out;
+}
+
+Json unitsSection(const NodeShare& share) {
+  Json list = Json::array();
+  for (const auto& [placed, a] : share.allocations) {
+    const auto& templates = placed->state->templates;
+    auto t = templates.find(a->revision);
+    if (t == templates.end() || !t->second["instance"].is_object()) continue;
+    Json entry = t->second["instance"];
+    entry["name"] = a->name;
+    entry["service"] = placed->spec->name;
+    entry["revision"] = a->revision;
+    const Json& r = t->second["resources"];
+    Json resources = Json::object();
+    if (r.value("cpu_millis", int64_t{0}) > 0) resources["cpu_millis"] = r["cpu_millis"];
+    if (r.value("memory_bytes", int64_t{0}) > 0) resources["memory_bytes"] = r["memory_bytes"];
+    if (!resources.empty()) entry["resources"] = resources;
+    entry[kPlacedBy] = "placement";
+    list.push_back(std::move(entry));
+  }
+  return list;
+}
+
+std::vector<std::string> servicesOf(const NodeShare& share) {
+  std::set<std::string> names;
+  for (const auto& [placed, a] : share.allocations) names.insert(placed->spec->name);
+  return {names.begin(), names.end()};
 }
 
 Json mergeUnits(const Json& current, const Json& ours) {
@@ -44,19 +64,6 @@ Json mergeUnits(const Json& current, const Json& ours) {
   if (ours.is_array()) {
     for (const auto& entry : ours) out.push_back(entry);
   }
-  return out;
-}
-
-std::map<std::string, std::vector<std::string>> servicesByNode(
-    const std::vector<PlacedService>& services) {
-  std::map<std::string, std::set<std::string>> sets;
-  for (const auto& [spec, state] : services) {
-    for (const auto& a : state->allocations) {
-      if (!a.lost) sets[a.node].insert(spec->name);
-    }
-  }
-  std::map<std::string, std::vector<std::string>> out;
-  for (auto& [node, names] : sets) out[node] = {names.begin(), names.end()};
   return out;
 }
 

@@ -22,16 +22,26 @@ struct PlacedService {
   const PlacementState* state;
 };
 
-// node id -> our instances there, sorted by name. Lost allocations are left out (their node is
-// to stop them), and so are core services that only reserve capacity (no instance).
-std::map<std::string, Json> unitsByNode(const std::vector<PlacedService>& services);
+// What placement has on one node: its live allocations (lost ones are left out: their node is
+// to stop them), with the service each belongs to.
+struct NodeShare {
+  std::vector<std::pair<const PlacedService*, const Allocation*>> allocations;
+};
+std::map<std::string, NodeShare> sharesByNode(const std::vector<PlacedService>& services);
+
+// Equal signatures mean equal sections (an instance's content is fixed by its revision), so a
+// round skips unchanged nodes without building their JSON.
+std::string signature(const NodeShare& share);
+
+// The node's instances, sorted by name; core services that only reserve capacity (no
+// instance) have none.
+Json unitsSection(const NodeShare& share);
+
+// The services with a live allocation on the node, sorted.
+std::vector<std::string> servicesOf(const NodeShare& share);
 
 // `current` (a node's "units" section, possibly null) with our instances replaced by `ours`.
 Json mergeUnits(const Json& current, const Json& ours);
-
-// node id -> services with a live allocation there.
-std::map<std::string, std::vector<std::string>> servicesByNode(
-    const std::vector<PlacedService>& services);
 
 // The node's "bgp" section, or null when the declaration has no BGP config for `declared_name`
 // (then placement leaves the section alone). VIPs ("vips": [{name, address, service}] in the

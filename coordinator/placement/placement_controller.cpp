@@ -33,8 +33,7 @@ void PlacementController::tick() {
   std::lock_guard lock(mutex_);
   if (++rounds_since_recheck_ >= kRecheckRounds) {
     rounds_since_recheck_ = 0;
-    written_units_.clear();
-    written_bgp_.clear();
+    written_.clear();
   }
   auto status = round();
   if (!status) common::logWarning("placement: " + status.error().message + ", retrying next round");
@@ -130,15 +129,15 @@ common::Status PlacementController::round() {
   bool all_stored = true;
   Store& store = inventory.store();
   for (auto& [name, w] : work) {
-    Json next = toJson(w.round.state);
-    if (w.stored.mod_revision != 0 && next == toJson(w.stored.value) && !w.reverted_spec) continue;
+    std::string next = toJson(w.round.state).dump();
+    if (w.stored.mod_revision != 0 && next == w.stored.raw && !w.reverted_spec) continue;
     Txn txn;
     if (w.stored.mod_revision != 0) {
       txn.expect(keys::placement(name), w.stored.mod_revision);
     } else {
       txn.expectAbsent(keys::placement(name));
     }
-    txn.put(keys::placement(name), next.dump());
+    txn.put(keys::placement(name), next);
     if (!w.core) txn.expect(keys::service(name), w.spec_revision);
     if (w.reverted_spec) txn.put(keys::service(name), w.reverted_spec->dump());
     auto committed = store.commit(txn);
@@ -176,36 +175,37 @@ common::Status PlacementController::writeNodeSections(const common::Cluster& clu
                                                       const World& world,
                                                       const std::vector<PlacedService>& placed) {
   Inventory& inventory = services_.inventory();
-  auto units = unitsByNode(placed);
-  auto services_on = servicesByNode(placed);
+  auto shares = sharesByNode(placed);
+  // The declaration's BGP part, in every node's signature: a change there rewrites bgp sections.
+  std::string declared_bgp;
+  for (const char* key : {"bgp", "vips"}) {
+    if (auto it = cluster.extra.find(key); it != cluster.extra.end()) declared_bgp += it->dump();
+  }
+  declared_bgp = std::to_string(std::hash<std::string>{}(declared_bgp));
+  static const NodeShare kNothing;
   for (const auto& [id, node] : world.nodes) {
-    Json ours = Json::array();
-    if (auto it = units.find(id); it != units.end()) ours = it->second;
-    static const std::vector<std::string> kNone;
-    auto s = services_on.find(id);
-    Json bgp = bgpSection(cluster, node.declared_name, s == services_on.end() ? kNone : s->second);
+    auto s = shares.find(id);
+    const NodeShare& share = s == shares.end() ? kNothing : s->second;
+    std::string sig = signature(share) + "|" + node.declared_name + "|" + declared_bgp;
+    if (auto w = written_.find(id); w != written_.end() && w->second == sig) continue;
 
-    bool units_known = written_units_.contains(id) && written_units_[id] == ours;
-    bool bgp_known = bgp.is_null() || (written_bgp_.contains(id) && written_bgp_[id] == bgp);
-    if (units_known && bgp_known) continue;
-
+    Json ours = unitsSection(share);
+    Json bgp = bgpSection(cluster, node.declared_name, servicesOf(share));
     PHOTON_TRY(auto desired, inventory.desired(id));
     auto current_units = desired.body.find("units");
     Json current = current_units == desired.body.end() ? Json(nullptr) : *current_units;
     Json merged = mergeUnits(current, ours);
     // No section yet and nothing of ours: leave the document alone.
-    bool write_units = !(current.is_null() && ours.empty()) && merged != current;
-    if (write_units) {
+    if (!(current.is_null() && ours.empty()) && merged != current) {
       PHOTON_CHECK(inventory.setDesiredSection(id, "units", merged));
     }
-    written_units_[id] = ours;
     if (!bgp.is_null()) {
       auto current_bgp = desired.body.find("bgp");
       if (current_bgp == desired.body.end() || *current_bgp != bgp) {
         PHOTON_CHECK(inventory.setDesiredSection(id, "bgp", bgp));
       }
-      written_bgp_[id] = bgp;
     }
+    written_[id] = std::move(sig);
   }
   return {};
 }

@@ -42,13 +42,12 @@ class PlacementController final : public Controller {
   LivenessTracker& liveness_;
   PlacementOptions options_;
   std::mutex mutex_;  // one round at a time (the control thread and sweepOnce() in tests)
-  // What this coordinator last wrote (or found) per node, to skip unchanged nodes cheaply.
-  // Forgotten every kRecheckRounds rounds, so that an edit by another writer (a hand edit, a
-  // coordinator that led before) is corrected within a minute.
+  // Per node, the signature of what this coordinator last wrote (or found) there, to skip
+  // unchanged nodes cheaply. Forgotten every kRecheckRounds rounds, so that an edit by another
+  // writer (a hand edit, a coordinator that led before) is corrected within a minute.
   static constexpr int kRecheckRounds = 60;
   int rounds_since_recheck_ = 0;
-  std::map<std::string, Json> written_units_;
-  std::map<std::string, Json> written_bgp_;
+  std::map<std::string, std::string> written_;
 };
 
 }  // namespace photon::coordinator::placement

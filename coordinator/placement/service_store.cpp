@@ -88,7 +88,7 @@ Result<std::map<std::string, Stored<ServiceSpec>>> ServiceStore::loadServices() 
       return fail(ErrorCode::kInternal, "stored service " + name + " no longer parses: " +
                                             spec.error().field + ": " + spec.error().message);
     }
-    out[name] = {std::move(*spec), kv.mod_revision};
+    out[name] = {std::move(*spec), kv.mod_revision, {}};
   }
   return out;
 }
@@ -101,7 +101,7 @@ Result<std::map<std::string, Stored<PlacementState>>> ServiceStore::loadStates()
     PHOTON_TRY(Json j, parseStored(kv));
     PHOTON_TRY(auto state, placementStateFromJson(j));
     state.service = name;
-    out[name] = {std::move(state), kv.mod_revision};
+    out[name] = {std::move(state), kv.mod_revision, kv.value};
   }
   return out;
 }

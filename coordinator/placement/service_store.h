@@ -26,6 +26,7 @@ template <typename T>
 struct Stored {
   T value;
   int64_t mod_revision = 0;  // 0: not stored
+  std::string raw;           // the stored text, to tell "unchanged" without re-serialising
 };
 
 struct PutServiceResult {

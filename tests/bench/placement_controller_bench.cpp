@@ -1,0 +1,128 @@
+// The placement controller's round with its store I/O: a coordinator on a real SQLite file with
+// N active nodes and S services x R replicas; times the first round (placing everything and
+// writing every hosting node's desired units), an idle round, and the failover round after a
+// node goes missing. Run: scripts/bench 25-placement (figures in docs/benchmarks.md).
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "common/clock.h"
+#include "common/http_client.h"
+#include "common/log.h"
+#include "coordinator/auth/tokens.h"
+#include "coordinator/coordinator_server.h"
+#include "coordinator/store/sqlite_store.h"
+#include "tests/support/coordinator_fixture.h"
+#include "tests/support/temp_dir.h"
+
+using namespace photon;
+using common::Json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+bool ok(const common::Result<common::HttpResponse>& r) { return r && r->status / 100 == 2; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int node_count = argc > 1 ? std::atoi(argv[1]) : 1000;
+  const int service_count = argc > 2 ? std::atoi(argv[2]) : 100;
+  const int replicas = argc > 3 ? std::atoi(argv[3]) : 100;
+  common::setLogLevel(common::LogLevel::kError);
+
+  test::TempDir dir;
+  auto store = coordinator::SqliteStore::open(dir.file("data"));
+  if (!store) {
+    std::fprintf(stderr, "open store: %s\n", store.error().message.c_str());
+    return 1;
+  }
+  common::ManualClock clock;
+  coordinator::CoordinatorOptions options;
+  options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);
+  options.bootstrap_token_hash = coordinator::sha256Hex(test::kBootstrapToken);
+  options.sweep_interval = std::chrono::hours(1);  // rounds only when the bench asks
+  coordinator::CoordinatorServer server(std::move(*store), clock, options);
+  auto port = server.start();
+  if (!port) return 1;
+  auto admin = common::HttpClient::create("http://127.0.0.1:" + std::to_string(*port));
+  (*admin)->setToken(test::kAdminToken);
+
+  Json cluster = test::CoordinatorFixture::sampleCluster();
+  cluster["pools"][0]["cidr"] = "10.0.0.0/16";
+  cluster["pools"][0]["gateway"] = "10.0.0.1";
+  cluster["pools"][0]["range_start"] = "10.0.0.10";
+  cluster["pools"][0]["range_end"] = "10.0.255.250";
+  cluster["settings"]["node_ttl_s"] = 30;
+  cluster["placement"] = {{"failover_grace_s", 10}};
+  if (!ok((*admin)->request("PUT", "/api/v1/cluster", cluster.dump()))) return 1;
+
+  // Nodes straight through the inventory (the HTTP path is the coordinator benchmark's).
+  auto& inventory = server.inventory();
+  std::vector<std::string> ids;
+  auto enrolled = Clock::now();
+  for (int i = 0; i < node_count; ++i) {
+    Json m = test::CoordinatorFixture::machine(i, 32);
+    m["facts"]["memory_bytes"] = int64_t{128} << 30;
+    auto request = common::phoneHomeFromJson(m);
+    auto home = request ? inventory.phoneHome(*request) : std::unexpected(request.error());
+    if (!home) {
+      std::fprintf(stderr, "phone-home %d: %s\n", i, home.error().message.c_str());
+      return 1;
+    }
+    ids.push_back(home->node.id);
+    if (!inventory.putObserved(ids.back(), Json{{"install", {{"phase", "installed"}}}})) return 1;
+    if (!inventory.patchNode(ids.back(), {{"labels", {{"rack", "r" + std::to_string(i % 20)}}}})) {
+      return 1;
+    }
+  }
+  std::printf("setup: %d active nodes in %.0f ms\n", node_count, ms(Clock::now() - enrolled));
+  for (int s = 0; s < service_count; ++s) {
+    Json spec = {{"replicas", replicas},
+                 {"resources", {{"cpu_millis", 200}, {"memory_bytes", 256 << 20}}},
+                 {"spread", {{"label", "rack"}}},
+                 {"instance", {{"exec", {"/run/current-system/sw/bin/svc", std::to_string(s)}}}}};
+    if (!ok((*admin)->request("PUT", "/api/v1/services/svc-" + std::to_string(s), spec.dump()))) {
+      return 1;
+    }
+  }
+
+  auto started = Clock::now();
+  server.sweepOnce();
+  auto first = Clock::now() - started;
+  started = Clock::now();
+  server.sweepOnce();
+  auto idle = Clock::now() - started;
+
+  // Every node but the busiest reports; past TTL + grace the busiest one's instances move.
+  auto unitsOn = [&](const std::string& id) -> size_t {
+    auto desired = inventory.desired(id);
+    return desired && desired->body.contains("units") ? desired->body["units"].size() : 0;
+  };
+  std::string victim = ids.front();
+  size_t on_victim = 0;
+  for (const auto& id : ids) {
+    if (size_t n = unitsOn(id); n > on_victim) {
+      on_victim = n;
+      victim = id;
+    }
+  }
+  clock.advance(45);
+  for (const auto& id : ids) {
+    if (id != victim && !inventory.putObserved(id, Json::object())) return 1;
+  }
+  started = Clock::now();
+  server.sweepOnce();
+  auto failover = Clock::now() - started;
+  size_t left = unitsOn(victim);
+
+  const int total = service_count * replicas;
+  std::printf("controller round, %d instances of %d services on %d nodes (SQLite): first %.0f ms "
+              "(%.0f placements/s with store I/O), idle %.0f ms\n",
+              total, service_count, node_count, ms(first), total / (ms(first) / 1000), ms(idle));
+  std::printf("controller failover round: %zu instances of a missing node moved in %.0f ms (%zu "
+              "left in its desired units)\n",
+              on_victim, ms(failover), left);
+  server.stop();
+  return left == 0 && on_victim > 0 ? 0 : 1;
+}
