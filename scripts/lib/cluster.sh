@@ -388,7 +388,3 @@ cl_observed() { cl_api GET "/api/v1/nodes/$(cl_node_id "$1")/observed"; }
 cl_route_protocols() {
   cl_birdc show route "$1" 2>/dev/null | grep -oE '\[node[0-9]+ ' | tr -d '[ ' | sort | paste -sd' '
 }
-
-cl_put_section() {
-  cl_api PUT "/api/v1/nodes/$(cl_node_id "$1")/desired/$2" "$3" >/dev/null
-}

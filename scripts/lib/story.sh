@@ -46,56 +46,32 @@ install_steps_of() {
 }
 no_web_unit_in_node() { [ -z "$(photon_units_in_node "$1")" ]; }
 
-# ---- features that other work lands: the real API when it is there, the sections otherwise ---
+# ---- deployments and placement ---------------------------------------------------------------
 
-# A route exists when an empty body gets anything but 404/405 (400 names the missing field).
-has_route() {
-  local code
-  code=$(ip netns exec "$CL_FABRIC" curl -s -o /dev/null -w '%{http_code}' -X "$1" \
-    -H "Authorization: Bearer $(cat "$CL_DIR/admin.token")" -H 'Content-Type: application/json' \
-    --data-binary '{}' --max-time 10 "$CL_URL$2")
-  [ "$code" != 404 ] && [ "$code" != 405 ]
-}
-
-# The system section a deployment writes (docs/nixos.md), health-gated: the agent's own unit
+# The health gate of a deployment (docs/nixos.md): the agent's own unit
 # must be active in the node's systemd and the generation's check must pass.
 health_json() {
   echo '{"units": ["photon-agent.service"], "exec": [["/run/current-system/bin/check"]]}'
 }
-system_fields() {
-  jq -nc --arg s "$1" --arg c "$CL_CACHE_URL" --arg k "$CL_CACHE_KEY" --argjson h "$(health_json)" '{
-    system: $s, substituters: [$c], trusted_public_keys: [$k], require_sigs: true,
-    mode: "switch", confirm_within_s: 8, health: $h}'
-}
 
-# deploy SYSTEM — rolls SYSTEM out to the active nodes of pool web, one node at a time.
-# DEPLOY_RESULT: the deployment's final state (succeeded, failed), or "sections" when the
-# deployments API is not there and the story wrote the nodes' system sections itself;
-# DEPLOYMENT: its id.
+# deploy SYSTEM — rolls SYSTEM out to the active nodes of pool web, one node at a time, with
+# photonctl deploy (POST /api/v1/deployments); DEPLOYMENT is its id, DEPLOY_RESULT its final
+# state (succeeded, failed).
 deploy() {
-  local system=$1 n out
-  DEPLOYMENT=
-  if has_route POST /api/v1/deployments; then
-    show echo "\$ photonctl deploy $system --pool web --max-parallel 1 --confirm-within 8 \\"
-    show echo "    --substituter $CL_CACHE_URL --trusted-key <cache key> --health '$(health_json)'"
-    # It follows the rollout and exits non-zero unless every node applied: the result is read
-    # from the API below.
-    out=$(timeout 180 ip netns exec "$CL_FABRIC" "$CL_BUILD/coordinator/photonctl" --coordinator "$CL_URL" \
-      --token-file "$CL_DIR/admin.token" deploy "$system" --pool web --max-parallel 1 \
-      --confirm-within 8 --substituter "$CL_CACHE_URL" --trusted-key "$CL_CACHE_KEY" \
-      --health "$(health_json)" 2>&1 < /dev/null) || true
-    show printf '%s\n' "$out" | sed 's/^/  /'
-    DEPLOYMENT=$(cl_api GET "/api/v1/deployments?limit=1" | jq -r '.deployments[0].id')
-    cl_wait 120 "deployment $DEPLOYMENT to finish" deployment_finished "$DEPLOYMENT"
-    DEPLOY_RESULT=$(cl_api GET "/api/v1/deployments/$DEPLOYMENT" | jq -r .state)
-  else
-    say "(the deployments API is not on main yet: writing each node's desired system section," \
-      "as a deployment would)"
-    for n in $(active_nodes); do
-      cl_put_section "$n" system "$(system_fields "$system")"
-    done
-    DEPLOY_RESULT=sections
-  fi
+  local system=$1 out
+  show echo "\$ photonctl deploy $system --pool web --max-parallel 1 --confirm-within 8 \\"
+  show echo "    --substituter $CL_CACHE_URL --trusted-key <cache key> --health '$(health_json)'"
+  # It follows the rollout and exits non-zero unless every node applied: the result is read
+  # from the API below.
+  out=$(timeout 180 ip netns exec "$CL_FABRIC" "$CL_BUILD/coordinator/photonctl" \
+    --coordinator "$CL_URL" --token-file "$CL_DIR/admin.token" deploy "$system" --pool web \
+    --max-parallel 1 --confirm-within 8 --substituter "$CL_CACHE_URL" \
+    --trusted-key "$CL_CACHE_KEY" --health "$(health_json)" 2>&1 </dev/null) || true
+  show printf '%s\n' "$out" | sed 's/^/  /'
+  DEPLOYMENT=$(cl_api GET "/api/v1/deployments?limit=1" | jq -r '.deployments[0].id')
+  [ -n "$DEPLOYMENT" ] && [ "$DEPLOYMENT" != null ] || cl_die "photonctl deploy made no deployment: $out"
+  cl_wait 120 "deployment $DEPLOYMENT to finish" deployment_finished "$DEPLOYMENT"
+  DEPLOY_RESULT=$(cl_api GET "/api/v1/deployments/$DEPLOYMENT" | jq -r .state)
 }
 # How many of the deployment's nodes ended with STATUS.
 deployment_nodes_with() {
@@ -188,7 +164,7 @@ story_deploy() {
   step "2. A deployment activates system generation v1 on all three nodes (health-gated)"
   say "v1 = $CL_SYSTEM_V1, served by the binary cache at $CL_CACHE_URL"
   deploy "$CL_SYSTEM_V1"
-  case $DEPLOY_RESULT in succeeded | sections) ;; *) cl_die "the v1 deployment ended $DEPLOY_RESULT" ;; esac
+  [ "$DEPLOY_RESULT" = succeeded ] || cl_die "deployment $DEPLOYMENT of v1 ended $DEPLOY_RESULT"
   for n in "${CL_NODES[@]}"; do
     cl_wait 60 "node$n to report system v1 applied" system_is "$n" applied "$CL_SYSTEM_V1"
     [ "$(running_system "$n")" = "$CL_SYSTEM_V1" ] ||
@@ -265,28 +241,21 @@ story_rollback() {
   step "6. A bad generation is rolled back"
   say "v3-bad = $CL_SYSTEM_BAD: it activates, but its health check fails"
   deploy "$CL_SYSTEM_BAD"
-  case $DEPLOY_RESULT in failed | sections) ;; *) cl_die "the v3-bad deployment ended $DEPLOY_RESULT, not failed" ;; esac
+  [ "$DEPLOY_RESULT" = failed ] || cl_die "deployment $DEPLOYMENT of v3-bad ended $DEPLOY_RESULT, not failed"
+  tried=$(deployment_nodes_with "$DEPLOYMENT" rolled-back)
+  say "deployment $DEPLOYMENT failed: the first node rolled v3-bad back, the others did not start,"
+  say "and auto_revert gave the first its previous system section back:"
+  show cl_api GET "/api/v1/deployments/$DEPLOYMENT" |
+    jq -r '.nodes[] | "  \(.id): \(.status) \(.revert // "") \(.reason)"'
   for n in "${CL_NODES[@]}"; do
     [ "$n" = "${DRAINED:-}" ] && continue
-    if [ "$DEPLOY_RESULT" = sections ]; then
-      cl_wait 60 "node$n to roll v3-bad back" system_is "$n" rolled-back "$CL_SYSTEM_BAD"
-    fi
-    if system_is "$n" rolled-back "$CL_SYSTEM_BAD"; then
-      tried=$((tried + 1))
-      say "node$n: $(cl_observed "$n" | jq -r .observed.domains.system.reason)"
-    fi
     [ "$(running_system "$n")" = "$CL_SYSTEM_V1" ] ||
       cl_die "node$n's /run/current-system is $(running_system "$n") after the rollback, not v1"
     say "node$n: /run/current-system -> $(running_system "$n") (v1)"
   done
-  if [ -n "${DEPLOYMENT:-}" ]; then
-    tried=$(deployment_nodes_with "$DEPLOYMENT" rolled-back)
-    say "deployment $DEPLOYMENT: $DEPLOY_RESULT; $tried node rolled back (the rest did not start), and"
-    say "auto_revert gave it its previous system section back:"
-    show cl_api GET "/api/v1/deployments/$DEPLOYMENT" |
-      jq -r '.nodes[] | "  \(.id): \(.status) \(.reason) \(.revert // "")"' 
-  fi
-  [ "$tried" -ge 1 ] || cl_die "no node reports v3-bad rolled back"
+  [ "$tried" = 1 ] || cl_die "deployment $DEPLOYMENT has $tried rolled-back nodes, not 1"
+  [ "$(cl_api GET "/api/v1/deployments/$DEPLOYMENT" | jq '[.nodes[] | select(.revert == "reverted")] | length')" = 1 ] ||
+    cl_die "deployment $DEPLOYMENT did not revert the rolled-back node"
 }
 
 story_all() {
