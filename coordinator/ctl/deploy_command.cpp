@@ -54,9 +54,20 @@ std::optional<Json> follow(CtlContext& ctx, const std::string& id, std::chrono::
   const bool tty = &ctx.out == &std::cout && isatty(STDOUT_FILENO) && !ctx.json_output;
   const auto deadline = std::chrono::steady_clock::now() + bound;
   std::string last_line;
+  // A coordinator restart resumes the deployment; following it survives one too.
+  const auto kUnreachableFor = std::chrono::seconds(60);
+  auto reachable_at = std::chrono::steady_clock::now();
   while (true) {
     auto d = call(ctx, "GET", "/api/v1/deployments/" + id);
-    if (!d) return std::nullopt;
+    if (!d) {
+      if (std::chrono::steady_clock::now() - reachable_at > kUnreachableFor ||
+          std::chrono::steady_clock::now() >= deadline) {
+        return std::nullopt;
+      }
+      std::this_thread::sleep_for(std::max(poll, std::chrono::milliseconds(1000)));
+      continue;
+    }
+    reachable_at = std::chrono::steady_clock::now();
     std::string state = str(*d, "state");
     std::string line = id + " " + state + " " + progressBar(*d, 30) + "  " + countsText((*d)["progress"]);
     if (tty) {

@@ -110,6 +110,7 @@ Json toJson(const Deployment& d) {
               {"previous_system", n.previous_system},
               {"generation", n.generation},
               {"reason", n.reason},
+              {"timings", n.timings},
               {"started_at", n.started_at},
               {"finished_at", n.finished_at}};
     if (n.revert != RevertStatus::kNone) {
@@ -164,6 +165,7 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
     PHOTON_TRY(n.previous_system, common::readString(nj, "previous_system", "nodes", ""));
     PHOTON_TRY(n.generation, common::readInt(nj, "generation", "nodes", 0, INT64_MAX, 0));
     PHOTON_TRY(n.reason, common::readString(nj, "reason", "nodes", ""));
+    n.timings = nj.value("timings", Json());
     PHOTON_TRY(n.started_at, common::readInt(nj, "started_at", "nodes", 0, INT64_MAX, 0));
     PHOTON_TRY(n.finished_at, common::readInt(nj, "finished_at", "nodes", 0, INT64_MAX, 0));
     PHOTON_TRY(n.revert_started_at,

@@ -45,6 +45,7 @@ struct NodeRollout {
   std::string previous_system;   // as the agent reported it
   int64_t generation = 0;
   std::string reason;
+  Json timings = nullptr;  // the agent's own (realise_ms, switch_ms, health_ms, …)
   int64_t started_at = 0;
   int64_t finished_at = 0;
   int64_t revert_started_at = 0;

@@ -20,6 +20,7 @@ void observeUpdate(Deployment& d, NodeRollout& node, const NodeInput& input, int
   auto report = parseSystemReport(input.report);
   if (report && report->deployment == d.id && report->system == d.spec.system) {
     if (!report->previous_system.empty()) node.previous_system = report->previous_system;
+    if (report->outcome != "activating") node.timings = report->timings;
     if (report->outcome == "applied") {
       node.status = NodeStatus::kApplied;
       node.generation = report->generation;
@@ -158,6 +159,14 @@ std::optional<SystemReport> parseSystemReport(const Json& report) {
   r.reason = str(report, "reason");
   auto gen = report.find("generation");
   if (gen != report.end() && gen->is_number_integer()) r.generation = gen->get<int64_t>();
+  // The agent's step timings, numbers only and a few of them (they go into the record).
+  auto timings = report.find("timings");
+  if (timings != report.end() && timings->is_object()) {
+    r.timings = Json::object();
+    for (const auto& [key, value] : timings->items()) {
+      if (value.is_number() && key.size() <= 32 && r.timings.size() < 16) r.timings[key] = value;
+    }
+  }
   if (r.outcome.empty()) return std::nullopt;
   return r;
 }

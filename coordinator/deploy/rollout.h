@@ -28,6 +28,7 @@ struct SystemReport {
   std::string previous_system;
   std::string reason;
   int64_t generation = 0;
+  Json timings = nullptr;
 };
 std::optional<SystemReport> parseSystemReport(const Json& report);
 

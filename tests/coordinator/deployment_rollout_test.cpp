@@ -35,7 +35,8 @@ struct World {
               const std::string& deployment) {
     inputs[id].report = {{"outcome", outcome},     {"system", system},
                          {"deployment", deployment}, {"previous_system", kOld},
-                         {"reason", "because"},    {"generation", 7}};
+                         {"reason", "because"},    {"generation", 7},
+                         {"timings", {{"switch_ms", 61}, {"note", "not a number"}}}};
   }
 };
 
@@ -69,6 +70,7 @@ TEST_CASE("rollout: starts max_parallel nodes, then the next wave as each one ap
   CHECK(next.next.nodes[0].status == NodeStatus::kApplied);
   CHECK(next.next.nodes[0].generation == 7);
   CHECK(next.next.nodes[0].previous_system == kOld);
+  CHECK(next.next.nodes[0].timings == Json{{"switch_ms", 61}});
   CHECK(next.start == std::vector<std::string>{"n2"});
   CHECK(count(next.next, NodeStatus::kUpdating) == 2);
 

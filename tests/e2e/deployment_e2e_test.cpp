@@ -102,6 +102,7 @@ TEST_CASE("deployment e2e: a good generation reaches every node, a bad one stops
   CHECK(out.find("d-1: succeeded") != std::string::npos);
   Json first = c.admin("GET", "/api/v1/deployments/d-1").body;
   CHECK(first["progress"]["by_status"]["applied"] == 3);
+  for (const auto& n : first["nodes"]) CHECK(n["timings"].contains("total_ms"));  // the agent's
   for (const auto& a : agents) {
     CHECK(a.profileSystem() == good);
     Json s = observedSystem(c, a.node.id);
