@@ -141,6 +141,14 @@ ServiceRound planService(const ServiceSpec& spec, PlacementState state, const Wo
     // 2. Drain: each instance on a draining node gets a replacement elsewhere first; the old one
     // stops once the replacement is healthy. At most max_parallel replacements in flight.
     std::set<std::string> done;
+    // An undrain calls the move off: replacements of instances whose node takes work again stop.
+    for (const auto& a : s.allocations) {
+      if (live(a) && !onDraining(a)) {
+        for (const auto& b : s.allocations) {
+          if (live(b) && b.replaces == a.name) done.insert(b.name);
+        }
+      }
+    }
     std::vector<const Allocation*> waiting;
     for (auto& a : s.allocations) {
       if (!live(a) || !onDraining(a)) continue;

@@ -175,3 +175,31 @@ TEST_CASE("drain: past the deadline what is left stops", "[placement][integratio
   sim.round();
   CHECK(sim.instanceNames(only).empty());
 }
+
+TEST_CASE("drain: an undrain calls the move off; the replacements stop", "[placement][integration]") {
+  CoordinatorFixture c;
+  SimCluster sim(c);
+  for (int i = 0; i < 2; ++i) sim.addNode(i, {{"rack", "r1"}});
+  REQUIRE(sim.putService("web", SimCluster::service(2)).status == 201);
+  sim.settle();
+  auto placed = sim.placedPerNode("web");
+  REQUIRE(placed.size() == 1);
+  const std::string host = placed.begin()->first;
+  auto before = sim.instanceNames(byId(sim, host));
+  REQUIRE(c.admin("POST", "/api/v1/nodes/" + host + "/actions/drain").status == 200);
+  auto starting = [](const Json&) { return std::string("starting"); };
+  sim.settle(2, starting);
+  CHECK(sim.allocations("web")["allocations"].size() == 3);  // one replacement in flight
+  REQUIRE(c.admin("POST", "/api/v1/nodes/" + host + "/actions/undrain").status == 200);
+  sim.settle(2);
+  auto after = sim.allocations("web")["allocations"];
+  REQUIRE(after.size() == 2);
+  for (const auto& a : after) {
+    CHECK(a["node"] == host);
+    CHECK(a["state"] == "placed");
+  }
+  CHECK(sim.instanceNames(byId(sim, host)) == before);
+  for (const auto& n : sim.nodes()) {
+    if (n.id != host) CHECK(sim.units(n).empty());
+  }
+}
