@@ -209,3 +209,31 @@ TEST_CASE("services: VMs placed on a node hold their memory against services",
   CHECK(a["unplaced"][0]["reason"].get<std::string>().starts_with("no capacity"));
   CHECK(sim.desired(host)["vms"].size() == 1);  // the VM's section is left as the VM API wrote it
 }
+
+TEST_CASE("services: a global service runs once on every matching node, new ones included",
+          "[placement][integration]") {
+  CoordinatorFixture c;
+  SimCluster sim(c);
+  auto a = sim.addNode(1, {{"rack", "r1"}, {"tier", "gold"}});
+  auto b = sim.addNode(2, {{"rack", "r2"}, {"tier", "gold"}});
+  auto plain = sim.addNode(3, {{"rack", "r3"}});
+  Json spec = SimCluster::service(1, {{"selector", {{"labels", {{"tier", "gold"}}}}}});
+  spec.erase("replicas");
+  spec["global"] = true;
+  REQUIRE(sim.putService("agentd", spec).status == 201);
+  sim.settle(1);
+  auto per_node = sim.placedPerNode("agentd");
+  CHECK(per_node == std::map<std::string, int>{{a.id, 1}, {b.id, 1}});
+  CHECK(sim.units(plain).empty());
+
+  auto late = sim.addNode(4, {{"rack", "r4"}, {"tier", "gold"}});
+  sim.settle(1);
+  CHECK(sim.placedPerNode("agentd").contains(late.id));
+
+  // Draining: the node's instance stops at once (there is nowhere else for it to go).
+  REQUIRE(c.admin("POST", "/api/v1/nodes/" + a.id + "/actions/drain").status == 200);
+  sim.settle(1);
+  CHECK_FALSE(sim.placedPerNode("agentd").contains(a.id));
+  CHECK(sim.units(a).empty());
+  CHECK(sim.placedPerNode("agentd").size() == 2);
+}
