@@ -125,6 +125,12 @@ Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
     }
     d.nodes.push_back(std::move(n));
   }
+  // Explicit nodes roll out in the order the operator listed them (else in id order).
+  auto rank = [&](const NodeRollout& n) {
+    return std::find(selector.nodes.begin(), selector.nodes.end(), n.id) - selector.nodes.begin();
+  };
+  std::stable_sort(d.nodes.begin(), d.nodes.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
   if (matched == 0) return common::invalid("selector", "matches no node");
   if (deployable == 0) {
     return common::invalid("selector", "matches no deployable node (skipped: " + skipped_text +

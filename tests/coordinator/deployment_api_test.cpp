@@ -289,3 +289,21 @@ TEST_CASE("deployments: a coordinator restart resumes a running deployment",
   CHECK(d["state"] == "succeeded");
   CHECK(d["progress"]["by_status"]["applied"] == 3);
 }
+
+TEST_CASE("deployments: explicit nodes roll out in the order they are listed",
+          "[deployments][integration]") {
+  CoordinatorFixture c;
+  auto fleet = test::activeFleet(c, 3);
+  Json body = request(kGood, 1);
+  body["selector"] = {{"nodes", {fleet[2].id, fleet[0].id}}};
+  auto created = c.admin("POST", "/api/v1/deployments", body);
+  REQUIRE(created.status == 201);
+  REQUIRE(created.body["nodes"].size() == 2);
+  CHECK(created.body["nodes"][0]["id"] == fleet[2].id);
+  CHECK(created.body["nodes"][1]["id"] == fleet[0].id);
+  std::string id = created.body["id"];
+  settle(c, id);
+  CHECK(test::desiredSystem(c, fleet[2])["deployment"] == id);
+  CHECK(test::desiredSystem(c, fleet[0]).is_null());
+  CHECK(test::desiredSystem(c, fleet[1]).is_null());
+}
