@@ -80,6 +80,9 @@ struct DeploymentRequest {
 };
 
 constexpr int64_t kMaxParallel = 1000;
+// The record holds every node's entry and is rewritten at each step: bounded so that it stays a
+// few MB at most (and within etcd's request limit).
+constexpr size_t kMaxDeploymentNodes = 2000;
 constexpr int64_t kMaxNodeTimeoutS = 86400;
 // What a node gets beyond confirm_within_s to fetch the closure and report, by default.
 constexpr int64_t kDefaultRealiseAllowanceS = 600;

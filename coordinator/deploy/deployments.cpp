@@ -132,6 +132,11 @@ Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
   std::stable_sort(d.nodes.begin(), d.nodes.end(),
                    [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
   if (matched == 0) return common::invalid("selector", "matches no node");
+  if (matched > kMaxDeploymentNodes) {
+    return common::invalid("selector", "matches " + std::to_string(matched) + " nodes; at most " +
+                                           std::to_string(kMaxDeploymentNodes) +
+                                           " per deployment (split it by pool or label)");
+  }
   if (deployable == 0) {
     return common::invalid("selector", "matches no deployable node (skipped: " + skipped_text +
                                            "; drained, missing or not active)");
