@@ -109,7 +109,8 @@ int bootstrapMain(const std::vector<std::string>& args) {
   double plan_poll = 10, retry_max = 60, step_timeout = 3 * 3600;
   int max_attempts = 0;
   desc.add_options()("help,h", "this help")(
-      "coordinator", po::value(&url)->required(), "coordinator URL (http[s]://host:port)")(
+      "coordinator", po::value(&url)->required(),
+      "coordinator URL (http[s]://host:port), or several comma-separated: tried in turn")(
       "bootstrap-token-file", po::value(&token_file)->required(), "file holding the bootstrap token")(
       "state-dir", po::value(&state_dir)->required(), "where the node id and token are kept")(
       "install-step", po::value(&install_steps)->composing(),
@@ -261,7 +262,8 @@ int runMain(const std::vector<std::string>& args) {
   std::vector<std::string> vm_image_dirs;
   NixosOptions nixos;
   desc.add_options()("help,h", "this help")(
-      "coordinator", po::value(&flags.url), "coordinator URL (http[s]://host:port)")(
+      "coordinator", po::value(&flags.url), 
+      "coordinator URL (http[s]://host:port), or several comma-separated: tried in turn")(
       "state-dir", po::value(&state_dir)->required(), "holds node-id, node-token, desired.json")(
       "poll-interval", po::value(&flags.poll_interval)->default_value(5),
       "seconds between polls (±20 % jitter)")(

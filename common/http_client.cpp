@@ -13,31 +13,56 @@ std::string HttpResponse::header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-Result<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_url,
-                                                       HttpClientOptions options) {
-  if (!base_url.starts_with("http://") && !base_url.starts_with("https://")) {
-    return invalid("url", "'" + base_url + "' must start with http:// or https://");
+Result<std::vector<std::string>> splitUrlList(const std::string& list, const std::string& field) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = list.find(',', start);
+    std::string url =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (!url.empty()) {
+      if (!url.starts_with("http://") && !url.starts_with("https://")) {
+        return invalid(field, "'" + url + "' must start with http:// or https://");
+      }
+      out.push_back(std::move(url));
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
-  std::string url = base_url;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  auto client = std::make_unique<httplib::Client>(url);
-  if (!client->is_valid()) return invalid("url", "'" + base_url + "' is not a usable URL");
-  client->set_tcp_nodelay(true);  // Debian's build leaves Nagle on: 40 ms per small request
-  client->set_keep_alive(options.keep_alive);
-  client->set_connection_timeout(options.connect_timeout);
-  client->set_read_timeout(options.read_timeout);
-  client->set_write_timeout(options.read_timeout);
-  if (!options.ca_file.empty()) client->set_ca_cert_path(options.ca_file.c_str());
-  return std::unique_ptr<HttpClient>(new HttpClient(url, std::move(client), options));
+  if (out.empty()) return invalid(field, "needs at least one URL");
+  if (out.size() > 16) return invalid(field, "at most 16 URLs");
+  return out;
 }
 
-HttpClient::HttpClient(std::string base_url, std::unique_ptr<httplib::Client> client,
+Result<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_url,
+                                                       HttpClientOptions options) {
+  PHOTON_TRY(auto urls, splitUrlList(base_url, "url"));
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  for (const auto& url : urls) {
+    auto client = std::make_unique<httplib::Client>(url);
+    if (!client->is_valid()) return invalid("url", "'" + url + "' is not a usable URL");
+    client->set_tcp_nodelay(true);  // Debian's build leaves Nagle on: 40 ms per small request
+    client->set_keep_alive(options.keep_alive);
+    client->set_connection_timeout(options.connect_timeout);
+    client->set_read_timeout(options.read_timeout);
+    client->set_write_timeout(options.read_timeout);
+    if (!options.ca_file.empty()) client->set_ca_cert_path(options.ca_file.c_str());
+    clients.push_back(std::move(client));
+  }
+  return std::unique_ptr<HttpClient>(new HttpClient(std::move(urls), std::move(clients), options));
+}
+
+HttpClient::HttpClient(std::vector<std::string> urls,
+                       std::vector<std::unique_ptr<httplib::Client>> clients,
                        HttpClientOptions options)
-    : base_url_(std::move(base_url)), client_(std::move(client)), options_(options) {}
+    : urls_(std::move(urls)), clients_(std::move(clients)), options_(options) {}
 
 HttpClient::~HttpClient() = default;
 
-void HttpClient::cancel() { client_->stop(); }
+void HttpClient::cancel() {
+  for (auto& client : clients_) client->stop();
+}
 
 Result<HttpResponse> HttpClient::request(const std::string& method, const std::string& path,
                                          const std::string& body,
@@ -58,23 +83,41 @@ Result<HttpResponse> HttpClient::request(const std::string& method, const std::s
     req.body = body;
     req.headers.emplace("Content-Type", "application/json");
   }
-  client_->set_read_timeout(read_timeout);
-  auto result = client_->send(req);
-  client_->set_read_timeout(options_.read_timeout);
-  if (!result) {
-    return fail(ErrorCode::kUnavailable, method + " " + base_url_ + path + ": " +
-                                             httplib::to_string(result.error()));
+  const bool repeatable =
+      method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE";
+  const size_t first = current_.load();
+  std::string failures;
+  for (size_t attempt = 0; attempt < clients_.size(); ++attempt) {
+    size_t index = (first + attempt) % clients_.size();
+    auto& client = *clients_[index];
+    client.set_read_timeout(read_timeout);
+    auto result = client.send(req);
+    client.set_read_timeout(options_.read_timeout);
+    if (!result) {
+      failures += (failures.empty() ? "" : "; ") + method + " " + urls_[index] + path + ": " +
+                  httplib::to_string(result.error());
+      bool never_sent = result.error() == httplib::Error::Connection ||
+                        result.error() == httplib::Error::ConnectionTimeout ||
+                        result.error() == httplib::Error::SSLConnection;
+      if (result.error() == httplib::Error::Canceled || (!never_sent && !repeatable)) break;
+      continue;
+    }
+    current_ = index;
+    HttpResponse out;
+    out.status = result->status;
+    out.body = std::move(result->body);
+    for (const auto& [k, v] : result->headers) {
+      std::string lower = k;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      out.headers[lower] = v;
+    }
+    return out;
   }
-  HttpResponse out;
-  out.status = result->status;
-  out.body = std::move(result->body);
-  for (const auto& [k, v] : result->headers) {
-    std::string lower = k;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    out.headers[lower] = v;
-  }
-  return out;
+  // Start with the next one next time.
+  size_t expected = first;
+  current_.compare_exchange_strong(expected, (first + 1) % clients_.size());
+  return fail(ErrorCode::kUnavailable, failures);
 }
 
 std::string describeHttpError(const HttpResponse& response) {

@@ -1,10 +1,14 @@
-// A small HTTP client over cpp-httplib: bearer token, timeouts, errors as values.
+// A small HTTP client over cpp-httplib: bearer token, timeouts, errors as values. Given several
+// base URLs (several coordinators), a call goes to the one that answered last and fails over to
+// the next when that one cannot be reached.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 
@@ -31,9 +35,13 @@ struct HttpClientOptions {
   bool keep_alive = true;
 };
 
+// "http://a:7480,http://b:7480" -> the URLs, each starting with http:// or https://, without a
+// trailing slash; kInvalid naming `field` otherwise.
+Result<std::vector<std::string>> splitUrlList(const std::string& list, const std::string& field);
+
 class HttpClient {
  public:
-  // `base_url` is "http://host:port" or "https://host:port".
+  // `base_url` is "http://host:port" or "https://host:port", or several of them comma-separated.
   static Result<std::unique_ptr<HttpClient>> create(const std::string& base_url,
                                                     HttpClientOptions options = {});
   ~HttpClient();
@@ -42,9 +50,12 @@ class HttpClient {
   // Aborts a request in flight on another thread (a long-poll at shutdown); that request fails
   // as a transport error and the client stays usable.
   void cancel();
-  const std::string& baseUrl() const { return base_url_; }
+  // The URL that answered last.
+  const std::string& baseUrl() const { return urls_[current_.load()]; }
 
-  // A transport failure is an error; any HTTP status is a response.
+  // A transport failure is an error; any HTTP status is a response. With several URLs a call
+  // that could not reach one goes to the next; one that may have reached it (a read error) is
+  // sent again only when repeating it is harmless (GET, HEAD, PUT, DELETE).
   Result<HttpResponse> request(const std::string& method, const std::string& path,
                                const std::string& body = {},
                                const std::map<std::string, std::string>& headers = {});
@@ -55,11 +66,12 @@ class HttpClient {
                                std::chrono::milliseconds read_timeout);
 
  private:
-  HttpClient(std::string base_url, std::unique_ptr<httplib::Client> client,
+  HttpClient(std::vector<std::string> urls, std::vector<std::unique_ptr<httplib::Client>> clients,
              HttpClientOptions options);
 
-  std::string base_url_;
-  std::unique_ptr<httplib::Client> client_;
+  std::vector<std::string> urls_;
+  std::vector<std::unique_ptr<httplib::Client>> clients_;
+  std::atomic<size_t> current_{0};
   HttpClientOptions options_;
   std::string token_;
 };

@@ -19,6 +19,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
                                           *inventory_);
   context_.reset(new ApiContext{*inventory_, *auth_, metrics_, liveness_, options_.max_waiters,
                                 options_.max_wait});
+  context_->leadership = leadership_.get();
   router_ = std::make_unique<Router>(metrics_, options_.router);
   registerAllRoutes(*router_, *context_);
   services_ = std::make_unique<placement::ServiceStore>(*inventory_);
@@ -57,6 +58,7 @@ void CoordinatorServer::addController(std::unique_ptr<Controller> controller) {
 
 void CoordinatorServer::setLeadership(std::unique_ptr<Leadership> leadership) {
   leadership_ = std::move(leadership);
+  context_->leadership = leadership_.get();
 }
 
 void CoordinatorServer::sweepOnce() {

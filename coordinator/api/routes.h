@@ -6,6 +6,7 @@
 
 #include "coordinator/api/auth.h"
 #include "coordinator/api/router.h"
+#include "coordinator/control/leadership.h"
 #include "coordinator/inventory/inventory.h"
 
 namespace photon::coordinator {
@@ -20,6 +21,8 @@ struct ApiContext {
   int max_waiters = 48;
   std::chrono::seconds max_wait{60};
   std::atomic<int> waiters{0};
+  // Whether this coordinator runs the controllers (shown in /health and /metrics).
+  const Leadership* leadership = nullptr;
 };
 
 void registerSystemRoutes(Router& router, ApiContext& ctx);

@@ -26,10 +26,15 @@ Json nodeView(ApiContext& ctx, const common::Node& node) {
 
 void registerSystemRoutes(Router& router, ApiContext& ctx) {
   router.get("/health", "/health", [&ctx](const httplib::Request&, httplib::Response& res) {
-    sendJson(res, 200,
-             Json{{"status", "ok"},
-                  {"version", PHOTON_VERSION},
-                  {"revision", ctx.inventory.store().revision()}});
+    Json health{{"status", "ok"},
+                {"version", PHOTON_VERSION},
+                {"revision", ctx.inventory.store().revision()}};
+    if (ctx.leadership) {
+      health["leader"] = ctx.leadership->isLeader();
+      health["leader_id"] = ctx.leadership->leaderId();
+      health["leader_changes"] = ctx.leadership->changes();
+    }
+    sendJson(res, 200, health);
   });
 
   router.get("/metrics", "/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
@@ -39,6 +44,14 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
     appendHelp(out, "photon_store_revision", "gauge", "The store's current revision.");
     appendMetric(out, "photon_store_revision", "",
                  static_cast<double>(ctx.inventory.store().revision()));
+    if (ctx.leadership) {
+      appendHelp(out, "photon_leader", "gauge", "1 while this coordinator runs the controllers.");
+      appendMetric(out, "photon_leader", "", ctx.leadership->isLeader() ? 1 : 0);
+      appendHelp(out, "photon_leader_changes_total", "counter",
+                 "Times this coordinator started or stopped leading.");
+      appendMetric(out, "photon_leader_changes_total", "",
+                   static_cast<double>(ctx.leadership->changes()));
+    }
     auto nodes = ctx.inventory.listNodes({});
     if (nodes) {
       std::map<std::string, int> by_state;

@@ -3,6 +3,7 @@
 // election on a lease.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace photon::coordinator {
@@ -13,6 +14,8 @@ class Leadership {
   virtual bool isLeader() const = 0;
   // Who leads now, as the API shows it (empty when nobody does).
   virtual std::string leaderId() const = 0;
+  // How often this coordinator started or stopped leading.
+  virtual uint64_t changes() const { return 0; }
 };
 
 class SoleLeader final : public Leadership {

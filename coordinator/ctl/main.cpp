@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> command;
   po::options_description opts("photonctl options");
   opts.add_options()("help,h", "show this help")(
-      "coordinator", po::value(&coordinator), "coordinator URL (or PHOTON_COORDINATOR)")(
+      "coordinator", po::value(&coordinator), "coordinator URL, or several comma-separated (tried in turn) (or PHOTON_COORDINATOR)")(
       "token-file", po::value(&token_file), "admin token file (or PHOTON_TOKEN_FILE)")(
       "output,o", po::value(&output)->default_value("table"), "table or json");
   po::options_description hidden;

@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include "common/http_client.h"
+
 namespace photon::coordinator {
 namespace {
 using common::ErrorCode;
@@ -31,32 +33,14 @@ std::string etcdErrorMessage(const httplib::Result& result) {
 }  // namespace
 
 common::Result<std::vector<std::string>> parseEndpoints(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos
-                                                                      : comma - start);
-    while (!item.empty() && item.back() == '/') item.pop_back();
-    if (!item.empty()) {
-      if (!item.starts_with("http://") && !item.starts_with("https://")) {
-        return common::invalid("etcd-endpoints",
-                               "'" + item + "' must start with http:// or https://");
-      }
-      out.push_back(item);
-    }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  if (out.empty()) return common::invalid("etcd-endpoints", "needs at least one URL");
-  if (out.size() > 16) return common::invalid("etcd-endpoints", "at most 16 URLs");
-  return out;
+  return common::splitUrlList(list, "etcd-endpoints");
 }
 
 common::Result<std::unique_ptr<EtcdClient>> EtcdClient::create(EtcdOptions options) {
   if (options.endpoints.empty()) return common::invalid("etcd-endpoints", "needs at least one URL");
   if (options.cert_file.empty() != options.key_file.empty()) {
-    return common::invalid("etcd-cert", "a client certificate needs its key, and the key its certificate");
+    return common::invalid("etcd-cert",
+                           "a client certificate needs its key, and the key its certificate");
   }
   std::unique_ptr<EtcdClient> client(new EtcdClient(std::move(options)));
   for (size_t i = 0; i < client->options_.endpoints.size(); ++i) {
@@ -106,7 +90,7 @@ void EtcdClient::returnClient(size_t endpoint, std::unique_ptr<httplib::Client> 
 }
 
 common::Result<etcd::Json> EtcdClient::call(const std::string& path, const etcd::Json& body,
-                                            Retry retry) {
+                                            Retry retry, std::chrono::milliseconds timeout) {
   const size_t count = options_.endpoints.size();
   const size_t first = preferred_.load();
   std::string payload = body.dump();
@@ -114,6 +98,7 @@ common::Result<etcd::Json> EtcdClient::call(const std::string& path, const etcd:
   for (size_t attempt = 0; attempt < count; ++attempt) {
     size_t index = (first + attempt) % count;
     auto client = takeClient(index);
+    client->set_read_timeout(timeout.count() > 0 ? timeout : options_.request_timeout);
     auto result = client->Post(path, payload, "application/json");
     if (!result) {
       // A broken connection is not returned to the pool.
@@ -125,9 +110,8 @@ common::Result<etcd::Json> EtcdClient::call(const std::string& path, const etcd:
     returnClient(index, std::move(client));
     if (index != first && preferred_.exchange(index) != index) ++failovers_;
     if (result->status != 200) {
-      return fail(ErrorCode::kUnavailable,
-                  "etcd " + path + " at " + options_.endpoints[index] + ": " +
-                      etcdErrorMessage(result));
+      return fail(ErrorCode::kUnavailable, "etcd " + path + " at " + options_.endpoints[index] +
+                                               ": " + etcdErrorMessage(result));
     }
     auto reply = etcd::Json::parse(result->body, nullptr, false);
     if (reply.is_discarded()) {
@@ -138,7 +122,8 @@ common::Result<etcd::Json> EtcdClient::call(const std::string& path, const etcd:
   // Next time start with the endpoint after the one that failed first.
   size_t expected = first;
   preferred_.compare_exchange_strong(expected, (first + 1) % count);
-  return fail(ErrorCode::kUnavailable, "etcd " + path + ": no endpoint answered (" + failures + ")");
+  return fail(ErrorCode::kUnavailable,
+              "etcd " + path + ": no endpoint answered (" + failures + ")");
 }
 
 common::Status EtcdClient::watch(const etcd::Json& create_request,

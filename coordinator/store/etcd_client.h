@@ -43,9 +43,11 @@ class EtcdClient {
   ~EtcdClient();
 
   // POSTs `body` to `path` ("/v3/kv/range"), trying the endpoints in turn under `retry`.
-  // kUnavailable when no endpoint answered, or etcd answered with an error.
+  // kUnavailable when no endpoint answered, or etcd answered with an error. `timeout` 0: the
+  // options' request_timeout.
   common::Result<etcd::Json> call(const std::string& path, const etcd::Json& body,
-                                  Retry retry = Retry::kAnyFailure);
+                                  Retry retry = Retry::kAnyFailure,
+                                  std::chrono::milliseconds timeout = {});
 
   // Streams /v3/watch for `create_request` on one endpoint, handing each line to `on_line`
   // until it returns false, the stream breaks, or cancelWatch() is called. Returns why it ended.

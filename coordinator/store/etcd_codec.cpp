@@ -1,6 +1,8 @@
 #include "coordinator/store/etcd_codec.h"
 
+#include <algorithm>
 #include <array>
+#include <map>
 
 namespace photon::coordinator::etcd {
 namespace {
@@ -160,6 +162,78 @@ common::Result<int64_t> txnOutcome(const Json& reply, const Txn& txn, const std:
   // Every key read back as expected: it moved and moved back between compare and read.
   std::string first = txn.compares.empty() ? std::string() : txn.compares.front().key;
   return fail(ErrorCode::kConflict, "changed concurrently", first);
+}
+
+namespace {
+// The keys a txn touches, each once, in a fixed order: compares first, then ops.
+std::vector<std::string> touchedKeys(const Txn& txn) {
+  std::vector<std::string> keys;
+  auto add = [&](const std::string& k) {
+    if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  };
+  for (const auto& c : txn.compares) add(c.key);
+  for (const auto& op : txn.ops) add(op.key);
+  return keys;
+}
+}  // namespace
+
+Json txnProbeRequest(const Txn& txn, const std::string& prefix) {
+  Json reads = Json::array();
+  for (const auto& key : touchedKeys(txn)) {
+    reads.push_back({{"request_range", {{"key", base64Encode(prefix + key)}}}});
+  }
+  return {{"success", reads}};
+}
+
+common::Result<TxnProbe> txnProbeOutcome(const Json& reply, const Txn& txn,
+                                         const std::string& prefix) {
+  std::map<std::string, KeyValue> now;
+  for (const auto& r : reply.value("responses", Json::array())) {
+    for (const auto& raw : r.value("response_range", Json::object()).value("kvs", Json::array())) {
+      PHOTON_TRY(KeyValue kv, parseKeyValue(raw, prefix));
+      now[kv.key] = std::move(kv);
+    }
+  }
+  auto modOf = [&](const std::string& key) -> int64_t {
+    auto it = now.find(key);
+    return it == now.end() ? 0 : it->second.mod_revision;
+  };
+  TxnProbe probe;
+  // Applied: every put key holds our value, all written at one revision past every compared
+  // one, and every deleted key is gone.
+  int64_t at = 0;
+  bool applied = !txn.ops.empty();
+  for (const auto& op : txn.ops) {
+    if (op.is_delete) {
+      applied = applied && !now.contains(op.key);
+      continue;
+    }
+    auto it = now.find(op.key);
+    if (it == now.end() || it->second.value != op.value) {
+      applied = false;
+    } else if (at == 0) {
+      at = it->second.mod_revision;
+    } else if (at != it->second.mod_revision) {
+      applied = false;
+    }
+  }
+  for (const auto& c : txn.compares) applied = applied && (at == 0 || at > c.mod_revision);
+  if (applied && at != 0) {
+    probe.outcome = TxnProbe::kApplied;
+    probe.revision = at;
+    return probe;
+  }
+  for (const auto& c : txn.compares) {
+    if (modOf(c.key) != c.mod_revision) {
+      probe.outcome = TxnProbe::kConflict;
+      probe.conflict_key = c.key;
+      return probe;
+    }
+  }
+  // Every compare still holds: it did not apply, and sending it again is safe (were the lost
+  // one to apply after all, its compares would then fail).
+  probe.outcome = TxnProbe::kNotApplied;
+  return probe;
 }
 
 common::Result<WatchResult> parseWatchLine(const std::string& line, const std::string& strip) {

@@ -35,6 +35,17 @@ Json txnRequest(const Txn& txn, const std::string& prefix);
 // first compared key whose mod_revision was not the expected one.
 common::Result<int64_t> txnOutcome(const Json& reply, const Txn& txn, const std::string& prefix);
 
+// After a txn whose reply was lost: a read-only txn of every key `txn` compares or writes,
+// and what that read says of the lost txn.
+Json txnProbeRequest(const Txn& txn, const std::string& prefix);
+struct TxnProbe {
+  enum Outcome { kApplied, kNotApplied, kConflict } outcome = kNotApplied;
+  int64_t revision = 0;      // kApplied: the revision it was applied at
+  std::string conflict_key;  // kConflict: a compared key that moved (to someone else's write)
+};
+common::Result<TxnProbe> txnProbeOutcome(const Json& reply, const Txn& txn,
+                                         const std::string& prefix);
+
 // One event of a watch stream.
 struct WatchEvent {
   bool is_delete = false;

@@ -14,6 +14,12 @@ constexpr int kRangePageSize = 1000;
 constexpr auto kCatchUpTimeout = std::chrono::seconds(2);
 constexpr auto kConflictCatchUp = std::chrono::seconds(1);
 constexpr auto kWatchRetryDelay = std::chrono::milliseconds(200);
+// A txn's reply within this, else its outcome is looked up. etcd itself gives up on a proposal
+// only after 7 s (one lost with a dead raft leader, for instance).
+constexpr auto kTxnTimeout = std::chrono::seconds(2);
+// How long a write whose reply was lost keeps finding out what became of it.
+constexpr auto kResolveWithin = std::chrono::seconds(10);
+constexpr auto kResolvePause = std::chrono::milliseconds(100);
 
 // Whether a successful txn changed anything (a delete of a missing key does not, and then no
 // event comes back for it).
@@ -108,9 +114,8 @@ void EtcdStore::watchLoop() {
       Json request = {{"key", etcd::base64Encode(prefix_)},
                       {"range_end", etcd::base64Encode(etcd::prefixEnd(prefix_))},
                       {"start_revision", std::to_string(mirror_.revision() + 1)}};
-      auto ended = client_->watch(request, [this](const std::string& line) {
-        return applyWatchLine(line);
-      });
+      auto ended =
+          client_->watch(request, [this](const std::string& line) { return applyWatchLine(line); });
       if (stopping()) return;
       if (!ended) common::logInfo(ended.error().message + ", watching again");
       ++watch_restarts_;
@@ -124,34 +129,62 @@ Result<std::optional<KeyValue>> EtcdStore::get(const std::string& key) {
   return mirror_.get(key);
 }
 
-Result<RangeResult> EtcdStore::range(const std::string& prefix) { return mirror_.range(prefix); }
+Result<RangeResult> EtcdStore::range(const std::string& prefix) {
+  return mirror_.range(prefix);
+}
 
-int64_t EtcdStore::revision() { return mirror_.revision(); }
+int64_t EtcdStore::revision() {
+  return mirror_.revision();
+}
 
 Result<int64_t> EtcdStore::commit(const Txn& txn) {
-  // Not resent to another endpoint unless it surely never left: a txn that did apply would
-  // then fail its own compares and be reported as a conflict.
-  auto reply = client_->call("/v3/kv/txn", etcd::txnRequest(txn, prefix_),
-                             EtcdClient::Retry::kNotSent);
+  // Sent again to another endpoint only when it surely never left. A reply that is lost (a
+  // member killed, the raft leader gone with the proposal) leaves the outcome unknown: the
+  // keys it touches are read back to learn it, and a txn that did not apply is sent again.
+  const Json request = etcd::txnRequest(txn, prefix_);
+  const auto give_up = std::chrono::steady_clock::now() + kResolveWithin;
+  auto reply = client_->call("/v3/kv/txn", request, EtcdClient::Retry::kNotSent, kTxnTimeout);
+  while (!reply && !stopping() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(kResolvePause);
+    auto probe_reply = client_->call("/v3/kv/txn", etcd::txnProbeRequest(txn, prefix_),
+                                     EtcdClient::Retry::kAnyFailure, kTxnTimeout);
+    if (!probe_reply) continue;  // nobody answers yet: still unknown
+    auto probe = etcd::txnProbeOutcome(*probe_reply, txn, prefix_);
+    if (!probe) return std::unexpected(probe.error().context("commit"));
+    if (probe->outcome == etcd::TxnProbe::kApplied) return caughtUp(probe->revision);
+    if (probe->outcome == etcd::TxnProbe::kConflict) {
+      return conflict(txn, probe->conflict_key);
+    }
+    reply = client_->call("/v3/kv/txn", request, EtcdClient::Retry::kNotSent, kTxnTimeout);
+  }
   if (!reply) return std::unexpected(reply.error().context("commit"));
   auto outcome = etcd::txnOutcome(*reply, txn, prefix_);
   if (!outcome) {
-    if (outcome.error().code == ErrorCode::kConflict) {
-      // Let the mirror learn what moved, so that a retry reads the new value.
-      auto expected = std::find_if(txn.compares.begin(), txn.compares.end(),
-                                   [&](const Txn::Compare& c) { return c.key == outcome.error().field; });
-      if (expected != txn.compares.end()) {
-        (void)waitForChange(expected->key, expected->mod_revision, kConflictCatchUp);
-      }
-    }
+    if (outcome.error().code == ErrorCode::kConflict) return conflict(txn, outcome.error().field);
     return outcome;
   }
-  if (txnChangedSomething(*reply) && !mirror_.waitForRevision(*outcome, kCatchUpTimeout)) {
+  if (!txnChangedSomething(*reply)) return outcome;
+  return caughtUp(*outcome);
+}
+
+Result<int64_t> EtcdStore::conflict(const Txn& txn, const std::string& key) {
+  // Let the mirror learn what moved, so that a retry reads the new value.
+  for (const auto& c : txn.compares) {
+    if (c.key == key) {
+      (void)mirror_.waitForChange(key, c.mod_revision, kConflictCatchUp);
+      break;
+    }
+  }
+  return fail(ErrorCode::kConflict, "changed concurrently", key);
+}
+
+int64_t EtcdStore::caughtUp(int64_t revision) {
+  if (!mirror_.waitForRevision(revision, kCatchUpTimeout)) {
     common::logWarning("etcd store: the watch did not deliver revision " +
-                       std::to_string(*outcome) + " in time, restarting it");
+                       std::to_string(revision) + " in time, restarting it");
     client_->interruptWatch();
   }
-  return outcome;
+  return revision;
 }
 
 int64_t EtcdStore::waitForChange(const std::string& key, int64_t known_mod_revision,

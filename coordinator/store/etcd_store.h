@@ -42,6 +42,10 @@ class EtcdStore final : public Store {
   // Applies one line of the watch stream; false ends the stream (error, compaction).
   bool applyWatchLine(const std::string& line);
   bool stopping() const { return stopping_.load(); }
+  // Waits (bounded) until the mirror holds `revision`, so this coordinator reads its own write.
+  int64_t caughtUp(int64_t revision);
+  // The kConflict for `key`, once the mirror has seen the key move (bounded).
+  Result<int64_t> conflict(const Txn& txn, const std::string& key);
 
   std::shared_ptr<EtcdClient> client_;
   std::string prefix_;

@@ -93,9 +93,9 @@ int64_t KeyMirror::waitForChange(const std::string& key, int64_t known_mod_revis
 
 bool KeyMirror::waitForRevision(int64_t revision, std::chrono::milliseconds timeout) {
   std::unique_lock lock(change_mutex_);
-  return changed_.wait_for(lock, timeout,
-                           [&] { return stopping_ || this->revision() >= revision; }) &&
-         this->revision() >= revision;
+  return changed_.wait_for(lock, timeout, [&] {
+    return stopping_ || this->revision() >= revision;
+  }) && this->revision() >= revision;
 }
 
 }  // namespace photon::coordinator

@@ -21,8 +21,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& data_d
   if (ec) return fail(ErrorCode::kInternal, "create " + data_dir + ": " + ec.message());
   std::string path = data_dir + "/photon.db";
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) {
     return fail(ErrorCode::kInternal,
@@ -34,9 +35,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& data_d
   PHOTON_CHECK(store->exec("PRAGMA journal_mode=WAL"));
   PHOTON_CHECK(store->exec("PRAGMA synchronous=FULL"));
   PHOTON_CHECK(store->exec("PRAGMA busy_timeout=5000"));
-  PHOTON_CHECK(store->exec(
-      "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
-      "create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL)"));
+  PHOTON_CHECK(
+      store->exec("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+                  "create_revision INTEGER NOT NULL, mod_revision INTEGER NOT NULL)"));
   PHOTON_CHECK(store->exec(
       "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)"));
   PHOTON_CHECK(store->exec("INSERT OR IGNORE INTO meta VALUES ('revision', 0)"));
@@ -65,10 +66,11 @@ Result<void> SqliteStore::prepare() {
     out.reset(s);
     return {};
   };
-  PHOTON_CHECK(prep("INSERT INTO kv (key, value, create_revision, mod_revision) "
-                    "VALUES (?1, ?2, ?3, ?3) ON CONFLICT(key) DO UPDATE SET "
-                    "value = excluded.value, mod_revision = excluded.mod_revision",
-                    put_stmt_));
+  PHOTON_CHECK(
+      prep("INSERT INTO kv (key, value, create_revision, mod_revision) "
+           "VALUES (?1, ?2, ?3, ?3) ON CONFLICT(key) DO UPDATE SET "
+           "value = excluded.value, mod_revision = excluded.mod_revision",
+           put_stmt_));
   PHOTON_CHECK(prep("DELETE FROM kv WHERE key = ?1", delete_stmt_));
   PHOTON_CHECK(prep("UPDATE meta SET value = ?1 WHERE name = 'revision'", revision_stmt_));
   return {};
@@ -76,8 +78,8 @@ Result<void> SqliteStore::prepare() {
 
 Result<void> SqliteStore::load() {
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db_.get(), "SELECT key, value, create_revision, mod_revision FROM kv",
-                         -1, &raw, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_.get(), "SELECT key, value, create_revision, mod_revision FROM kv", -1,
+                         &raw, nullptr) != SQLITE_OK) {
     return sqliteError(db_.get(), "load");
   }
   Stmt stmt(raw);
@@ -105,9 +107,13 @@ Result<std::optional<KeyValue>> SqliteStore::get(const std::string& key) {
   return mirror_.get(key);
 }
 
-Result<RangeResult> SqliteStore::range(const std::string& prefix) { return mirror_.range(prefix); }
+Result<RangeResult> SqliteStore::range(const std::string& prefix) {
+  return mirror_.range(prefix);
+}
 
-int64_t SqliteStore::revision() { return mirror_.revision(); }
+int64_t SqliteStore::revision() {
+  return mirror_.revision();
+}
 
 Result<void> SqliteStore::writeOps(const Txn& txn, int64_t revision) {
   for (const auto& op : txn.ops) {

@@ -1,7 +1,6 @@
 // What every store backend must do the same way: SQLite and etcd run the same cases.
 // Revisions are compared relative to each other (etcd's start above 1 and are shared).
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 #include "tests/support/store_backends.h"

@@ -50,8 +50,8 @@ bool EtcdCluster::makeCertificates() {
   auto issue = [&](const std::string& name, const std::string& ext) {
     std::string key = dir_.file(name + ".key"), csr = dir_.file(name + ".csr");
     std::string ext_file = dir_.write(name + ".ext", ext);
-    return run({kOpenssl, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name,
-                "-keyout", key, "-out", csr},
+    return run({kOpenssl, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout",
+                key, "-out", csr},
                log) &&
            run({kOpenssl, "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
                 "-CAcreateserial", "-days", "2", "-extfile", ext_file, "-out",
@@ -78,32 +78,42 @@ EtcdCluster::EtcdCluster(int members, bool tls) {
     client_ports.push_back(freeLoopbackPort());
     peer_ports.push_back(freeLoopbackPort());
     if (!initial_cluster.empty()) initial_cluster += ",";
-    initial_cluster += "m" + std::to_string(i) + "=" + scheme + "127.0.0.1:" +
-                       std::to_string(peer_ports.back());
+    initial_cluster +=
+        "m" + std::to_string(i) + "=" + scheme + "127.0.0.1:" + std::to_string(peer_ports.back());
   }
   for (int i = 0; i < members; ++i) {
     std::string name = "m" + std::to_string(i);
     std::string client_url = scheme + "127.0.0.1:" + std::to_string(client_ports[i]);
     std::string peer_url = scheme + "127.0.0.1:" + std::to_string(peer_ports[i]);
     std::vector<std::string> argv = {kEtcd,
-                                     "--name", name,
-                                     "--data-dir", dir_.file(name),
-                                     "--listen-client-urls", client_url,
-                                     "--advertise-client-urls", client_url,
-                                     "--listen-peer-urls", peer_url,
-                                     "--initial-advertise-peer-urls", peer_url,
-                                     "--initial-cluster", initial_cluster,
-                                     "--initial-cluster-state", "new",
-                                     "--initial-cluster-token", "photon-test",
-                                     "--logger", "zap",
-                                     "--log-level", "warn"};
+                                     "--name",
+                                     name,
+                                     "--data-dir",
+                                     dir_.file(name),
+                                     "--listen-client-urls",
+                                     client_url,
+                                     "--advertise-client-urls",
+                                     client_url,
+                                     "--listen-peer-urls",
+                                     peer_url,
+                                     "--initial-advertise-peer-urls",
+                                     peer_url,
+                                     "--initial-cluster",
+                                     initial_cluster,
+                                     "--initial-cluster-state",
+                                     "new",
+                                     "--initial-cluster-token",
+                                     "photon-test",
+                                     "--logger",
+                                     "zap",
+                                     "--log-level",
+                                     "warn"};
     if (tls) {
       for (const char* side : {"", "peer-"}) {
-        argv.insert(argv.end(),
-                    {std::string("--") + side + "cert-file", dir_.file("member.pem"),
-                     std::string("--") + side + "key-file", dir_.file("member.key"),
-                     std::string("--") + side + "trusted-ca-file", tls_.ca_file,
-                     std::string("--") + side + "client-cert-auth"});
+        argv.insert(argv.end(), {std::string("--") + side + "cert-file", dir_.file("member.pem"),
+                                 std::string("--") + side + "key-file", dir_.file("member.key"),
+                                 std::string("--") + side + "trusted-ca-file", tls_.ca_file,
+                                 std::string("--") + side + "client-cert-auth"});
       }
     }
     client_urls_.push_back(client_url);
