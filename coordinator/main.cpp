@@ -38,6 +38,7 @@ bool splitHostPort(const std::string& listen, std::string& host, int& port) {
 
 int main(int argc, char** argv) {
   if (argc > 1 && (std::string(argv[1]) == "export" || std::string(argv[1]) == "import")) {
+    signal(SIGPIPE, SIG_IGN);  // a member that closes a TLS connection must not kill us
     return coordinator::runMigrateCommand(argc - 1, argv + 1);
   }
   po::options_description opts("photon-coordinator options");
