@@ -206,7 +206,7 @@ int bootstrapMain(const std::vector<std::string>& args) {
     common::logError("--coordinator: " + client.error().message);
     return kExitUsage;
   }
-  auto runner = makeCommandRunner();
+  auto runner = makeProcessRunner();
   Bootstrapper bootstrapper(
       options, std::move(*machine), **client, *token, *runner,
       [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }, logAt);
@@ -224,7 +224,7 @@ int bootstrapMain(const std::vector<std::string>& args) {
   auto result = runner->run(reboot, std::chrono::seconds(300));
   if (!result || !result->ok()) {
     common::logError("reboot command failed: " +
-                     (result ? result->describe() + " " + outputTail(result->output, 5)
+                     (result ? result->status() + " " + outputTail(result->output, 5)
                              : result.error().message));
     return 1;
   }

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/core/os_error.h"
+
 namespace photon::agent {
 namespace {
 using common::ErrorCode;
@@ -16,10 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 // BIRD refuses longer commands (9000 "Command too long").
 constexpr size_t kMaxCommandLength = 4000;
-
-std::unexpected<common::Error> osError(const std::string& what) {
-  return fail(ErrorCode::kUnavailable, what + ": " + std::strerror(errno));
-}
 
 bool refused(const std::string& line) {
   std::string first = line.substr(0, line.find(' '));
@@ -35,12 +33,12 @@ common::Result<std::unique_ptr<BirdSocket>> BirdSocket::connect(const std::strin
     return fail(ErrorCode::kInvalid, "BIRD socket path too long: " + path);
   }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return osError("socket");
+  if (fd < 0) return osError("socket", ErrorCode::kUnavailable);
   std::unique_ptr<BirdSocket> sock(new BirdSocket(fd, timeout));
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    return osError("connect to BIRD at " + path);
+    return osError("connect to BIRD at " + path, ErrorCode::kUnavailable);
   }
   PHOTON_TRY(auto greeting, sock->readReply());
   if (greeting.code != 1) {
@@ -50,8 +48,6 @@ common::Result<std::unique_ptr<BirdSocket>> BirdSocket::connect(const std::strin
   }
   return sock;
 }
-
-BirdSocket::~BirdSocket() { ::close(fd_); }
 
 common::Result<BirdReply> BirdSocket::command(const std::string& line) {
   if (line.empty() || line.size() > kMaxCommandLength ||
@@ -64,9 +60,9 @@ common::Result<BirdReply> BirdSocket::command(const std::string& line) {
   std::string out = line + "\n";
   size_t off = 0;
   while (off < out.size()) {
-    ssize_t n = ::send(fd_, out.data() + off, out.size() - off, MSG_NOSIGNAL);
+    ssize_t n = ::send(fd_.get(), out.data() + off, out.size() - off, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return osError("send to BIRD");
+    if (n < 0) return osError("send to BIRD", ErrorCode::kUnavailable);
     off += static_cast<size_t>(n);
   }
   return readReply();
@@ -83,14 +79,14 @@ common::Result<BirdReply> BirdSocket::readReply() {
       return fail(ErrorCode::kUnavailable,
                   "BIRD did not answer within " + std::to_string(timeout_.count()) + " ms");
     }
-    pollfd p{fd_, POLLIN, 0};
+    pollfd p{fd_.get(), POLLIN, 0};
     int r = ::poll(&p, 1, static_cast<int>(left.count()));
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return osError("poll BIRD socket");
+    if (r < 0) return osError("poll BIRD socket", ErrorCode::kUnavailable);
     if (r == 0) continue;  // the deadline check above reports it
-    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n < 0) return osError("read from BIRD");
+    if (n < 0) return osError("read from BIRD", ErrorCode::kUnavailable);
     if (n == 0) return fail(ErrorCode::kUnavailable, "BIRD closed the control socket");
     reader_.feed(std::string_view(buf, static_cast<size_t>(n)));
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "agent/bgp/bird_reply.h"
+#include "agent/core/unique_fd.h"
 #include "common/result.h"
 
 namespace photon::agent {
@@ -24,7 +25,6 @@ class BirdSocket final : public BirdControl {
  public:
   [[nodiscard]] static common::Result<std::unique_ptr<BirdSocket>> connect(
       const std::string& path, std::chrono::milliseconds timeout);
-  ~BirdSocket() override;
   BirdSocket(const BirdSocket&) = delete;
   BirdSocket& operator=(const BirdSocket&) = delete;
 
@@ -34,7 +34,7 @@ class BirdSocket final : public BirdControl {
   BirdSocket(int fd, std::chrono::milliseconds timeout) : fd_(fd), timeout_(timeout) {}
   [[nodiscard]] common::Result<BirdReply> readReply();
 
-  int fd_;
+  UniqueFd fd_;
   std::chrono::milliseconds timeout_;
   BirdReplyReader reader_;
 };

@@ -29,7 +29,7 @@ bool retryable(int status) { return status >= 500 || status == 429 || status == 
 
 Bootstrapper::Bootstrapper(BootstrapOptions options, MachineFacts machine,
                            common::HttpClient& client, std::string bootstrap_token,
-                           CommandRunner& runner, Sleep sleep, Log log)
+                           ProcessRunner& runner, Sleep sleep, Log log)
     : options_(std::move(options)),
       machine_(std::move(machine)),
       client_(client),
@@ -165,7 +165,7 @@ common::Status Bootstrapper::runSteps(const std::string& node_id,
     if (!result) {
       failure = label + ": " + result.error().message;
     } else if (!result->ok()) {
-      failure = label + ": " + result->describe() + "\n" + outputTail(result->output);
+      failure = label + ": " + result->status() + "\n" + outputTail(result->output);
     }
     if (!failure.empty()) {
       log_(kError, failure);

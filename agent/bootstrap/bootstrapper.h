@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/bootstrap/command_runner.h"
+#include "agent/core/process_runner.h"
 #include "agent/bootstrap/install_steps.h"
 #include "agent/facts/collector.h"
 #include "common/http_client.h"
@@ -36,7 +36,7 @@ class Bootstrapper {
   using Log = std::function<void(int level, const std::string&)>;  // level as in common/log.h
 
   Bootstrapper(BootstrapOptions options, MachineFacts machine, common::HttpClient& client,
-               std::string bootstrap_token, CommandRunner& runner, Sleep sleep, Log log);
+               std::string bootstrap_token, ProcessRunner& runner, Sleep sleep, Log log);
 
   // Returns once the install is done (the node is then `active`), or the error that stopped it
   // (a failed step has been reported as `failed` already).
@@ -61,7 +61,7 @@ class Bootstrapper {
   common::HttpClient& client_;
   std::string bootstrap_token_;
   std::string node_token_;
-  CommandRunner& runner_;
+  ProcessRunner& runner_;
   Sleep sleep_;
   Log log_;
 };

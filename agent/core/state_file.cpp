@@ -9,22 +9,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "agent/core/os_error.h"
+#include "agent/core/unique_fd.h"
+
 namespace photon::agent {
 namespace {
 using common::ErrorCode;
 using common::fail;
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-std::unexpected<common::Error> osError(const std::string& what) {
-  return fail(ErrorCode::kInternal, what + ": " + std::strerror(errno));
-}
 
 common::Status writeAll(int fd, const std::string& content) {
   size_t off = 0;
@@ -45,11 +36,11 @@ common::Status writeFileAtomic(const std::string& path, const std::string& conte
   std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
   std::string tmp = dir + "/." + target.filename().string() + ".tmp" + std::to_string(getpid());
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-    if (fd.fd < 0) return osError("create " + tmp);
-    if (::fchmod(fd.fd, mode) != 0) return osError("chmod " + tmp);
-    if (auto w = writeAll(fd.fd, content); !w) return std::unexpected(w.error().context(tmp));
-    if (::fsync(fd.fd) != 0) return osError("fsync " + tmp);
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (fd.get() < 0) return osError("create " + tmp);
+    if (::fchmod(fd.get(), mode) != 0) return osError("chmod " + tmp);
+    if (auto w = writeAll(fd.get(), content); !w) return std::unexpected(w.error().context(tmp));
+    if (::fsync(fd.get()) != 0) return osError("fsync " + tmp);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int saved = errno;
@@ -57,21 +48,21 @@ common::Status writeFileAtomic(const std::string& path, const std::string& conte
     errno = saved;
     return osError("rename " + tmp + " to " + path);
   }
-  Fd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dirfd.fd >= 0) ::fsync(dirfd.fd);
+  UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dirfd.get() >= 0) ::fsync(dirfd.get());
   return {};
 }
 
 common::Result<std::string> readFile(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.fd < 0) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
     if (errno == ENOENT) return fail(ErrorCode::kNotFound, path + " does not exist");
     return osError("open " + path);
   }
   std::string out;
   char buf[65536];
   while (true) {
-    ssize_t n = ::read(fd.fd, buf, sizeof buf);
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       return osError("read " + path);

@@ -10,22 +10,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "agent/core/unique_fd.h"
 #include "common/http_client.h"
 
 namespace photon::agent {
 namespace {
 using common::ErrorCode;
 using common::fail;
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 common::Status tcpConnect(const std::string& target, std::chrono::milliseconds timeout) {
   auto hp = parseHostPort(target);
@@ -51,20 +42,20 @@ common::Status tcpConnect(const std::string& target, std::chrono::milliseconds t
     }
     len = sizeof(sockaddr_in);
   }
-  Fd sock(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (sock.fd < 0)
+  UniqueFd sock(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0)
     return fail(ErrorCode::kInternal, std::string("socket: ") + std::strerror(errno));
-  int r = ::connect(sock.fd, reinterpret_cast<sockaddr*>(&addr), len);
+  int r = ::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), len);
   if (r != 0 && errno != EINPROGRESS) {
     return fail(ErrorCode::kUnavailable, "tcp " + target + ": " + std::strerror(errno));
   }
   if (r != 0) {
-    pollfd p{sock.fd, POLLOUT, 0};
+    pollfd p{sock.get(), POLLOUT, 0};
     int n = ::poll(&p, 1, static_cast<int>(timeout.count()));
     if (n == 0) return fail(ErrorCode::kUnavailable, "tcp " + target + ": connect timed out");
     int err = 0;
     socklen_t err_len = sizeof err;
-    ::getsockopt(sock.fd, SOL_SOCKET, SO_ERROR, &err, &err_len);
+    ::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &err, &err_len);
     if (n < 0 || err != 0) {
       return fail(ErrorCode::kUnavailable,
                   "tcp " + target + ": " + std::strerror(n < 0 ? errno : err));

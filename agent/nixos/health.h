@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "agent/nixos/process_runner.h"
+#include "agent/core/process_runner.h"
 #include "agent/nixos/system_spec.h"
 #include "common/result.h"
 

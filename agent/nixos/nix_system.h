@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/nixos/process_runner.h"
+#include "agent/core/process_runner.h"
 #include "common/result.h"
 
 namespace photon::agent {

@@ -15,7 +15,7 @@
 #include "agent/nixos/journal.h"
 #include "agent/nixos/nix_system.h"
 #include "agent/nixos/plan.h"
-#include "agent/nixos/process_runner.h"
+#include "agent/core/process_runner.h"
 
 namespace photon::agent {
 

@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/core/unique_fd.h"
+
 namespace photon::agent {
 namespace {
 
@@ -21,25 +23,11 @@ using common::ErrorCode;
 using common::fail;
 using common::Status;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 std::string errnoText(int e) { return std::strerror(e); }
 
 Status checkTcp(const HealthCheckSpec& spec) {
   auto where = "connect 127.0.0.1:" + std::to_string(spec.port);
-  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return fail(ErrorCode::kInternal, "socket: " + errnoText(errno));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -96,7 +84,7 @@ Status checkExec(const HealthCheckSpec& spec) {
   int r = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp);
   posix_spawn_file_actions_destroy(&actions);
   if (r != 0) return fail(ErrorCode::kUnavailable, where + ": " + errnoText(r));
-  Fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   bool late = false;
   if (pidfd.get() >= 0) {
     pollfd p{pidfd.get(), POLLIN, 0};

@@ -7,6 +7,8 @@
 
 #include <memory>
 
+#include "agent/core/unique_fd.h"
+
 namespace photon::agent {
 namespace {
 
@@ -21,13 +23,6 @@ std::string netdevOption(const NicSpec& nic) {
   return opt;
 }
 
-struct FdCloser {
-  void operator()(int* fd) const {
-    if (*fd >= 0) ::close(*fd);
-    delete fd;
-  }
-};
-using OwnedFd = std::unique_ptr<int, FdCloser>;
 
 }  // namespace
 
@@ -115,12 +110,12 @@ std::vector<std::string> buildQemuArgs(
 }
 
 std::string probeAccelerator(const std::string& dev_kvm) {
-  OwnedFd kvm(new int(::open(dev_kvm.c_str(), O_RDWR | O_CLOEXEC)));
-  if (*kvm < 0 || ::ioctl(*kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) return "tcg";
-  OwnedFd vm(new int(::ioctl(*kvm, KVM_CREATE_VM, 0)));
-  if (*vm < 0) return "tcg";
-  OwnedFd vcpu(new int(::ioctl(*vm, KVM_CREATE_VCPU, 0)));
-  if (*vcpu < 0) return "tcg";
+  UniqueFd kvm(::open(dev_kvm.c_str(), O_RDWR | O_CLOEXEC));
+  if (!kvm.valid() || ::ioctl(kvm.get(), KVM_GET_API_VERSION, 0) != KVM_API_VERSION) return "tcg";
+  UniqueFd vm(::ioctl(kvm.get(), KVM_CREATE_VM, 0));
+  if (!vm.valid()) return "tcg";
+  UniqueFd vcpu(::ioctl(vm.get(), KVM_CREATE_VCPU, 0));
+  if (!vcpu.valid()) return "tcg";
   return "kvm";
 }
 

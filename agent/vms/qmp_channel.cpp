@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 
+#include "agent/core/unique_fd.h"
 #include "agent/vms/qmp_protocol.h"
 
 namespace photon::agent {
@@ -21,20 +22,6 @@ using common::Json;
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxLine = 1 << 20;  // replies are a few KiB; this bounds a broken peer
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 class UnixQmpChannel final : public QmpChannel {
  public:
@@ -144,7 +131,7 @@ class UnixQmpChannel final : public QmpChannel {
     }
   }
 
-  Fd fd_;
+  UniqueFd fd_;
   std::chrono::milliseconds timeout_;
   std::string buffer_;
   uint64_t next_id_ = 0;

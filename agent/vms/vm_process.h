@@ -1,5 +1,6 @@
-// The process adapter: QEMU runs as a supervised child started with execve in its own session,
-// so that it outlives the agent (an agent restart adopts it, never restarts it).
+// The process adapter: QEMU runs as a supervised child started with execve in its own session
+// (agent/core/process_runner.h spawnDetached), so that it outlives the agent (an agent restart
+// adopts it, never restarts it).
 #pragma once
 
 #include <sys/types.h>

@@ -138,7 +138,7 @@ TEST_CASE("bootstrap: a failing step is reported with its output, node install-f
   CHECK(node["state"] == "install-failed");
   std::string error = node.value("last_error", "");
   CHECK(error.find("install step 2/3") != std::string::npos);
-  CHECK(error.find("exit 3") != std::string::npos);
+  CHECK(error.find("exit code 3") != std::string::npos);
   CHECK(error.find("progress 5") != std::string::npos);
   CHECK(error.find("error: no disk matches the layout") != std::string::npos);
 }

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "agent/bootstrap/command_runner.h"
+#include "agent/core/process_runner.h"
 #include "agent/bootstrap/install_steps.h"
 #include "tests/support/temp_dir.h"
 
@@ -62,9 +62,10 @@ TEST_CASE("install steps: placeholders come from the plan, unknown or empty ones
   CHECK(defaults[1] == Argv{"nixos-install", "--system", "{system_profile}", "--no-root-passwd"});
 }
 
-TEST_CASE("command runner: output, exit status, timeout and a missing program", "[agent]") {
+TEST_CASE("process runner for install steps: output, exit status, timeout, a missing program",
+          "[agent]") {
   test::TempDir t;
-  auto runner = agent::makeCommandRunner();
+  auto runner = agent::makeProcessRunner();
   auto ok = runner->run({"sh", "-c", "echo out; echo err >&2; read x; echo \"stdin:$x\""},
                         std::chrono::seconds(10));
   REQUIRE(ok);
@@ -76,7 +77,8 @@ TEST_CASE("command runner: output, exit status, timeout and a missing program", 
   REQUIRE(failed);
   CHECK_FALSE(failed->ok());
   CHECK(failed->exit_code == 3);
-  CHECK(failed->describe() == "exit 3");
+  CHECK(failed->status() == "exit code 3");
+  CHECK(failed->describe() == "exit code 3: line50");
   std::string tail = agent::outputTail(failed->output, 3);
   CHECK(tail == "line48\nline49\nline50");
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "agent/nixos/nixos_reconciler.h"
-#include "agent/nixos/process_runner.h"
+#include "agent/core/process_runner.h"
 #include "tests/support/temp_dir.h"
 
 namespace photon::test {

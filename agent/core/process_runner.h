@@ -1,7 +1,9 @@
 // Runs a program from an argument vector (never a shell string) with a deadline, capturing its
-// combined stdout and stderr. The agent core has no process runner yet, so the nixos domain
-// carries this one; it is small and has no nixos-specific knowledge, ready to move to core.
+// combined stdout and stderr: the agent's one fork/execve (nixos activation and health checks,
+// bootstrap install steps, qemu-img), and spawnDetached for QEMU, which must outlive the agent.
 #pragma once
+
+#include <sys/types.h>
 
 #include <chrono>
 #include <memory>
@@ -19,7 +21,9 @@ struct ProcessResult {
   std::string output;      // stdout and stderr interleaved, the last kMaxOutput bytes
 
   bool ok() const { return !timed_out && signal == 0 && exit_code == 0; }
-  // "exit code 1: <last line of output>", "timed out after 5s", "killed by signal 9".
+  // "exit code 1", "timed out", "killed by signal 9".
+  std::string status() const;
+  // status() and the last line of output: "exit code 1: <last line>".
   std::string describe() const;
 };
 
@@ -29,18 +33,27 @@ class ProcessRunner {
 
   virtual ~ProcessRunner() = default;
   // argv[0] is an absolute path or a name looked up in PATH. An error means the program could
-  // not be started at all; any way it ended is a ProcessResult.
+  // not be started at all (not found, execve refused); any way it ended is a ProcessResult.
   [[nodiscard]] virtual common::Result<ProcessResult> run(const std::vector<std::string>& argv,
                                                           std::chrono::milliseconds timeout) = 0;
 };
 
 // fork/execve. The child gets its own process group (killed as a whole at the deadline),
-// stdin from /dev/null, the agent's environment, and dies with the agent (PR_SET_PDEATHSIG),
-// as it would with systemd's control-group kill mode.
+// stdin from /dev/null, the agent's environment, an empty signal mask (the agent blocks
+// SIGTERM/SIGHUP for its signal thread), and dies with the agent (PR_SET_PDEATHSIG), as it
+// would with systemd's control-group kill mode.
 std::unique_ptr<ProcessRunner> makeProcessRunner();
+
+// Starts argv in a session of its own (it outlives the agent; nothing kills it with the
+// agent), stdin from /dev/null, stdout and stderr appended to `log_path` ("" : /dev/null).
+// Returns its pid; reaping it is the caller's.
+[[nodiscard]] common::Result<pid_t> spawnDetached(const std::vector<std::string>& argv,
+                                                  const std::string& log_path);
 
 // The last non-empty line of `output`, at most 300 characters: the part of an error worth
 // reporting.
 std::string lastLine(const std::string& output);
+// The last `lines` lines of `output` (the report of a failed install step).
+std::string outputTail(const std::string& output, size_t lines = 20);
 
 }  // namespace photon::agent

@@ -1,0 +1,232 @@
+#include "agent/core/process_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "agent/core/os_error.h"
+#include "agent/core/unique_fd.h"
+
+extern char** environ;
+
+namespace photon::agent {
+namespace {
+using common::ErrorCode;
+using common::fail;
+
+// Looked up before fork: the child only calls async-signal-safe functions.
+std::string resolveProgram(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/run/current-system/sw/bin:/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    if (!dir.empty()) {
+      std::string candidate = dir + "/" + name;
+      if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
+// What fork needs prepared: the program, its argv, and a pipe on which a failed execve reports
+// its errno (CLOEXEC closes it on success).
+struct Exec {
+  std::string program;
+  std::vector<char*> args;
+  UniqueFd error_read, error_write;
+};
+
+common::Result<Exec> prepare(const std::vector<std::string>& argv) {
+  if (argv.empty() || argv[0].empty()) return common::invalid("argv", "empty argument vector");
+  Exec e;
+  e.program = resolveProgram(argv[0]);
+  if (e.program.empty()) return fail(ErrorCode::kNotFound, argv[0] + ": not found in PATH");
+  for (const auto& a : argv) e.args.push_back(const_cast<char*>(a.c_str()));
+  e.args.push_back(nullptr);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return osError("pipe");
+  e.error_read.reset(fds[0]);
+  e.error_write.reset(fds[1]);
+  return e;
+}
+
+// In the child, after the caller's own setup: stdio, an empty signal mask, execve. Only
+// async-signal-safe calls.
+[[noreturn]] void execChild(Exec& e, int in, int out) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::dup2(in, 0);
+  ::dup2(out, 1);
+  ::dup2(out, 2);
+  ::execve(e.program.c_str(), e.args.data(), environ);
+  int err = errno;
+  (void)!::write(e.error_write.get(), &err, sizeof err);
+  ::_exit(127);
+}
+
+// In the parent: an error when the child's execve failed (the child is reaped then).
+common::Status awaitExec(Exec& e, pid_t pid) {
+  e.error_write.reset();
+  int err = 0;
+  ssize_t n;
+  do {
+    n = ::read(e.error_read.get(), &err, sizeof err);
+  } while (n < 0 && errno == EINTR);
+  if (n != sizeof err) return {};
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+  return fail(ErrorCode::kUnavailable, "execve " + e.program + ": " + std::strerror(err));
+}
+
+class ExecProcessRunner final : public ProcessRunner {
+ public:
+  common::Result<ProcessResult> run(const std::vector<std::string>& argv,
+                                    std::chrono::milliseconds timeout) override {
+    PHOTON_TRY(Exec exec, prepare(argv));
+    int pipefd[2];
+    if (::pipe2(pipefd, O_CLOEXEC) != 0) return osError("pipe");
+    UniqueFd out(pipefd[0]);
+    UniqueFd in_child(pipefd[1]);
+    UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (!devnull.valid()) return osError("open /dev/null");
+
+    const pid_t parent = ::getpid();
+    const auto started = std::chrono::steady_clock::now();
+    pid_t pid = ::fork();
+    if (pid < 0) return osError("fork " + argv[0]);
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+      execChild(exec, devnull.get(), in_child.get());
+    }
+    ::setpgid(pid, pid);  // also from here, so the group exists before any kill below
+    in_child.reset();
+    PHOTON_CHECK(awaitExec(exec, pid));
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    ::fcntl(out.get(), F_SETFL, O_NONBLOCK);
+
+    ProcessResult result;
+    const auto deadline = started + timeout;
+    bool exited = false;
+    int status = 0;
+    auto drain = [&] {
+      char buf[8192];
+      while (true) {
+        ssize_t n = ::read(out.get(), buf, sizeof buf);
+        if (n <= 0) return n == 0;  // true at EOF
+        result.output.append(buf, static_cast<size_t>(n));
+        if (result.output.size() > kMaxOutput) {
+          result.output.erase(0, result.output.size() - kMaxOutput);
+        }
+      }
+    };
+    bool eof = false;
+    while (!exited) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        result.timed_out = true;
+        ::kill(-pid, SIGKILL);
+        ::kill(pid, SIGKILL);
+        break;
+      }
+      pollfd fds[2] = {{out.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+      int nfds = 2;
+      if (eof) {
+        fds[0] = fds[1];
+        nfds = 1;
+      }
+      // Without a pidfd (old kernel) fall back to checking the child every 50 ms.
+      int wait_ms = static_cast<int>(std::min<int64_t>(left.count(), pidfd.valid() ? 1000 : 50));
+      if (!pidfd.valid() && eof) nfds = 0;
+      int r = ::poll(fds, static_cast<nfds_t>(nfds), wait_ms);
+      if (r < 0 && errno != EINTR) return osError("poll");
+      if (!eof && drain()) eof = true;
+      pid_t w = ::waitpid(pid, &status, WNOHANG);
+      if (w == pid) exited = true;
+    }
+    if (!exited) ::waitpid(pid, &status, 0);
+    drain();  // what the child wrote before it ended; grandchildren may keep the pipe open
+    if (!result.timed_out) {
+      if (WIFEXITED(status)) {
+        result.exit_code = WEXITSTATUS(status);
+      } else if (WIFSIGNALED(status)) {
+        result.signal = WTERMSIG(status);
+      }
+    }
+    return result;
+  }
+};
+}  // namespace
+
+common::Result<pid_t> spawnDetached(const std::vector<std::string>& argv,
+                                    const std::string& log_path) {
+  PHOTON_TRY(Exec exec, prepare(argv));
+  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  UniqueFd log(::open(log_path.empty() ? "/dev/null" : log_path.c_str(),
+                      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (!devnull.valid() || !log.valid()) {
+    return fail(ErrorCode::kUnavailable, "open " + log_path + ": " + std::strerror(errno));
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) return fail(ErrorCode::kUnavailable, std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::setsid();
+    execChild(exec, devnull.get(), log.get());
+  }
+  PHOTON_CHECK(awaitExec(exec, pid));
+  return pid;
+}
+
+std::string lastLine(const std::string& output) {
+  size_t end = output.find_last_not_of(" \n\r\t");
+  if (end == std::string::npos) return {};
+  size_t start = output.rfind('\n', end);
+  start = start == std::string::npos ? 0 : start + 1;
+  std::string line = output.substr(start, end - start + 1);
+  if (line.size() > 300) line = line.substr(0, 300) + "...";
+  return line;
+}
+
+std::string outputTail(const std::string& output, size_t lines) {
+  size_t end = output.size();
+  while (end > 0 && output[end - 1] == '\n') --end;
+  size_t at = end;
+  for (size_t seen = 0; at > 0; --at) {
+    if (output[at - 1] == '\n' && ++seen == lines) break;
+  }
+  return output.substr(at, end - at);
+}
+
+std::string ProcessResult::status() const {
+  if (timed_out) return "timed out";
+  if (signal != 0) return "killed by signal " + std::to_string(signal);
+  return "exit code " + std::to_string(exit_code);
+}
+
+std::string ProcessResult::describe() const {
+  std::string line = lastLine(output);
+  return line.empty() ? status() : status() + ": " + line;
+}
+
+std::unique_ptr<ProcessRunner> makeProcessRunner() {
+  return std::make_unique<ExecProcessRunner>();
+}
+
+}  // namespace photon::agent

@@ -1,0 +1,99 @@
+// VM placement through the real coordinator (in process, SQLite in a temp dir, HTTP over
+// loopback): NODES active nodes with virtualization, then VMS `PUT /api/v1/vms/{name}` from
+// THREADS clients, each placed by memory; requests/s and the spread. Then the pure placeVm
+// over the same number of hosts, for the share the store and HTTP take.
+// Run by scripts/bench.d/55-vm-placement.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "common/http_client.h"
+#include "coordinator/vms/vm_placement.h"
+#include "tests/support/coordinator_fixture.h"
+
+using namespace photon;
+using common::Json;
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::cerr << "usage: vm_placement_bench NODES VMS THREADS\n";
+    return 2;
+  }
+  int node_count = std::stoi(argv[1]), vm_count = std::stoi(argv[2]),
+      threads = std::stoi(argv[3]);
+  test::CoordinatorFixture c;
+  Json cluster = test::CoordinatorFixture::sampleCluster();
+  cluster["pools"][0]["cidr"] = "10.0.0.0/16";
+  cluster["pools"][0]["gateway"] = "10.0.0.1";
+  cluster["pools"][0]["range_start"] = "10.0.0.10";
+  cluster["pools"][0]["range_end"] = "10.0.255.250";
+  if (c.admin("PUT", "/api/v1/cluster", cluster).status != 200) return 1;
+  for (int i = 0; i < node_count; ++i) {
+    Json m = test::CoordinatorFixture::machine(i);
+    m["facts"]["memory_bytes"] = int64_t{256} << 30;
+    m["facts"]["cpu"]["virtualization"] = true;
+    auto r = c.bootstrap("POST", "/api/v1/phone-home", m);
+    if (r.status != 200) return 1;
+    std::string id = r.body["node_id"], token = r.body["token"];
+    for (const char* phase : {"installing", "installed"}) {
+      c.as(token, "PUT", "/api/v1/nodes/" + id + "/observed",
+           Json{{"install", {{"phase", phase}}}}.dump());
+    }
+  }
+
+  std::atomic<int> next{0}, failures{0};
+  std::vector<std::thread> pool;
+  auto started = std::chrono::steady_clock::now();
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      auto client = common::HttpClient::create(c.url());
+      (*client)->setToken(test::kAdminToken);
+      for (int i = next++; i < vm_count; i = next++) {
+        Json vm = {{"memory_mib", 512 + 256 * (i % 8)},
+                   {"kernel", "/var/lib/photon/images/vmlinuz"},
+                   {"disks", {{{"id", "root"}, {"image", "vm.qcow2"}, {"size_gib", 10}}}},
+                   {"nics", {{{"id", "n0"}, {"mac", "52:54:00:00:00:01"}, {"user", true}}}}};
+        auto r = (*client)->request("PUT", "/api/v1/vms/vm-" + std::to_string(i), vm.dump());
+        if (!r || r->status != 201) ++failures;
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("PUT /api/v1/vms: %d VMs on %d nodes from %d threads in %.2f s (%.0f/s), %d failed\n",
+              vm_count, node_count, threads, seconds, vm_count / seconds, failures.load());
+
+  auto list = c.admin("GET", "/api/v1/vms");
+  std::map<std::string, int> per_node;
+  for (const auto& v : list.body["vms"]) ++per_node[v["node"].get<std::string>()];
+  int fewest = vm_count, most = 0;
+  for (const auto& [node, n] : per_node) {
+    fewest = std::min(fewest, n);
+    most = std::max(most, n);
+  }
+  std::printf("spread: %zu nodes used, %d..%d VMs a node\n", per_node.size(), fewest, most);
+
+  // The decision alone, on as many hosts.
+  std::vector<coordinator::VmHost> hosts;
+  for (int i = 0; i < node_count; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "node-%05d", i);
+    hosts.push_back({id, "active", true, 262144, int64_t{512} * (i % 97), i % 13});
+  }
+  constexpr int kDecisions = 20000;
+  auto pure_start = std::chrono::steady_clock::now();
+  size_t sink = 0;
+  for (int i = 0; i < kDecisions; ++i) {
+    auto placed = coordinator::placeVm(hosts, {"vm", 512 + i % 1024, "", ""});
+    sink += placed ? placed->size() : 0;
+  }
+  double pure = std::chrono::duration<double>(std::chrono::steady_clock::now() - pure_start).count();
+  std::printf("placeVm alone over %d hosts: %.2f us a decision (%zu)\n", node_count,
+              pure / kDecisions * 1e6, sink % 10);
+  return failures.load() == 0 ? 0 : 1;
+}
