@@ -1,5 +1,7 @@
 #include "coordinator/control/etcd_leadership.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 
 namespace photon::coordinator {
@@ -153,8 +155,10 @@ void EtcdLeadership::resign() {
 
 void EtcdLeadership::loop() {
   const auto keepalive_every = std::chrono::milliseconds(options_.ttl) / 3;
-  const auto look_every =
-      std::max(std::chrono::milliseconds(50), std::chrono::milliseconds(options_.ttl) / 10);
+  // Followers look at the key often enough that a resigned leader is replaced at once and a
+  // dead one soon after its lease ends; a read of one key is cheap for etcd.
+  const auto look_every = std::clamp(std::chrono::milliseconds(options_.ttl) / 10,
+                                     std::chrono::milliseconds(50), std::chrono::milliseconds(250));
   const auto retry_every = std::chrono::milliseconds(100);
   for (;;) {
     std::chrono::milliseconds pause = look_every;

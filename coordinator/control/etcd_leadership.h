@@ -2,8 +2,9 @@
 // its lease, leads until the lease ends. It keeps the lease alive at a third of the TTL, and
 // counts itself leader only until the TTL after the last keepalive it *sent* has passed by its
 // own clock — etcd can expire the lease no sooner than that, so two coordinators never both
-// believe they lead. The others look for the key every tenth of the TTL and take over when it
-// is gone; a coordinator that stops cleanly revokes its lease so that takes no wait at all.
+// believe they lead. The others look for the key every tenth of the TTL (every 250 ms at most)
+// and take over when it is gone; a coordinator that stops cleanly revokes its lease so that takes
+// no wait at all.
 #pragma once
 
 #include <atomic>
