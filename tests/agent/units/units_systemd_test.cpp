@@ -109,17 +109,25 @@ TEST_CASE("units systemd: start, limits read back, adopt on agent restart, repla
   CHECK(find(out, "a")["state"] == "active");
   CHECK(find(out, "a")["main_pid"] != pid_a);
 
-  // A photon-* unit nothing desires is stopped; so is a removed instance.
+  // An instance unit nothing desires (left behind: it carries the domain's revision marker) is
+  // stopped; so is a removed instance. A photon-* unit the domain did not start — the agent's
+  // own photon-agent.service on a NixOS node — is left alone.
   TransientUnit stray;
   stray.name = "photon-stray.service";
-  stray.description = "left behind";
+  stray.description = unitDescription("stray", "3");
   stray.exec_start = {"/bin/sleep", "1000"};
   REQUIRE((*bus)->startTransientUnit(stray));
+  TransientUnit agent;
+  agent.name = "photon-agent.service";
+  agent.description = "Photon node agent";
+  agent.exec_start = {"/bin/sleep", "1000"};
+  REQUIRE((*bus)->startTransientUnit(agent));
   out = r->reconcile(Json{section[0]});
   CHECK(find(out, "b").is_null());
   CHECK((*bus)->unitState("photon-b.service")->load_state == "not-found");
   CHECK((*bus)->unitState("photon-stray.service")->load_state == "not-found");
   CHECK((*bus)->unitState("photon-a.service")->active_state == "active");
+  CHECK((*bus)->unitState("photon-agent.service")->active_state == "active");
 }
 
 TEST_CASE("units systemd: a crashed instance is restarted by systemd and counted",
