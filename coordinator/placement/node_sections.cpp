@@ -55,6 +55,10 @@ std::vector<std::string> servicesOf(const NodeShare& share) {
 }
 
 Json mergeUnits(const Json& current, const Json& ours) {
+  // Nothing of ours there and nothing to add: the section is the operator's, whatever its shape.
+  auto is_ours = [](const Json& e) { return e.is_object() && e.contains(kPlacedBy); };
+  bool holds_ours = current.is_array() && std::any_of(current.begin(), current.end(), is_ours);
+  if (!holds_ours && (!ours.is_array() || ours.empty())) return current;
   Json out = Json::array();
   if (current.is_array()) {
     for (const auto& entry : current) {

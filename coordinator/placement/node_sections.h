@@ -40,7 +40,8 @@ Json unitsSection(const NodeShare& share);
 // The services with a live allocation on the node, sorted.
 std::vector<std::string> servicesOf(const NodeShare& share);
 
-// `current` (a node's "units" section, possibly null) with our instances replaced by `ours`.
+// `current` (a node's "units" section, possibly null) with our instances replaced by `ours`;
+// `current` itself when it holds none of ours and `ours` is empty.
 Json mergeUnits(const Json& current, const Json& ours);
 
 // The node's "bgp" section, or null when the declaration has no BGP config for `declared_name`
