@@ -104,9 +104,22 @@ cl_stop_containers() {
   rm -f "$@"
 }
 
+# A recorded PID is signalled only while it is still one of ours: its command line names this
+# world's directory or containers (after a reboot or a SIGKILLed run the number may be another
+# process's by now).
+cl_pid_ours() {
+  local cmdline
+  cmdline=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+  [[ $cmdline == *"$CL_DIR"* || $cmdline == *"-M $CL_PREFIX-node"* ]]
+}
+
 cl_teardown() {
   local f
   if [ -d "$CL_DIR/pids" ]; then
+    for f in "$CL_DIR"/pids/*; do
+      [ -f "$f" ] || continue
+      cl_pid_ours "$(cat "$f")" || rm -f "$f"
+    done
     local containers=("$CL_DIR"/pids/container-*)
     [ -f "${containers[0]}" ] && cl_stop_containers "${containers[@]}"
     for f in "$CL_DIR"/pids/*; do
@@ -129,6 +142,14 @@ cl_teardown() {
     done
   fi
   rm -rf "$CL_DIR"
+}
+
+# Tears down the world of a run that died without its trap (SIGKILL, a ctest timeout).
+cl_teardown_world() {
+  (
+    CL_PREFIX=$1 CL_DIR=$2 CL_FABRIC=$1-fabric
+    cl_teardown
+  )
 }
 
 # ---- bring-up --------------------------------------------------------------------------------
