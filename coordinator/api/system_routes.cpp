@@ -2,8 +2,8 @@
 
 #include "common/validate.h"
 #include "coordinator/api/routes.h"
-#include "coordinator/placement/placement_metrics.h"
 #include "coordinator/deploy/deployment_metrics.h"
+#include "coordinator/placement/placement_metrics.h"
 
 namespace photon::coordinator {
 
@@ -44,6 +44,10 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
     appendHelp(out, "photon_store_revision", "gauge", "The store's current revision.");
     appendMetric(out, "photon_store_revision", "",
                  static_cast<double>(ctx.inventory.store().revision()));
+    for (const auto& counter : ctx.inventory.store().counters()) {
+      appendHelp(out, counter.name, "counter", counter.help);
+      appendMetric(out, counter.name, "", counter.value);
+    }
     if (ctx.leadership) {
       appendHelp(out, "photon_leader", "gauge", "1 while this coordinator runs the controllers.");
       appendMetric(out, "photon_leader", "", ctx.leadership->isLeader() ? 1 : 0);

@@ -62,14 +62,23 @@ void EtcdLeadership::stepDown(const std::string& why) {
   lease_ = 0;
 }
 
+void EtcdLeadership::noteProblem(const std::string& problem) {
+  // Said once, not every look (several a second while etcd is away).
+  if (problem == last_problem_) return;
+  if (!problem.empty()) common::logWarning(problem + ", retrying");
+  if (problem.empty()) common::logInfo("leader election: etcd answers again");
+  last_problem_ = problem;
+}
+
 void EtcdLeadership::campaign() {
   // A cheap read first: leases are granted only when the key is free.
   auto current = client_->call("/v3/kv/range", Json{{"key", etcd::base64Encode(options_.key)}});
   if (!current) {
-    common::logInfo("leader election: " + current.error().message);
+    noteProblem("leader election: " + current.error().message);
     setLeaderId({});
     return;
   }
+  noteProblem({});
   auto kvs = current->value("kvs", Json::array());
   if (!kvs.empty()) {
     auto kv = etcd::parseKeyValue(kvs[0], "");
@@ -80,7 +89,7 @@ void EtcdLeadership::campaign() {
   auto grant =
       client_->call("/v3/lease/grant", Json{{"TTL", std::to_string(options_.ttl.count())}});
   if (!grant) {
-    common::logInfo("leader election: " + grant.error().message);
+    noteProblem("leader election: " + grant.error().message);
     return;
   }
   int64_t lease = etcd::readInt64(*grant, "ID");

@@ -49,6 +49,8 @@ class EtcdLeadership final : public Leadership {
   void stepDown(const std::string& why);
   void resign();
   void setLeaderId(std::string id);
+  // Logs a problem of the election loop when it differs from the last one ("" when all is well).
+  void noteProblem(const std::string& problem);
 
   std::shared_ptr<EtcdClient> client_;
   ElectionOptions options_;
@@ -56,7 +58,8 @@ class EtcdLeadership final : public Leadership {
   std::atomic<bool> leading_{false};
   std::atomic<int64_t> valid_until_ns_{0};  // steady clock; leading only before this
   std::atomic<uint64_t> changes_{0};
-  int64_t lease_ = 0;  // loop thread only
+  int64_t lease_ = 0;         // loop thread only
+  std::string last_problem_;  // loop thread only
   std::chrono::seconds granted_ttl_{0};
 
   mutable std::mutex id_mutex_;

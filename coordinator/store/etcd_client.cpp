@@ -121,7 +121,7 @@ common::Result<etcd::Json> EtcdClient::call(const std::string& path, const etcd:
   }
   // Next time start with the endpoint after the one that failed first.
   size_t expected = first;
-  preferred_.compare_exchange_strong(expected, (first + 1) % count);
+  if (count > 1 && preferred_.compare_exchange_strong(expected, (first + 1) % count)) ++failovers_;
   return fail(ErrorCode::kUnavailable,
               "etcd " + path + ": no endpoint answered (" + failures + ")");
 }
@@ -168,7 +168,8 @@ common::Status EtcdClient::watch(const etcd::Json& create_request,
   if (!result) {
     // The endpoint is gone: the next watch (and call) tries the next one.
     size_t count = options_.endpoints.size();
-    preferred_.compare_exchange_strong(index, (index + 1) % count);
+    size_t failed = index;
+    if (count > 1 && preferred_.compare_exchange_strong(failed, (index + 1) % count)) ++failovers_;
     return fail(ErrorCode::kUnavailable, "etcd watch at " + options_.endpoints[index] + ": " +
                                              httplib::to_string(result.error()));
   }

@@ -94,6 +94,7 @@ bool EtcdStore::applyWatchLine(const std::string& line) {
     resync_needed_ = true;
     return false;
   }
+  watch_answered_ = true;
   if (parsed->canceled) return false;
   if (parsed->events.empty()) return true;
   std::vector<KeyChange> changes;
@@ -117,12 +118,26 @@ void EtcdStore::watchLoop() {
       auto ended =
           client_->watch(request, [this](const std::string& line) { return applyWatchLine(line); });
       if (stopping()) return;
-      if (!ended) common::logInfo(ended.error().message + ", watching again");
+      // Logged when a working watch breaks, not on every attempt while etcd is away.
+      if (!ended && watch_answered_.exchange(false)) {
+        common::logInfo(ended.error().message + ", watching again");
+      }
       ++watch_restarts_;
     }
     // A pause before trying again; the mirror's stop() does not end it early, but it is short.
     std::this_thread::sleep_for(kWatchRetryDelay);
   }
+}
+
+std::vector<Store::Counter> EtcdStore::counters() const {
+  return {{"photon_etcd_watch_restarts_total", "Times the etcd watch was set up again.",
+           static_cast<double>(watch_restarts_.load())},
+          {"photon_etcd_endpoint_failovers_total",
+           "Times calls to etcd moved on from an endpoint that did not answer.",
+           static_cast<double>(client_->failovers())},
+          {"photon_etcd_unknown_txn_outcomes_total",
+           "Writes whose etcd reply was lost and whose outcome was read back.",
+           static_cast<double>(unknown_outcomes_.load())}};
 }
 
 Result<std::optional<KeyValue>> EtcdStore::get(const std::string& key) {
@@ -144,6 +159,7 @@ Result<int64_t> EtcdStore::commit(const Txn& txn) {
   const Json request = etcd::txnRequest(txn, prefix_);
   const auto give_up = std::chrono::steady_clock::now() + kResolveWithin;
   auto reply = client_->call("/v3/kv/txn", request, EtcdClient::Retry::kNotSent, kTxnTimeout);
+  if (!reply) ++unknown_outcomes_;
   while (!reply && !stopping() && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(kResolvePause);
     auto probe_reply = client_->call("/v3/kv/txn", etcd::txnProbeRequest(txn, prefix_),

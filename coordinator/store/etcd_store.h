@@ -31,9 +31,7 @@ class EtcdStore final : public Store {
   int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
                         std::chrono::milliseconds timeout) override;
 
-  // For /metrics: how often the watch had to be set up again.
-  uint64_t watchRestarts() const { return watch_restarts_.load(); }
-  EtcdClient& client() { return *client_; }
+  std::vector<Counter> counters() const override;
 
  private:
   EtcdStore(std::shared_ptr<EtcdClient> client, std::string prefix);
@@ -54,6 +52,8 @@ class EtcdStore final : public Store {
   std::atomic<bool> resync_needed_{false};  // the watch fell behind a compaction
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> watch_restarts_{0};
+  std::atomic<uint64_t> unknown_outcomes_{0};
+  std::atomic<bool> watch_answered_{true};  // the watch delivered a line since it last broke
   std::thread watch_thread_;
 };
 

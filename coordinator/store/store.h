@@ -70,6 +70,14 @@ class Store {
   // or the timeout passes. Returns the key's mod_revision then.
   virtual int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
                                 std::chrono::milliseconds timeout) = 0;
+
+  // The backend's own counters for /metrics.
+  struct Counter {
+    std::string name;  // photon_..._total
+    std::string help;
+    double value = 0;
+  };
+  virtual std::vector<Counter> counters() const { return {}; }
 };
 
 }  // namespace photon::coordinator

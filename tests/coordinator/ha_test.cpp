@@ -286,4 +286,11 @@ TEST_CASE(
     }
   }
   CHECK(waitForOneLeader({a.url(), b.url()}, std::chrono::seconds(5)) >= 0);
+  // Both moved on from the dead first endpoint, and say so.
+  for (auto* c : {admin_a.get(), admin_b.get()}) {
+    auto metrics = c->request("GET", "/metrics");
+    REQUIRE(metrics);
+    CHECK(metrics->body.find("photon_etcd_endpoint_failovers_total 0\n") == std::string::npos);
+    CHECK(metrics->body.find("photon_etcd_endpoint_failovers_total") != std::string::npos);
+  }
 }
