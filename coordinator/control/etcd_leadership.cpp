@@ -140,7 +140,7 @@ void EtcdLeadership::keepAlive() {
   auto sent = Clock::now();
   auto reply = client_->call("/v3/lease/keepalive", Json{{"ID", std::to_string(lease_)}});
   if (!reply) {
-    common::logWarning("leader keepalive: " + reply.error().message + ", retrying");
+    noteProblem("leader keepalive: " + reply.error().message);
     return;
   }
   const Json result = reply->value("result", Json::object());
@@ -150,6 +150,7 @@ void EtcdLeadership::keepAlive() {
     return;
   }
   valid_until_ns_ = toNs(sent + std::chrono::seconds(ttl));
+  noteProblem({});
 }
 
 void EtcdLeadership::resign() {
