@@ -159,6 +159,7 @@ Result<int64_t> VmService::write(const Loaded& loaded, const std::string& name,
 
 Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool* created) {
   PHOTON_TRY(ParsedRequest request, parseRequest(name, body));
+  std::lock_guard lock(write_mutex_);
   return withRetries<VmRecord>([&]() -> Result<VmRecord> {
     PHOTON_TRY(Loaded loaded, load());
     PHOTON_TRY(NodeList nodes, inventory_.listNodes({}));
@@ -201,6 +202,7 @@ Result<std::vector<VmRecord>> VmService::list() {
 }
 
 Status VmService::remove(const std::string& name) {
+  std::lock_guard lock(write_mutex_);
   auto removed = withRetries<int64_t>([&]() -> Result<int64_t> {
     PHOTON_TRY(Loaded loaded, load());
     const VmRecord* r = find(loaded.records, name);
@@ -212,6 +214,7 @@ Status VmService::remove(const std::string& name) {
 }
 
 Result<VmRecord> VmService::act(const std::string& name, VmAction action) {
+  std::lock_guard lock(write_mutex_);
   return withRetries<VmRecord>([&]() -> Result<VmRecord> {
     PHOTON_TRY(Loaded loaded, load());
     const VmRecord* r = find(loaded.records, name);

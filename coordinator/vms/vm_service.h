@@ -3,6 +3,7 @@
 // written in one transaction. The agent's vms domain (agent/vms/) runs what the section says.
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,6 +54,10 @@ class VmService {
                         const std::optional<VmRecord>& after);
 
   Inventory& inventory_;
+  // VM writes are serialised within this coordinator: concurrent placements all choose the
+  // node with the most free memory and would only collide there and retry (across
+  // coordinators the store's compares still decide).
+  std::mutex write_mutex_;
 };
 
 }  // namespace photon::coordinator
