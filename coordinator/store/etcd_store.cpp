@@ -39,17 +39,23 @@ EtcdStore::EtcdStore(std::shared_ptr<EtcdClient> client, std::string prefix)
     : client_(std::move(client)), prefix_(std::move(prefix)) {}
 
 Result<std::unique_ptr<EtcdStore>> EtcdStore::open(std::shared_ptr<EtcdClient> client,
-                                                   std::string prefix) {
+                                                   std::string prefix,
+                                                   std::chrono::milliseconds progress_check) {
   if (prefix.empty()) return common::invalid("etcd-prefix", "must not be empty");
   std::unique_ptr<EtcdStore> store(new EtcdStore(std::move(client), std::move(prefix)));
   PHOTON_CHECK(store->load());
   store->watch_thread_ = std::thread([s = store.get()] { s->watchLoop(); });
+  store->progress_thread_ =
+      std::thread([s = store.get(), progress_check] { s->progressLoop(progress_check); });
   return store;
 }
 
 EtcdStore::~EtcdStore() {
   stopping_ = true;
   mirror_.stop();
+  { std::lock_guard lock(progress_mutex_); }
+  progress_cv_.notify_all();
+  if (progress_thread_.joinable()) progress_thread_.join();
   client_->cancelWatch();
   if (watch_thread_.joinable()) watch_thread_.join();
 }
@@ -138,6 +144,44 @@ std::vector<Store::Counter> EtcdStore::counters() const {
           {"photon_etcd_unknown_txn_outcomes_total",
            "Writes whose etcd reply was lost and whose outcome was read back.",
            static_cast<double>(unknown_outcomes_.load())}};
+}
+
+Result<int64_t> EtcdStore::newestModRevision() {
+  Json request = {{"key", etcd::base64Encode(prefix_)},
+                  {"range_end", etcd::base64Encode(etcd::prefixEnd(prefix_))},
+                  {"limit", "1"},
+                  {"sort_order", "DESCEND"},
+                  {"sort_target", "MOD"},
+                  {"keys_only", true}};
+  PHOTON_TRY(Json reply, client_->call("/v3/kv/range", request));
+  auto kvs = reply.value("kvs", Json::array());
+  return kvs.empty() ? 0 : etcd::readInt64(kvs[0], "mod_revision");
+}
+
+void EtcdStore::progressLoop(std::chrono::milliseconds every) {
+  // A write etcd has that the mirror lacks, seen twice in a row (the first time it may just
+  // be on its way), means the watch is stuck: it is set up again, on the next endpoint.
+  int64_t behind_at = 0;
+  for (;;) {
+    {
+      std::unique_lock lock(progress_mutex_);
+      if (progress_cv_.wait_for(lock, every, [this] { return stopping(); })) return;
+    }
+    auto newest = newestModRevision();
+    if (!newest || *newest <= mirror_.revision()) {
+      behind_at = 0;
+      continue;
+    }
+    if (behind_at != 0 && mirror_.revision() < behind_at) {
+      common::logWarning("etcd store: the watch is behind (revision " +
+                         std::to_string(mirror_.revision()) + ", etcd has " +
+                         std::to_string(*newest) + "), restarting it");
+      client_->interruptWatch();
+      behind_at = 0;
+      continue;
+    }
+    behind_at = *newest;
+  }
 }
 
 Result<std::optional<KeyValue>> EtcdStore::get(const std::string& key) {

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -18,9 +20,12 @@ namespace photon::coordinator {
 
 class EtcdStore final : public Store {
  public:
-  // Loads every key under `prefix` ("/photon/kv/") and starts following them.
-  [[nodiscard]] static Result<std::unique_ptr<EtcdStore>> open(std::shared_ptr<EtcdClient> client,
-                                                               std::string prefix);
+  // Loads every key under `prefix` ("/photon/kv/") and starts following them. Every
+  // `progress_check` the watch is checked against etcd: a member that hangs without closing
+  // the stream would otherwise leave the mirror behind until this coordinator's next write.
+  [[nodiscard]] static Result<std::unique_ptr<EtcdStore>> open(
+      std::shared_ptr<EtcdClient> client, std::string prefix,
+      std::chrono::milliseconds progress_check = std::chrono::seconds(5));
   ~EtcdStore() override;
 
   Result<std::optional<KeyValue>> get(const std::string& key) override;
@@ -55,6 +60,12 @@ class EtcdStore final : public Store {
   std::atomic<uint64_t> unknown_outcomes_{0};
   std::atomic<bool> watch_answered_{true};  // the watch delivered a line since it last broke
   std::thread watch_thread_;
+  // The newest mod_revision under the prefix, as etcd has it now.
+  Result<int64_t> newestModRevision();
+  void progressLoop(std::chrono::milliseconds every);
+  std::mutex progress_mutex_;
+  std::condition_variable progress_cv_;
+  std::thread progress_thread_;
 };
 
 }  // namespace photon::coordinator

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "coordinator/store/etcd_store.h"
 #include "tests/support/store_backends.h"
 
 using namespace photon;
@@ -149,4 +150,35 @@ TEST_CASE("store: a write through another store on the same data wakes this one'
   CHECK(lost.error().field == "desired/n1");
   // After the conflict the loser's mirror already holds the winner's value.
   CHECK((*theirs->get("desired/n1"))->value == "{\"a\":2}");
+}
+
+TEST_CASE("etcd store: a member that hangs under the watch is noticed without writes of our own",
+          "[inventory][etcd][integration]") {
+  test::EtcdCluster etcd(3);
+  REQUIRE(etcd.ready());
+  const auto& urls = etcd.clientUrls();
+  auto storeOn = [&](std::vector<std::string> endpoints) {
+    EtcdOptions options;
+    options.endpoints = std::move(endpoints);
+    options.request_timeout = std::chrono::seconds(1);
+    auto client = EtcdClient::create(options);
+    REQUIRE(client);
+    auto store = EtcdStore::open(std::move(*client), "/hang-test/", std::chrono::milliseconds(300));
+    REQUIRE(store);
+    return std::move(*store);
+  };
+  auto reader = storeOn({urls[0], urls[1], urls[2]});  // watches through member 0
+  auto writer = storeOn({urls[1], urls[2], urls[0]});
+  auto first = writer->commit(Txn{}.put("k", "1"));
+  REQUIRE(first);
+  REQUIRE(reader->waitForChange("k", 0, std::chrono::seconds(5)) == *first);
+
+  etcd.pauseMember(0, true);  // its connections stay open; nothing comes through them
+  auto second = writer->commit(Txn{}.expect("k", *first).put("k", "2"));
+  INFO((second ? "" : second.error().message));
+  REQUIRE(second);
+  // The reader's progress check sees etcd ahead of its mirror and moves the watch on.
+  CHECK(reader->waitForChange("k", *first, std::chrono::seconds(20)) == *second);
+  CHECK((*reader->get("k"))->value == "2");
+  etcd.pauseMember(0, false);
 }

@@ -166,6 +166,12 @@ bool EtcdCluster::ready(std::chrono::milliseconds timeout) {
   return true;
 }
 
+void EtcdCluster::pauseMember(size_t index, bool paused) {
+  if (index < members_.size() && members_[index] && members_[index]->running()) {
+    ::kill(members_[index]->pid(), paused ? SIGSTOP : SIGCONT);
+  }
+}
+
 void EtcdCluster::killMember(size_t index) {
   if (index < members_.size() && members_[index]) members_[index]->kill(SIGKILL);
 }

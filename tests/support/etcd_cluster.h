@@ -34,6 +34,8 @@ class EtcdCluster {
   const EtcdTls& tls() const { return tls_; }
   // SIGKILL one member (it stays down).
   void killMember(size_t index);
+  // SIGSTOP / SIGCONT one member: it hangs with its connections open.
+  void pauseMember(size_t index, bool paused);
   const std::string& logFile(size_t index) const { return logs_[index]; }
   // Why the cluster did not come up (empty when it did).
   const std::string& error() const { return error_; }
