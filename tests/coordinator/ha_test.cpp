@@ -5,12 +5,15 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include "common/http_client.h"
 #include "common/json_fields.h"
+#include "tests/support/child_process.h"
 #include "tests/support/coordinator_fixture.h"
 #include "tests/support/coordinator_process.h"
 #include "tests/support/etcd_cluster.h"
@@ -223,6 +226,18 @@ TEST_CASE("ha: a killed leader is replaced within the lease TTL, no acknowledged
       REQUIRE(by_id[id]["labels"].contains("seq"));
       CHECK(std::stoi(by_id[id]["labels"]["seq"].get<std::string>()) >= seq);
     }
+  }
+  // photonctl given every coordinator, the dead one first, answers from a survivor.
+  {
+    std::string log = dir.file("photonctl.log");
+    test::ChildProcess ctl(
+        {PHOTON_BUILD_DIR "/coordinator/photonctl", "--coordinator", join(urls, leader),
+         "--token-file", dir.file("admin"), "node", "show", agent_node},
+        log);
+    CHECK(ctl.wait(std::chrono::seconds(20)) == 0);
+    std::ifstream in(log);
+    std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(output.find(agent_node) != std::string::npos);
   }
   // The new leader says so in /metrics too.
   auto metrics = client(survivors[next], test::kAdminToken)->request("GET", "/metrics");
