@@ -42,7 +42,7 @@ TEST_CASE("vms: hot-plugged disk and NIC reach the guest, unplug completes, rese
   Json section = Json::array({vm});
 
   Json o = reconciler->reconcile(section);
-  REQUIRE(o["accel"] == "tcg");  // /dev/kvm here cannot run a VM; the probe must see that
+  REQUIRE(o["accel"] == "tcg");
   const Json* t1 = findVm(o, "t1");
   REQUIRE(t1);
   INFO(t1->dump());
