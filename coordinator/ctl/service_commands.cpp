@@ -8,36 +8,15 @@
 #include <sstream>
 #include <thread>
 
+#include "coordinator/ctl/rest.h"
 #include "coordinator/ctl/table.h"
 
 namespace photon::ctl {
 namespace {
 using Json = nlohmann::json;
 
-// One REST call; the coordinator's refusal is printed and nothing returned.
-std::optional<Json> rest(CtlContext& ctx, const std::string& method, const std::string& path,
-                         const std::string& body = {}) {
-  auto res = ctx.client.request(method, path, body);
-  if (!res) {
-    ctx.err << "photonctl: " << res.error().message << "\n";
-    return std::nullopt;
-  }
-  Json j = Json::parse(res->body, nullptr, false);
-  if (res->status / 100 != 2 || j.is_discarded()) {
-    ctx.err << "photonctl: " << method << " " << path << ": " << common::describeHttpError(*res)
-            << "\n";
-    return std::nullopt;
-  }
-  return j;
-}
-
-std::string field(const Json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
 int listServices(CtlContext& ctx) {
-  auto j = rest(ctx, "GET", "/api/v1/services");
+  auto j = call(ctx, "GET", "/api/v1/services");
   if (!j) return 1;
   if (ctx.json_output) {
     ctx.out << j->dump(2) << "\n";
@@ -47,17 +26,17 @@ int listServices(CtlContext& ctx) {
       {"NAME", "KIND", "REPLICAS", "PLACED", "HEALTHY", "UNPLACED", "REVISION"}};
   for (const auto& s : (*j)["services"]) {
     const Json& st = s["status"];
-    rows.push_back({field(s, "name"), s.value("core", false) ? "core" : "service",
-                    s.value("global", false) ? "global" : field(s, "replicas"),
-                    field(st, "placed"), field(st, "healthy"),
-                    std::to_string(st["unplaced"].size()), field(st, "instance_revision")});
+    rows.push_back({str(s, "name"), s.value("core", false) ? "core" : "service",
+                    s.value("global", false) ? "global" : str(s, "replicas"),
+                    str(st, "placed"), str(st, "healthy"),
+                    std::to_string(st["unplaced"].size()), str(st, "instance_revision")});
   }
   ctx.out << renderTable(rows);
   return 0;
 }
 
 int showService(CtlContext& ctx, const std::string& name) {
-  auto j = rest(ctx, "GET", "/api/v1/services/" + name);
+  auto j = call(ctx, "GET", "/api/v1/services/" + name);
   if (!j) return 1;
   if (ctx.json_output) {
     ctx.out << j->dump(2) << "\n";
@@ -66,16 +45,16 @@ int showService(CtlContext& ctx, const std::string& name) {
   const Json& st = (*j)["status"];
   std::vector<std::vector<std::string>> rows = {
       {"name:", name + ((*j).value("core", false) ? " (core, pinned)" : "")},
-      {"placed / healthy:", field(st, "placed") + " / " + field(st, "healthy")},
-      {"revision:", field(st, "instance_revision") + " (last healthy " +
-                        field(st, "last_healthy_revision") + ")"}};
-  if (!field(st, "reverted_from").empty()) {
-    rows.push_back({"reverted:", "from " + field(st, "reverted_from") + ": " +
-                                     field(st, "revert_reason")});
+      {"placed / healthy:", str(st, "placed") + " / " + str(st, "healthy")},
+      {"revision:", str(st, "instance_revision") + " (last healthy " +
+                        str(st, "last_healthy_revision") + ")"}};
+  if (!str(st, "reverted_from").empty()) {
+    rows.push_back({"reverted:", "from " + str(st, "reverted_from") + ": " +
+                                     str(st, "revert_reason")});
   }
-  if (!field(st, "paused_reason").empty()) rows.push_back({"paused:", field(st, "paused_reason")});
+  if (!str(st, "paused_reason").empty()) rows.push_back({"paused:", str(st, "paused_reason")});
   for (const auto& u : st["unplaced"]) {
-    rows.push_back({"unplaced:", "slot " + field(u, "slot") + ": " + field(u, "reason")});
+    rows.push_back({"unplaced:", "slot " + str(u, "slot") + ": " + str(u, "reason")});
   }
   ctx.out << renderTable(rows) << "spec:\n" << (*j)["spec"].dump(2) << "\n";
   return 0;
@@ -89,20 +68,20 @@ int putService(CtlContext& ctx, const std::string& name, const std::string& file
   }
   std::stringstream body;
   body << in.rdbuf();
-  auto j = rest(ctx, "PUT", "/api/v1/services/" + name, body.str());
+  auto j = call(ctx, "PUT", "/api/v1/services/" + name, body.str());
   if (!j) return 1;
   if (ctx.json_output) {
     ctx.out << j->dump(2) << "\n";
     return 0;
   }
-  ctx.out << "service " << name << " stored at revision " << field(*j, "revision")
-          << ", instance revision " << field(*j, "instance_revision") << "\n";
+  ctx.out << "service " << name << " stored at revision " << str(*j, "revision")
+          << ", instance revision " << str(*j, "instance_revision") << "\n";
   for (const auto& w : (*j)["warnings"]) ctx.out << "warning: " << w.get<std::string>() << "\n";
   return 0;
 }
 
 int deleteService(CtlContext& ctx, const std::string& name) {
-  auto j = rest(ctx, "DELETE", "/api/v1/services/" + name);
+  auto j = call(ctx, "DELETE", "/api/v1/services/" + name);
   if (!j) return 1;
   ctx.out << (ctx.json_output ? j->dump(2) : "service " + name + " deleted; its instances stop")
           << "\n";
@@ -110,7 +89,7 @@ int deleteService(CtlContext& ctx, const std::string& name) {
 }
 
 int showAllocations(CtlContext& ctx, const std::string& name) {
-  auto j = rest(ctx, "GET", "/api/v1/services/" + name + "/allocations");
+  auto j = call(ctx, "GET", "/api/v1/services/" + name + "/allocations");
   if (!j) return 1;
   if (ctx.json_output) {
     ctx.out << j->dump(2) << "\n";
@@ -119,30 +98,30 @@ int showAllocations(CtlContext& ctx, const std::string& name) {
   std::vector<std::vector<std::string>> rows = {
       {"INSTANCE", "SLOT", "NODE", "HOSTNAME", "STATE", "HEALTH", "REVISION"}};
   for (const auto& a : (*j)["allocations"]) {
-    std::string state = field(a, "state");
-    if (!field(a, "replaces").empty()) state += " " + field(a, "replaces");
-    rows.push_back({field(a, "name"), field(a, "slot"), field(a, "node"), field(a, "hostname"),
-                    state, field(a, "health").empty() ? "-" : field(a, "health"),
-                    field(a, "revision")});
+    std::string state = str(a, "state");
+    if (!str(a, "replaces").empty()) state += " " + str(a, "replaces");
+    rows.push_back({str(a, "name"), str(a, "slot"), str(a, "node"), str(a, "hostname"),
+                    state, str(a, "health").empty() ? "-" : str(a, "health"),
+                    str(a, "revision")});
   }
   ctx.out << renderTable(rows);
   for (const auto& u : (*j)["unplaced"]) {
-    ctx.out << "unplaced slot " << field(u, "slot") << ": " << field(u, "reason") << "\n";
+    ctx.out << "unplaced slot " << str(u, "slot") << ": " << str(u, "reason") << "\n";
   }
   return 0;
 }
 
 // The instances of every service still allocated to `node`, as "name (state)".
 std::optional<std::vector<std::string>> instancesOn(CtlContext& ctx, const std::string& node) {
-  auto services = rest(ctx, "GET", "/api/v1/services");
+  auto services = call(ctx, "GET", "/api/v1/services");
   if (!services) return std::nullopt;
   std::vector<std::string> out;
   for (const auto& s : (*services)["services"]) {
-    auto allocs = rest(ctx, "GET", "/api/v1/services/" + field(s, "name") + "/allocations");
+    auto allocs = call(ctx, "GET", "/api/v1/services/" + str(s, "name") + "/allocations");
     if (!allocs) return std::nullopt;
     for (const auto& a : (*allocs)["allocations"]) {
-      if (field(a, "node") == node && field(a, "state") != "lost") {
-        out.push_back(field(a, "name") + " (" + field(a, "health") + ")");
+      if (str(a, "node") == node && str(a, "state") != "lost") {
+        out.push_back(str(a, "name") + " (" + str(a, "health") + ")");
       }
     }
   }
@@ -170,15 +149,15 @@ int drainAndWait(CtlContext& ctx, const std::vector<std::string>& args) {
     ctx.err << "photonctl drain NODE [--wait SECONDS (1-86400)]\n";
     return 2;
   }
-  auto started = rest(ctx, "POST", "/api/v1/nodes/" + node + "/actions/drain");
+  auto started = call(ctx, "POST", "/api/v1/nodes/" + node + "/actions/drain");
   if (!started) return 1;
-  ctx.out << node << ": drain -> " << field(*started, "state") << "\n";
+  ctx.out << node << ": drain -> " << str(*started, "state") << "\n";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
   std::string last;
   while (true) {
-    auto shown = rest(ctx, "GET", "/api/v1/nodes/" + node);
+    auto shown = call(ctx, "GET", "/api/v1/nodes/" + node);
     if (!shown) return 1;
-    std::string state = field(*shown, "state");
+    std::string state = str(*shown, "state");
     auto left = instancesOn(ctx, node);
     if (!left) return 1;
     std::string line = node + ": " + state + ", " + std::to_string(left->size()) +
