@@ -89,6 +89,16 @@ TEST_CASE("units systemd: start, limits read back, adopt on agent restart, repla
   // Environment and sandboxing actually reached the process.
   auto host_pid = c.hostPid(static_cast<pid_t>(pid_a));
   REQUIRE(host_pid > 0);
+  // The start job of a simple service completes at fork: until systemd's child has exec'd, its
+  // environ is systemd's own and no_new_privs is not set yet. Wait (bounded) for the exec.
+  auto cmdline = [&] {
+    std::ifstream in("/proc/" + std::to_string(host_pid) + "/cmdline");
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  };
+  for (int i = 0; i < 100 && !cmdline().starts_with("/bin/sleep"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(cmdline().starts_with("/bin/sleep"));
   std::ifstream environ("/proc/" + std::to_string(host_pid) + "/environ");
   std::string env((std::istreambuf_iterator<char>(environ)), {});
   CHECK(env.find("GREETING=hello") != std::string::npos);
