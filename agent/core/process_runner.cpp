@@ -146,16 +146,11 @@ class ExecProcessRunner final : public ProcessRunner {
         ::kill(pid, SIGKILL);
         break;
       }
-      pollfd fds[2] = {{out.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
-      int nfds = 2;
-      if (eof) {
-        fds[0] = fds[1];
-        nfds = 1;
-      }
-      // Without a pidfd (old kernel) fall back to checking the child every 50 ms.
+      // poll skips negative fds: the output once at EOF, the pidfd on a kernel without one (then
+      // the child is checked every 50 ms).
+      pollfd fds[2] = {{eof ? -1 : out.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
       int wait_ms = static_cast<int>(std::min<int64_t>(left.count(), pidfd.valid() ? 1000 : 50));
-      if (!pidfd.valid() && eof) nfds = 0;
-      int r = ::poll(fds, static_cast<nfds_t>(nfds), wait_ms);
+      int r = ::poll(fds, 2, wait_ms);
       if (r < 0 && errno != EINTR) return osError("poll");
       if (!eof && drain()) eof = true;
       pid_t w = ::waitpid(pid, &status, WNOHANG);
@@ -182,10 +177,10 @@ common::Result<pid_t> spawnDetached(const std::vector<std::string>& argv,
   UniqueFd log(::open(log_path.empty() ? "/dev/null" : log_path.c_str(),
                       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
   if (!devnull.valid() || !log.valid()) {
-    return fail(ErrorCode::kUnavailable, "open " + log_path + ": " + std::strerror(errno));
+    return osError("open " + log_path, ErrorCode::kUnavailable);
   }
   pid_t pid = ::fork();
-  if (pid < 0) return fail(ErrorCode::kUnavailable, std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) return osError("fork " + argv[0], ErrorCode::kUnavailable);
   if (pid == 0) {
     ::setsid();
     execChild(exec, devnull.get(), log.get());

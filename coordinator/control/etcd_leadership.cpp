@@ -108,7 +108,6 @@ void EtcdLeadership::campaign() {
   auto reply = client_->call("/v3/kv/txn", txn, EtcdClient::Retry::kNotSent);
   if (reply && reply->value("succeeded", false)) {
     lease_ = lease;
-    granted_ttl_ = ttl;
     valid_until_ns_ = toNs(sent + ttl);
     leading_ = true;
     ++changes_;

@@ -60,7 +60,6 @@ class EtcdLeadership final : public Leadership {
   std::atomic<uint64_t> changes_{0};
   int64_t lease_ = 0;         // loop thread only
   std::string last_problem_;  // loop thread only
-  std::chrono::seconds granted_ttl_{0};
 
   mutable std::mutex id_mutex_;
   std::string leader_id_;

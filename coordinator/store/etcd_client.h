@@ -58,8 +58,6 @@ class EtcdClient {
   // Ends a watch() in flight and makes every later one fail at once (shutdown).
   void cancelWatch();
 
-  const std::string& endpoint(size_t i) const { return options_.endpoints[i]; }
-  size_t preferredEndpoint() const { return preferred_.load(); }
   // Times calls or the watch moved on from an endpoint that did not answer.
   uint64_t failovers() const { return failovers_.load(); }
 

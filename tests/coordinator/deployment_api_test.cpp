@@ -2,6 +2,8 @@
 // simulated by their observed reports.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "tests/support/simulated_fleet.h"
 
 using namespace photon;
@@ -240,10 +242,13 @@ TEST_CASE("deployments: drained and missing nodes are skipped and listed",
   test::answerDesired(c, fleet[2], "applied");
   d = settle(c, id);
   CHECK(d["state"] == "succeeded");
-  for (const auto& n : d["nodes"]) {
-    if (n["id"] == fleet[0].id) CHECK(n["reason"].get<std::string>().find("drain") != std::string::npos);
-    if (n["id"] == fleet[1].id) CHECK(n["reason"].get<std::string>().find("missing") != std::string::npos);
-  }
+  // Both skipped nodes are listed, each with its reason.
+  std::map<std::string, std::string> reasons;
+  for (const auto& n : d["nodes"]) reasons[n["id"]] = n.value("reason", "");
+  REQUIRE(reasons.count(fleet[0].id) == 1);
+  REQUIRE(reasons.count(fleet[1].id) == 1);
+  CHECK(reasons[fleet[0].id].find("drain") != std::string::npos);
+  CHECK(reasons[fleet[1].id].find("missing") != std::string::npos);
 }
 
 TEST_CASE("deployments: one running deployment per node (409 naming the selector)",
