@@ -12,16 +12,6 @@ namespace {
 using common::ErrorCode;
 using common::fail;
 
-constexpr int kAttempts = 8;
-
-Result<Json> parseStored(const KeyValue& kv) {
-  Json j = Json::parse(kv.value, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
-  }
-  return j;
-}
-
 // "d-17" -> 17, for newest-first order (key order would put d-10 before d-2).
 int64_t sequenceOf(const std::string& id) {
   try {
@@ -70,10 +60,7 @@ Result<std::vector<Deployment>> Deployments::list(size_t limit) {
 }
 
 Result<Deployment> Deployments::create(const DeploymentRequest& request) {
-  for (int i = 1;; ++i) {
-    auto result = createOnce(request);
-    if (result || !isStoreConflict(result.error()) || i == kAttempts) return result;
-  }
+  return withRetries<Deployment>([&] { return createOnce(request); });
 }
 
 Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
@@ -180,10 +167,7 @@ Status Deployments::releaseIfFinal(Txn& txn, const Deployment& d) {
 }
 
 Result<Deployment> Deployments::cancel(const std::string& id) {
-  for (int i = 1;; ++i) {
-    auto result = cancelOnce(id);
-    if (result || !isStoreConflict(result.error()) || i == kAttempts) return result;
-  }
+  return withRetries<Deployment>([&] { return cancelOnce(id); });
 }
 
 Result<Deployment> Deployments::cancelOnce(const std::string& id) {

@@ -14,6 +14,14 @@ bool isStoreConflict(const common::Error& error) {
   return error.code == ErrorCode::kConflict && error.message == "changed concurrently";
 }
 
+Result<common::Json> parseStored(const KeyValue& kv) {
+  auto j = common::Json::parse(kv.value, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return common::fail(common::ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
+  }
+  return j;
+}
+
 Inventory::Inventory(Store& store, const common::Clock& clock, LivenessTracker& liveness)
     : store_(store), clock_(clock), liveness_(liveness) {}
 

@@ -20,6 +20,8 @@
 namespace photon::coordinator {
 
 bool isStoreConflict(const common::Error& error);
+// A stored value as the JSON object it must be; a kInternal error naming the key otherwise.
+Result<common::Json> parseStored(const KeyValue& kv);
 
 // Runs `attempt` until it commits without a concurrent change, a few times at most.
 template <typename T>

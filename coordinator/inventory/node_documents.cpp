@@ -9,14 +9,6 @@ namespace photon::coordinator {
 namespace {
 using common::ErrorCode;
 using common::fail;
-
-Result<Json> parseStored(const KeyValue& kv) {
-  Json j = Json::parse(kv.value, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
-  }
-  return j;
-}
 }  // namespace
 
 Result<Document> Inventory::desired(const std::string& id) {

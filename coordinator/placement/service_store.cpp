@@ -6,12 +6,6 @@ namespace photon::coordinator::placement {
 namespace {
 using common::ErrorCode;
 using common::fail;
-
-Result<Json> parseStored(const KeyValue& kv) {
-  Json j = Json::parse(kv.value, nullptr, false);
-  if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
-  return j;
-}
 }  // namespace
 
 SchedulerNode schedulerNodeOf(const common::Node& node) {
