@@ -170,14 +170,6 @@ int assignNode(CtlContext& ctx, const std::string& id, const std::vector<std::st
   return 0;
 }
 
-int nodeAction(CtlContext& ctx, const std::string& action, const std::string& id) {
-  auto j = call(ctx, "POST", "/api/v1/nodes/" + urlEncode(id) + "/actions/" + action);
-  if (!j) return 1;
-  ctx.out << (ctx.json_output ? j->dump(2) : id + ": " + action + " -> " + str(*j, "state"))
-          << "\n";
-  return 0;
-}
-
 int clusterApply(CtlContext& ctx, const std::string& file) {
   std::ifstream in(file);
   if (!in) {

@@ -102,12 +102,6 @@ int report(CtlContext& ctx, const Json& d) {
   return str(d, "state") == "succeeded" ? 0 : 1;
 }
 
-std::optional<int64_t> number(const std::string& s) {
-  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  return std::stoll(s);
-}
 }  // namespace
 
 std::string deployUsage() {

@@ -32,6 +32,13 @@ std::optional<Json> call(CtlContext& ctx, const std::string& method, const std::
   return j;
 }
 
+std::optional<int64_t> number(const std::string& s) {
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoll(s);
+}
+
 std::string urlEncode(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
@@ -44,6 +51,14 @@ std::string urlEncode(const std::string& s) {
     }
   }
   return out;
+}
+
+int nodeAction(CtlContext& ctx, const std::string& action, const std::string& id) {
+  auto j = call(ctx, "POST", "/api/v1/nodes/" + urlEncode(id) + "/actions/" + action);
+  if (!j) return 1;
+  ctx.out << (ctx.json_output ? j->dump(2) : id + ": " + action + " -> " + str(*j, "state"))
+          << "\n";
+  return 0;
 }
 
 }  // namespace photon::ctl

@@ -13,6 +13,10 @@ namespace photon::ctl {
 std::optional<nlohmann::json> call(CtlContext& ctx, const std::string& method,
                                    const std::string& path, const std::string& body = {});
 std::string urlEncode(const std::string& s);
+// POST /api/v1/nodes/ID/actions/ACTION and print the node's new state; the exit code.
+int nodeAction(CtlContext& ctx, const std::string& action, const std::string& id);
+// A flag's non-negative integer of at most 9 digits ("5x", "-1", "" are not).
+std::optional<int64_t> number(const std::string& s);
 // A field as text: strings as they are, anything else as JSON, "" when absent or null.
 std::string str(const nlohmann::json& j, const char* key);
 

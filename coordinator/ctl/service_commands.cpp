@@ -36,7 +36,7 @@ int listServices(CtlContext& ctx) {
 }
 
 int showService(CtlContext& ctx, const std::string& name) {
-  auto j = call(ctx, "GET", "/api/v1/services/" + name);
+  auto j = call(ctx, "GET", "/api/v1/services/" + urlEncode(name));
   if (!j) return 1;
   if (ctx.json_output) {
     ctx.out << j->dump(2) << "\n";
@@ -68,7 +68,7 @@ int putService(CtlContext& ctx, const std::string& name, const std::string& file
   }
   std::stringstream body;
   body << in.rdbuf();
-  auto j = call(ctx, "PUT", "/api/v1/services/" + name, body.str());
+  auto j = call(ctx, "PUT", "/api/v1/services/" + urlEncode(name), body.str());
   if (!j) return 1;
   if (ctx.json_output) {
     ctx.out << j->dump(2) << "\n";
@@ -81,7 +81,7 @@ int putService(CtlContext& ctx, const std::string& name, const std::string& file
 }
 
 int deleteService(CtlContext& ctx, const std::string& name) {
-  auto j = call(ctx, "DELETE", "/api/v1/services/" + name);
+  auto j = call(ctx, "DELETE", "/api/v1/services/" + urlEncode(name));
   if (!j) return 1;
   ctx.out << (ctx.json_output ? j->dump(2) : "service " + name + " deleted; its instances stop")
           << "\n";
@@ -89,7 +89,7 @@ int deleteService(CtlContext& ctx, const std::string& name) {
 }
 
 int showAllocations(CtlContext& ctx, const std::string& name) {
-  auto j = call(ctx, "GET", "/api/v1/services/" + name + "/allocations");
+  auto j = call(ctx, "GET", "/api/v1/services/" + urlEncode(name) + "/allocations");
   if (!j) return 1;
   if (ctx.json_output) {
     ctx.out << j->dump(2) << "\n";
@@ -117,7 +117,8 @@ std::optional<std::vector<std::string>> instancesOn(CtlContext& ctx, const std::
   if (!services) return std::nullopt;
   std::vector<std::string> out;
   for (const auto& s : (*services)["services"]) {
-    auto allocs = call(ctx, "GET", "/api/v1/services/" + str(s, "name") + "/allocations");
+    std::string path = "/api/v1/services/" + urlEncode(str(s, "name")) + "/allocations";
+    auto allocs = call(ctx, "GET", path);
     if (!allocs) return std::nullopt;
     for (const auto& a : (*allocs)["allocations"]) {
       if (str(a, "node") == node && str(a, "state") != "lost") {
@@ -133,11 +134,7 @@ int drainAndWait(CtlContext& ctx, const std::vector<std::string>& args) {
   int wait_s = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--wait" && i + 1 < args.size()) {
-      try {
-        wait_s = std::stoi(args[++i]);
-      } catch (const std::exception&) {
-        wait_s = -1;
-      }
+      wait_s = static_cast<int>(number(args[++i]).value_or(-1));
     } else if (node.empty() && !args[i].starts_with("-")) {
       node = args[i];
     } else {
@@ -149,13 +146,11 @@ int drainAndWait(CtlContext& ctx, const std::vector<std::string>& args) {
     ctx.err << "photonctl drain NODE [--wait SECONDS (1-86400)]\n";
     return 2;
   }
-  auto started = call(ctx, "POST", "/api/v1/nodes/" + node + "/actions/drain");
-  if (!started) return 1;
-  ctx.out << node << ": drain -> " << str(*started, "state") << "\n";
+  if (int rc = nodeAction(ctx, "drain", node); rc != 0) return rc;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
   std::string last;
   while (true) {
-    auto shown = call(ctx, "GET", "/api/v1/nodes/" + node);
+    auto shown = call(ctx, "GET", "/api/v1/nodes/" + urlEncode(node));
     if (!shown) return 1;
     std::string state = str(*shown, "state");
     auto left = instancesOn(ctx, node);
