@@ -196,7 +196,14 @@ TEST_CASE("rollout: the stored record reads back the same", "[deployments]") {
   w.report("n0", "applied", kNew, "d-1");
   Deployment d = advance(make(3, 2), w.lookup(), 0).next;
   d.nodes[0].previous = {{"system", kOld}};
+  // The revert fields too, which a fresh rollout leaves at their defaults.
+  d.nodes[1].revert = RevertStatus::kReverted;
+  d.nodes[1].revert_started_at = 5;
+  d.nodes[1].revert_finished_at = 9;
   auto back = deploymentFromJson(toJson(d));
   REQUIRE(back);
   CHECK(toJson(*back) == toJson(d));
+  CHECK(back->nodes[1].revert == RevertStatus::kReverted);
+  CHECK(back->nodes[1].revert_started_at == 5);
+  CHECK(back->nodes[1].revert_finished_at == 9);
 }
