@@ -230,25 +230,17 @@ Result<bool> Deployments::advanceOne(const std::string& id) {
   Txn txn;
   txn.expect(keys::deployment(id), loaded.mod_revision);
   auto writeDesired = [&](const std::string& node_id, bool starting) -> Status {
-    PHOTON_TRY(auto kv, store_.get(keys::desired(node_id)));
-    Json body = Json::object();
-    if (kv) {
-      PHOTON_TRY(body, parseStored(*kv));
-      txn.expect(kv->key, kv->mod_revision);
-    } else {
-      txn.expectAbsent(keys::desired(node_id));
-    }
+    PHOTON_TRY(auto doc, inventory_.desired(node_id));
     auto node = std::find_if(next.nodes.begin(), next.nodes.end(),
                              [&](const auto& n) { return n.id == node_id; });
-    if (starting) {
-      node->previous = body.value("system", Json());
-      body["system"] = desiredSection(next);
-    } else if (auto section = revertSection(next, *node)) {
-      body["system"] = *section;
-    } else {
-      body.erase("system");
+    if (starting) node->previous = doc.body.value("system", Json());
+    // A null section removes it: a node that had none before the deployment gets none back.
+    Json value = starting ? desiredSection(next) : revertSection(next, *node).value_or(Json());
+    PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(txn, node_id, "system", value));
+    // `previous` was read above: the commit must guard that very revision.
+    if (compared != doc.revision) {
+      return fail(ErrorCode::kConflict, "desired " + node_id + " changed", keys::desired(node_id));
     }
-    txn.put(keys::desired(node_id), body.dump());
     return {};
   };
   for (const auto& node_id : step.start) PHOTON_CHECK(writeDesired(node_id, true));
