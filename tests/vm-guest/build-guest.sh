@@ -8,10 +8,14 @@ set -euo pipefail
 out=${1:?usage: build-guest.sh OUTDIR}
 # The cache is keyed on this script: editing the guest rebuilds it.
 stamp=$(sha256sum <"$0" | cut -d' ' -f1)
+mkdir -p "$out"
+# Several VM tests start at once under ctest -j; one builds, the others wait for it and then find
+# the guest ready (two concurrent builds made one of them fail in CI).
+exec 9>"$out/.lock"
+flock -w 600 9
 if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
   exit 0
 fi
-mkdir -p "$out"
 work=$(mktemp -d "$out/work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -20,7 +24,8 @@ cd "$work"
 # (awk reads to the end: an early exit would SIGPIPE apt-cache and fail the pipeline.)
 image=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/ && !n {print $2; n=1}')
 if [ -z "$image" ]; then echo "build-guest: cannot resolve linux-image-cloud-amd64" >&2; exit 1; fi
-apt-get download -q "$image" busybox-static >/dev/null
+# A mirror hiccup fails one download; try twice before giving up.
+apt-get download -q "$image" busybox-static >/dev/null || { sleep 5; apt-get download -q "$image" busybox-static >/dev/null; }
 mkdir x
 for deb in ./*.deb; do dpkg-deb -x "$deb" x; done
 
