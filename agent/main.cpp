@@ -8,6 +8,7 @@
 #include <boost/program_options.hpp>
 #include <condition_variable>
 #include <mutex>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -15,6 +16,7 @@
 
 #include "agent/bgp/bgp_reconciler.h"
 #include "agent/bootstrap/bootstrapper.h"
+#include "agent/core/node_certificate.h"
 #include "agent/core/node_credentials.h"
 #include "agent/core/state_file.h"
 #include "agent/facts/collector.h"
@@ -24,6 +26,7 @@
 #include "agent/units/units_reconciler.h"
 #include "agent/vms/vm_reconciler.h"
 #include "common/log.h"
+#include "common/pki.h"
 
 namespace po = boost::program_options;
 using namespace photon;
@@ -105,6 +108,7 @@ common::Result<std::string> readTokenFile(const std::string& path) {
 int bootstrapMain(const std::vector<std::string>& args) {
   po::options_description desc("photon-agent bootstrap: enroll this machine and install it");
   std::string url, token_file, state_dir, install_config, reboot_command, facts_root = "/";
+  std::string ca_file;
   std::vector<std::string> install_steps;
   double plan_poll = 10, retry_max = 60, step_timeout = 3 * 3600;
   int max_attempts = 0;
@@ -112,6 +116,8 @@ int bootstrapMain(const std::vector<std::string>& args) {
       "coordinator", po::value(&url)->required(),
       "coordinator URL (http[s]://host:port), or several comma-separated: tried in turn")(
       "bootstrap-token-file", po::value(&token_file)->required(), "file holding the bootstrap token")(
+      "ca-file", po::value(&ca_file),
+      "PEM CA the coordinator's HTTPS certificate is checked against (default: the system's)")(
       "state-dir", po::value(&state_dir)->required(), "where the node id and token are kept")(
       "install-step", po::value(&install_steps)->composing(),
       "an install step as words (repeat for several; no shell); placeholders {system_profile} "
@@ -201,7 +207,7 @@ int bootstrapMain(const std::vector<std::string>& args) {
                   std::to_string(machine->facts.memory_bytes >> 20) + " MiB, " +
                   std::to_string(machine->facts.disks.size()) + " disks, " +
                   std::to_string(machine->facts.nics.size()) + " NICs");
-  auto client = common::HttpClient::create(url);
+  auto client = common::HttpClient::create(url, {.ca_file = ca_file});
   if (!client) {
     common::logError("--coordinator: " + client.error().message);
     return kExitUsage;
@@ -253,9 +259,36 @@ common::Result<RunSettings> readRunConfig(const std::string& path, RunSettings b
   return base;
 }
 
+// Gets or renews the node's client certificate when it is missing or in its last third, and
+// switches `client` to it; returns when to look again (0: the coordinator issues none).
+int64_t renewNodeCertificate(common::HttpClient& client, const std::string& state_dir,
+                             const std::string& node_id) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  if (certificateNeedsRenewal(state_dir, now)) {
+    auto got = requestNodeCertificate(client, state_dir, node_id,
+                                      readSshHostKey("/etc/ssh/ssh_host_ed25519_key.pub"));
+    if (!got && got.error().code == common::ErrorCode::kForbidden) return 0;
+    if (!got) {
+      common::logWarning("node certificate: " + got.error().message + "; trying again in 5 min");
+      return now + 300;
+    }
+    common::logNotice("node " + node_id + ": client certificate renewed");
+    auto used = client.useClientCertificate(state_dir + "/" + kNodeCertFile,
+                                            state_dir + "/" + kNodeKeyFile);
+    if (!used) common::logWarning("node certificate: " + used.error().message);
+  }
+  auto pem = readFile(state_dir + "/" + kNodeCertFile);
+  if (!pem) return 0;
+  auto info = common::pki::readCertificate(*pem);
+  if (!info) return 0;
+  return info->not_after - (info->not_after - info->not_before) / 3;
+}
+
 int runMain(const std::vector<std::string>& args) {
   po::options_description desc("photon-agent run: pull desired state, reconcile, report");
-  std::string state_dir, config, facts_root = "/";
+  std::string state_dir, config, facts_root = "/", ca_file;
   RunSettings flags;
   double retry_max = 60;
   std::string domains, bird_socket;
@@ -264,7 +297,11 @@ int runMain(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "this help")(
       "coordinator", po::value(&flags.url), 
       "coordinator URL (http[s]://host:port), or several comma-separated: tried in turn")(
-      "state-dir", po::value(&state_dir)->required(), "holds node-id, node-token, desired.json")(
+      "state-dir", po::value(&state_dir)->required(),
+      "holds node-id, node-token, desired.json (and node.crt, node.key: this node's TLS client "
+      "certificate, used when present)")(
+      "ca-file", po::value(&ca_file),
+      "PEM CA the coordinator's HTTPS certificate is checked against (default: the system's)")(
       "poll-interval", po::value(&flags.poll_interval)->default_value(5),
       "seconds between polls (±20 % jitter)")(
       "long-poll", po::value(&flags.long_poll)->default_value(0),
@@ -322,8 +359,18 @@ int runMain(const std::vector<std::string>& args) {
     PHOTON_TRY(RunSettings s, readRunConfig(config, flags));
     Connection c;
     PHOTON_TRY(c.credentials, loadCredentials(state_dir));
-    // No keep-alive: between polls a held connection would hold a coordinator worker thread.
-    PHOTON_TRY(c.client, common::HttpClient::create(s.url, {.keep_alive = false}));
+    // Kept alive: a held connection costs the coordinator's edge no thread, and saves a TLS
+    // handshake per poll.
+    common::HttpClientOptions http;
+    http.ca_file = ca_file;
+    if (std::filesystem::exists(state_dir + "/node.crt") &&
+        std::filesystem::exists(state_dir + "/node.key")) {
+      http.client_cert_file = state_dir + "/node.crt";
+      http.client_key_file = state_dir + "/node.key";
+    }
+    PHOTON_TRY(c.client, common::HttpClient::create(s.url, http));
+    c.client->setToken(c.credentials.token);
+    c.renew_certificate_at = renewNodeCertificate(*c.client, state_dir, c.credentials.node_id);
     std::string warnings;
     auto machine = collectMachineFacts(facts_root, &warnings);
     if (machine) {
@@ -437,6 +484,9 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // OpenSSL writes to its socket without MSG_NOSIGNAL: a coordinator that closes a TLS
+  // connection must be an error, not the agent's death.
+  signal(SIGPIPE, SIG_IGN);
   if (argc < 2) {
     usage();
     return kExitUsage;

@@ -2,11 +2,19 @@
 
 #include <httplib.h>
 
+#include "common/http_transport.h"
+
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace photon::common {
+namespace {
+TransportOptions transportOptions(const HttpClientOptions& o) {
+  return TransportOptions{o.connect_timeout, o.read_timeout,    o.ca_file,
+                          o.client_cert_file, o.client_key_file, o.keep_alive};
+}
+}  // namespace
 
 std::string HttpResponse::header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
@@ -39,15 +47,12 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_u
                                                        HttpClientOptions options) {
   PHOTON_TRY(auto urls, splitUrlList(base_url, "url"));
   std::vector<std::unique_ptr<httplib::Client>> clients;
+  if (options.client_cert_file.empty() != options.client_key_file.empty()) {
+    return invalid("client-cert", "a client certificate and its key go together");
+  }
   for (const auto& url : urls) {
-    auto client = std::make_unique<httplib::Client>(url);
+    auto client = makeTransport(url, transportOptions(options));
     if (!client->is_valid()) return invalid("url", "'" + url + "' is not a usable URL");
-    client->set_tcp_nodelay(true);  // Debian's build leaves Nagle on: 40 ms per small request
-    client->set_keep_alive(options.keep_alive);
-    client->set_connection_timeout(options.connect_timeout);
-    client->set_read_timeout(options.read_timeout);
-    client->set_write_timeout(options.read_timeout);
-    if (!options.ca_file.empty()) client->set_ca_cert_path(options.ca_file.c_str());
     clients.push_back(std::move(client));
   }
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(urls), std::move(clients), options));
@@ -59,6 +64,22 @@ HttpClient::HttpClient(std::vector<std::string> urls,
     : urls_(std::move(urls)), clients_(std::move(clients)), options_(options) {}
 
 HttpClient::~HttpClient() = default;
+
+Status HttpClient::useClientCertificate(const std::string& cert_file,
+                                        const std::string& key_file) {
+  HttpClientOptions next = options_;
+  next.client_cert_file = cert_file;
+  next.client_key_file = key_file;
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  for (const auto& url : urls_) {
+    auto client = makeTransport(url, transportOptions(next));
+    if (!client->is_valid()) return invalid("client-cert", "cannot use " + cert_file);
+    clients.push_back(std::move(client));
+  }
+  clients_ = std::move(clients);
+  options_ = next;
+  return {};
+}
 
 void HttpClient::cancel() {
   for (auto& client : clients_) client->stop();
@@ -95,10 +116,9 @@ Result<HttpResponse> HttpClient::request(const std::string& method, const std::s
     client.set_read_timeout(options_.read_timeout);
     if (!result) {
       failures += (failures.empty() ? "" : "; ") + method + " " + urls_[index] + path + ": " +
-                  httplib::to_string(result.error());
-      bool never_sent = result.error() == httplib::Error::Connection ||
-                        result.error() == httplib::Error::ConnectionTimeout ||
-                        result.error() == httplib::Error::SSLConnection;
+                  describeTransportError(result.error(), urls_[index],
+                                         transportOptions(options_));
+      bool never_sent = requestNeverSent(result.error());
       if (result.error() == httplib::Error::Canceled || (!never_sent && !repeatable)) break;
       continue;
     }

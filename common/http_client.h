@@ -29,9 +29,10 @@ struct HttpResponse {
 struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds read_timeout{10000};
-  std::string ca_file;  // for https:// with a private CA
-  // Off for a client that calls every few seconds (the agent's poll): a kept-alive connection
-  // holds one of the server's worker threads between calls.
+  std::string ca_file;  // for https:// with a private CA (else the system's CAs)
+  // A node's own certificate and key (issued by the coordinator's CA), for TLS client auth.
+  std::string client_cert_file;
+  std::string client_key_file;
   bool keep_alive = true;
 };
 
@@ -47,6 +48,10 @@ class HttpClient {
   ~HttpClient();
 
   void setToken(std::string token) { token_ = std::move(token); }
+  // From the next call on, present this client certificate (the node's, once issued). Not
+  // while a call is in flight on another thread.
+  [[nodiscard]] Status useClientCertificate(const std::string& cert_file,
+                                            const std::string& key_file);
   // Aborts a request in flight on another thread (a long-poll at shutdown); that request fails
   // as a transport error and the client stays usable.
   void cancel();

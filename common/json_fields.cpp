@@ -1,5 +1,6 @@
 #include "common/json_fields.h"
 
+#include "common/json_depth.h"
 #include "common/validate.h"
 
 namespace photon::common {
@@ -12,6 +13,7 @@ const Json* find(const Json& obj, const std::string& key) {
 }  // namespace
 
 Result<Json> parseJsonBody(std::string_view body) {
+  PHOTON_CHECK(checkJsonDepth(body));
   Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return invalid("body", "malformed JSON");
   if (!parsed.is_object()) return invalid("body", "must be a JSON object");

@@ -17,10 +17,19 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   inventory_ = std::make_unique<Inventory>(*store_, clock_, liveness_);
   auth_ = std::make_unique<Authenticator>(options_.admin_token_hash, options_.bootstrap_token_hash,
                                           *inventory_);
-  context_.reset(new ApiContext{*inventory_, *auth_, metrics_, liveness_, options_.max_waiters,
-                                options_.max_wait});
+  context_.reset(new ApiContext{*inventory_, *auth_, metrics_, liveness_, options_.max_wait});
   context_->leadership = leadership_.get();
-  router_ = std::make_unique<Router>(metrics_, options_.router);
+  certificates_ = std::make_unique<NodeCertificates>(*inventory_, options_.node_ca,
+                                                     options_.node_certificate_validity);
+  context_->certificates = certificates_.get();
+  if (certificates_->issuing()) {
+    auth_->setCertificateCheck([c = certificates_.get()](const std::string& node,
+                                                         const std::string& serial) {
+      return c->isCurrent(node, serial);
+    });
+  }
+  auth_->requireNodeCertificates(options_.require_node_certificates);
+  router_ = std::make_unique<Router>(metrics_);
   registerAllRoutes(*router_, *context_);
   services_ = std::make_unique<placement::ServiceStore>(*inventory_);
   registerServiceRoutes(*router_, *context_, *services_);
@@ -29,13 +38,34 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
       [p = placement.get()](const std::string& id) { return p->drainComplete(id); });
   addController(std::move(placement));
   addController(std::make_unique<DeploymentController>(*inventory_));
+
+  HttpServerOptions http;
+  http.host = options_.host;
+  http.port = options_.port;
+  http.tls = options_.tls;
+  http.limits = options_.limits;
+  http.io_threads = options_.io_threads;
+  http.worker_threads = options_.worker_threads;
+  http_ = std::make_unique<HttpServer>(*router_, metrics_, std::move(http));
+  // A held long-poll is answered the moment its key changes, whoever wrote it.
+  store_->setChangeListener([server = http_.get()](const std::vector<std::string>& keys,
+                                                   bool everything) {
+    if (everything) {
+      server->notifyAll();
+    } else {
+      server->notifyChanged(keys);
+    }
+  });
 }
 
-CoordinatorServer::~CoordinatorServer() { stop(); }
+CoordinatorServer::~CoordinatorServer() {
+  stop();
+  // The etcd store's watch thread runs until the store is destroyed, after the edge.
+  store_->setChangeListener({});
+}
 
 common::Result<int> CoordinatorServer::start() {
-  PHOTON_TRY(port_, router_->bind(options_.host, options_.port));
-  serve_thread_ = std::thread([this] { router_->serve(); });
+  PHOTON_TRY(port_, http_->start());
   sweep_thread_ = std::thread([this] { sweepLoop(); });
   return port_;
 }
@@ -47,8 +77,7 @@ void CoordinatorServer::stop() {
     stopping_ = true;
   }
   sweep_cv_.notify_all();
-  router_->stop();
-  if (serve_thread_.joinable()) serve_thread_.join();
+  http_->stop();
   if (sweep_thread_.joinable()) sweep_thread_.join();
 }
 

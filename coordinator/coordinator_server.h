@@ -14,6 +14,7 @@
 #include "coordinator/api/routes.h"
 #include "coordinator/control/controller.h"
 #include "coordinator/control/leadership.h"
+#include "coordinator/edge/http_server.h"
 #include "coordinator/store/store.h"
 
 namespace photon::coordinator {
@@ -27,10 +28,17 @@ struct CoordinatorOptions {
   int port = 0;
   std::string admin_token_hash;
   std::string bootstrap_token_hash;
-  RouterOptions router;
-  int max_waiters = 48;
+  std::optional<TlsFiles> tls;  // unset: plain HTTP (loopback tests and demos, or --insecure-http)
+  EdgeLimits limits;
+  int io_threads = 2;
+  int worker_threads = 16;
   std::chrono::seconds max_wait{60};
   std::chrono::milliseconds sweep_interval{1000};
+  // The cluster CA that signs the nodes' client certificates (unset: none are issued).
+  std::optional<common::pki::Authority> node_ca;
+  std::chrono::seconds node_certificate_validity{30 * 86400};
+  // Nodes must present their client certificate; their token alone only fetches the first one.
+  bool require_node_certificates = false;
 };
 
 class CoordinatorServer {
@@ -39,10 +47,12 @@ class CoordinatorServer {
                     CoordinatorOptions options);
   ~CoordinatorServer();
 
-  // Binds and starts serving on a thread of its own; returns the port.
+  // Binds and starts serving (the edge's threads and the control thread); returns the port.
   [[nodiscard]] common::Result<int> start();
   void stop();
   int port() const { return port_; }
+  // Long-polls the edge holds right now.
+  size_t heldPolls() const { return http_->heldPolls(); }
   Inventory& inventory() { return *inventory_; }
   // Runs one control round now (the control thread runs one every sweep_interval): the
   // lifecycle deadline sweep, then every controller's tick. Nothing runs unless this
@@ -64,11 +74,12 @@ class CoordinatorServer {
   HttpMetrics metrics_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<ApiContext> context_;
+  std::unique_ptr<NodeCertificates> certificates_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<HttpServer> http_;
   std::unique_ptr<placement::ServiceStore> services_;  // placement: the API's and controller's
   std::unique_ptr<Leadership> leadership_;
   std::vector<std::unique_ptr<Controller>> controllers_;
-  std::thread serve_thread_;
   std::thread sweep_thread_;
   std::mutex sweep_mutex_;
   std::condition_variable sweep_cv_;

@@ -1,15 +1,24 @@
 // photon-coordinator: the inventory and placement service that agents pull from.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 
 #include <boost/program_options.hpp>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <thread>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/pki.h"
 #include "coordinator/auth/tokens.h"
 #include "coordinator/coordinator_server.h"
 #include "coordinator/migrate_command.h"
@@ -34,9 +43,80 @@ bool splitHostPort(const std::string& listen, std::string& host, int& port) {
     return false;
   }
 }
+
+// Plain HTTP is allowed without asking only where no one else can listen: 127.0.0.0/8 and ::1.
+bool isLoopbackHost(const std::string& host) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+  return host == "localhost";
+}
 }  // namespace
 
+// photon-coordinator ca init DIR: a new cluster CA for the nodes' certificates (and, if the
+// operator wants, for the coordinator's own HTTPS certificate).
+int caInit(int argc, char** argv) {
+  if (argc != 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cerr << "usage: photon-coordinator ca init DIR\n"
+                 "  writes DIR/ca.pem (the cluster CA's certificate, public) and DIR/ca.key\n"
+                 "  (its key, mode 0600); then start the coordinator with --node-ca-cert\n"
+                 "  DIR/ca.pem --node-ca-key DIR/ca.key\n";
+    return argc == 2 ? 0 : 2;
+  }
+  std::string dir = argv[1];
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (std::filesystem::exists(dir + "/ca.key") || std::filesystem::exists(dir + "/ca.pem")) {
+    std::cerr << "photon-coordinator: " << dir << " already holds a CA; not overwriting it\n";
+    return 1;
+  }
+  auto ca = common::pki::makeAuthority("Photon cluster CA", 3650);
+  if (!ca) {
+    std::cerr << "photon-coordinator: " << ca.error().message << "\n";
+    return 1;
+  }
+  auto write = [](const std::string& path, const std::string& text, mode_t mode) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0) return false;
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ok = ::fsync(fd) == 0 && ok;
+    return ::close(fd) == 0 && ok;
+  };
+  if (!write(dir + "/ca.key", ca->key_pem, 0600) || !write(dir + "/ca.pem", ca->cert_pem, 0644)) {
+    std::cerr << "photon-coordinator: cannot write the CA into " << dir << ": "
+              << std::strerror(errno) << "\n";
+    return 1;
+  }
+  std::cout << "cluster CA written: " << dir << "/ca.pem (public), " << dir
+            << "/ca.key (secret, 0600), valid 10 years\n";
+  return 0;
+}
+
+common::Result<common::pki::Authority> loadNodeCa(const std::string& cert_file,
+                                                  const std::string& key_file) {
+  auto read = [](const std::string& path) -> common::Result<std::string> {
+    std::ifstream in(path);
+    if (!in) return common::invalid("node-ca", "cannot read " + path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  struct stat st {};
+  if (::stat(key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    return common::invalid("node-ca-key", key_file + " is readable by others: chmod 600 it");
+  }
+  PHOTON_TRY(std::string cert, read(cert_file));
+  PHOTON_TRY(std::string key, read(key_file));
+  common::pki::Authority ca{cert, key};
+  PHOTON_CHECK(common::pki::checkAuthority(ca));
+  return ca;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 2 && std::string(argv[1]) == "ca" && std::string(argv[2]) == "init") {
+    return caInit(argc - 2, argv + 2);
+  }
   if (argc > 1 && (std::string(argv[1]) == "export" || std::string(argv[1]) == "import")) {
     signal(SIGPIPE, SIG_IGN);  // a member that closes a TLS connection must not kill us
     return coordinator::runMigrateCommand(argc - 1, argv + 1);
@@ -44,15 +124,51 @@ int main(int argc, char** argv) {
   po::options_description opts("photon-coordinator options");
   std::string listen, admin_file, bootstrap_file, log_level, port_file, coordinator_id;
   coordinator::StoreConfig store_config;
-  int threads = 64, max_waiters = 48;
+  coordinator::TlsFiles tls;
+  bool insecure_http = false;
+  coordinator::EdgeLimits limits;
+  int header_timeout = 10, body_timeout = 30, idle_timeout = 120, max_wait = 60;
+  int io_threads = 2, worker_threads = 16;
+  std::string node_ca_cert, node_ca_key;
+  int node_cert_days = 30;
   opts.add_options()("help,h", "show this help")(
       "listen", po::value(&listen)->default_value("127.0.0.1:7480"), "HOST:PORT to serve on (port 0: any)")(
       "admin-token-file", po::value(&admin_file), "file holding the operator's token (required)")(
       "bootstrap-token-file", po::value(&bootstrap_file),
       "file holding the token baked into the boot ISO (required)")(
-      "http-threads", po::value(&threads)->default_value(64), "HTTP worker threads")(
-      "max-waiters", po::value(&max_waiters)->default_value(48),
-      "long-poll requests allowed to wait at once")(
+      "tls-cert", po::value(&tls.cert_file), "PEM certificate chain to serve HTTPS with")(
+      "tls-key", po::value(&tls.key_file), "PEM private key of --tls-cert (mode 0600)")(
+      "client-ca", po::value(&tls.client_ca_file),
+      "PEM CA that signs node certificates: a node presenting one is known by it")(
+      "node-ca-cert", po::value(&node_ca_cert),
+      "the cluster CA that signs the nodes' client certificates (make one with `photon-coordinator "
+      "ca init DIR`); also the --client-ca when that is not given")(
+      "node-ca-key", po::value(&node_ca_key), "the cluster CA's key (mode 0600)")(
+      "node-cert-days", po::value(&node_cert_days)->default_value(node_cert_days),
+      "validity of a node certificate; agents renew in its last third")(
+      "insecure-http", po::bool_switch(&insecure_http),
+      "serve plain HTTP on a non-loopback address (tokens cross the network in clear text)")(
+      "max-body-bytes", po::value(&limits.max_body_bytes)->default_value(limits.max_body_bytes),
+      "largest request body, as sent and once inflated (413 past it)")(
+      "max-header-bytes",
+      po::value(&limits.max_header_bytes)->default_value(limits.max_header_bytes),
+      "largest request line and headers (431 past it)")(
+      "max-json-depth", po::value(&limits.max_json_depth)->default_value(limits.max_json_depth),
+      "deepest nesting of a JSON body (400 past it)")(
+      "header-timeout", po::value(&header_timeout)->default_value(header_timeout),
+      "seconds a client has for its TLS handshake and request headers")(
+      "body-timeout", po::value(&body_timeout)->default_value(body_timeout),
+      "seconds a client has to send a body and read the answer")(
+      "idle-timeout", po::value(&idle_timeout)->default_value(idle_timeout),
+      "seconds a kept-alive connection may sit idle")(
+      "max-connections", po::value(&limits.max_connections)->default_value(limits.max_connections),
+      "open connections at most (agents hold one each); more are closed at once")(
+      "max-wait", po::value(&max_wait)->default_value(max_wait),
+      "longest long-poll (?wait=) in seconds")(
+      "io-threads", po::value(&io_threads)->default_value(io_threads),
+      "threads serving connections, reads and held long-polls")(
+      "worker-threads", po::value(&worker_threads)->default_value(worker_threads),
+      "threads serving writes to the store")(
       "port-file", po::value(&port_file), "write the bound port here once listening")(
       "log-level", po::value(&log_level)->default_value("info"),
       "error, warning, notice, info or debug")(
@@ -72,7 +188,8 @@ int main(int argc, char** argv) {
                  "--admin-token-file F --bootstrap-token-file F\n"
                  "       photon-coordinator --store etcd --etcd-endpoints URL,URL,... "
                  "--listen HOST:PORT ... (several coordinators, one leads)\n"
-                 "       photon-coordinator export|import [store flags] (see export --help)\n\n"
+                 "       photon-coordinator export|import [store flags] (see export --help)\n"
+                 "       photon-coordinator ca init DIR (a cluster CA for node certificates)\n\n"
               << opts;
     return 0;
   }
@@ -109,9 +226,81 @@ int main(int argc, char** argv) {
   }
   options.admin_token_hash = coordinator::sha256Hex(*admin);
   options.bootstrap_token_hash = coordinator::sha256Hex(*bootstrap);
-  options.router.threads = std::max(threads, 4);
-  options.max_waiters = std::clamp(max_waiters, 0, options.router.threads - 2);
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    std::cerr << "photon-coordinator: --tls-cert and --tls-key go together\n";
+    return 2;
+  }
+  if (node_ca_cert.empty() != node_ca_key.empty()) {
+    std::cerr << "photon-coordinator: --node-ca-cert and --node-ca-key go together\n";
+    return 2;
+  }
+  if (!node_ca_cert.empty()) {
+    auto ca = loadNodeCa(node_ca_cert, node_ca_key);
+    if (!ca) {
+      std::cerr << "photon-coordinator: --" << ca.error().field << ": " << ca.error().message
+                << "\n";
+      return 2;
+    }
+    options.node_ca = *ca;
+    if (node_cert_days < 1 || node_cert_days > 3650) {
+      std::cerr << "photon-coordinator: --node-cert-days must be 1 to 3650\n";
+      return 2;
+    }
+    options.node_certificate_validity = std::chrono::seconds(int64_t{node_cert_days} * 86400);
+    if (tls.client_ca_file.empty() && !tls.cert_file.empty()) tls.client_ca_file = node_ca_cert;
+  }
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    std::cerr << "photon-coordinator: --client-ca needs --tls-cert and --tls-key\n";
+    return 2;
+  }
+  if (!tls.cert_file.empty()) {
+    options.tls = tls;
+    // With a client CA, a node proves itself with its certificate; its token alone only
+    // fetches the first one.
+    options.require_node_certificates = !tls.client_ca_file.empty();
+  } else if (!insecure_http && !isLoopbackHost(options.host)) {
+    std::cerr << "photon-coordinator: serving " << options.host
+              << " needs --tls-cert and --tls-key (or --insecure-http, which sends every token "
+                 "in clear text)\n";
+    return 2;
+  }
+  for (auto [name, value] : {std::pair{"--header-timeout", header_timeout},
+                             std::pair{"--body-timeout", body_timeout},
+                             std::pair{"--idle-timeout", idle_timeout},
+                             std::pair{"--max-wait", max_wait},
+                             std::pair{"--io-threads", io_threads},
+                             std::pair{"--worker-threads", worker_threads},
+                             std::pair{"--max-json-depth", limits.max_json_depth},
+                             std::pair{"--max-connections", limits.max_connections}}) {
+    if (value < 1) {
+      std::cerr << "photon-coordinator: " << name << " must be at least 1\n";
+      return 2;
+    }
+  }
+  if (limits.max_body_bytes < 1024 || limits.max_header_bytes < 1024) {
+    std::cerr << "photon-coordinator: --max-body-bytes and --max-header-bytes must be at least "
+                 "1024\n";
+    return 2;
+  }
+  limits.header_timeout = std::chrono::seconds(header_timeout);
+  limits.body_timeout = std::chrono::seconds(body_timeout);
+  limits.idle_timeout = std::chrono::seconds(idle_timeout);
+  options.limits = limits;
+  options.max_wait = std::chrono::seconds(max_wait);
+  options.io_threads = io_threads;
+  options.worker_threads = worker_threads;
 
+  // Every agent holds a connection (its long-poll): take all the descriptors we may.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+      files.rlim_cur < static_cast<rlim_t>(options.limits.max_connections) + 256) {
+    common::logWarning("open-file limit " + std::to_string(files.rlim_cur) +
+                       " is below --max-connections; raise LimitNOFILE");
+  }
   // Block the stop signals before any thread starts, so they are taken only by sigwait below.
   sigset_t signals;
   sigemptyset(&signals);
@@ -140,8 +329,12 @@ int main(int argc, char** argv) {
     common::logError(port.error().message);
     return 1;
   }
-  common::logNotice("photon-coordinator " PHOTON_VERSION " listening on " + options.host + ":" +
-                    std::to_string(*port) + ", store " + store->description);
+  common::logNotice("photon-coordinator " PHOTON_VERSION " listening on " +
+                    std::string(options.tls ? "https://" : "http://") + options.host + ":" +
+                    std::to_string(*port) + ", store " + store->description +
+                    (options.tls && !options.tls->client_ca_file.empty()
+                         ? ", node certificates from " + options.tls->client_ca_file
+                         : std::string()));
   if (leadership) {
     // The id needs the port, known only now; until the election runs nobody leads here.
     if (coordinator_id.empty()) {

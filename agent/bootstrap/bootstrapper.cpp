@@ -3,6 +3,7 @@
 #include <random>
 
 #include "agent/core/backoff.h"
+#include "agent/core/node_certificate.h"
 #include "agent/core/node_credentials.h"
 #include "agent/core/state_file.h"
 #include "common/log.h"
@@ -180,6 +181,35 @@ common::Status Bootstrapper::runSteps(const std::string& node_id,
   return report(node_id, "installed");
 }
 
+void Bootstrapper::obtainCertificate(const std::string& node_id) {
+  // Approved (it has a plan): the node now gets its own certificate, and from here on proves
+  // itself with it rather than with its token alone.
+  client_.setToken(node_token_);
+  Backoff backoff(options_.retry_initial, options_.retry_max);
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    auto got = requestNodeCertificate(client_, options_.state_dir, node_id,
+                                      readSshHostKey(options_.ssh_host_key_file));
+    if (got) {
+      auto used = client_.useClientCertificate(options_.state_dir + "/" + kNodeCertFile,
+                                               options_.state_dir + "/" + kNodeKeyFile);
+      log_(used ? kNotice : kWarning,
+           used ? "node " + node_id + ": client certificate issued"
+                : "node certificate: " + used.error().message);
+      return;
+    }
+    if (got.error().code == ErrorCode::kForbidden) {
+      log_(kInfo, got.error().message + "; going on with the node token");
+      return;
+    }
+    if (attempt >= kAttempts) {
+      log_(kWarning, "node certificate: " + got.error().message + "; going on without one");
+      return;
+    }
+    sleep_(backoff.next());
+  }
+}
+
 common::Result<BootstrapOutcome> Bootstrapper::run() {
   BootstrapOutcome outcome;
   PHOTON_TRY(outcome.plan, waitForPlan(outcome.node_id));
@@ -189,6 +219,7 @@ common::Result<BootstrapOutcome> Bootstrapper::run() {
   auto saved = writeFileAtomic(options_.state_dir + "/install-plan.json",
                                toJson(outcome.plan).dump(2) + "\n", 0644);
   if (!saved) log_(kWarning, "keep the install plan: " + saved.error().message + ", ignoring");
+  obtainCertificate(outcome.node_id);
   PHOTON_CHECK(runSteps(outcome.node_id, outcome.plan));
   return outcome;
 }

@@ -23,6 +23,8 @@ struct BootstrapOptions {
   std::chrono::milliseconds retry_initial{1'000};
   std::chrono::milliseconds retry_max{60'000};
   int max_attempts = 0;  // phone-home attempts in a row that may fail; 0: no limit
+  // Sent with the node's certificate request, recorded for photonctl known-hosts.
+  std::string ssh_host_key_file = "/etc/ssh/ssh_host_ed25519_key.pub";
 };
 
 struct BootstrapOutcome {
@@ -55,6 +57,9 @@ class Bootstrapper {
   common::Status report(const std::string& node_id, const std::string& phase,
                         const std::string& error = {});
   common::Status runSteps(const std::string& node_id, const common::InstallPlan& plan);
+  // The node's client certificate, once it is approved; without one (a coordinator that
+  // issues none, or one that did not answer) the install goes on with the token.
+  void obtainCertificate(const std::string& node_id);
 
   BootstrapOptions options_;
   MachineFacts machine_;

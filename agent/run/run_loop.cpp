@@ -207,6 +207,15 @@ std::chrono::milliseconds RunLoop::iterate() {
       reconnect();
     }
   }
+  int64_t renew_at = 0;
+  {
+    std::lock_guard lock(connection_mutex_);
+    renew_at = connection_.renew_certificate_at;
+  }
+  const int64_t wall = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  if (renew_at != 0 && wall >= renew_at) reconnect();
   Fetch fetched = fetch();
   Json domains = reconcileAll();
   bool reported = fetched != Fetch::kFailed && report(domains);

@@ -38,6 +38,9 @@ struct RunOptions {
 // What the loop talks to; built by the program at start and again on every reload (SIGHUP).
 struct Connection {
   NodeCredentials credentials;
+  // When the node's client certificate enters its renewal window (seconds since the epoch; 0:
+  // no certificate): the loop connects anew then, which renews it.
+  int64_t renew_certificate_at = 0;
   std::unique_ptr<common::HttpClient> client;
   std::string facts_digest;
 };

@@ -1,5 +1,6 @@
 // The two documents an agent exchanges: desired (GET, ETag / If-None-Match, ?wait= long-poll)
 // and observed (PUT).
+#include "common/json_depth.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/inventory/keys.h"
 
@@ -7,9 +8,9 @@ namespace photon::coordinator {
 namespace {
 std::string etagFor(int64_t revision) { return "\"" + std::to_string(revision) + "\""; }
 
-common::Result<int64_t> waitSeconds(const httplib::Request& req, std::chrono::seconds max) {
-  if (!req.has_param("wait")) return 0;
-  std::string text = req.get_param_value("wait");
+common::Result<int64_t> waitSeconds(const HttpRequest& req, std::chrono::seconds max) {
+  if (!req.hasParam("wait")) return 0;
+  std::string text = req.param("wait");
   if (text.empty() || text.size() > 6 ||
       text.find_first_not_of("0123456789") != std::string::npos) {
     return common::invalid("wait", "must be a whole number of seconds");
@@ -20,42 +21,61 @@ common::Result<int64_t> waitSeconds(const httplib::Request& req, std::chrono::se
   }
   return seconds;
 }
+
+
+// Answers a desired-document request whose caller knows `known` (an ETag, or empty).
+void answerDesired(ApiContext& ctx, const std::string& id, const std::string& known,
+                   HttpResponse& res) {
+  auto revision = ctx.inventory.desiredRevision(id);
+  if (!okOrSend(revision, res)) return;
+  if (known == etagFor(*revision)) {
+    res.setHeader("ETag", known);
+    res.status = 304;
+    return;
+  }
+  auto doc = ctx.inventory.desired(id);
+  if (!okOrSend(doc, res)) return;
+  res.setHeader("ETag", etagFor(doc->revision));
+  sendJson(res, 200, doc->body);
+}
 }  // namespace
 
 void registerAgentRoutes(Router& router, ApiContext& ctx) {
-  router.get(R"(/api/v1/nodes/([^/]+)/desired)", "/api/v1/nodes/{id}/desired",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
-               auto id = pathName(req, 1, "id");
-               if (!okOrSend(id, res)) return;
-               if (!okOrSend(ctx.auth.requireNode(req, *id, /*admin_too=*/true), res)) return;
-               auto wait = waitSeconds(req, ctx.max_wait);
-               if (!okOrSend(wait, res)) return;
-               ctx.liveness.seen(*id, ctx.inventory.clock().nowSeconds());
-               std::string known = req.get_header_value("If-None-Match");
-               auto revision = ctx.inventory.desiredRevision(*id);
-               if (!okOrSend(revision, res)) return;
-               if (known == etagFor(*revision) && *wait > 0) {
-                 // Long-poll, bounded: past max_waiters the caller is answered at once.
-                 if (ctx.waiters.fetch_add(1) < ctx.max_waiters) {
-                   revision = ctx.inventory.store().waitForChange(
-                       keys::desired(*id), *revision, std::chrono::seconds(*wait));
-                 }
-                 ctx.waiters.fetch_sub(1);
-               }
-               if (known == etagFor(*revision)) {
-                 res.set_header("ETag", known);
-                 res.status = 304;
-                 return;
-               }
-               auto doc = ctx.inventory.desired(*id);
-               if (!okOrSend(doc, res)) return;
-               res.set_header("ETag", etagFor(doc->revision));
-               sendJson(res, 200, doc->body);
-             });
+  router.get("/api/v1/nodes/{id}/desired", [&ctx](const HttpRequest& req, HttpResponse& res) {
+    auto id = pathName(req, "id");
+    if (!okOrSend(id, res)) return;
+    auto caller = ctx.auth.requireNode(req, *id, /*admin_too=*/true);
+    if (!okOrSend(caller, res)) return;
+    auto wait = waitSeconds(req, ctx.max_wait);
+    if (!okOrSend(wait, res)) return;
+    // Only the node's own polls say that it is alive; an operator reading its document does not.
+    const bool by_node = caller->role == Caller::Role::kNode;
+    if (by_node) ctx.liveness.seen(*id, ctx.inventory.clock().nowSeconds());
+    std::string known = req.header("If-None-Match");
+    auto revision = ctx.inventory.desiredRevision(*id);
+    if (!okOrSend(revision, res)) return;
+    if (known != etagFor(*revision) || *wait == 0) {
+      answerDesired(ctx, *id, known, res);
+      return;
+    }
+    // Long-poll: the edge parks the request, without a thread, until the document changes.
+    auto poll = std::make_shared<LongPoll>();
+    poll->key = keys::desired(*id);
+    poll->holder = by_node ? *id : std::string();
+    poll->timeout = std::chrono::seconds(*wait);
+    poll->changed = [&ctx, id = *id, known_revision = *revision] {
+      auto now = ctx.inventory.desiredRevision(id);
+      return !now || *now != known_revision;
+    };
+    poll->answer = [&ctx, id = *id, known, by_node](HttpResponse& out) {
+      if (by_node) ctx.liveness.seen(id, ctx.inventory.clock().nowSeconds());
+      answerDesired(ctx, id, known, out);
+    };
+    res.hold = std::move(poll);
+  });
 
-  router.put(R"(/api/v1/nodes/([^/]+)/observed)", "/api/v1/nodes/{id}/observed",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
-               auto id = pathName(req, 1, "id");
+  router.put("/api/v1/nodes/{id}/observed", [&ctx](const HttpRequest& req, HttpResponse& res) {
+               auto id = pathName(req, "id");
                if (!okOrSend(id, res)) return;
                if (!okOrSend(ctx.auth.requireNode(req, *id, /*admin_too=*/false), res)) return;
                auto body = common::parseJsonBody(req.body);
@@ -65,9 +85,8 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
                sendJson(res, 200, Json{{"revision", *revision}});
              });
 
-  router.get(R"(/api/v1/nodes/([^/]+)/observed)", "/api/v1/nodes/{id}/observed",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
-               auto id = pathName(req, 1, "id");
+  router.get("/api/v1/nodes/{id}/observed", [&ctx](const HttpRequest& req, HttpResponse& res) {
+               auto id = pathName(req, "id");
                if (!okOrSend(id, res)) return;
                if (!okOrSend(ctx.auth.requireNode(req, *id, /*admin_too=*/true), res)) return;
                auto doc = ctx.inventory.observed(*id);
@@ -77,18 +96,18 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
 
   // The operator sets a section of a node's desired state by hand; deployments and placement
   // write the same sections.
-  router.put(R"(/api/v1/nodes/([^/]+)/desired/([^/]+))", "/api/v1/nodes/{id}/desired/{section}",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
+  router.put("/api/v1/nodes/{id}/desired/{section}", [&ctx](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto id = pathName(req, 1, "id");
+               auto id = pathName(req, "id");
                if (!okOrSend(id, res)) return;
-               auto section = pathName(req, 2, "section");
+               auto section = pathName(req, "section");
                if (!okOrSend(section, res)) return;
                if (*section == "node-id" || *section == "revision") {
                  sendError(res, common::Error{common::ErrorCode::kInvalid, "reserved section",
                                               "section"});
                  return;
                }
+               if (!okOrSend(common::checkJsonDepth(req.body), res)) return;
                Json value = Json::parse(req.body, nullptr, false);
                if (value.is_discarded()) {
                  sendError(res, common::Error{common::ErrorCode::kInvalid, "malformed JSON",

@@ -13,7 +13,7 @@ bool sameHash(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-common::Status forbidden(const std::string& what) {
+std::unexpected<common::Error> forbidden(const std::string& what) {
   return fail(ErrorCode::kForbidden, what, "authorization");
 }
 }  // namespace
@@ -24,27 +24,47 @@ Authenticator::Authenticator(std::string admin_hash, std::string bootstrap_hash,
       bootstrap_hash_(std::move(bootstrap_hash)),
       inventory_(inventory) {}
 
-common::Result<Caller> Authenticator::identify(const httplib::Request& req) {
-  const std::string header = req.get_header_value("Authorization");
+std::optional<std::string> Authenticator::certifiedNode(const HttpRequest& req) const {
+  if (!req.peer || req.peer->common_name.empty()) return std::nullopt;
+  if (is_current_ && !is_current_(req.peer->common_name, req.peer->serial_hex)) {
+    return std::nullopt;
+  }
+  return req.peer->common_name;
+}
+
+common::Result<Caller> Authenticator::identify(const HttpRequest& req, bool token_enough) {
+  const std::string header = req.header("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (!header.starts_with(kBearer) || header.size() == kBearer.size()) {
+    if (auto node = certifiedNode(req); node && inventory_.getNode(*node)) {
+      return Caller{Caller::Role::kNode, *node};
+    }
+    if (req.peer && !certifiedNode(req)) {
+      return fail(ErrorCode::kUnauthorized, "client certificate revoked", "certificate");
+    }
     return fail(ErrorCode::kUnauthorized, "missing bearer token", "authorization");
   }
   std::string hash = sha256Hex(std::string_view(header).substr(kBearer.size()));
   if (sameHash(hash, admin_hash_)) return Caller{Caller::Role::kAdmin, {}};
   if (sameHash(hash, bootstrap_hash_)) return Caller{Caller::Role::kBootstrap, {}};
   // Looked up by SHA-256 of a 256-bit random token: timing reveals nothing usable.
-  if (auto node = inventory_.nodeForTokenHash(hash)) return Caller{Caller::Role::kNode, *node};
+  if (auto node = inventory_.nodeForTokenHash(hash)) {
+    if (require_node_certificates_ && !token_enough && certifiedNode(req) != *node) {
+      return fail(ErrorCode::kUnauthorized,
+                  "node " + *node + " must present its own client certificate", "certificate");
+    }
+    return Caller{Caller::Role::kNode, *node};
+  }
   return fail(ErrorCode::kUnauthorized, "unknown or revoked token", "authorization");
 }
 
-common::Status Authenticator::requireAdmin(const httplib::Request& req) {
+common::Status Authenticator::requireAdmin(const HttpRequest& req) {
   PHOTON_TRY(Caller caller, identify(req));
   if (caller.role != Caller::Role::kAdmin) return forbidden("this endpoint needs the admin token");
   return {};
 }
 
-common::Status Authenticator::requireBootstrap(const httplib::Request& req) {
+common::Status Authenticator::requireBootstrap(const HttpRequest& req) {
   PHOTON_TRY(Caller caller, identify(req));
   if (caller.role != Caller::Role::kBootstrap) {
     return forbidden("phone-home takes the bootstrap token");
@@ -52,11 +72,11 @@ common::Status Authenticator::requireBootstrap(const httplib::Request& req) {
   return {};
 }
 
-common::Status Authenticator::requireNode(const httplib::Request& req, const std::string& id,
-                                          bool admin_too) {
-  PHOTON_TRY(Caller caller, identify(req));
-  if (caller.role == Caller::Role::kNode && caller.node_id == id) return {};
-  if (admin_too && caller.role == Caller::Role::kAdmin) return {};
+common::Result<Caller> Authenticator::requireNode(const HttpRequest& req, const std::string& id,
+                                                  bool admin_too, bool token_enough) {
+  PHOTON_TRY(Caller caller, identify(req, token_enough));
+  if (caller.role == Caller::Role::kNode && caller.node_id == id) return caller;
+  if (admin_too && caller.role == Caller::Role::kAdmin) return caller;
   if (caller.role == Caller::Role::kNode) {
     return forbidden("node " + caller.node_id + " may only use its own documents");
   }

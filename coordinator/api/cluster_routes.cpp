@@ -4,8 +4,7 @@
 namespace photon::coordinator {
 
 void registerClusterRoutes(Router& router, ApiContext& ctx) {
-  router.put("/api/v1/cluster", "/api/v1/cluster",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
+  router.put("/api/v1/cluster", [&ctx](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto body = common::parseJsonBody(req.body);
                if (!okOrSend(body, res)) return;
@@ -18,8 +17,7 @@ void registerClusterRoutes(Router& router, ApiContext& ctx) {
                sendJson(res, 200, Json{{"name", cluster->name}, {"revision", *revision}});
              });
 
-  router.get("/api/v1/cluster", "/api/v1/cluster",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
+  router.get("/api/v1/cluster", [&ctx](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto cluster = ctx.inventory.cluster();
                if (!okOrSend(cluster, res)) return;

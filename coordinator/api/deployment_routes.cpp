@@ -39,9 +39,9 @@ Json summary(const Deployment& d, int64_t now) {
           {"progress", progressOf(d)}};
 }
 
-common::Result<size_t> limitParam(const httplib::Request& req) {
-  if (!req.has_param("limit")) return 100;
-  std::string text = req.get_param_value("limit");
+common::Result<size_t> limitParam(const HttpRequest& req) {
+  if (!req.hasParam("limit")) return 100;
+  std::string text = req.param("limit");
   if (text.empty() || text.size() > 4 || text.find_first_not_of("0123456789") != std::string::npos ||
       std::stoul(text) < 1 || std::stoul(text) > 1000) {
     return common::invalid("limit", "must be a whole number from 1 to 1000");
@@ -51,8 +51,7 @@ common::Result<size_t> limitParam(const httplib::Request& req) {
 }  // namespace
 
 void registerDeploymentRoutes(Router& router, ApiContext& ctx) {
-  router.post("/api/v1/deployments", "/api/v1/deployments",
-              [&ctx](const httplib::Request& req, httplib::Response& res) {
+  router.post("/api/v1/deployments", [&ctx](const HttpRequest& req, HttpResponse& res) {
                 if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                 auto body = common::parseJsonBody(req.body);
                 if (!okOrSend(body, res)) return;
@@ -67,8 +66,7 @@ void registerDeploymentRoutes(Router& router, ApiContext& ctx) {
                 sendJson(res, 201, view(*created, ctx.inventory.clock().nowSeconds()));
               });
 
-  router.get("/api/v1/deployments", "/api/v1/deployments",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
+  router.get("/api/v1/deployments", [&ctx](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto limit = limitParam(req);
                if (!okOrSend(limit, res)) return;
@@ -80,20 +78,18 @@ void registerDeploymentRoutes(Router& router, ApiContext& ctx) {
                sendJson(res, 200, Json{{"deployments", out}});
              });
 
-  router.get(kDeploymentPattern, "/api/v1/deployments/{id}",
-             [&ctx](const httplib::Request& req, httplib::Response& res) {
+  router.get("/api/v1/deployments/{id}", [&ctx](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto id = pathName(req, 1, "id");
+               auto id = pathName(req, "id");
                if (!okOrSend(id, res)) return;
                auto d = Deployments(ctx.inventory).get(*id);
                if (!okOrSend(d, res)) return;
                sendJson(res, 200, view(*d, ctx.inventory.clock().nowSeconds()));
              });
 
-  router.post(R"(/api/v1/deployments/([^/]+)/cancel)", "/api/v1/deployments/{id}/cancel",
-              [&ctx](const httplib::Request& req, httplib::Response& res) {
+  router.post("/api/v1/deployments/{id}/cancel", [&ctx](const HttpRequest& req, HttpResponse& res) {
                 if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-                auto id = pathName(req, 1, "id");
+                auto id = pathName(req, "id");
                 if (!okOrSend(id, res)) return;
                 auto d = Deployments(ctx.inventory).cancel(*id);
                 if (!okOrSend(d, res)) return;

@@ -4,8 +4,7 @@
 namespace photon::coordinator {
 
 void registerEnrollmentRoutes(Router& router, ApiContext& ctx) {
-  router.post("/api/v1/phone-home", "/api/v1/phone-home",
-              [&ctx](const httplib::Request& req, httplib::Response& res) {
+  router.post("/api/v1/phone-home", [&ctx](const HttpRequest& req, HttpResponse& res) {
                 if (!okOrSend(ctx.auth.requireBootstrap(req), res)) return;
                 auto body = common::parseJsonBody(req.body);
                 if (!okOrSend(body, res)) return;

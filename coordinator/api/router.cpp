@@ -1,120 +1,149 @@
 #include "coordinator/api/router.h"
 
 #include <chrono>
+#include <exception>
+
+#include "common/log.h"
 
 namespace photon::coordinator {
 namespace {
-// The route a worker thread is answering, set by the wrapped handler and read by the logger
-// that cpp-httplib calls on the same thread once the response is written.
-thread_local std::string t_route;
-thread_local std::chrono::steady_clock::time_point t_started;
-
-std::string defaultMessage(int status) {
-  switch (status) {
-    case 400: return "bad request";
-    case 404: return "no such endpoint";
-    case 405: return "method not allowed";
-    case 413: return "request body too large";
-    case 414: return "request URI too long";
-    default: return "request failed";
+std::vector<std::string> splitSegments(std::string_view path) {
+  std::vector<std::string> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    auto slash = path.find('/');
+    out.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
   }
+  return out;
+}
+
+bool isParam(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Methods outside this set are counted as "OTHER": a client must not grow the metrics.
+std::string metricMethod(const std::string& method) {
+  for (const char* known : {"GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known) return method;
+  }
+  return "OTHER";
 }
 }  // namespace
 
-void sendJson(httplib::Response& res, int status, const Json& body) {
+void sendJson(HttpResponse& res, int status, const Json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Replace, never throw, on bytes that are not UTF-8: whatever a machine reported is shown.
+  res.setContent(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
 }
 
-void sendError(httplib::Response& res, const common::Error& error) {
+void sendError(HttpResponse& res, const common::Error& error) {
   Json body = {{"error", error.message}, {"field", error.field}};
   if (!error.allowed.empty()) body["allowed"] = error.allowed;
   sendJson(res, common::httpStatus(error.code), body);
 }
 
-Router::Router(HttpMetrics& metrics, RouterOptions options)
-    : metrics_(metrics), server_(std::make_unique<httplib::Server>()) {
-  server_->set_tcp_nodelay(true);  // Debian's build leaves Nagle on: 40 ms per small reply
-  server_->set_payload_max_length(options.max_body_bytes);
-  int threads = options.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server_->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    t_started = std::chrono::steady_clock::now();
-    t_route = "unmatched";
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  server_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) {
-      sendJson(res, res.status, Json{{"error", defaultMessage(res.status)}, {"field", ""}});
-      return httplib::Server::HandlerResponse::Handled;
+void sendError(HttpResponse& res, int status, const std::string& message,
+               const std::string& field) {
+  sendJson(res, status, Json{{"error", message}, {"field", field}});
+}
+
+Router::Router(HttpMetrics& metrics) : metrics_(metrics) {}
+
+void Router::add(std::string method, const std::string& route, Handler handler) {
+  routes_.push_back(Route{std::move(method), route, splitSegments(route), std::move(handler)});
+}
+
+void Router::get(const std::string& r, Handler h) { add("GET", r, std::move(h)); }
+void Router::put(const std::string& r, Handler h) { add("PUT", r, std::move(h)); }
+void Router::post(const std::string& r, Handler h) { add("POST", r, std::move(h)); }
+void Router::patch(const std::string& r, Handler h) { add("PATCH", r, std::move(h)); }
+void Router::del(const std::string& r, Handler h) { add("DELETE", r, std::move(h)); }
+
+bool Router::runsInline(const HttpRequest& req) {
+  return req.method == "GET" || req.method == "HEAD";
+}
+
+void Router::record(const std::string& method, const std::string& route, int status,
+                    std::chrono::steady_clock::time_point started) const {
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.record(metricMethod(method), route, status, seconds);
+}
+
+void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> segments = splitSegments(req.path);
+  // The route with the most literal segments wins ("/x/{id}" loses to "/x/all").
+  const Route* best_path = nullptr;
+  const Route* best = nullptr;
+  int best_path_literals = -1, best_literals = -1;
+  std::string allowed;
+  for (const Route& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    int literals = 0;
+    bool match = true;
+    for (size_t i = 0; i < segments.size() && match; ++i) {
+      if (isParam(route.segments[i])) continue;
+      match = route.segments[i] == segments[i];
+      ++literals;
     }
-    return httplib::Server::HandlerResponse::Unhandled;
-  }));
-  server_->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "internal error";
-        try {
-          if (ep) std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = std::string("internal error: ") + e.what();
-        } catch (...) {
-        }
-        sendJson(res, 500, Json{{"error", what}, {"field", ""}});
-      });
-  server_->set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    if (t_route.empty()) return;  // a routed request, already counted
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_started)
-                         .count();
-    metrics_.record(req.method, t_route, res.status, seconds);
-  });
-}
-
-Router::~Router() = default;
-
-Router::Handler Router::wrap(const std::string& route, Handler handler) {
-  return [this, route, handler = std::move(handler)](const httplib::Request& req,
-                                                     httplib::Response& res) {
-    t_route = route;
-    handler(req, res);
-    // Recorded here rather than in the logger, which runs after the client already has the
-    // answer: a scrape right after a request must see it counted.
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_started)
-                         .count();
-    metrics_.record(req.method, route, res.status == -1 ? 200 : res.status, seconds);
-    t_route.clear();
-  };
-}
-
-void Router::get(const std::string& p, const std::string& r, Handler h) {
-  server_->Get(p, wrap(r, std::move(h)));
-}
-void Router::put(const std::string& p, const std::string& r, Handler h) {
-  server_->Put(p, wrap(r, std::move(h)));
-}
-void Router::post(const std::string& p, const std::string& r, Handler h) {
-  server_->Post(p, wrap(r, std::move(h)));
-}
-void Router::patch(const std::string& p, const std::string& r, Handler h) {
-  server_->Patch(p, wrap(r, std::move(h)));
-}
-void Router::del(const std::string& p, const std::string& r, Handler h) {
-  server_->Delete(p, wrap(r, std::move(h)));
-}
-
-common::Result<int> Router::bind(const std::string& host, int port) {
-  int bound = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port)
-                                                                 ? port
-                                                                 : -1);
-  if (bound < 0) {
-    return common::fail(common::ErrorCode::kUnavailable,
-                        "cannot listen on " + host + ":" + std::to_string(port));
+    if (!match) continue;
+    if (literals > best_path_literals) {
+      best_path = &route;
+      best_path_literals = literals;
+      allowed.clear();
+    }
+    if (literals == best_path_literals) {
+      allowed += (allowed.empty() ? "" : ", ") + route.method;
+      bool same_method = route.method == req.method ||
+                         (route.method == "GET" && req.method == "HEAD");
+      if (same_method && literals > best_literals) {
+        best = &route;
+        best_literals = literals;
+      }
+    }
   }
-  return bound;
+  if (!best_path) {
+    sendError(res, 404, "no such endpoint: " + req.path.substr(0, 200), "path");
+    record(req.method, "unmatched", res.status, started);
+    return;
+  }
+  if (!best || best_literals < best_path_literals) {
+    res.setHeader("Allow", allowed);
+    sendError(res, 405, req.method.substr(0, 16) + " is not allowed here; allowed: " + allowed,
+              "method");
+    record(req.method, best_path->name, res.status, started);
+    return;
+  }
+  req.path_params.clear();
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& s = best->segments[i];
+    if (isParam(s)) req.path_params[s.substr(1, s.size() - 2)] = percentDecode(segments[i], false);
+  }
+  try {
+    best->handler(req, res);
+  } catch (const std::exception& e) {
+    common::logError("handler for " + req.method + " " + best->name + " threw: " + e.what());
+    res.hold.reset();
+    sendError(res, 500, "internal error", "");
+  }
+  if (res.hold) {
+    // Counted when answered: wrap the answer so that the metric sees the final status and the
+    // whole time held.
+    auto answer = std::move(res.hold->answer);
+    res.hold->answer = [this, answer = std::move(answer), method = req.method,
+                        route = best->name, started](HttpResponse& out) {
+      answer(out);
+      record(method, route, out.status, started);
+    };
+    return;
+  }
+  record(req.method, best->name, res.status, started);
 }
-
-void Router::serve() { server_->listen_after_bind(); }
-void Router::stop() { server_->stop(); }
-bool Router::running() const { return server_->is_running(); }
 
 }  // namespace photon::coordinator

@@ -1,54 +1,64 @@
-// The coordinator's HTTP front: routes with a name for metrics, JSON error bodies for every
-// failure (also those cpp-httplib answers itself: unknown path, body too large), body limits.
+// The coordinator's routes: a request is matched to a route template ("/api/v1/nodes/{id}"),
+// its "{name}" segments filled in, and answered by the route's handler; every failure has a JSON
+// error body; every answer is counted in the metrics by route. No sockets here: the edge
+// (coordinator/edge/http_server) feeds it, tests call dispatch() directly.
 #pragma once
-
-#include <httplib.h>
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/json_fields.h"
 #include "common/result.h"
-#include "coordinator/api/metrics.h"
+#include "coordinator/edge/http_metrics.h"
+#include "coordinator/edge/http_types.h"
 
 namespace photon::coordinator {
 
 using common::Json;
 
-void sendJson(httplib::Response& res, int status, const Json& body);
-void sendError(httplib::Response& res, const common::Error& error);
-
-struct RouterOptions {
-  size_t max_body_bytes = 1 << 20;
-  int threads = 64;
-};
+void sendJson(HttpResponse& res, int status, const Json& body);
+void sendError(HttpResponse& res, const common::Error& error);
+// A plain error body for what the edge answers itself (431, 413, …).
+void sendError(HttpResponse& res, int status, const std::string& message,
+               const std::string& field);
 
 class Router {
  public:
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
-  Router(HttpMetrics& metrics, RouterOptions options);
-  ~Router();
+  explicit Router(HttpMetrics& metrics);
 
-  // `pattern` is a cpp-httplib regex; `route` is its name in metrics ("/api/v1/nodes/{id}").
-  void get(const std::string& pattern, const std::string& route, Handler handler);
-  void put(const std::string& pattern, const std::string& route, Handler handler);
-  void post(const std::string& pattern, const std::string& route, Handler handler);
-  void patch(const std::string& pattern, const std::string& route, Handler handler);
-  void del(const std::string& pattern, const std::string& route, Handler handler);
+  // `route` is a template: literal segments and "{name}" segments that match any one segment.
+  // It is also the route's name in the metrics.
+  void get(const std::string& route, Handler handler);
+  void put(const std::string& route, Handler handler);
+  void post(const std::string& route, Handler handler);
+  void patch(const std::string& route, Handler handler);
+  void del(const std::string& route, Handler handler);
 
-  // Binds now (port 0 picks one) and returns the port, so callers know it before serving.
-  [[nodiscard]] common::Result<int> bind(const std::string& host, int port);
-  void serve();  // blocks until stop()
-  void stop();
-  bool running() const;
+  // Answers `req` into `res`: 404 for no route, 405 for a route without that method, 500 for a
+  // handler that throws. A held request (res.hold) is counted when it is answered.
+  void dispatch(HttpRequest& req, HttpResponse& res) const;
+
+  // Whether a request is served from memory and may run on an I/O thread; the rest (writes to
+  // the store, which wait for a disk or a quorum) run on the worker pool.
+  static bool runsInline(const HttpRequest& req);
 
  private:
-  Handler wrap(const std::string& route, Handler handler);
+  struct Route {
+    std::string method;
+    std::string name;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  void add(std::string method, const std::string& route, Handler handler);
+  void record(const std::string& method, const std::string& route, int status,
+              std::chrono::steady_clock::time_point started) const;
 
   HttpMetrics& metrics_;
-  std::unique_ptr<httplib::Server> server_;
+  std::vector<Route> routes_;
 };
 
 }  // namespace photon::coordinator

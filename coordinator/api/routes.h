@@ -1,13 +1,13 @@
 // The REST API: each area registers its routes on the Router.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 
 #include "coordinator/api/auth.h"
 #include "coordinator/api/router.h"
 #include "coordinator/control/leadership.h"
 #include "coordinator/inventory/inventory.h"
+#include "coordinator/inventory/node_certificates.h"
 
 namespace photon::coordinator {
 
@@ -16,13 +16,13 @@ struct ApiContext {
   Authenticator& auth;
   HttpMetrics& metrics;
   LivenessTracker& liveness;
-  // Long-poll bounds: at most this many requests wait at once (the rest answer at once), each
-  // for at most max_wait.
-  int max_waiters = 48;
+  // The longest a long-poll (?wait=) is held. The edge holds any number of them without a
+  // thread each; one per node at a time.
   std::chrono::seconds max_wait{60};
-  std::atomic<int> waiters{0};
   // Whether this coordinator runs the controllers (shown in /health and /metrics).
   const Leadership* leadership = nullptr;
+  // The nodes' client certificates (certificate_routes.cpp).
+  NodeCertificates* certificates = nullptr;
 };
 
 void registerSystemRoutes(Router& router, ApiContext& ctx);
@@ -32,6 +32,7 @@ void registerAgentRoutes(Router& router, ApiContext& ctx);
 void registerClusterRoutes(Router& router, ApiContext& ctx);
 void registerVmRoutes(Router& router, ApiContext& ctx);
 void registerDeploymentRoutes(Router& router, ApiContext& ctx);
+void registerCertificateRoutes(Router& router, ApiContext& ctx);
 
 inline void registerAllRoutes(Router& router, ApiContext& ctx) {
   registerSystemRoutes(router, ctx);
@@ -41,15 +42,15 @@ inline void registerAllRoutes(Router& router, ApiContext& ctx) {
   registerClusterRoutes(router, ctx);
   registerVmRoutes(router, ctx);
   registerDeploymentRoutes(router, ctx);
+  registerCertificateRoutes(router, ctx);
 }
 
-// "{id}" from a route match, validated as a name.
-common::Result<std::string> pathName(const httplib::Request& req, size_t index,
-                                     const std::string& field);
+// The route's "{field}" segment, validated as a name.
+common::Result<std::string> pathName(const HttpRequest& req, const std::string& field);
 
 // Sends `result`'s error and returns false, or returns true.
 template <typename T>
-bool okOrSend(const common::Result<T>& result, httplib::Response& res) {
+bool okOrSend(const common::Result<T>& result, HttpResponse& res) {
   if (result) return true;
   sendError(res, result.error());
   return false;

@@ -8,18 +8,16 @@ namespace photon::coordinator {
 
 void registerServiceRoutes(Router& router, ApiContext& ctx, placement::ServiceStore& services) {
   constexpr const char* kService = R"(/api/v1/services/([^/]+))";
-  router.get("/api/v1/services", "/api/v1/services",
-             [&ctx, &services](const httplib::Request& req, httplib::Response& res) {
+  router.get("/api/v1/services", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto list = services.list();
                if (!okOrSend(list, res)) return;
                sendJson(res, 200, *list);
              });
 
-  router.put(kService, "/api/v1/services/{name}",
-             [&ctx, &services](const httplib::Request& req, httplib::Response& res) {
+  router.put("/api/v1/services/{name}", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, 1, "name");
+               auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
                auto body = common::parseJsonBody(req.body);
                if (!okOrSend(body, res)) return;
@@ -34,20 +32,18 @@ void registerServiceRoutes(Router& router, ApiContext& ctx, placement::ServiceSt
                              {"warnings", put->warnings}});
              });
 
-  router.get(kService, "/api/v1/services/{name}",
-             [&ctx, &services](const httplib::Request& req, httplib::Response& res) {
+  router.get("/api/v1/services/{name}", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, 1, "name");
+               auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
                auto shown = services.show(*name);
                if (!okOrSend(shown, res)) return;
                sendJson(res, 200, *shown);
              });
 
-  router.del(kService, "/api/v1/services/{name}",
-             [&ctx, &services](const httplib::Request& req, httplib::Response& res) {
+  router.del("/api/v1/services/{name}", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, 1, "name");
+               auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
                auto revision = services.remove(*name);
                if (!okOrSend(revision, res)) return;
@@ -55,10 +51,9 @@ void registerServiceRoutes(Router& router, ApiContext& ctx, placement::ServiceSt
                sendJson(res, 200, Json{{"deleted", *name}, {"revision", *revision}});
              });
 
-  router.get(R"(/api/v1/services/([^/]+)/allocations)", "/api/v1/services/{name}/allocations",
-             [&ctx, &services](const httplib::Request& req, httplib::Response& res) {
+  router.get("/api/v1/services/{name}/allocations", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, 1, "name");
+               auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
                auto allocations = services.allocations(*name);
                if (!okOrSend(allocations, res)) return;

@@ -1,16 +1,17 @@
 #include <map>
 
+#include "common/prometheus_text.h"
 #include "common/validate.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/deploy/deployment_metrics.h"
 #include "coordinator/placement/placement_metrics.h"
 
 namespace photon::coordinator {
+using common::appendHelp;
+using common::appendMetric;
 
-common::Result<std::string> pathName(const httplib::Request& req, size_t index,
-                                     const std::string& field) {
-  if (req.matches.size() <= index) return common::invalid(field, "is missing");
-  std::string value = req.matches[index];
+common::Result<std::string> pathName(const HttpRequest& req, const std::string& field) {
+  std::string value = req.pathParam(field);
   PHOTON_CHECK(common::checkName(field, value));
   return value;
 }
@@ -25,7 +26,7 @@ Json nodeView(ApiContext& ctx, const common::Node& node) {
 }
 
 void registerSystemRoutes(Router& router, ApiContext& ctx) {
-  router.get("/health", "/health", [&ctx](const httplib::Request&, httplib::Response& res) {
+  router.get("/health", [&ctx](const HttpRequest&, HttpResponse& res) {
     Json health{{"status", "ok"},
                 {"version", PHOTON_VERSION},
                 {"revision", ctx.inventory.store().revision()}};
@@ -37,7 +38,7 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
     sendJson(res, 200, health);
   });
 
-  router.get("/metrics", "/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
+  router.get("/metrics", [&ctx](const HttpRequest&, HttpResponse& res) {
     std::string out;
     ctx.metrics.render(out);
     placement::appendPlacementMetrics(out, ctx.inventory);
@@ -73,7 +74,7 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
     }
     appendDeploymentMetrics(out, ctx.inventory);
     res.status = 200;
-    res.set_content(out, "text/plain; version=0.0.4");
+    res.setContent(out, "text/plain; version=0.0.4");
   });
 }
 

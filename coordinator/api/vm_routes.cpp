@@ -14,8 +14,7 @@ void registerVmRoutes(Router& router, ApiContext& ctx) {
   // Holds nothing but the inventory: shared by the handlers, alive as long as they are.
   auto vms = std::make_shared<VmService>(ctx.inventory);
 
-  router.get("/api/v1/vms", "/api/v1/vms",
-             [&ctx, vms](const httplib::Request& req, httplib::Response& res) {
+  router.get("/api/v1/vms", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto list = vms->list();
                if (!okOrSend(list, res)) return;
@@ -24,20 +23,18 @@ void registerVmRoutes(Router& router, ApiContext& ctx) {
                sendJson(res, 200, Json{{"vms", out}, {"revision", ctx.inventory.store().revision()}});
              });
 
-  router.get(kVmPattern, "/api/v1/vms/{name}",
-             [&ctx, vms](const httplib::Request& req, httplib::Response& res) {
+  router.get("/api/v1/vms/{name}", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, 1, "name");
+               auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
                auto record = vms->get(*name);
                if (!okOrSend(record, res)) return;
                sendJson(res, 200, vms->view(*record));
              });
 
-  router.put(kVmPattern, "/api/v1/vms/{name}",
-             [&ctx, vms](const httplib::Request& req, httplib::Response& res) {
+  router.put("/api/v1/vms/{name}", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, 1, "name");
+               auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
                auto body = common::parseJsonBody(req.body);
                if (!okOrSend(body, res)) return;
@@ -51,10 +48,9 @@ void registerVmRoutes(Router& router, ApiContext& ctx) {
                sendJson(res, created ? 201 : 200, out);
              });
 
-  router.del(kVmPattern, "/api/v1/vms/{name}",
-             [&ctx, vms](const httplib::Request& req, httplib::Response& res) {
+  router.del("/api/v1/vms/{name}", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, 1, "name");
+               auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
                auto removed = vms->remove(*name);
                if (!okOrSend(removed, res)) return;
@@ -62,12 +58,11 @@ void registerVmRoutes(Router& router, ApiContext& ctx) {
                sendJson(res, 200, Json{{"name", *name}, {"deleted", true}});
              });
 
-  router.post(R"(/api/v1/vms/([^/]+)/actions/([^/]+))", "/api/v1/vms/{name}/actions/{action}",
-              [&ctx, vms](const httplib::Request& req, httplib::Response& res) {
+  router.post("/api/v1/vms/{name}/actions/{action}", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
                 if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-                auto name = pathName(req, 1, "name");
+                auto name = pathName(req, "name");
                 if (!okOrSend(name, res)) return;
-                std::string action_name = req.matches[2];
+                std::string action_name = req.pathParam("action");
                 auto action = parseVmAction(action_name);
                 if (!action) {
                   sendError(res, common::Error{common::ErrorCode::kInvalid,

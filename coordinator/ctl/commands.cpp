@@ -195,6 +195,32 @@ int clusterShow(CtlContext& ctx) {
 }
 }  // namespace
 
+// known_hosts lines for the fleet: "hostname,address key". Names and addresses come from
+// machines: anything but [A-Za-z0-9.-:] is left out, so that no line can smuggle another.
+int knownHosts(CtlContext& ctx) {
+  auto j = call(ctx, "GET", "/api/v1/known-hosts");
+  if (!j) return 1;
+  if (ctx.json_output) {
+    ctx.out << j->dump(2) << "\n";
+    return 0;
+  }
+  auto plain = [](const std::string& s) {
+    return !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789.-:") == std::string::npos;
+  };
+  for (const auto& h : (*j)["hosts"]) {
+    std::string names;
+    for (const char* field : {"hostname", "address"}) {
+      std::string v = str(h, field);
+      if (plain(v)) names += (names.empty() ? "" : ",") + v;
+    }
+    std::string key = str(h, "ssh_host_key");
+    if (names.empty() || key.find_first_of("\r\n") != std::string::npos) continue;
+    ctx.out << names << " " << key << "\n";
+  }
+  return 0;
+}
+
 std::string usage() {
   return R"(Usage: photonctl [--coordinator URL] [--token-file F] [--output table|json] COMMAND
 
@@ -207,6 +233,7 @@ Commands:
                                                 move a node through its lifecycle
   cluster apply FILE                            apply the cluster declaration (JSON)
   cluster show                                  print the applied declaration
+  known-hosts                                   the fleet's SSH host keys as a known_hosts file
 )" + serviceUsage() + vmUsage() + deployUsage() + R"(
 The coordinator URL and token file also come from PHOTON_COORDINATOR and PHOTON_TOKEN_FILE.
 )";
@@ -233,6 +260,7 @@ int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   }
   if (cmd == "cluster" && rest.size() == 2 && rest[0] == "apply") return clusterApply(ctx, rest[1]);
   if (cmd == "cluster" && rest.size() == 1 && rest[0] == "show") return clusterShow(ctx);
+  if (cmd == "known-hosts" && rest.empty()) return knownHosts(ctx);
   if (cmd == "vm") return runVmCommand(ctx, rest);
   if (cmd == "deploy") return deployCommand(ctx, rest);
   if (cmd == "deployments") return deploymentsCommand(ctx, rest);

@@ -1,4 +1,6 @@
 // photonctl: the operator's CLI over the coordinator's REST API.
+#include <signal.h>
+
 #include <boost/program_options.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -10,12 +12,17 @@ namespace po = boost::program_options;
 using namespace photon;
 
 int main(int argc, char** argv) {
-  std::string coordinator, token_file, output;
+  // OpenSSL writes to its socket without MSG_NOSIGNAL: a closed TLS connection is an error.
+  signal(SIGPIPE, SIG_IGN);
+  std::string coordinator, token_file, output, ca_file;
   std::vector<std::string> command;
   po::options_description opts("photonctl options");
   opts.add_options()("help,h", "show this help")(
       "coordinator", po::value(&coordinator), "coordinator URL, or several comma-separated (tried in turn) (or PHOTON_COORDINATOR)")(
       "token-file", po::value(&token_file), "admin token file (or PHOTON_TOKEN_FILE)")(
+      "ca-file", po::value(&ca_file),
+      "PEM CA that signed the coordinator's HTTPS certificate (or PHOTON_CA_FILE; default: the "
+      "system's CAs)")(
       "output,o", po::value(&output)->default_value("table"), "table or json");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&command));
@@ -56,8 +63,9 @@ int main(int argc, char** argv) {
   if (token_file.empty() && std::getenv("PHOTON_TOKEN_FILE")) {
     token_file = std::getenv("PHOTON_TOKEN_FILE");
   }
+  if (ca_file.empty() && std::getenv("PHOTON_CA_FILE")) ca_file = std::getenv("PHOTON_CA_FILE");
   if (coordinator.empty()) coordinator = "http://127.0.0.1:7480";
-  auto client = common::HttpClient::create(coordinator);
+  auto client = common::HttpClient::create(coordinator, {.ca_file = ca_file});
   if (!client) {
     std::cerr << "photonctl: " << client.error().message << "\n";
     return 2;

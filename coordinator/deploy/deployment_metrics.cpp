@@ -2,10 +2,13 @@
 
 #include <map>
 
-#include "coordinator/api/metrics.h"
+#include "common/prometheus_text.h"
 #include "coordinator/deploy/deployments.h"
 
 namespace photon::coordinator {
+
+using common::appendHelp;
+using common::appendMetric;
 
 void appendDeploymentMetrics(std::string& out, Inventory& inventory) {
   Deployments deployments(inventory);

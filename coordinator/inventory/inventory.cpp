@@ -174,6 +174,11 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action) {
     Txn txn;
     txn.expect(keys::node(id), loaded.mod_revision);
     if (action == NodeAction::kRetire) releaseNode(txn, node);
+    // A machine being reinstalled or retired is no longer the node its certificate names: the
+    // certificate stops working now (the edge checks this record on every call).
+    if (action == NodeAction::kRetire || action == NodeAction::kReprovision) {
+      txn.erase(keys::certificate(id));
+    }
     enterState(node, next, cluster.settings);
     node.last_error.clear();
     txn.put(keys::node(id), toJson(node).dump());

@@ -15,6 +15,9 @@ inline std::string token(const std::string& id) { return "tokens/" + id; }
 // Token hash -> node id: who is calling, so that a node using another's URL gets a 403.
 inline std::string tokenIndex(const std::string& hash) { return "idx/token/" + hash; }
 inline std::string desired(const std::string& id) { return "desired/" + id; }
+// The node's client certificate serials the coordinator issued and its SSH host key: deleted
+// (the certificates revoked) when the node is reprovisioned or retired.
+inline std::string certificate(const std::string& id) { return "certs/" + id; }
 inline std::string observed(const std::string& id) { return "observed/" + id; }
 // VMs the coordinator placed (coordinator/vms/): the record names the node it runs on.
 inline constexpr const char* kVmsPrefix = "vms/";

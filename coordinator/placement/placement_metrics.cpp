@@ -1,9 +1,12 @@
 #include "coordinator/placement/placement_metrics.h"
 
-#include "coordinator/api/metrics.h"
+#include "common/prometheus_text.h"
 #include "coordinator/placement/service_store.h"
 
 namespace photon::coordinator::placement {
+
+using common::appendHelp;
+using common::appendMetric;
 
 void appendPlacementMetrics(std::string& out, Inventory& inventory) {
   ServiceStore services(inventory);

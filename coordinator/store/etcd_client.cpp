@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/http_client.h"
+#include "common/http_transport.h"
 
 namespace photon::coordinator {
 namespace {
@@ -15,10 +16,6 @@ constexpr size_t kMaxIdlePerEndpoint = 16;
 // A watch stream is idle for as long as nothing changes; it ends only on error or cancel.
 constexpr auto kWatchReadTimeout = std::chrono::hours(24);
 
-bool surelyNotSent(httplib::Error error) {
-  return error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout ||
-         error == httplib::Error::SSLConnection || error == httplib::Error::BindIPAddress;
-}
 
 std::string etcdErrorMessage(const httplib::Result& result) {
   auto j = etcd::Json::parse(result->body, nullptr, false);
@@ -57,18 +54,14 @@ EtcdClient::EtcdClient(EtcdOptions options)
 
 EtcdClient::~EtcdClient() = default;
 
+common::TransportOptions EtcdClient::transportOptions() const {
+  return common::TransportOptions{options_.connect_timeout, options_.request_timeout,
+                                  options_.ca_file,         options_.cert_file,
+                                  options_.key_file,        /*keep_alive=*/true};
+}
+
 std::unique_ptr<httplib::Client> EtcdClient::newClient(size_t endpoint) const {
-  auto client = options_.cert_file.empty()
-                    ? std::make_unique<httplib::Client>(options_.endpoints[endpoint])
-                    : std::make_unique<httplib::Client>(options_.endpoints[endpoint],
-                                                        options_.cert_file, options_.key_file);
-  client->set_tcp_nodelay(true);  // Debian's build leaves Nagle on: 40 ms per small request
-  client->set_keep_alive(true);
-  client->set_connection_timeout(options_.connect_timeout);
-  client->set_read_timeout(options_.request_timeout);
-  client->set_write_timeout(options_.request_timeout);
-  if (!options_.ca_file.empty()) client->set_ca_cert_path(options_.ca_file.c_str());
-  return client;
+  return common::makeTransport(options_.endpoints[endpoint], transportOptions());
 }
 
 std::unique_ptr<httplib::Client> EtcdClient::takeClient(size_t endpoint) {
@@ -103,8 +96,9 @@ common::Result<etcd::Json> EtcdClient::call(const std::string& path, const etcd:
     if (!result) {
       // A broken connection is not returned to the pool.
       failures += (failures.empty() ? "" : "; ") + options_.endpoints[index] + ": " +
-                  httplib::to_string(result.error());
-      if (retry == Retry::kNotSent && !surelyNotSent(result.error())) break;
+                  common::describeTransportError(result.error(), options_.endpoints[index],
+                                                 transportOptions());
+      if (retry == Retry::kNotSent && !common::requestNeverSent(result.error())) break;
       continue;
     }
     returnClient(index, std::move(client));
@@ -171,7 +165,9 @@ common::Status EtcdClient::watch(const etcd::Json& create_request,
     size_t failed = index;
     if (count > 1 && preferred_.compare_exchange_strong(failed, (index + 1) % count)) ++failovers_;
     return fail(ErrorCode::kUnavailable, "etcd watch at " + options_.endpoints[index] + ": " +
-                                             httplib::to_string(result.error()));
+                                             common::describeTransportError(
+                                                 result.error(), options_.endpoints[index],
+                                                 transportOptions()));
   }
   if (!buffer.empty()) (void)on_line(buffer);
   return fail(ErrorCode::kUnavailable, "etcd watch at " + options_.endpoints[index] +

@@ -18,6 +18,10 @@ namespace httplib {
 class Client;
 }
 
+namespace photon::common {
+struct TransportOptions;
+}
+
 namespace photon::coordinator {
 
 struct EtcdOptions {
@@ -64,6 +68,7 @@ class EtcdClient {
  private:
   explicit EtcdClient(EtcdOptions options);
   std::unique_ptr<httplib::Client> newClient(size_t endpoint) const;
+  common::TransportOptions transportOptions() const;
   std::unique_ptr<httplib::Client> takeClient(size_t endpoint);
   void returnClient(size_t endpoint, std::unique_ptr<httplib::Client> client);
 

@@ -32,6 +32,7 @@ int64_t KeyMirror::modRevision(const std::string& key) const {
 }
 
 void KeyMirror::apply(std::vector<KeyChange> changes) {
+  std::vector<std::string> changed;
   {
     std::unique_lock lock(mutex_);
     int64_t newest = revision_;
@@ -39,6 +40,7 @@ void KeyMirror::apply(std::vector<KeyChange> changes) {
       int64_t at = change.kv.mod_revision;
       if (at <= revision_) continue;  // already here (a load that came after it)
       newest = std::max(newest, at);
+      changed.push_back(change.kv.key);
       if (change.is_delete) {
         kvs_.erase(change.kv.key);
         continue;
@@ -52,6 +54,7 @@ void KeyMirror::apply(std::vector<KeyChange> changes) {
     revision_ = newest;
   }
   notify();
+  if (!changed.empty()) tell(changed, false);
 }
 
 void KeyMirror::replace(std::map<std::string, KeyValue> kvs, int64_t revision) {
@@ -61,6 +64,21 @@ void KeyMirror::replace(std::map<std::string, KeyValue> kvs, int64_t revision) {
     revision_ = revision;
   }
   notify();
+  tell({}, true);
+}
+
+void KeyMirror::setListener(Store::ChangeListener listener) {
+  std::lock_guard lock(listener_mutex_);
+  listener_ = std::make_shared<const Store::ChangeListener>(std::move(listener));
+}
+
+void KeyMirror::tell(const std::vector<std::string>& keys, bool everything) {
+  std::shared_ptr<const Store::ChangeListener> listener;
+  {
+    std::lock_guard lock(listener_mutex_);
+    listener = listener_;
+  }
+  if (listener && *listener) (*listener)(keys, everything);
 }
 
 void KeyMirror::stop() {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -33,6 +34,8 @@ class KeyMirror {
   void apply(std::vector<KeyChange> changes);
   // Replaces everything (a full load) at `revision`.
   void replace(std::map<std::string, KeyValue> kvs, int64_t revision);
+  // See Store::setChangeListener.
+  void setListener(Store::ChangeListener listener);
   // Wakes every waiter now and from now on (shutdown).
   void stop();
 
@@ -45,6 +48,7 @@ class KeyMirror {
 
  private:
   void notify();
+  void tell(const std::vector<std::string>& keys, bool everything);
 
   mutable std::shared_mutex mutex_;
   std::map<std::string, KeyValue> kvs_;
@@ -53,6 +57,9 @@ class KeyMirror {
   std::mutex change_mutex_;
   std::condition_variable changed_;
   bool stopping_ = false;  // under change_mutex_
+
+  std::mutex listener_mutex_;
+  std::shared_ptr<const Store::ChangeListener> listener_;
 };
 
 }  // namespace photon::coordinator

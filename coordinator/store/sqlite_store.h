@@ -26,6 +26,9 @@ class SqliteStore final : public Store {
   int64_t revision() override;
   int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
                         std::chrono::milliseconds timeout) override;
+  void setChangeListener(ChangeListener listener) override {
+    mirror_.setListener(std::move(listener));
+  }
 
  private:
   struct DbCloser {

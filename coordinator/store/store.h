@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,6 +71,12 @@ class Store {
   // or the timeout passes. Returns the key's mod_revision then.
   virtual int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
                                 std::chrono::milliseconds timeout) = 0;
+
+  // Called after every change the store's memory sees (this coordinator's writes and, with
+  // etcd, everyone's), with the keys that changed, or with `everything` after a full reload.
+  // The edge answers held long-polls from it. Set once, before serving; it must not block.
+  using ChangeListener = std::function<void(const std::vector<std::string>& keys, bool everything)>;
+  virtual void setChangeListener(ChangeListener listener) = 0;
 
   // The backend's own counters for /metrics.
   struct Counter {

@@ -22,7 +22,9 @@ in
       default = null;
       description = ''
         CA certificate of the coordinator's TLS certificate (public, may live in the store).
-        It joins the system trust store, where the agent's OpenSSL looks.
+        The agent checks the coordinator against it (--ca-file) and it joins the system trust
+        store for photonctl. The node's own client certificate, once issued, lives in the
+        state directory (node.crt, node.key) and is presented on every call.
       '';
     };
     watchdogSec = mkOption {
@@ -67,7 +69,8 @@ in
           "--coordinator" cfg.coordinator
           # The node token, issued at enrollment, lives here (written by the installer).
           "--state-dir" "/var/lib/photon-agent"
-        ] ++ cfg.extraFlags);
+        ] ++ lib.optionals (cfg.caFile != null) [ "--ca-file" "${cfg.caFile}" ]
+          ++ cfg.extraFlags);
         StateDirectory = "photon-agent";
         StateDirectoryMode = "0700";
 

@@ -9,7 +9,8 @@ let
   clusterFile = pkgs.writeText "photon-cluster-${cfg.cluster.name or "cluster"}.json"
     (builtins.toJSON clusterDocument);
   port = lib.last (lib.splitString ":" cfg.listen);
-  localUrl = "http://127.0.0.1:${port}";
+  tlsOn = cfg.tls.certFile != null;
+  localUrl = if tlsOn then "https://${cfg.tls.localName}:${port}" else "http://127.0.0.1:${port}";
   secretPath = types.addCheck types.str (p: lib.hasPrefix "/" p && !lib.hasPrefix builtins.storeDir p)
     // { description = "absolute path outside the Nix store"; };
 in
@@ -47,6 +48,48 @@ in
         applied with `photonctl cluster apply` each time the coordinator starts.
       '';
     };
+    tls = {
+      certFile = mkOption {
+        type = types.nullOr secretPath;
+        default = null;
+        example = "/run/keys/photon-coordinator.crt";
+        description = ''
+          PEM certificate chain the API is served with over HTTPS. Without it the coordinator
+          serves plain HTTP only on loopback, or anywhere with `insecureHttp`.
+        '';
+      };
+      keyFile = mkOption {
+        type = types.nullOr secretPath;
+        default = null;
+        description = "The certificate's private key, read through systemd credentials.";
+      };
+      caFile = mkOption {
+        type = types.nullOr types.path;
+        default = null;
+        description = "CA that signed certFile (public): photonctl checks the local API with it.";
+      };
+      clientCaFile = mkOption {
+        type = types.nullOr types.path;
+        default = null;
+        description = ''
+          CA that signs the nodes' client certificates: a node presenting one is known by it
+          (see docs/certificates.md).
+        '';
+      };
+      localName = mkOption {
+        type = types.str;
+        default = "localhost";
+        description = "A name certFile is valid for, used to reach the API from this machine.";
+      };
+    };
+    insecureHttp = mkOption {
+      type = types.bool;
+      default = false;
+      description = ''
+        Serve plain HTTP on a non-loopback address. Every token then crosses the network in
+        clear text: for a lab network only.
+      '';
+    };
     watchdogSec = mkOption {
       type = types.ints.positive;
       default = 30;
@@ -60,6 +103,10 @@ in
   };
 
   config = mkIf cfg.enable {
+    assertions = [{
+      assertion = (cfg.tls.certFile == null) == (cfg.tls.keyFile == null);
+      message = "services.photon-coordinator.tls: certFile and keyFile go together";
+    }];
     environment.systemPackages = [ cfg.package ];
     networking.firewall.allowedTCPPorts = [ (lib.toInt port) ];
 
@@ -81,17 +128,23 @@ in
           # %d: systemd's credentials directory, readable only by this service.
           "--admin-token-file" "%d/admin-token"
           "--bootstrap-token-file" "%d/bootstrap-token"
-        ] ++ cfg.extraFlags);
-        ExecStartPost = lib.optional (cfg.cluster != null) (lib.escapeShellArgs [
+        ] ++ lib.optionals tlsOn [ "--tls-cert" "%d/tls-cert" "--tls-key" "%d/tls-key" ]
+          ++ lib.optionals (cfg.tls.clientCaFile != null) [ "--client-ca" "${cfg.tls.clientCaFile}" ]
+          ++ lib.optional cfg.insecureHttp "--insecure-http"
+          ++ cfg.extraFlags);
+        ExecStartPost = lib.optional (cfg.cluster != null) (lib.escapeShellArgs ([
           "${cfg.package}/bin/photonctl"
           "--coordinator" localUrl
           "--token-file" "%d/admin-token"
+        ] ++ lib.optionals (cfg.tls.caFile != null) [ "--ca-file" "${cfg.tls.caFile}" ] ++ [
           "cluster" "apply" "${clusterFile}"
-        ]);
+        ]));
         LoadCredential = [
           "admin-token:${cfg.adminTokenFile}"
           "bootstrap-token:${cfg.bootstrapTokenFile}"
-        ];
+        ] ++ lib.optionals tlsOn [ "tls-cert:${cfg.tls.certFile}" "tls-key:${cfg.tls.keyFile}" ];
+        # Every agent holds a connection (its long-poll): room for 10,000 and more.
+        LimitNOFILE = 65536;
 
         # The coordinator only serves HTTP and writes its SQLite file: it needs no privilege.
         DynamicUser = true;

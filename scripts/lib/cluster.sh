@@ -16,7 +16,10 @@
 
 CL_FABRIC=$CL_PREFIX-fabric
 CL_NODES=(1 2 3)
-CL_URL=http://10.99.0.1:7480
+# Served over HTTPS with a certificate from the cluster's own CA (made in cl_prepare_dir); the
+# agents and photonctl check it with CL_CA.
+CL_URL=https://10.99.0.1:7480
+CL_CA=$CL_DIR/pki/ca.pem
 CL_CACHE_URL=http://10.99.0.1:8080
 CL_ROOTFS=$CL_BUILD/nspawn-rootfs-node
 CL_VIP=10.99.2.10
@@ -52,7 +55,7 @@ cl_record_pid() { echo "$2" > "$CL_DIR/pids/$1"; }
 
 cl_ctl() {
   ip netns exec "$CL_FABRIC" "$CL_BUILD/coordinator/photonctl" --coordinator "$CL_URL" \
-    --token-file "$CL_DIR/admin.token" "$@"
+    --ca-file "$CL_CA" --token-file "$CL_DIR/admin.token" "$@"
 }
 
 # cl_api METHOD PATH [BODY] — the coordinator's REST API with the admin token; prints the body,
@@ -60,7 +63,7 @@ cl_ctl() {
 cl_api() {
   local method=$1 path=$2 body=${3:-} out code
   out=$(mktemp)
-  code=$(ip netns exec "$CL_FABRIC" curl -s -o "$out" -w '%{http_code}' -X "$method" \
+  code=$(ip netns exec "$CL_FABRIC" curl -s --cacert "$CL_CA" -o "$out" -w '%{http_code}' -X "$method" \
     -H "Authorization: Bearer $(cat "$CL_DIR/admin.token")" -H 'Content-Type: application/json' \
     ${body:+--data-binary "$body"} --max-time 30 "$CL_URL$path") || code=000
   if [ "${code:0:1}" != 2 ]; then
@@ -159,6 +162,26 @@ cl_prepare_dir() {
   echo "admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$CL_DIR/admin.token"
   echo "boot-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$CL_DIR/bootstrap.token"
   chmod 600 "$CL_DIR"/*.token
+  cl_make_pki
+}
+
+# The cluster's CA and the coordinator's certificate for 10.99.0.1 (P-256, made by openssl):
+# every call to the coordinator is HTTPS checked against CL_CA, as on a real network. The same
+# CA signs each node's client certificate, which the agent asks for once its node is approved.
+cl_make_pki() {
+  local pki=$CL_DIR/pki log=$CL_DIR/logs/openssl.log
+  mkdir -p "$pki"
+  (
+    umask 077
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+      -subj "/CN=$CL_PREFIX cluster CA" -keyout "$pki/ca.key" -out "$pki/ca.pem"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -subj "/CN=photon-coordinator" -keyout "$pki/coordinator.key" -out "$pki/coordinator.csr"
+    printf 'subjectAltName=IP:10.99.0.1\nextendedKeyUsage=serverAuth\n' > "$pki/coordinator.ext"
+    openssl x509 -req -in "$pki/coordinator.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" \
+      -CAcreateserial -days 30 -extfile "$pki/coordinator.ext" -out "$pki/coordinator.pem"
+  ) >>"$log" 2>&1 || cl_die "openssl could not make the cluster's certificates (see $log)"
+  chmod 644 "$pki/ca.pem"
 }
 
 # The nodes' rootfs, built once by tests/nspawn/make-rootfs and cached in the build dir. Its
@@ -207,10 +230,13 @@ cl_fabric_bird() {
 
 cl_coordinator() {
   ip netns exec "$CL_FABRIC" "$CL_BUILD/coordinator/photon-coordinator" --listen 10.99.0.1:7480 \
+    --tls-cert "$CL_DIR/pki/coordinator.pem" --tls-key "$CL_DIR/pki/coordinator.key" \
+    --node-ca-cert "$CL_CA" --node-ca-key "$CL_DIR/pki/ca.key" \
     --data-dir "$CL_DIR/data" --admin-token-file "$CL_DIR/admin.token" \
     --bootstrap-token-file "$CL_DIR/bootstrap.token" > "$CL_DIR/logs/coordinator.log" 2>&1 &
   cl_record_pid coordinator $!
-  cl_wait 15 "the coordinator's /health" ip netns exec "$CL_FABRIC" curl -sf "$CL_URL/health"
+  cl_wait 15 "the coordinator's /health" ip netns exec "$CL_FABRIC" curl -sf --cacert "$CL_CA" \
+    "$CL_URL/health"
 }
 
 # System generations: built by real derivations in this machine's store, signed, copied to a
@@ -317,6 +343,7 @@ cl_boot_node() {
     --capability=CAP_NET_ADMIN \
     --bind-ro="$CL_BUILD" --bind-ro="$CL_DIR/facts/node$n:/etc/photon/facts" \
     --bind-ro="$CL_DIR/bootstrap.token:/etc/photon/bootstrap.token" \
+    --bind-ro="$CL_CA:/etc/photon/ca.pem" \
     --bind-ro="$CL_DIR/etc-nix:/etc/nix" \
     --bind="$CL_DIR/state/node$n:/var/lib/photon-agent" \
     </dev/null > "$CL_DIR/logs/container-node$n.log" 2>&1 &
@@ -357,7 +384,8 @@ cl_start_agent() {
   cl_in_node "$n" systemd-run --no-block --unit=photon-bootstrap --property=Type=oneshot \
     --description="Photon bootstrap: phone home, install" \
     --property=RemainAfterExit=yes \
-    "$agent" bootstrap --coordinator "$CL_URL" --bootstrap-token-file /etc/photon/bootstrap.token \
+    "$agent" bootstrap --coordinator "$CL_URL" --ca-file /etc/photon/ca.pem \
+    --bootstrap-token-file /etc/photon/bootstrap.token \
     --state-dir /var/lib/photon-agent --facts-root /etc/photon/facts --plan-poll-interval 1 \
     --retry-max 2 \
     --install-step "/bin/echo partitioning with layout {disk_layout}" \
@@ -367,7 +395,7 @@ cl_start_agent() {
     --description="Photon node agent" \
     --property=After=photon-bootstrap.service --property=Requires=photon-bootstrap.service \
     --property=Restart=on-failure \
-    "$agent" run --coordinator "$CL_URL" --state-dir /var/lib/photon-agent \
+    "$agent" run --coordinator "$CL_URL" --ca-file /etc/photon/ca.pem --state-dir /var/lib/photon-agent \
     --facts-root /etc/photon/facts --poll-interval 1 --retry-max 2 \
     --domains nixos,units,bgp --bird-socket /run/photon/bird.ctl >/dev/null
 }

@@ -64,7 +64,7 @@ deploy() {
   # It follows the rollout and exits non-zero unless every node applied: the result is read
   # from the API below.
   out=$(timeout 180 ip netns exec "$CL_FABRIC" "$CL_BUILD/coordinator/photonctl" \
-    --coordinator "$CL_URL" --token-file "$CL_DIR/admin.token" deploy "$system" --pool web \
+    --coordinator "$CL_URL" --ca-file "$CL_CA" --token-file "$CL_DIR/admin.token" deploy "$system" --pool web \
     --max-parallel 1 --confirm-within 8 --substituter "$CL_CACHE_URL" \
     --trusted-key "$CL_CACHE_KEY" --health "$(health_json)" 2>&1 </dev/null) || true
   show printf '%s\n' "$out" | sed 's/^/  /'

@@ -54,7 +54,6 @@ struct Bench {
     coordinator::CoordinatorOptions options;
     options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);
     options.bootstrap_token_hash = coordinator::sha256Hex(test::kBootstrapToken);
-    options.router.threads = 16;
     options.sweep_interval = sweep;
     server = std::make_unique<coordinator::CoordinatorServer>(std::move(*store), clock, options);
     auto port = server->start();

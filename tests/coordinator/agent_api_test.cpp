@@ -68,24 +68,37 @@ TEST_CASE("desired: a long-poll answers as soon as the revision moves", "[agent]
   CHECK(c.as(node.token, "GET", path + "?wait=abc").status == 400);
 }
 
-TEST_CASE("desired: beyond the bound on waiters a long-poll answers at once",
+TEST_CASE("desired: a node holds one long-poll at a time, a newer one releases the older",
           "[agent][integration]") {
-  CoordinatorFixture c;  // max_waiters is 4
+  CoordinatorFixture c;
   auto node = enroll(c, 1);
   std::string path = "/api/v1/nodes/" + node.id + "/desired";
   std::string etag = c.as(node.token, "GET", path).etag;
-  std::vector<std::thread> waiters;
-  for (int i = 0; i < 4; ++i) {
-    waiters.emplace_back([&] {
-      c.as(node.token, "GET", path + "?wait=3", "", {{"If-None-Match", etag}});
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto started = std::chrono::steady_clock::now();
-  auto extra = c.as(node.token, "GET", path + "?wait=3", "", {{"If-None-Match", etag}});
-  CHECK(extra.status == 304);
-  CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1500));
-  for (auto& t : waiters) t.join();
+  int first_status = 0;
+  std::chrono::steady_clock::duration first_took{};
+  std::thread first([&] {
+    first_status = c.as(node.token, "GET", path + "?wait=20", "", {{"If-None-Match", etag}}).status;
+    first_took = std::chrono::steady_clock::now() - started;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The agent reconnected: its new poll replaces the old one, which is answered now.
+  auto second = c.as(node.token, "GET", path + "?wait=1", "", {{"If-None-Match", etag}});
+  first.join();
+  CHECK(first_status == 304);
+  CHECK(first_took < std::chrono::seconds(5));
+  CHECK(second.status == 304);
+  // An operator's poll on the same document does not count as the node's.
+  started = std::chrono::steady_clock::now();
+  std::thread node_poll([&] {
+    first_status = c.as(node.token, "GET", path + "?wait=2", "", {{"If-None-Match", etag}}).status;
+    first_took = std::chrono::steady_clock::now() - started;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(c.as(photon::test::kAdminToken, "GET", path + "?wait=1", "", {{"If-None-Match", etag}}).status == 304);
+  node_poll.join();
+  CHECK(first_status == 304);
+  CHECK(first_took >= std::chrono::milliseconds(1900));
 }
 
 TEST_CASE("auth: each token opens only its own doors", "[inventory][integration]") {

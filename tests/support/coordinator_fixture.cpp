@@ -9,17 +9,20 @@
 
 namespace photon::test {
 
-CoordinatorFixture::CoordinatorFixture(std::string data_dir)
-    : data_dir_(data_dir.empty() ? temp_.file("data") : std::move(data_dir)) {
+CoordinatorFixture::CoordinatorFixture(
+    std::string data_dir, const std::function<void(coordinator::CoordinatorOptions&)>& configure,
+    common::HttpClientOptions client)
+    : data_dir_(data_dir.empty() ? temp_.file("data") : std::move(data_dir)),
+      client_(std::move(client)) {
   auto store = coordinator::SqliteStore::open(data_dir_);
   if (!store) throw std::runtime_error(store.error().message);
   coordinator::CoordinatorOptions options;
   options.admin_token_hash = coordinator::sha256Hex(kAdminToken);
   options.bootstrap_token_hash = coordinator::sha256Hex(kBootstrapToken);
-  options.router.threads = 16;
-  options.max_waiters = 4;
   options.max_wait = std::chrono::seconds(30);
   options.sweep_interval = std::chrono::milliseconds(50);
+  if (configure) configure(options);
+  https_ = options.tls.has_value();
   common::setLogLevel(common::LogLevel::kWarning);  // keep test output to what matters
   server_ = std::make_unique<coordinator::CoordinatorServer>(std::move(*store), clock_, options);
   auto port = server_->start();
@@ -29,13 +32,13 @@ CoordinatorFixture::CoordinatorFixture(std::string data_dir)
 CoordinatorFixture::~CoordinatorFixture() { server_->stop(); }
 
 std::string CoordinatorFixture::url() const {
-  return "http://127.0.0.1:" + std::to_string(server_->port());
+  return (https_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(server_->port());
 }
 
 Reply CoordinatorFixture::as(const std::string& token, const std::string& method,
                              const std::string& path, const std::string& body,
                              const std::map<std::string, std::string>& headers) {
-  auto client = common::HttpClient::create(url());
+  auto client = common::HttpClient::create(url(), client_);
   if (!client) throw std::runtime_error(client.error().message);
   if (!token.empty()) (*client)->setToken(token);
   auto res = (*client)->request(method, path, body, headers);

@@ -2,6 +2,7 @@
 // for the admin, a booting machine and (once enrolled) a node.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,7 +26,12 @@ struct Reply {
 class CoordinatorFixture {
  public:
   // `data_dir` empty: a fresh temp dir. The clock is a ManualClock the test drives.
-  explicit CoordinatorFixture(std::string data_dir = {});
+  // `configure` may change the options (TLS, a node CA) before the server starts; `client`
+  // is what admin()/as() call it with (a CA file for HTTPS, a client certificate).
+  explicit CoordinatorFixture(
+      std::string data_dir = {},
+      const std::function<void(coordinator::CoordinatorOptions&)>& configure = {},
+      common::HttpClientOptions client = {});
   ~CoordinatorFixture();
 
   std::string url() const;
@@ -50,6 +56,8 @@ class CoordinatorFixture {
   std::string data_dir_;
   common::ManualClock clock_;
   std::unique_ptr<coordinator::CoordinatorServer> server_;
+  bool https_ = false;
+  common::HttpClientOptions client_;
 };
 
 }  // namespace photon::test

@@ -1,5 +1,7 @@
 #include "tests/support/temp_dir.h"
 
+#include <signal.h>
+
 #include <stdlib.h>
 
 #include <filesystem>
@@ -7,6 +9,14 @@
 #include <stdexcept>
 
 namespace photon::test {
+namespace {
+// Every test binary links this file: a test client writing over TLS (OpenSSL writes without
+// MSG_NOSIGNAL) to a server that closed must fail the write, not kill the test program.
+const bool kIgnoreSigpipe = [] {
+  signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+}  // namespace
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "photon-test-XXXXXX").string();

@@ -1,24 +1,13 @@
-#include "coordinator/api/metrics.h"
+#include "coordinator/edge/http_metrics.h"
 
 #include <cstdio>
 
+#include "common/prometheus_text.h"
+
 namespace photon::coordinator {
 
-void appendMetric(std::string& out, const std::string& name, const std::string& labels,
-                  double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  out += name;
-  if (!labels.empty()) out += "{" + labels + "}";
-  out += " ";
-  out += buf;
-  out += "\n";
-}
-
-void appendHelp(std::string& out, const std::string& name, const std::string& type,
-                const std::string& help) {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-}
+using common::appendHelp;
+using common::appendMetric;
 
 void HttpMetrics::record(const std::string& method, const std::string& route, int status,
                          double seconds) {
@@ -32,8 +21,24 @@ void HttpMetrics::record(const std::string& method, const std::string& route, in
   h.sum += seconds;
 }
 
-void HttpMetrics::render(std::string& out) const {
+void HttpMetrics::refused(const std::string& reason) {
   std::lock_guard lock(mutex_);
+  ++refused_[reason];
+}
+
+void HttpMetrics::render(std::string& out) const {
+  appendHelp(out, "photon_http_open_connections", "gauge", "Client connections open now.");
+  appendMetric(out, "photon_http_open_connections", "", static_cast<double>(open_connections));
+  appendHelp(out, "photon_http_held_polls", "gauge",
+             "Long-polls parked until their node's desired document changes.");
+  appendMetric(out, "photon_http_held_polls", "", static_cast<double>(held_polls));
+  std::lock_guard lock(mutex_);
+  appendHelp(out, "photon_http_refused_total", "counter",
+             "Connections and requests refused or cut at a limit, by reason.");
+  for (const auto& [reason, count] : refused_) {
+    appendMetric(out, "photon_http_refused_total", "reason=\"" + reason + "\"",
+                 static_cast<double>(count));
+  }
   appendHelp(out, "photon_http_requests_total", "counter", "HTTP requests by route and status.");
   for (const auto& [key, count] : requests_) {
     const auto& [method, route, status] = key;

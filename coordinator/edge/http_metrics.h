@@ -1,7 +1,9 @@
-// Request counts and latencies by route and status, in Prometheus text format.
+// Request counts and latencies by route and status, and the edge's own counters (connections,
+// held long-polls, requests refused at a limit), in Prometheus text format.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -13,8 +15,15 @@ namespace photon::coordinator {
 class HttpMetrics {
  public:
   void record(const std::string& method, const std::string& route, int status, double seconds);
-  // Appends photon_http_requests_total and photon_http_request_duration_seconds.
+  // A connection or request the edge turned away or cut at a limit ("header_too_large",
+  // "body_too_large", "header_timeout", "connection_cap", "tls_handshake", …).
+  void refused(const std::string& reason);
+  // Appends photon_http_requests_total, photon_http_request_duration_seconds and the edge's
+  // connection, long-poll and refusal figures.
   void render(std::string& out) const;
+
+  std::atomic<int64_t> open_connections{0};
+  std::atomic<int64_t> held_polls{0};
 
  private:
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -27,12 +36,7 @@ class HttpMetrics {
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, Histogram> durations_;
+  std::map<std::string, uint64_t> refused_;
 };
-
-// A metric line: name{labels} value.
-void appendMetric(std::string& out, const std::string& name, const std::string& labels,
-                  double value);
-void appendHelp(std::string& out, const std::string& name, const std::string& type,
-                const std::string& help);
 
 }  // namespace photon::coordinator

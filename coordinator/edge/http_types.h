@@ -1,0 +1,78 @@
+// The coordinator's own request and response: what a route handler sees and writes. The HTTP
+// library (Boost.Beast, in http_server.cpp) fills and reads them, so the handlers, the router
+// and their tests never include it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace photon::coordinator {
+
+// The client certificate that the TLS edge verified against the client CA, if any.
+struct PeerCertificate {
+  std::string common_name;
+  std::string serial_hex;  // upper-case hex, as OpenSSL prints it
+};
+
+// Header names compare without regard to case (RFC 9110).
+struct CaseInsensitiveLess {
+  bool operator()(const std::string& a, const std::string& b) const;
+};
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", …
+  std::string target;  // as sent: path and query
+  std::string path;    // the target before '?', percent-decoded per segment by the router
+  std::string query;   // after '?', raw
+  std::map<std::string, std::string, CaseInsensitiveLess> headers;
+  std::string body;
+  // Filled by the router from the route's "{name}" segments.
+  std::map<std::string, std::string> path_params;
+  std::optional<PeerCertificate> peer;  // only over TLS with a verified client certificate
+
+  std::string header(const std::string& name) const;
+  bool hasParam(const std::string& name) const;
+  // The first value of a query parameter, percent-decoded; empty when absent.
+  std::string param(const std::string& name) const;
+  // Every value of a query parameter, percent-decoded ("label=a=b&label=c=d").
+  std::vector<std::string> params(const std::string& name) const;
+  std::string pathParam(const std::string& name) const;
+};
+
+struct HttpResponse;
+
+// A long-poll: instead of answering now, the server parks the request (no thread held) until
+// `key` changes in the store or `timeout` passes, then calls `answer` for the response.
+struct LongPoll {
+  std::string key;
+  // At most one held request per holder (a node): a newer one releases the older at once.
+  std::string holder;
+  std::chrono::milliseconds timeout{0};
+  // Whether the key already moved since the handler looked (checked once the request is
+  // parked, so that a change between the handler's read and the parking is not lost).
+  std::function<bool()> changed;
+  std::function<void(HttpResponse&)> answer;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<LongPoll> hold;  // set: answer later, see LongPoll
+
+  void setHeader(std::string name, std::string value);
+  void setContent(std::string body, std::string content_type);
+};
+
+// "%2F" and friends decoded; '+' kept as it is unless `plus_is_space` (query strings).
+std::string percentDecode(std::string_view text, bool plus_is_space);
+
+}  // namespace photon::coordinator
