@@ -89,13 +89,11 @@ int deleteService(CtlContext& ctx, const std::string& name) {
   return 0;
 }
 
-// A line per missing node that still holds an instance: how long it has been gone and when its
-// instances move (a lost one is already replaced). Quiet when the node list cannot be read.
+// A line per missing node of the service's allocations: how long it has been gone and when its
+// instances move. Quiet when the node list cannot be read.
 void printMissingNodes(CtlContext& ctx, const Json& allocations) {
   std::set<std::string> holding;
-  for (const auto& a : allocations["allocations"]) {
-    if (str(a, "state") != "lost") holding.insert(str(a, "node"));
-  }
+  for (const auto& a : allocations["allocations"]) holding.insert(str(a, "node"));
   if (holding.empty()) return;
   auto res = ctx.client.request("GET", "/api/v1/nodes", "");
   if (!res || res->status != 200) return;

@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/nix/run_program.h"
+#include "tests/coordinator/ctl/bird_parse.h"
 #include "tests/support/temp_dir.h"
 
 using photon::common::Json;
@@ -90,10 +90,9 @@ TEST_CASE("router config: the import filter accepts the declared VIPs only", "[b
 
 TEST_CASE("router config: BIRD accepts what is generated", "[bgp]") {
   photon::test::TempDir dir;
-  auto file = dir.write("router.conf", render(fabric()));
-  auto r = photon::test::runProgram({"/usr/sbin/bird", "-p", "-c", file}, dir.path());
-  INFO(r.err);
-  CHECK(r.exit_code == 0);
+  auto [code, message] = photon::test::birdParse(dir, "router.conf", render(fabric()));
+  INFO(message);
+  CHECK(code == 0);
   // And an IPv6 router, named explicitly, with a router id given.
   Json v6 = Json::parse(R"({"name": "lab", "bgp": {"asn": 65001, "nodes": {
     "n-1": {"router_id": "10.0.0.11", "neighbors": [
@@ -104,10 +103,9 @@ TEST_CASE("router config: BIRD accepts what is generated", "[bgp]") {
   CHECK(has(conf, "protocol bgp photon_n_1 {"));
   CHECK(has(conf, "if net ~ [ 2001:db8:1::9/128 ] then accept;"));
   CHECK(has(conf, "ipv6 { import filter photon_from_nodes6; export none; };"));
-  file = dir.write("router6.conf", conf);
-  r = photon::test::runProgram({"/usr/sbin/bird", "-p", "-c", file}, dir.path());
-  INFO(r.err);
-  CHECK(r.exit_code == 0);
+  auto [code6, message6] = photon::test::birdParse(dir, "router6.conf", conf);
+  INFO(message6);
+  CHECK(code6 == 0);
 }
 
 TEST_CASE("router config: mistakes name the field or the option", "[bgp]") {
