@@ -93,7 +93,9 @@ int deleteService(CtlContext& ctx, const std::string& name) {
 // instances move. Quiet when the node list cannot be read.
 void printMissingNodes(CtlContext& ctx, const Json& allocations) {
   std::set<std::string> holding;
-  for (const auto& a : allocations["allocations"]) holding.insert(str(a, "node"));
+  auto list = allocations.find("allocations");
+  if (list == allocations.end() || !list->is_array()) return;
+  for (const auto& a : *list) holding.insert(str(a, "node"));
   if (holding.empty()) return;
   auto res = ctx.client.request("GET", "/api/v1/nodes", "");
   if (!res || res->status != 200) return;
