@@ -35,15 +35,6 @@ bool isBirdSymbolPart(std::string_view name) {
   });
 }
 
-// A BIRD string literal cannot hold '"' or '\' safely, and a newline would end the statement.
-// The TCP MD5 key is at most 80 bytes.
-bool isSafePassword(std::string_view text) {
-  if (text.empty() || text.size() > 80) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\';
-  });
-}
-
 std::string nameFromAddress(const std::string& address) {
   std::string out = "n_";
   for (char c : address) out += (c == '.' || c == ':') ? '_' : c;
@@ -90,7 +81,7 @@ Result<BgpNeighbor> parseNeighbor(const Json& item, const std::string& path, uin
                    "must be 1-40 characters of [a-z0-9_] starting with a letter");
   }
   PHOTON_TRY(n.password, common::readString(item, "password", path, ""));
-  if (!n.password.empty() && !isSafePassword(n.password)) {
+  if (!n.password.empty() && !common::isSafeBgpPassword(n.password)) {
     return invalid(common::joinPath(path, "password"),
                    "must be 1-80 printable characters without spaces, '\"' or '\\'");
   }
@@ -102,9 +93,9 @@ Result<BgpNeighbor> parseNeighbor(const Json& item, const std::string& path, uin
                      "must be an IP address of the neighbour's family");
     }
   }
-  PHOTON_TRY(n.bfd, common::readBool(item, "bfd", path, false));
+  PHOTON_TRY(n.timers, common::readSessionTimers(item, path, n.asn != local_asn));
   // BIRD treats an internal session as multihop, and multihop BFD needs our address.
-  if (n.bfd && n.asn == local_asn && n.local_address.empty()) {
+  if (n.timers.bfd.enabled && n.asn == local_asn && n.local_address.empty()) {
     return invalid(common::joinPath(path, "bfd"),
                    "BFD to an internal neighbour needs local_address");
   }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/api/bgp_session.h"
 #include "common/json_fields.h"
 #include "common/result.h"
 
@@ -30,7 +31,9 @@ struct BgpNeighbor {
   uint32_t asn = 0;
   std::string local_address;  // our end; BFD over a multihop (internal) session needs it
   std::string password;
-  bool bfd = false;
+  // BFD (on by default for an external neighbour: BIRD runs those only on a shared segment) and
+  // the hold and keepalive times; common/api/bgp_session.h has the defaults.
+  common::BgpSessionTimers timers;
   bool route_reflector_client = false;
 };
 

@@ -37,7 +37,15 @@ void renderBgp(std::ostringstream& out, const BgpConfig& config, const BgpNeighb
       << "  connect delay time 1;\n"
       << "  graceful restart " << (config.graceful_restart ? "on" : "off") << ";\n";
   if (!n.password.empty()) out << "  password \"" << n.password << "\";\n";
-  if (n.bfd) out << "  bfd on;\n";
+  // Hold 0 sends no keepalives at all, and BIRD refuses a keepalive time then.
+  out << "  hold time " << n.timers.hold_time_s << ";\n";
+  if (n.timers.hold_time_s > 0) out << "  keepalive time " << n.timers.keepalive_time_s << ";\n";
+  if (n.timers.bfd.enabled) {
+    // Per session (BIRD >= 2.0.8), so that neighbours on one interface can differ.
+    const auto& b = n.timers.bfd;
+    out << "  bfd { min rx interval " << b.interval_ms << " ms; min tx interval " << b.interval_ms
+        << " ms; multiplier " << b.multiplier << "; };\n";
+  }
   if (n.route_reflector_client) out << "  rr client;\n";
   // Fixed filters: a VIP change never touches them, so the session never restarts for one.
   out << "  " << (n.ipv6 ? "ipv6" : "ipv4") << " {\n"
@@ -72,7 +80,8 @@ std::string renderBirdConfig(const BgpConfig& config, const std::vector<BgpVip>&
   renderStatic(out, kStaticProtocol4, "ipv4", v4);
   renderStatic(out, kStaticProtocol6, "ipv6", v6);
   bool bfd = std::any_of(config.neighbors.begin(), config.neighbors.end(),
-                         [](const BgpNeighbor& n) { return n.bfd; });
+                         [](const BgpNeighbor& n) { return n.timers.bfd.enabled; });
+  // The bfd protocol runs the sessions the bgp blocks ask for, each with that block's timers.
   if (bfd) out << "protocol bfd photon_bfd {\n}\n\n";
   for (const auto& n : config.neighbors) renderBgp(out, config, n);
   return out.str();

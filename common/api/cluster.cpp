@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "common/api/bgp_session.h"
+
 namespace photon::common {
 namespace {
 const std::set<std::string> kKnownSections = {"name", "classes", "pools", "rules", "settings"};
@@ -184,6 +186,9 @@ Result<Cluster> clusterFromJson(const Json& j) {
   PHOTON_TRY(c.rules, namedList<EnrollmentRule>(j, "rules", ruleFromJson));
   PHOTON_TRY(Json settings, readObject(j, "settings", ""));
   PHOTON_TRY(c.settings, settingsFromJson(settings, "settings"));
+  // The BGP section is the agents' to validate, except the session timers: a bad hold time
+  // would otherwise surface as every node refusing its desired state.
+  if (auto bgp = j.find("bgp"); bgp != j.end()) PHOTON_CHECK(validateBgpSessions(*bgp));
 
   for (size_t i = 0; i < c.pools.size(); ++i) {
     for (size_t k = 0; k < i; ++k) {

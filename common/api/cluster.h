@@ -1,6 +1,7 @@
 // The cluster declaration (generated from Nix): classes, pools, enrollment rules and the
 // lifecycle settings. Sections owned by later features (bgp, services, core_services) are kept
-// as given in `extra` and validated by their own code.
+// as given in `extra` and validated by their own code (of bgp, the session timers are checked
+// here: common/api/bgp_session.h).
 #pragma once
 
 #include <cstdint>

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "coordinator/ctl/bgp_command.h"
 #include "coordinator/ctl/rest.h"
 #include "coordinator/ctl/service_commands.h"
 #include "coordinator/ctl/deploy_command.h"
@@ -68,8 +69,13 @@ int printNodes(CtlContext& ctx, const std::vector<std::string>& args) {
   std::vector<std::vector<std::string>> rows = {
       {"ID", "HOSTNAME", "STATE", "LIVENESS", "POOL", "CLASS", "ADDRESS", "SINCE", "LABELS"}};
   int64_t now = nowSeconds();
+  std::optional<FailoverTimes> times;
   for (const auto& n : (*j)["nodes"]) {
     std::string liveness = str(n, "liveness");
+    if (liveness == "missing") {
+      if (!times) times = fetchFailoverTimes(ctx);
+      liveness = missingText(n, *times, now);
+    }
     rows.push_back({str(n, "id"), str(n, "hostname"), str(n, "state"),
                     liveness.empty() ? "-" : liveness, str(n, "pool"), str(n, "class"),
                     str(n, "address"), ago(n.value("state_since", int64_t{0}), now),
@@ -88,6 +94,8 @@ int showNode(CtlContext& ctx, const std::string& id) {
     return 0;
   }
   int64_t now = nowSeconds();
+  std::string liveness = str(*j, "liveness");
+  if (liveness == "missing") liveness = missingText(*j, fetchFailoverTimes(ctx), now);
   const Json& f = (*j)["facts"];
   std::vector<std::vector<std::string>> rows = {
       {"id:", str(*j, "id")},
@@ -95,7 +103,7 @@ int showNode(CtlContext& ctx, const std::string& id) {
       {"machine-id:", str(*j, "machine_id")},
       {"state:", str(*j, "state") + " (since " + ago(j->value("state_since", int64_t{0}), now) +
                      ")"},
-      {"liveness:", str(*j, "liveness").empty() ? "-" : str(*j, "liveness")},
+      {"liveness:", liveness.empty() ? "-" : liveness},
       {"class / pool:", str(*j, "class") + " / " + str(*j, "pool")},
       {"profile:", str(*j, "profile")},
       {"address:", str(*j, "address")},
@@ -234,7 +242,7 @@ Commands:
   cluster apply FILE                            apply the cluster declaration (JSON)
   cluster show                                  print the applied declaration
   known-hosts                                   the fleet's SSH host keys as a known_hosts file
-)" + serviceUsage() + vmUsage() + deployUsage() + R"(
+)" + serviceUsage() + vmUsage() + deployUsage() + bgpUsage() + R"(
 The coordinator URL and token file also come from PHOTON_COORDINATOR and PHOTON_TOKEN_FILE.
 )";
 }
@@ -263,6 +271,7 @@ int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   if (cmd == "known-hosts" && rest.empty()) return knownHosts(ctx);
   if (cmd == "vm") return runVmCommand(ctx, rest);
   if (cmd == "deploy") return deployCommand(ctx, rest);
+  if (cmd == "bgp") return runBgpCommand(ctx, rest);
   if (cmd == "deployments") return deploymentsCommand(ctx, rest);
   if (cmd == "deployment") return deploymentCommand(ctx, rest);
   ctx.err << "photonctl: unknown command or wrong arguments: " << cmd << "\n\n" << usage();

@@ -53,6 +53,13 @@ std::string urlEncode(const std::string& s) {
   return out;
 }
 
+FailoverTimes fetchFailoverTimes(CtlContext& ctx) {
+  auto res = ctx.client.request("GET", "/api/v1/cluster", "");
+  if (!res || res->status != 200) return {};
+  Json j = Json::parse(res->body, nullptr, false);
+  return j.is_object() ? failoverTimes(j) : FailoverTimes{};
+}
+
 int nodeAction(CtlContext& ctx, const std::string& action, const std::string& id) {
   auto j = call(ctx, "POST", "/api/v1/nodes/" + urlEncode(id) + "/actions/" + action);
   if (!j) return 1;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "coordinator/ctl/commands.h"
+#include "coordinator/ctl/missing_node.h"
 
 namespace photon::ctl {
 
@@ -17,6 +18,9 @@ std::string urlEncode(const std::string& s);
 int nodeAction(CtlContext& ctx, const std::string& action, const std::string& id);
 // A flag's non-negative integer of at most 9 digits ("5x", "-1", "" are not).
 std::optional<int64_t> number(const std::string& s);
+// The TTL and failover grace of the applied declaration; the defaults when there is none or the
+// call fails (quietly: this only adds detail to another command's output).
+FailoverTimes fetchFailoverTimes(CtlContext& ctx);
 // A field as text: strings as they are, anything else as JSON, "" when absent or null.
 std::string str(const nlohmann::json& j, const char* key);
 

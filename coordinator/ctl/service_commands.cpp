@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -88,6 +89,30 @@ int deleteService(CtlContext& ctx, const std::string& name) {
   return 0;
 }
 
+// A line per missing node of the service's allocations: how long it has been gone and when its
+// instances move. Quiet when the node list cannot be read.
+void printMissingNodes(CtlContext& ctx, const Json& allocations) {
+  std::set<std::string> holding;
+  auto list = allocations.find("allocations");
+  if (list == allocations.end() || !list->is_array()) return;
+  for (const auto& a : *list) holding.insert(str(a, "node"));
+  if (holding.empty()) return;
+  auto res = ctx.client.request("GET", "/api/v1/nodes", "");
+  if (!res || res->status != 200) return;
+  Json nodes = Json::parse(res->body, nullptr, false);
+  if (!nodes.is_object() || !nodes["nodes"].is_array()) return;
+  std::optional<FailoverTimes> times;
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  for (const auto& n : nodes["nodes"]) {
+    if (!holding.contains(str(n, "id")) || str(n, "liveness") != "missing") continue;
+    if (!times) times = fetchFailoverTimes(ctx);
+    ctx.out << "node " << str(n, "hostname") << " (" << str(n, "id")
+            << "): " << missingText(n, *times, now) << "\n";
+  }
+}
+
 int showAllocations(CtlContext& ctx, const std::string& name) {
   auto j = call(ctx, "GET", "/api/v1/services/" + urlEncode(name) + "/allocations");
   if (!j) return 1;
@@ -108,6 +133,7 @@ int showAllocations(CtlContext& ctx, const std::string& name) {
   for (const auto& u : (*j)["unplaced"]) {
     ctx.out << "unplaced slot " << str(u, "slot") << ": " << str(u, "reason") << "\n";
   }
+  printMissingNodes(ctx, *j);
   return 0;
 }
 

@@ -1,7 +1,8 @@
 # BGP of the cluster declaration: the cluster ASN, its external peers (routers every node peers
 # with), route reflectors, and per-node overrides. The output holds, for every node with an
 # address, the BGP document its agent renders into bird.conf:
-#   { asn, router_id, neighbors: [{ address, asn, password?, bfd?, route_reflector_client? }],
+#   { asn, router_id, neighbors: [{ address, asn, password?, bfd?, hold_time?, keepalive_time?,
+#                                   route_reflector_client? }],
 #     communities }
 # Route reflectors peer with every other node of their ASN (as clients); the other nodes peer
 # with the reflectors only, so iBGP needs no full mesh.
@@ -20,19 +21,43 @@ let
     (let m = builtins.match "([0-9]{1,10}):([0-9]{1,5})" s; in
      m != null && builtins.fromJSON (builtins.elemAt m 0) <= 65535 && builtins.fromJSON (builtins.elemAt m 1) <= 65535);
 
+  # bfd = true | false | { intervalMs; multiplier; }. Left out, an external peer gets BFD at
+  # 100 ms x 3 (BIRD runs eBGP only on a shared segment); the rules are common/api/bgp_session.h's.
+  bfdDoc = path: v:
+    if builtins.isBool v then v
+    else ensure [
+      (require (builtins.isAttrs v) path "must be true, false or { intervalMs; multiplier; } (got ${c.typeOf v})")
+      (c.checkKnown path v [ "intervalMs" "multiplier" ])
+      (c.checkInt (join path "intervalMs") (v.intervalMs or 100) 10 10000)
+      (c.checkInt (join path "multiplier") (v.multiplier or 3) 1 255)
+    ] (c.optionalAttrs (v ? intervalMs) { interval_ms = v.intervalMs; }
+      // c.optionalAttrs (v ? multiplier) { inherit (v) multiplier; });
+  # holdTime 0 (never time out) or 3-65535 s, default 9; keepaliveTime below it (default a third).
+  checkTimers = path: p:
+    let hold = p.holdTime or 9; in
+    ensure [
+      (c.checkInt (join path "holdTime") hold 0 65535)
+      (require (hold == 0 || hold >= 3) (join path "holdTime") "must be 0 (never time out) or 3-65535 seconds (got ${toString hold})")
+      (require (!(p ? keepaliveTime) || hold != 0) (join path "keepaliveTime") "must be left out when holdTime is 0 (no keepalives)")
+      (c.checkInt (join path "keepaliveTime") (p.keepaliveTime or 1) 1 65535)
+      (require ((p.keepaliveTime or 0) < hold || hold == 0) (join path "keepaliveTime") "must be less than holdTime (${toString hold} s)")
+    ] true;
+
   peerDoc = path: p:
     ensure [
       (c.checkAttrs path p)
-      (c.checkKnown path p [ "name" "address" "asn" "password" "bfd" ])
+      (c.checkKnown path p [ "name" "address" "asn" "password" "bfd" "holdTime" "keepaliveTime" ])
       (require (ip.isIp (p.address or null)) (join path "address")
         "is not an IP address (got ${builtins.toJSON (p.address or null)})")
       (require (p ? asn) (join path "asn") "is required")
       (checkAsn (join path "asn") p.asn)
       (c.checkString (join path "password") (p.password or ""))
-      (c.checkBool (join path "bfd") (p.bfd or false))
+      (checkTimers path p)
     ] ({ inherit (p) address asn; inherit path; }
       // c.optionalAttrs (p ? password) { inherit (p) password; }
-      // c.optionalAttrs (p ? bfd) { inherit (p) bfd; });
+      // c.optionalAttrs (p ? bfd) { bfd = bfdDoc (join path "bfd") p.bfd; }
+      // c.optionalAttrs (p ? holdTime) { hold_time = p.holdTime; }
+      // c.optionalAttrs (p ? keepaliveTime) { keepalive_time = p.keepaliveTime; });
   peerList = path: peers:
     ensure [ (c.checkList path peers) ] (forEachIndex peers (i: peerDoc (at path i)));
 

@@ -120,3 +120,35 @@ TEST_CASE("bgp config: strings BIRD would read as syntax are refused", "[bgp]") 
   s["communities"] = {"65000:1)); export all; ((1"};
   CHECK(errorField(s) == "bgp.communities[0]");
 }
+
+TEST_CASE("bgp config: BFD defaults on for an external neighbour, timers are validated", "[bgp]") {
+  auto r = parseBgpConfig(goodSection());
+  REQUIRE(r.has_value());
+  // External, same segment: BFD at the default 100 ms x 3; hold 9 s, keepalive 3 s.
+  CHECK(r->neighbors[0].timers.bfd.enabled);
+  CHECK(r->neighbors[0].timers.bfd.interval_ms == 100);
+  CHECK(r->neighbors[0].timers.hold_time_s == 9);
+  CHECK(r->neighbors[0].timers.keepalive_time_s == 3);
+  CHECK(r->neighbors[1].timers.bfd.enabled);  // internal, asked for
+
+  auto s = goodSection();
+  s["neighbors"][0]["bfd"] = false;
+  s["neighbors"][0]["hold_time"] = 3;
+  s["neighbors"][1].erase("bfd");
+  r = parseBgpConfig(s);
+  REQUIRE(r.has_value());
+  CHECK_FALSE(r->neighbors[0].timers.bfd.enabled);
+  CHECK(r->neighbors[0].timers.hold_time_s == 3);
+  CHECK(r->neighbors[0].timers.keepalive_time_s == 1);
+  CHECK_FALSE(r->neighbors[1].timers.bfd.enabled);  // internal: off unless asked for
+
+  s = goodSection();
+  s["neighbors"][0]["hold_time"] = 2;
+  CHECK(errorField(s) == "bgp.neighbors[0].hold_time");
+  s = goodSection();
+  s["neighbors"][0]["keepalive_time"] = 9;
+  CHECK(errorField(s) == "bgp.neighbors[0].keepalive_time");
+  s = goodSection();
+  s["neighbors"][0]["bfd"] = {{"interval_ms", 100}, {"multiplier", 0}};
+  CHECK(errorField(s) == "bgp.neighbors[0].bfd.multiplier");
+}

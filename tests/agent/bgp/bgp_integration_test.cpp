@@ -298,10 +298,11 @@ TEST_CASE("bgp: every rendered feature is a config BIRD accepts", "[bgp][integra
   auto config = parseBgpConfig(Json::parse(R"({
     "asn": 65001, "router_id": "10.77.0.2", "communities": ["65000:100", "65000:1:2"],
     "graceful_restart": false,
-    "neighbors": [{"address": "10.77.0.1", "asn": 65000, "password": "pw", "bfd": true},
+    "neighbors": [{"address": "10.77.0.1", "asn": 65000, "password": "pw",
+                   "bfd": {"interval_ms": 50, "multiplier": 4}, "hold_time": 3},
                   {"address": "10.77.0.5", "asn": 65001, "route_reflector_client": true,
-                   "bfd": true, "local_address": "10.77.0.2"},
-                  {"address": "2001:db8::1", "asn": 4294967295}],
+                   "bfd": true, "local_address": "10.77.0.2", "hold_time": 0},
+                  {"address": "2001:db8::1", "asn": 4294967295, "keepalive_time": 8}],
     "vips": [{"address": "10.9.0.1/32", "service": "web"},
              {"address": "2001:db8::9/128", "service": "web", "communities": ["1:2"]}]
   })"));

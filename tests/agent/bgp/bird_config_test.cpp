@@ -13,7 +13,8 @@ BgpConfig config() {
     "asn": 65001, "router_id": "10.77.0.2", "communities": ["65000:100"],
     "neighbors": [{"address": "10.77.0.1", "asn": 65000, "name": "tor1"},
                   {"address": "2001:db8::1", "asn": 65001, "route_reflector_client": true,
-                   "bfd": true, "local_address": "2001:db8::2", "password": "s3cret"}],
+                   "bfd": {"interval_ms": 200, "multiplier": 5}, "hold_time": 0,
+                   "local_address": "2001:db8::2", "password": "s3cret"}],
     "vips": [{"address": "10.9.0.2/32", "service": "web", "communities": ["65000:1:2"]},
              {"address": "10.9.0.1/32", "service": "web"},
              {"address": "2001:db8::9/128", "service": "web"}]

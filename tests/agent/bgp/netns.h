@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 #include <sched.h>
 #include <signal.h>
@@ -76,9 +77,19 @@ auto inNetns(const Netns& ns, F&& fn) -> decltype(fn()) {
   }
 }
 
-// A veth pair: `a_name` in `a`, `b_name` in `b`, each with an address and up.
+// A veth pair: `a_name` in `a`, `b_name` in `b`, each up and with its address (none if empty).
 inline void makeVethPair(const Netns& a, const std::string& a_name, const std::string& a_prefix,
                          const Netns& b, const std::string& b_name, const std::string& b_prefix);
+
+// A bridge in `ns`, up, with `prefix` on it: a switched segment. Its carrier stays up while any
+// port is, so a node that goes dark behind it is noticed only by BGP or BFD, as on a real fabric.
+inline void makeBridge(const Netns& ns, const std::string& name, const std::string& prefix);
+// A veth pair whose `port` end in `ns` is a port of `bridge` there; `b_name` in `b` gets
+// `b_prefix`.
+inline void makeBridgePort(const Netns& ns, const std::string& bridge, const std::string& port,
+                           const Netns& b, const std::string& b_name, const std::string& b_prefix);
+// Sets a link down inside its namespace: a pulled cable or a dead machine, as the fabric sees it.
+inline void setLinkDown(const Netns& ns, const std::string& name);
 
 // Kills the daemon named by a pid file (SIGTERM, then SIGKILL) when it goes out of scope.
 class PidFileGuard {
@@ -106,17 +117,48 @@ inline void check(const common::Status& s) {
   if (!s) throw std::runtime_error(s.error().message);
 }
 
-inline void linkUp(nl_sock* sock, const std::string& name) {
+inline void linkUp(nl_sock* sock, const std::string& name, bool up = true) {
   rtnl_link* link = nullptr;
   if (rtnl_link_get_kernel(sock, 0, name.c_str(), &link) < 0) {
     throw std::runtime_error("no link " + name);
   }
   rtnl_link* change = rtnl_link_alloc();
-  rtnl_link_set_flags(change, IFF_UP);
+  if (up) {
+    rtnl_link_set_flags(change, IFF_UP);
+  } else {
+    rtnl_link_unset_flags(change, IFF_UP);
+  }
   int err = rtnl_link_change(sock, link, change, 0);
   rtnl_link_put(change);
   rtnl_link_put(link);
-  if (err < 0) throw std::runtime_error("up " + name + ": " + nl_geterror(err));
+  if (err < 0) throw std::runtime_error((up ? "up " : "down ") + name + ": " + nl_geterror(err));
+}
+
+// Runs `fn(sock)` with a route netlink socket on a thread inside `ns`; rethrows its error here.
+template <typename F>
+void withRouteSocket(const Netns& ns, F&& fn) {
+  std::string error;
+  inNetns(ns, [&] {
+    nl_sock* sock = nl_socket_alloc();
+    try {
+      if (nl_connect(sock, NETLINK_ROUTE) < 0) throw std::runtime_error("netlink connect");
+      fn(sock);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    nl_socket_free(sock);
+  });
+  if (!error.empty()) throw std::runtime_error(error);
+}
+
+inline int ifindexOf(nl_sock* sock, const std::string& name) {
+  rtnl_link* link = nullptr;
+  if (rtnl_link_get_kernel(sock, 0, name.c_str(), &link) < 0) {
+    throw std::runtime_error("no link " + name);
+  }
+  int index = rtnl_link_get_ifindex(link);
+  rtnl_link_put(link);
+  return index;
 }
 
 inline void configure(const Netns& ns, const std::string& name, const std::string& prefix) {
@@ -130,7 +172,7 @@ inline void configure(const Netns& ns, const std::string& name, const std::strin
       nl_socket_free(sock);
       auto nl = agent::makeLibnlNetlink();
       if (!nl) throw std::runtime_error(nl.error().message);
-      check((*nl)->addAddress(name, prefix));
+      if (!prefix.empty()) check((*nl)->addAddress(name, prefix));
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -194,6 +236,31 @@ inline void makeVethPair(const Netns& a, const std::string& a_name, const std::s
   if (err < 0) throw std::runtime_error(std::string("veth: ") + nl_geterror(err));
   netns_detail::configure(a, a_name, a_prefix);
   netns_detail::configure(b, b_name, b_prefix);
+}
+
+inline void makeBridge(const Netns& ns, const std::string& name, const std::string& prefix) {
+  netns_detail::withRouteSocket(ns, [&](nl_sock* sock) {
+    rtnl_link* link = rtnl_link_bridge_alloc();
+    rtnl_link_set_name(link, name.c_str());
+    int err = rtnl_link_add(sock, link, NLM_F_CREATE | NLM_F_EXCL);
+    rtnl_link_put(link);
+    if (err < 0) throw std::runtime_error("bridge " + name + ": " + nl_geterror(err));
+  });
+  netns_detail::configure(ns, name, prefix);
+}
+
+inline void makeBridgePort(const Netns& ns, const std::string& bridge, const std::string& port,
+                           const Netns& b, const std::string& b_name, const std::string& b_prefix) {
+  makeVethPair(ns, port, "", b, b_name, b_prefix);
+  netns_detail::withRouteSocket(ns, [&](nl_sock* sock) {
+    int err = rtnl_link_enslave_ifindex(sock, netns_detail::ifindexOf(sock, bridge),
+                                        netns_detail::ifindexOf(sock, port));
+    if (err < 0) throw std::runtime_error("enslave " + port + ": " + nl_geterror(err));
+  });
+}
+
+inline void setLinkDown(const Netns& ns, const std::string& name) {
+  netns_detail::withRouteSocket(ns, [&](nl_sock* sock) { netns_detail::linkUp(sock, name, false); });
 }
 
 inline PidFileGuard::~PidFileGuard() {

@@ -1,12 +1,15 @@
 // photonctl's placement commands, the real binary against a real coordinator.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
 #include "tests/coordinator/placement/sim_cluster.h"
 #include "tests/support/child_process.h"
+#include "tests/support/photonctl_runner.h"
 
 using namespace photon;
 using test::ChildProcess;
@@ -14,34 +17,7 @@ using test::CoordinatorFixture;
 using test::SimCluster;
 using common::Json;
 
-namespace {
-struct Ctl {
-  CoordinatorFixture& c;
-  test::TempDir dir;
-  int runs = 0;
-
-  std::string token() { return dir.write("admin.token", std::string(test::kAdminToken) + "\n"); }
-
-  std::vector<std::string> argv(const std::vector<std::string>& args) {
-    std::vector<std::string> out = {PHOTON_BUILD_DIR "/coordinator/photonctl", "--coordinator",
-                                    c.url(), "--token-file", token()};
-    out.insert(out.end(), args.begin(), args.end());
-    return out;
-  }
-
-  // Runs to the end; returns the exit code and fills `output`.
-  int run(const std::vector<std::string>& args, std::string& output) {
-    auto log = dir.file("ctl-" + std::to_string(++runs) + ".log");
-    ChildProcess p(argv(args), log);
-    int code = p.wait(std::chrono::seconds(20));
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    output = text.str();
-    return code;
-  }
-};
-}  // namespace
+using Ctl = test::PhotonctlRunner;
 
 TEST_CASE("photonctl: service put, services, allocations, drain --wait", "[placement][integration]") {
   CoordinatorFixture c;
@@ -88,4 +64,48 @@ TEST_CASE("photonctl: service put, services, allocations, drain --wait", "[place
   CHECK(out.find("404") != std::string::npos);
   CHECK(ctl.run({"drain", host, "--wait", "abc"}, out) == 2);
   CHECK(ctl.run({"service", "put", "web", ctl.dir.file("missing.json")}, out) == 1);
+}
+
+TEST_CASE("photonctl: nodes and allocations say how long a node is missing and when it fails over",
+          "[placement][integration]") {
+  // photonctl reads this machine's clock, the coordinator its own (driven by hand here): it
+  // starts 60 s behind so that both agree at the end, when the nodes are looked at.
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  CoordinatorFixture c;
+  c.clock().set(now - 60);
+  // TTL 30 s, grace 20 s: a node's instances move once it has been silent for over 50 s.
+  SimCluster sim(c, {{"placement", {{"failover_grace_s", 20}}}});
+  for (int i = 0; i < 4; ++i) sim.addNode(i, {{"rack", "r" + std::to_string(i)}});
+  REQUIRE(sim.putService("web", SimCluster::service(2, {{"spread", {{"label", "rack"}}}})).status ==
+          201);
+  sim.settle();
+  auto placed = sim.placedPerNode("web");
+  REQUIRE(placed.size() == 2);
+  const std::string gone = placed.begin()->first;     // silent from now - 60: failed over
+  const std::string going = placed.rbegin()->first;  // silent from now - 40: not yet
+  for (int step = 0; step < 6; ++step) {
+    c.clock().advance(10);
+    for (const auto& n : sim.nodes()) {
+      if (n.id != gone && (n.id != going || step < 2)) sim.report(n);
+    }
+    sim.round();
+  }
+  REQUIRE_FALSE(sim.placedPerNode("web").contains(gone));
+  REQUIRE(sim.placedPerNode("web").contains(going));
+
+  Ctl ctl{c};
+  std::string out;
+  REQUIRE(ctl.run({"nodes"}, out) == 0);
+  INFO(out);
+  // Give or take the seconds this test has run.
+  CHECK(std::regex_search(out, std::regex(gone + " .*missing [0-9]+s, failover due")));
+  CHECK(std::regex_search(out, std::regex(going + " .*missing [0-9]+s, fails over in [0-9]+s")));
+  REQUIRE(ctl.run({"node", "show", going}, out) == 0);
+  CHECK(std::regex_search(out, std::regex("liveness: +missing [0-9]+s, fails over in")));
+  REQUIRE(ctl.run({"allocations", "web"}, out) == 0);
+  CHECK(std::regex_search(out, std::regex("node .* \\(" + going +
+                                          "\\): missing [0-9]+s, fails over in [0-9]+s\n")));
+  CHECK(std::regex_search(out, std::regex("node .* \\(" + gone + "\\): missing [0-9]+s, failover due\n")));
 }
