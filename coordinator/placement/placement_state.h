@@ -62,6 +62,8 @@ struct PlacementState {
 
 Json toJson(const Allocation& a);
 Json toJson(const PlacementState& s);
+// A field of the wrong type or out of range is an error (kInternal, naming the field), never a
+// default: a corrupt document must not quietly lose allocations or restart instance numbering.
 [[nodiscard]] common::Result<PlacementState> placementStateFromJson(const Json& j);
 
 }  // namespace photon::coordinator::placement
