@@ -4,7 +4,7 @@
 #include <set>
 #include <utility>
 
-#include "coordinator/deploy/selector.h"
+#include "coordinator/inventory/selector.h"
 
 namespace photon::coordinator {
 namespace {
