@@ -43,17 +43,17 @@ Result<Inventory::LoadedNode> Inventory::requireNode(const std::string& id) {
 }
 
 Result<common::Cluster> Inventory::clusterOrEmpty() {
-  PHOTON_TRY(auto kv, store_.get(keys::kCluster));
-  if (!kv) return common::Cluster{};
-  Json j = Json::parse(kv->value, nullptr, false);
-  if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored cluster is corrupt");
-  return common::clusterFromJson(j);
+  auto applied = cluster();
+  if (!applied && applied.error().code == ErrorCode::kNotFound) return common::Cluster{};
+  return applied;
 }
 
 Result<common::Cluster> Inventory::cluster() {
   PHOTON_TRY(auto kv, store_.get(keys::kCluster));
   if (!kv) return fail(ErrorCode::kNotFound, "no cluster declaration applied yet");
-  return clusterOrEmpty();
+  Json j = Json::parse(kv->value, nullptr, false);
+  if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored cluster is corrupt");
+  return common::clusterFromJson(j);
 }
 
 Result<int64_t> Inventory::putCluster(const common::Cluster& cluster) {

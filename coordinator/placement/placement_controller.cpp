@@ -41,7 +41,7 @@ void PlacementController::tick() {
 
 common::Status PlacementController::round() {
   Inventory& inventory = services_.inventory();
-  PHOTON_TRY(auto cluster, services_.clusterOrEmpty());
+  PHOTON_TRY(auto cluster, inventory.clusterOrEmpty());
   PHOTON_TRY(auto nodes, inventory.listNodes({}));
   World world;
   world.now = inventory.clock().nowSeconds();

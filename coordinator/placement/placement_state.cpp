@@ -72,6 +72,20 @@ common::Result<PlacementState> parseState(const Json& j) {
 }
 }  // namespace
 
+InstanceCounts countInstances(const PlacementState& s) {
+  InstanceCounts counts;
+  for (const auto& a : s.allocations) {
+    if (a.lost) {
+      ++counts.lost;
+    } else {
+      ++counts.placed;
+      if (a.health == "healthy") ++counts.healthy;
+    }
+  }
+  counts.unplaced = static_cast<int64_t>(s.unplaced.size());
+  return counts;
+}
+
 Json toJson(const Allocation& a) {
   Json j = {{"name", a.name},
             {"slot", a.slot},

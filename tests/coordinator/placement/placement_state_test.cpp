@@ -80,3 +80,14 @@ TEST_CASE("placement state: an agent's long error is bounded so the document rea
                     units["web-5"].error + ")";
   CHECK(placementStateFromJson(toJson(s)));
 }
+
+TEST_CASE("placement state: instance counts, as status and metrics show them", "[placement]") {
+  PlacementState s = sample();  // web-5: lost
+  s.allocations.push_back({.name = "web-6", .slot = 0, .node = "n-1", .health = "healthy"});
+  s.allocations.push_back({.name = "web-7", .slot = 2, .node = "n-3", .health = "starting"});
+  auto counts = countInstances(s);
+  CHECK(counts.placed == 2);
+  CHECK(counts.healthy == 1);
+  CHECK(counts.lost == 1);
+  CHECK(counts.unplaced == 1);
+}
