@@ -235,3 +235,17 @@ TEST_CASE("units systemd: a container instance runs its image under systemd-nspa
   REQUIRE(bus);
   CHECK((*bus)->unitState("photon-tiny.service")->load_state == "not-found");
 }
+
+TEST_CASE("units systemd: a missing binary fails the start, with systemd's answer",
+          "[units][integration]") {
+  NspawnContainer c(containerOptions("missing"));
+  auto r = reconciler(c);
+  Json section = {{{"name", "ghost"}, {"exec", {"/nonexistent/photon-ghost"}}, {"revision", 1},
+                   {"restart", "no"}}};
+  // Type=exec: the start job itself fails; a simple unit would have started and died after.
+  auto out = r->reconcile(section);
+  auto ghost = find(out, "ghost");
+  INFO(out.dump());
+  REQUIRE(ghost.contains("error"));
+  CHECK(ghost["error"].get<std::string>().find("job ended failed") != std::string::npos);
+}
