@@ -4,6 +4,9 @@
 #include <boost/program_options.hpp>
 
 #include "coordinator/store/open_store.h"
+// Only for coordinator/main.cpp, which calls makeLeadership through this header. Transitional:
+// once main.cpp includes coordinator/control/store_leadership.h itself, drop this line.
+#include "coordinator/control/store_leadership.h"
 
 namespace photon::coordinator {
 
