@@ -433,9 +433,14 @@ cl_bring_up() {
   cl_make_facts 2 8 1
   cl_make_facts 3 4 2
   for n in "${CL_NODES[@]}"; do cl_boot_node "$n"; done
+  local state
   for n in "${CL_NODES[@]}"; do
     cl_wait 120 "node$n's systemd to boot" cl_node_booted "$n"
-    echo "node$n: container $CL_PREFIX-node$n, eth0 10.99.0.1$n/24, systemd $(cl_in_node "$n" systemctl is-system-running || true)"
+    state=$(cl_in_node "$n" systemctl is-system-running || true)
+    # A failed unit at boot is a defect of this set-up (it was the shared cgroup tree): say which.
+    [ "$state" = running ] || cl_die "node$n's systemd is $state; failed units: $(cl_in_node "$n" \
+      systemctl --failed --no-legend --plain | awk '{print $1}' | paste -sd' ')"
+    echo "node$n: container $CL_PREFIX-node$n, eth0 10.99.0.1$n/24, systemd $state"
   done
   for n in "${CL_NODES[@]}"; do cl_start_agent "$n"; done
 }
