@@ -241,17 +241,26 @@ TEST_CASE("bootstrap: an unusable state dir stops before phoning home", "[agent]
   std::string token = t.write("bootstrap-token", std::string(test::kBootstrapToken) + "\n");
   std::string blocker = t.write("blocker", "a file, not a directory\n");
   // Root passes mode checks, so the unusable dirs are ones no one can make or write in: one
-  // under a regular file, and an existing directory of procfs.
-  auto [state, says] = GENERATE_COPY(table<std::string, std::string>(
-      {{blocker + "/state", "state dir: create " + blocker + "/state"},
-       {blocker, "is not a directory"},
-       {"/proc/self", "state dir: /proc/self is not writable"}}));
+  // under a regular file, a file, and an existing directory of procfs. (The generator picks the
+  // kind: its values are fixed at the first run, whose temp dir is gone by the next.)
+  std::string kind = GENERATE(as<std::string>{}, "under a file", "a file", "procfs");
+  std::string state, says;
+  if (kind == "under a file") {
+    state = blocker + "/state";
+    says = "state dir: create " + blocker + "/state";
+  } else if (kind == "a file") {
+    state = blocker;
+    says = "state dir: " + blocker + " is not a directory";
+  } else {
+    state = "/proc/self";
+    says = "state dir: /proc/self is not writable";
+  }
   AgentProcess agent({"bootstrap", "--coordinator", c.url(), "--bootstrap-token-file", token,
                       "--state-dir", state, "--install-step", "true"},
                      t.file("agent.log"));
   auto code = agent.waitExit(10s);
   std::string log = agent.log();
-  INFO(log);
+  INFO(kind << ": " << log);
   REQUIRE(code);
   CHECK(*code != 0);
   CHECK(log.find(says) != std::string::npos);
