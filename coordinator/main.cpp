@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/pki.h"
 #include "coordinator/auth/tokens.h"
+#include "coordinator/control/store_leadership.h"
 #include "coordinator/coordinator_server.h"
 #include "coordinator/migrate_command.h"
 #include "coordinator/store_flags.h"

@@ -25,11 +25,13 @@ Json errorJson(const common::Error& e) {
 }  // namespace
 
 BgpReconciler::BgpReconciler(BgpOptions options, ServiceHealth& health,
-                             NetlinkFactory make_netlink, BirdConnector connect_bird)
+                             NetlinkFactory make_netlink, BirdConnector connect_bird,
+                             std::unique_ptr<ProcessRunner> runner)
     : options_(std::move(options)),
       health_(health),
       make_netlink_(std::move(make_netlink)),
-      connect_bird_(std::move(connect_bird)) {}
+      connect_bird_(std::move(connect_bird)),
+      runner_(std::move(runner)) {}
 
 common::Status BgpReconciler::validate(const Json& section) const {
   if (section.is_null()) return {};
@@ -81,7 +83,7 @@ common::Result<BirdControl*> BgpReconciler::bird(const std::string& config_if_st
   std::filesystem::create_directories(std::filesystem::path(options_.config_path).parent_path(), ec);
   std::filesystem::create_directories(std::filesystem::path(options_.socket_path).parent_path(), ec);
   PHOTON_CHECK(writeFileAtomic(options_.config_path, config_if_starting, 0600));
-  PHOTON_CHECK(startBird({options_.bird_binary, options_.config_path, options_.socket_path,
+  PHOTON_CHECK(startBird(*runner_, {options_.bird_binary, options_.config_path, options_.socket_path,
                           options_.pid_file}));
   // BIRD has daemonized; its socket may take a moment to accept.
   auto deadline = Clock::now() + kBirdStartWait;
@@ -197,7 +199,8 @@ std::unique_ptr<Reconciler> makeBgpReconciler(BgpOptions options, ServiceHealth&
       [socket_path, timeout]() -> common::Result<std::unique_ptr<BirdControl>> {
         PHOTON_TRY(auto sock, BirdSocket::connect(socket_path, timeout));
         return std::unique_ptr<BirdControl>(std::move(sock));
-      });
+      },
+      makeProcessRunner());
 }
 
 }  // namespace photon::agent

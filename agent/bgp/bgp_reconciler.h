@@ -11,6 +11,7 @@
 #include "agent/bgp/bgp_config.h"
 #include "agent/bgp/bird_control.h"
 #include "agent/bgp/netlink.h"
+#include "agent/core/process_runner.h"
 #include "agent/core/reconciler.h"
 
 namespace photon::agent {
@@ -37,9 +38,10 @@ using BirdConnector = std::function<common::Result<std::unique_ptr<BirdControl>>
 
 class BgpReconciler final : public Reconciler {
  public:
-  // The adapters are made on first use, in the network namespace of the calling thread.
+  // The adapters are made on first use, in the network namespace of the calling thread; the
+  // runner starts BIRD when none answers.
   BgpReconciler(BgpOptions options, ServiceHealth& health, NetlinkFactory make_netlink,
-                BirdConnector connect_bird);
+                BirdConnector connect_bird, std::unique_ptr<ProcessRunner> runner);
 
   std::string section() const override { return "bgp"; }
   [[nodiscard]] common::Status validate(const Json& section) const override;
@@ -57,6 +59,7 @@ class BgpReconciler final : public Reconciler {
   ServiceHealth& health_;
   NetlinkFactory make_netlink_;
   BirdConnector connect_bird_;
+  std::unique_ptr<ProcessRunner> runner_;
   std::unique_ptr<Netlink> netlink_;
   std::unique_ptr<BirdControl> bird_;
   std::optional<BgpConfig> last_;

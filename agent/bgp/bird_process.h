@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "agent/core/process_runner.h"
 #include "common/result.h"
 
 namespace photon::agent {
@@ -14,10 +15,10 @@ struct BirdPaths {
   std::string pid_file;
 };
 
-// Runs `bird -c CONFIG -s SOCKET -P PIDFILE` (execve, argument vector) in the caller's network
+// Runs `bird -c CONFIG -s SOCKET -P PIDFILE` through the runner in the caller's network
 // namespace and waits for it to daemonize: a config BIRD cannot read fails here with BIRD's exit
-// status.
-[[nodiscard]] common::Status startBird(const BirdPaths& paths);
+// status and its last line of output.
+[[nodiscard]] common::Status startBird(ProcessRunner& runner, const BirdPaths& paths);
 
 // Whether the pid file names a live process: then BIRD runs and merely does not answer, and a
 // second one must not be started.

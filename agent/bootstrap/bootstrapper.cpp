@@ -211,6 +211,8 @@ void Bootstrapper::obtainCertificate(const std::string& node_id) {
 }
 
 common::Result<BootstrapOutcome> Bootstrapper::run() {
+  // Before the first phone-home: each one rotates the node token, which must then be kept.
+  PHOTON_CHECK(prepareStateDir(options_.state_dir));
   BootstrapOutcome outcome;
   PHOTON_TRY(outcome.plan, waitForPlan(outcome.node_id));
   log_(kNotice, "install plan for node " + outcome.node_id + ": hostname " + outcome.plan.hostname +

@@ -40,6 +40,7 @@ class Bootstrapper {
   Bootstrapper(BootstrapOptions options, MachineFacts machine, common::HttpClient& client,
                std::string bootstrap_token, ProcessRunner& runner, Sleep sleep, Log log);
 
+  // Makes the state dir and checks that it is writable before anything is sent.
   // Returns once the install is done (the node is then `active`), or the error that stopped it
   // (a failed step has been reported as `failed` already).
   [[nodiscard]] common::Result<BootstrapOutcome> run();

@@ -53,6 +53,29 @@ common::Status writeFileAtomic(const std::string& path, const std::string& conte
   return {};
 }
 
+common::Status prepareStateDir(const std::string& dir) {
+  if (dir.empty()) return fail(ErrorCode::kInvalid, "state dir: no path given");
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return fail(ErrorCode::kInvalid, "state dir: create " + dir + ": " + ec.message());
+    // Created with the umask's mode; the leaf will hold the node's token.
+    if (::chmod(dir.c_str(), 0700) != 0) return osError("state dir: chmod " + dir);
+  }
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return fail(ErrorCode::kInvalid, "state dir: " + dir + " is not a directory");
+  }
+  // Root passes every mode check, so only writing a file shows a read-only mount or the like.
+  std::string probe = dir + "/.write-test";
+  auto written = writeFileAtomic(probe, "", 0600);
+  if (!written) {
+    return fail(ErrorCode::kInvalid,
+                "state dir: " + dir + " is not writable: " + written.error().message);
+  }
+  ::unlink(probe.c_str());
+  return {};
+}
+
 common::Result<std::string> readFile(const std::string& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {

@@ -13,4 +13,10 @@ namespace photon::agent {
                                              mode_t mode = 0644);
 [[nodiscard]] common::Result<std::string> readFile(const std::string& path);
 
+// Makes the state dir (0700, its missing parents too) and proves that a file can be written in
+// it, so a program finds out before it does anything that is lost without the dir (bootstrap's
+// phone-home rotates the node token: a token it cannot keep leaves the node without one).
+// An existing dir keeps its mode: the operator may have chosen it.
+[[nodiscard]] common::Status prepareStateDir(const std::string& dir);
+
 }  // namespace photon::agent

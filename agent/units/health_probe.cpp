@@ -3,16 +3,10 @@
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "agent/core/unique_fd.h"
 
@@ -67,56 +61,38 @@ Status checkHttp(const HealthCheckSpec& spec) {
   }
 }
 
-// Waits for `pid` for at most timeout_ms through a pidfd (no polling); kills it when late.
-Status checkExec(const HealthCheckSpec& spec) {
+// The command through the agent's ProcessRunner: an empty signal mask (the agent blocks SIGTERM
+// for its signal thread), and at the deadline its whole process group is killed.
+Status checkExec(ProcessRunner& runner, const HealthCheckSpec& spec) {
   auto where = "run " + spec.exec.front();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> argv;
-  for (const auto& a : spec.exec) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  char path_env[] = "PATH=/run/current-system/sw/bin:/usr/bin:/bin";
-  char* envp[] = {path_env, nullptr};
-  pid_t pid = -1;
-  int r = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp);
-  posix_spawn_file_actions_destroy(&actions);
-  if (r != 0) return fail(ErrorCode::kUnavailable, where + ": " + errnoText(r));
-  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
-  bool late = false;
-  if (pidfd.get() >= 0) {
-    pollfd p{pidfd.get(), POLLIN, 0};
-    late = poll(&p, 1, spec.timeout_ms) == 0;
-  }
-  if (late) kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (late) return fail(ErrorCode::kUnavailable, where + ": timed out");
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  if (WIFEXITED(status)) {
-    return fail(ErrorCode::kUnavailable, where + ": exit status " + std::to_string(WEXITSTATUS(status)));
-  }
-  return fail(ErrorCode::kUnavailable, where + ": killed by signal " + std::to_string(WTERMSIG(status)));
+  auto result = runner.run(spec.exec, std::chrono::milliseconds(spec.timeout_ms));
+  if (!result) return fail(ErrorCode::kUnavailable, where + ": " + result.error().message);
+  if (result->ok()) return {};
+  return fail(ErrorCode::kUnavailable, where + ": " + result->describe());
 }
 
 class SystemHealthProbe final : public HealthProbe {
  public:
+  explicit SystemHealthProbe(std::unique_ptr<ProcessRunner> runner) : runner_(std::move(runner)) {}
+
   Status check(const HealthCheckSpec& spec) override {
     switch (spec.kind) {
       case HealthKind::kTcp: return checkTcp(spec);
       case HealthKind::kHttp: return checkHttp(spec);
-      case HealthKind::kExec: return checkExec(spec);
+      case HealthKind::kExec: return checkExec(*runner_, spec);
       case HealthKind::kNone: return {};
     }
     return {};
   }
+
+ private:
+  std::unique_ptr<ProcessRunner> runner_;
 };
 
 }  // namespace
 
-std::unique_ptr<HealthProbe> makeSystemHealthProbe() { return std::make_unique<SystemHealthProbe>(); }
+std::unique_ptr<HealthProbe> makeSystemHealthProbe(std::unique_ptr<ProcessRunner> runner) {
+  return std::make_unique<SystemHealthProbe>(std::move(runner));
+}
 
 }  // namespace photon::agent

@@ -1,10 +1,12 @@
 // Runs one health check of an instance: a TCP connect or an HTTP GET to 127.0.0.1, or a
-// command (execve, no shell) whose exit status 0 passes. Each is bounded by the check's timeout.
+// command (execve, no shell, through the ProcessRunner) whose exit status 0 passes. Each is
+// bounded by the check's timeout.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "agent/core/process_runner.h"
 #include "agent/units/instance_spec.h"
 #include "common/result.h"
 
@@ -17,6 +19,6 @@ class HealthProbe {
   [[nodiscard]] virtual common::Status check(const HealthCheckSpec& spec) = 0;
 };
 
-std::unique_ptr<HealthProbe> makeSystemHealthProbe();
+std::unique_ptr<HealthProbe> makeSystemHealthProbe(std::unique_ptr<ProcessRunner> runner);
 
 }  // namespace photon::agent

@@ -79,6 +79,7 @@ int appendProperties(sd_bus_message* m, const TransientUnit& u) {
     if (r >= 0) r = sd_bus_message_append(m, "(sv)", name, "t", value);
   };
   str("Description", u.description);
+  str("Type", u.type);
   if (r >= 0) r = appendExecStart(m, u.exec_start);
   if (r >= 0 && !u.environment.empty()) r = appendStrvProperty(m, "Environment", u.environment);
   str("User", u.user);

@@ -17,6 +17,9 @@ namespace photon::agent {
 struct TransientUnit {
   std::string name;  // "photon-web.service"
   std::string description;
+  // exec: the start job waits for the execve, so a missing or unrunnable binary fails the start
+  // (the agent reports it) instead of a started unit that dies with status 203/EXEC.
+  std::string type = "exec";
   std::vector<std::string> exec_start;  // argv; [0] is the absolute path
   std::vector<std::string> environment;  // "KEY=value"
   std::string user;

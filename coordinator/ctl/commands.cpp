@@ -254,6 +254,10 @@ int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   }
   const std::string& cmd = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  // Commands of two words name their subcommand in messages too ("cluster apply: ...").
+  bool grouped = cmd == "node" || cmd == "cluster" || cmd == "service" || cmd == "vm" ||
+                 cmd == "deployment";
+  ctx.command = cmd + (grouped && !rest.empty() && !rest[0].starts_with("-") ? " " + rest[0] : "");
   if (cmd == "nodes") return printNodes(ctx, rest);
   if (cmd == "node" && rest.size() == 2 && rest[0] == "show") return showNode(ctx, rest[1]);
   if (cmd == "node" && rest.size() >= 3 && rest[0] == "label") {

@@ -15,6 +15,7 @@ struct CtlContext {
   bool json_output = false;
   std::ostream& out;
   std::ostream& err;
+  std::string command = "";  // the command's words ("cluster apply"), to start its messages
 };
 
 // Returns the process exit code: 0 done, 1 the coordinator refused or failed, 2 usage.

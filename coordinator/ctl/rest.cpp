@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "coordinator/ctl/error_text.h"
+
 namespace photon::ctl {
 using Json = nlohmann::json;
 
@@ -14,19 +16,20 @@ std::string str(const Json& j, const char* key) {
 
 std::optional<Json> call(CtlContext& ctx, const std::string& method, const std::string& path,
                          const std::string& body) {
+  const std::string who = ctx.command.empty() ? "photonctl: " : "photonctl " + ctx.command + ": ";
   auto res = ctx.client.request(method, path, body);
   if (!res) {
-    ctx.err << "photonctl: " << res.error().message << "\n";
+    ctx.err << who << describeUnreachable(path, res.error().message) << "\n";
     return std::nullopt;
   }
   if (res->status < 200 || res->status >= 300) {
-    ctx.err << "photonctl: " << method << " " << path << ": " << common::describeHttpError(*res)
-            << "\n";
+    ctx.err << who << describeRefusal(method, path, *res) << "\n";
     return std::nullopt;
   }
   Json j = Json::parse(res->body, nullptr, false);
   if (j.is_discarded()) {
-    ctx.err << "photonctl: the coordinator answered something that is not JSON\n";
+    ctx.err << who << "the coordinator at " << ctx.client.baseUrl()
+            << " answered something that is not JSON\n";
     return std::nullopt;
   }
   return j;

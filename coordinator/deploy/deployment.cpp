@@ -1,10 +1,11 @@
 #include "coordinator/deploy/deployment.h"
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <utility>
 
-#include "coordinator/deploy/selector.h"
+#include "coordinator/inventory/selector.h"
 
 namespace photon::coordinator {
 namespace {
@@ -76,6 +77,11 @@ bool isFailure(NodeStatus status) {
          status == NodeStatus::kTimeout;
 }
 
+bool Deployment::stopping() const {
+  return state == DeploymentState::kCancelled ||
+         std::any_of(nodes.begin(), nodes.end(), [](const auto& n) { return isFailure(n.status); });
+}
+
 std::string revertTag(const std::string& deployment_id) { return deployment_id + "-revert"; }
 
 Json desiredSection(const Deployment& d) {
@@ -129,7 +135,7 @@ Json toJson(const Deployment& d) {
           {"max_parallel", d.max_parallel},
           {"auto_revert", d.auto_revert},
           {"node_timeout_s", d.node_timeout_s},
-          {"stopping", d.stopping},
+          {"stopping", d.stopping()},
           {"reason", d.reason},
           {"created_at", d.created_at},
           {"finished_at", d.finished_at},
@@ -148,7 +154,6 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
   PHOTON_TRY(d.max_parallel, common::readInt(j, "max_parallel", "", 1, kMaxParallel));
   PHOTON_TRY(d.auto_revert, common::readBool(j, "auto_revert", ""));
   PHOTON_TRY(d.node_timeout_s, common::readInt(j, "node_timeout_s", "", 1, kMaxNodeTimeoutS));
-  PHOTON_TRY(d.stopping, common::readBool(j, "stopping", "", false));
   PHOTON_TRY(d.reason, common::readString(j, "reason", "", ""));
   PHOTON_TRY(d.created_at, common::readInt(j, "created_at", "", 0, INT64_MAX, 0));
   PHOTON_TRY(d.finished_at, common::readInt(j, "finished_at", "", 0, INT64_MAX, 0));

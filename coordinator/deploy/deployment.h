@@ -60,13 +60,18 @@ struct Deployment {
   int64_t max_parallel = 1;
   bool auto_revert = true;
   int64_t node_timeout_s = 0;
-  bool stopping = false;  // a failure or cancel: start no more nodes
-  std::string reason;     // why it stopped
+  std::string reason;  // why it stopped
   int64_t created_at = 0;
   int64_t finished_at = 0;
   std::vector<NodeRollout> nodes;
+
+  // A failed node or a cancel: start no more nodes. Derived from the nodes and the state, never
+  // stored on its own, so it cannot disagree with them.
+  bool stopping() const;
 };
 
+// The stored record and the API's view. "stopping" is written for readers and ignored when
+// read back (records from before it was derived carry it too).
 Json toJson(const Deployment& d);
 common::Result<Deployment> deploymentFromJson(const Json& j);
 

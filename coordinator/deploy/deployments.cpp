@@ -4,7 +4,7 @@
 #include <map>
 
 #include "coordinator/deploy/rollout.h"
-#include "coordinator/deploy/selector.h"
+#include "coordinator/inventory/selector.h"
 #include "coordinator/inventory/keys.h"
 
 namespace photon::coordinator {
@@ -64,7 +64,7 @@ Result<Deployment> Deployments::create(const DeploymentRequest& request) {
 }
 
 Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
-  PHOTON_TRY(NodeSelector selector, parseSelector(request.selector, "selector"));
+  PHOTON_TRY(Selector selector, parseSelector(request.selector, "selector"));
   PHOTON_TRY(auto all, inventory_.listNodes({}));
   for (size_t i = 0; i < selector.nodes.size(); ++i) {
     bool known = std::any_of(all.nodes.begin(), all.nodes.end(),

@@ -69,8 +69,7 @@ void observeRevert(Deployment& d, NodeRollout& node, const NodeInput& input, int
 
 // A failure stops the rollout: the first one names the reason.
 void stopOnFailure(Deployment& d, const NodeRollout& node) {
-  if (!isFailure(node.status) || d.stopping) return;
-  d.stopping = true;
+  if (!isFailure(node.status) || !d.reason.empty()) return;
   d.reason = "node " + node.id + " " + std::string(toString(node.status)) +
              (node.reason.empty() ? "" : ": " + node.reason);
 }
@@ -104,7 +103,7 @@ void advanceRunning(Deployment& d, RolloutStep& step, const NodeLookup& lookup, 
                                [](const auto& n) { return n.status == NodeStatus::kUpdating; });
   for (auto& node : d.nodes) {
     if (node.status != NodeStatus::kPending) continue;
-    if (d.stopping) {
+    if (d.stopping()) {
       node.status = NodeStatus::kNotStarted;
       continue;
     }
@@ -122,7 +121,7 @@ void advanceRunning(Deployment& d, RolloutStep& step, const NodeLookup& lookup, 
     ++busy;
   }
   if (busy > 0) return;
-  if (!d.stopping) {
+  if (!d.stopping()) {
     if (!any(d, [](const auto& n) { return n.status == NodeStatus::kPending; })) {
       finish(d, DeploymentState::kSucceeded, now);
     }
@@ -198,7 +197,6 @@ Deployment cancelDeployment(const Deployment& d, int64_t now) {
       node.revert_finished_at = now;
     }
   }
-  next.stopping = true;
   if (next.reason.empty()) next.reason = "cancelled by the operator";
   else next.reason += "; cancelled by the operator";
   finish(next, DeploymentState::kCancelled, now);

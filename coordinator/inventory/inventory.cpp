@@ -4,6 +4,7 @@
 
 #include "coordinator/auth/tokens.h"
 #include "coordinator/inventory/keys.h"
+#include "coordinator/inventory/selector.h"
 
 namespace photon::coordinator {
 
@@ -42,17 +43,17 @@ Result<Inventory::LoadedNode> Inventory::requireNode(const std::string& id) {
 }
 
 Result<common::Cluster> Inventory::clusterOrEmpty() {
-  PHOTON_TRY(auto kv, store_.get(keys::kCluster));
-  if (!kv) return common::Cluster{};
-  Json j = Json::parse(kv->value, nullptr, false);
-  if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored cluster is corrupt");
-  return common::clusterFromJson(j);
+  auto applied = cluster();
+  if (!applied && applied.error().code == ErrorCode::kNotFound) return common::Cluster{};
+  return applied;
 }
 
 Result<common::Cluster> Inventory::cluster() {
   PHOTON_TRY(auto kv, store_.get(keys::kCluster));
   if (!kv) return fail(ErrorCode::kNotFound, "no cluster declaration applied yet");
-  return clusterOrEmpty();
+  Json j = Json::parse(kv->value, nullptr, false);
+  if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored cluster is corrupt");
+  return common::clusterFromJson(j);
 }
 
 Result<int64_t> Inventory::putCluster(const common::Cluster& cluster) {
@@ -79,6 +80,7 @@ Result<NodeList> Inventory::listNodes(const NodeFilter& filter) {
   PHOTON_TRY(auto range, store_.range(keys::kNodesPrefix));
   PHOTON_TRY(auto cluster, clusterOrEmpty());
   int64_t now = clock_.nowSeconds();
+  const Selector selector{.pool = filter.pool, .labels = filter.labels};
   NodeList out;
   out.revision = range.revision;
   for (const auto& kv : range.kvs) {
@@ -90,13 +92,7 @@ Result<NodeList> Inventory::listNodes(const NodeFilter& filter) {
                             liveness_.missing(node.id, now, cluster.settings.node_ttl_s))) {
       continue;
     }
-    if (!filter.pool.empty() && node.pool != filter.pool) continue;
-    bool labels_match = true;
-    for (const auto& [k, v] : filter.labels) {
-      auto it = node.labels.find(k);
-      if (it == node.labels.end() || it->second != v) labels_match = false;
-    }
-    if (!labels_match) continue;
+    if (!selector.matches(node)) continue;
     out.nodes.push_back(std::move(node));
   }
   return out;

@@ -75,6 +75,9 @@ class Inventory {
   [[nodiscard]] Result<int> expireDeadlines();
 
   [[nodiscard]] Result<common::Cluster> cluster();
+  // The applied declaration, or an empty one (no classes, pools, services; default settings)
+  // before any: what every reader that works without a declaration uses.
+  [[nodiscard]] Result<common::Cluster> clusterOrEmpty();
   [[nodiscard]] Result<int64_t> putCluster(const common::Cluster& cluster);
 
   // The node a token (by its SHA-256) was issued to, if any.
@@ -114,7 +117,6 @@ class Inventory {
   };
   Result<std::optional<LoadedNode>> loadNode(const std::string& id);
   Result<LoadedNode> requireNode(const std::string& id);
-  Result<common::Cluster> clusterOrEmpty();
   void enterState(Node& node, NodeState state, const common::LifecycleSettings& settings);
 
   Result<PhoneHomeResult> phoneHomeOnce(const common::PhoneHomeRequest& request);

@@ -41,7 +41,7 @@ void PlacementController::tick() {
 
 common::Status PlacementController::round() {
   Inventory& inventory = services_.inventory();
-  PHOTON_TRY(auto cluster, services_.clusterOrEmpty());
+  PHOTON_TRY(auto cluster, inventory.clusterOrEmpty());
   PHOTON_TRY(auto nodes, inventory.listNodes({}));
   World world;
   world.now = inventory.clock().nowSeconds();
@@ -67,7 +67,7 @@ common::Status PlacementController::round() {
   PHOTON_TRY(auto vms, VmService(inventory).list());
   for (const auto& vm : vms) {
     int64_t cpus = vm.spec.is_object() ? vm.spec.value("cpus", int64_t{1}) : 1;
-    world.reserved.push_back({"vm:" + vm.name, vm.node, {cpus * 1000, vm.memory_mib << 20}});
+    world.reserved.push_back({"vm:" + vm.name, vm.node, {cpus * 1000, vm.memoryMib() << 20}});
   }
 
   // Services: the operators' and the declaration's core services (a core service wins a name).

@@ -15,21 +15,12 @@ void appendPlacementMetrics(std::string& out, Inventory& inventory) {
   appendHelp(out, "photon_placement_instances", "gauge",
              "Service instances by placement state (placed, healthy, lost, unplaced).");
   for (const auto& [name, stored] : *states) {
-    int placed = 0, healthy = 0, lost = 0;
-    for (const auto& a : stored.value.allocations) {
-      if (a.lost) {
-        ++lost;
-        continue;
-      }
-      ++placed;
-      if (a.health == "healthy") ++healthy;
-    }
+    auto counts = countInstances(stored.value);  // as the service's status counts them
     const std::string service = "service=\"" + name + "\",state=";
-    appendMetric(out, "photon_placement_instances", service + "\"placed\"", placed);
-    appendMetric(out, "photon_placement_instances", service + "\"healthy\"", healthy);
-    appendMetric(out, "photon_placement_instances", service + "\"lost\"", lost);
-    appendMetric(out, "photon_placement_instances", service + "\"unplaced\"",
-                 static_cast<double>(stored.value.unplaced.size()));
+    appendMetric(out, "photon_placement_instances", service + "\"placed\"", counts.placed);
+    appendMetric(out, "photon_placement_instances", service + "\"healthy\"", counts.healthy);
+    appendMetric(out, "photon_placement_instances", service + "\"lost\"", counts.lost);
+    appendMetric(out, "photon_placement_instances", service + "\"unplaced\"", counts.unplaced);
   }
 }
 

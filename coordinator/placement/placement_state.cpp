@@ -2,17 +2,89 @@
 
 namespace photon::coordinator::placement {
 namespace {
-template <typename T>
-T value(const Json& j, const char* key, T fallback) {
+using common::readBool;
+using common::readInt;
+using common::readString;
+
+// A stored list. Not readArray: that bounds what a client may send, and a global service on a
+// large fleet stores more allocations than that.
+common::Result<Json> storedList(const Json& j, const char* key) {
   auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const std::exception&) {
-    return fallback;
+  if (it == j.end() || it->is_null()) return Json::array();
+  if (!it->is_array()) return common::invalid(key, "must be a list");
+  return *it;
+}
+
+std::string itemPath(const char* list, size_t i) {
+  return std::string(list) + "[" + std::to_string(i) + "]";
+}
+
+common::Result<Allocation> allocationFromJson(const Json& a, const std::string& path) {
+  PHOTON_CHECK(common::requireObject(a, path));
+  Allocation out;
+  PHOTON_TRY(out.name, readString(a, "name", path));
+  PHOTON_TRY(out.slot, readInt(a, "slot", path, 0, INT64_MAX));
+  PHOTON_TRY(out.node, readString(a, "node", path));
+  PHOTON_TRY(out.revision, readString(a, "revision", path, ""));
+  PHOTON_TRY(out.created_at, readInt(a, "created_at", path, 0, INT64_MAX, 0));
+  PHOTON_TRY(out.health, readString(a, "health", path, ""));
+  PHOTON_TRY(out.error, readString(a, "error", path, ""));
+  PHOTON_TRY(out.healthy_since, readInt(a, "healthy_since", path, 0, INT64_MAX, 0));
+  PHOTON_TRY(out.replaces, readString(a, "replaces", path, ""));
+  PHOTON_TRY(out.lost, readBool(a, "lost", path, false));
+  if (out.name.empty()) return common::invalid(common::joinPath(path, "name"), "must not be empty");
+  if (out.node.empty()) return common::invalid(common::joinPath(path, "node"), "must not be empty");
+  return out;
+}
+
+common::Result<PlacementState> parseState(const Json& j) {
+  if (!j.is_object()) return common::invalid("", "is not an object");
+  PlacementState s;
+  PHOTON_TRY(s.service, readString(j, "service", "", ""));
+  PHOTON_TRY(s.next_index, readInt(j, "next_index", "", 0, INT64_MAX, 0));
+  PHOTON_TRY(Json allocations, storedList(j, "allocations"));
+  for (size_t i = 0; i < allocations.size(); ++i) {
+    PHOTON_TRY(auto a, allocationFromJson(allocations[i], itemPath("allocations", i)));
+    s.allocations.push_back(std::move(a));
   }
+  PHOTON_TRY(Json unplaced, storedList(j, "unplaced"));
+  for (size_t i = 0; i < unplaced.size(); ++i) {
+    const Json& u = unplaced[i];
+    std::string path = itemPath("unplaced", i);
+    PHOTON_CHECK(common::requireObject(u, path));
+    Unplaced out;
+    PHOTON_TRY(out.slot, readInt(u, "slot", path, 0, INT64_MAX));
+    PHOTON_TRY(out.reason, readString(u, "reason", path, ""));
+    PHOTON_TRY(out.replaces, readString(u, "replaces", path, ""));
+    s.unplaced.push_back(std::move(out));
+  }
+  PHOTON_TRY(Json templates, common::readObject(j, "templates", ""));
+  for (const auto& [rev, t] : templates.items()) s.templates[rev] = t;
+  if (auto it = j.find("last_healthy_spec"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) return common::invalid("last_healthy_spec", "must be an object");
+    s.last_healthy_spec = *it;
+  }
+  PHOTON_TRY(s.last_healthy_revision, readString(j, "last_healthy_revision", "", ""));
+  PHOTON_TRY(s.reverted_from, readString(j, "reverted_from", "", ""));
+  PHOTON_TRY(s.revert_reason, readString(j, "revert_reason", "", ""));
+  PHOTON_TRY(s.paused_reason, readString(j, "paused_reason", "", ""));
+  return s;
 }
 }  // namespace
+
+InstanceCounts countInstances(const PlacementState& s) {
+  InstanceCounts counts;
+  for (const auto& a : s.allocations) {
+    if (a.lost) {
+      ++counts.lost;
+    } else {
+      ++counts.placed;
+      if (a.health == "healthy") ++counts.healthy;
+    }
+  }
+  counts.unplaced = static_cast<int64_t>(s.unplaced.size());
+  return counts;
+}
 
 Json toJson(const Allocation& a) {
   Json j = {{"name", a.name},
@@ -51,43 +123,15 @@ Json toJson(const PlacementState& s) {
 }
 
 common::Result<PlacementState> placementStateFromJson(const Json& j) {
-  if (!j.is_object()) return common::fail(common::ErrorCode::kInternal, "not an object");
-  PlacementState s;
-  s.service = value<std::string>(j, "service", "");
-  s.next_index = value<int64_t>(j, "next_index", 0);
-  if (auto it = j.find("allocations"); it != j.end() && it->is_array()) {
-    for (const auto& a : *it) {
-      if (!a.is_object()) continue;
-      Allocation out;
-      out.name = value<std::string>(a, "name", "");
-      out.slot = value<int64_t>(a, "slot", 0);
-      out.node = value<std::string>(a, "node", "");
-      out.revision = value<std::string>(a, "revision", "");
-      out.created_at = value<int64_t>(a, "created_at", 0);
-      out.health = value<std::string>(a, "health", "");
-      out.error = value<std::string>(a, "error", "");
-      out.healthy_since = value<int64_t>(a, "healthy_since", 0);
-      out.replaces = value<std::string>(a, "replaces", "");
-      out.lost = value<bool>(a, "lost", false);
-      if (!out.name.empty() && !out.node.empty()) s.allocations.push_back(std::move(out));
-    }
-  }
-  if (auto it = j.find("unplaced"); it != j.end() && it->is_array()) {
-    for (const auto& u : *it) {
-      if (!u.is_object()) continue;
-      s.unplaced.push_back({value<int64_t>(u, "slot", 0), value<std::string>(u, "reason", ""),
-                            value<std::string>(u, "replaces", "")});
-    }
-  }
-  if (auto it = j.find("templates"); it != j.end() && it->is_object()) {
-    for (const auto& [rev, t] : it->items()) s.templates[rev] = t;
-  }
-  if (auto it = j.find("last_healthy_spec"); it != j.end()) s.last_healthy_spec = *it;
-  s.last_healthy_revision = value<std::string>(j, "last_healthy_revision", "");
-  s.reverted_from = value<std::string>(j, "reverted_from", "");
-  s.revert_reason = value<std::string>(j, "revert_reason", "");
-  s.paused_reason = value<std::string>(j, "paused_reason", "");
-  return s;
+  auto parsed = parseState(j);
+  if (parsed) return parsed;
+  // Written by placement itself: a field that does not read is corruption, not a client's
+  // mistake, and is not papered over with a default.
+  const std::string& field = parsed.error().field;
+  common::Error e = parsed.error().context(
+      field.empty() ? "corrupt placement state" : "corrupt placement state: field '" + field + "'");
+  e.code = common::ErrorCode::kInternal;
+  return std::unexpected(std::move(e));
 }
 
 }  // namespace photon::coordinator::placement

@@ -60,8 +60,20 @@ struct PlacementState {
   std::string newInstanceName() { return service + "-" + std::to_string(next_index++); }
 };
 
+// What the service's status and /metrics show: instances placed (on a live record), healthy
+// among them, lost (their node went missing), and slots left unplaced.
+struct InstanceCounts {
+  int64_t placed = 0;
+  int64_t healthy = 0;
+  int64_t lost = 0;
+  int64_t unplaced = 0;
+};
+InstanceCounts countInstances(const PlacementState& s);
+
 Json toJson(const Allocation& a);
 Json toJson(const PlacementState& s);
+// A field of the wrong type or out of range is an error (kInternal, naming the field), never a
+// default: a corrupt document must not quietly lose allocations or restart instance numbering.
 [[nodiscard]] common::Result<PlacementState> placementStateFromJson(const Json& j);
 
 }  // namespace photon::coordinator::placement

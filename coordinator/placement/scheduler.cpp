@@ -120,7 +120,7 @@ DemandResult scheduleSpread(const std::vector<SchedulerNode>& nodes,
     const auto& n = nodes[i];
     if (!n.schedulable || avoid.contains(n.id)) continue;
     ++schedulable;
-    if (!matchesSelector(n, demand.selector)) continue;
+    if (!demand.selector.matches(n)) continue;
     ++matching;
     if (!demand.spread_label.empty() && !n.labels.contains(demand.spread_label)) {
       ++lacking_label;
@@ -242,16 +242,6 @@ bool servedBefore(const Demand& a, const Demand& b) {
 }
 
 }  // namespace
-
-bool matchesSelector(const SchedulerNode& node, const Selector& selector) {
-  if (!selector.class_name.empty() && node.class_name != selector.class_name) return false;
-  if (!selector.pool.empty() && node.pool != selector.pool) return false;
-  for (const auto& [k, v] : selector.labels) {
-    auto it = node.labels.find(k);
-    if (it == node.labels.end() || it->second != v) return false;
-  }
-  return true;
-}
 
 std::vector<DemandResult> schedule(const std::vector<SchedulerNode>& nodes,
                                    const std::vector<ExistingAllocation>& existing,

@@ -8,19 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/inventory/selector.h"
+
 namespace photon::coordinator::placement {
 
 struct Resources {
   int64_t cpu_millis = 0;
   int64_t memory_bytes = 0;
-};
-
-struct Selector {
-  std::map<std::string, std::string> labels;
-  std::string class_name;  // empty: any
-  std::string pool;        // empty: any
-
-  bool empty() const { return labels.empty() && class_name.empty() && pool.empty(); }
 };
 
 struct SchedulerNode {
@@ -68,8 +62,6 @@ struct DemandResult {
 inline constexpr const char* kNoNodeMatches = "no node matches";
 inline constexpr const char* kNoCapacity = "no capacity";
 inline constexpr const char* kSpreadExhausted = "spread exhausted";
-
-bool matchesSelector(const SchedulerNode& node, const Selector& selector);
 
 // Demands are served pinned first, then larger requests first, then by service name, so the
 // result depends on nothing but the input. Within a demand: the spread value (of

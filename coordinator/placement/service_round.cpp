@@ -216,7 +216,7 @@ ServiceRound planService(const ServiceSpec& spec, PlacementState state, const Wo
     for (auto& a : s.allocations) {
       if (!live(a) || a.revision != revision || onDraining(a) || !a.replaces.empty()) continue;
       const NodeView* n = world.node(a.node);
-      if (n && !matchesSelector(n->sched, spec.selector)) outdated.push_back(&a);
+      if (n && !spec.selector.matches(n->sched)) outdated.push_back(&a);
     }
   }
   std::sort(outdated.begin(), outdated.end(),
@@ -228,7 +228,7 @@ ServiceRound planService(const ServiceSpec& spec, PlacementState state, const Wo
       const NodeView* n = world.node(a->node);
       Resources had = resourcesOf(s, spec, a->revision);
       bool in_place = spec.core() ||
-                      (n && n->sched.schedulable && matchesSelector(n->sched, spec.selector) &&
+                      (n && n->sched.schedulable && spec.selector.matches(n->sched) &&
                        had.cpu_millis == spec.resources.cpu_millis &&
                        had.memory_bytes == spec.resources.memory_bytes);
       if (in_place && a->revision != revision) {

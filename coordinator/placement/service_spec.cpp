@@ -41,16 +41,11 @@ common::Status checkServiceName(const std::string& name, const std::string& fiel
   return {};
 }
 
+// A service's selector is the common one without "nodes": pinned nodes are a core service's.
 Result<Selector> selectorFromJson(const Json& j, const std::string& path) {
   PHOTON_CHECK(common::requireObject(j, path));
   PHOTON_CHECK(checkKnown(j, {"labels", "class", "pool"}, path));
-  Selector s;
-  PHOTON_TRY(s.labels, common::readLabels(j, "labels", path));
-  PHOTON_TRY(s.class_name, common::readString(j, "class", path, ""));
-  if (!s.class_name.empty()) PHOTON_CHECK(common::checkName(joinPath(path, "class"), s.class_name));
-  PHOTON_TRY(s.pool, common::readString(j, "pool", path, ""));
-  if (!s.pool.empty()) PHOTON_CHECK(common::checkName(joinPath(path, "pool"), s.pool));
-  return s;
+  return parseSelector(j, path);
 }
 
 Result<Resources> resourcesFromJson(const Json& j, const std::string& path, bool required) {
@@ -202,11 +197,7 @@ Json toJson(const ServiceSpec& s) {
   } else {
     j["replicas"] = s.replicas;
   }
-  Json selector = Json::object();
-  if (!s.selector.labels.empty()) selector["labels"] = s.selector.labels;
-  if (!s.selector.class_name.empty()) selector["class"] = s.selector.class_name;
-  if (!s.selector.pool.empty()) selector["pool"] = s.selector.pool;
-  j["selector"] = selector;
+  j["selector"] = coordinator::toJson(s.selector);
   j["resources"] = {{"cpu_millis", s.resources.cpu_millis},
                     {"memory_bytes", s.resources.memory_bytes}};
   j["spread"] = s.spread_label.empty() ? Json::object() : Json{{"label", s.spread_label}};

@@ -19,16 +19,9 @@ SchedulerNode schedulerNodeOf(const common::Node& node) {
   return n;
 }
 
-Result<common::Cluster> ServiceStore::clusterOrEmpty() {
-  auto cluster = inventory_.cluster();
-  if (cluster) return *cluster;
-  if (cluster.error().code == ErrorCode::kNotFound) return common::Cluster{};
-  return std::unexpected(cluster.error());
-}
-
 Result<PutServiceResult> ServiceStore::put(const std::string& name, const Json& body) {
   PHOTON_TRY(ServiceSpec spec, serviceFromJson(body, name));
-  PHOTON_TRY(auto cluster, clusterOrEmpty());
+  PHOTON_TRY(auto cluster, inventory_.clusterOrEmpty());
   PHOTON_TRY(auto nodes, inventory_.listNodes({}));
   std::vector<SchedulerNode> sched;
   for (const auto& n : nodes.nodes) {
@@ -57,7 +50,7 @@ Result<int64_t> ServiceStore::remove(const std::string& name) {
   PHOTON_CHECK(common::checkName("name", name));
   PHOTON_TRY(auto existing, inventory_.store().get(keys::service(name)));
   if (!existing) {
-    PHOTON_TRY(auto cluster, clusterOrEmpty());
+    PHOTON_TRY(auto cluster, inventory_.clusterOrEmpty());
     for (const auto& core : coreServicesOf(cluster).services) {
       if (core.name == name) {
         return fail(ErrorCode::kConflict,
@@ -102,7 +95,7 @@ Result<std::map<std::string, Stored<PlacementState>>> ServiceStore::loadStates()
 
 Result<std::optional<ServiceSpec>> ServiceStore::findSpec(const std::string& name, bool& core) {
   PHOTON_CHECK(common::checkName("name", name));
-  PHOTON_TRY(auto cluster, clusterOrEmpty());
+  PHOTON_TRY(auto cluster, inventory_.clusterOrEmpty());
   for (auto& spec : coreServicesOf(cluster).services) {
     if (spec.name == name) {
       core = true;
@@ -119,17 +112,10 @@ Result<std::optional<ServiceSpec>> ServiceStore::findSpec(const std::string& nam
 
 Json ServiceStore::statusOf(const ServiceSpec& spec, const std::optional<PlacementState>& state) {
   Json status = {{"instance_revision", instanceRevision(spec)}};
-  int64_t placed = 0, healthy = 0, lost = 0;
+  InstanceCounts counts;
   Json unplaced = Json::array();
   if (state) {
-    for (const auto& a : state->allocations) {
-      if (a.lost) {
-        ++lost;
-        continue;
-      }
-      ++placed;
-      if (a.health == "healthy") ++healthy;
-    }
+    counts = countInstances(*state);
     for (const auto& u : state->unplaced) unplaced.push_back({{"slot", u.slot}, {"reason", u.reason}});
     status["last_healthy_revision"] = state->last_healthy_revision;
     if (!state->reverted_from.empty()) {
@@ -138,15 +124,15 @@ Json ServiceStore::statusOf(const ServiceSpec& spec, const std::optional<Placeme
     }
     if (!state->paused_reason.empty()) status["paused_reason"] = state->paused_reason;
   }
-  status["placed"] = placed;
-  status["healthy"] = healthy;
-  status["lost"] = lost;
+  status["placed"] = counts.placed;
+  status["healthy"] = counts.healthy;
+  status["lost"] = counts.lost;
   status["unplaced"] = unplaced;
   return status;
 }
 
 Result<Json> ServiceStore::list() {
-  PHOTON_TRY(auto cluster, clusterOrEmpty());
+  PHOTON_TRY(auto cluster, inventory_.clusterOrEmpty());
   PHOTON_TRY(auto services, loadServices());
   PHOTON_TRY(auto states, loadStates());
   Json out = Json::array();

@@ -54,7 +54,6 @@ class ServiceStore {
   // The controller's reads.
   [[nodiscard]] Result<std::map<std::string, Stored<ServiceSpec>>> loadServices();
   [[nodiscard]] Result<std::map<std::string, Stored<PlacementState>>> loadStates();
-  [[nodiscard]] Result<common::Cluster> clusterOrEmpty();
 
   // Whether nothing placed runs on the node any more: no allocation there, its desired units
   // hold none of ours, and its agent has applied that desired revision.

@@ -2,6 +2,8 @@
 
 namespace photon::coordinator::placement {
 namespace {
+constexpr size_t kMaxObservedError = 1024;
+
 std::string text(const common::Json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return "";
@@ -22,8 +24,12 @@ NodeObservation parseObservedUnits(const common::Json& observed) {
     if (!i.is_object()) continue;
     std::string name = text(i, "name");
     if (name.empty()) continue;
+    // The agent's error goes into the placement document (and its reasons): bounded, so that
+    // the stored state always reads back (common/json_fields.h's string limit).
+    std::string error = text(i, "error");
+    if (error.size() > kMaxObservedError) error = error.substr(0, kMaxObservedError) + "...";
     out[name] = InstanceObservation{text(i, "state"), text(i, "health"), text(i, "revision"),
-                                    text(i, "error")};
+                                    std::move(error)};
   }
   return out;
 }

@@ -6,14 +6,9 @@
 namespace photon::coordinator {
 namespace {
 constexpr int kMaxLeaseTtlS = 3600;
+}  // namespace
 
-std::string normalizedPrefix(const StoreConfig& config) {
-  std::string prefix = config.etcd_prefix;
-  if (prefix.empty() || prefix.back() != '/') prefix += '/';
-  return prefix;
-}
-
-common::Result<EtcdOptions> etcdOptions(const StoreConfig& config) {
+common::Result<EtcdOptions> etcdClientOptions(const StoreConfig& config) {
   EtcdOptions options;
   PHOTON_TRY(options.endpoints, parseEndpoints(config.etcd_endpoints));
   options.ca_file = config.etcd_ca;
@@ -21,14 +16,14 @@ common::Result<EtcdOptions> etcdOptions(const StoreConfig& config) {
   options.key_file = config.etcd_key;
   return options;
 }
-}  // namespace
 
-std::string etcdStorePrefix(const StoreConfig& config) {
-  return normalizedPrefix(config) + "kv/";
+std::string etcdPrefix(const StoreConfig& config) {
+  std::string prefix = config.etcd_prefix;
+  if (prefix.empty() || prefix.back() != '/') prefix += '/';
+  return prefix;
 }
-std::string etcdLeaderKey(const StoreConfig& config) {
-  return normalizedPrefix(config) + "leader";
-}
+
+std::string etcdStorePrefix(const StoreConfig& config) { return etcdPrefix(config) + "kv/"; }
 
 common::Status checkStoreConfig(const StoreConfig& config) {
   if (config.kind == "sqlite") {
@@ -57,27 +52,11 @@ common::Result<OpenedStore> openStore(const StoreConfig& config) {
     PHOTON_TRY(auto store, SqliteStore::open(config.data_dir));
     return OpenedStore{std::move(store), "SQLite " + config.data_dir + "/photon.db"};
   }
-  PHOTON_TRY(auto options, etcdOptions(config));
+  PHOTON_TRY(auto options, etcdClientOptions(config));
   PHOTON_TRY(std::shared_ptr<EtcdClient> client, EtcdClient::create(options));
   PHOTON_TRY(auto store, EtcdStore::open(client, etcdStorePrefix(config)));
   return OpenedStore{std::move(store),
                      "etcd " + config.etcd_endpoints + " under " + etcdStorePrefix(config)};
-}
-
-common::Result<std::unique_ptr<EtcdLeadership>> makeLeadership(const StoreConfig& config) {
-  if (config.kind != "etcd") return std::unique_ptr<EtcdLeadership>();
-  PHOTON_CHECK(checkStoreConfig(config));
-  PHOTON_TRY(auto options, etcdOptions(config));
-  // Its own connections, with timeouts well inside the lease: a keepalive that hangs must not
-  // outlast the time it is meant to buy.
-  auto ttl = std::chrono::milliseconds(std::chrono::seconds(config.lease_ttl_s));
-  options.connect_timeout = std::min(options.connect_timeout, ttl / 4);
-  options.request_timeout = ttl / 3;
-  PHOTON_TRY(std::shared_ptr<EtcdClient> client, EtcdClient::create(options));
-  ElectionOptions election;
-  election.key = etcdLeaderKey(config);
-  election.ttl = std::chrono::seconds(config.lease_ttl_s);
-  return std::make_unique<EtcdLeadership>(std::move(client), election);
 }
 
 }  // namespace photon::coordinator

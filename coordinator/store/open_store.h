@@ -1,12 +1,12 @@
-// The store a coordinator runs on, chosen by its flags: SQLite in a data dir, or etcd (with
-// the leader election that several coordinators on one etcd need).
+// The store a coordinator runs on, chosen by its flags: SQLite in a data dir, or etcd. Opening a
+// store knows nothing of leadership; control/store_leadership.h builds the election for the
+// same config.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "common/result.h"
-#include "coordinator/control/etcd_leadership.h"
 #include "coordinator/store/etcd_client.h"
 #include "coordinator/store/store.h"
 
@@ -30,11 +30,11 @@ struct OpenedStore {
 };
 common::Result<OpenedStore> openStore(const StoreConfig& config);
 
-// The election for an etcd config (nullptr for SQLite: the one coordinator leads). Not started.
-common::Result<std::unique_ptr<EtcdLeadership>> makeLeadership(const StoreConfig& config);
+// How to reach the etcd of an etcd config (its endpoints and TLS files).
+common::Result<EtcdOptions> etcdClientOptions(const StoreConfig& config);
 
-// Where the store's keys and the leader key live under the configured prefix.
+// The configured prefix with one trailing slash, and where the store's keys live under it.
+std::string etcdPrefix(const StoreConfig& config);
 std::string etcdStorePrefix(const StoreConfig& config);
-std::string etcdLeaderKey(const StoreConfig& config);
 
 }  // namespace photon::coordinator

@@ -38,7 +38,8 @@ Result<VmRecord> recordFromStore(const KeyValue& kv) {
   PHOTON_TRY(r.node, common::readString(j, "node", kv.key));
   PHOTON_TRY(r.pinned, common::readString(j, "pinned", kv.key, ""));
   r.spec = j["spec"];
-  PHOTON_TRY(r.memory_mib, common::readInt(r.spec, "memory_mib", kv.key, 0, INT64_MAX));
+  // Checked here, so that memoryMib() reads a valid number.
+  PHOTON_CHECK(common::readInt(r.spec, "memory_mib", kv.key, 0, INT64_MAX));
   r.mod_revision = kv.mod_revision;
   return r;
 }
@@ -89,7 +90,7 @@ std::vector<VmHost> hostsOf(const std::vector<Node>& nodes, const std::vector<Vm
   for (const auto& r : records) {
     auto it = hosts.find(r.node);
     if (r.name == except || it == hosts.end()) continue;
-    it->second.placed_mib += r.memory_mib;
+    it->second.placed_mib += r.memoryMib();
     ++it->second.placed_vms;
   }
   std::vector<VmHost> out;
@@ -104,6 +105,11 @@ const VmRecord* find(const std::vector<VmRecord>& records, const std::string& na
   return nullptr;
 }
 }  // namespace
+
+int64_t VmRecord::memoryMib() const {
+  auto it = spec.find("memory_mib");
+  return it != spec.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
 
 std::optional<VmAction> parseVmAction(std::string_view text) {
   if (text == "start") return VmAction::kStart;
@@ -176,7 +182,7 @@ Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool*
                             before ? before->node : std::string()};
     PHOTON_TRY(std::string node, placeVm(hostsOf(nodes.nodes, loaded.records, name), want));
 
-    VmRecord after{name, node, request.pinned, request.spec, request.memory_mib, 0};
+    VmRecord after{name, node, request.pinned, request.spec, 0};
     // A replaced spec never lowers reset_generation: the agent resets only when it rises.
     if (before) {
       int64_t kept = before->spec.value("reset_generation", int64_t{0});

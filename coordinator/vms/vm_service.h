@@ -18,8 +18,11 @@ struct VmRecord {
   std::string node;    // where it is placed
   std::string pinned;  // the request's "node"; empty when the coordinator chose
   Json spec;           // the VM as its node's agent gets it (the request without "node")
-  int64_t memory_mib = 0;
   int64_t mod_revision = 0;
+
+  // What it holds on its node, read from the spec (validated when the record was made or read)
+  // rather than kept beside it, so the two cannot differ.
+  int64_t memoryMib() const;
 };
 
 enum class VmAction { kStart, kStop, kReset };

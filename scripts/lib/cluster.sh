@@ -136,7 +136,10 @@ cl_teardown() {
       rm -f "$f"
     done
   fi
-  for n in "${CL_NODES[@]}"; do ip netns del "$CL_PREFIX-node$n" 2>/dev/null || true; done
+  for n in "${CL_NODES[@]}"; do
+    ip netns del "$CL_PREFIX-node$n" 2>/dev/null || true
+    cl_remove_own_cgroup "$CL_PREFIX-node$n"
+  done
   ip netns del "$CL_FABRIC" 2>/dev/null || true
   # nspawn leaves these behind on a host without systemd; rmdir removes only empty ones.
   if ! pgrep -x systemd-nspawn >/dev/null; then
@@ -330,6 +333,44 @@ cl_make_facts() {
   echo "SN-000$n" > "$root/sys/class/dmi/id/product_serial"
 }
 
+# The cgroup hierarchies a container's systemd gets a tree in: on this host (no systemd as PID
+# 1) the named "systemd" v1 one and the unified one, or /sys/fs/cgroup itself on a v2-only host.
+cl_cgroup_roots() {
+  if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+    echo /sys/fs/cgroup
+    return
+  fi
+  local root
+  for root in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
+    [ -d "$root" ] && echo "$root"
+  done
+  return 0
+}
+
+# Moves this (sub)shell into a cgroup of its own, NAME, in each hierarchy. nspawn --keep-unit
+# builds the container's tree (payload/, supervisor/) under the cgroup it starts in: containers
+# started from one shell would share one tree, and their systemds race on units of the same
+# name (every boot's oneshots, photon-bootstrap): one removes the unit's cgroup as another
+# attaches to it, that unit fails with status 219/CGROUP and the node reports "degraded" (it
+# was node3, booted last). A host whose PID 1 is systemd places containers itself: left alone.
+cl_enter_own_cgroup() {
+  local name=$1 root
+  [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && return 0
+  for root in $(cl_cgroup_roots); do
+    mkdir -p "$root/$name"
+    echo "$BASHPID" > "$root/$name/cgroup.procs"
+  done
+}
+
+# Removes the (empty, once its container is gone) cgroup tree of NAME, children first.
+cl_remove_own_cgroup() {
+  local root
+  for root in $(cl_cgroup_roots); do
+    [ -d "$root/$1" ] && find "$root/$1" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  return 0
+}
+
 # Boots node n: systemd in a container on the node's network namespace, the build bind-mounted
 # read-only, the facts tree, the tokens and the agent's state dir from CL_DIR. CAP_NET_ADMIN, as
 # on a real node: the bgp domain puts the VIP addresses on a link of its own (nspawn keeps it
@@ -338,7 +379,8 @@ cl_boot_node() {
   local n=$1 name=$CL_PREFIX-node$n
   mkdir -p "$CL_DIR/state/node$n" "$CL_DIR/etc-nix"
   printf 'build-users-group =\nsandbox = false\n' > "$CL_DIR/etc-nix/nix.conf"
-  setsid systemd-nspawn -b -D "$CL_ROOTFS" -M "$name" --register=no --keep-unit \
+  (cl_enter_own_cgroup "$name"
+  exec setsid systemd-nspawn -b -D "$CL_ROOTFS" -M "$name" --register=no --keep-unit \
     --volatile=overlay --console=read-only --network-namespace-path="/run/netns/$name" \
     --capability=CAP_NET_ADMIN \
     --bind-ro="$CL_BUILD" --bind-ro="$CL_DIR/facts/node$n:/etc/photon/facts" \
@@ -346,7 +388,7 @@ cl_boot_node() {
     --bind-ro="$CL_CA:/etc/photon/ca.pem" \
     --bind-ro="$CL_DIR/etc-nix:/etc/nix" \
     --bind="$CL_DIR/state/node$n:/var/lib/photon-agent" \
-    </dev/null > "$CL_DIR/logs/container-node$n.log" 2>&1 &
+    </dev/null > "$CL_DIR/logs/container-node$n.log" 2>&1) &
   cl_record_pid "container-node$n" $!
 }
 
@@ -361,7 +403,7 @@ cl_node_booted() {
   local init
   init=$(cl_init_pid "$1")
   [ -n "$init" ] && [ -S "/proc/$init/root/run/dbus/system_bus_socket" ] || return 1
-  # degraded (a unit of the minimal rootfs failed) is booted too; it exits non-zero then.
+  # degraded (a unit failed) is booted too; is-system-running exits non-zero then.
   case $(cl_in_node "$1" systemctl is-system-running 2>/dev/null || true) in
     running | degraded) return 0 ;;
     *) return 1 ;;
@@ -419,9 +461,14 @@ cl_bring_up() {
   cl_make_facts 2 8 1
   cl_make_facts 3 4 2
   for n in "${CL_NODES[@]}"; do cl_boot_node "$n"; done
+  local state
   for n in "${CL_NODES[@]}"; do
     cl_wait 120 "node$n's systemd to boot" cl_node_booted "$n"
-    echo "node$n: container $CL_PREFIX-node$n, eth0 10.99.0.1$n/24, systemd $(cl_in_node "$n" systemctl is-system-running || true)"
+    state=$(cl_in_node "$n" systemctl is-system-running || true)
+    # A failed unit at boot is a defect of this set-up (it was the shared cgroup tree): say which.
+    [ "$state" = running ] || cl_die "node$n's systemd is $state; failed units: $(cl_in_node "$n" \
+      systemctl --failed --no-legend --plain | awk '{print $1}' | paste -sd' ')"
+    echo "node$n: container $CL_PREFIX-node$n, eth0 10.99.0.1$n/24, systemd $state"
   done
   for n in "${CL_NODES[@]}"; do cl_start_agent "$n"; done
 }

@@ -119,7 +119,7 @@ int run(int argc, char** argv) {
                              "10.77.0.2/30");
   auto conf = dir.write("router.conf", kRouterConfig);
   auto started = inNetns(router_ns, [&] {
-    return startBird({"/usr/sbin/bird", conf, dir.file("router.sock"), dir.file("router.pid")});
+    return startBird(*photon::agent::makeProcessRunner(), {"/usr/sbin/bird", conf, dir.file("router.sock"), dir.file("router.pid")});
   });
   if (!started) {
     std::fprintf(stderr, "bgp_bench: %s\n", started.error().message.c_str());

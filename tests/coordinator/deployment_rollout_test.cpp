@@ -93,7 +93,7 @@ TEST_CASE("rollout: a rolled-back node stops the rollout, in-flight nodes finish
   d = step.next;
   CHECK(d.nodes[0].status == NodeStatus::kRolledBack);
   CHECK(d.nodes[0].reason == "because");
-  CHECK(d.stopping);
+  CHECK(d.stopping());
   CHECK(d.reason.find("n0 rolled-back") != std::string::npos);
   CHECK(step.start.empty());
   CHECK(count(d, NodeStatus::kNotStarted) == 3);
@@ -206,4 +206,27 @@ TEST_CASE("rollout: the stored record reads back the same", "[deployments]") {
   CHECK(back->nodes[1].revert == RevertStatus::kReverted);
   CHECK(back->nodes[1].revert_started_at == 5);
   CHECK(back->nodes[1].revert_finished_at == 9);
+}
+
+TEST_CASE("rollout: stopping is derived from the nodes, whatever an old record stored",
+          "[deployments]") {
+  World w;
+  Deployment d = advance(make(4, 2), w.lookup(), 0).next;
+  w.report("n0", "failed", kNew, "d-1");
+  d = advance(d, w.lookup(), 10).next;
+  REQUIRE(d.stopping());
+  // A record written before stopping was derived, with a flag that disagrees with its nodes:
+  // the nodes win, and nothing new starts.
+  Json stored = toJson(d);
+  stored["stopping"] = false;
+  stored["nodes"][2]["status"] = "pending";
+  auto back = deploymentFromJson(stored);
+  REQUIRE(back);
+  CHECK(back->stopping());
+  auto step = advance(*back, w.lookup(), 20);
+  CHECK(step.start.empty());
+  CHECK(step.next.nodes[2].status == NodeStatus::kNotStarted);
+  // A fresh deployment is not stopping; a cancelled one is.
+  CHECK_FALSE(make(2, 1).stopping());
+  CHECK(cancelDeployment(make(2, 1), 5).stopping());
 }

@@ -3,30 +3,21 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/coordinator_fixture.h"
+#include "tests/support/simulated_fleet.h"
 
 using namespace photon;
 using common::Json;
 using test::CoordinatorFixture;
 
 namespace {
-struct Host {
-  std::string id;
-  std::string token;
-};
+using Host = test::FleetNode;
 
 // A node taken to active as its agent would, with the given memory and virtualization.
 Host activeHost(CoordinatorFixture& c, int n, int64_t memory_mib, bool virtualization) {
   Json machine = CoordinatorFixture::machine(n);
   machine["facts"]["memory_bytes"] = memory_mib << 20;
   machine["facts"]["cpu"]["virtualization"] = virtualization;
-  auto r = c.bootstrap("POST", "/api/v1/phone-home", machine);
-  REQUIRE(r.status == 200);
-  Host h{r.body["node_id"], r.body["token"]};
-  for (const char* phase : {"installing", "installed"}) {
-    REQUIRE(c.as(h.token, "PUT", "/api/v1/nodes/" + h.id + "/observed",
-                 Json{{"install", {{"phase", phase}}}}.dump())
-                .status == 200);
-  }
+  Host h = test::activeNode(c, machine);
   REQUIRE(c.admin("GET", "/api/v1/nodes/" + h.id).body["state"] == "active");
   return h;
 }

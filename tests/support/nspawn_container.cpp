@@ -8,7 +8,9 @@
 #include <spawn.h>
 #include <sstream>
 #include <stdexcept>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -63,6 +65,63 @@ bool otherNspawnRunning() {
   return false;
 }
 
+// The cgroup hierarchies a container's systemd gets a tree in, on a host without systemd as
+// PID 1: the named "systemd" v1 one and the unified one, or /sys/fs/cgroup on a v2-only host.
+// Empty on a host whose PID 1 is systemd: that one places containers itself.
+std::vector<std::string> cgroupRoots() {
+  if (readAll("/proc/1/comm") == "systemd\n") return {};
+  struct statfs fs{};
+  if (::statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC) {
+    return {"/sys/fs/cgroup"};
+  }
+  std::vector<std::string> roots;
+  for (const char* root : {"/sys/fs/cgroup/systemd", "/sys/fs/cgroup/unified"}) {
+    if (std::filesystem::is_directory(root)) roots.emplace_back(root);
+  }
+  return roots;
+}
+
+// Starts nspawn in a cgroup of its own (`cgroup` under each root). nspawn --keep-unit builds
+// the container's tree (payload/, supervisor/) under the cgroup it starts in: containers started
+// from one cgroup share one tree, and their systemds race on units of the same name (every
+// boot's oneshots): one removes a unit's cgroup as another attaches, and that unit fails with
+// 219/CGROUP. Tests of several helpers run containers at once on one machine.
+pid_t spawnInOwnCgroup(const std::vector<std::string>& argv, const std::string& log,
+                       const std::vector<std::string>& cgroups) {
+  std::vector<std::string> procs;
+  for (const auto& dir : cgroups) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw std::runtime_error("create cgroup " + dir + ": " + ec.message());
+    procs.push_back(dir + "/cgroup.procs");
+  }
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  // Opened before fork: the child only calls async-signal-safe functions.
+  int in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (in < 0 || out < 0) throw std::runtime_error("open " + log + ": " + std::strerror(errno));
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    for (const auto& path : procs) {
+      int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(126);  // "0": the writing process
+      ::close(fd);
+    }
+    ::setsid();
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::execve(args[0], args.data(), environ);
+    ::_exit(127);
+  }
+  ::close(in);
+  ::close(out);
+  return pid;
+}
+
 // Children first; rmdir fails (and is ignored) on a cgroup that still has processes.
 void removeEmptyTree(const std::string& dir) {
   std::error_code ec;
@@ -95,7 +154,8 @@ NspawnContainer::NspawnContainer(Options options) {
   if (options.private_network) argv.push_back("--private-network");
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   ::unlink(log_path_.c_str());
-  nspawn_pid_ = spawn(argv, log_path_, true);
+  for (const auto& root : cgroupRoots()) cgroups_.push_back(root + "/photon-test-" + name);
+  nspawn_pid_ = spawnInOwnCgroup(argv, log_path_, cgroups_);
   auto deadline = std::chrono::steady_clock::now() + options.boot_timeout;
   // The container's init is nspawn's child once the short-lived intermediate child that
   // sets it up has gone: read it afresh until the bus socket shows up under it.
@@ -157,6 +217,10 @@ void NspawnContainer::stop() {
                           "/sys/fs/cgroup/systemd/payload", "/sys/fs/cgroup/systemd/supervisor"}) {
     if (!others) removeEmptyTree(dir);
     ::rmdir(dir);
+  }
+  for (const auto& dir : cgroups_) {
+    removeEmptyTree(dir);
+    ::rmdir(dir.c_str());
   }
 }
 

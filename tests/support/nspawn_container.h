@@ -1,8 +1,9 @@
 // A systemd booted inside systemd-nspawn for integration tests that need a real systemd (the
 // host has none as PID 1; never run one on the host). The rootfs is built once by
 // tests/nspawn/make-rootfs and cached under the build dir; every container boots it with
-// --volatile=overlay, so any number of them can share it. The destructor stops the container
-// by its PID and removes the cgroup dirs nspawn leaves behind, also when the test failed.
+// --volatile=overlay, so any number of them can share it. Each starts in a cgroup of its own
+// (photon-test-<name>), so containers never share a cgroup tree. The destructor stops the
+// container by its PID and removes the cgroup dirs, also when the test failed.
 #pragma once
 
 #include <chrono>
@@ -49,6 +50,7 @@ class NspawnContainer {
   pid_t nspawn_pid_ = -1;
   pid_t init_pid_ = -1;
   std::string log_path_;
+  std::vector<std::string> cgroups_;  // the container's own cgroup, one per hierarchy
 };
 
 }  // namespace photon::test

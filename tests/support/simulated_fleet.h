@@ -22,6 +22,18 @@ inline std::string storePath(const std::string& name) {
   return "/nix/store/0c9lqkrw9rk6pm4bdrd1wqj8b6qgm9bb-" + name;
 }
 
+// Enrols `machine` (a phone-home body) and reports it installed, as its agent would: the node
+// is then active if a rule matched it.
+inline FleetNode activeNode(CoordinatorFixture& c, const common::Json& machine) {
+  auto r = c.bootstrap("POST", "/api/v1/phone-home", machine);
+  REQUIRE(r.status == 200);
+  FleetNode node{r.body["node_id"], r.body["token"]};
+  REQUIRE(c.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed",
+               R"({"install": {"phase": "installed"}})")
+              .status == 200);
+  return node;
+}
+
 // Applies a cluster whose pool has room for thousands of nodes, then enrols `count` machines
 // (numbered from `first`) and reports each installed, so that they are active.
 inline std::vector<FleetNode> activeFleet(CoordinatorFixture& c, int count, int first = 0) {
@@ -33,13 +45,7 @@ inline std::vector<FleetNode> activeFleet(CoordinatorFixture& c, int count, int 
   REQUIRE(c.admin("PUT", "/api/v1/cluster", cluster).status == 200);
   std::vector<FleetNode> out;
   for (int i = first; i < first + count; ++i) {
-    auto r = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(i));
-    REQUIRE(r.status == 200);
-    FleetNode node{r.body["node_id"], r.body["token"]};
-    REQUIRE(c.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed",
-                 R"({"install": {"phase": "installed"}})")
-                .status == 200);
-    out.push_back(node);
+    out.push_back(activeNode(c, CoordinatorFixture::machine(i)));
   }
   return out;
 }

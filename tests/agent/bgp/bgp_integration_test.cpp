@@ -86,7 +86,7 @@ struct World {
     photon::test::makeVethPair(router, "bgp-r", "10.77.0.1/30", node, "bgp-n", "10.77.0.2/30");
     auto conf = dir.write("router.conf", kRouterConfig);
     auto started = inNetns(router, [&] {
-      return startBird({"/usr/sbin/bird", conf, dir.file("router.sock"), dir.file("router.pid")});
+      return startBird(*photon::agent::makeProcessRunner(), {"/usr/sbin/bird", conf, dir.file("router.sock"), dir.file("router.pid")});
     });
     if (!started) throw std::runtime_error(started.error().message);
     options.socket_path = dir.file("node.sock");

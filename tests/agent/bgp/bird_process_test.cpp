@@ -40,7 +40,7 @@ TEST_CASE("bird process: BIRD does not inherit the agent's blocked SIGTERM and s
   sigemptyset(&agent_signals);
   for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&agent_signals, s);
   pthread_sigmask(SIG_BLOCK, &agent_signals, &previous);
-  auto started = startBird(paths);
+  auto started = startBird(*photon::agent::makeProcessRunner(), paths);
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   REQUIRE(started);
 
@@ -60,4 +60,18 @@ TEST_CASE("bird process: BIRD does not inherit the agent's blocked SIGTERM and s
   }
   if (!gone) ::kill(pid, SIGKILL);
   CHECK(gone);
+}
+
+TEST_CASE("bird process: a config BIRD cannot read fails with BIRD's own words",
+          "[bgp][integration]") {
+  photon::test::TempDir dir;
+  BirdPaths paths{.binary = "/usr/sbin/bird",
+                  .config = dir.file("missing.conf"),
+                  .socket = dir.file("bird.ctl"),
+                  .pid_file = dir.file("bird.pid")};
+  auto started = startBird(*photon::agent::makeProcessRunner(), paths);
+  REQUIRE_FALSE(started);
+  INFO(started.error().message);
+  CHECK(started.error().message.find("bird -c " + paths.config + ": exit code 1") == 0);
+  CHECK(started.error().message.find("Unable to open configuration file") != std::string::npos);
 }

@@ -211,3 +211,60 @@ TEST_CASE("bootstrap: a wrong bootstrap token stops at once", "[agent]") {
   CHECK(*code == 78);
   CHECK(agent.log().find("401") != std::string::npos);
 }
+
+TEST_CASE("bootstrap: a state dir that does not exist yet is made, mode 0700", "[agent]") {
+  CoordinatorFixture c;
+  TempDir t;
+  REQUIRE(c.admin("PUT", "/api/v1/cluster", clusterFor(true)).status == 200);
+  std::string token = t.write("bootstrap-token", std::string(test::kBootstrapToken) + "\n");
+  std::string state = t.file("var/lib/photon");  // neither it nor its parent exists
+  AgentProcess agent({"bootstrap", "--coordinator", c.url(), "--bootstrap-token-file", token,
+                      "--state-dir", state, "--install-step", "true"},
+                     t.file("agent.log"));
+  auto code = agent.waitExit(20s);
+  INFO(agent.log());
+  REQUIRE(code);
+  CHECK(*code == 0);
+  struct stat st{};
+  REQUIRE(::stat(state.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  auto creds = agent::loadCredentials(state);
+  REQUIRE(creds);
+  CHECK(creds->node_id == onlyNodeId(c));
+  CHECK_FALSE(std::filesystem::exists(state + "/.write-test"));
+}
+
+TEST_CASE("bootstrap: an unusable state dir stops before phoning home", "[agent]") {
+  CoordinatorFixture c;
+  TempDir t;
+  REQUIRE(c.admin("PUT", "/api/v1/cluster", clusterFor(true)).status == 200);
+  std::string token = t.write("bootstrap-token", std::string(test::kBootstrapToken) + "\n");
+  std::string blocker = t.write("blocker", "a file, not a directory\n");
+  // Root passes mode checks, so the unusable dirs are ones no one can make or write in: one
+  // under a regular file, a file, and an existing directory of procfs. (The generator picks the
+  // kind: its values are fixed at the first run, whose temp dir is gone by the next.)
+  std::string kind = GENERATE(as<std::string>{}, "under a file", "a file", "procfs");
+  std::string state, says;
+  if (kind == "under a file") {
+    state = blocker + "/state";
+    says = "state dir: create " + blocker + "/state";
+  } else if (kind == "a file") {
+    state = blocker;
+    says = "state dir: " + blocker + " is not a directory";
+  } else {
+    state = "/proc/self";
+    says = "state dir: /proc/self is not writable";
+  }
+  AgentProcess agent({"bootstrap", "--coordinator", c.url(), "--bootstrap-token-file", token,
+                      "--state-dir", state, "--install-step", "true"},
+                     t.file("agent.log"));
+  auto code = agent.waitExit(10s);
+  std::string log = agent.log();
+  INFO(kind << ": " << log);
+  REQUIRE(code);
+  CHECK(*code != 0);
+  CHECK(log.find(says) != std::string::npos);
+  // Nothing was sent: no node exists, so no token was issued that nobody holds.
+  auto list = c.admin("GET", "/api/v1/nodes").body;
+  CHECK(list["nodes"].empty());
+}

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
+#include <pthread.h>
+
+#include <csignal>
 #include <thread>
 
 #include "agent/units/health_monitor.h"
@@ -28,7 +31,7 @@ TEST_CASE("units health: rise and fall need consecutive results", "[units]") {
 }
 
 TEST_CASE("units health: tcp, http and exec probes against real endpoints", "[units]") {
-  auto probe = makeSystemHealthProbe();
+  auto probe = makeSystemHealthProbe(makeProcessRunner());
   httplib::Server server;
   server.set_tcp_nodelay(true);
   server.Get("/ok", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
@@ -78,7 +81,7 @@ TEST_CASE("units health: tcp, http and exec probes against real endpoints", "[un
 }
 
 TEST_CASE("units health: the monitor runs checks on their interval and reports unhealthy", "[units]") {
-  HealthMonitor monitor(makeSystemHealthProbe());
+  HealthMonitor monitor(makeSystemHealthProbe(makeProcessRunner()));
   InstanceSpec good, bad;
   good.name = "good";
   good.revision = "1";
@@ -94,8 +97,32 @@ TEST_CASE("units health: the monitor runs checks on their interval and reports u
   }
   CHECK(monitor.healthy("good"));
   CHECK(monitor.report("bad")->state == HealthState::kUnhealthy);
-  CHECK(monitor.report("bad")->last_error.find("exit status 1") != std::string::npos);
+  CHECK(monitor.report("bad")->last_error.find("exit code 1") != std::string::npos);
   monitor.update({{good, UnitPhase::kStarting}});
   CHECK(monitor.report("good")->state == HealthState::kStarting);
   CHECK_FALSE(monitor.report("bad"));
+}
+
+TEST_CASE("units health: an exec check runs with an empty signal mask and says why it failed",
+          "[units]") {
+  auto probe = makeSystemHealthProbe(makeProcessRunner());
+  // photon-agent blocks these for its signal thread (agent/main.cpp); a check that inherited
+  // the mask would ignore systemd's SIGTERM.
+  sigset_t agent_signals, previous;
+  sigemptyset(&agent_signals);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&agent_signals, s);
+  pthread_sigmask(SIG_BLOCK, &agent_signals, &previous);
+  HealthCheckSpec h;
+  h.kind = HealthKind::kExec;
+  h.timeout_ms = 5000;
+  h.exec = {"/bin/grep", "-q", "^SigBlk:[[:space:]]*0*$", "/proc/self/status"};
+  auto unmasked = probe->check(h);
+  // The command's own words come back: the output's last line.
+  h.exec = {"/bin/ls", "/nonexistent-photon-check"};
+  auto failed = probe->check(h);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  CHECK(unmasked);
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().message.find("exit code 2") != std::string::npos);
+  CHECK(failed.error().message.find("No such file or directory") != std::string::npos);
 }

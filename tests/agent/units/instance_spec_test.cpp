@@ -89,6 +89,7 @@ TEST_CASE("units render: a process becomes a sandboxed transient service", "[uni
   CHECK(u.memory_max == 268435456u);
   CHECK(u.cpu_quota_per_sec_usec == 500'000u);
   CHECK(u.restart == "always");
+  CHECK(u.type == "exec");  // a missing binary fails the start job
   CHECK(u.no_new_privileges);
   CHECK(u.protect_system == "strict");
   CHECK(u.private_network);
@@ -114,6 +115,7 @@ TEST_CASE("units render: a container runs its image under systemd-nspawn in the 
   CHECK(has("--private-network"));
   CHECK(u.exec_start.back() == "100");
   CHECK(u.delegate);
+  CHECK(u.type == "exec");
   CHECK(u.protect_system.empty());  // the sandbox is the container, not unit sandboxing
 }
 

@@ -235,3 +235,38 @@ TEST_CASE("units systemd: a container instance runs its image under systemd-nspa
   REQUIRE(bus);
   CHECK((*bus)->unitState("photon-tiny.service")->load_state == "not-found");
 }
+
+TEST_CASE("units systemd: a missing binary fails the start, with systemd's answer",
+          "[units][integration]") {
+  NspawnContainer c(containerOptions("missing"));
+  auto r = reconciler(c);
+  Json section = {{{"name", "ghost"}, {"exec", {"/nonexistent/photon-ghost"}}, {"revision", 1},
+                   {"restart", "no"}}};
+  // Type=exec: the start job itself fails; a simple unit would have started and died after.
+  auto out = r->reconcile(section);
+  auto ghost = find(out, "ghost");
+  INFO(out.dump());
+  REQUIRE(ghost.contains("error"));
+  CHECK(ghost["error"].get<std::string>().find("job ended failed") != std::string::npos);
+}
+
+TEST_CASE("units systemd: containers booted side by side do not share a cgroup tree",
+          "[units][integration]") {
+  // Sharing one made their systemds race on same-named units (219/CGROUP, a degraded system).
+  NspawnContainer a(containerOptions("side-a"));
+  NspawnContainer b(containerOptions("side-b"));
+  auto systemdCgroup = [](pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/cgroup");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find(":name=systemd:") != std::string::npos || line.starts_with("0::")) return line;
+    }
+    return std::string();
+  };
+  auto in_a = systemdCgroup(a.initPid());
+  auto in_b = systemdCgroup(b.initPid());
+  INFO(in_a << " / " << in_b);
+  REQUIRE_FALSE(in_a.empty());
+  CHECK(in_a != in_b);
+  CHECK(in_a.find("photon-units-side-a") != std::string::npos);
+}

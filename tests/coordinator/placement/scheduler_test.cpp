@@ -180,7 +180,7 @@ TEST_CASE("scheduler: properties over random clusters (seeded)", "[placement]") 
         used[id].memory_bytes += k * dm.resources.memory_bytes;
         if (dm.pinned_nodes.empty()) {
           CHECK(n.schedulable);
-          CHECK(matchesSelector(n, dm.selector));
+          CHECK(dm.selector.matches(n));
         } else {
           CHECK(std::find(dm.pinned_nodes.begin(), dm.pinned_nodes.end(), id) !=
                 dm.pinned_nodes.end());
