@@ -3,13 +3,17 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/text.h"
+
 namespace photon::ctl {
 using Json = nlohmann::json;
 
 std::string str(const Json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  // Strings a machine supplied (hostnames, facts, errors) reach the operator's terminal: its
+  // escape sequences are shown, never run.
+  return common::escapeControls(it->is_string() ? it->get<std::string>() : it->dump());
 }
 
 std::optional<Json> call(CtlContext& ctx, const std::string& method, const std::string& path,
@@ -20,7 +24,8 @@ std::optional<Json> call(CtlContext& ctx, const std::string& method, const std::
     return std::nullopt;
   }
   if (res->status < 200 || res->status >= 300) {
-    ctx.err << "photonctl: " << method << " " << path << ": " << common::describeHttpError(*res)
+    ctx.err << "photonctl: " << method << " " << path << ": "
+            << common::escapeControls(common::describeHttpError(*res))
             << "\n";
     return std::nullopt;
   }
