@@ -34,10 +34,6 @@ common::Status checkKnown(const Json& j, const std::set<std::string>& known,
 
 common::Status checkServiceName(const std::string& name, const std::string& field) {
   PHOTON_CHECK(common::checkName(field, name));
-  if (common::isReservedInstanceName(name)) {
-    return invalid(field, "'" + name + "' is reserved: its units would collide with photon-" +
-                              name + ", which Photon runs itself");
-  }
   if (name.size() > kMaxServiceName) {
     return invalid(field, "at most " + std::to_string(kMaxServiceName) +
                               " characters (instance names add a suffix)");

@@ -25,24 +25,25 @@ TEST_CASE("trust: a pool's disk layout that is a path is refused", "[trust][inte
   CHECK(c.admin("PUT", "/api/v1/cluster", cluster).status == 200);
 }
 
-TEST_CASE("trust: a service whose instances would be photon-agent or photon-coordinator is "
-          "refused",
+TEST_CASE("trust: an instance that would be photon-agent or photon-coordinator is refused",
           "[trust][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
-  Json spec = {{"replicas", 1},
-               {"resources", {{"cpu_millis", 100}, {"memory_bytes", int64_t{1} << 20}}},
-               {"instance", {{"exec", {"/bin/true"}}}}};
+  auto enrolled = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(1));
+  REQUIRE(enrolled.status == 200);
+  std::string path = "/api/v1/nodes/" + enrolled.body["node_id"].get<std::string>() +
+                     "/desired/units";
   for (const char* name : {"agent", "coordinator", "bootstrap", "photon-agent"}) {
-    auto r = c.admin("PUT", std::string("/api/v1/services/") + name, spec);
+    Json units = {{{"name", "web-1"}, {"exec", {"/bin/true"}}},
+                  {{"name", name}, {"exec", {"/bin/sh", "-c", "kill 1"}}}};
+    auto r = c.admin("PUT", path, units);
     INFO(name << ": " << r.body.dump());
     CHECK(r.status == 400);
-    CHECK(r.body["field"] == "name");
+    CHECK(r.body["field"] == "units[1].name");
     CHECK(r.body.value("error", "").find("reserved") != std::string::npos);
   }
-  auto fine = c.admin("PUT", "/api/v1/services/agents", spec);
-  INFO(fine.body.dump());
-  CHECK(fine.status == 201);
+  // Placement's instances are "<service>-<n>": a service may be called "agent".
+  CHECK(c.admin("PUT", path, Json{{{"name", "agent-0"}, {"exec", {"/bin/true"}}}}).status == 200);
 }
 
 TEST_CASE("trust: a VIP on 0.0.0.0, loopback, multicast or link-local is refused",
