@@ -1,6 +1,7 @@
 #include "common/json_fields.h"
 
 #include "common/json_depth.h"
+#include "common/text.h"
 #include "common/validate.h"
 
 namespace photon::common {
@@ -14,7 +15,10 @@ const Json* find(const Json& obj, const std::string& key) {
 
 Result<Json> parseJsonBody(std::string_view body) {
   PHOTON_CHECK(checkJsonDepth(body));
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // A byte that is not UTF-8 (a DMI serial from firmware) is replaced, not a reason to refuse
+  // the whole body: every string stored from here on can be dumped again.
+  Json parsed = isValidUtf8(body) ? Json::parse(body, nullptr, /*allow_exceptions=*/false)
+                                  : Json::parse(validUtf8(body), nullptr, false);
   if (parsed.is_discarded()) return invalid("body", "malformed JSON");
   if (!parsed.is_object()) return invalid("body", "must be a JSON object");
   return parsed;

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <string>
 
+#include "common/text.h"
+
 namespace photon::common {
 namespace {
 std::atomic<int> g_max_level{static_cast<int>(LogLevel::kInfo)};
@@ -31,7 +33,9 @@ void logLine(LogLevel level, std::string_view message) {
   if (!logEnabled(level)) return;
   // One write(2) per line so that lines from threads never interleave.
   std::string line = "<" + std::to_string(static_cast<int>(level)) + ">";
-  line.append(message);
+  // Messages carry what machines sent (hostnames, errors, facts): a newline in them would start
+  // a line of its own, with a priority prefix ("<0>") of the sender's choosing.
+  line.append(escapeControls(message));
   line.push_back('\n');
   size_t off = 0;
   while (off < line.size()) {

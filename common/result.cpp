@@ -10,6 +10,7 @@ int httpStatus(ErrorCode code) {
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kConflict: return 409;
     case ErrorCode::kTooLarge: return 413;
+    case ErrorCode::kTooMany: return 429;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;
   }

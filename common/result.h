@@ -14,6 +14,7 @@ enum class ErrorCode {
   kNotFound,      // 404
   kConflict,      // 409 (a state conflict or a failed compare)
   kTooLarge,      // 413
+  kTooMany,       // 429: a bound on what clients may create was reached; try again later
   kUnavailable,   // a peer or the OS did not answer: 503
   kInternal,      // 500
 };

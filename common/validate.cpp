@@ -131,3 +131,47 @@ bool isValidStorePath(std::string_view path) {
 }
 
 }  // namespace photon::common
+
+namespace photon::common {
+
+bool isReservedInstanceName(std::string_view name) {
+  static constexpr std::string_view kOwn[] = {"agent", "coordinator", "bootstrap"};
+  std::string_view bare = name.starts_with("photon-") ? name.substr(7) : name;
+  return std::find(std::begin(kOwn), std::end(kOwn), bare) != std::end(kOwn);
+}
+
+bool isValidDiskLayout(std::string_view name) {
+  if (name.empty() || name.size() > 63 || name.front() == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+std::optional<std::string> vipAddressProblem(std::string_view address) {
+  std::string_view host = address;
+  if (auto slash = host.find('/'); slash != std::string_view::npos) {
+    std::string_view length = host.substr(slash + 1);
+    host = host.substr(0, slash);
+    bool v6 = host.find(':') != std::string_view::npos;
+    if (length != (v6 ? "128" : "32")) return "must be one address (a /32 or /128)";
+  }
+  if (auto v4 = parseIpv4(host)) {
+    uint32_t a = *v4;
+    if (a == 0) return "is the unspecified address 0.0.0.0";
+    if ((a >> 24) == 127) return "is a loopback address (127.0.0.0/8)";
+    if ((a >> 28) == 0xe) return "is a multicast address (224.0.0.0/4)";
+    if ((a >> 16) == 0xa9fe) return "is a link-local address (169.254.0.0/16)";
+    return std::nullopt;
+  }
+  std::string s(host);
+  in6_addr a{};
+  if (inet_pton(AF_INET6, s.c_str(), &a) != 1) return "is not an IP address";
+  if (IN6_IS_ADDR_UNSPECIFIED(&a)) return "is the unspecified address ::";
+  if (IN6_IS_ADDR_LOOPBACK(&a)) return "is the loopback address ::1";
+  if (IN6_IS_ADDR_MULTICAST(&a)) return "is a multicast address (ff00::/8)";
+  if (IN6_IS_ADDR_LINKLOCAL(&a)) return "is a link-local address (fe80::/10)";
+  if (IN6_IS_ADDR_V4MAPPED(&a)) return "is an IPv4-mapped address: write the IPv4 address";
+  return std::nullopt;
+}
+
+}  // namespace photon::common

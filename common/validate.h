@@ -40,6 +40,20 @@ struct Ipv4Cidr {
 };
 std::optional<Ipv4Cidr> parseIpv4Cidr(std::string_view text);
 
+// Instance names become the unit "photon-<name>.service": these would be a unit Photon runs
+// itself (photon-agent, photon-coordinator, photon-bootstrap), which an instance must never
+// replace or stop. The "photon-" forms are kept out too, so no name reads as one of them.
+bool isReservedInstanceName(std::string_view name);
+
+// A disk layout is a name the installer looks up in its directory of layouts, never a path:
+// [A-Za-z0-9._-], 1..63 characters, not starting with '.' (so no "..", no hidden file).
+bool isValidDiskLayout(std::string_view name);
+
+// An address a VIP may take: not unspecified (0.0.0.0, ::), loopback, multicast or link-local
+// (169.254/16, fe80::/10); a "/32" or "/128" suffix is allowed. Nothing when it is fine, else
+// why not.
+std::optional<std::string> vipAddressProblem(std::string_view address);
+
 // A Nix store path: /nix/store/<32 chars of Nix base32>-<name>.
 bool isValidStorePath(std::string_view path);
 

@@ -160,6 +160,10 @@ Result<BgpVip> parseVipAddress(std::string_view text, const std::string& field) 
   } else {
     return invalid(field, "'" + std::string(text) + "' is not an IP address");
   }
+  // Put on the node and announced: these would take over the node's own traffic.
+  if (auto problem = common::vipAddressProblem(address)) {
+    return invalid(field, "'" + std::string(text) + "' " + *problem);
+  }
   return vip;
 }
 

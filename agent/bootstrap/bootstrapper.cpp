@@ -44,8 +44,18 @@ common::Result<Bootstrapper::PhoneHomeAnswer> Bootstrapper::phoneHomeOnce() {
   request.machine_id = machine_.machine_id;
   request.hostname = machine_.hostname;
   request.facts = machine_.facts;
-  client_.setToken(bootstrap_token_);
+  // Once this machine is a node, its own token is what proves it is that node: the bootstrap
+  // token is in every copy of the ISO and may only enrol a new machine.
+  const bool as_node = !node_token_.empty();
+  client_.setToken(as_node ? node_token_ : bootstrap_token_);
   PHOTON_TRY(auto response, client_.request("POST", "/api/v1/phone-home", toJson(request).dump()));
+  if (as_node && (response.status == 401 || response.status == 403)) {
+    // A token from an earlier life of this machine (retired, re-enrolled): start afresh.
+    log_(kNotice, "the saved node token was refused (" + common::describeHttpError(response) +
+                      "), phoning home with the bootstrap token");
+    node_token_.clear();
+    return phoneHomeOnce();
+  }
   if (response.status != 200) {
     ErrorCode code = retryable(response.status) ? ErrorCode::kUnavailable : ErrorCode::kInvalid;
     if (response.status == 401 || response.status == 403) code = ErrorCode::kUnauthorized;
@@ -89,6 +99,8 @@ common::Result<Bootstrapper::PhoneHomeAnswer> Bootstrapper::phoneHomeWithRetries
 
 common::Result<common::InstallPlan> Bootstrapper::waitForPlan(std::string& node_id) {
   std::mt19937_64 random(std::random_device{}());
+  // A reboot mid-install: the credentials the last run kept prove who this machine is.
+  if (auto saved = loadCredentials(options_.state_dir)) node_token_ = saved->token;
   while (true) {
     PHOTON_TRY(auto answer, phoneHomeWithRetries());
     // Every phone-home rotates the token: keep the newest before anything else.

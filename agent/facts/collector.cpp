@@ -30,6 +30,7 @@ common::Result<MachineFacts> collectMachineFacts(const std::string& root, std::s
   } else {
     note("nics: " + nics.error().message + ", ignoring");
   }
+  common::sanitizeFacts(out.facts);  // firmware strings may be any bytes; JSON needs UTF-8
   if (warnings) *warnings = notes;
   return out;
 }

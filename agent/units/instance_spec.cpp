@@ -154,6 +154,10 @@ Result<InstanceSpec> parseInstance(const Json& j, const std::string& path) {
                    "must be 1-63 characters of [a-z0-9-] without a leading or trailing '-', got \"" +
                        s.name + "\"");
   }
+  if (common::isReservedInstanceName(s.name)) {
+    return invalid(joinPath(path, "name"), "\"" + s.name + "\" is reserved: its unit would be " +
+                                               unitNameFor(s.name) + ", which Photon runs itself");
+  }
   PHOTON_TRY(s.service, common::readString(j, "service", path, s.name));
   if (!common::isValidName(s.service)) {
     return invalid(joinPath(path, "service"), "must be 1-63 characters of [a-z0-9-]");

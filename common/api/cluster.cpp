@@ -59,6 +59,11 @@ Result<Pool> poolFromJson(const Json& j, const std::string& path) {
     return invalid(joinPath(path, "hostname_pattern"), "must contain {index}");
   }
   PHOTON_TRY(p.disk_layout, readString(j, "disk_layout", path, ""));
+  if (!p.disk_layout.empty() && !isValidDiskLayout(p.disk_layout)) {
+    return invalid(joinPath(path, "disk_layout"),
+                   "must be a layout name (1-63 characters of [A-Za-z0-9._-], not starting "
+                   "with '.'), never a path");
+  }
   PHOTON_TRY(p.profile, readString(j, "profile", path, ""));
   return p;
 }
@@ -213,6 +218,18 @@ Result<Cluster> clusterFromJson(const Json& j) {
   }
   for (const auto& [key, value] : j.items()) {
     if (!kKnownSections.contains(key)) c.extra[key] = value;
+  }
+  // A VIP is announced to the fabric and put on the node: 0.0.0.0, loopback, multicast or
+  // link-local would hijack or break the node's own traffic.
+  if (auto vips = c.extra.find("vips"); vips != c.extra.end() && vips->is_array()) {
+    for (size_t i = 0; i < vips->size(); ++i) {
+      const Json& v = (*vips)[i];
+      if (!v.is_object() || !v.contains("address") || !v["address"].is_string()) continue;
+      std::string address = v["address"];
+      if (auto problem = vipAddressProblem(address)) {
+        return invalid(indexed("vips", i) + ".address", "'" + address + "' " + *problem);
+      }
+    }
   }
   return c;
 }

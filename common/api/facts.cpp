@@ -1,5 +1,6 @@
 #include "common/api/facts.h"
 
+#include "common/text.h"
 #include "common/validate.h"
 
 namespace photon::common {
@@ -82,6 +83,19 @@ Result<Facts> factsFromJson(const Json& j, const std::string& path) {
   PHOTON_TRY(Json dmi, readObject(j, "dmi", path));
   PHOTON_TRY(f.dmi, dmiFromJson(dmi, joinPath(path, "dmi")));
   return f;
+}
+
+void sanitizeFacts(Facts& f) {
+  auto fix = [](std::string& s) { s = validUtf8(s); };
+  fix(f.cpu.model);
+  for (auto& d : f.disks) {
+    for (auto* s : {&d.name, &d.model, &d.serial, &d.wwn}) fix(*s);
+  }
+  for (auto& n : f.nics) {
+    for (auto* s : {&n.name, &n.mac, &n.driver}) fix(*s);
+    for (auto& a : n.addresses) fix(a);
+  }
+  for (auto* s : {&f.dmi.vendor, &f.dmi.product, &f.dmi.serial, &f.dmi.uuid}) fix(*s);
 }
 
 Json toJson(const Facts& f) {

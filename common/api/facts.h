@@ -50,6 +50,9 @@ struct Facts {
 };
 
 Result<Facts> factsFromJson(const Json& j, const std::string& path);
+// Replaces every byte that is not UTF-8 in the facts' strings (firmware fills DMI fields with
+// anything, 0xFF included) with U+FFFD, so that they can be sent and stored as JSON.
+void sanitizeFacts(Facts& facts);
 Json toJson(const Facts& facts);
 
 }  // namespace photon::common

@@ -57,6 +57,10 @@ Result<InstallPlan> installPlanFromJson(const Json& j, const std::string& path) 
   PHOTON_TRY(p.gateway, readString(j, "gateway", path, ""));
   PHOTON_TRY(p.mac, readString(j, "mac", path, ""));
   PHOTON_TRY(p.disk_layout, readString(j, "disk_layout", path, ""));
+  // The installer makes a path of it: a name only, or ".." reaches out of the layouts dir.
+  if (!p.disk_layout.empty() && !isValidDiskLayout(p.disk_layout)) {
+    return invalid(joinPath(path, "disk_layout"), "must be a layout name, never a path");
+  }
   PHOTON_TRY(p.system_profile, readString(j, "system_profile", path, ""));
   return p;
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "coordinator/ctl/bgp_command.h"
+#include "common/text.h"
 #include "coordinator/ctl/rest.h"
 #include "coordinator/ctl/service_commands.h"
 #include "coordinator/ctl/deploy_command.h"
@@ -33,7 +34,7 @@ std::string labelsText(const Json& labels) {
     if (!out.empty()) out += ",";
     out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
   }
-  return out;
+  return common::escapeControls(out);
 }
 
 int printNodes(CtlContext& ctx, const std::vector<std::string>& args) {

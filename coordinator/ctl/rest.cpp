@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "coordinator/ctl/error_text.h"
+#include "common/text.h"
 
 namespace photon::ctl {
 using Json = nlohmann::json;
@@ -11,7 +12,9 @@ using Json = nlohmann::json;
 std::string str(const Json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
+  // Strings a machine supplied (hostnames, facts, errors) reach the operator's terminal: its
+  // escape sequences are shown, never run.
+  return common::escapeControls(it->is_string() ? it->get<std::string>() : it->dump());
 }
 
 std::optional<Json> call(CtlContext& ctx, const std::string& method, const std::string& path,
@@ -23,7 +26,7 @@ std::optional<Json> call(CtlContext& ctx, const std::string& method, const std::
     return std::nullopt;
   }
   if (res->status < 200 || res->status >= 300) {
-    ctx.err << who << describeRefusal(method, path, *res) << "\n";
+    ctx.err << who << common::escapeControls(describeRefusal(method, path, *res)) << "\n";
     return std::nullopt;
   }
   Json j = Json::parse(res->body, nullptr, false);

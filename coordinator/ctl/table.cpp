@@ -2,9 +2,16 @@
 
 #include <algorithm>
 
+#include "common/text.h"
+
 namespace photon::ctl {
 
-std::string renderTable(const std::vector<std::vector<std::string>>& rows) {
+std::string renderTable(const std::vector<std::vector<std::string>>& raw_rows) {
+  // Cells hold what machines reported: their control characters are shown, not run.
+  std::vector<std::vector<std::string>> rows = raw_rows;
+  for (auto& row : rows) {
+    for (auto& cell : row) cell = common::escapeControls(cell);
+  }
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     if (widths.size() < row.size()) widths.resize(row.size(), 0);

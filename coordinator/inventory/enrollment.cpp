@@ -28,6 +28,18 @@ bool ruleMatches(const common::RuleMatch& m, const common::PhoneHomeRequest& mac
   return true;
 }
 
+bool isDeclaredNodeRule(const common::EnrollmentRule& rule) {
+  return rule.labels.contains("photon.io/node");
+}
+
+bool pinsIdentity(const common::RuleMatch& match) {
+  return match.machine_id.has_value() || (!match.macs.empty() && !match.dmi_serial.empty());
+}
+
+bool needsCommissioning(const common::EnrollmentRule& rule) {
+  return isDeclaredNodeRule(rule) && !pinsIdentity(rule.match);
+}
+
 const common::EnrollmentRule* matchRule(const std::vector<common::EnrollmentRule>& rules,
                                         const common::PhoneHomeRequest& machine) {
   const common::EnrollmentRule* best = nullptr;

@@ -23,8 +23,9 @@ Result<common::Json> parseStored(const KeyValue& kv) {
   return j;
 }
 
-Inventory::Inventory(Store& store, const common::Clock& clock, LivenessTracker& liveness)
-    : store_(store), clock_(clock), liveness_(liveness) {}
+Inventory::Inventory(Store& store, const common::Clock& clock, LivenessTracker& liveness,
+                     InventoryOptions options)
+    : options_(options), store_(store), clock_(clock), liveness_(liveness) {}
 
 
 Result<std::optional<Inventory::LoadedNode>> Inventory::loadNode(const std::string& id) {
@@ -175,12 +176,28 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action) {
     if (action == NodeAction::kRetire || action == NodeAction::kReprovision) {
       txn.erase(keys::certificate(id));
     }
+    if (receivesSecrets(node.state) && !receivesSecrets(next)) {
+      // Whoever phones home as this node next (reprovision and rescue let the bootstrap token
+      // do it) must not find the secrets the approved node had.
+      PHOTON_CHECK(stageSecretsRemoval(txn, id));
+    }
+    stageDiscoveredIndex(txn, id, node.state, next);
     enterState(node, next, cluster.settings);
     node.last_error.clear();
     txn.put(keys::node(id), toJson(node).dump());
     PHOTON_CHECK(store_.commit(txn));
     return node;
   });
+}
+
+Status Inventory::stageSecretsRemoval(Txn& txn, const std::string& id) {
+  PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
+  if (!kv) return {};
+  PHOTON_TRY(Json body, parseStored(*kv));
+  bool removed = false;
+  for (const char* section : kSecretSections) removed = body.erase(section) > 0 || removed;
+  if (removed) txn.expect(kv->key, kv->mod_revision).put(kv->key, body.dump());
+  return {};
 }
 
 void Inventory::releaseNode(Txn& txn, const Node& node) {

@@ -3,6 +3,7 @@
 // there first, so concurrent phone-homes and operator actions never lose each other's writes.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -60,11 +61,40 @@ struct Document {
   int64_t revision = 0;  // the key's mod_revision; 0 when nothing was stored yet
 };
 
+struct InventoryOptions {
+  // New machines that may wait in `discovered` at once (they came with the bootstrap token,
+  // which anyone holding the ISO has): past it a phone-home from a new machine is a 429 until
+  // an operator approves or retires some. 0: no limit.
+  int64_t max_discovered = 1024;
+};
+
+// What enrolment holds, for /metrics: the discovered nodes against their cap, the phone-homes
+// the cap refused (since this coordinator started), and per pool the addresses handed out.
+struct EnrolmentStats {
+  int64_t discovered = 0;
+  int64_t max_discovered = 0;
+  int64_t refused_by_cap = 0;
+  struct PoolUse {
+    std::string pool;
+    int64_t allocated = 0;
+    int64_t size = 0;
+  };
+  std::vector<PoolUse> pools;
+};
+
 class Inventory {
  public:
-  Inventory(Store& store, const common::Clock& clock, LivenessTracker& liveness);
+  Inventory(Store& store, const common::Clock& clock, LivenessTracker& liveness,
+            InventoryOptions options = {});
+  // Set once at start-up, before requests arrive (the flag's value).
+  void setOptions(const InventoryOptions& options) { options_ = options; }
+  [[nodiscard]] Result<EnrolmentStats> enrolmentStats();
 
-  [[nodiscard]] Result<PhoneHomeResult> phoneHome(const common::PhoneHomeRequest& request);
+  // `node_token`: the bearer the caller presented when it was a node token rather than the
+  // bootstrap token; it is the proof that lets a machine phone home again as the node it is.
+  [[nodiscard]] Result<PhoneHomeResult> phoneHome(
+      const common::PhoneHomeRequest& request,
+      const std::optional<std::string>& node_token = std::nullopt);
 
   [[nodiscard]] Result<NodeList> listNodes(const NodeFilter& filter);
   [[nodiscard]] Result<Node> getNode(const std::string& id);
@@ -119,11 +149,22 @@ class Inventory {
   Result<LoadedNode> requireNode(const std::string& id);
   void enterState(Node& node, NodeState state, const common::LifecycleSettings& settings);
 
-  Result<PhoneHomeResult> phoneHomeOnce(const common::PhoneHomeRequest& request);
+  Result<PhoneHomeResult> phoneHomeOnce(const common::PhoneHomeRequest& request,
+                                        const std::optional<std::string>& node_token);
+  // Refuses (409) a phone-home that may not take over `node`'s identity (identity_claim.h).
+  Status checkClaim(Txn& txn, const Node& node, const std::optional<std::string>& node_token);
   Status addIdentityIndexes(Txn& txn, const Node& node, const Node* previous);
   Result<common::InstallPlan> ensureAllocation(Txn& txn, Node& node,
                                                const common::Cluster& cluster);
   void releaseNode(Txn& txn, const Node& node);
+  // The desired sections that carry secrets, removed when a node stops being entitled to them.
+  static constexpr const char* kSecretSections[] = {"bgp"};
+  Status stageSecretsRemoval(Txn& txn, const std::string& id);
+  // Keeps the index of discovered nodes in step with a state change in `txn`.
+  static void stageDiscoveredIndex(Txn& txn, const std::string& id, std::optional<NodeState> from,
+                                   NodeState to);
+  // A 429 when one more discovered node would pass options_.max_discovered.
+  Status checkDiscoveredCap();
 
   // Phone-homes are serialised within this coordinator: they contend for the same lowest free
   // address, and retrying a conflict costs more than waiting. (Across coordinators the store's
@@ -134,6 +175,8 @@ class Inventory {
   std::mutex alloc_hint_mutex_;
   std::map<std::string, int64_t> alloc_hint_;
 
+  InventoryOptions options_;
+  std::atomic<int64_t> refused_by_cap_{0};
   Store& store_;
   const common::Clock& clock_;
   LivenessTracker& liveness_;

@@ -25,6 +25,9 @@ inline std::string vm(const std::string& name) { return kVmsPrefix + name; }
 inline std::string machineIndex(const std::string& machine_id) { return "idx/machine/" + machine_id; }
 inline std::string macIndex(const std::string& mac) { return "idx/mac/" + mac; }
 inline std::string serialIndex(const std::string& serial) { return "idx/serial/" + serial; }
+// Nodes in `discovered`, so that the cap on them is counted without reading every node.
+inline constexpr const char* kDiscoveredPrefix = "idx/discovered/";
+inline std::string discovered(const std::string& id) { return kDiscoveredPrefix + id; }
 inline std::string allocPrefix(const std::string& pool) { return "alloc/" + pool + "/"; }
 // Deployments: the record, an index of the running ones (the controller reads only those), the
 // running deployment that holds each node (so that two never touch one node), the id counter.

@@ -99,6 +99,11 @@ std::optional<NodeState> stateAfterDeadline(NodeState state) {
   }
 }
 
+bool receivesSecrets(NodeState state) {
+  return state == NodeState::kInstalling || state == NodeState::kActive ||
+         state == NodeState::kDraining || state == NodeState::kDrained;
+}
+
 bool agentExpected(NodeState state) {
   return state == NodeState::kActive || state == NodeState::kDraining ||
          state == NodeState::kDrained;

@@ -30,6 +30,11 @@ common::Result<NodeState> nextState(NodeState state, NodeAction action);
 std::optional<int64_t> deadlineSeconds(NodeState state, const common::LifecycleSettings& s);
 std::optional<NodeState> stateAfterDeadline(NodeState state);
 
+// Whether a node in this state may be handed secrets (BGP passwords, install credentials): once
+// it is installing under a plan an operator or a declared rule approved, or active after it.
+// A discovered, ready or rescued machine has proved nothing but holding the ISO.
+bool receivesSecrets(NodeState state);
+
 // Whether an agent polls in this state (liveness applies only then).
 bool agentExpected(NodeState state);
 

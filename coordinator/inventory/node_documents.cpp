@@ -2,6 +2,7 @@
 // observed (written by it).
 #include <set>
 
+#include "common/validate.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
 
@@ -31,6 +32,20 @@ Result<int64_t> Inventory::desiredRevision(const std::string& id) {
 
 Result<int64_t> Inventory::setDesiredSection(const std::string& id, const std::string& section,
                                              const Json& value) {
+  if (section == "units" && value.is_array()) {
+    // An instance becomes the unit photon-<name>.service: never one Photon runs itself.
+    for (size_t i = 0; i < value.size(); ++i) {
+      const Json& unit = value[i];
+      if (!unit.is_object() || !unit.contains("name") || !unit["name"].is_string()) continue;
+      std::string name = unit["name"];
+      if (common::isReservedInstanceName(name)) {
+        return common::invalid("units[" + std::to_string(i) + "].name",
+                               "'" + name + "' is reserved: its unit would be photon-" +
+                                   (name.starts_with("photon-") ? name.substr(7) : name) +
+                                   ".service, which Photon runs itself");
+      }
+    }
+  }
   return withRetries<int64_t>([&]() -> Result<int64_t> {
     PHOTON_TRY(auto node, store_.get(keys::node(id)));
     if (!node) return fail(ErrorCode::kNotFound, "no node " + id, "id");

@@ -8,6 +8,7 @@
 
 #include "coordinator/auth/tokens.h"
 #include "coordinator/inventory/enrollment.h"
+#include "coordinator/inventory/identity_claim.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
 
@@ -24,6 +25,14 @@ bool isPlaceholderSerial(const std::string& serial) {
   std::string lower;
   for (char c : serial) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return std::find(kPlaceholders.begin(), kPlaceholders.end(), lower) != kPlaceholders.end();
+}
+
+// A node token is accepted on phone-home only from the machine it was issued to.
+std::unexpected<common::Error> refuseOtherNodesToken(const std::string& node_id) {
+  std::string whose = node_id.empty() ? "a new machine" : "node " + node_id;
+  return fail(ErrorCode::kForbidden,
+              "the presented token is not " + whose + "'s: a node phones home only as itself",
+              "authorization");
 }
 
 std::string hostnameFor(const common::Pool& pool, int64_t index) {
@@ -48,6 +57,13 @@ std::string primaryMac(const common::Facts& facts) {
   return "";
 }
 
+const common::EnrollmentRule* findRule(const common::Cluster& cluster, const std::string& name) {
+  for (const auto& rule : cluster.rules) {
+    if (rule.name == name) return &rule;
+  }
+  return nullptr;
+}
+
 void applyRule(Node& node, const common::EnrollmentRule& rule, const common::Cluster& cluster) {
   node.rule = rule.name;
   node.class_name = rule.class_name;
@@ -64,12 +80,34 @@ void applyRule(Node& node, const common::EnrollmentRule& rule, const common::Clu
 }
 }  // namespace
 
-Result<PhoneHomeResult> Inventory::phoneHome(const common::PhoneHomeRequest& request) {
+Result<PhoneHomeResult> Inventory::phoneHome(const common::PhoneHomeRequest& request,
+                                             const std::optional<std::string>& node_token) {
+  PHOTON_CHECK(refuseReservedLabels(request.labels, "labels"));
   std::lock_guard lock(phone_home_mutex_);
-  return withRetries<PhoneHomeResult>([&] { return phoneHomeOnce(request); });
+  return withRetries<PhoneHomeResult>([&] { return phoneHomeOnce(request, node_token); });
 }
 
-Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest& request) {
+Status Inventory::checkClaim(Txn& txn, const Node& node,
+                             const std::optional<std::string>& node_token) {
+  ClaimEvidence evidence;
+  // Every key read here is guarded by the transaction: a token rotated or a document written
+  // meanwhile sends the phone-home round again.
+  PHOTON_TRY(auto token_hash, store_.get(keys::token(node.id)));
+  txn.expect(keys::token(node.id), token_hash ? token_hash->mod_revision : 0);
+  evidence.presented_current_token =
+      node_token && token_hash && tokenMatchesHash(*node_token, token_hash->value);
+  if (node_token && !evidence.presented_current_token) return refuseOtherNodesToken(node.id);
+  evidence.received_anything = !node.address.empty();
+  for (const auto& key : {keys::desired(node.id), keys::observed(node.id)}) {
+    PHOTON_TRY(auto kv, store_.get(key));
+    txn.expect(key, kv ? kv->mod_revision : 0);
+    if (kv) evidence.received_anything = true;
+  }
+  return mayClaim(node, evidence);
+}
+
+Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest& request,
+                                                 const std::optional<std::string>& node_token) {
   PHOTON_TRY(auto cluster, clusterOrEmpty());
   PHOTON_TRY(auto index, store_.get(keys::machineIndex(request.machine_id)));
   Txn txn;
@@ -99,6 +137,11 @@ Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest&
                     "machine_id", allowedActions(node.state)};
     return std::unexpected(e);
   }
+  if (!is_new) {
+    PHOTON_CHECK(checkClaim(txn, node, node_token));
+  } else if (node_token) {
+    return refuseOtherNodesToken("");
+  }
 
   node.facts = request.facts;
   if (node.address.empty() && !request.hostname.empty()) node.hostname = request.hostname;
@@ -109,7 +152,14 @@ Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest&
   if (rule) applyRule(node, *rule, cluster);
   switch (node.state) {
     case NodeState::kDiscovered:
-      if (is_new || rule) {
+      if (rule && needsCommissioning(*rule)) {
+        // Anyone can claim a MAC first: the declared node's name, address and secrets wait
+        // for an operator who has checked that this is that machine.
+        enterState(node, NodeState::kDiscovered, cluster.settings);
+        node.last_error = "matched rule " + rule->name +
+                          " by MAC only, which does not prove the machine: commission it "
+                          "(photonctl commission " + node.id + ") once checked";
+      } else if (is_new || rule) {
         if (rule) {
           enterState(node, rule->auto_install ? NodeState::kInstallPending : NodeState::kReady,
                      cluster.settings);
@@ -118,10 +168,15 @@ Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest&
         }
       }
       break;
-    case NodeState::kCommissioning:
-      // The agent came back with fresh facts: commissioning is done.
-      enterState(node, NodeState::kReady, cluster.settings);
+    case NodeState::kCommissioning: {
+      // The agent came back with fresh facts: commissioning is done. For a declared node that
+      // matched by MAC only, the commission was the approval its rule waited for.
+      const common::EnrollmentRule* own = findRule(cluster, node.rule);
+      bool approved_now = own && needsCommissioning(*own) && own->auto_install;
+      enterState(node, approved_now ? NodeState::kInstallPending : NodeState::kReady,
+                 cluster.settings);
       break;
+    }
     case NodeState::kReprovisioning:
       enterState(node, NodeState::kInstallPending, cluster.settings);
       break;
@@ -129,6 +184,9 @@ Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest&
       break;  // recognised; a reboot mid-install keeps its state and plan
   }
 
+  if (is_new && node.state == NodeState::kDiscovered) PHOTON_CHECK(checkDiscoveredCap());
+  stageDiscoveredIndex(txn, node.id, previous ? std::optional(previous->state) : std::nullopt,
+                       node.state);
   PHOTON_CHECK(addIdentityIndexes(txn, node, previous ? &*previous : nullptr));
 
   PhoneHomeResult result;

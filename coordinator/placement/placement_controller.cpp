@@ -186,11 +186,15 @@ common::Status PlacementController::writeNodeSections(const common::Cluster& clu
   for (const auto& [id, node] : world.nodes) {
     auto s = shares.find(id);
     const NodeShare& share = s == shares.end() ? kNothing : s->second;
-    std::string sig = signature(share) + "|" + node.declared_name + "|" + declared_bgp;
+    // Secrets (BGP passwords) only reach a node that was approved: the state is in the
+    // signature so that approval writes the section and a reprovision or rescue takes it away.
+    const bool entitled = receivesSecrets(node.state);
+    std::string sig = signature(share) + "|" + node.declared_name + "|" + declared_bgp + "|" +
+                      (entitled ? "s" : "-");
     if (auto w = written_.find(id); w != written_.end() && w->second == sig) continue;
 
     Json ours = unitsSection(share);
-    Json bgp = bgpSection(cluster, node.declared_name, servicesOf(share));
+    Json bgp = entitled ? bgpSection(cluster, node.declared_name, servicesOf(share)) : nullptr;
     PHOTON_TRY(auto desired, inventory.desired(id));
     auto current_units = desired.body.find("units");
     Json current = current_units == desired.body.end() ? Json(nullptr) : *current_units;
@@ -199,11 +203,13 @@ common::Status PlacementController::writeNodeSections(const common::Cluster& clu
     if (!(current.is_null() && ours.empty()) && merged != current) {
       PHOTON_CHECK(inventory.setDesiredSection(id, "units", merged));
     }
+    auto current_bgp = desired.body.find("bgp");
     if (!bgp.is_null()) {
-      auto current_bgp = desired.body.find("bgp");
       if (current_bgp == desired.body.end() || *current_bgp != bgp) {
         PHOTON_CHECK(inventory.setDesiredSection(id, "bgp", bgp));
       }
+    } else if (!entitled && current_bgp != desired.body.end()) {
+      PHOTON_CHECK(inventory.setDesiredSection(id, "bgp", nullptr));  // removes it
     }
     written_[id] = std::move(sig);
   }

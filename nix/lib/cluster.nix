@@ -66,6 +66,9 @@ let
       (require (c.isHostname sample) (join path "hostnamePattern")
         "does not make a valid hostname (\"${sample}\" for the first node)")
       (c.checkString (join path "diskLayout") (p.diskLayout or ""))
+      # A name the installer looks up under /etc/photon/disk-layouts/, never a path.
+      (require (builtins.match "([A-Za-z0-9_][A-Za-z0-9._-]{0,62})?" (p.diskLayout or "") != null)
+        (join path "diskLayout") "must be a layout name: 1-63 characters of [A-Za-z0-9._-], not starting with '.'")
       (c.checkString (join path "profile") (p.profile or ""))
     ] {
       inherit name path cidr start end;
@@ -124,7 +127,7 @@ let
     ensure [
       (c.checkName path name)
       (c.checkAttrs path n)
-      (c.checkKnown path n [ "role" "pool" "class" "address" "machineId" "macs" "labels" "profile"
+      (c.checkKnown path n [ "role" "pool" "class" "address" "machineId" "macs" "serial" "labels" "profile"
         "autoInstall" "coreServices" "bgp" "system" ])
       (c.checkName (join path "role") role)
       (checkPoolRef path n)
@@ -136,6 +139,11 @@ let
         "lies inside the allocation range of pools.${(builtins.head inRange).name}, where the coordinator hands out addresses")
       (checkMachineId path n)
       (checkMacs (join path "macs") (n.macs or [ ]))
+      (c.checkString (join path "serial") (n.serial or ""))
+      # A MAC can be set by anyone: with a DMI serial beside it, the pair pins the machine (the
+      # coordinator installs a node matched by MAC alone only after `photonctl commission`).
+      (require (!(n ? serial) || (n.macs or [ ]) != [ ]) (join path "serial")
+        "pins the machine only together with macs")
       (c.checkLabels (join path "labels") (n.labels or { }))
       (c.checkString (join path "profile") (n.profile or ""))
       (c.checkBool (join path "autoInstall") (n.autoInstall or false))
@@ -167,7 +175,8 @@ let
     name = "node-${n.name}";
     priority = 1000000;
     match = c.optionalAttrs (n.decl ? machineId) { machine_id = n.decl.machineId; }
-      // c.optionalAttrs ((n.decl.macs or [ ]) != [ ]) { macs = map c.lowerMac n.decl.macs; };
+      // c.optionalAttrs ((n.decl.macs or [ ]) != [ ]) { macs = map c.lowerMac n.decl.macs; }
+      // c.optionalAttrs (n.decl ? serial) { dmi = { serial = n.decl.serial; }; };
     class = n.decl.class or "";
     pool = n.decl.pool;
     profile = n.decl.profile or "";

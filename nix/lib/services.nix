@@ -66,6 +66,10 @@ let
       (c.checkKnown path v [ "address" "service" ])
       (require (route != null) (join path "address")
         "must be an IPv4 host address like \"10.0.100.1\" or \"10.0.100.1/32\" (got ${builtins.toJSON (v.address or null)})")
+      # Announced to the fabric and put on the node: these would hijack its own traffic.
+      (require (address == null || !(address == 0 || address / 16777216 == 127
+          || address / 268435456 == 14 || address / 65536 == 43518)) (join path "address")
+        "must not be 0.0.0.0, loopback (127/8), multicast (224/4) or link-local (169.254/16)")
       (require (address == null || inRange == [ ]) (join path "address")
         "lies inside the allocation range of pools.${(builtins.head inRange).name}")
       (require (v ? service) (join path "service") "is required")

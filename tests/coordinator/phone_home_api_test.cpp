@@ -36,13 +36,14 @@ TEST_CASE("phone-home: a matching rule enrolls the machine and hands out an inst
   CHECK(node.body["facts"]["cpu"]["cores"] == 8);
 }
 
-TEST_CASE("phone-home: the same machine again is the same node, with the same plan and a new "
-          "token that replaces the old",
+TEST_CASE("phone-home: the same machine again (with its token) is the same node, with the same "
+          "plan and a new token that replaces the old",
           "[inventory][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   auto first = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(7));
-  auto second = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(7));
+  auto second = c.as(first.body["token"], "POST", "/api/v1/phone-home",
+                     CoordinatorFixture::machine(7).dump());
   REQUIRE(first.status == 200);
   REQUIRE(second.status == 200);
   CHECK(first.body["node_id"] == second.body["node_id"]);
@@ -70,12 +71,15 @@ TEST_CASE("phone-home: a machine no rule matches stays discovered; rules, labels
   REQUIRE(c.admin("PATCH", "/api/v1/nodes/" + id, Json{{"pool", "web"}}).status == 200);
   REQUIRE(c.admin("POST", "/api/v1/nodes/" + id + "/actions/commission").body["state"] ==
           "commissioning");
-  auto again = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(2, 2));
+  // From here on the machine proves it is the node with the token it was given.
+  auto again = c.as(small.body["token"], "POST", "/api/v1/phone-home",
+                    CoordinatorFixture::machine(2, 2).dump());
   CHECK(again.body["state"] == "ready");
   CHECK(again.body["install_plan"].is_null());
   REQUIRE(c.admin("POST", "/api/v1/nodes/" + id + "/actions/install").body["state"] ==
           "install-pending");
-  auto plan = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(2, 2));
+  auto plan = c.as(again.body["token"], "POST", "/api/v1/phone-home",
+                   CoordinatorFixture::machine(2, 2).dump());
   CHECK(plan.body["install_plan"]["address"] == "10.0.1.10");
 
   // A higher-priority rule on DMI vendor wins over "big" and sets labels, no auto-install.
