@@ -44,6 +44,14 @@ struct PhoneHomeResult {
   std::optional<common::InstallPlan> install_plan;
 };
 
+struct PhoneHomeProof {
+  // A bearer token the caller presented that is not the bootstrap token (a node's own).
+  std::optional<std::string> node_token;
+  // The node id (CN) of a client certificate the edge verified against the cluster CA.
+  std::optional<std::string> certified_node;
+  bool empty() const { return !node_token && !certified_node; }
+};
+
 struct NodeFilter {
   std::optional<NodeState> state;
   bool missing = false;  // "?state=missing": liveness, not a lifecycle state
@@ -90,11 +98,10 @@ class Inventory {
   void setOptions(const InventoryOptions& options) { options_ = options; }
   [[nodiscard]] Result<EnrolmentStats> enrolmentStats();
 
-  // `node_token`: the bearer the caller presented when it was a node token rather than the
-  // bootstrap token; it is the proof that lets a machine phone home again as the node it is.
-  [[nodiscard]] Result<PhoneHomeResult> phoneHome(
-      const common::PhoneHomeRequest& request,
-      const std::optional<std::string>& node_token = std::nullopt);
+  // `proof`: what the caller showed beyond the bootstrap token, which lets a machine phone home
+  // again as the node it is (identity_claim.h). Empty for a bootstrap-token-only caller.
+  [[nodiscard]] Result<PhoneHomeResult> phoneHome(const common::PhoneHomeRequest& request,
+                                                  const PhoneHomeProof& proof = {});
 
   [[nodiscard]] Result<NodeList> listNodes(const NodeFilter& filter);
   [[nodiscard]] Result<Node> getNode(const std::string& id);
@@ -150,9 +157,9 @@ class Inventory {
   void enterState(Node& node, NodeState state, const common::LifecycleSettings& settings);
 
   Result<PhoneHomeResult> phoneHomeOnce(const common::PhoneHomeRequest& request,
-                                        const std::optional<std::string>& node_token);
+                                        const PhoneHomeProof& proof);
   // Refuses (409) a phone-home that may not take over `node`'s identity (identity_claim.h).
-  Status checkClaim(Txn& txn, const Node& node, const std::optional<std::string>& node_token);
+  Status checkClaim(Txn& txn, const Node& node, const PhoneHomeProof& proof);
   Status addIdentityIndexes(Txn& txn, const Node& node, const Node* previous);
   Result<common::InstallPlan> ensureAllocation(Txn& txn, Node& node,
                                                const common::Cluster& cluster);

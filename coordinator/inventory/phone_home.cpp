@@ -27,11 +27,11 @@ bool isPlaceholderSerial(const std::string& serial) {
   return std::find(kPlaceholders.begin(), kPlaceholders.end(), lower) != kPlaceholders.end();
 }
 
-// A node token is accepted on phone-home only from the machine it was issued to.
+// A node's token or certificate is accepted on phone-home only from the machine it was issued to.
 std::unexpected<common::Error> refuseOtherNodesToken(const std::string& node_id) {
   std::string whose = node_id.empty() ? "a new machine" : "node " + node_id;
   return fail(ErrorCode::kForbidden,
-              "the presented token is not " + whose + "'s: a node phones home only as itself",
+              "the presented credential is not " + whose + "'s: a node phones home only as itself",
               "authorization");
 }
 
@@ -81,22 +81,24 @@ void applyRule(Node& node, const common::EnrollmentRule& rule, const common::Clu
 }  // namespace
 
 Result<PhoneHomeResult> Inventory::phoneHome(const common::PhoneHomeRequest& request,
-                                             const std::optional<std::string>& node_token) {
+                                             const PhoneHomeProof& proof) {
   PHOTON_CHECK(refuseReservedLabels(request.labels, "labels"));
   std::lock_guard lock(phone_home_mutex_);
-  return withRetries<PhoneHomeResult>([&] { return phoneHomeOnce(request, node_token); });
+  return withRetries<PhoneHomeResult>([&] { return phoneHomeOnce(request, proof); });
 }
 
 Status Inventory::checkClaim(Txn& txn, const Node& node,
-                             const std::optional<std::string>& node_token) {
+                             const PhoneHomeProof& proof) {
   ClaimEvidence evidence;
   // Every key read here is guarded by the transaction: a token rotated or a document written
   // meanwhile sends the phone-home round again.
   PHOTON_TRY(auto token_hash, store_.get(keys::token(node.id)));
   txn.expect(keys::token(node.id), token_hash ? token_hash->mod_revision : 0);
-  evidence.presented_current_token =
-      node_token && token_hash && tokenMatchesHash(*node_token, token_hash->value);
-  if (node_token && !evidence.presented_current_token) return refuseOtherNodesToken(node.id);
+  const bool token_ok = proof.node_token && token_hash &&
+                        tokenMatchesHash(*proof.node_token, token_hash->value);
+  const bool certified = proof.certified_node == node.id;
+  evidence.presented_current_token = token_ok || certified;
+  if (!proof.empty() && !evidence.presented_current_token) return refuseOtherNodesToken(node.id);
   evidence.received_anything = !node.address.empty();
   for (const auto& key : {keys::desired(node.id), keys::observed(node.id)}) {
     PHOTON_TRY(auto kv, store_.get(key));
@@ -107,7 +109,7 @@ Status Inventory::checkClaim(Txn& txn, const Node& node,
 }
 
 Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest& request,
-                                                 const std::optional<std::string>& node_token) {
+                                                 const PhoneHomeProof& proof) {
   PHOTON_TRY(auto cluster, clusterOrEmpty());
   PHOTON_TRY(auto index, store_.get(keys::machineIndex(request.machine_id)));
   Txn txn;
@@ -138,8 +140,8 @@ Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest&
     return std::unexpected(e);
   }
   if (!is_new) {
-    PHOTON_CHECK(checkClaim(txn, node, node_token));
-  } else if (node_token) {
+    PHOTON_CHECK(checkClaim(txn, node, proof));
+  } else if (!proof.empty()) {
     return refuseOtherNodesToken("");
   }
 

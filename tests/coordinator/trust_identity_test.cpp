@@ -148,3 +148,24 @@ TEST_CASE("trust: a discovered node that has received nothing may phone home aga
   CHECK(errorOf(claim).find(id) != std::string::npos);
   CHECK(c.as(token, "GET", "/api/v1/nodes/" + id + "/desired").status == 200);
 }
+
+TEST_CASE("trust: a verified client certificate proves the node like its token does",
+          "[trust][integration]") {
+  CoordinatorFixture c;
+  REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
+  Json machine = CoordinatorFixture::machine(8);
+  auto first = c.bootstrap("POST", "/api/v1/phone-home", machine);
+  REQUIRE(first.status == 200);
+  std::string id = first.body["node_id"];
+  auto request = common::phoneHomeFromJson(machine);
+  REQUIRE(request);
+  // What the edge passes once it has verified a certificate with CN = the node id.
+  auto& inventory = c.server().inventory();
+  auto again = inventory.phoneHome(*request, {.certified_node = id});
+  REQUIRE(again);
+  CHECK(again->node.id == id);
+  auto other = inventory.phoneHome(*request, {.certified_node = "node-someoneels"});
+  REQUIRE_FALSE(other);
+  CHECK(other.error().code == common::ErrorCode::kForbidden);
+  CHECK(readDesired(c, first, id) == 401);  // the certified phone-home rotated the token
+}
