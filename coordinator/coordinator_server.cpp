@@ -15,6 +15,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
       liveness_(clock.nowSeconds()),
       leadership_(std::make_unique<SoleLeader>("local")) {
   inventory_ = std::make_unique<Inventory>(*store_, clock_, liveness_);
+  inventory_->setOptions(InventoryOptions{.max_discovered = options_.max_discovered});
   auth_ = std::make_unique<Authenticator>(options_.admin_token_hash, options_.bootstrap_token_hash,
                                           *inventory_);
   context_.reset(new ApiContext{*inventory_, *auth_, metrics_, liveness_, options_.max_wait});

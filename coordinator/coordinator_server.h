@@ -39,6 +39,8 @@ struct CoordinatorOptions {
   std::chrono::seconds node_certificate_validity{30 * 86400};
   // Nodes must present their client certificate; their token alone only fetches the first one.
   bool require_node_certificates = false;
+  // New machines that may wait in discovered at once (0: no cap).
+  int64_t max_discovered = 1024;
 };
 
 class CoordinatorServer {

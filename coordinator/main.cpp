@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
   int io_threads = 2, worker_threads = 16;
   std::string node_ca_cert, node_ca_key;
   int node_cert_days = 30;
+  int64_t max_discovered = 1024;
   opts.add_options()("help,h", "show this help")(
       "listen", po::value(&listen)->default_value("127.0.0.1:7480"), "HOST:PORT to serve on (port 0: any)")(
       "admin-token-file", po::value(&admin_file), "file holding the operator's token (required)")(
@@ -147,6 +148,9 @@ int main(int argc, char** argv) {
       "node-ca-key", po::value(&node_ca_key), "the cluster CA's key (mode 0600)")(
       "node-cert-days", po::value(&node_cert_days)->default_value(node_cert_days),
       "validity of a node certificate; agents renew in its last third")(
+      "max-discovered", po::value(&max_discovered)->default_value(max_discovered),
+      "new machines that may wait in discovered at once; past it a new machine's phone-home "
+      "gets 429 (0: no cap)")(
       "insecure-http", po::bool_switch(&insecure_http),
       "serve plain HTTP on a non-loopback address (tokens cross the network in clear text)")(
       "max-body-bytes", po::value(&limits.max_body_bytes)->default_value(limits.max_body_bytes),
@@ -290,6 +294,11 @@ int main(int argc, char** argv) {
   options.max_wait = std::chrono::seconds(max_wait);
   options.io_threads = io_threads;
   options.worker_threads = worker_threads;
+  if (max_discovered < 0) {
+    std::cerr << "photon-coordinator: --max-discovered must be 0 (no cap) or more\n";
+    return 2;
+  }
+  options.max_discovered = max_discovered;
 
   // Every agent holds a connection (its long-poll): take all the descriptors we may.
   rlimit files{};

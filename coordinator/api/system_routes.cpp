@@ -57,6 +57,29 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
       appendMetric(out, "photon_leader_changes_total", "",
                    static_cast<double>(ctx.leadership->changes()));
     }
+    if (auto enrolment = ctx.inventory.enrolmentStats()) {
+      appendHelp(out, "photon_enrolment_discovered", "gauge",
+                 "Nodes waiting in discovered (a new machine past the cap gets a 429).");
+      appendMetric(out, "photon_enrolment_discovered", "",
+                   static_cast<double>(enrolment->discovered));
+      appendHelp(out, "photon_enrolment_discovered_cap", "gauge",
+                 "--max-discovered (0: no cap).");
+      appendMetric(out, "photon_enrolment_discovered_cap", "",
+                   static_cast<double>(enrolment->max_discovered));
+      appendHelp(out, "photon_enrolment_refused_total", "counter",
+                 "Phone-homes of new machines refused by the discovered cap.");
+      appendMetric(out, "photon_enrolment_refused_total", "",
+                   static_cast<double>(enrolment->refused_by_cap));
+      appendHelp(out, "photon_pool_addresses", "gauge",
+                 "Addresses of each pool: allocated (to approved nodes only) and its size.");
+      for (const auto& pool : enrolment->pools) {
+        appendMetric(out, "photon_pool_addresses",
+                     "pool=\"" + pool.pool + "\",kind=\"allocated\"",
+                     static_cast<double>(pool.allocated));
+        appendMetric(out, "photon_pool_addresses", "pool=\"" + pool.pool + "\",kind=\"size\"",
+                     static_cast<double>(pool.size));
+      }
+    }
     auto nodes = ctx.inventory.listNodes({});
     if (nodes) {
       std::map<std::string, int> by_state;

@@ -52,6 +52,7 @@ struct Bench {
     auto store = coordinator::SqliteStore::open(dir.file("data"));
     if (!store) throw std::runtime_error(store.error().message);
     coordinator::CoordinatorOptions options;
+    options.max_discovered = 0;  // a bench enrols thousands of machines at once
     options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);
     options.bootstrap_token_hash = coordinator::sha256Hex(test::kBootstrapToken);
     options.sweep_interval = sweep;

@@ -194,10 +194,11 @@ int main(int argc, char** argv) {
   }
   test::TempDir dir;
   std::vector<std::pair<std::string, std::vector<std::string>>> backends = {
-      {"sqlite", {"--data-dir", dir.file("sqlite"), "--log-level", "warning"}},
+      {"sqlite", {"--data-dir", dir.file("sqlite"), "--log-level", "warning",
+                  "--max-discovered", "0"}},
       {"etcd",
        {"--store", "etcd", "--etcd-endpoints", etcd.endpoints(), "--etcd-prefix", "/bench/",
-        "--log-level", "warning"}}};
+        "--log-level", "warning", "--max-discovered", "0"}}};
   for (const auto& [name, args] : backends) {
     test::CoordinatorProcess coordinator(dir, "bench-" + name, args);
     if (coordinator.port() < 0) {

@@ -55,6 +55,7 @@ struct Coordinator {
     auto store = coordinator::SqliteStore::open(dir.file("data"));
     if (!store) throw std::runtime_error(store.error().message);
     coordinator::CoordinatorOptions options;  // defaults: the production settings
+    options.max_discovered = 0;  // a bench enrols thousands of machines at once
     options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);
     options.bootstrap_token_hash = coordinator::sha256Hex(test::kBootstrapToken);
     server = std::make_unique<coordinator::CoordinatorServer>(std::move(*store), clock, options);

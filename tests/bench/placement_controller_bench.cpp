@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   }
   common::ManualClock clock;
   coordinator::CoordinatorOptions options;
+  options.max_discovered = 0;  // a bench enrols thousands of machines at once
   options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);
   options.bootstrap_token_hash = coordinator::sha256Hex(test::kBootstrapToken);
   options.sweep_interval = std::chrono::hours(1);  // rounds only when the bench asks
