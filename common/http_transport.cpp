@@ -28,30 +28,32 @@ bool requestNeverSent(httplib::Error error) {
 std::string describeTransportError(httplib::Error error, const std::string& url,
                                    const TransportOptions& options) {
   const std::string ca = options.ca_file.empty() ? "the system's CAs" : options.ca_file;
+  // Worded as photonctl's error_text expects them after "cannot reach the coordinator at URL: ".
   switch (error) {
     case httplib::Error::Connection:
-      return "cannot connect (refused or unreachable): is a server running at " + url + "?";
+      return "the connection was refused or the host could not be reached";
     case httplib::Error::ConnectionTimeout:
       return "connecting timed out after " + std::to_string(options.connect_timeout.count()) +
-             " ms: is " + url + " reachable?";
+             " ms";
     case httplib::Error::Read:
-      return "the connection closed or timed out before an answer came";
+      return "no answer came (the connection broke or the read timed out)";
     case httplib::Error::Write:
-      return "the connection closed while the request was sent";
+      return "sending the request failed";
     case httplib::Error::SSLConnection:
-      return "the TLS handshake failed (a plain-HTTP server, no common TLS version, or a client "
-             "certificate the server refused)";
+      // No ';' in these texts: HttpClient joins the failures of several URLs with "; ".
+      return "the TLS handshake failed (if it serves plain HTTP, use an http:// URL, or it "
+             "refused this client's certificate)";
     case httplib::Error::SSLLoadingCerts:
-      return "cannot load the TLS files (CA " + ca +
+      return "the TLS files could not be loaded (CA " + ca +
              (options.client_cert_file.empty()
                   ? std::string()
                   : ", client certificate " + options.client_cert_file) +
              ")";
     case httplib::Error::SSLServerVerification:
-      return "the server's TLS certificate does not verify against " + ca +
+      return "TLS verification failed: the server's TLS certificate does not verify against " + ca +
              " or does not name the host of " + url;
     case httplib::Error::Canceled:
-      return "cancelled";
+      return "the request was cancelled";
     default:
       return httplib::to_string(error);
   }

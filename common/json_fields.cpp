@@ -14,11 +14,16 @@ const Json* find(const Json& obj, const std::string& key) {
 }  // namespace
 
 Result<Json> parseJsonBody(std::string_view body) {
-  PHOTON_CHECK(checkJsonDepth(body));
   // A byte that is not UTF-8 (a DMI serial from firmware) is replaced, not a reason to refuse
   // the whole body: every string stored from here on can be dumped again.
-  Json parsed = isValidUtf8(body) ? Json::parse(body, nullptr, /*allow_exceptions=*/false)
-                                  : Json::parse(validUtf8(body), nullptr, false);
+  std::string cleaned;
+  std::string_view text = body;
+  if (!isValidUtf8(body)) {
+    cleaned = validUtf8(body);
+    text = cleaned;
+  }
+  PHOTON_CHECK(checkJsonDepth(text));
+  Json parsed = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return invalid("body", "malformed JSON");
   if (!parsed.is_object()) return invalid("body", "must be a JSON object");
   return parsed;

@@ -507,6 +507,10 @@ void HttpServer::stop() {
   for (auto& thread : s.threads) {
     if (thread.joinable()) thread.join();
   }
+  // No I/O thread runs now: close the listening socket here too, so that no connection is
+  // taken into the backlog of a server that will never accept it.
+  beast::error_code ignored;
+  s.acceptor.close(ignored);
   s.workers.join();
 }
 
