@@ -13,11 +13,7 @@ int routerConfig(CtlContext& ctx, const std::vector<std::string>& args) {
   std::string format = "bird";
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto take = [&](const std::string& name) -> std::optional<std::string> {
-      if (a == "--" + name && i + 1 < args.size()) return args[++i];
-      if (a.starts_with("--" + name + "=")) return a.substr(name.size() + 3);
-      return std::nullopt;
-    };
+    auto take = [&](const std::string& name) { return takeFlag(args, i, name); };
     std::optional<std::string> v;
     if ((v = take("router"))) {
       options.router_address = *v;

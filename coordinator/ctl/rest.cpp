@@ -9,6 +9,14 @@
 namespace photon::ctl {
 using Json = nlohmann::json;
 
+std::optional<std::string> takeFlag(const std::vector<std::string>& args, size_t& i,
+                                    const std::string& name) {
+  const std::string& a = args[i];
+  if (a == "--" + name && i + 1 < args.size()) return args[++i];
+  if (a.starts_with("--" + name + "=")) return a.substr(name.size() + 3);
+  return std::nullopt;
+}
+
 std::string str(const Json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return "";

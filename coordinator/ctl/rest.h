@@ -1,6 +1,8 @@
 // photonctl's REST helpers, shared by the command files.
 #pragma once
 
+#include <vector>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -21,6 +23,10 @@ std::optional<int64_t> number(const std::string& s);
 // The TTL and failover grace of the applied declaration; the defaults when there is none or the
 // call fails (quietly: this only adds detail to another command's output).
 FailoverTimes fetchFailoverTimes(CtlContext& ctx);
+// A command's flag at args[i]: "--name value" (i moves past the value) or "--name=value";
+// nullopt when args[i] is not that flag.
+std::optional<std::string> takeFlag(const std::vector<std::string>& args, size_t& i,
+                                    const std::string& name);
 // A field as text: strings as they are, anything else as JSON, "" when absent or null.
 std::string str(const nlohmann::json& j, const char* key);
 
