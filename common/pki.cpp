@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace photon::common::pki {
@@ -182,7 +183,9 @@ Result<Issued> signRequest(const Authority& authority, const std::string& reques
   }
   Cert cert(X509_new());
   Issued issued;
-  time_t from = static_cast<time_t>(now - 300);
+  // Backdated for clock skew: 5 min, or a tenth of a short validity (a certificate of a minute
+  // would otherwise spend most of its life before it was issued, and be renewed at once).
+  time_t from = static_cast<time_t>(now - std::min<int64_t>(300, validity.count() / 10));
   time_t until = static_cast<time_t>(now + validity.count());
   if (!cert || X509_set_version(cert.get(), 2) != 1 ||
       !setRandomSerial(cert.get(), &issued.serial_hex) ||

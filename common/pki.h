@@ -39,7 +39,8 @@ struct Issued {
 };
 
 // Signs the public key of `request_pem` (its self-signature must verify) into a client
-// certificate for `common_name`, valid from `now` - 5 min (clock skew) for `validity`, with a
+// certificate for `common_name`, valid from `now` - 5 min (clock skew; a tenth of `validity`
+// when that is less) until `now` + `validity`, with a
 // random 128-bit serial. The request's own subject and extensions are ignored.
 Result<Issued> signRequest(const Authority& authority, const std::string& request_pem,
                            const std::string& common_name, int64_t now,

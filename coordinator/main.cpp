@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   int header_timeout = 10, body_timeout = 30, idle_timeout = 120, max_wait = 60;
   int io_threads = 2, worker_threads = 16;
   std::string node_ca_cert, node_ca_key;
-  int node_cert_days = 30;
+  double node_cert_days = 30;
   int64_t max_discovered = 1024;
   opts.add_options()("help,h", "show this help")(
       "listen", po::value(&listen)->default_value("127.0.0.1:7480"), "HOST:PORT to serve on (port 0: any)")(
@@ -147,7 +147,8 @@ int main(int argc, char** argv) {
       "ca init DIR`); also the --client-ca when that is not given")(
       "node-ca-key", po::value(&node_ca_key), "the cluster CA's key (mode 0600)")(
       "node-cert-days", po::value(&node_cert_days)->default_value(node_cert_days),
-      "validity of a node certificate; agents renew in its last third")(
+      "validity of a node certificate in days (fractions too: 0.5 is 12 hours); agents renew in "
+      "its last third")(
       "max-discovered", po::value(&max_discovered)->default_value(max_discovered),
       "new machines that may wait in discovered at once; past it a new machine's phone-home "
       "gets 429 (0: no cap)")(
@@ -247,11 +248,13 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.node_ca = *ca;
-    if (node_cert_days < 1 || node_cert_days > 3650) {
-      std::cerr << "photon-coordinator: --node-cert-days must be 1 to 3650\n";
+    // From 10 s (tests of renewal) to ten years.
+    if (!(node_cert_days * 86400 >= 10) || node_cert_days > 3650) {
+      std::cerr << "photon-coordinator: --node-cert-days must be from 0.000116 (10 s) to 3650\n";
       return 2;
     }
-    options.node_certificate_validity = std::chrono::seconds(int64_t{node_cert_days} * 86400);
+    options.node_certificate_validity =
+        std::chrono::seconds(static_cast<int64_t>(node_cert_days * 86400));
     if (tls.client_ca_file.empty() && !tls.cert_file.empty()) tls.client_ca_file = node_ca_cert;
   }
   if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {

@@ -5,6 +5,7 @@
 #include "agent/core/backoff.h"
 #include "agent/core/node_certificate.h"
 #include "agent/core/node_credentials.h"
+#include "agent/core/ssh_host_key.h"
 #include "agent/core/state_file.h"
 #include "common/log.h"
 
@@ -198,10 +199,18 @@ void Bootstrapper::obtainCertificate(const std::string& node_id) {
   // itself with it rather than with its token alone.
   client_.setToken(node_token_);
   Backoff backoff(options_.retry_initial, options_.retry_max);
+  // The node's SSH host key is made here, once, so that its public half travels with the
+  // certificate request and photonctl known-hosts can vouch for it before anyone connects.
+  std::string host_key;
+  if (auto made = ensureSshHostKey(options_.state_dir + "/" + kSshHostKeyFile, "root@" + node_id);
+      made) {
+    host_key = *made;
+  } else {
+    log_(kWarning, "SSH host key: " + made.error().message + "; the coordinator records none");
+  }
   constexpr int kAttempts = 5;
   for (int attempt = 1;; ++attempt) {
-    auto got = requestNodeCertificate(client_, options_.state_dir, node_id,
-                                      readSshHostKey(options_.ssh_host_key_file));
+    auto got = requestNodeCertificate(client_, options_.state_dir, node_id, host_key);
     if (got) {
       auto used = client_.useClientCertificate(options_.state_dir + "/" + kNodeCertFile,
                                                options_.state_dir + "/" + kNodeKeyFile);

@@ -23,8 +23,6 @@ struct BootstrapOptions {
   std::chrono::milliseconds retry_initial{1'000};
   std::chrono::milliseconds retry_max{60'000};
   int max_attempts = 0;  // phone-home attempts in a row that may fail; 0: no limit
-  // Sent with the node's certificate request, recorded for photonctl known-hosts.
-  std::string ssh_host_key_file = "/etc/ssh/ssh_host_ed25519_key.pub";
 };
 
 struct BootstrapOutcome {

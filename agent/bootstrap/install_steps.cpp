@@ -3,7 +3,12 @@
 namespace photon::agent {
 
 std::vector<Argv> defaultInstallSteps() {
+  // The host key the agent made (and the coordinator vouches for) goes into the target before
+  // it first boots; NixOS's sshd makes one only when none is there.
   return {{"disko", "--mode", "disko", "/etc/photon/disk-layouts/{disk_layout}.nix"},
+          {"install", "-D", "-m", "0600", "{ssh_host_key}", "/mnt/etc/ssh/ssh_host_ed25519_key"},
+          {"install", "-D", "-m", "0644", "{ssh_host_key}.pub",
+           "/mnt/etc/ssh/ssh_host_ed25519_key.pub"},
           {"nixos-install", "--system", "{system_profile}", "--no-root-passwd"}};
 }
 
@@ -67,7 +72,8 @@ std::map<std::string, std::string> placeholderValues(const common::InstallPlan& 
           {"mac", plan.mac},
           {"disk_layout", plan.disk_layout},
           {"node_id", plan.node_id},
-          {"state_dir", state_dir}};
+          {"state_dir", state_dir},
+          {"ssh_host_key", state_dir + "/" + kSshHostKeyFile}};
 }
 
 common::Result<Argv> substitute(const Argv& step,

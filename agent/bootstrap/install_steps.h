@@ -15,7 +15,11 @@ namespace photon::agent {
 
 using Argv = std::vector<std::string>;
 
-// disko with the plan's layout from the ISO, then nixos-install of the plan's system profile.
+// The node's SSH host key in the state dir, made by bootstrap once the node is approved.
+inline constexpr const char* kSshHostKeyFile = "ssh_host_ed25519_key";
+
+// disko with the plan's layout from the ISO, the node's SSH host key copied into the target,
+// then nixos-install of the plan's system profile.
 std::vector<Argv> defaultInstallSteps();
 
 // "disko --mode disko '/etc/my layout.nix'": words split on blanks; single or double quotes
@@ -26,7 +30,8 @@ std::vector<Argv> defaultInstallSteps();
 [[nodiscard]] common::Result<std::vector<Argv>> stepsFromJson(const common::Json& config);
 
 // The values a step may name: {system_profile} {hostname} {address} {prefix_length} {gateway}
-// {mac} {disk_layout} {node_id} {state_dir}.
+// {mac} {disk_layout} {node_id} {state_dir} {ssh_host_key} (the private key's path; its public
+// key is beside it as .pub).
 std::map<std::string, std::string> placeholderValues(const common::InstallPlan& plan,
                                                      const std::string& state_dir);
 

@@ -13,7 +13,6 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -22,6 +21,7 @@
 #include "common/pki.h"
 #include "coordinator/edge/body_decoding.h"
 #include "coordinator/edge/long_poll_waiters.h"
+#include "coordinator/edge/tls_stream.h"
 
 namespace photon::coordinator {
 
@@ -149,7 +149,8 @@ common::Status HttpServer::Impl::loadTls() {
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                SSL_OP_CIPHER_SERVER_PREFERENCE);
-  // Idle kept-alive connections give their read and write buffers back (~34 kB each).
+  // Idle kept-alive connections give OpenSSL's read and write buffers back (~34 kB each); the
+  // edge's own TLS stream (tls_stream.h) keeps none either.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_use_certificate_chain_file(ctx, files.cert_file.c_str()) != 1) {
     return common::invalid("tls-cert", "cannot load " + files.cert_file + ": " + sslErrors());
@@ -226,16 +227,16 @@ awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
       co_return;
     }
-    beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), *tls);
+    TlsStream secure(std::move(stream), tls->native_handle(), /*server=*/true);
     untrack.id = track(beast::get_lowest_layer(secure).socket(), alive);
-    if (stopping) co_return;
+    if (stopping || !secure.native_handle()) co_return;
     beast::get_lowest_layer(secure).expires_after(options.limits.header_timeout);
     beast::error_code ec;
-    co_await secure.async_handshake(ssl::stream_base::server,
-                                    asio::redirect_error(use_awaitable, ec));
+    co_await secure.async_handshake(asio::redirect_error(use_awaitable, ec));
     if (ec) {
       metrics.refused("tls_handshake");
-      common::logDebug("http: TLS handshake failed: " + ec.message());
+      common::logDebug("http: TLS handshake failed: " + ec.message() +
+                       (secure.lastError().empty() ? "" : " (" + secure.lastError() + ")"));
       co_return;
     }
     std::optional<PeerCertificate> peer = verifiedPeer(secure.native_handle());

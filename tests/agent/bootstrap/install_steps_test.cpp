@@ -57,9 +57,14 @@ TEST_CASE("install steps: placeholders come from the plan, unknown or empty ones
   CHECK(*brace == Argv{"a{b", "}c"});
 
   auto defaults = agent::defaultInstallSteps();
-  REQUIRE(defaults.size() == 2);
+  REQUIRE(defaults.size() == 4);
   CHECK(defaults[0][0] == "disko");
-  CHECK(defaults[1] == Argv{"nixos-install", "--system", "{system_profile}", "--no-root-passwd"});
+  CHECK(defaults[1].back() == "/mnt/etc/ssh/ssh_host_ed25519_key");
+  CHECK(defaults[3] == Argv{"nixos-install", "--system", "{system_profile}", "--no-root-passwd"});
+  // The host key's placeholder names the key the agent made in its state dir.
+  auto key_step = agent::substitute(defaults[2], values);
+  REQUIRE(key_step);
+  CHECK((*key_step)[4] == values.at("state_dir") + "/ssh_host_ed25519_key.pub");
 }
 
 TEST_CASE("process runner for install steps: output, exit status, timeout, a missing program",
