@@ -35,7 +35,10 @@ instance_healthy() { [ "$(instance_field "$1" "$2" health)" = healthy ]; }
 vip_paths() { cl_route_protocols "$CL_VIP/32"; }
 vip_paths_are() { [ "$(vip_paths)" = "$*" ]; }
 sessions_established() {
-  [ "$(cl_birdc show protocols 2>/dev/null | grep -c 'node[0-9].*Established')" = "${#CL_NODES[@]}" ]
+  [ "$(cl_birdc show protocols 2>/dev/null | grep -cE '^photon_node[0-9]+ .*Established')" = "${#CL_NODES[@]}" ]
+}
+session_established() {
+  cl_birdc show protocols "$(cl_router_protocol "$1")" 2>/dev/null | grep -q Established
 }
 photon_units_in_node() {
   cl_in_node "$1" systemctl list-units --no-legend --plain 'photon-web*' | awk '{print $1}' | paste -sd' '
@@ -258,6 +261,154 @@ story_rollback() {
     cl_die "deployment $DEPLOYMENT did not revert the rolled-back node"
 }
 
+# ---- a node dies ----------------------------------------------------------------------------
+
+# Active (running) instance units of web in node N's systemd; nothing when the node is down.
+running_web_units() {
+  cl_in_node "$1" systemctl list-units --no-legend --plain --state=active 'photon-web*' 2>/dev/null |
+    awk '{print $1}' | paste -sd' '
+}
+# All running web instances across the nodes, as "nodeN:unit", sorted.
+running_web_everywhere() {
+  local n u
+  for n in "${CL_NODES[@]}"; do
+    [ -f "$CL_DIR/pids/container-node$n" ] || continue
+    for u in $(running_web_units "$n"); do echo "node$n:$u"; done
+  done | sort | paste -sd' '
+}
+node_liveness() { cl_api GET "/api/v1/nodes/$(cl_node_id "$1")" | jq -r .liveness; }
+node_missing() { [ "$(node_liveness "$1")" = missing ]; }
+node_back() { [ "$(node_liveness "$1")" != missing ] && node_in_state "$1" active; }
+# The allocations of web on node N in state lost (their node went missing past the grace).
+lost_on() {
+  cl_api GET /api/v1/services/web/allocations |
+    jq -r --arg id "$(cl_node_id "$1")" '.allocations[] | select(.node == $id and .state == "lost") | .name'
+}
+has_lost_on() { [ -n "$(lost_on "$1")" ]; }
+no_lost_on() { [ -z "$(lost_on "$1")" ]; }
+allocations_say() { cl_ctl allocations web | grep -q -- "$1"; }
+
+# Cuts node VICTIM's link on the fabric's side (the router's bridge keeps its carrier: to the
+# router a pulled cable or a power loss, only BGP or BFD can notice) and polls the router until
+# its path to the VIP from VICTIM is gone; CUT_TO_GONE_MS is the time from just before the cut.
+cut_and_time_route_gone() {
+  local victim=$1 t0 now end
+  t0=$(date +%s%N)
+  end=$((t0 + 10 * 1000000000))
+  ip -n "$CL_FABRIC" link set "node$victim" down
+  while [[ " $(vip_paths) " == *" node$victim "* ]]; do
+    now=$(date +%s%N)
+    [ "$now" -lt "$end" ] || cl_die "the router still has node$victim's path to $CL_VIP 10 s after its link was cut"
+    sleep 0.005
+  done
+  CUT_TO_GONE_MS=$((($(date +%s%N) - t0) / 1000000))
+}
+
+# Dies unless every session in SINCE (node -> since, the array named by $1) still has its since.
+sessions_untouched() {
+  local -n before=$1
+  local n now
+  for n in "${!before[@]}"; do
+    now=$(cl_session_since "$n")
+    [ "$now" = "${before[$n]}" ] ||
+      cl_die "the router's session with node$n restarted ($2): since ${before[$n]} -> $now"
+  done
+}
+
+# While node VICTIM comes back: every 0.5 s (bounded, 120 s) no more than two web instances run
+# in all the nodes' systemds together and none on VICTIM, until VICTIM is alive and active, its
+# lost allocation gone, and VICTIM's systemd has seen the agent's run through at least one pass.
+watch_return() {
+  local victim=$1 end=$((SECONDS + 120)) running
+  while true; do
+    running=$(running_web_everywhere)
+    [ "$(wc -w <<<"$running")" -le 2 ] || cl_die "more than two web instances run: $running"
+    [[ $running != *"node$victim:"* ]] || cl_die "node$victim runs a web instance again: $running"
+    if node_back "$victim" && no_lost_on "$victim" &&
+      [ "$(cl_in_node "$victim" systemctl is-active photon-agent 2>/dev/null)" = active ]; then
+      return 0
+    fi
+    [ "$SECONDS" -lt "$end" ] || cl_die "timed out after 120s waiting for node$victim to come back clean"
+    sleep 0.5
+  done
+}
+
+story_node_dies() {
+  local victim other spare n name
+  declare -A since_before=()
+  step "7. A node dies: BFD takes its VIP off the router, its instance fails over, it comes back clean"
+  if [ -n "${DRAINED:-}" ]; then
+    say "First node$DRAINED (drained in step 5) is undrained, so that a replacement has a node to go to:"
+    show echo "\$ photonctl undrain $(cl_node_id "$DRAINED")"
+    cl_ctl undrain "$(cl_node_id "$DRAINED")" >/dev/null
+    cl_wait 30 "node$DRAINED to be active again" node_in_state "$DRAINED" active
+  fi
+  read -r victim other <<<"$(web_nodes)"
+  for n in "${CL_NODES[@]}"; do
+    if [ "$n" != "$victim" ] && [ "$n" != "$other" ]; then spare=$n; fi
+  done
+  name=$(web_instance_on "$victim")
+  cl_wait 30 "the router's BGP sessions with all three nodes" sessions_established
+  cl_wait 30 "the router to have $CL_VIP from node$victim and node$other" \
+    vip_paths_are $(route_names "$victim" "$other")
+  [ "$(running_web_everywhere | wc -w)" = 2 ] ||
+    cl_die "before the cut, web instances running: $(running_web_everywhere)"
+  for n in "${CL_NODES[@]}"; do
+    [ "$n" = "$victim" ] || since_before[$n]=$(cl_session_since "$n")
+  done
+  say "web runs as $name on node$victim and on node$other; the router's BFD sessions:"
+  show cl_birdc show bfd sessions
+
+  say ""
+  say "node$victim's link is cut on the fabric's side (ip -n $CL_FABRIC link set node$victim down):"
+  cut_and_time_route_gone "$victim"
+  say "  the router dropped node$victim's path to $CL_VIP ${CUT_TO_GONE_MS} ms after the cut"
+  echo "link cut -> node$victim's VIP path gone at the router: ${CUT_TO_GONE_MS} ms"
+  [ "$CUT_TO_GONE_MS" -le 1000 ] ||
+    cl_die "the router took ${CUT_TO_GONE_MS} ms to drop node$victim's path (BFD should within 1 s)"
+  vip_paths_are "node$other" || cl_die "the router's paths to $CL_VIP are '$(vip_paths)', not node$other"
+  sessions_untouched since_before "when node$victim's link was cut"
+  show cl_birdc show route "$CL_VIP/32"
+  show cl_birdc show protocols
+  say "Then its container is stopped (the node is powered off):"
+  cl_stop_node "$victim"
+
+  cl_wait 30 "the coordinator to see node$victim missing (TTL 15 s)" node_missing "$victim"
+  allocations_say "fails over in" ||
+    cl_die "photonctl allocations web shows no failover countdown for node$victim"
+  show print_allocations
+  cl_wait 60 "placement to re-place $name on node$spare (grace 5 s)" \
+    test_web_nodes "$(route_names "$other" "$spare")"
+  cl_wait 10 "the allocation on node$victim to be lost" has_lost_on "$victim"
+  show print_allocations
+  cl_wait 60 "the router to have $CL_VIP from node$other and node$spare" \
+    vip_paths_are $(route_names "$other" "$spare")
+  [ "$(ip netns exec "$CL_FABRIC" curl -s --max-time 5 "http://$CL_VIP:8080/version")" = v1 ] ||
+    cl_die "http://$CL_VIP:8080/ does not answer v1 after the failover"
+  sessions_untouched since_before "during the failover"
+  say "the VIP is back from the replacement on node$spare; no other session was restarted:"
+  show cl_birdc show route "$CL_VIP/32"
+
+  say ""
+  say "node$victim returns: its link up, its container booted again, its agent run started:"
+  ip -n "$CL_FABRIC" link set "node$victim" up
+  cl_restart_node "$victim"
+  watch_return "$victim"
+  cl_wait 30 "node$victim's systemd to have no web unit" no_web_unit_in_node "$victim"
+  [ "$(running_web_everywhere | wc -w)" = 2 ] ||
+    cl_die "after node$victim's return, web instances running: $(running_web_everywhere)"
+  show cl_ctl nodes
+  show print_allocations
+  say "running web instances: $(running_web_everywhere)"
+  # The router waits out BIRD's error wait (60 s) after a BFD failure before it takes the
+  # session again (docs/bgp.md).
+  cl_wait 120 "the router's session with node$victim to be Established again" session_established "$victim"
+  sessions_untouched since_before "when node$victim came back"
+  vip_paths_are $(route_names "$other" "$spare") ||
+    cl_die "the router's paths to $CL_VIP are '$(vip_paths)' after node$victim's return"
+  show cl_birdc show protocols
+}
+
 story_all() {
   story_enroll
   story_deploy
@@ -265,4 +416,5 @@ story_all() {
   story_kill
   story_drain
   story_rollback
+  story_node_dies
 }
