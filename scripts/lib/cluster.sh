@@ -433,7 +433,7 @@ cl_in_node() {
 # wait for the install plan, run the install steps) and photon-agent.service (run, after it).
 cl_start_agent() {
   local n=$1 agent=$CL_BUILD/agent/photon-agent
-  cl_in_node "$n" systemd-run --no-block --unit=photon-bootstrap --property=Type=oneshot \
+  cl_in_node "$n" systemd-run --quiet --no-block --unit=photon-bootstrap --property=Type=oneshot \
     --description="Photon bootstrap: phone home, install" \
     --property=RemainAfterExit=yes \
     "$agent" bootstrap --coordinator "$CL_URL" --ca-file /etc/photon/ca.pem \
@@ -451,7 +451,7 @@ cl_start_agent() {
 cl_start_agent_run() {
   local n=$1 agent=$CL_BUILD/agent/photon-agent
   shift
-  cl_in_node "$n" systemd-run --no-block --unit=photon-agent --property=Type=notify \
+  cl_in_node "$n" systemd-run --quiet --no-block --unit=photon-agent --property=Type=notify \
     --description="Photon node agent" "$@" --property=Restart=on-failure \
     "$agent" run --coordinator "$CL_URL" --ca-file /etc/photon/ca.pem --state-dir /var/lib/photon-agent \
     --facts-root /etc/photon/facts --poll-interval 1 --retry-max 2 \
