@@ -307,7 +307,11 @@ cut_and_time_route_gone() {
   done
   CUT_TO_GONE_MS=$((($(date +%s%N) - CUT_NS) / 1000000))
   since=$(cl_session_since "$victim")
+  [ -n "$since" ] && ! session_established "$victim" ||
+    cl_die "the router's session with node$victim is still up (since '$since') with its path gone"
   CUT_TO_DOWN_MS=$(($(date -d "$since" +%s%3N) - CUT_NS / 1000000))
+  [ "$CUT_TO_DOWN_MS" -ge 0 ] ||
+    cl_die "the router's session with node$victim last changed state before the cut ($since)"
 }
 # Seconds since the cut, to a tenth ("26.4").
 since_cut() {
@@ -315,14 +319,20 @@ since_cut() {
   echo "$((ds / 10)).$((ds % 10))"
 }
 
-# Dies unless every session in SINCE (node -> since, the array named by $1) still has its since.
+# Dies unless every session in the array named by $1 (node -> its since before the cut) is still
+# Established and has been since before the cut. Not compared as text: BIRD keeps a protocol's
+# since on its monotonic clock and converts it to wall-clock time when it prints it, so the
+# last digit of the milliseconds wanders (seen: .274 then .273); a restarted session's since is
+# after the cut.
 sessions_untouched() {
   local -n before=$1
   local n now
   for n in "${!before[@]}"; do
     now=$(cl_session_since "$n")
-    [ "$now" = "${before[$n]}" ] ||
+    if ! session_established "$n" || [ -z "$now" ] ||
+      [ "$(date -d "$now" +%s%3N)" -ge "$((CUT_NS / 1000000))" ]; then
       cl_die "the router's session with node$n restarted ($2): since ${before[$n]} -> $now"
+    fi
   done
 }
 
@@ -375,8 +385,12 @@ story_node_dies() {
   cut_and_time_route_gone "$victim"
   echo "link cut -> node$victim's VIP path gone at the router: ${CUT_TO_GONE_MS} ms (seen by polling;" \
     "BFD took the session down after ${CUT_TO_DOWN_MS} ms by the router's clock)"
-  [ "$CUT_TO_GONE_MS" -le 1000 ] ||
-    cl_die "the router took ${CUT_TO_GONE_MS} ms to drop node$victim's path (BFD should within 1 s)"
+  # The goal, asserted on the router's clock: BIRD flushes a session's routes as it goes down.
+  # The poll only bounds it (on a loaded machine a poll took up to ~300 ms).
+  [ "$CUT_TO_DOWN_MS" -le 1000 ] ||
+    cl_die "the router took ${CUT_TO_DOWN_MS} ms to take node$victim's session down (BFD should within 1 s)"
+  [ "$CUT_TO_GONE_MS" -le 2000 ] ||
+    cl_die "the router's path from node$victim was seen gone only ${CUT_TO_GONE_MS} ms after the cut"
   vip_paths_are "node$other" || cl_die "the router's paths to $CL_VIP are '$(vip_paths)', not node$other"
   sessions_untouched since_before "when node$victim's link was cut"
   show cl_birdc show route "$CL_VIP/32"
