@@ -211,25 +211,26 @@ cl_network() {
   done
 }
 
-# The rack's router: BIRD in the fabric, AS 65000, one eBGP session per node (node n is AS
-# 6500n), learning what the nodes announce and putting it in the fabric's kernel table (ECMP
-# over the nodes that announce a VIP).
+# The rack's router: BIRD in the fabric, AS 65000, configured from the cluster declaration by
+# `photonctl bgp router-config` — what an operator would load on a real ToR: one session per
+# node (photon_node1..3, node n is AS 6500n) with its password, BFD at 100 ms x 3 (the default
+# for a peer on the same segment), hold 9 s, and an import filter accepting only the declared
+# VIPs; what it learns goes to the fabric's kernel table (ECMP over the nodes announcing a VIP).
+# Needs the declaration applied (cl_apply_cluster); the nodes may come later: each session
+# connects once its node's BIRD answers. The config holds the passwords: 0600.
 cl_fabric_bird() {
   local conf=$CL_DIR/fabric/bird.conf
-  {
-    echo 'router id 10.99.0.1;'
-    echo 'protocol device { }'
-    echo 'protocol kernel { ipv4 { import none; export all; }; merge paths on; }'
-    for n in "${CL_NODES[@]}"; do
-      echo "protocol bgp node$n { local 10.99.0.1 as 65000; neighbor 10.99.0.1$n as 6500$n;"
-      echo "  connect delay time 1; ipv4 { import all; export none; }; }"
-    done
-  } > "$conf"
+  (umask 077 && cl_ctl bgp router-config > "$conf") ||
+    cl_die "photonctl bgp router-config could not render the router's config"
   ip netns exec "$CL_FABRIC" bird -c "$conf" -s "$CL_DIR/fabric/bird.ctl" \
-    -P "$CL_DIR/fabric/bird.pid" > "$CL_DIR/logs/fabric-bird.log" 2>&1
+    -P "$CL_DIR/fabric/bird.pid" > "$CL_DIR/logs/fabric-bird.log" 2>&1 ||
+    cl_die "the fabric's BIRD refused the config router-config rendered (see $CL_DIR/logs/fabric-bird.log)"
   cl_wait 10 "the fabric's BIRD to answer" cl_birdc show status
   cl_record_pid fabric-bird "$(cat "$CL_DIR/fabric/bird.pid")"
 }
+
+# The router's BGP protocol for node n, as router-config names it (photon_<declared name>).
+cl_router_protocol() { echo "photon_node$1"; }
 
 cl_coordinator() {
   ip netns exec "$CL_FABRIC" "$CL_BUILD/coordinator/photon-coordinator" --listen 10.99.0.1:7480 \
@@ -284,10 +285,18 @@ NGINX
 }
 
 # The declaration: a pool, two enrollment rules, and the BGP config placement gives each node
-# (keyed by its photon.io/node label) with the VIP of service web.
+# (keyed by its photon.io/node label) with the VIP of service web. Each node's session with the
+# router has a TCP MD5 password of its own (the file is 0600); BFD and the hold time are left
+# to their defaults (BFD on at 100 ms x 3: the router is on the nodes' segment). A node missing
+# for TTL 15 s + a grace of 5 s has its instances re-placed (the default grace is 60 s: short
+# here so that the story's "a node dies" stays short).
 cl_apply_cluster() {
-  local neighbor='{"address": "10.99.0.1", "asn": 65000, "name": "fabric"}'
-  cat > "$CL_DIR/cluster.json" <<JSON
+  local n pw neighbors=()
+  for n in "${CL_NODES[@]}"; do
+    pw=pw-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    neighbors[n]='{"address": "10.99.0.1", "asn": 65000, "name": "fabric", "password": "'$pw'"}'
+  done
+  (umask 077 && cat > "$CL_DIR/cluster.json") <<JSON
 {"name": "demo",
  "classes": [{"name": "compute", "labels": {"tier": "gold"}}, {"name": "storage"}],
  "pools": [{"name": "web", "cidr": "10.99.1.0/24", "range_start": "10.99.1.10",
@@ -299,10 +308,11 @@ cl_apply_cluster() {
    {"name": "many-disks", "priority": 20, "match": {"min_disks": 2}, "class": "storage",
     "pool": "web", "labels": {"role": "storage"}}],
  "settings": {"node_ttl_s": 15},
+ "placement": {"failover_grace_s": 5},
  "bgp": {"nodes": {
-   "node1": {"asn": 65001, "router_id": "10.99.0.11", "neighbors": [$neighbor]},
-   "node2": {"asn": 65002, "router_id": "10.99.0.12", "neighbors": [$neighbor]},
-   "node3": {"asn": 65003, "router_id": "10.99.0.13", "neighbors": [$neighbor]}}},
+   "node1": {"asn": 65001, "router_id": "10.99.0.11", "neighbors": [${neighbors[1]}]},
+   "node2": {"asn": 65002, "router_id": "10.99.0.12", "neighbors": [${neighbors[2]}]},
+   "node3": {"asn": 65003, "router_id": "10.99.0.13", "neighbors": [${neighbors[3]}]}}},
  "vips": [{"name": "web", "address": "$CL_VIP/32", "service": "web"}]}
 JSON
   cl_ctl cluster apply "$CL_DIR/cluster.json"
@@ -423,7 +433,7 @@ cl_in_node() {
 # wait for the install plan, run the install steps) and photon-agent.service (run, after it).
 cl_start_agent() {
   local n=$1 agent=$CL_BUILD/agent/photon-agent
-  cl_in_node "$n" systemd-run --no-block --unit=photon-bootstrap --property=Type=oneshot \
+  cl_in_node "$n" systemd-run --quiet --no-block --unit=photon-bootstrap --property=Type=oneshot \
     --description="Photon bootstrap: phone home, install" \
     --property=RemainAfterExit=yes \
     "$agent" bootstrap --coordinator "$CL_URL" --ca-file /etc/photon/ca.pem \
@@ -433,21 +443,43 @@ cl_start_agent() {
     --install-step "/bin/echo partitioning with layout {disk_layout}" \
     --install-step "/bin/echo installing {system_profile} as {hostname} at {address}/{prefix_length}" \
     >/dev/null
-  cl_in_node "$n" systemd-run --no-block --unit=photon-agent --property=Type=notify \
-    --description="Photon node agent" \
-    --property=After=photon-bootstrap.service --property=Requires=photon-bootstrap.service \
-    --property=Restart=on-failure \
+  cl_start_agent_run "$n" --property=After=photon-bootstrap.service \
+    --property=Requires=photon-bootstrap.service
+}
+
+# photon-agent.service (run) in node n's systemd; extra arguments are systemd-run properties.
+cl_start_agent_run() {
+  local n=$1 agent=$CL_BUILD/agent/photon-agent
+  shift
+  cl_in_node "$n" systemd-run --quiet --no-block --unit=photon-agent --property=Type=notify \
+    --description="Photon node agent" "$@" --property=Restart=on-failure \
     "$agent" run --coordinator "$CL_URL" --ca-file /etc/photon/ca.pem --state-dir /var/lib/photon-agent \
     --facts-root /etc/photon/facts --poll-interval 1 --retry-max 2 \
     --domains nixos,units,bgp --bird-socket /run/photon/bird.ctl >/dev/null
+}
+
+# Powers node n off (its container: systemd shuts down, as on a power button) and removes the
+# container's cgroup tree.
+cl_stop_node() {
+  cl_stop_containers "$CL_DIR/pids/container-node$1" >/dev/null
+  cl_remove_own_cgroup "$CL_PREFIX-node$1"
+}
+
+# Boots node n again after cl_stop_node, as an installed machine boots after a power loss: its
+# state dir (credentials, the last desired document) kept, its systemd fresh, and only the
+# agent's run started (bootstrap is the installer's: the coordinator refuses it for an active
+# node).
+cl_restart_node() {
+  local n=$1
+  cl_boot_node "$n"
+  cl_wait 120 "node$n's systemd to boot again" cl_node_booted "$n"
+  cl_start_agent_run "$n"
 }
 
 cl_bring_up() {
   cl_prepare_dir
   cl_network
   echo "fabric: namespace $CL_FABRIC, bridge br0 10.99.0.1/24"
-  cl_fabric_bird
-  echo "fabric router: BIRD, AS 65000, one session per node (node n is AS 6500n)"
   cl_coordinator
   echo "coordinator: $CL_URL (SQLite in $CL_DIR/data)"
   cl_build_systems
@@ -457,6 +489,9 @@ cl_bring_up() {
   echo "                    v3-bad $CL_SYSTEM_BAD"
   cl_apply_cluster >/dev/null
   echo "cluster declaration applied: pool web 10.99.1.10-50, rules big-compute and many-disks"
+  cl_fabric_bird
+  echo "fabric router: BIRD, AS 65000, configured by photonctl bgp router-config: sessions"
+  echo "  photon_node1..3 (node n is AS 6500n, a password each, BFD 100 ms x 3), only $CL_VIP/32 accepted"
   cl_make_facts 1 8 1
   cl_make_facts 2 8 1
   cl_make_facts 3 4 2
@@ -480,7 +515,17 @@ cl_node_id() { cat "$CL_DIR/state/node$1/node-id" 2>/dev/null; }
 
 cl_observed() { cl_api GET "/api/v1/nodes/$(cl_node_id "$1")/observed"; }
 
-# Number of paths the fabric's router has for PREFIX, and from which nodes (protocol names).
+# The nodes the fabric's router has a path to PREFIX from, by declared name ("node1 node3"):
+# router-config names each node's session photon_<name>.
 cl_route_protocols() {
-  cl_birdc show route "$1" 2>/dev/null | grep -oE '\[node[0-9]+ ' | tr -d '[ ' | sort | paste -sd' '
+  cl_birdc show route "$1" 2>/dev/null | grep -oE '\[photon_node[0-9]+ ' | sed 's/^\[photon_//; s/ $//' |
+    sort | paste -sd' '
+}
+
+# When the router's session with node n last changed state ("2026-12-02 14:03:07.512"; the
+# config's timeformat is iso long ms): unchanged means the session was never restarted.
+cl_session_since() {
+  local p
+  p=$(cl_router_protocol "$1")
+  cl_birdc show protocols "$p" 2>/dev/null | awk -v p="$p" '$1 == p {print $5, $6}'
 }
