@@ -8,6 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -254,7 +255,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.node_certificate_validity =
-        std::chrono::seconds(static_cast<int64_t>(node_cert_days * 86400));
+        std::chrono::seconds(std::llround(node_cert_days * 86400));
     if (tls.client_ca_file.empty() && !tls.cert_file.empty()) tls.client_ca_file = node_ca_cert;
   }
   if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {

@@ -70,7 +70,12 @@ class TlsStream {
 
  private:
   static constexpr size_t kRecord = 16 * 1024;
-  static constexpr size_t kReadChunk = 17 * 1024;  // a whole TLS record and its header
+  // A read between requests starts small: a connection waiting for its next request (all of
+  // them, right after a change answers 10,000 polls) holds only this much. A read that fills
+  // its chunk says more is coming: the next asks for a whole record and its header.
+  static constexpr size_t kFirstRead = 2 * 1024;
+  static constexpr size_t kFullRead = 17 * 1024;
+  size_t next_read_ = kFirstRead;
 
   // Calls `step` on the engine until it is done, sending what it writes and reading what it
   // asks for; completes with the step's byte count.
@@ -82,6 +87,7 @@ class TlsStream {
     enum class State { kStart, kSending, kReading, kPosted } state = State::kStart;
     TlsEngine::Result result{};
     bool did_io = false;
+    size_t reading = 0;
 
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec = {}, size_t n = 0) {
@@ -96,7 +102,8 @@ class TlsStream {
           if (ec) return self.complete(ec, 0);
           break;
         case State::kReading:
-          engine.commitInput(kReadChunk, ec ? 0 : n);
+          engine.commitInput(reading, ec ? 0 : n);
+          stream.next_read_ = !ec && n == reading ? kFullRead : kFirstRead;
           if (ec == boost::asio::error::eof) {
             // The peer closed the socket without close_notify.
             return self.complete(boost::asio::ssl::error::stream_truncated, 0);
@@ -118,8 +125,9 @@ class TlsStream {
       if (result.want == TlsEngine::Want::kInput) {
         state = State::kReading;
         did_io = true;
-        char* space = engine.prepareInput(kReadChunk);
-        stream.next_.async_read_some(boost::asio::buffer(space, kReadChunk), std::move(self));
+        reading = stream.next_read_;
+        char* space = engine.prepareInput(reading);
+        stream.next_.async_read_some(boost::asio::buffer(space, reading), std::move(self));
         return;
       }
       if (!did_io) return completeSoon(self);

@@ -3,15 +3,18 @@
 // client thread (Asio, with the edge's TLS stream), so the figure is the coordinator's, not a
 // thread-per-client harness's.
 //
-// Usage: longpoll_bench URL TOKEN NODE_ID COUNT [CA_FILE]
+// Usage: longpoll_bench URL TOKEN NODE_ID COUNT [CA_FILE [COORDINATOR_PID]]
 //   URL      http://127.0.0.1:PORT or https://127.0.0.1:PORT
 //   TOKEN    a token that may read NODE_ID's desired document (the admin's)
 //   COUNT    connections, each holding GET /api/v1/nodes/NODE_ID/desired?wait=60
+//   COORDINATOR_PID  also print the coordinator's CPU time from the change to the last answer
+//            (user + system, from /proc): a figure that a busy machine does not inflate
 // Prints: connections held, time to hold them, time from the change to the first, median and
 // last answer, and how many answered 200.
 #include <utility>  // before Asio (Boost 1.74)
 
 #include <openssl/ssl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,8 +23,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "common/http_client.h"
@@ -105,6 +110,21 @@ asio::awaitable<void> Bench::connection() {
   }
 }
 
+// User + system CPU seconds of process `pid` so far (fields 14 and 15 of /proc/PID/stat), or -1.
+double cpuSeconds(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string line;
+  if (pid.empty() || !std::getline(in, line)) return -1;
+  // The command name (field 2) may hold spaces: count from the ')' that ends it.
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -124,6 +144,7 @@ int main(int argc, char** argv) {
   std::string node = argv[3];
   b.count = std::stoi(argv[4]);
   std::string ca_file = argc > 5 ? argv[5] : "";
+  std::string coordinator_pid = argc > 6 ? argv[6] : "";
   bool https = url.starts_with("https://");
   auto colon = url.rfind(':');
   b.endpoint = tcp::endpoint(asio::ip::make_address("127.0.0.1"),
@@ -168,6 +189,7 @@ int main(int argc, char** argv) {
             << (b.first_error.empty() ? "" : ": " + b.first_error) << ") in " << open_s
             << " s\n";
 
+  double cpu_before = cpuSeconds(coordinator_pid);
   b.change_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        Clock::now().time_since_epoch())
                        .count();
@@ -183,8 +205,13 @@ int main(int argc, char** argv) {
   while (b.answered < b.sent && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  double cpu_after = cpuSeconds(coordinator_pid);
   b.io.stop();
   io.join();
+  if (cpu_before >= 0 && cpu_after >= 0) {
+    std::cout << "coordinator CPU from the change to the last answer: " << cpu_after - cpu_before
+              << " s\n";
+  }
   std::cout << "answered: " << b.answered.load() << " (" << b.ok.load() << " with 200)\n";
   std::cout << "change -> first answer: " << percentile(b.answer_ms, 0.0) << " ms\n";
   std::cout << "change -> median answer: " << percentile(b.answer_ms, 0.5) << " ms\n";
