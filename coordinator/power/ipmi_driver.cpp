@@ -16,6 +16,10 @@ constexpr int kDefaultPort = 623;
 // RMCP+ cipher suite 3 (HMAC-SHA1, HMAC-SHA1-96, AES-CBC-128): what every BMC and ipmitool's
 // lanplus default speak.
 constexpr uint8_t kCipherSuite = 3;
+// Ask for the privilege level by name in the Open Session request, as ipmitool does: OpenIPMI's
+// BMC (and some vendors') refuse the spec's "highest level the cipher suite allows" (0) with
+// "privilege level cannot be obtained".
+constexpr unsigned kWorkarounds = IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE;
 
 struct CtxDeleter {
   void operator()(ipmi_ctx_t ctx) const {
@@ -49,10 +53,16 @@ common::Result<Ctx> openSession(const BmcAccess& access, Deadline deadline) {
   unsigned retransmit = std::clamp<unsigned>(session_timeout / 4, 100, 1000);
   if (ipmi_ctx_open_outofband_2_0(ctx.get(), host.c_str(), access.username.c_str(),
                                   access.password.c_str(), nullptr, 0, IPMI_PRIVILEGE_LEVEL_ADMIN,
-                                  kCipherSuite, session_timeout, retransmit, 0,
-                                  IPMI_FLAGS_DEFAULT) < 0) {
-    auto code = ipmi_ctx_errnum(ctx.get()) == IPMI_ERR_SESSION_TIMEOUT ? ErrorCode::kUnavailable
-                                                                        : ErrorCode::kInvalid;
+                                  kCipherSuite, session_timeout, retransmit,
+                                  kWorkarounds, IPMI_FLAGS_DEFAULT) < 0) {
+    // Credentials and capabilities the BMC refused will not improve with another attempt;
+    // silence and timeouts might.
+    int err = ipmi_ctx_errnum(ctx.get());
+    bool refused = err == IPMI_ERR_USERNAME_INVALID || err == IPMI_ERR_PASSWORD_INVALID ||
+                   err == IPMI_ERR_PRIVILEGE_LEVEL_CANNOT_BE_OBTAINED ||
+                   err == IPMI_ERR_K_G_INVALID || err == IPMI_ERR_CIPHER_SUITE_ID_UNAVAILABLE ||
+                   err == IPMI_ERR_IPMI_2_0_UNAVAILABLE;
+    auto code = refused ? ErrorCode::kInvalid : ErrorCode::kUnavailable;
     return fail(code, "IPMI session to " + host + ": " + ctxError(ctx.get()));
   }
   return ctx;
