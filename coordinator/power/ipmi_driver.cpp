@@ -49,8 +49,10 @@ common::Result<Ctx> openSession(const BmcAccess& access, Deadline deadline) {
       access.address + ":" + std::to_string(access.port ? access.port : kDefaultPort);
   // The session timeout bounds every exchange of the session (open and each command); FreeIPMI
   // retransmits within it every `retransmit` ms.
-  unsigned session_timeout = static_cast<unsigned>(left);
-  unsigned retransmit = std::clamp<unsigned>(session_timeout / 4, 100, 1000);
+  // FreeIPMI notices the timeout at a retransmission tick: a session timeout that is a whole
+  // number of ticks ends on time (measured: 2000/500 ms ends at 2002 ms, 1999/499 ms past 2.4 s).
+  unsigned retransmit = std::clamp<unsigned>(static_cast<unsigned>(left) / 4, 100, 500);
+  unsigned session_timeout = std::max<unsigned>(static_cast<unsigned>(left) / retransmit, 1) * retransmit;
   if (ipmi_ctx_open_outofband_2_0(ctx.get(), host.c_str(), access.username.c_str(),
                                   access.password.c_str(), nullptr, 0, IPMI_PRIVILEGE_LEVEL_ADMIN,
                                   kCipherSuite, session_timeout, retransmit,

@@ -133,8 +133,9 @@ PowerOutcome PowerManager::execute(const PowerJob& job) {
   }
   if (!out.ok) {
     out.error = last.message;
-    if (remaining(deadline).count() == 0 && retryable(last)) {
-      out.error += " (deadline " + std::to_string(options_.deadline.count()) + " ms)";
+    if (retryable(last)) {
+      out.error += " (" + std::to_string(out.attempts) + " attempt(s), deadline " +
+                   std::to_string(options_.deadline.count()) + " ms)";
     }
   }
   out.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
