@@ -197,6 +197,18 @@ common::Result<std::optional<BmcRecord>> declaredBmc(const common::Cluster& clus
   return std::nullopt;
 }
 
+common::Status checkDeclaredBmcs(const common::Cluster& cluster) {
+  auto nodes = cluster.extra.find("nodes");
+  if (nodes == cluster.extra.end() || !nodes->is_array()) return {};
+  for (size_t i = 0; i < nodes->size(); ++i) {
+    const auto& n = (*nodes)[i];
+    if (!n.is_object() || !n.contains("bmc") || n["bmc"].is_null()) continue;
+    PHOTON_TRY(BmcRecord record, bmcFromJson(n["bmc"], "nodes[" + std::to_string(i) + "].bmc", nullptr));
+    (void)record;
+  }
+  return {};
+}
+
 common::Result<BmcRecord> findBmc(Store& store, const common::Cluster& cluster,
                                   const std::string& target, const common::Node* node) {
   PHOTON_TRY(auto kv, store.get(keys::bmc(target)));

@@ -52,6 +52,8 @@ std::optional<std::string> declaredName(const common::Cluster& cluster, const st
 common::Result<std::optional<BmcRecord>> declaredBmc(const common::Cluster& cluster,
                                                      const std::string& name);
 
+// Every declared node's BMC, validated: the first error names its field (nodes[i].bmc.…).
+[[nodiscard]] common::Status checkDeclaredBmcs(const common::Cluster& cluster);
 // The BMC for a target: an admin's record first, else the declaration's. kNotFound when none.
 common::Result<BmcRecord> findBmc(Store& store, const common::Cluster& cluster,
                                   const std::string& target, const common::Node* node);
