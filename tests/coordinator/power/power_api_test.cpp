@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "coordinator/power/power_metrics.h"
@@ -211,4 +212,35 @@ TEST_CASE("power api: retire powers the node off, recorded with its reason", "[p
   CHECK(off["reason"] == "retire");
   CHECK(off["result"] == "ok");
   CHECK(sim.power() == "0");
+}
+
+TEST_CASE("power api: the slow poll notices a machine switched by hand, without history",
+          "[power][integration]") {
+  CoordinatorFixture c;
+  test::IpmiSim sim;
+  std::string id = enrol(c, 1);
+  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc",
+                  ipmiBmc(sim.port(), test::IpmiSim::kPassword)).status == 200);
+  coordinator::power::PowerOptions options;
+  options.poll_interval = std::chrono::seconds(1);
+  coordinator::power::PowerService power(c.server().inventory(), options);
+  auto stateNow = [&] {
+    auto node = c.admin("GET", "/api/v1/nodes/" + id);
+    return node.body["power"].is_object() ? node.body["power"]["state"].get<std::string>() : "";
+  };
+  auto pollUntil = [&](const std::string& want) {
+    for (int i = 0; i < 60; ++i) {
+      power.tick();
+      if (stateNow() == want) return true;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    return false;
+  };
+  CHECK(pollUntil("off"));
+  // Someone presses the button: the files behind chassis_control say on.
+  { std::ofstream(sim.dir() + "/power") << "1\n"; }
+  CHECK(pollUntil("on"));
+  auto status = c.admin("GET", "/api/v1/nodes/" + id + "/power");
+  CHECK(status.body["history"].empty());  // polls are not operations
+  CHECK(status.body["checked_at"].get<int64_t>() > 0);
 }
