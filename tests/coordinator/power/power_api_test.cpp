@@ -244,3 +244,73 @@ TEST_CASE("power api: the slow poll notices a machine switched by hand, without 
   CHECK(status.body["history"].empty());  // polls are not operations
   CHECK(status.body["checked_at"].get<int64_t>() > 0);
 }
+
+TEST_CASE("power api: reprovision boots the installer once and cycles, each step recorded",
+          "[power][integration]") {
+  CoordinatorFixture c;
+  test::IpmiSim sim;
+  TickedPower power(c);
+  std::string id = enrol(c, 1);
+  Json bmc = ipmiBmc(sim.port(), test::IpmiSim::kPassword);
+  bmc["installer"] = "pxe";
+  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", bmc).status == 200);
+  REQUIRE(c.admin("POST", "/api/v1/nodes/" + id + "/actions/commission").status == 200);
+  auto r = c.admin("POST", "/api/v1/nodes/" + id + "/actions/reprovision");
+  REQUIRE(r.status == 200);
+  CHECK(r.body["state"] == "reprovisioning");
+  auto ops = r.body["power_operations"]["operations"];
+  REQUIRE(ops.size() == 2);
+  Json boot = awaitOperation(c, id, ops[0].get<std::string>());
+  Json cycle = awaitOperation(c, id, ops[1].get<std::string>());
+  CHECK(boot["op"] == "boot:pxe");
+  CHECK(boot["reason"] == "reprovision");
+  CHECK(boot["result"] == "ok");
+  CHECK(cycle["op"] == "cycle");
+  CHECK(cycle["reason"] == "reprovision");
+  CHECK(cycle["result"] == "ok");
+  CHECK(sim.boot() == "pxe");
+  CHECK(sim.power() == "1");  // it was off: the cycle switched it on
+  // In that order: the boot device first, then the power.
+  auto calls = sim.calls();
+  CHECK(calls.find("set boot pxe") < calls.find("set power 1"));
+}
+
+TEST_CASE("power api: a rescue whose BMC does not answer is recorded as failed with the BMC's "
+          "error; the lifecycle move stands",
+          "[power][integration]") {
+  CoordinatorFixture c;
+  test::SilentBmc silent;
+  TickedPower power(c, milliseconds(1000));
+  std::string id = enrol(c, 1);
+  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(silent.port(), "pw")).status == 200);
+  auto r = c.admin("POST", "/api/v1/nodes/" + id + "/actions/rescue");
+  REQUIRE(r.status == 200);
+  CHECK(r.body["state"] == "rescue");
+  auto ops = r.body["power_operations"]["operations"];
+  REQUIRE(ops.size() == 2);
+  Json boot = awaitOperation(c, id, ops[0].get<std::string>());
+  Json cycle = awaitOperation(c, id, ops[1].get<std::string>());
+  for (const Json& step : {boot, cycle}) {
+    CHECK(step["result"] == "failed");
+    CHECK(step["reason"] == "rescue");
+    CHECK(step["error"].get<std::string>().find("IPMI session to 127.0.0.1:" +
+                                                std::to_string(silent.port()) +
+                                                ": connection timeout") != std::string::npos);
+  }
+  auto node = c.admin("GET", "/api/v1/nodes/" + id);
+  CHECK(node.body["state"] == "rescue");
+  CHECK(node.body["power"]["state"] == "unknown");
+  std::string text;
+  coordinator::power::appendPowerMetrics(text, c.server().inventory().store());
+  CHECK(text.find("photon_power_errors_total 2") != std::string::npos);
+}
+
+TEST_CASE("power api: a node without a BMC moves through its lifecycle with no power steps",
+          "[power]") {
+  CoordinatorFixture c;
+  std::string id = enrol(c, 1);
+  auto r = c.admin("POST", "/api/v1/nodes/" + id + "/actions/retire");
+  REQUIRE(r.status == 200);
+  CHECK_FALSE(r.body.contains("power_operations"));
+  CHECK(r.body["power"].is_null());
+}
