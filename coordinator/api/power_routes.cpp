@@ -51,8 +51,11 @@ void answerStatus(ApiContext& ctx, const std::string& id, HttpResponse& res) {
   auto status = power::powerStatus(ctx.inventory.store(), id);
   if (!okOrSend(status, res)) return;
   Json out = *status ? **status
-                     : Json{{"state", "unknown"}, {"error", ""}, {"checked_at", 0},
-                            {"history", Json::array()}, {"queued", Json::array()}};
+                     : Json{{"state", "unknown"},
+                            {"error", ""},
+                            {"checked_at", 0},
+                            {"history", Json::array()},
+                            {"queued", Json::array()}};
   auto kv = ctx.inventory.store().get(power::keys::status(id));
   out["revision"] = kv && *kv ? (*kv)->mod_revision : 0;
   out["target"] = id;
@@ -158,14 +161,17 @@ void registerPowerRoutes(Router& router, ApiContext& ctx) {
       if (req.hasParam("wait")) wait = std::stoll(req.param("wait"));
       if (req.hasParam("since")) since = std::stoll(req.param("since"));
     } catch (const std::exception&) {
-      sendError(res, common::Error{common::ErrorCode::kInvalid, "must be a number",
-                                   req.hasParam("since") ? "since" : "wait", {}});
+      sendError(res, common::Error{common::ErrorCode::kInvalid,
+                                   "must be a number",
+                                   req.hasParam("since") ? "since" : "wait",
+                                   {}});
       return;
     }
     if (wait < 0 || wait > ctx.max_wait.count()) {
       sendError(res, common::Error{common::ErrorCode::kInvalid,
                                    "must be 0-" + std::to_string(ctx.max_wait.count()) + " seconds",
-                                   "wait", {}});
+                                   "wait",
+                                   {}});
       return;
     }
     const std::string key = power::keys::status(*id);

@@ -49,10 +49,12 @@ std::optional<Json> awaitOperation(CtlContext& ctx, const std::string& node, con
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   int64_t since = 0;
   while (std::chrono::steady_clock::now() < until) {
-    auto left = std::chrono::duration_cast<std::chrono::seconds>(until - std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::seconds>(until - std::chrono::steady_clock::now());
     int64_t wait = std::clamp<int64_t>(left.count(), 1, 30);
-    auto j = call(ctx, "GET", "/api/v1/nodes/" + urlEncode(node) + "/power?wait=" +
-                                  std::to_string(wait) + "&since=" + std::to_string(since));
+    auto j = call(ctx, "GET",
+                  "/api/v1/nodes/" + urlEncode(node) + "/power?wait=" + std::to_string(wait) +
+                      "&since=" + std::to_string(since));
     if (!j) return std::nullopt;
     for (const auto& h : (*j)["history"]) {
       if (str(h, "id") == op) return h;
@@ -72,8 +74,9 @@ int operate(CtlContext& ctx, const std::string& node, const std::string& path, c
   if (!queued) return 1;
   std::string op = str(*queued, "operation");
   if (!flags.wait) {
-    ctx.out << (ctx.json_output ? queued->dump(2)
-                                : node + ": " + str(*queued, "op") + " queued (operation " + op + ")")
+    ctx.out << (ctx.json_output
+                    ? queued->dump(2)
+                    : node + ": " + str(*queued, "op") + " queued (operation " + op + ")")
             << "\n";
     return 0;
   }
@@ -102,8 +105,10 @@ int showStatus(CtlContext& ctx, const std::string& node) {
       {"power:", str(*j, "state")},
       {"checked at:", str(*j, "checked_at")},
   };
-  if (!str(*j, "error").empty()) rows.push_back({"error:", common::escapeControls(str(*j, "error"))});
-  for (const auto& q : (*j)["queued"]) rows.push_back({"queued:", str(q, "op") + " (" + str(q, "reason") + ")"});
+  if (!str(*j, "error").empty())
+    rows.push_back({"error:", common::escapeControls(str(*j, "error"))});
+  for (const auto& q : (*j)["queued"])
+    rows.push_back({"queued:", str(q, "op") + " (" + str(q, "reason") + ")"});
   for (const auto& h : (*j)["history"]) {
     std::string line = str(h, "op") + " (" + str(h, "reason") + ") " + str(h, "result") + " in " +
                        str(h, "took_ms") + " ms";
@@ -131,8 +136,8 @@ int bmcSet(CtlContext& ctx, const std::string& node, const std::vector<std::stri
   for (size_t i = 0; i < args.size(); ++i) {
     std::optional<std::string> v;
     bool matched = false;
-    for (const char* flag : {"driver", "address", "username", "scheme", "system-id", "installer",
-                             "ca-file"}) {
+    for (const char* flag :
+         {"driver", "address", "username", "scheme", "system-id", "installer", "ca-file"}) {
       if ((v = takeFlag(args, i, flag))) {
         std::string key = flag;
         std::replace(key.begin(), key.end(), '-', '_');
@@ -165,10 +170,10 @@ int bmcSet(CtlContext& ctx, const std::string& node, const std::vector<std::stri
   }
   auto j = call(ctx, "PUT", "/api/v1/nodes/" + urlEncode(node) + "/bmc", body.dump());
   if (!j) return 1;
-  ctx.out << (ctx.json_output ? j->dump(2)
-                              : "bmc of " + node + ": " + str(*j, "driver") + " " +
-                                    str(*j, "address") + ", password " +
-                                    ((*j).value("password_set", false) ? "set" : "not set"))
+  ctx.out << (ctx.json_output
+                  ? j->dump(2)
+                  : "bmc of " + node + ": " + str(*j, "driver") + " " + str(*j, "address") +
+                        ", password " + ((*j).value("password_set", false) ? "set" : "not set"))
           << "\n";
   return 0;
 }
@@ -194,7 +199,8 @@ int runPowerCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   if (action == "status" && !flags.refresh) return showStatus(ctx, node);
   if (action != "on" && action != "off" && action != "cycle" && action != "soft" &&
       action != "status") {
-    ctx.err << "photonctl power: unknown action '" << action << "' (on, off, cycle, soft, status)\n";
+    ctx.err << "photonctl power: unknown action '" << action
+            << "' (on, off, cycle, soft, status)\n";
     return 2;
   }
   return operate(ctx, node, "/power", Json{{"action", action}}, flags);
@@ -211,7 +217,8 @@ int runBootDeviceCommand(CtlContext& ctx, const std::vector<std::string>& args) 
 }
 
 int runBmcCommand(CtlContext& ctx, const std::vector<std::string>& args) {
-  if (args.size() >= 2 && args[0] == "set") return bmcSet(ctx, args[1], {args.begin() + 2, args.end()});
+  if (args.size() >= 2 && args[0] == "set")
+    return bmcSet(ctx, args[1], {args.begin() + 2, args.end()});
   if (args.size() == 2 && args[0] == "show") {
     auto j = call(ctx, "GET", "/api/v1/nodes/" + urlEncode(args[1]) + "/bmc");
     if (!j) return 1;

@@ -1,10 +1,9 @@
 // photonctl power …, boot-device …, bmc …: a node's BMC and what it is asked to do.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "coordinator/ctl/commands.h"
 

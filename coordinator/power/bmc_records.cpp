@@ -17,8 +17,8 @@ namespace {
 using common::ErrorCode;
 using common::fail;
 using common::invalid;
-using common::Json;
 using common::joinPath;
+using common::Json;
 
 bool printable(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
@@ -37,9 +37,13 @@ bool isLoopback(const std::string& address) {
 }
 
 bool isSystemId(const std::string& id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  }) && id != "." && id != "..";
+  return !id.empty() && id.size() <= 64 &&
+         std::all_of(id.begin(), id.end(),
+                     [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                              c == '.';
+                     }) &&
+         id != "." && id != "..";
 }
 
 }  // namespace
@@ -47,10 +51,9 @@ bool isSystemId(const std::string& id) {
 common::Result<BmcRecord> bmcFromJson(const Json& j, const std::string& path,
                                       std::string* password) {
   PHOTON_CHECK(common::requireObject(j, path));
-  static const std::set<std::string> known{"driver",   "address",      "port",    "username",
-                                           "password", "password_file", "scheme", "system_id",
-                                           "insecure_tls", "ca_file",    "installer", "source",
-                                           "password_set"};
+  static const std::set<std::string> known{
+      "driver",    "address",      "port",    "username",  "password", "password_file", "scheme",
+      "system_id", "insecure_tls", "ca_file", "installer", "source",   "password_set"};
   for (const auto& [key, value] : j.items()) {
     if (!known.contains(key)) return invalid(joinPath(path, key.substr(0, 64)), "unknown field");
   }
@@ -74,7 +77,8 @@ common::Result<BmcRecord> bmcFromJson(const Json& j, const std::string& path,
     return invalid(joinPath(path, "password"), "must be at most 128 printable characters");
   }
   PHOTON_TRY(r.password_file, common::readString(j, "password_file", path, ""));
-  if (!r.password_file.empty()) PHOTON_CHECK(checkPath(joinPath(path, "password_file"), r.password_file));
+  if (!r.password_file.empty())
+    PHOTON_CHECK(checkPath(joinPath(path, "password_file"), r.password_file));
   if (!given.empty() && !r.password_file.empty()) {
     return invalid(joinPath(path, "password"), "give password or password_file, not both");
   }
@@ -110,9 +114,12 @@ common::Result<BmcRecord> bmcFromJson(const Json& j, const std::string& path,
 }
 
 Json toJson(const BmcRecord& r) {
-  Json j{{"driver", r.driver},          {"address", r.address},
-         {"port", r.port},              {"username", r.username},
-         {"password_set", r.password_set}, {"installer", std::string(toString(r.installer))},
+  Json j{{"driver", r.driver},
+         {"address", r.address},
+         {"port", r.port},
+         {"username", r.username},
+         {"password_set", r.password_set},
+         {"installer", std::string(toString(r.installer))},
          {"source", r.source}};
   if (!r.password_file.empty()) j["password_file"] = r.password_file;
   if (r.driver == "redfish") {
@@ -142,7 +149,8 @@ common::Status putBmc(Store& store, const std::string& target, const BmcRecord& 
       txn.put(keys::bmcSecret(target), Json{{"password", password}}.dump());
       record.password_set = true;
     } else if (!record.password_file.empty()) {
-      if (secret) txn.expect(keys::bmcSecret(target), secret->mod_revision).erase(keys::bmcSecret(target));
+      if (secret)
+        txn.expect(keys::bmcSecret(target), secret->mod_revision).erase(keys::bmcSecret(target));
       record.password_set = false;
     } else {
       if (secret) txn.expect(keys::bmcSecret(target), secret->mod_revision);
@@ -190,7 +198,8 @@ common::Result<std::optional<BmcRecord>> declaredBmc(const common::Cluster& clus
     if (!n.is_object() || n.value("name", "") != name) continue;
     auto bmc = n.find("bmc");
     if (bmc == n.end() || bmc->is_null()) return std::nullopt;
-    PHOTON_TRY(BmcRecord record, bmcFromJson(*bmc, "nodes[" + std::to_string(i) + "].bmc", nullptr));
+    PHOTON_TRY(BmcRecord record,
+               bmcFromJson(*bmc, "nodes[" + std::to_string(i) + "].bmc", nullptr));
     record.source = "declaration";
     return record;
   }
@@ -203,7 +212,8 @@ common::Status checkDeclaredBmcs(const common::Cluster& cluster) {
   for (size_t i = 0; i < nodes->size(); ++i) {
     const auto& n = (*nodes)[i];
     if (!n.is_object() || !n.contains("bmc") || n["bmc"].is_null()) continue;
-    PHOTON_TRY(BmcRecord record, bmcFromJson(n["bmc"], "nodes[" + std::to_string(i) + "].bmc", nullptr));
+    PHOTON_TRY(BmcRecord record,
+               bmcFromJson(n["bmc"], "nodes[" + std::to_string(i) + "].bmc", nullptr));
     (void)record;
   }
   return {};
@@ -227,13 +237,15 @@ common::Result<BmcRecord> findBmc(Store& store, const common::Cluster& cluster,
 
 common::Result<std::string> readPasswordFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return fail(ErrorCode::kInvalid, "cannot open the password file " + path, "password_file");
-  struct stat st{};
+  if (fd < 0)
+    return fail(ErrorCode::kInvalid, "cannot open the password file " + path, "password_file");
+  struct stat st {};
   std::string out;
   bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   if (ok && (st.st_mode & 077) != 0) {
     ::close(fd);
-    return fail(ErrorCode::kInvalid, "the password file " + path + " is readable by others: chmod 600 it",
+    return fail(ErrorCode::kInvalid,
+                "the password file " + path + " is readable by others: chmod 600 it",
                 "password_file");
   }
   if (ok) {
@@ -243,20 +255,24 @@ common::Result<std::string> readPasswordFile(const std::string& path) {
     if (ok) out.assign(buf, static_cast<size_t>(n));
   }
   ::close(fd);
-  if (!ok) return fail(ErrorCode::kInvalid, "the password file " + path + " is not a file of at most 256 bytes", "password_file");
+  if (!ok)
+    return fail(ErrorCode::kInvalid,
+                "the password file " + path + " is not a file of at most 256 bytes",
+                "password_file");
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
 }
 
 common::Result<BmcAccess> accessFor(Store& store, const std::string& target,
                                     const BmcRecord& record) {
-  BmcAccess access{record.driver, record.address,  record.port,         record.username, "",
+  BmcAccess access{record.driver, record.address,   record.port,         record.username, "",
                    record.scheme, record.system_id, record.insecure_tls, record.ca_file};
   if (!record.password_file.empty()) {
     PHOTON_TRY(access.password, readPasswordFile(record.password_file));
   } else if (record.password_set) {
     PHOTON_TRY(auto kv, store.get(keys::bmcSecret(target)));
-    if (!kv) return fail(ErrorCode::kNotFound, "the BMC password of " + target + " is gone", "password");
+    if (!kv)
+      return fail(ErrorCode::kNotFound, "the BMC password of " + target + " is gone", "password");
     PHOTON_TRY(Json secret, parseStored(*kv));
     access.password = secret.value("password", "");
   }

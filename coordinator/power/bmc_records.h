@@ -19,14 +19,14 @@ struct BmcRecord {
   std::string address;
   int port = 0;
   std::string username;
-  std::string password_file;  // absolute path on the coordinator's host, mode 0600
-  bool password_set = false;  // an admin-given password is stored as a secret
-  std::string scheme = "https";  // redfish
-  std::string system_id;         // redfish
-  bool insecure_tls = false;     // redfish
-  std::string ca_file;           // redfish
+  std::string password_file;                  // absolute path on the coordinator's host, mode 0600
+  bool password_set = false;                  // an admin-given password is stored as a secret
+  std::string scheme = "https";               // redfish
+  std::string system_id;                      // redfish
+  bool insecure_tls = false;                  // redfish
+  std::string ca_file;                        // redfish
   BootDevice installer = BootDevice::kCdrom;  // what reprovision boots
-  std::string source = "api";   // "api" | "declaration"
+  std::string source = "api";                 // "api" | "declaration"
 };
 
 // The record from a request body or a declaration; the password, when the body has one, goes to

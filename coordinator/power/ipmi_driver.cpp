@@ -52,11 +52,12 @@ common::Result<Ctx> openSession(const BmcAccess& access, Deadline deadline) {
   // FreeIPMI notices the timeout at a retransmission tick: a session timeout that is a whole
   // number of ticks ends on time (measured: 2000/500 ms ends at 2002 ms, 1999/499 ms past 2.4 s).
   unsigned retransmit = std::clamp<unsigned>(static_cast<unsigned>(left) / 4, 100, 500);
-  unsigned session_timeout = std::max<unsigned>(static_cast<unsigned>(left) / retransmit, 1) * retransmit;
+  unsigned session_timeout =
+      std::max<unsigned>(static_cast<unsigned>(left) / retransmit, 1) * retransmit;
   if (ipmi_ctx_open_outofband_2_0(ctx.get(), host.c_str(), access.username.c_str(),
                                   access.password.c_str(), nullptr, 0, IPMI_PRIVILEGE_LEVEL_ADMIN,
-                                  kCipherSuite, session_timeout, retransmit,
-                                  kWorkarounds, IPMI_FLAGS_DEFAULT) < 0) {
+                                  kCipherSuite, session_timeout, retransmit, kWorkarounds,
+                                  IPMI_FLAGS_DEFAULT) < 0) {
     // Credentials and capabilities the BMC refused will not improve with another attempt;
     // silence and timeouts might.
     int err = ipmi_ctx_errnum(ctx.get());
@@ -83,19 +84,26 @@ common::Result<Fiid> run(ipmi_ctx_t ctx, fiid_template_t tmpl, const std::string
 
 uint8_t controlOf(PowerAction action) {
   switch (action) {
-    case PowerAction::kOn: return IPMI_CHASSIS_CONTROL_POWER_UP;
-    case PowerAction::kOff: return IPMI_CHASSIS_CONTROL_POWER_DOWN;
-    case PowerAction::kCycle: return IPMI_CHASSIS_CONTROL_POWER_CYCLE;
-    case PowerAction::kSoft: return IPMI_CHASSIS_CONTROL_INITIATE_SOFT_SHUTDOWN;
+    case PowerAction::kOn:
+      return IPMI_CHASSIS_CONTROL_POWER_UP;
+    case PowerAction::kOff:
+      return IPMI_CHASSIS_CONTROL_POWER_DOWN;
+    case PowerAction::kCycle:
+      return IPMI_CHASSIS_CONTROL_POWER_CYCLE;
+    case PowerAction::kSoft:
+      return IPMI_CHASSIS_CONTROL_INITIATE_SOFT_SHUTDOWN;
   }
   return IPMI_CHASSIS_CONTROL_POWER_UP;
 }
 
 uint8_t bootDeviceOf(BootDevice device) {
   switch (device) {
-    case BootDevice::kPxe: return IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_PXE;
-    case BootDevice::kCdrom: return IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_CD_DVD;
-    case BootDevice::kDisk: return IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_HARD_DRIVE;
+    case BootDevice::kPxe:
+      return IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_PXE;
+    case BootDevice::kCdrom:
+      return IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_CD_DVD;
+    case BootDevice::kDisk:
+      return IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_FORCE_HARD_DRIVE;
   }
   return IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_DEVICE_NO_OVERRIDE;
 }
@@ -109,10 +117,9 @@ common::Status IpmiDriver::power(PowerAction action, Deadline deadline) {
   if (action == PowerAction::kCycle) {
     // A power cycle of a machine that is off does nothing on many BMCs (the spec leaves it
     // open): a cycle means "start it afresh", so an off machine is switched on.
-    PHOTON_TRY(Fiid st, run(ctx.get(), tmpl_cmd_get_chassis_status_rs, "get chassis status",
-                            [](ipmi_ctx_t c, fiid_obj_t o) {
-                              return ipmi_cmd_get_chassis_status(c, o);
-                            }));
+    PHOTON_TRY(Fiid st,
+               run(ctx.get(), tmpl_cmd_get_chassis_status_rs, "get chassis status",
+                   [](ipmi_ctx_t c, fiid_obj_t o) { return ipmi_cmd_get_chassis_status(c, o); }));
     uint64_t on = 1;
     if (fiid_obj_get(st.get(), "current_power_state.power_is_on", &on) >= 0 && !on) {
       action = PowerAction::kOn;
@@ -129,10 +136,9 @@ common::Status IpmiDriver::power(PowerAction action, Deadline deadline) {
 
 common::Result<PowerState> IpmiDriver::status(Deadline deadline) {
   PHOTON_TRY(Ctx ctx, openSession(access_, deadline));
-  PHOTON_TRY(Fiid rs, run(ctx.get(), tmpl_cmd_get_chassis_status_rs, "get chassis status",
-                          [](ipmi_ctx_t c, fiid_obj_t o) {
-                            return ipmi_cmd_get_chassis_status(c, o);
-                          }));
+  PHOTON_TRY(Fiid rs,
+             run(ctx.get(), tmpl_cmd_get_chassis_status_rs, "get chassis status",
+                 [](ipmi_ctx_t c, fiid_obj_t o) { return ipmi_cmd_get_chassis_status(c, o); }));
   uint64_t on = 0;
   if (fiid_obj_get(rs.get(), "current_power_state.power_is_on", &on) < 0) {
     return fail(ErrorCode::kUnavailable, "get chassis status: no power state in the reply");
@@ -143,23 +149,23 @@ common::Result<PowerState> IpmiDriver::status(Deadline deadline) {
 common::Status IpmiDriver::setBootDevice(BootDevice device, Deadline deadline) {
   PHOTON_TRY(Ctx ctx, openSession(access_, deadline));
   uint8_t boot_device = bootDeviceOf(device);
-  PHOTON_TRY(Fiid rs,
-             run(ctx.get(), tmpl_cmd_set_system_boot_options_rs,
-                 "set boot device " + std::string(toString(device)),
-                 [boot_device](ipmi_ctx_t c, fiid_obj_t o) {
-                   return ipmi_cmd_set_system_boot_options_boot_flags(
-                       c, IPMI_SYSTEM_BOOT_OPTIONS_PARAMETER_VALID_UNLOCKED,
-                       IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_TYPE_PC_COMPATIBLE,
-                       IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_VALID_FOR_NEXT_BOOT,
-                       IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_VALID, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
-                       IPMI_SYSTEM_BOOT_OPTION_DISABLE, boot_device,
-                       IPMI_SYSTEM_BOOT_OPTION_DISABLE, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
-                       IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_CONSOLE_REDIRECTION_DEFAULT,
-                       IPMI_SYSTEM_BOOT_OPTION_DISABLE, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
-                       IPMI_SYSTEM_BOOT_OPTION_DISABLE,
-                       IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_FIRMWARE_BIOS_VERBOSITY_DEFAULT,
-                       IPMI_SYSTEM_BOOT_OPTION_DISABLE, 0, 0, 0, o);
-                 }));
+  PHOTON_TRY(Fiid rs, run(ctx.get(), tmpl_cmd_set_system_boot_options_rs,
+                          "set boot device " + std::string(toString(device)),
+                          [boot_device](ipmi_ctx_t c, fiid_obj_t o) {
+                            return ipmi_cmd_set_system_boot_options_boot_flags(
+                                c, IPMI_SYSTEM_BOOT_OPTIONS_PARAMETER_VALID_UNLOCKED,
+                                IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_BOOT_TYPE_PC_COMPATIBLE,
+                                IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_VALID_FOR_NEXT_BOOT,
+                                IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_VALID,
+                                IPMI_SYSTEM_BOOT_OPTION_DISABLE, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+                                boot_device, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+                                IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+                                IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_CONSOLE_REDIRECTION_DEFAULT,
+                                IPMI_SYSTEM_BOOT_OPTION_DISABLE, IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+                                IPMI_SYSTEM_BOOT_OPTION_DISABLE,
+                                IPMI_SYSTEM_BOOT_OPTION_BOOT_FLAG_FIRMWARE_BIOS_VERBOSITY_DEFAULT,
+                                IPMI_SYSTEM_BOOT_OPTION_DISABLE, 0, 0, 0, o);
+                          }));
   return {};
 }
 

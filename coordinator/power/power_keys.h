@@ -9,13 +9,21 @@ namespace photon::coordinator::power::keys {
 // How to reach the BMC (no password in it), and apart, the password an admin gave, which no
 // read of the API returns.
 inline constexpr const char* kBmcPrefix = "bmc/";
-inline std::string bmc(const std::string& target) { return kBmcPrefix + target; }
-inline std::string bmcSecret(const std::string& target) { return "bmc-secret/" + target; }
+inline std::string bmc(const std::string& target) {
+  return kBmcPrefix + target;
+}
+inline std::string bmcSecret(const std::string& target) {
+  return "bmc-secret/" + target;
+}
 // Operations asked for and not yet taken by the leader's power service.
 inline constexpr const char* kRequestsPrefix = "power-requests/";
-inline std::string requests(const std::string& target) { return kRequestsPrefix + target; }
+inline std::string requests(const std::string& target) {
+  return kRequestsPrefix + target;
+}
 // The power state last read, its error, and the history of operations.
 inline constexpr const char* kStatusPrefix = "power/";
-inline std::string status(const std::string& target) { return kStatusPrefix + target; }
+inline std::string status(const std::string& target) {
+  return kStatusPrefix + target;
+}
 
 }  // namespace photon::coordinator::power::keys

@@ -103,9 +103,9 @@ PowerOutcome PowerManager::execute(const PowerJob& job) {
     out.attempts = attempt;
     common::Status result;
     auto access = access_(job.target);
-    auto driver = access ? drivers_(*access)
-                         : common::Result<std::unique_ptr<PowerDriver>>(
-                               std::unexpected(access.error()));
+    auto driver =
+        access ? drivers_(*access)
+               : common::Result<std::unique_ptr<PowerDriver>>(std::unexpected(access.error()));
     if (!driver) {
       result = std::unexpected(driver.error());
     } else if (job.kind == PowerJob::Kind::kStatus) {

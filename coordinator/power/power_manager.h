@@ -22,7 +22,7 @@ namespace photon::coordinator::power {
 struct PowerJob {
   enum class Kind { kStatus, kPower, kBoot };
   std::string target;
-  std::string id;      // the operation's id (empty for a poll)
+  std::string id;  // the operation's id (empty for a poll)
   Kind kind = Kind::kStatus;
   PowerAction action = PowerAction::kOn;
   BootDevice device = BootDevice::kDisk;

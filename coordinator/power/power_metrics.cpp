@@ -33,7 +33,8 @@ void appendPowerMetrics(std::string& out, Store& store) {
   common::appendMetric(out, "photon_power_errors_total", "", errors);
   double waiting = 0;
   for (const auto& kv : queued->kvs) {
-    if (auto doc = parseStored(kv); doc && (*doc)["ops"].is_array()) waiting += (*doc)["ops"].size();
+    if (auto doc = parseStored(kv); doc && (*doc)["ops"].is_array())
+      waiting += (*doc)["ops"].size();
   }
   common::appendHelp(out, "photon_power_requests_queued", "gauge",
                      "Power operations asked for and not yet taken by the leader.");

@@ -50,9 +50,12 @@ common::Result<PowerJob> jobFromJson(const Json& j, const std::string& target) {
 
 std::string describeJob(const PowerJob& job) {
   switch (job.kind) {
-    case PowerJob::Kind::kStatus: return "status";
-    case PowerJob::Kind::kPower: return std::string(toString(job.action));
-    case PowerJob::Kind::kBoot: return "boot:" + std::string(toString(job.device));
+    case PowerJob::Kind::kStatus:
+      return "status";
+    case PowerJob::Kind::kPower:
+      return std::string(toString(job.action));
+    case PowerJob::Kind::kBoot:
+      return "boot:" + std::string(toString(job.device));
   }
   return "status";
 }

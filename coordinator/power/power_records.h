@@ -19,15 +19,16 @@ inline constexpr size_t kMaxHistory = 20;
 
 // Queues operations for a target in one transaction (a reprovision's boot device and cycle go
 // together); returns their ids. A 429 when the target already has kMaxQueuedRequests waiting.
-[[nodiscard]] common::Result<std::vector<std::string>> requestOperations(
-    Store& store, const std::string& target, std::vector<PowerJob> jobs, int64_t now);
+[[nodiscard]] common::Result<std::vector<std::string>> requestOperations(Store& store,
+                                                                         const std::string& target,
+                                                                         std::vector<PowerJob> jobs,
+                                                                         int64_t now);
 // Takes every queued request (each key removed under its revision, so two leaders never both
 // take one).
 [[nodiscard]] common::Result<std::vector<PowerJob>> takeRequests(Store& store);
 // Stores an outcome: the power state (unknown with the error when the BMC failed), checked_at,
 // and for an operation (not a poll) an entry in the history.
-[[nodiscard]] common::Status recordOutcome(Store& store, const PowerOutcome& outcome,
-                                           int64_t now);
+[[nodiscard]] common::Status recordOutcome(Store& store, const PowerOutcome& outcome, int64_t now);
 // power/<target> as the API shows it, with the requests still queued; nullopt when neither.
 [[nodiscard]] common::Result<std::optional<common::Json>> powerStatus(Store& store,
                                                                       const std::string& target);

@@ -47,7 +47,8 @@ void PowerService::record(const PowerOutcome& outcome) {
 common::Result<std::vector<std::string>> PowerService::targets() {
   std::set<std::string> out;
   PHOTON_TRY(RangeResult records, inventory_.store().range(keys::kBmcPrefix));
-  for (const auto& kv : records.kvs) out.insert(kv.key.substr(std::string(keys::kBmcPrefix).size()));
+  for (const auto& kv : records.kvs)
+    out.insert(kv.key.substr(std::string(keys::kBmcPrefix).size()));
   PHOTON_TRY(common::Cluster cluster, inventory_.clusterOrEmpty());
   auto declared = cluster.extra.find("nodes");
   if (declared != cluster.extra.end() && declared->is_array()) {

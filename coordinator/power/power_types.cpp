@@ -42,9 +42,15 @@ constexpr std::array<std::pair<BootDevice, std::string_view>, 3> kDevices{{
 
 }  // namespace
 
-std::string_view toString(PowerAction action) { return nameOf(kActions, action); }
-std::string_view toString(PowerState state) { return nameOf(kStates, state); }
-std::string_view toString(BootDevice device) { return nameOf(kDevices, device); }
+std::string_view toString(PowerAction action) {
+  return nameOf(kActions, action);
+}
+std::string_view toString(PowerState state) {
+  return nameOf(kStates, state);
+}
+std::string_view toString(BootDevice device) {
+  return nameOf(kDevices, device);
+}
 std::optional<PowerAction> parsePowerAction(std::string_view text) {
   return parseName(kActions, text);
 }

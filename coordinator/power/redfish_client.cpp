@@ -115,7 +115,8 @@ common::Result<RedfishReply> RedfishClient::sendOnce(const std::string& method,
                             ? http_->Post(path.c_str(), headers, payload, "application/json")
                             : http_->Patch(path.c_str(), headers, payload, "application/json");
   if (!res) {
-    return fail(ErrorCode::kUnavailable, method + " " + path + ": " + httplib::to_string(res.error()));
+    return fail(ErrorCode::kUnavailable,
+                method + " " + path + ": " + httplib::to_string(res.error()));
   }
   if (res->body.size() > kMaxBody) {
     return fail(ErrorCode::kUnavailable, method + " " + path + ": reply larger than 4 MiB");
@@ -129,8 +130,7 @@ common::Result<RedfishReply> RedfishClient::sendOnce(const std::string& method,
   return reply;
 }
 
-common::Result<RedfishReply> RedfishClient::send(const std::string& method,
-                                                 const std::string& path,
+common::Result<RedfishReply> RedfishClient::send(const std::string& method, const std::string& path,
                                                  const common::Json* body, Deadline deadline) {
   PHOTON_CHECK(login(deadline));
   std::string location;
@@ -180,8 +180,8 @@ common::Result<RedfishReply> RedfishClient::post(const std::string& path, const 
                                                  Deadline deadline) {
   return send("POST", path, &body, deadline);
 }
-common::Result<RedfishReply> RedfishClient::patch(const std::string& path,
-                                                  const common::Json& body, Deadline deadline) {
+common::Result<RedfishReply> RedfishClient::patch(const std::string& path, const common::Json& body,
+                                                  Deadline deadline) {
   return send("PATCH", path, &body, deadline);
 }
 

@@ -29,8 +29,8 @@ class RedfishClient {
   // GET, POST and PATCH with a JSON body; a reply outside 2xx is an error naming the path.
   // A 202 with a Location is followed to the task's end.
   [[nodiscard]] common::Result<RedfishReply> get(const std::string& path, Deadline deadline);
-  [[nodiscard]] common::Result<RedfishReply> post(const std::string& path,
-                                                  const common::Json& body, Deadline deadline);
+  [[nodiscard]] common::Result<RedfishReply> post(const std::string& path, const common::Json& body,
+                                                  Deadline deadline);
   [[nodiscard]] common::Result<RedfishReply> patch(const std::string& path,
                                                    const common::Json& body, Deadline deadline);
 
@@ -45,9 +45,9 @@ class RedfishClient {
 
   BmcAccess access_;
   std::unique_ptr<httplib::Client> http_;
-  std::string token_;          // X-Auth-Token of our session
-  std::string session_path_;   // to DELETE at the end
-  bool basic_auth_ = false;    // the BMC has no session service
+  std::string token_;         // X-Auth-Token of our session
+  std::string session_path_;  // to DELETE at the end
+  bool basic_auth_ = false;   // the BMC has no session service
 };
 
 }  // namespace photon::coordinator::power

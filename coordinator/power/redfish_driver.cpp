@@ -19,9 +19,12 @@ std::string stringAt(const common::Json& j, const char* key) {
 
 std::string overrideTargetOf(BootDevice device) {
   switch (device) {
-    case BootDevice::kPxe: return "Pxe";
-    case BootDevice::kCdrom: return "Cd";
-    case BootDevice::kDisk: return "Hdd";
+    case BootDevice::kPxe:
+      return "Pxe";
+    case BootDevice::kCdrom:
+      return "Cd";
+    case BootDevice::kDisk:
+      return "Hdd";
   }
   return "None";
 }
@@ -35,10 +38,18 @@ std::string resetTypeFor(PowerAction action, const std::vector<std::string>& all
   // In order of preference: a cycle is PowerCycle where the BMC has it, else a hard restart.
   std::vector<std::string> choices;
   switch (action) {
-    case PowerAction::kOn: choices = {"On", "ForceOn"}; break;
-    case PowerAction::kOff: choices = {"ForceOff"}; break;
-    case PowerAction::kCycle: choices = {"PowerCycle", "ForceRestart"}; break;
-    case PowerAction::kSoft: choices = {"GracefulShutdown"}; break;
+    case PowerAction::kOn:
+      choices = {"On", "ForceOn"};
+      break;
+    case PowerAction::kOff:
+      choices = {"ForceOff"};
+      break;
+    case PowerAction::kCycle:
+      choices = {"PowerCycle", "ForceRestart"};
+      break;
+    case PowerAction::kSoft:
+      choices = {"GracefulShutdown"};
+      break;
   }
   for (const auto& c : choices) {
     if (allows(c)) return c;
@@ -60,13 +71,12 @@ RedfishDriver::RedfishDriver(BmcAccess access) : access_(access), client_(access
 common::Result<std::string> RedfishDriver::systemPath(Deadline deadline) {
   if (!access_.system_id.empty()) return std::string(kSystems) + "/" + access_.system_id;
   PHOTON_TRY(RedfishReply systems, client_.get(kSystems, deadline));
-  const auto members = systems.body.is_object() ? systems.body.value("Members", common::Json())
-                                                : common::Json();
+  const auto members =
+      systems.body.is_object() ? systems.body.value("Members", common::Json()) : common::Json();
   if (!members.is_array() || members.size() != 1 || !members[0].is_object()) {
-    return fail(ErrorCode::kInvalid,
-                std::string(kSystems) + " lists " +
-                    std::to_string(members.is_array() ? members.size() : 0) +
-                    " systems: set the BMC's system_id");
+    return fail(ErrorCode::kInvalid, std::string(kSystems) + " lists " +
+                                         std::to_string(members.is_array() ? members.size() : 0) +
+                                         " systems: set the BMC's system_id");
   }
   std::string path = stringAt(members[0], "@odata.id");
   if (path.rfind("/redfish/v1/", 0) != 0) {
@@ -82,8 +92,8 @@ common::Result<PowerState> RedfishDriver::status(Deadline deadline) {
   std::string state = stringAt(system.body, "PowerState");
   PowerState out = powerStateOf(state);
   if (out == PowerState::kUnknown) {
-    return fail(ErrorCode::kUnavailable, "GET " + path + ": PowerState '" +
-                                             state.substr(0, 32) + "' is not On or Off");
+    return fail(ErrorCode::kUnavailable,
+                "GET " + path + ": PowerState '" + state.substr(0, 32) + "' is not On or Off");
   }
   return out;
 }
@@ -112,8 +122,8 @@ common::Status RedfishDriver::power(PowerAction action, Deadline deadline) {
   }
   std::string reset_type = resetTypeFor(action, allowed);
   if (reset_type.empty()) {
-    return fail(ErrorCode::kInvalid, "the BMC allows no ResetType for '" +
-                                         std::string(toString(action)) + "'");
+    return fail(ErrorCode::kInvalid,
+                "the BMC allows no ResetType for '" + std::string(toString(action)) + "'");
   }
   PHOTON_TRY(RedfishReply done, client_.post(target, {{"ResetType", reset_type}}, deadline));
   return {};

@@ -1,10 +1,9 @@
 // A BMC declared with its node (nodes.<name>.bmc in Nix) reaches the coordinator through the
 // cluster declaration, and a declared machine can be switched on before it ever phones home.
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -15,9 +14,9 @@
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
-using test::CoordinatorFixture;
 using common::Json;
 using std::chrono::milliseconds;
+using test::CoordinatorFixture;
 
 namespace {
 
@@ -31,8 +30,10 @@ struct Evaluated {
 // the operator's `nix-instantiate --eval --strict --json` would evaluate it.
 Evaluated labWithBmc(const std::string& bmc, const std::string& scratch) {
   const std::string nix = std::string(PHOTON_SOURCE_DIR) + "/nix";
-  std::string decl = "let lab = import " + nix + "/examples/lab.nix; in lab // { nodes = "
-                     "lab.nodes // { core-1 = lab.nodes.core-1 // { bmc = " + bmc + "; }; }; }";
+  std::string decl = "let lab = import " + nix +
+                     "/examples/lab.nix; in lab // { nodes = "
+                     "lab.nodes // { core-1 = lab.nodes.core-1 // { bmc = " +
+                     bmc + "; }; }; }";
   std::string expr = "import " + nix + "/lib/cluster.nix (" + decl + ")";
   // No build users, no sandbox, no binary cache to wait for (TESTBED.md).
   ::setenv("NIX_CONFIG", "build-users-group =\nsandbox = false\nsubstituters =", 1);
@@ -71,8 +72,8 @@ TEST_CASE("declared bmc: cluster.nix carries nodes.<name>.bmc, a password only a
   CHECK(literal.exit_code != 0);
   CHECK(literal.err.find("photon cluster: nodes.core-1.bmc.password: is not accepted") !=
         std::string::npos);
-  auto driver = labWithBmc(R"({ driver = "ssh"; address = "10.0.9.11"; username = "admin"; })",
-                           dir.path());
+  auto driver =
+      labWithBmc(R"({ driver = "ssh"; address = "10.0.9.11"; username = "admin"; })", dir.path());
   CHECK(driver.err.find("nodes.core-1.bmc.driver: must be") != std::string::npos);
 }
 
@@ -125,10 +126,11 @@ TEST_CASE("declared bmc: a bad BMC in an applied declaration is a 400 naming it"
   CoordinatorFixture c;
   Json cluster = CoordinatorFixture::sampleCluster();
   cluster["nodes"] = Json::array({Json{{"name", "n1"},
-                                       {"bmc", {{"driver", "ipmi"},
-                                                {"address", "10.0.0.5"},
-                                                {"username", "admin"},
-                                                {"password", "inline"}}}}});
+                                       {"bmc",
+                                        {{"driver", "ipmi"},
+                                         {"address", "10.0.0.5"},
+                                         {"username", "admin"},
+                                         {"password", "inline"}}}}});
   auto r = c.admin("PUT", "/api/v1/cluster", cluster);
   CHECK(r.status == 400);
   CHECK(r.body["field"] == "nodes[0].bmc.password");

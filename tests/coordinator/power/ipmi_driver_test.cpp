@@ -1,7 +1,8 @@
 // The IPMI driver against a real BMC emulator: OpenIPMI's ipmi_sim on a loopback UDP port.
+#include "coordinator/power/ipmi_driver.h"
+
 #include <catch2/catch.hpp>
 
-#include "coordinator/power/ipmi_driver.h"
 #include "tests/coordinator/power/ipmi_sim.h"
 
 using namespace photon;
@@ -11,7 +12,9 @@ using coordinator::power::PowerAction;
 using coordinator::power::PowerState;
 
 namespace {
-auto in(int ms) { return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms); }
+auto in(int ms) {
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+}
 }  // namespace
 
 TEST_CASE("ipmi driver: switches ipmi_sim's machine on and off and reads it back",

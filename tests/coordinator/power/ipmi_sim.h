@@ -73,17 +73,21 @@ class IpmiSim {
                 "name \"photon-test\"\n"
                 "set_working_mc 0x20\n"
                 "  startlan 1\n"
-                "    addr 127.0.0.1 " + std::to_string(port_) + "\n"
-                "    priv_limit admin\n"
-                "    allowed_auths_callback none md2 md5 straight\n"
-                "    allowed_auths_user none md2 md5 straight\n"
-                "    allowed_auths_operator none md2 md5 straight\n"
-                "    allowed_auths_admin none md2 md5 straight\n"
-                "    guid a123456789abcdefa123456789abcdef\n"
-                "  endlan\n"
-                "  chassis_control \"" + prog + "\"\n"
-                "  user 2 true \"" + kUser + "\" \"" + kPassword +
-                "\" admin 10 none md2 md5 straight\n");
+                "    addr 127.0.0.1 " +
+                    std::to_string(port_) +
+                    "\n"
+                    "    priv_limit admin\n"
+                    "    allowed_auths_callback none md2 md5 straight\n"
+                    "    allowed_auths_user none md2 md5 straight\n"
+                    "    allowed_auths_operator none md2 md5 straight\n"
+                    "    allowed_auths_admin none md2 md5 straight\n"
+                    "    guid a123456789abcdefa123456789abcdef\n"
+                    "  endlan\n"
+                    "  chassis_control \"" +
+                    prog +
+                    "\"\n"
+                    "  user 2 true \"" +
+                    kUser + "\" \"" + kPassword + "\" admin 10 none md2 md5 straight\n");
     temp_.write("cmds.emu",
                 "mc_setbmc 0x20\n"
                 "mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\n"
@@ -118,16 +122,26 @@ class IpmiSim {
     return "#!/bin/sh\n"
            "# ipmi_sim's chassis_control: `get power|boot …` prints name:value lines,\n"
            "# `set power 0|1`, `set boot DEV` change the machine.\n"
-           "echo \"$@\" >> " + dir + "/calls\n"
+           "echo \"$@\" >> " +
+           dir +
+           "/calls\n"
            "if [ \"$1\" = get ]; then shift\n"
            "  for w in \"$@\"; do case $w in\n"
-           "    power) echo \"power:$(cat " + dir + "/power)\";;\n"
-           "    boot) echo \"boot:$(cat " + dir + "/boot)\";;\n"
+           "    power) echo \"power:$(cat " +
+           dir +
+           "/power)\";;\n"
+           "    boot) echo \"boot:$(cat " +
+           dir +
+           "/boot)\";;\n"
            "  esac; done\n"
            "elif [ \"$1\" = set ]; then\n"
            "  case \"$2\" in\n"
-           "    power) echo \"$3\" > " + dir + "/power;;\n"
-           "    boot) echo \"$3\" > " + dir + "/boot;;\n"
+           "    power) echo \"$3\" > " +
+           dir +
+           "/power;;\n"
+           "    boot) echo \"$3\" > " +
+           dir +
+           "/boot;;\n"
            "  esac\n"
            "fi\n";
   }

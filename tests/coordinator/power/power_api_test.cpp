@@ -1,8 +1,7 @@
 // The power routes on a real coordinator (SQLite, HTTP), with the power service ticked as the
 // control thread would tick it, against ipmi_sim and a BMC that never answers.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <thread>
 
@@ -12,9 +11,9 @@
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
-using test::CoordinatorFixture;
 using common::Json;
 using std::chrono::milliseconds;
+using test::CoordinatorFixture;
 
 namespace {
 
@@ -51,8 +50,11 @@ std::string enrol(CoordinatorFixture& c, int n) {
 }
 
 Json ipmiBmc(int port, const std::string& password) {
-  return Json{{"driver", "ipmi"}, {"address", "127.0.0.1"}, {"port", port},
-              {"username", "admin"}, {"password", password}};
+  return Json{{"driver", "ipmi"},
+              {"address", "127.0.0.1"},
+              {"port", port},
+              {"username", "admin"},
+              {"password", password}};
 }
 
 // Long-polls GET .../power until operation `op` is in the history; returns its entry.
@@ -86,7 +88,7 @@ TEST_CASE("power api: a BMC record never returns its password", "[power]") {
   CHECK(get.body["password_set"] == true);
   CHECK_FALSE(get.body.contains("password"));
   for (const std::string& path : std::vector<std::string>{"/api/v1/nodes", "/api/v1/nodes/" + id,
-                                                       "/api/v1/nodes/" + id + "/power"}) {
+                                                          "/api/v1/nodes/" + id + "/power"}) {
     auto r = c.admin("GET", path);
     CHECK(r.body.dump().find(secret) == std::string::npos);
   }
@@ -118,11 +120,15 @@ TEST_CASE("power api: bad BMC records are refused naming the field", "[power]") 
   bad(with(ok, Json{{"colour", "red"}}), "colour");
   bad(with(ok, Json{{"password_file", "relative/path"}}), "password_file");
   bad(with(ok, Json{{"password_file", "/etc/bmc-pw"}}), "password");
-  Json redfish{{"driver", "redfish"}, {"address", "10.0.0.9"}, {"username", "root"},
-               {"password", "pw"}, {"scheme", "http"}};
+  Json redfish{{"driver", "redfish"},
+               {"address", "10.0.0.9"},
+               {"username", "root"},
+               {"password", "pw"},
+               {"scheme", "http"}};
   bad(redfish, "scheme");
   CHECK(c.admin("PUT", "/api/v1/nodes/no-such-node/bmc", ok).status == 404);
-  CHECK(c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "explode"}}).status == 400);
+  CHECK(c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "explode"}}).status ==
+        400);
   // No BMC yet for another node: the operation is refused before it is queued.
   std::string other = enrol(c, 2);
   CHECK(c.admin("POST", "/api/v1/nodes/" + other + "/power", Json{{"action", "on"}}).status == 404);
@@ -134,8 +140,9 @@ TEST_CASE("power api: power on through ipmi_sim shows in the node, its history a
   test::IpmiSim sim;
   TickedPower power(c);
   std::string id = enrol(c, 1);
-  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc",
-                  ipmiBmc(sim.port(), test::IpmiSim::kPassword)).status == 200);
+  REQUIRE(
+      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
+          .status == 200);
   auto started = std::chrono::steady_clock::now();
   auto r = c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "on"}});
   REQUIRE(r.status == 202);
@@ -144,8 +151,8 @@ TEST_CASE("power api: power on through ipmi_sim shows in the node, its history a
   CHECK(done["result"] == "ok");
   CHECK(done["op"] == "on");
   CHECK(sim.power() == "1");
-  WARN("API: POST power on -> outcome in GET power took " << took.count()
-       << " ms (the BMC call itself " << done["took_ms"] << " ms)");
+  WARN("API: POST power on -> outcome in GET power took "
+       << took.count() << " ms (the BMC call itself " << done["took_ms"] << " ms)");
   auto node = c.admin("GET", "/api/v1/nodes/" + id);
   CHECK(node.body["power"]["state"] == "on");
   CHECK(node.body["power"]["error"] == "");
@@ -163,17 +170,20 @@ TEST_CASE("power api: power on through ipmi_sim shows in the node, its history a
   CHECK(text.find("photon_power_errors_total 0") != std::string::npos);
 }
 
-TEST_CASE("power api: a dead BMC leaves its node unknown with the reason; another node's "
-          "power operation in the same second completes on time",
-          "[power][integration]") {
+TEST_CASE(
+    "power api: a dead BMC leaves its node unknown with the reason; another node's "
+    "power operation in the same second completes on time",
+    "[power][integration]") {
   CoordinatorFixture c;
   test::IpmiSim sim;
   test::SilentBmc silent;
   TickedPower power(c, milliseconds(2000));
   std::string live = enrol(c, 1), dead = enrol(c, 2);
   REQUIRE(c.admin("PUT", "/api/v1/nodes/" + live + "/bmc",
-                  ipmiBmc(sim.port(), test::IpmiSim::kPassword)).status == 200);
-  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + dead + "/bmc", ipmiBmc(silent.port(), "pw")).status == 200);
+                  ipmiBmc(sim.port(), test::IpmiSim::kPassword))
+              .status == 200);
+  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + dead + "/bmc", ipmiBmc(silent.port(), "pw")).status ==
+          200);
 
   auto started = std::chrono::steady_clock::now();
   auto d = c.admin("POST", "/api/v1/nodes/" + dead + "/power", Json{{"action", "on"}});
@@ -181,7 +191,8 @@ TEST_CASE("power api: a dead BMC leaves its node unknown with the reason; anothe
   REQUIRE(d.status == 202);
   REQUIRE(l.status == 202);
   Json live_done = awaitOperation(c, live, l.body["operation"].get<std::string>());
-  auto live_took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+  auto live_took =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
   CHECK(live_done["result"] == "ok");
   CHECK(live_took < milliseconds(1000));
   Json dead_done = awaitOperation(c, dead, d.body["operation"].get<std::string>());
@@ -189,25 +200,30 @@ TEST_CASE("power api: a dead BMC leaves its node unknown with the reason; anothe
   CHECK(dead_done["error"].get<std::string>().find("timeout") != std::string::npos);
   auto node = c.admin("GET", "/api/v1/nodes/" + dead);
   CHECK(node.body["power"]["state"] == "unknown");
-  CHECK(node.body["power"]["error"].get<std::string>().find("IPMI session to 127.0.0.1") != std::string::npos);
-  WARN("API: live node's power on completed in " << live_took.count()
-       << " ms beside a dead BMC that failed after " << dead_done["took_ms"] << " ms");
+  CHECK(node.body["power"]["error"].get<std::string>().find("IPMI session to 127.0.0.1") !=
+        std::string::npos);
+  WARN("API: live node's power on completed in "
+       << live_took.count() << " ms beside a dead BMC that failed after " << dead_done["took_ms"]
+       << " ms");
 }
 
-TEST_CASE("power api: retire powers the node off, recorded with its reason", "[power][integration]") {
+TEST_CASE("power api: retire powers the node off, recorded with its reason",
+          "[power][integration]") {
   CoordinatorFixture c;
   test::IpmiSim sim;
   TickedPower power(c);
   std::string id = enrol(c, 1);
-  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc",
-                  ipmiBmc(sim.port(), test::IpmiSim::kPassword)).status == 200);
+  REQUIRE(
+      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
+          .status == 200);
   auto on = c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "on"}});
   awaitOperation(c, id, on.body["operation"].get<std::string>());
   REQUIRE(sim.power() == "1");
   auto retire = c.admin("POST", "/api/v1/nodes/" + id + "/actions/retire");
   REQUIRE(retire.status == 200);
   REQUIRE(retire.body["power_operations"]["operations"].size() == 1);
-  Json off = awaitOperation(c, id, retire.body["power_operations"]["operations"][0].get<std::string>());
+  Json off =
+      awaitOperation(c, id, retire.body["power_operations"]["operations"][0].get<std::string>());
   CHECK(off["op"] == "off");
   CHECK(off["reason"] == "retire");
   CHECK(off["result"] == "ok");
@@ -219,8 +235,9 @@ TEST_CASE("power api: the slow poll notices a machine switched by hand, without 
   CoordinatorFixture c;
   test::IpmiSim sim;
   std::string id = enrol(c, 1);
-  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc",
-                  ipmiBmc(sim.port(), test::IpmiSim::kPassword)).status == 200);
+  REQUIRE(
+      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
+          .status == 200);
   coordinator::power::PowerOptions options;
   options.poll_interval = std::chrono::seconds(1);
   coordinator::power::PowerService power(c.server().inventory(), options);
@@ -275,14 +292,16 @@ TEST_CASE("power api: reprovision boots the installer once and cycles, each step
   CHECK(calls.find("set boot pxe") < calls.find("set power 1"));
 }
 
-TEST_CASE("power api: a rescue whose BMC does not answer is recorded as failed with the BMC's "
-          "error; the lifecycle move stands",
-          "[power][integration]") {
+TEST_CASE(
+    "power api: a rescue whose BMC does not answer is recorded as failed with the BMC's "
+    "error; the lifecycle move stands",
+    "[power][integration]") {
   CoordinatorFixture c;
   test::SilentBmc silent;
   TickedPower power(c, milliseconds(1000));
   std::string id = enrol(c, 1);
-  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(silent.port(), "pw")).status == 200);
+  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(silent.port(), "pw")).status ==
+          200);
   auto r = c.admin("POST", "/api/v1/nodes/" + id + "/actions/rescue");
   REQUIRE(r.status == 200);
   CHECK(r.body["state"] == "rescue");
@@ -293,9 +312,9 @@ TEST_CASE("power api: a rescue whose BMC does not answer is recorded as failed w
   for (const Json& step : {boot, cycle}) {
     CHECK(step["result"] == "failed");
     CHECK(step["reason"] == "rescue");
-    CHECK(step["error"].get<std::string>().find("IPMI session to 127.0.0.1:" +
-                                                std::to_string(silent.port()) +
-                                                ": connection timeout") != std::string::npos);
+    CHECK(step["error"].get<std::string>().find(
+              "IPMI session to 127.0.0.1:" + std::to_string(silent.port()) +
+              ": connection timeout") != std::string::npos);
   }
   auto node = c.admin("GET", "/api/v1/nodes/" + id);
   CHECK(node.body["state"] == "rescue");

@@ -1,8 +1,7 @@
 // photonctl power / boot-device / bmc: the real binary against a real coordinator whose power
 // service talks to ipmi_sim.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -13,8 +12,8 @@
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
-using test::CoordinatorFixture;
 using std::chrono::milliseconds;
+using test::CoordinatorFixture;
 
 namespace {
 
@@ -25,8 +24,8 @@ struct Run {
 
 Run photonctl(test::TempDir& dir, const std::string& url, std::vector<std::string> args) {
   std::string token = dir.write("admin.token", std::string(test::kAdminToken) + "\n");
-  std::vector<std::string> argv = {PHOTON_BUILD_DIR "/coordinator/photonctl", "--coordinator",
-                                   url, "--token-file", token};
+  std::vector<std::string> argv = {PHOTON_BUILD_DIR "/coordinator/photonctl", "--coordinator", url,
+                                   "--token-file", token};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string log = dir.file("photonctl.log");
   std::remove(log.c_str());
@@ -80,9 +79,10 @@ TEST_CASE("photonctl power: bmc set, power on, POWER column, boot-device, a dead
   std::string id = enrol(1), dead = enrol(2);
   std::string pw_file = dir.write("bmc.pw", std::string(test::IpmiSim::kPassword) + "\n");
 
-  auto set = photonctl(dir, c.url(), {"bmc", "set", id, "--driver", "ipmi", "--address",
-                                      "127.0.0.1", "--port", std::to_string(sim.port()),
-                                      "--username", "admin", "--password-file", pw_file});
+  auto set =
+      photonctl(dir, c.url(),
+                {"bmc", "set", id, "--driver", "ipmi", "--address", "127.0.0.1", "--port",
+                 std::to_string(sim.port()), "--username", "admin", "--password-file", pw_file});
   INFO(set.output);
   REQUIRE(set.code == 0);
   CHECK(set.output.find("password set") != std::string::npos);
@@ -118,16 +118,17 @@ TEST_CASE("photonctl power: bmc set, power on, POWER column, boot-device, a dead
   CHECK(wrong.code == 1);
   CHECK(wrong.output.find("floppy") != std::string::npos);
 
-  REQUIRE(photonctl(dir, c.url(), {"bmc", "set", dead, "--driver", "ipmi", "--address",
-                                   "127.0.0.1", "--port", std::to_string(silent.port()),
-                                   "--username", "admin", "--password-file", pw_file})
-              .code == 0);
+  REQUIRE(
+      photonctl(dir, c.url(),
+                {"bmc", "set", dead, "--driver", "ipmi", "--address", "127.0.0.1", "--port",
+                 std::to_string(silent.port()), "--username", "admin", "--password-file", pw_file})
+          .code == 0);
   auto failed = photonctl(dir, c.url(), {"power", "cycle", dead});
   INFO(failed.output);
   CHECK(failed.code == 1);
-  CHECK(failed.output.find("cycle failed: IPMI session to 127.0.0.1:" +
-                           std::to_string(silent.port()) + ": connection timeout") !=
-        std::string::npos);
+  CHECK(failed.output.find(
+            "cycle failed: IPMI session to 127.0.0.1:" + std::to_string(silent.port()) +
+            ": connection timeout") != std::string::npos);
   auto after = photonctl(dir, c.url(), {"nodes"});
   CHECK(line_of(after.output, dead).find(" unknown! ") != std::string::npos);
 }

@@ -6,12 +6,11 @@
 // Not covered (said so in the report): the tiny guest cannot install NixOS, so there is no
 // "boot device disk, cycle, come back from the disk" leg; the ISO's init powers the VM off
 // itself after the bootstrap.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -46,7 +45,9 @@ std::string slurp(const std::string& path) {
 std::string vmChassis(const std::string& dir, const std::string& iso, const std::string& disk,
                       const std::string& mac) {
   return "#!/bin/sh\n"
-         "D=" + dir + "\n"
+         "D=" +
+         dir +
+         "\n"
          "echo \"$@\" >> $D/calls\n"
          "alive() { [ -s $D/qemu.pid ] && kill -0 \"$(cat $D/qemu.pid)\" 2>/dev/null; }\n"
          "if [ \"$1\" = get ]; then shift\n"
@@ -60,11 +61,17 @@ std::string vmChassis(const std::string& dir, const std::string& iso, const std:
          "      if [ \"$3\" = 1 ]; then\n"
          "        alive && exit 0\n"
          "        order=c; [ \"$(cat $D/boot)\" = cdrom ] && order=d\n"
-         "        qemu-system-x86_64 -accel tcg -m 512 -cdrom " + iso + " -boot $order \\\n"
+         "        qemu-system-x86_64 -accel tcg -m 512 -cdrom " +
+         iso +
+         " -boot $order \\\n"
          "          -display none -no-reboot -serial file:$D/serial.log -monitor none \\\n"
-         "          -drive file=" + disk + ",if=none,id=d0,format=raw,cache=unsafe \\\n"
+         "          -drive file=" +
+         disk +
+         ",if=none,id=d0,format=raw,cache=unsafe \\\n"
          "          -device virtio-blk-pci,drive=d0,serial=PHOTON-E2E \\\n"
-         "          -netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=" + mac + " \\\n"
+         "          -netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=" +
+         mac +
+         " \\\n"
          "          -daemonize -pidfile $D/qemu.pid >>$D/qemu.log 2>&1\n"
          "      else\n"
          "        alive && kill \"$(cat $D/qemu.pid)\"\n"
@@ -95,7 +102,8 @@ struct VmReaper {
 Json awaitOperation(CoordinatorFixture& c, const std::string& target, const std::string& op) {
   int64_t since = 0;
   for (int i = 0; i < 60; ++i) {
-    auto r = c.admin("GET", "/api/v1/nodes/" + target + "/power?wait=5&since=" + std::to_string(since));
+    auto r =
+        c.admin("GET", "/api/v1/nodes/" + target + "/power?wait=5&since=" + std::to_string(since));
     for (const auto& h : r.body["history"]) {
       if (h["id"] == op) return h;
     }
@@ -106,9 +114,10 @@ Json awaitOperation(CoordinatorFixture& c, const std::string& target, const std:
 
 }  // namespace
 
-TEST_CASE("power e2e: power on boots a declared machine's VM from the ISO to active; retire "
-          "switches it off",
-          "[power][e2e][integration]") {
+TEST_CASE(
+    "power e2e: power on boots a declared machine's VM from the ISO to active; retire "
+    "switches it off",
+    "[power][e2e][integration]") {
   if (!fs::exists(kAgent)) FAIL("photon-agent is missing at " << kAgent << ": build it first");
   CoordinatorFixture c;
   const std::string port = c.url().substr(c.url().rfind(':') + 1);
@@ -117,10 +126,10 @@ TEST_CASE("power e2e: power on boots a declared machine's VM from the ISO to act
   const std::string iso = tmp.file("photon-test.iso");
   {
     std::string log = tmp.file("build-iso.log");
-    test::ChildProcess build({kBuilder, "--agent", kAgent, "--coordinator", "http://10.0.2.2:" + port,
-                              "--token-file", token, "--out", iso, "--cache",
-                              std::string(PHOTON_BUILD_DIR) + "/test-iso-cache"},
-                             log);
+    test::ChildProcess build(
+        {kBuilder, "--agent", kAgent, "--coordinator", "http://10.0.2.2:" + port, "--token-file",
+         token, "--out", iso, "--cache", std::string(PHOTON_BUILD_DIR) + "/test-iso-cache"},
+        log);
     int code = build.wait(std::chrono::minutes(5));
     INFO(slurp(log));
     REQUIRE(code == 0);
@@ -157,11 +166,12 @@ TEST_CASE("power e2e: power on boots a declared machine's VM from the ISO to act
   cluster["nodes"] = Json::array({Json{{"name", "vm1"},
                                        {"pool", "lab"},
                                        {"macs", Json::array({mac})},
-                                       {"bmc", {{"driver", "ipmi"},
-                                                {"address", "127.0.0.1"},
-                                                {"port", bmc.port()},
-                                                {"username", "admin"},
-                                                {"password_file", pw}}}}});
+                                       {"bmc",
+                                        {{"driver", "ipmi"},
+                                         {"address", "127.0.0.1"},
+                                         {"port", bmc.port()},
+                                         {"username", "admin"},
+                                         {"password_file", pw}}}}});
   auto applied = c.admin("PUT", "/api/v1/cluster", cluster);
   INFO(applied.body.dump());
   REQUIRE(applied.status == 200);
@@ -228,7 +238,8 @@ TEST_CASE("power e2e: power on boots a declared machine's VM from the ISO to act
   REQUIRE(retire.status == 200);
   INFO(retire.body.dump());
   REQUIRE(retire.body["power_operations"]["operations"].size() == 1);
-  Json off = awaitOperation(c, id, retire.body["power_operations"]["operations"][0].get<std::string>());
+  Json off =
+      awaitOperation(c, id, retire.body["power_operations"]["operations"][0].get<std::string>());
   CHECK(off.value("result", "") == "ok");
   CHECK(off["reason"] == "retire");
   // The VM is gone (the ISO's init may have powered it off already after its bootstrap: then

@@ -1,12 +1,12 @@
 // The power manager's promise: a BMC that never answers costs its own operation the deadline
 // and nobody else anything. Real BMCs: ipmi_sim, and a bound UDP socket that never replies.
-#include <catch2/catch.hpp>
+#include "coordinator/power/power_manager.h"
 
+#include <catch2/catch.hpp>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 
-#include "coordinator/power/power_manager.h"
 #include "tests/coordinator/power/ipmi_sim.h"
 
 using namespace photon;
@@ -47,9 +47,10 @@ PowerJob on(const std::string& target, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("power manager: a dead BMC fails at its deadline while another node's operation "
-          "in the same second completes on time",
-          "[power][integration]") {
+TEST_CASE(
+    "power manager: a dead BMC fails at its deadline while another node's operation "
+    "in the same second completes on time",
+    "[power][integration]") {
   test::IpmiSim sim;
   test::SilentBmc silent;
   std::map<std::string, BmcAccess> bmcs{
@@ -61,8 +62,7 @@ TEST_CASE("power manager: a dead BMC fails at its deadline while another node's 
   options.deadline = milliseconds(2000);
   options.attempts = 3;
   PowerManager manager(
-      options,
-      [&](const std::string& t) -> common::Result<BmcAccess> { return bmcs.at(t); },
+      options, [&](const std::string& t) -> common::Result<BmcAccess> { return bmcs.at(t); },
       [&](const PowerOutcome& o) { outcomes.add(o); });
 
   // The live BMC alone first: what an operation costs with nothing else going on.
@@ -75,7 +75,8 @@ TEST_CASE("power manager: a dead BMC fails at its deadline while another node's 
   // Now the dead one first, the live one right behind it (same second).
   auto t1 = std::chrono::steady_clock::now();
   REQUIRE(manager.submit(on("dead", "dead-1")));
-  REQUIRE(manager.submit(PowerJob{"live", "beside", PowerJob::Kind::kPower, PowerAction::kOff, {}, "test"}));
+  REQUIRE(manager.submit(
+      PowerJob{"live", "beside", PowerJob::Kind::kPower, PowerAction::kOff, {}, "test"}));
   REQUIRE(outcomes.waitFor(3, milliseconds(10000)));
   auto beside = std::chrono::duration_cast<milliseconds>(outcomes.finished["beside"] - t1);
   auto dead = std::chrono::duration_cast<milliseconds>(outcomes.finished["dead-1"] - t1);
@@ -102,9 +103,8 @@ TEST_CASE("power manager: one call at a time per BMC, in the order asked", "[pow
   test::IpmiSim sim;
   Outcomes outcomes;
   PowerManager manager(
-      PowerManagerOptions{}, [&](const std::string&) -> common::Result<BmcAccess> {
-        return sim.access();
-      },
+      PowerManagerOptions{},
+      [&](const std::string&) -> common::Result<BmcAccess> { return sim.access(); },
       [&](const PowerOutcome& o) { outcomes.add(o); });
   REQUIRE(manager.submit(on("n1", "1")));
   REQUIRE(manager.submit(PowerJob{"n1", "2", PowerJob::Kind::kPower, PowerAction::kOff, {}, "t"}));
@@ -126,7 +126,8 @@ TEST_CASE("power manager: a refused password is not retried", "[power][integrati
   access.password = "wrong";
   Outcomes outcomes;
   PowerManager manager(
-      PowerManagerOptions{}, [&](const std::string&) -> common::Result<BmcAccess> { return access; },
+      PowerManagerOptions{},
+      [&](const std::string&) -> common::Result<BmcAccess> { return access; },
       [&](const PowerOutcome& o) { outcomes.add(o); });
   REQUIRE(manager.submit(on("n1", "1")));
   REQUIRE(outcomes.waitFor(1, milliseconds(10000)));

@@ -1,8 +1,9 @@
 // The Redfish driver against a fixture serving DMTF's public mockup (redfish_fixture.h: a test
 // stand-in for a BMC, its documents copied from DMTF/Redfish-Mockup-Server).
+#include "coordinator/power/redfish_driver.h"
+
 #include <catch2/catch.hpp>
 
-#include "coordinator/power/redfish_driver.h"
 #include "tests/coordinator/power/redfish_fixture.h"
 
 using namespace photon;
@@ -10,7 +11,9 @@ using namespace photon::coordinator::power;
 using test::RedfishFixture;
 
 namespace {
-auto in(int ms) { return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms); }
+auto in(int ms) {
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+}
 
 BmcAccess accessTo(const RedfishFixture& f) {
   BmcAccess a;
@@ -90,8 +93,7 @@ TEST_CASE("redfish driver quirk: a task that outlives the deadline fails at it",
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1500));
 }
 
-TEST_CASE("redfish driver: wrong credentials are an error naming the session service",
-          "[power]") {
+TEST_CASE("redfish driver: wrong credentials are an error naming the session service", "[power]") {
   RedfishFixture bmc;
   auto access = accessTo(bmc);
   access.password = "nope";
@@ -104,7 +106,10 @@ TEST_CASE("redfish driver: wrong credentials are an error naming the session ser
 
 TEST_CASE("redfish driver: a closed port fails fast with the transport's reason", "[power]") {
   int port;
-  { RedfishFixture gone; port = gone.port(); }
+  {
+    RedfishFixture gone;
+    port = gone.port();
+  }
   BmcAccess access{"redfish", "127.0.0.1", port, "root", "pw", "http"};
   RedfishDriver driver(access);
   auto state = driver.status(in(3000));

@@ -134,49 +134,51 @@ class RedfishFixture {
     server_.Get(R"(/redfish/v1/Systems/437XR1138R2/?)",
                 [this](const httplib::Request& req, httplib::Response& res) {
                   if (!authorized(req, res)) return;
-                  if (!systemPathOk(req)) return json(res, 404, {{"error", {{"message", "not found"}}}});
+                  if (!systemPathOk(req))
+                    return json(res, 404, {{"error", {{"message", "not found"}}}});
                   std::lock_guard lock(mutex_);
                   json(res, 200, system_);
                 });
-    server_.Patch(R"(/redfish/v1/Systems/437XR1138R2/?)",
-                  [this](const httplib::Request& req, httplib::Response& res) {
-                    if (!authorized(req, res)) return;
-                    if (!systemPathOk(req)) return json(res, 404, {{"error", {{"message", "not found"}}}});
-                    auto body = common::Json::parse(req.body, nullptr, false);
-                    std::lock_guard lock(mutex_);
-                    const auto& allowed = system_["Boot"]["BootSourceOverrideTarget@Redfish.AllowableValues"];
-                    auto target = body.is_object() && body.contains("Boot")
-                                      ? body["Boot"].value("BootSourceOverrideTarget", "")
-                                      : std::string();
-                    if (std::find(allowed.begin(), allowed.end(), target) == allowed.end()) {
-                      return json(res, 400, {{"error", {{"message", "bad BootSourceOverrideTarget"}}}});
-                    }
-                    system_["Boot"]["BootSourceOverrideTarget"] = target;
-                    system_["Boot"]["BootSourceOverrideEnabled"] =
-                        body["Boot"].value("BootSourceOverrideEnabled", "Once");
-                    res.status = 204;
-                  });
-    server_.Post(R"(/redfish/v1/Systems/437XR1138R2/Actions/ComputerSystem.Reset/?)",
-                 [this](const httplib::Request& req, httplib::Response& res) {
-                   if (!authorized(req, res)) return;
-                   if (!systemPathOk(req)) return json(res, 404, {{"error", {{"message", "not found"}}}});
-                   auto body = common::Json::parse(req.body, nullptr, false);
-                   std::string type = body.is_object() ? body.value("ResetType", "") : "";
-                   std::lock_guard lock(mutex_);
-                   const auto& allowed =
-                       system_["Actions"]["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"];
-                   if (std::find(allowed.begin(), allowed.end(), type) == allowed.end()) {
-                     return json(res, 400, {{"error", {{"message", "ResetType not allowed"}}}});
-                   }
-                   if (quirks_.task_polls > 0) {
-                     pending_reset_ = type;
-                     task_left_ = quirks_.task_polls;
-                     res.set_header("Location", "/redfish/v1/TaskService/TaskMonitors/1");
-                     return json(res, 202, {{"TaskState", "Running"}});
-                   }
-                   applyReset(type);
-                   res.status = 204;
-                 });
+    server_.Patch(R"(/redfish/v1/Systems/437XR1138R2/?)", [this](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+      if (!authorized(req, res)) return;
+      if (!systemPathOk(req)) return json(res, 404, {{"error", {{"message", "not found"}}}});
+      auto body = common::Json::parse(req.body, nullptr, false);
+      std::lock_guard lock(mutex_);
+      const auto& allowed = system_["Boot"]["BootSourceOverrideTarget@Redfish.AllowableValues"];
+      auto target = body.is_object() && body.contains("Boot")
+                        ? body["Boot"].value("BootSourceOverrideTarget", "")
+                        : std::string();
+      if (std::find(allowed.begin(), allowed.end(), target) == allowed.end()) {
+        return json(res, 400, {{"error", {{"message", "bad BootSourceOverrideTarget"}}}});
+      }
+      system_["Boot"]["BootSourceOverrideTarget"] = target;
+      system_["Boot"]["BootSourceOverrideEnabled"] =
+          body["Boot"].value("BootSourceOverrideEnabled", "Once");
+      res.status = 204;
+    });
+    server_.Post(
+        R"(/redfish/v1/Systems/437XR1138R2/Actions/ComputerSystem.Reset/?)",
+        [this](const httplib::Request& req, httplib::Response& res) {
+          if (!authorized(req, res)) return;
+          if (!systemPathOk(req)) return json(res, 404, {{"error", {{"message", "not found"}}}});
+          auto body = common::Json::parse(req.body, nullptr, false);
+          std::string type = body.is_object() ? body.value("ResetType", "") : "";
+          std::lock_guard lock(mutex_);
+          const auto& allowed =
+              system_["Actions"]["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"];
+          if (std::find(allowed.begin(), allowed.end(), type) == allowed.end()) {
+            return json(res, 400, {{"error", {{"message", "ResetType not allowed"}}}});
+          }
+          if (quirks_.task_polls > 0) {
+            pending_reset_ = type;
+            task_left_ = quirks_.task_polls;
+            res.set_header("Location", "/redfish/v1/TaskService/TaskMonitors/1");
+            return json(res, 202, {{"TaskState", "Running"}});
+          }
+          applyReset(type);
+          res.status = 204;
+        });
     server_.Get("/redfish/v1/TaskService/TaskMonitors/1",
                 [this](const httplib::Request& req, httplib::Response& res) {
                   if (!authorized(req, res)) return;
