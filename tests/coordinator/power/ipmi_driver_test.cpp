@@ -88,3 +88,16 @@ TEST_CASE("ipmi driver: a BMC that never answers fails at the deadline", "[power
   CHECK(took >= std::chrono::milliseconds(1000));
   CHECK(took < std::chrono::milliseconds(2500));
 }
+
+TEST_CASE("ipmi driver: a port with nothing behind it fails by the deadline",
+          "[power][integration]") {
+  coordinator::power::BmcAccess access{"ipmi", "127.0.0.1", test::freeUdpPort(), "admin", "pw"};
+  IpmiDriver driver(access);
+  auto started = std::chrono::steady_clock::now();
+  auto state = driver.status(in(1000));
+  auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE_FALSE(state);
+  INFO(state.error().message);
+  CHECK(state.error().code == common::ErrorCode::kUnavailable);
+  CHECK(took < std::chrono::milliseconds(1500));
+}

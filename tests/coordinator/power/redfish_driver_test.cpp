@@ -2,6 +2,11 @@
 // stand-in for a BMC, its documents copied from DMTF/Redfish-Mockup-Server).
 #include "coordinator/power/redfish_driver.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "tests/coordinator/power/redfish_fixture.h"
@@ -125,4 +130,29 @@ TEST_CASE("redfish driver: reset types chosen among the allowed ones", "[power]"
   CHECK(powerStateOf("PoweringOff") == PowerState::kOn);
   CHECK(powerStateOf("Off") == PowerState::kOff);
   CHECK(powerStateOf("Paused") == PowerState::kUnknown);
+}
+
+TEST_CASE(
+    "redfish driver: a BMC that accepts the connection and never answers fails at the "
+    "deadline",
+    "[power]") {
+  // A listening socket nobody accepts from: the kernel completes the handshake, no byte comes.
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 8) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  BmcAccess access{"redfish", "127.0.0.1", ntohs(addr.sin_port), "root", "pw", "http"};
+  RedfishDriver driver(access);
+  auto started = std::chrono::steady_clock::now();
+  auto state = driver.status(in(1000));
+  auto took = std::chrono::steady_clock::now() - started;
+  ::close(fd);
+  REQUIRE_FALSE(state);
+  CHECK(state.error().code == common::ErrorCode::kUnavailable);
+  CHECK(took >= std::chrono::milliseconds(900));
+  CHECK(took < std::chrono::milliseconds(1500));
 }
