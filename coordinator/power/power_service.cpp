@@ -45,18 +45,25 @@ void PowerService::record(const PowerOutcome& outcome) {
 }
 
 common::Result<std::vector<std::string>> PowerService::targets() {
+  PHOTON_TRY(NodeList nodes, inventory_.listNodes({}));
+  std::set<std::string> retired;
+  for (const auto& n : nodes.nodes) {
+    if (n.state == NodeState::kRetired) retired.insert(n.id);
+  }
+  // A retired machine is switched off and stays so: nothing to poll.
   std::set<std::string> out;
   PHOTON_TRY(RangeResult records, inventory_.store().range(keys::kBmcPrefix));
-  for (const auto& kv : records.kvs)
-    out.insert(kv.key.substr(std::string(keys::kBmcPrefix).size()));
+  for (const auto& kv : records.kvs) {
+    std::string target = kv.key.substr(std::string(keys::kBmcPrefix).size());
+    if (!retired.contains(target)) out.insert(target);
+  }
   PHOTON_TRY(common::Cluster cluster, inventory_.clusterOrEmpty());
   auto declared = cluster.extra.find("nodes");
   if (declared != cluster.extra.end() && declared->is_array()) {
-    PHOTON_TRY(NodeList nodes, inventory_.listNodes({}));
     for (const auto& d : *declared) {
       if (!d.is_object() || !d.contains("bmc") || d["bmc"].is_null()) continue;
       std::string name = d.value("name", "");
-      std::string target = name;
+      std::string target = name;  // not enrolled yet: its declared name
       for (const auto& n : nodes.nodes) {
         if (n.rule == "node-" + name && n.state != NodeState::kRetired) target = n.id;
       }
