@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/coordinator/power/redfish_fixture.h"
+#include "tests/support/test_ca.h"
 
 using namespace photon;
 using namespace photon::coordinator::power;
@@ -155,4 +156,39 @@ TEST_CASE(
   CHECK(state.error().code == common::ErrorCode::kUnavailable);
   CHECK(took >= std::chrono::milliseconds(900));
   CHECK(took < std::chrono::milliseconds(1500));
+}
+
+TEST_CASE(
+    "redfish driver: HTTPS verified against the BMC's CA, refused without it, or "
+    "accepted insecurely when asked",
+    "[power][integration]") {
+  test::TestCa ca;
+  auto cert = ca.server("bmc");
+  RedfishFixture bmc(test::RedfishQuirks{.tls_cert = cert.cert_file, .tls_key = cert.key_file});
+  auto access = accessTo(bmc);
+  access.scheme = "https";
+  {
+    auto verified = access;
+    verified.ca_file = ca.caFile();
+    RedfishDriver driver(verified);
+    auto state = driver.status(in(3000));
+    INFO((state ? "" : state.error().message));
+    REQUIRE(state);
+    CHECK(*state == PowerState::kOn);
+  }
+  {
+    RedfishDriver driver(access);  // the system's CAs do not know the test CA
+    auto state = driver.status(in(3000));
+    REQUIRE_FALSE(state);
+    CHECK(state.error().code == common::ErrorCode::kUnavailable);
+    INFO(state.error().message);
+    CHECK(state.error().message.find("SessionService/Sessions") != std::string::npos);
+  }
+  {
+    auto insecure = access;
+    insecure.insecure_tls = true;
+    RedfishDriver driver(insecure);
+    REQUIRE(driver.power(PowerAction::kOff, in(3000)));
+    CHECK(bmc.powerState() == "Off");
+  }
 }

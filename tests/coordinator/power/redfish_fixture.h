@@ -9,6 +9,7 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -22,6 +23,9 @@ namespace photon::test {
 struct RedfishQuirks {
   bool trailing_slash_only = false;
   int task_polls = 0;  // >0: Reset answers 202 and its task monitor 202 this many times
+  // Both set: HTTPS with this certificate (a test CA's), as real BMCs serve.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class RedfishFixture {
@@ -35,14 +39,20 @@ class RedfishFixture {
     std::string dir = std::string(PHOTON_SOURCE_DIR) + "/tests/coordinator/power/redfish-mockup";
     systems_ = load(dir + "/Systems/index.json");
     system_ = load(dir + "/Systems/437XR1138R2/index.json");
-    server_.set_tcp_nodelay(true);
+    if (!quirks_.tls_cert.empty()) {
+      server_ =
+          std::make_unique<httplib::SSLServer>(quirks_.tls_cert.c_str(), quirks_.tls_key.c_str());
+    } else {
+      server_ = std::make_unique<httplib::Server>();
+    }
+    server_->set_tcp_nodelay(true);
     routes();
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ~RedfishFixture() {
-    server_.stop();
+    server_->stop();
     thread_.join();
   }
 
@@ -105,42 +115,43 @@ class RedfishFixture {
   }
 
   void routes() {
-    server_.Post("/redfish/v1/SessionService/Sessions",
+    server_->Post("/redfish/v1/SessionService/Sessions",
+                  [this](const httplib::Request& req, httplib::Response& res) {
+                    auto body = common::Json::parse(req.body, nullptr, false);
+                    if (!body.is_object() || body.value("UserName", "") != kUser ||
+                        body.value("Password", "") != kPassword) {
+                      json(res, 401, {{"error", {{"message", "bad credentials"}}}});
+                      return;
+                    }
+                    std::lock_guard lock(mutex_);
+                    std::string token = "token-" + std::to_string(++sessions_);
+                    tokens_.insert(token);
+                    res.set_header("X-Auth-Token", token);
+                    res.set_header("Location", "/redfish/v1/SessionService/Sessions/" + token);
+                    json(res, 201, {{"Id", token}});
+                  });
+    server_->Delete(R"(/redfish/v1/SessionService/Sessions/(.+))",
+                    [this](const httplib::Request& req, httplib::Response& res) {
+                      if (!authorized(req, res)) return;
+                      std::lock_guard lock(mutex_);
+                      tokens_.erase(req.matches[1].str());
+                      res.status = 204;
+                    });
+    server_->Get("/redfish/v1/Systems",
                  [this](const httplib::Request& req, httplib::Response& res) {
-                   auto body = common::Json::parse(req.body, nullptr, false);
-                   if (!body.is_object() || body.value("UserName", "") != kUser ||
-                       body.value("Password", "") != kPassword) {
-                     json(res, 401, {{"error", {{"message", "bad credentials"}}}});
-                     return;
-                   }
-                   std::lock_guard lock(mutex_);
-                   std::string token = "token-" + std::to_string(++sessions_);
-                   tokens_.insert(token);
-                   res.set_header("X-Auth-Token", token);
-                   res.set_header("Location", "/redfish/v1/SessionService/Sessions/" + token);
-                   json(res, 201, {{"Id", token}});
+                   if (!authorized(req, res)) return;
+                   json(res, 200, systems_);
                  });
-    server_.Delete(R"(/redfish/v1/SessionService/Sessions/(.+))",
-                   [this](const httplib::Request& req, httplib::Response& res) {
-                     if (!authorized(req, res)) return;
-                     std::lock_guard lock(mutex_);
-                     tokens_.erase(req.matches[1].str());
-                     res.status = 204;
-                   });
-    server_.Get("/redfish/v1/Systems", [this](const httplib::Request& req, httplib::Response& res) {
-      if (!authorized(req, res)) return;
-      json(res, 200, systems_);
-    });
-    server_.Get(R"(/redfish/v1/Systems/437XR1138R2/?)",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  if (!authorized(req, res)) return;
-                  if (!systemPathOk(req))
-                    return json(res, 404, {{"error", {{"message", "not found"}}}});
-                  std::lock_guard lock(mutex_);
-                  json(res, 200, system_);
-                });
-    server_.Patch(R"(/redfish/v1/Systems/437XR1138R2/?)", [this](const httplib::Request& req,
-                                                                 httplib::Response& res) {
+    server_->Get(R"(/redfish/v1/Systems/437XR1138R2/?)",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   if (!authorized(req, res)) return;
+                   if (!systemPathOk(req))
+                     return json(res, 404, {{"error", {{"message", "not found"}}}});
+                   std::lock_guard lock(mutex_);
+                   json(res, 200, system_);
+                 });
+    server_->Patch(R"(/redfish/v1/Systems/437XR1138R2/?)", [this](const httplib::Request& req,
+                                                                  httplib::Response& res) {
       if (!authorized(req, res)) return;
       if (!systemPathOk(req)) return json(res, 404, {{"error", {{"message", "not found"}}}});
       auto body = common::Json::parse(req.body, nullptr, false);
@@ -157,7 +168,7 @@ class RedfishFixture {
           body["Boot"].value("BootSourceOverrideEnabled", "Once");
       res.status = 204;
     });
-    server_.Post(
+    server_->Post(
         R"(/redfish/v1/Systems/437XR1138R2/Actions/ComputerSystem.Reset/?)",
         [this](const httplib::Request& req, httplib::Response& res) {
           if (!authorized(req, res)) return;
@@ -179,19 +190,19 @@ class RedfishFixture {
           applyReset(type);
           res.status = 204;
         });
-    server_.Get("/redfish/v1/TaskService/TaskMonitors/1",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  if (!authorized(req, res)) return;
-                  std::lock_guard lock(mutex_);
-                  ++task_polls_seen_;
-                  if (task_left_-- > 0) return json(res, 202, {{"TaskState", "Running"}});
-                  applyReset(pending_reset_);
-                  json(res, 200, {{"TaskState", "Completed"}, {"TaskStatus", "OK"}});
-                });
+    server_->Get("/redfish/v1/TaskService/TaskMonitors/1",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   if (!authorized(req, res)) return;
+                   std::lock_guard lock(mutex_);
+                   ++task_polls_seen_;
+                   if (task_left_-- > 0) return json(res, 202, {{"TaskState", "Running"}});
+                   applyReset(pending_reset_);
+                   json(res, 200, {{"TaskState", "Completed"}, {"TaskStatus", "OK"}});
+                 });
   }
 
   Quirks quirks_;
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
   std::mutex mutex_;
