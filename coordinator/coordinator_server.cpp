@@ -1,6 +1,7 @@
 #include "coordinator/coordinator_server.h"
 
 #include "common/log.h"
+#include "coordinator/api/power_routes.h"
 #include "coordinator/api/service_routes.h"
 #include "coordinator/placement/placement_controller.h"
 #include "coordinator/deploy/deployment_controller.h"
@@ -34,6 +35,8 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   registerAllRoutes(*router_, *context_);
   services_ = std::make_unique<placement::ServiceStore>(*inventory_);
   registerServiceRoutes(*router_, *context_, *services_);
+  // The power service itself (it talks to BMCs) is a controller main() adds with its flags.
+  registerPowerRoutes(*router_, *context_);
   auto placement = std::make_unique<placement::PlacementController>(*services_, liveness_);
   inventory_->setDrainCompleteCheck(
       [p = placement.get()](const std::string& id) { return p->drainComplete(id); });

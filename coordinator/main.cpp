@@ -23,6 +23,7 @@
 #include "coordinator/auth/tokens.h"
 #include "coordinator/control/store_leadership.h"
 #include "coordinator/coordinator_server.h"
+#include "coordinator/power/power_service.h"
 #include "coordinator/migrate_command.h"
 #include "coordinator/store_flags.h"
 
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
   std::string node_ca_cert, node_ca_key;
   double node_cert_days = 30;
   int64_t max_discovered = 1024;
+  int power_poll_interval = 60, power_deadline_ms = 10000, power_workers = 8, power_attempts = 3;
   opts.add_options()("help,h", "show this help")(
       "listen", po::value(&listen)->default_value("127.0.0.1:7480"), "HOST:PORT to serve on (port 0: any)")(
       "admin-token-file", po::value(&admin_file), "file holding the operator's token (required)")(
@@ -180,7 +182,16 @@ int main(int argc, char** argv) {
       "log-level", po::value(&log_level)->default_value("info"),
       "error, warning, notice, info or debug")(
       "coordinator-id", po::value(&coordinator_id),
-      "this coordinator's name in the leader election (default HOSTNAME:PORT)");
+      "this coordinator's name in the leader election (default HOSTNAME:PORT)")(
+      "power-poll-interval", po::value(&power_poll_interval)->default_value(power_poll_interval),
+      "seconds between reads of each BMC's power state (0: read only after operations)")(
+      "power-deadline-ms", po::value(&power_deadline_ms)->default_value(power_deadline_ms),
+      "the longest one BMC operation may take, retries included; past it the node's power "
+      "shows unknown with the reason")(
+      "power-attempts", po::value(&power_attempts)->default_value(power_attempts),
+      "attempts per BMC operation within its deadline (backoff doubling from 250 ms)")(
+      "power-workers", po::value(&power_workers)->default_value(power_workers),
+      "threads talking to BMCs (one call at a time per BMC)");
   coordinator::addStoreFlags(opts, store_config);
   po::variables_map vm;
   try {
@@ -334,8 +345,22 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  if (power_poll_interval < 0 || power_deadline_ms < 100 || power_workers < 1 ||
+      power_workers > 256 || power_attempts < 1 || power_attempts > 10) {
+    common::logError("--power-poll-interval >= 0, --power-deadline-ms >= 100, --power-workers "
+                     "1-256 and --power-attempts 1-10");
+    return 2;
+  }
   common::SystemClock clock;
   coordinator::CoordinatorServer server(std::move(store->store), clock, options);
+  // Power control: BMC calls on the power service's own threads; its tick only queues them.
+  coordinator::power::PowerOptions power_options;
+  power_options.poll_interval = std::chrono::seconds(power_poll_interval);
+  power_options.manager.deadline = std::chrono::milliseconds(power_deadline_ms);
+  power_options.manager.workers = power_workers;
+  power_options.manager.attempts = power_attempts;
+  server.addController(
+      std::make_unique<coordinator::power::PowerService>(server.inventory(), power_options));
   coordinator::EtcdLeadership* leadership = election->get();
   if (*election) server.setLeadership(std::move(*election));
   auto port = server.start();

@@ -1,5 +1,6 @@
 #include "common/log.h"
 #include "coordinator/api/routes.h"
+#include "coordinator/power/bmc_records.h"
 
 namespace photon::coordinator {
 
@@ -10,6 +11,8 @@ void registerClusterRoutes(Router& router, ApiContext& ctx) {
                if (!okOrSend(body, res)) return;
                auto cluster = common::clusterFromJson(*body);
                if (!okOrSend(cluster, res)) return;
+               // Declared BMCs (nodes[].bmc) are checked here, where the declaration comes in.
+               if (!okOrSend(power::checkDeclaredBmcs(*cluster), res)) return;
                auto revision = ctx.inventory.putCluster(*cluster);
                if (!okOrSend(revision, res)) return;
                common::logNotice("cluster declaration '" + cluster->name + "' applied at revision " +

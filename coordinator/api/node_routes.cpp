@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "common/validate.h"
 #include "coordinator/api/routes.h"
+#include "coordinator/power/lifecycle_power.h"
 
 namespace photon::coordinator {
 namespace {
@@ -92,7 +93,16 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
                 if (!okOrSend(node, res)) return;
                 common::logNotice("node " + *id + ": " + action_name + " -> " +
                                   std::string(common::toString(node->state)));
-                sendJson(res, 200, nodeView(ctx, *node));
+                Json out = nodeView(ctx, *node);
+                // A reprovision boots the installer and cycles, a retire switches off: queued
+                // for the node's BMC, when it has one.
+                Json power_steps = power::powerForLifecycle(ctx.inventory, *node, action_name);
+                if (!power_steps.is_null()) out["power_operations"] = power_steps;
+                if (power_steps.contains("error")) {
+                  common::logWarning("node " + *id + ": " + action_name + ": power: " +
+                                     power_steps["error"].get<std::string>());
+                }
+                sendJson(res, 200, out);
               });
 }
 

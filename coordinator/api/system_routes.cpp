@@ -5,6 +5,7 @@
 #include "coordinator/api/routes.h"
 #include "coordinator/deploy/deployment_metrics.h"
 #include "coordinator/placement/placement_metrics.h"
+#include "coordinator/power/power_metrics.h"
 
 namespace photon::coordinator {
 using common::appendHelp;
@@ -22,6 +23,8 @@ Json nodeView(ApiContext& ctx, const common::Node& node) {
   // Liveness is empty where no agent is expected to poll; last_seen means nothing there.
   if (!liveness.empty()) j["last_seen"] = ctx.liveness.lastSeen(node.id);
   j["liveness"] = std::move(liveness);
+  // What its BMC last said (power/power_metrics.h); null for a node without one.
+  j["power"] = power::powerSummary(ctx.inventory.store(), node.id);
   return j;
 }
 
@@ -96,6 +99,7 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
       appendMetric(out, "photon_nodes_missing", "", missing);
     }
     appendDeploymentMetrics(out, ctx.inventory);
+    power::appendPowerMetrics(out, ctx.inventory.store());
     res.status = 200;
     res.setContent(out, "text/plain; version=0.0.4");
   });

@@ -8,6 +8,7 @@
 
 #include "coordinator/ctl/bgp_command.h"
 #include "common/text.h"
+#include "coordinator/ctl/power_commands.h"
 #include "coordinator/ctl/rest.h"
 #include "coordinator/ctl/service_commands.h"
 #include "coordinator/ctl/deploy_command.h"
@@ -64,7 +65,8 @@ int printNodes(CtlContext& ctx, const std::vector<std::string>& args) {
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
-      {"ID", "HOSTNAME", "STATE", "LIVENESS", "POOL", "CLASS", "ADDRESS", "SINCE", "LABELS"}};
+      {"ID", "HOSTNAME", "STATE", "LIVENESS", "POWER", "POOL", "CLASS", "ADDRESS", "SINCE",
+       "LABELS"}};
   int64_t now = nowSeconds();
   std::optional<FailoverTimes> times;
   for (const auto& n : (*j)["nodes"]) {
@@ -74,7 +76,8 @@ int printNodes(CtlContext& ctx, const std::vector<std::string>& args) {
       liveness = missingText(n, *times, now);
     }
     rows.push_back({str(n, "id"), str(n, "hostname"), str(n, "state"),
-                    liveness.empty() ? "-" : liveness, str(n, "pool"), str(n, "class"),
+                    liveness.empty() ? "-" : liveness, powerColumn(n), str(n, "pool"),
+                    str(n, "class"),
                     str(n, "address"), ago(n.value("state_since", int64_t{0}), now),
                     labelsText(n["labels"])});
   }
@@ -239,7 +242,7 @@ Commands:
   cluster apply FILE                            apply the cluster declaration (JSON)
   cluster show                                  print the applied declaration
   known-hosts                                   the fleet's SSH host keys as a known_hosts file
-)" + serviceUsage() + vmUsage() + deployUsage() + bgpUsage() + R"(
+)" + powerUsage() + serviceUsage() + vmUsage() + deployUsage() + bgpUsage() + R"(
 The coordinator URL and token file also come from PHOTON_COORDINATOR and PHOTON_TOKEN_FILE.
 )";
 }
@@ -253,7 +256,7 @@ int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   // Commands of two words name their subcommand in messages too ("cluster apply: ...").
   bool grouped = cmd == "node" || cmd == "cluster" || cmd == "service" || cmd == "vm" ||
-                 cmd == "deployment";
+                 cmd == "deployment" || cmd == "power" || cmd == "bmc";
   ctx.command = cmd + (grouped && !rest.empty() && !rest[0].starts_with("-") ? " " + rest[0] : "");
   if (cmd == "nodes") return printNodes(ctx, rest);
   if (cmd == "node" && rest.size() == 2 && rest[0] == "show") return showNode(ctx, rest[1]);
@@ -271,6 +274,9 @@ int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   if (cmd == "cluster" && rest.size() == 1 && rest[0] == "show") return clusterShow(ctx);
   if (cmd == "known-hosts" && rest.empty()) return knownHosts(ctx);
   if (cmd == "vm") return runVmCommand(ctx, rest);
+  if (cmd == "power") return runPowerCommand(ctx, rest);
+  if (cmd == "boot-device") return runBootDeviceCommand(ctx, rest);
+  if (cmd == "bmc") return runBmcCommand(ctx, rest);
   if (cmd == "deploy") return deployCommand(ctx, rest);
   if (cmd == "bgp") return runBgpCommand(ctx, rest);
   if (cmd == "deployments") return deploymentsCommand(ctx, rest);

@@ -111,6 +111,39 @@ let
     require (!(attrs ? pool) || pools ? ${attrs.pool}) (join path "pool")
       "unknown pool '${toString (attrs.pool or "")}' (declared: ${builtins.concatStringsSep ", " (builtins.attrNames pools)})";
 
+  # A node's BMC, for power control: the password only ever as a file on the coordinator's host
+  # (a declaration lands in the world-readable Nix store).
+  checkBmc = path: n:
+    let
+      b = n.bmc;
+      driver = b.driver or null;
+    in
+    if !(n ? bmc) then true else ensure [
+      (c.checkAttrs path b)
+      (require (!(b ? password)) (join path "password") "is not accepted: use passwordFile (a file on the coordinator's host)")
+      (c.checkKnown path b [ "driver" "address" "port" "username" "passwordFile" "systemId" "scheme"
+        "insecureTls" "caFile" "installer" ])
+      (require (driver == "ipmi" || driver == "redfish") (join path "driver") "must be \"ipmi\" or \"redfish\"")
+      (require (b ? address && (ip.parseIpv4 b.address != null || c.isHostname b.address)) (join path "address")
+        "must be an IPv4 address or a host name")
+      (if b ? port then c.checkInt (join path "port") b.port 1 65535 else true)
+      (require (builtins.isString (b.username or null) && b.username != "") (join path "username") "must be a non-empty string")
+      (require (!(b ? passwordFile) || (builtins.isString b.passwordFile && builtins.substring 0 1 b.passwordFile == "/"))
+        (join path "passwordFile") "must be an absolute path (a file on the coordinator's host, mode 0600)")
+      (require (!(b ? installer) || b.installer == "cdrom" || b.installer == "pxe") (join path "installer") "must be \"cdrom\" or \"pxe\"")
+      (require (!(b ? scheme) || b.scheme == "https" || b.scheme == "http") (join path "scheme") "must be \"https\" or \"http\"")
+      (if b ? insecureTls then c.checkBool (join path "insecureTls") b.insecureTls else true)
+    ] true;
+  bmcDoc = b: {
+    inherit (b) driver address username;
+  } // c.optionalAttrs (b ? port) { inherit (b) port; }
+    // c.optionalAttrs (b ? passwordFile) { password_file = b.passwordFile; }
+    // c.optionalAttrs (b ? systemId) { system_id = b.systemId; }
+    // c.optionalAttrs (b ? scheme) { inherit (b) scheme; }
+    // c.optionalAttrs (b ? insecureTls) { insecure_tls = b.insecureTls; }
+    // c.optionalAttrs (b ? caFile) { ca_file = b.caFile; }
+    // c.optionalAttrs (b ? installer) { inherit (b) installer; };
+
   # A node the operator names: its role, address, pinned core services and BGP settings. Nodes
   # with a machine-id or MACs get an enrollment rule of their own, so that the machine that
   # phones home is recognised as that node.
@@ -128,7 +161,8 @@ let
       (c.checkName path name)
       (c.checkAttrs path n)
       (c.checkKnown path n [ "role" "pool" "class" "address" "machineId" "macs" "serial" "labels" "profile"
-        "autoInstall" "coreServices" "bgp" "system" ])
+        "autoInstall" "coreServices" "bgp" "system" "bmc" ])
+      (checkBmc (join path "bmc") n)
       (c.checkName (join path "role") role)
       (checkPoolRef path n)
       (checkClassRef path n)
@@ -167,7 +201,8 @@ let
         labels = n.labels or { };
         core_services = pinned;
       } // c.optionalAttrs (n ? machineId) { machine_id = n.machineId; }
-        // c.optionalAttrs (n ? macs) { macs = map c.lowerMac n.macs; };
+        // c.optionalAttrs (n ? macs) { macs = map c.lowerMac n.macs; }
+        // c.optionalAttrs (n ? bmc) { bmc = bmcDoc n.bmc; };
     };
   nodeList = forEach nodes nodeInfo;
 

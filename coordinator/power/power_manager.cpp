@@ -1,0 +1,145 @@
+#include "coordinator/power/power_manager.h"
+
+namespace photon::coordinator::power {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Only what the network or the BMC may cure by itself is worth another attempt; a refused
+// password or an unknown system is not.
+bool retryable(const common::Error& error) {
+  return error.code == common::ErrorCode::kUnavailable;
+}
+
+}  // namespace
+
+PowerManager::PowerManager(PowerManagerOptions options, AccessFor access, Done done,
+                           DriverFactory drivers)
+    : options_(options),
+      access_(std::move(access)),
+      done_(std::move(done)),
+      drivers_(std::move(drivers)) {
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    workers_.emplace_back([this] { work(); });
+  }
+}
+
+PowerManager::~PowerManager() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+bool PowerManager::submit(PowerJob job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    Lane& lane = lanes_[job.target];
+    if (lane.jobs.size() >= options_.max_queued_per_target) return false;
+    std::string target = job.target;
+    lane.jobs.push_back(std::move(job));
+    if (!lane.running && lane.jobs.size() == 1) ready_.push_back(target);
+  }
+  cv_.notify_one();
+  return true;
+}
+
+bool PowerManager::busy(const std::string& target) const {
+  std::lock_guard lock(mutex_);
+  auto it = lanes_.find(target);
+  return it != lanes_.end() && (it->second.running || !it->second.jobs.empty());
+}
+
+size_t PowerManager::running() const {
+  std::lock_guard lock(mutex_);
+  return running_;
+}
+
+void PowerManager::work() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+    if (stopping_) return;
+    std::string target = ready_.front();
+    ready_.pop_front();
+    Lane& lane = lanes_[target];
+    PowerJob job = std::move(lane.jobs.front());
+    lane.jobs.pop_front();
+    lane.running = true;
+    ++running_;
+    lock.unlock();
+
+    PowerOutcome outcome = execute(job);
+    done_(outcome);
+
+    lock.lock();
+    --running_;
+    Lane& after = lanes_[target];
+    after.running = false;
+    if (!after.jobs.empty()) {
+      ready_.push_back(target);
+      cv_.notify_one();
+    } else {
+      lanes_.erase(target);  // idle targets cost nothing
+    }
+  }
+}
+
+bool PowerManager::pauseFor(std::chrono::milliseconds pause) {
+  std::unique_lock lock(mutex_);
+  return !cv_.wait_for(lock, pause, [this] { return stopping_; });
+}
+
+PowerOutcome PowerManager::execute(const PowerJob& job) {
+  auto started = Clock::now();
+  Deadline deadline = started + options_.deadline;
+  PowerOutcome out{job};
+  auto backoff = options_.backoff;
+  common::Error last{common::ErrorCode::kUnavailable, "no attempt before the deadline", "", {}};
+  for (int attempt = 1; attempt <= std::max(1, options_.attempts); ++attempt) {
+    out.attempts = attempt;
+    common::Status result;
+    auto access = access_(job.target);
+    auto driver =
+        access ? drivers_(*access)
+               : common::Result<std::unique_ptr<PowerDriver>>(std::unexpected(access.error()));
+    if (!driver) {
+      result = std::unexpected(driver.error());
+    } else if (job.kind == PowerJob::Kind::kStatus) {
+      auto state = (*driver)->status(deadline);
+      if (state) out.state = *state;
+      result = state ? common::Status{} : common::Status(std::unexpected(state.error()));
+    } else if (job.kind == PowerJob::Kind::kPower) {
+      result = (*driver)->power(job.action, deadline);
+    } else {
+      result = (*driver)->setBootDevice(job.device, deadline);
+    }
+    if (result) {
+      out.ok = true;
+      // The state right after the operation, so that what the API shows is what was done; a
+      // BMC that answered the action but not this read leaves the state as it was.
+      if (job.kind == PowerJob::Kind::kPower) {
+        if (auto state = (*driver)->status(deadline)) out.state = *state;
+      }
+      break;
+    }
+    last = result.error();
+    if (!retryable(last) || attempt == options_.attempts || remaining(deadline) <= backoff) break;
+    if (!pauseFor(backoff)) break;
+    backoff *= 2;
+  }
+  if (!out.ok) {
+    out.error = last.message;
+    if (retryable(last)) {
+      out.error += " (" + std::to_string(out.attempts) + " attempt(s), deadline " +
+                   std::to_string(options_.deadline.count()) + " ms)";
+    }
+  }
+  out.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  return out;
+}
+
+}  // namespace photon::coordinator::power

@@ -1,0 +1,92 @@
+// Runs BMC calls on its own small pool of threads, never on a request or control thread: one
+// call at a time per target (a BMC serves one session badly and two worse), a deadline on each
+// operation, retries with backoff inside it. A BMC that never answers holds one worker until its
+// deadline and delays nothing queued for another target.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "coordinator/power/power_driver.h"
+
+namespace photon::coordinator::power {
+
+struct PowerJob {
+  enum class Kind { kStatus, kPower, kBoot };
+  std::string target;
+  std::string id;  // the operation's id (empty for a poll)
+  Kind kind = Kind::kStatus;
+  PowerAction action = PowerAction::kOn;
+  BootDevice device = BootDevice::kDisk;
+  std::string reason;  // "operator", "reprovision", "retire", "poll", …
+};
+
+struct PowerOutcome {
+  PowerJob job;
+  bool ok = false;
+  std::string error;                // the BMC's (or the deadline's) words
+  std::optional<PowerState> state;  // read after the operation, when the BMC answered
+  int attempts = 0;
+  std::chrono::milliseconds took{0};
+};
+
+struct PowerManagerOptions {
+  int workers = 8;
+  std::chrono::milliseconds deadline{10000};  // per operation, retries included
+  int attempts = 3;
+  std::chrono::milliseconds backoff{250};  // doubled after each failed attempt
+  size_t max_queued_per_target = 16;
+};
+
+class PowerManager {
+ public:
+  // `access` finds how to reach a target's BMC (run on a worker: it may read a password file);
+  // `done` is called on a worker with each outcome; `drivers` makes the driver for a BMC.
+  using AccessFor = std::function<common::Result<BmcAccess>(const std::string& target)>;
+  using Done = std::function<void(const PowerOutcome&)>;
+  using DriverFactory =
+      std::function<common::Result<std::unique_ptr<PowerDriver>>(const BmcAccess&)>;
+
+  PowerManager(PowerManagerOptions options, AccessFor access, Done done,
+               DriverFactory drivers = makeDriver);
+  // Stops taking jobs and waits for the running ones (each ends by its deadline).
+  ~PowerManager();
+
+  // Queues `job` behind the target's earlier ones; false when that queue is full.
+  bool submit(PowerJob job);
+  // Whether the target has a job queued or running.
+  bool busy(const std::string& target) const;
+  size_t running() const;
+
+ private:
+  struct Lane {
+    std::deque<PowerJob> jobs;
+    bool running = false;
+  };
+  void work();
+  PowerOutcome execute(const PowerJob& job);
+  // Waits `pause` unless the manager stops first; false when it stops.
+  bool pauseFor(std::chrono::milliseconds pause);
+
+  PowerManagerOptions options_;
+  AccessFor access_;
+  Done done_;
+  DriverFactory drivers_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::string, Lane> lanes_;
+  std::deque<std::string> ready_;  // targets with a job and nothing running
+  size_t running_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace photon::coordinator::power

@@ -1,0 +1,179 @@
+#include "coordinator/power/power_records.h"
+
+#include <random>
+
+#include "coordinator/inventory/inventory.h"
+#include "coordinator/power/power_keys.h"
+
+namespace photon::coordinator::power {
+namespace {
+
+using common::ErrorCode;
+using common::fail;
+using common::Json;
+
+std::string newId() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+Json jobToJson(const PowerJob& job) {
+  Json j{{"id", job.id}, {"op", describeJob(job)}, {"reason", job.reason}};
+  return j;
+}
+
+common::Result<PowerJob> jobFromJson(const Json& j, const std::string& target) {
+  PowerJob job;
+  job.target = target;
+  PHOTON_TRY(job.id, common::readString(j, "id", "request"));
+  PHOTON_TRY(job.reason, common::readString(j, "reason", "request", ""));
+  PHOTON_TRY(std::string op, common::readString(j, "op", "request"));
+  if (op.rfind("boot:", 0) == 0) {
+    auto device = parseBootDevice(op.substr(5));
+    if (!device) return common::invalid("request.op", "unknown boot device in '" + op + "'");
+    job.kind = PowerJob::Kind::kBoot;
+    job.device = *device;
+  } else if (op == "status") {
+    job.kind = PowerJob::Kind::kStatus;
+  } else {
+    auto action = parsePowerAction(op);
+    if (!action) return common::invalid("request.op", "unknown power operation '" + op + "'");
+    job.kind = PowerJob::Kind::kPower;
+    job.action = *action;
+  }
+  return job;
+}
+
+}  // namespace
+
+std::string describeJob(const PowerJob& job) {
+  switch (job.kind) {
+    case PowerJob::Kind::kStatus:
+      return "status";
+    case PowerJob::Kind::kPower:
+      return std::string(toString(job.action));
+    case PowerJob::Kind::kBoot:
+      return "boot:" + std::string(toString(job.device));
+  }
+  return "status";
+}
+
+common::Result<std::vector<std::string>> requestOperations(Store& store, const std::string& target,
+                                                           std::vector<PowerJob> jobs,
+                                                           int64_t now) {
+  for (auto& job : jobs) job.id = newId();
+  auto attempt = [&]() -> common::Result<std::vector<std::string>> {
+    PHOTON_TRY(auto kv, store.get(keys::requests(target)));
+    Json doc{{"ops", Json::array()}};
+    if (kv) {
+      PHOTON_TRY(doc, parseStored(*kv));
+    }
+    Json& ops = doc["ops"];
+    if (!ops.is_array()) ops = Json::array();
+    if (ops.size() + jobs.size() > kMaxQueuedRequests) {
+      return fail(ErrorCode::kTooMany,
+                  target + " already has " + std::to_string(ops.size()) +
+                      " power operations waiting for its BMC",
+                  "action");
+    }
+    std::vector<std::string> ids;
+    for (const auto& job : jobs) {
+      Json j = jobToJson(job);
+      j["requested_at"] = now;
+      ops.push_back(j);
+      ids.push_back(job.id);
+    }
+    Txn txn;
+    txn.expect(keys::requests(target), kv ? kv->mod_revision : 0);
+    txn.put(keys::requests(target), doc.dump());
+    PHOTON_TRY(int64_t revision, store.commit(txn));
+    (void)revision;
+    return ids;
+  };
+  return withRetries<std::vector<std::string>>(attempt);
+}
+
+common::Result<std::vector<PowerJob>> takeRequests(Store& store) {
+  PHOTON_TRY(RangeResult queued, store.range(keys::kRequestsPrefix));
+  std::vector<PowerJob> out;
+  for (const auto& kv : queued.kvs) {
+    std::string target = kv.key.substr(std::string(keys::kRequestsPrefix).size());
+    Txn txn;
+    txn.expect(kv.key, kv.mod_revision).erase(kv.key);
+    auto taken = store.commit(txn);
+    if (!taken) {
+      if (isStoreConflict(taken.error())) continue;  // a request came in: next round
+      return std::unexpected(taken.error());
+    }
+    auto doc = parseStored(kv);
+    if (!doc || !(*doc)["ops"].is_array()) continue;
+    for (const auto& op : (*doc)["ops"]) {
+      if (auto job = jobFromJson(op, target)) out.push_back(std::move(*job));
+    }
+  }
+  return out;
+}
+
+common::Status recordOutcome(Store& store, const PowerOutcome& outcome, int64_t now) {
+  const std::string key = keys::status(outcome.job.target);
+  auto attempt = [&]() -> common::Result<bool> {
+    PHOTON_TRY(auto kv, store.get(key));
+    Json doc = Json::object();
+    if (kv) {
+      PHOTON_TRY(doc, parseStored(*kv));
+    }
+    if (outcome.ok) {
+      if (outcome.state) doc["state"] = std::string(toString(*outcome.state));
+      if (!doc.contains("state")) doc["state"] = "unknown";
+      doc["error"] = "";
+    } else {
+      // A BMC that does not answer leaves the state unknown: the machine may be either way.
+      doc["state"] = "unknown";
+      doc["error"] = outcome.error;
+      doc["errors"] = doc.value("errors", int64_t{0}) + 1;
+    }
+    doc["checked_at"] = now;
+    if (outcome.job.kind != PowerJob::Kind::kStatus || !outcome.job.id.empty()) {
+      Json entry = jobToJson(outcome.job);
+      entry["result"] = outcome.ok ? "ok" : "failed";
+      if (!outcome.ok) entry["error"] = outcome.error;
+      entry["finished_at"] = now;
+      entry["took_ms"] = outcome.took.count();
+      entry["attempts"] = outcome.attempts;
+      Json history = doc.value("history", Json::array());
+      history.push_back(entry);
+      while (history.size() > kMaxHistory) history.erase(history.begin());
+      doc["history"] = history;
+    }
+    Txn txn;
+    txn.expect(key, kv ? kv->mod_revision : 0).put(key, doc.dump());
+    PHOTON_TRY(int64_t revision, store.commit(txn));
+    (void)revision;
+    return true;
+  };
+  PHOTON_TRY(bool done, withRetries<bool>(attempt));
+  (void)done;
+  return {};
+}
+
+common::Result<std::optional<Json>> powerStatus(Store& store, const std::string& target) {
+  PHOTON_TRY(auto status, store.get(keys::status(target)));
+  PHOTON_TRY(auto queued, store.get(keys::requests(target)));
+  if (!status && !queued) return std::nullopt;
+  Json out{{"state", "unknown"}, {"error", ""}, {"checked_at", 0}, {"history", Json::array()}};
+  if (status) {
+    PHOTON_TRY(Json doc, parseStored(*status));
+    for (auto& [k, v] : doc.items()) out[k] = v;
+  }
+  Json pending = Json::array();
+  if (queued) {
+    PHOTON_TRY(Json doc, parseStored(*queued));
+    if (doc["ops"].is_array()) pending = doc["ops"];
+  }
+  out["queued"] = pending;
+  return out;
+}
+
+}  // namespace photon::coordinator::power

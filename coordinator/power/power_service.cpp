@@ -1,0 +1,114 @@
+#include "coordinator/power/power_service.h"
+
+#include <set>
+
+#include "common/log.h"
+#include "coordinator/power/bmc_records.h"
+#include "coordinator/power/power_keys.h"
+#include "coordinator/power/power_records.h"
+
+namespace photon::coordinator::power {
+
+PowerService::PowerService(Inventory& inventory, PowerOptions options,
+                           PowerManager::DriverFactory drivers)
+    : inventory_(inventory), options_(options) {
+  manager_ = std::make_unique<PowerManager>(
+      options_.manager, [this](const std::string& t) { return accessFor(t); },
+      [this](const PowerOutcome& o) { record(o); }, std::move(drivers));
+}
+
+common::Result<BmcAccess> PowerService::accessFor(const std::string& target) {
+  PHOTON_TRY(common::Cluster cluster, inventory_.clusterOrEmpty());
+  auto node = inventory_.getNode(target);
+  PHOTON_TRY(BmcRecord record,
+             findBmc(inventory_.store(), cluster, target, node ? &*node : nullptr));
+  return power::accessFor(inventory_.store(), target, record);
+}
+
+void PowerService::record(const PowerOutcome& outcome) {
+  const auto& job = outcome.job;
+  if (job.kind != PowerJob::Kind::kStatus || !job.id.empty()) {
+    // An operation: one line for the operator's log; the BMC's words, never its password.
+    std::string line = "power " + job.target + ": " + describeJob(job) +
+                       (job.reason.empty() ? "" : " (" + job.reason + ")");
+    if (outcome.ok) {
+      common::logNotice(line + " done in " + std::to_string(outcome.took.count()) + " ms");
+    } else {
+      common::logWarning(line + " failed: " + outcome.error);
+    }
+  }
+  if (auto stored = recordOutcome(inventory_.store(), outcome, inventory_.clock().nowSeconds());
+      !stored) {
+    common::logWarning("power " + job.target + ": record outcome: " + stored.error().message +
+                       ", ignoring");
+  }
+}
+
+common::Result<std::vector<std::string>> PowerService::targets() {
+  PHOTON_TRY(NodeList nodes, inventory_.listNodes({}));
+  std::set<std::string> retired;
+  for (const auto& n : nodes.nodes) {
+    if (n.state == NodeState::kRetired) retired.insert(n.id);
+  }
+  // A retired machine is switched off and stays so: nothing to poll.
+  std::set<std::string> out;
+  PHOTON_TRY(RangeResult records, inventory_.store().range(keys::kBmcPrefix));
+  for (const auto& kv : records.kvs) {
+    std::string target = kv.key.substr(std::string(keys::kBmcPrefix).size());
+    if (!retired.contains(target)) out.insert(target);
+  }
+  PHOTON_TRY(common::Cluster cluster, inventory_.clusterOrEmpty());
+  auto declared = cluster.extra.find("nodes");
+  if (declared != cluster.extra.end() && declared->is_array()) {
+    for (const auto& d : *declared) {
+      if (!d.is_object() || !d.contains("bmc") || d["bmc"].is_null()) continue;
+      std::string name = d.value("name", "");
+      std::string target = name;  // not enrolled yet: its declared name
+      for (const auto& n : nodes.nodes) {
+        if (n.rule == "node-" + name && n.state != NodeState::kRetired) target = n.id;
+      }
+      if (!target.empty()) out.insert(target);
+    }
+  }
+  return std::vector<std::string>(out.begin(), out.end());
+}
+
+void PowerService::poll() {
+  if (options_.poll_interval.count() == 0) return;
+  auto list = targets();
+  if (!list) {
+    common::logWarning("power poll: " + list.error().message + ", retrying next round");
+    return;
+  }
+  auto now = std::chrono::steady_clock::now();
+  std::map<std::string, std::chrono::steady_clock::time_point> kept;
+  for (const auto& target : *list) {
+    auto last = polled_.find(target);
+    bool due = last == polled_.end() || now - last->second >= options_.poll_interval;
+    // A target busy with an operation reports its state when that ends.
+    if (due && !manager_->busy(target)) {
+      manager_->submit(PowerJob{target, "", PowerJob::Kind::kStatus, {}, {}, "poll"});
+      kept[target] = now;
+    } else if (last != polled_.end()) {
+      kept[target] = last->second;
+    }
+  }
+  polled_ = std::move(kept);  // forgotten targets are forgotten here too
+}
+
+void PowerService::tick() {
+  auto taken = takeRequests(inventory_.store());
+  if (!taken) {
+    common::logWarning("power requests: " + taken.error().message + ", retrying next round");
+  } else {
+    for (auto& job : *taken) {
+      PowerJob copy = job;
+      if (!manager_->submit(std::move(job))) {
+        record(PowerOutcome{copy, false, "too many operations queued for this BMC", {}, 0, {}});
+      }
+    }
+  }
+  poll();
+}
+
+}  // namespace photon::coordinator::power

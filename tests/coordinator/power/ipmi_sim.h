@@ -1,0 +1,170 @@
+// OpenIPMI's ipmi_sim as a real BMC on a loopback UDP port: RMCP+ (lanplus) with user "admin",
+// and a chassis_control program that keeps the "machine"'s power and next boot device in files
+// of the test's temp dir (a machine of files, or a real VM in the e2e test).
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "coordinator/power/ipmi_driver.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace photon::test {
+
+// A loopback UDP port free right now (bound to port 0, read, closed).
+inline int freeUdpPort() {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A BMC that never answers: a bound UDP socket nobody reads. Datagrams to it are queued and
+// dropped; the client hears nothing (not even an ICMP port unreachable).
+class SilentBmc {
+ public:
+  SilentBmc() {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~SilentBmc() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+class IpmiSim {
+ public:
+  static constexpr const char* kUser = "admin";
+  static constexpr const char* kPassword = "bmc-pw-1";
+
+  // `chassis_script`: the body of the chassis_control program (sh); empty: the file machine.
+  explicit IpmiSim(const std::string& chassis_script = {}) : port_(freeUdpPort()) {
+    std::string dir = temp_.path();
+    temp_.write("power", "0\n");
+    temp_.write("boot", "default\n");
+    std::string script = chassis_script.empty() ? fileMachine(dir) : chassis_script;
+    std::string prog = temp_.write("chassis_control", script);
+    ::chmod(prog.c_str(), 0700);
+    temp_.write("lan.conf",
+                "name \"photon-test\"\n"
+                "set_working_mc 0x20\n"
+                "  startlan 1\n"
+                "    addr 127.0.0.1 " +
+                    std::to_string(port_) +
+                    "\n"
+                    "    priv_limit admin\n"
+                    "    allowed_auths_callback none md2 md5 straight\n"
+                    "    allowed_auths_user none md2 md5 straight\n"
+                    "    allowed_auths_operator none md2 md5 straight\n"
+                    "    allowed_auths_admin none md2 md5 straight\n"
+                    "    guid a123456789abcdefa123456789abcdef\n"
+                    "  endlan\n"
+                    "  chassis_control \"" +
+                    prog +
+                    "\"\n"
+                    "  user 2 true \"" +
+                    kUser + "\" \"" + kPassword + "\" admin 10 none md2 md5 straight\n");
+    temp_.write("cmds.emu",
+                "mc_setbmc 0x20\n"
+                "mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\n"
+                "mc_enable 0x20\n");
+    ::mkdir((dir + "/state").c_str(), 0700);
+    sim_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"/usr/bin/ipmi_sim", "-c", dir + "/lan.conf", "-f",
+                                 dir + "/cmds.emu", "-n", "-s", dir + "/state"},
+        dir + "/ipmi_sim.log");
+    waitUntilAnswering();
+  }
+
+  int port() const { return port_; }
+  const std::string& dir() const { return temp_.path(); }
+  coordinator::power::BmcAccess access() const {
+    coordinator::power::BmcAccess a;
+    a.driver = "ipmi";
+    a.address = "127.0.0.1";
+    a.port = port_;
+    a.username = kUser;
+    a.password = kPassword;
+    return a;
+  }
+  // What chassis_control holds: "1"/"0" and the next boot device.
+  std::string power() const { return read("power"); }
+  std::string boot() const { return read("boot"); }
+  // Every call ipmi_sim made to chassis_control, one per line.
+  std::string calls() const { return read("calls"); }
+
+ private:
+  static std::string fileMachine(const std::string& dir) {
+    return "#!/bin/sh\n"
+           "# ipmi_sim's chassis_control: `get power|boot …` prints name:value lines,\n"
+           "# `set power 0|1`, `set boot DEV` change the machine.\n"
+           "echo \"$@\" >> " +
+           dir +
+           "/calls\n"
+           "if [ \"$1\" = get ]; then shift\n"
+           "  for w in \"$@\"; do case $w in\n"
+           "    power) echo \"power:$(cat " +
+           dir +
+           "/power)\";;\n"
+           "    boot) echo \"boot:$(cat " +
+           dir +
+           "/boot)\";;\n"
+           "  esac; done\n"
+           "elif [ \"$1\" = set ]; then\n"
+           "  case \"$2\" in\n"
+           "    power) echo \"$3\" > " +
+           dir +
+           "/power;;\n"
+           "    boot) echo \"$3\" > " +
+           dir +
+           "/boot;;\n"
+           "  esac\n"
+           "fi\n";
+  }
+  std::string read(const std::string& name) const {
+    std::ifstream in(temp_.file(name));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    return s;
+  }
+  void waitUntilAnswering() {
+    coordinator::power::IpmiDriver probe(access());
+    for (int i = 0; i < 50; ++i) {
+      auto state = probe.status(std::chrono::steady_clock::now() + std::chrono::milliseconds(300));
+      if (state) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  TempDir temp_;
+  int port_;
+  std::unique_ptr<ChildProcess> sim_;
+};
+
+}  // namespace photon::test
