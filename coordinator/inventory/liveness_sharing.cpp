@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "common/log.h"
 #include "coordinator/inventory/keys.h"
@@ -117,17 +118,19 @@ LivenessSharingStats LivenessSharing::stats() const {
 
 void LivenessSharing::loop() {
   using namespace std::chrono;
-  auto next_publish = steady_clock::now();
+  // Due again publish_every after the last one, recomputed each round: a TTL declared shorter
+  // takes effect at once.
+  std::optional<steady_clock::time_point> last_publish;
   std::string last_problem;
   std::unique_lock lock(stop_mutex_);
   while (!stopping_) {
     lock.unlock();
     const auto ttl = milliseconds(seconds(std::max<int64_t>(ttlSeconds(), 1)));
     const auto publish_every = std::clamp<milliseconds>(ttl / 4, milliseconds(250), seconds(15));
-    const auto merge_every = std::min<milliseconds>(publish_every, seconds(1));
+    const auto merge_every = std::min<milliseconds>(publish_every, milliseconds(500));
     std::string problem;
-    if (steady_clock::now() >= next_publish) {
-      next_publish = steady_clock::now() + publish_every;
+    if (!last_publish || steady_clock::now() >= *last_publish + publish_every) {
+      last_publish = steady_clock::now();
       if (auto status = publish(); !status) problem = status.error().message;
     }
     if (auto status = merge(); !status) problem = "merge liveness: " + status.error().message;

@@ -1,6 +1,6 @@
 // Shares liveness between coordinators on one store (etcd): every TTL/4 this coordinator writes
 // the polls it answered as one document, liveness/<its id> (a batch, not a write per poll), and
-// every second (or TTL/4, when shorter) it merges every coordinator's document into its
+// every half second (or TTL/4, when shorter) it merges every coordinator's document into its
 // LivenessTracker. So the leader sees the agents that poll a follower, a coordinator that takes
 // over knows who was alive, and `photonctl nodes` shows the same liveness whichever coordinator it
 // asks. A document not rewritten within a TTL is ignored (its coordinator stopped), and the

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <ctime>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <iterator>
@@ -201,12 +202,23 @@ Placement placementOf(const std::string& url) {
   return p;
 }
 
-// node id -> liveness, as one coordinator's GET /api/v1/nodes shows it.
-std::map<std::string, std::string> livenessOf(const std::string& url) {
+// node id -> liveness, as one coordinator's GET /api/v1/nodes shows it. `not_alive`: a few of
+// the others with their last_seen, for the failure message.
+std::map<std::string, std::string> livenessOf(const std::string& url,
+                                              std::string* not_alive = nullptr) {
   std::map<std::string, std::string> out;
   Json j = getJson(url, "/api/v1/nodes");
   if (!j.is_object()) return out;
-  for (const auto& n : j["nodes"]) out[n["id"]] = n.value("liveness", std::string());
+  int listed = 0;
+  for (const auto& n : j["nodes"]) {
+    std::string liveness = n.value("liveness", std::string());
+    out[n["id"]] = liveness;
+    if (not_alive && liveness != "alive" && ++listed <= 5) {
+      *not_alive += n["id"].get<std::string>() + " " + liveness + " last_seen " +
+                    std::to_string(n.value("last_seen", int64_t{0})) + "; ";
+    }
+  }
+  if (not_alive) *not_alive += "now " + std::to_string(std::time(nullptr));
   return out;
 }
 
@@ -333,8 +345,9 @@ TEST_CASE("shared liveness: 200 agents polling one follower; takeovers and a los
     //    alive, and so do the other two coordinators.
     std::this_thread::sleep_until(led_from + std::chrono::seconds(kNodeTtlS + 2));
     for (const auto& url : urls) {
-      auto liveness = livenessOf(url);
-      INFO(url);
+      std::string not_alive;
+      auto liveness = livenessOf(url, &not_alive);
+      INFO(url << ": " << not_alive);
       CHECK(liveness.size() == kAgents);
       CHECK(countAlive(liveness) == kAgents);
     }
@@ -359,10 +372,16 @@ TEST_CASE("shared liveness: 200 agents polling one follower; takeovers and a los
       auto c = client(url, test::kAdminToken);
       auto m = c->request("GET", "/metrics");
       REQUIRE(m);
-      CHECK(m->body.find("photon_liveness_coordinators 3\n") != std::string::npos);
-      auto bytes_at = m->body.find("photon_liveness_document_bytes ");
+      std::string lines;
+      for (size_t at = m->body.find("\nphoton_liveness"); at != std::string::npos;
+           at = m->body.find("\nphoton_liveness", at + 1)) {
+        lines += m->body.substr(at + 1, m->body.find('\n', at + 1) - at);
+      }
+      INFO(lines);
+      CHECK(m->body.find("\nphoton_liveness_coordinators 3\n") != std::string::npos);
+      auto bytes_at = m->body.find("\nphoton_liveness_document_bytes ");
       REQUIRE(bytes_at != std::string::npos);
-      WARN(url << ": " << m->body.substr(bytes_at, m->body.find('\n', bytes_at) - bytes_at));
+      WARN(url << ": " << m->body.substr(bytes_at + 1, m->body.find('\n', bytes_at + 1) - bytes_at - 1));
     }
 
     // 2. The leader is killed: the new one moves no instance, also once its own grace of one
