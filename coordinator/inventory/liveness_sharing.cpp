@@ -86,13 +86,21 @@ common::Status LivenessSharing::merge() {
       dead.push_back(kv);
     }
   }
+  // Moving the map keeps its nodes where they are, so the pointers in `docs` stay valid.
   cache_ = std::move(next);
-  // Re-taken after the move: the map's nodes (and so the pointers) stay where they were.
   const int64_t fresh_since = now - ttl;
   int64_t fresh = std::count_if(docs.begin(), docs.end(), [&](const LivenessDocument* d) {
     return d->published_at >= fresh_since;
   });
-  tracker_.setShared(mergeLivenessDocuments(docs, fresh_since));
+  // The same fresh documents at the same revisions merge to the same map: skip the work.
+  std::vector<std::pair<std::string, int64_t>> signature;
+  for (const auto& [key, cached] : cache_) {
+    if (cached.doc.published_at >= fresh_since) signature.emplace_back(key, cached.mod_revision);
+  }
+  if (signature != merged_signature_) {
+    tracker_.setShared(mergeLivenessDocuments(docs, fresh_since));
+    merged_signature_ = std::move(signature);
+  }
   {
     std::lock_guard lock(stats_mutex_);
     stats_.coordinators = fresh;

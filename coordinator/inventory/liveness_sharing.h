@@ -16,6 +16,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/liveness_document.h"
@@ -63,6 +65,8 @@ class LivenessSharing {
     LivenessDocument doc;
   };
   std::map<std::string, Cached> cache_;
+  // The fresh documents (key, mod_revision) of the last merge.
+  std::vector<std::pair<std::string, int64_t>> merged_signature_;
 
   mutable std::mutex stats_mutex_;
   LivenessSharingStats stats_;
