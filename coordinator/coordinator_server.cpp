@@ -101,7 +101,9 @@ void CoordinatorServer::shareLiveness(const std::string& coordinator_id) {
 }
 
 void CoordinatorServer::wakeControl() {
-  if (!options_.wake_on_changes || !leadership_->isLeader()) return;
+  // Not asking the leadership here: the store's watch thread calls this, also while main is
+  // still setting the leadership up. On a follower a woken round returns at once.
+  if (!options_.wake_on_changes) return;
   {
     std::lock_guard lock(sweep_mutex_);
     wake_ = true;
