@@ -10,8 +10,8 @@
 namespace photon::coordinator {
 
 inline bool wakesControl(std::string_view key) {
-  constexpr std::string_view kPrefixes[] = {"observed/", "nodes/",        "services/",
-                                            "vms/",      "deployments/"};
+  constexpr std::string_view kPrefixes[] = {"observed/", "nodes/", "services/", "vms/",
+                                            "deployments/"};
   for (auto prefix : kPrefixes) {
     if (key.starts_with(prefix)) return true;
   }

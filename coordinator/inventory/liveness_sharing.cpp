@@ -20,7 +20,9 @@ LivenessSharing::LivenessSharing(Inventory& inventory, LivenessTracker& tracker,
       id_(std::move(coordinator_id)),
       leading_(std::move(leading)) {}
 
-LivenessSharing::~LivenessSharing() { stop(); }
+LivenessSharing::~LivenessSharing() {
+  stop();
+}
 
 void LivenessSharing::start() {
   std::lock_guard lock(stop_mutex_);

@@ -1,9 +1,8 @@
 // The control thread wakes on a report, a node change and an API write: with the timed round
 // an hour away, a deployment's next wave still starts within 100 ms of its last node's report,
 // and reports arriving together share rounds.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 
@@ -48,9 +47,10 @@ std::vector<FleetNode> waitForWave(CoordinatorFixture& c, const std::vector<Flee
 }
 }  // namespace
 
-TEST_CASE("control wake: a deployment wave starts within 100 ms of its last node's report, "
-          "with the timed round an hour away",
-          "[scale][deployments][integration]") {
+TEST_CASE(
+    "control wake: a deployment wave starts within 100 ms of its last node's report, "
+    "with the timed round an hour away",
+    "[scale][deployments][integration]") {
   CoordinatorFixture c({}, noTimedRounds);
   auto fleet = test::activeFleet(c, 8);
   Json request = {{"system", kGood},

@@ -1,7 +1,8 @@
+#include "coordinator/inventory/liveness_document.h"
+
 #include <catch2/catch.hpp>
 
 #include "coordinator/control/control_wake.h"
-#include "coordinator/inventory/liveness_document.h"
 
 using namespace photon::coordinator;
 

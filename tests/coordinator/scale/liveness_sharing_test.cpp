@@ -1,12 +1,13 @@
 // LivenessSharing over a real store (SQLite here; the etcd path is the scale test's): two
 // coordinators' trackers on one store agree once each has published and merged, a stopped
 // coordinator's batch stops counting after a TTL, and only the leader removes a dead one.
+#include "coordinator/inventory/liveness_sharing.h"
+
 #include <catch2/catch.hpp>
 
 #include "common/clock.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
-#include "coordinator/inventory/liveness_sharing.h"
 #include "coordinator/store/sqlite_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -80,7 +81,8 @@ TEST_CASE("liveness sharing: a corrupt batch is skipped, the others still count"
   Txn txn;
   txn.put(keys::liveness("broken"), R"({"coordinator": 5})");
   txn.put(keys::liveness("b:7480"),
-          encodeLivenessDocument({"b:7480", clock.nowSeconds() + 100, {{"n1", clock.nowSeconds() + 100}}}));
+          encodeLivenessDocument(
+              {"b:7480", clock.nowSeconds() + 100, {{"n1", clock.nowSeconds() + 100}}}));
   REQUIRE(store->commit(txn));
   clock.advance(100);
   REQUIRE(sharing.merge());

@@ -6,8 +6,8 @@
 #include <signal.h>
 
 #include <atomic>
-#include <ctime>
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -40,9 +40,11 @@ constexpr int kAgentThreads = 8;
 constexpr auto kPollEvery = std::chrono::milliseconds(1000);
 
 std::vector<std::string> etcdArgs(const test::EtcdCluster& etcd) {
-  return {"--store",       "etcd",          "--etcd-endpoints",
-          etcd.endpoints(), "--etcd-prefix", "/liveness-scale/",
-          "--lease-ttl",   std::to_string(kLeaseTtlS), "--log-level", "notice"};
+  return {"--store",          "etcd",
+          "--etcd-endpoints", etcd.endpoints(),
+          "--etcd-prefix",    "/liveness-scale/",
+          "--lease-ttl",      std::to_string(kLeaseTtlS),
+          "--log-level",      "notice"};
 }
 
 std::unique_ptr<common::HttpClient> client(const std::string& urls, const std::string& token) {
@@ -117,8 +119,7 @@ struct SimAgent {
     ++polls;
     auto now = Steady::now();
     if (last_ok != Steady::time_point{}) {
-      int64_t gap =
-          std::chrono::duration_cast<std::chrono::milliseconds>(now - last_ok).count();
+      int64_t gap = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_ok).count();
       if (gap > longest_gap_ms) longest_gap_ms = gap;
     }
     last_ok = now;
@@ -234,8 +235,8 @@ std::map<std::string, std::string> livenessOf(const std::string& url,
 }
 
 int countAlive(const std::map<std::string, std::string>& liveness) {
-  return static_cast<int>(
-      std::count_if(liveness.begin(), liveness.end(), [](const auto& e) { return e.second == "alive"; }));
+  return static_cast<int>(std::count_if(liveness.begin(), liveness.end(),
+                                        [](const auto& e) { return e.second == "alive"; }));
 }
 
 // Watches the placement through `url` for `window`: false (and what changed) as soon as any
@@ -269,9 +270,10 @@ bool nothingMoves(const std::string& url, const std::map<std::string, std::strin
 }
 }  // namespace
 
-TEST_CASE("shared liveness: 200 agents polling one follower; takeovers and a lost follower move "
-          "nothing; stopped agents' instances, and only theirs, move after TTL + grace",
-          "[scale][etcd][integration]") {
+TEST_CASE(
+    "shared liveness: 200 agents polling one follower; takeovers and a lost follower move "
+    "nothing; stopped agents' instances, and only theirs, move after TTL + grace",
+    "[scale][etcd][integration]") {
   test::EtcdCluster etcd(3);
   REQUIRE(etcd.ready());
   test::TempDir dir;
@@ -395,7 +397,8 @@ TEST_CASE("shared liveness: 200 agents polling one follower; takeovers and a los
       CHECK(m->body.find("\nphoton_liveness_coordinators 3\n") != std::string::npos);
       auto bytes_at = m->body.find("\nphoton_liveness_document_bytes ");
       REQUIRE(bytes_at != std::string::npos);
-      WARN(url << ": " << m->body.substr(bytes_at + 1, m->body.find('\n', bytes_at + 1) - bytes_at - 1));
+      WARN(url << ": "
+               << m->body.substr(bytes_at + 1, m->body.find('\n', bytes_at + 1) - bytes_at - 1));
     }
 
     // 2. The leader is killed: the new one moves no instance, also once its own grace of one
@@ -408,11 +411,10 @@ TEST_CASE("shared liveness: 200 agents polling one follower; takeovers and a los
     int next = waitForOneLeader(survivors, std::chrono::seconds(5 * kLeaseTtlS));
     REQUIRE(next >= 0);
     WARN("takeover after the leader's kill -9: "
-         << std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - killed_at)
-                .count()
+         << std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - killed_at).count()
          << " ms; the agents' coordinator " << (next == polled ? "took the lead" : "follows"));
-    CHECK(nothingMoves(urls[next], placed.live,
-                       std::chrono::seconds(kNodeTtlS + kGraceS + 4), what));
+    CHECK(
+        nothingMoves(urls[next], placed.live, std::chrono::seconds(kNodeTtlS + kGraceS + 4), what));
     INFO(what);
     CHECK(what.empty());
     CHECK(countAlive(livenessOf(urls[next])) == kAgents);
@@ -424,8 +426,8 @@ TEST_CASE("shared liveness: 200 agents polling one follower; takeovers and a los
     survivors[polled].clear();
     const int last = other;
     REQUIRE(waitForOneLeader(survivors, std::chrono::seconds(5 * kLeaseTtlS)) == last);
-    CHECK(nothingMoves(urls[last], placed.live, std::chrono::seconds(kNodeTtlS + kGraceS + 4),
-                       what));
+    CHECK(
+        nothingMoves(urls[last], placed.live, std::chrono::seconds(kNodeTtlS + kGraceS + 4), what));
     INFO(what);
     CHECK(what.empty());
     int moved_over = 0;
@@ -490,6 +492,7 @@ TEST_CASE("shared liveness: 200 agents polling one follower; takeovers and a los
     failures += a->failures;
     if (!a->stopped) longest_gap = std::max<int64_t>(longest_gap, a->longest_gap_ms);
   }
-  WARN("agents' failed calls over the whole test: " << failures
-       << "; longest time between two answered polls of an agent: " << longest_gap << " ms");
+  WARN("agents' failed calls over the whole test: "
+       << failures << "; longest time between two answered polls of an agent: " << longest_gap
+       << " ms");
 }
