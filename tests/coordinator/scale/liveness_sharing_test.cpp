@@ -14,7 +14,7 @@
 using namespace photon;
 using namespace photon::coordinator;
 
-TEST_CASE("liveness sharing: coordinators on one store agree; a stopped one's batch ages out",
+TEST_CASE("liveness sharing: coordinators on one store agree, a stopped one's batch ages out",
           "[scale]") {
   test::TempDir dir;
   auto opened = SqliteStore::open(dir.file("data"));

@@ -271,8 +271,8 @@ bool nothingMoves(const std::string& url, const std::map<std::string, std::strin
 }  // namespace
 
 TEST_CASE(
-    "shared liveness: 200 agents polling one follower; takeovers and a lost follower move "
-    "nothing; stopped agents' instances, and only theirs, move after TTL + grace",
+    "shared liveness: 200 agents polling one follower: takeovers and a lost follower move "
+    "nothing, stopped agents' instances and only theirs move after TTL + grace",
     "[scale][etcd][integration]") {
   test::EtcdCluster etcd(3);
   REQUIRE(etcd.ready());
