@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "coordinator/api/service_routes.h"
 #include "coordinator/control/control_wake.h"
+#include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/liveness_sharing.h"
 #include "coordinator/placement/placement_controller.h"
 #include "coordinator/deploy/deployment_controller.h"
@@ -61,10 +62,15 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
     } else {
       server->notifyChanged(keys);
     }
-    if (everything || std::any_of(keys.begin(), keys.end(),
-                                  [](const std::string& k) { return wakesControl(k); })) {
-      wakeControl();
-    }
+    // (Store reads here come from the store's memory: no I/O on the watch thread.)
+    auto wakes = [this](const std::string& key) {
+      if (wakesControl(key)) return true;
+      auto node = reportingNode(key);
+      if (!node) return false;
+      auto lock = store_->get(keys::deploymentLock(std::string(*node)));
+      return lock && lock->has_value();
+    };
+    if (everything || std::any_of(keys.begin(), keys.end(), wakes)) wakeControl();
   });
 }
 

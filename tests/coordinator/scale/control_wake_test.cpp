@@ -2,6 +2,7 @@
 // an hour away, a deployment's next wave still starts within 100 ms of its last node's report,
 // and reports arriving together share rounds.
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <set>
 #include <thread>
@@ -98,24 +99,48 @@ TEST_CASE(
   CHECK(worst < 100);
 }
 
-TEST_CASE("control wake: reports arriving together share rounds", "[scale][integration]") {
+TEST_CASE(
+    "control wake: only reports of nodes in a running deployment wake it, and together "
+    "they share rounds",
+    "[scale][integration]") {
   CoordinatorFixture c({}, noTimedRounds);
   auto fleet = test::activeFleet(c, 4);
+  const std::string plain = R"({"agent_version": "test"})";
+  // No Catch assertion here: the reports also come from threads.
+  std::atomic<int> refused{0};
+  auto report = [&](const FleetNode& node) {
+    if (c.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed", plain).status != 200) {
+      ++refused;
+    }
+  };
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the enrolment's rounds end
-  const uint64_t before = c.server().controlRounds();
+  uint64_t before = c.server().controlRounds();
+  for (int i = 0; i < 50; ++i) report(fleet[i % 4]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(c.server().controlRounds() == before);  // nobody waits on these reports
+
+  // A deployment holds the four nodes: now their reports wake it, sharing rounds.
+  Json request = {{"system", kGood},
+                  {"selector", {{"pool", "web"}}},
+                  {"max_parallel", 4},
+                  {"confirm_within_s", 30},
+                  {"node_timeout_s", 60}};
+  REQUIRE(c.admin("POST", "/api/v1/deployments", request).status == 201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  before = c.server().controlRounds();
   constexpr int kReports = 200;
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kReports / 4; ++i) {
-        test::reportSystem(c, fleet[t], "applied", kGood, "", "", "");
-      }
+      for (int i = 0; i < kReports / 4; ++i) report(fleet[t]);
     });
   }
   for (auto& t : threads) t.join();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const uint64_t rounds = c.server().controlRounds() - before;
-  WARN(kReports << " reports woke " << rounds << " control rounds");
+  CHECK(refused == 0);
+  WARN(kReports << " reports of nodes in a running deployment woke " << rounds
+                << " control rounds");
   // Each report woke the thread, but a round starts at most every min_round_gap (20 ms).
   CHECK(rounds >= 1);
   CHECK(rounds < kReports / 2);

@@ -81,16 +81,18 @@ TEST_CASE("liveness tracker: own polls, shared polls and the grace floor", "[sca
   CHECK(t.graceFloor() == 1020);
 }
 
-TEST_CASE("control wake: reports, node changes and API writes wake it, controllers' output not",
-          "[scale]") {
-  for (const char* key : {"observed/n1", "nodes/n1", "services/web", "vms/vm1",
-                          "deployments/d/00000001", "cluster"}) {
+TEST_CASE("control wake: node changes and API writes wake it, controllers' output not", "[scale]") {
+  for (const char* key : {"nodes/n1", "services/web", "deployments/d/00000001", "cluster"}) {
     INFO(key);
     CHECK(wakesControl(key));
   }
   for (const char* key : {"desired/n1", "placement/web", "liveness/a:7480", "tokens/n1",
-                          "idx/token/abc", "clusterx"}) {
+                          "idx/token/abc", "clusterx", "vms/vm1", "observed/n1"}) {
     INFO(key);
     CHECK_FALSE(wakesControl(key));
   }
+  // A report wakes it only while a running deployment holds its node (the server looks).
+  CHECK(reportingNode("observed/n1") == "n1");
+  CHECK_FALSE(reportingNode("observed/"));
+  CHECK_FALSE(reportingNode("nodes/n1"));
 }
