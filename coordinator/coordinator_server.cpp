@@ -1,8 +1,13 @@
 #include "coordinator/coordinator_server.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "coordinator/api/power_routes.h"
 #include "coordinator/api/service_routes.h"
+#include "coordinator/control/control_wake.h"
+#include "coordinator/inventory/keys.h"
+#include "coordinator/inventory/liveness_sharing.h"
 #include "coordinator/placement/placement_controller.h"
 #include "coordinator/deploy/deployment_controller.h"
 
@@ -51,14 +56,24 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   http.io_threads = options_.io_threads;
   http.worker_threads = options_.worker_threads;
   http_ = std::make_unique<HttpServer>(*router_, metrics_, std::move(http));
-  // A held long-poll is answered the moment its key changes, whoever wrote it.
-  store_->setChangeListener([server = http_.get()](const std::vector<std::string>& keys,
-                                                   bool everything) {
+  // A held long-poll is answered the moment its key changes, whoever wrote it; a report, a
+  // node change or an API write wakes the control thread.
+  store_->setChangeListener([this, server = http_.get()](const std::vector<std::string>& keys,
+                                                         bool everything) {
     if (everything) {
       server->notifyAll();
     } else {
       server->notifyChanged(keys);
     }
+    // (Store reads here come from the store's memory: no I/O on the watch thread.)
+    auto wakes = [this](const std::string& key) {
+      if (wakesControl(key)) return true;
+      auto node = reportingNode(key);
+      if (!node) return false;
+      auto lock = store_->get(keys::deploymentLock(std::string(*node)));
+      return lock && lock->has_value();
+    };
+    if (everything || std::any_of(keys.begin(), keys.end(), wakes)) wakeControl();
   });
 }
 
@@ -81,8 +96,28 @@ void CoordinatorServer::stop() {
     stopping_ = true;
   }
   sweep_cv_.notify_all();
+  if (liveness_sharing_) liveness_sharing_->stop();
   http_->stop();
   if (sweep_thread_.joinable()) sweep_thread_.join();
+}
+
+void CoordinatorServer::shareLiveness(const std::string& coordinator_id) {
+  if (liveness_sharing_) return;
+  liveness_sharing_ = std::make_unique<LivenessSharing>(
+      *inventory_, liveness_, coordinator_id, [this] { return leadership_->isLeader(); });
+  context_->liveness_sharing = liveness_sharing_.get();
+  liveness_sharing_->start();
+}
+
+void CoordinatorServer::wakeControl() {
+  // Not asking the leadership here: the store's watch thread calls this, also while main is
+  // still setting the leadership up. On a follower a woken round returns at once.
+  if (!options_.wake_on_changes) return;
+  {
+    std::lock_guard lock(sweep_mutex_);
+    wake_ = true;
+  }
+  sweep_cv_.notify_all();
 }
 
 void CoordinatorServer::addController(std::unique_ptr<Controller> controller) {
@@ -96,6 +131,14 @@ void CoordinatorServer::setLeadership(std::unique_ptr<Leadership> leadership) {
 
 void CoordinatorServer::sweepOnce() {
   if (!leadership_->isLeader()) return;
+  // Newly leading: what this coordinator knows of the agents may lag by a publication of the
+  // others' polls, so nobody is missing for one TTL from now (with SQLite there is no change).
+  const uint64_t changes = leadership_->changes();
+  if (grace_given_at_change_.exchange(changes) != changes) {
+    liveness_.graceFrom(clock_.nowSeconds());
+    common::logNotice("leading: no node counts as missing for one TTL from now");
+  }
+  ++control_rounds_;
   auto moved = inventory_->expireDeadlines();
   if (!moved) {
     common::logWarning("deadline sweep: " + moved.error().message + ", retrying next round");
@@ -106,12 +149,22 @@ void CoordinatorServer::sweepOnce() {
 }
 
 void CoordinatorServer::sweepLoop() {
+  using Steady = std::chrono::steady_clock;
   std::unique_lock lock(sweep_mutex_);
+  auto last_end = Steady::now();
   while (!stopping_) {
-    if (sweep_cv_.wait_for(lock, options_.sweep_interval, [this] { return stopping_; })) break;
+    sweep_cv_.wait_until(lock, last_end + options_.sweep_interval,
+                         [this] { return stopping_ || wake_; });
+    if (stopping_) break;
+    if (wake_ && sweep_cv_.wait_until(lock, last_end + options_.min_round_gap,
+                                      [this] { return stopping_; })) {
+      break;
+    }
+    wake_ = false;
     lock.unlock();
     sweepOnce();
     lock.lock();
+    last_end = Steady::now();
   }
 }
 

@@ -22,6 +22,7 @@ namespace photon::coordinator {
 namespace placement {
 class ServiceStore;
 }
+class LivenessSharing;
 
 struct CoordinatorOptions {
   std::string host = "127.0.0.1";
@@ -34,6 +35,11 @@ struct CoordinatorOptions {
   int worker_threads = 16;
   std::chrono::seconds max_wait{60};
   std::chrono::milliseconds sweep_interval{1000};
+  // A report, a node change or an API write wakes the control thread at once (control_wake.h);
+  // a woken round starts no sooner than this after the last one ended, so that changes arriving
+  // together share one round.
+  std::chrono::milliseconds min_round_gap{20};
+  bool wake_on_changes = true;  // off: rounds only every sweep_interval (benches that time them)
   // The cluster CA that signs the nodes' client certificates (unset: none are issued).
   std::optional<common::pki::Authority> node_ca;
   std::chrono::seconds node_certificate_validity{30 * 86400};
@@ -64,6 +70,13 @@ class CoordinatorServer {
   void addController(std::unique_ptr<Controller> controller);
   void setLeadership(std::unique_ptr<Leadership> leadership);
   const Leadership& leadership() const { return *leadership_; }
+  // Shares liveness with the other coordinators on this store (etcd) under `coordinator_id`
+  // (liveness_sharing.h). Call after start(); without it liveness is this coordinator's own.
+  void shareLiveness(const std::string& coordinator_id);
+  // Asks the control thread for a round now; asks made before it starts share that round.
+  void wakeControl();
+  // Control rounds run on this coordinator (while leading), timed and woken.
+  uint64_t controlRounds() const { return control_rounds_.load(); }
 
  private:
   void sweepLoop();
@@ -82,10 +95,16 @@ class CoordinatorServer {
   std::unique_ptr<placement::ServiceStore> services_;  // placement: the API's and controller's
   std::unique_ptr<Leadership> leadership_;
   std::vector<std::unique_ptr<Controller>> controllers_;
+  std::unique_ptr<LivenessSharing> liveness_sharing_;
+  // The leadership change count when this coordinator last took the lead: a new one gives
+  // every node a TTL of grace.
+  std::atomic<uint64_t> grace_given_at_change_{0};
+  std::atomic<uint64_t> control_rounds_{0};
   std::thread sweep_thread_;
   std::mutex sweep_mutex_;
   std::condition_variable sweep_cv_;
   bool stopping_ = false;
+  bool wake_ = false;
   int port_ = 0;
 };
 

@@ -382,6 +382,8 @@ int main(int argc, char** argv) {
       coordinator_id = std::string(host) + ":" + std::to_string(*port);
     }
     leadership->start(coordinator_id);
+    // Several coordinators: the polls each answers are merged, so all agree on liveness.
+    server.shareLiveness(coordinator_id);
   }
   if (!port_file.empty()) {
     FILE* f = std::fopen(port_file.c_str(), "we");

@@ -11,6 +11,8 @@
 
 namespace photon::coordinator {
 
+class LivenessSharing;
+
 struct ApiContext {
   Inventory& inventory;
   Authenticator& auth;
@@ -23,6 +25,8 @@ struct ApiContext {
   const Leadership* leadership = nullptr;
   // The nodes' client certificates (certificate_routes.cpp).
   NodeCertificates* certificates = nullptr;
+  // Liveness shared between coordinators on etcd (/metrics); null when alone.
+  const LivenessSharing* liveness_sharing = nullptr;
 };
 
 void registerSystemRoutes(Router& router, ApiContext& ctx);

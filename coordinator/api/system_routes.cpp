@@ -4,6 +4,7 @@
 #include "common/validate.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/deploy/deployment_metrics.h"
+#include "coordinator/inventory/liveness_sharing.h"
 #include "coordinator/placement/placement_metrics.h"
 #include "coordinator/power/power_metrics.h"
 
@@ -59,6 +60,25 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
                  "Times this coordinator started or stopped leading.");
       appendMetric(out, "photon_leader_changes_total", "",
                    static_cast<double>(ctx.leadership->changes()));
+    }
+    if (ctx.liveness_sharing) {
+      auto shared = ctx.liveness_sharing->stats();
+      appendHelp(out, "photon_liveness_published_total", "counter",
+                 "Batches of answered polls this coordinator wrote to the store.");
+      appendMetric(out, "photon_liveness_published_total", "",
+                   static_cast<double>(shared.published));
+      appendHelp(out, "photon_liveness_publish_failures_total", "counter",
+                 "Batches the store refused or did not answer.");
+      appendMetric(out, "photon_liveness_publish_failures_total", "",
+                   static_cast<double>(shared.publish_failures));
+      appendHelp(out, "photon_liveness_document_bytes", "gauge",
+                 "Size of this coordinator's last liveness batch.");
+      appendMetric(out, "photon_liveness_document_bytes", "",
+                   static_cast<double>(shared.last_document_bytes));
+      appendHelp(out, "photon_liveness_coordinators", "gauge",
+                 "Coordinators whose liveness batch is fresh (this one's included).");
+      appendMetric(out, "photon_liveness_coordinators", "",
+                   static_cast<double>(shared.coordinators));
     }
     if (auto enrolment = ctx.inventory.enrolmentStats()) {
       appendHelp(out, "photon_enrolment_discovered", "gauge",

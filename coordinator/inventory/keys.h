@@ -19,6 +19,11 @@ inline std::string desired(const std::string& id) { return "desired/" + id; }
 // (the certificates revoked) when the node is reprovisioned or retired.
 inline std::string certificate(const std::string& id) { return "certs/" + id; }
 inline std::string observed(const std::string& id) { return "observed/" + id; }
+// Each coordinator's batch of the polls it answered (inventory/liveness_sharing.h).
+inline constexpr const char* kLivenessPrefix = "liveness/";
+inline std::string liveness(const std::string& coordinator_id) {
+  return kLivenessPrefix + coordinator_id;
+}
 // VMs the coordinator placed (coordinator/vms/): the record names the node it runs on.
 inline constexpr const char* kVmsPrefix = "vms/";
 inline std::string vm(const std::string& name) { return kVmsPrefix + name; }

@@ -1,5 +1,9 @@
-// When each node's agent last polled. Kept in memory, not in the store: a poll is not worth a
-// disk write, and after a coordinator restart every node gets one TTL of grace.
+// When each node's agent last polled, as every coordinator agrees on it. Each coordinator
+// records the polls it answers itself (kept in memory: a poll is not worth a store write);
+// LivenessSharing publishes them in batches to the store and merges every coordinator's batch
+// back in, so the leader sees the agents that poll a follower, and a coordinator that takes over
+// knows who was alive. Nobody is missing within one TTL of this coordinator's start or of its
+// taking the lead (the grace floor).
 #pragma once
 
 #include <cstdint>
@@ -9,28 +13,32 @@
 
 namespace photon::coordinator {
 
+// node id -> last poll (Unix seconds).
+using PollTimes = std::unordered_map<std::string, int64_t>;
+
 class LivenessTracker {
  public:
-  explicit LivenessTracker(int64_t started_at) : started_at_(started_at) {}
+  explicit LivenessTracker(int64_t started_at);
 
-  void seen(const std::string& node_id, int64_t now) {
-    std::lock_guard lock(mutex_);
-    last_seen_[node_id] = now;
-  }
-  // The last poll, or the tracker's start when the node has not polled since.
-  int64_t lastSeen(const std::string& node_id) const {
-    std::lock_guard lock(mutex_);
-    auto it = last_seen_.find(node_id);
-    return it == last_seen_.end() ? started_at_ : it->second;
-  }
-  bool missing(const std::string& node_id, int64_t now, int64_t ttl) const {
-    return now - lastSeen(node_id) > ttl;
-  }
+  // A poll (or report) by the node itself that this coordinator answered.
+  void seen(const std::string& node_id, int64_t now);
+  // The last poll any coordinator answered, but never before the grace floor.
+  int64_t lastSeen(const std::string& node_id) const;
+  bool missing(const std::string& node_id, int64_t now, int64_t ttl) const;
+
+  // Nobody counts as missing for one TTL after `since` (this coordinator took over the lead).
+  void graceFrom(int64_t since);
+  int64_t graceFloor() const;
+  // The polls this coordinator answered itself, to publish.
+  PollTimes ownPolls() const;
+  // The merge of what every coordinator published (replaces the previous merge).
+  void setShared(PollTimes merged);
 
  private:
-  int64_t started_at_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, int64_t> last_seen_;
+  int64_t floor_;
+  PollTimes own_;
+  PollTimes shared_;
 };
 
 }  // namespace photon::coordinator

@@ -64,7 +64,7 @@ common::Status PlacementController::round() {
   }
 
   // VMs hold their memory (and a core per vCPU) on their nodes.
-  PHOTON_TRY(auto vms, VmService(inventory).list());
+  PHOTON_TRY(auto vms, vms_.list());
   for (const auto& vm : vms) {
     int64_t cpus = vm.spec.is_object() ? vm.spec.value("cpus", int64_t{1}) : 1;
     world.reserved.push_back({"vm:" + vm.name, vm.node, {cpus * 1000, vm.memoryMib() << 20}});

@@ -12,6 +12,7 @@
 #include "coordinator/inventory/liveness.h"
 #include "coordinator/placement/node_sections.h"
 #include "coordinator/placement/service_store.h"
+#include "coordinator/vms/vm_service.h"
 
 namespace photon::coordinator::placement {
 
@@ -25,7 +26,7 @@ class PlacementController final : public Controller {
  public:
   PlacementController(ServiceStore& services, LivenessTracker& liveness,
                       PlacementOptions options = {})
-      : services_(services), liveness_(liveness), options_(options) {}
+      : services_(services), vms_(services.inventory()), liveness_(liveness), options_(options) {}
 
   std::string name() const override { return "placement"; }
   void tick() override;
@@ -39,6 +40,7 @@ class PlacementController final : public Controller {
                                    const std::vector<PlacedService>& placed);
 
   ServiceStore& services_;
+  VmService vms_;  // kept: it reuses the VM records it parsed while they do not change
   LivenessTracker& liveness_;
   PlacementOptions options_;
   std::mutex mutex_;  // one round at a time (the control thread and sweepOnce() in tests)

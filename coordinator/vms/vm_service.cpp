@@ -76,7 +76,8 @@ Result<ParsedRequest> parseRequest(const std::string& name, const Json& body) {
   return out;
 }
 
-std::vector<VmHost> hostsOf(const std::vector<Node>& nodes, const std::vector<VmRecord>& records,
+std::vector<VmHost> hostsOf(const std::vector<Node>& nodes,
+                            const std::vector<std::shared_ptr<const VmRecord>>& records,
                             const std::string& except) {
   std::map<std::string, VmHost> hosts;
   for (const auto& n : nodes) {
@@ -87,7 +88,8 @@ std::vector<VmHost> hostsOf(const std::vector<Node>& nodes, const std::vector<Vm
     h.memory_mib = n.facts.memory_bytes >> 20;
     hosts.emplace(n.id, std::move(h));
   }
-  for (const auto& r : records) {
+  for (const auto& record : records) {
+    const VmRecord& r = *record;
     auto it = hosts.find(r.node);
     if (r.name == except || it == hosts.end()) continue;
     it->second.placed_mib += r.memoryMib();
@@ -98,9 +100,10 @@ std::vector<VmHost> hostsOf(const std::vector<Node>& nodes, const std::vector<Vm
   return out;
 }
 
-const VmRecord* find(const std::vector<VmRecord>& records, const std::string& name) {
+const VmRecord* find(const std::vector<std::shared_ptr<const VmRecord>>& records,
+                     const std::string& name) {
   for (const auto& r : records) {
-    if (r.name == name) return &r;
+    if (r->name == name) return r.get();
   }
   return nullptr;
 }
@@ -122,10 +125,22 @@ Result<VmService::Loaded> VmService::load() {
   PHOTON_TRY(auto range, inventory_.store().range(keys::kVmsPrefix));
   Loaded loaded;
   loaded.revision = range.revision;
+  loaded.records.reserve(range.kvs.size());
+  std::lock_guard lock(parsed_mutex_);
+  std::map<std::string, RecordPtr> parsed;
   for (const auto& kv : range.kvs) {
-    PHOTON_TRY(VmRecord r, recordFromStore(kv));
-    loaded.records.push_back(std::move(r));
+    auto known = parsed_.find(kv.key);
+    RecordPtr r;
+    if (known != parsed_.end() && known->second->mod_revision == kv.mod_revision) {
+      r = known->second;
+    } else {
+      PHOTON_TRY(VmRecord fresh, recordFromStore(kv));
+      r = std::make_shared<const VmRecord>(std::move(fresh));
+    }
+    loaded.records.push_back(r);
+    parsed.emplace_hint(parsed.end(), kv.key, std::move(r));
   }
+  parsed_ = std::move(parsed);  // records gone from the store go from here too
   return loaded;
 }
 
@@ -150,7 +165,7 @@ Result<int64_t> VmService::write(const Loaded& loaded, const std::string& name,
   for (const auto& node : nodes) {
     std::map<std::string, Json> specs;  // by name: the section's order
     for (const auto& r : loaded.records) {
-      if (r.node == node && r.name != name) specs.emplace(r.name, r.spec);
+      if (r->node == node && r->name != name) specs.emplace(r->name, r->spec);
     }
     if (after && after->node == node) specs.emplace(after->name, after->spec);
     Json section = Json::array();
@@ -204,7 +219,10 @@ Result<VmRecord> VmService::get(const std::string& name) {
 
 Result<std::vector<VmRecord>> VmService::list() {
   PHOTON_TRY(Loaded loaded, load());
-  return std::move(loaded.records);
+  std::vector<VmRecord> out;
+  out.reserve(loaded.records.size());
+  for (const auto& r : loaded.records) out.push_back(*r);
+  return out;
 }
 
 Status VmService::remove(const std::string& name) {

@@ -3,6 +3,8 @@
 // written in one transaction. The agent's vms domain (agent/vms/) runs what the section says.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -45,9 +47,10 @@ class VmService {
   Json view(const VmRecord& record);
 
  private:
+  using RecordPtr = std::shared_ptr<const VmRecord>;
   struct Loaded {
-    std::vector<VmRecord> records;  // in name order
-    int64_t revision = 0;           // the store revision they were read at
+    std::vector<RecordPtr> records;  // in name order
+    int64_t revision = 0;            // the store revision they were read at
   };
   Result<Loaded> load();
   // One transaction: the VM's record goes from `before` to `after` (either may be absent) and
@@ -61,6 +64,11 @@ class VmService {
   // node with the most free memory and would only collide there and retry (across
   // coordinators the store's compares still decide).
   std::mutex write_mutex_;
+  // Records as parsed from the store, reused while their mod_revision stays: every VM request
+  // reads every record (placement needs each node's share), and parsing them was most of its
+  // cost.
+  std::mutex parsed_mutex_;
+  std::map<std::string, RecordPtr> parsed_;
 };
 
 }  // namespace photon::coordinator

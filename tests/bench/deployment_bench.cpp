@@ -56,6 +56,9 @@ struct Bench {
     options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);
     options.bootstrap_token_hash = coordinator::sha256Hex(test::kBootstrapToken);
     options.sweep_interval = sweep;
+    // "driven" times the rounds it runs itself; "interval" shows what the woken control thread
+    // gives an operator.
+    options.wake_on_changes = sweep < std::chrono::hours(1);
     server = std::make_unique<coordinator::CoordinatorServer>(std::move(*store), clock, options);
     auto port = server->start();
     if (!port) throw std::runtime_error(port.error().message);

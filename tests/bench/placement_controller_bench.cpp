@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);
   options.bootstrap_token_hash = coordinator::sha256Hex(test::kBootstrapToken);
   options.sweep_interval = std::chrono::hours(1);  // rounds only when the bench asks
+  options.wake_on_changes = false;
   coordinator::CoordinatorServer server(std::move(*store), clock, options);
   auto port = server.start();
   if (!port) return 1;
