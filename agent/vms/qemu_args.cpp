@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "agent/core/unique_fd.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 namespace {
@@ -98,13 +99,13 @@ std::vector<std::string> buildQemuArgs(
   for (const auto& disk : spec.disks) {
     std::string port = portOf(disk.id);
     if (port.empty()) continue;  // no free port: the reconciler reports it
-    a.insert(a.end(), {"-blockdev", blockdevAddArgs(disk).dump(), "-device",
-                       diskDeviceArgs(disk, port).dump()});
+    a.insert(a.end(), {"-blockdev", common::dumpJson(blockdevAddArgs(disk)), "-device",
+                       common::dumpJson(diskDeviceArgs(disk, port))});
   }
   for (const auto& nic : spec.nics) {
     std::string port = portOf(nic.id);
     if (port.empty()) continue;
-    a.insert(a.end(), {"-netdev", netdevOption(nic), "-device", nicDeviceArgs(nic, port).dump()});
+    a.insert(a.end(), {"-netdev", netdevOption(nic), "-device", common::dumpJson(nicDeviceArgs(nic, port))});
   }
   return a;
 }

@@ -1,4 +1,5 @@
 #include "agent/vms/qmp_protocol.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 
@@ -11,7 +12,7 @@ common::Result<QmpMessage> parseQmpMessage(std::string_view line) {
   }
   QmpMessage m;
   if (j.contains("id")) {
-    m.id = j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump();
+    m.id = j["id"].is_string() ? j["id"].get<std::string>() : common::dumpJson(j["id"]);
   }
   if (j.contains("QMP")) {
     m.kind = QmpKind::kGreeting;
@@ -40,7 +41,7 @@ std::string encodeQmpCommand(const std::string& command, const Json& args,
                              const std::string& id) {
   Json j = {{"execute", command}, {"id", id}};
   if (!args.is_null()) j["arguments"] = args;
-  return j.dump() + "\n";
+  return common::dumpJson(j) + "\n";
 }
 
 common::Result<std::string> parseRunState(const Json& ret) {

@@ -5,6 +5,7 @@
 
 #include "agent/core/state_file.h"
 #include "agent/vms/qmp_protocol.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 
@@ -52,7 +53,7 @@ void VmReconciler::loadRecords() {
 
 void VmReconciler::save(const std::string& name, Runtime& vm) {
   auto status = writeFileAtomic(vmPaths(options_.state_dir, name).state_file,
-                                toJson(vm.record).dump(), 0600);
+                                common::dumpJson(toJson(vm.record)), 0600);
   if (!status) vm.error = "save state: " + status.error().message;
 }
 
