@@ -34,7 +34,8 @@ VmPaths vmPaths(const std::string& state_dir, const std::string& name) {
           dir + "/qemu.pid",
           dir + "/console.log",
           dir + "/qemu.log",
-          dir + "/vm.json"};
+          dir + "/vm.json",
+          dir + "/console.sock"};
 }
 
 std::string rootPortId(int index) { return "rp" + std::to_string(index); }
@@ -79,7 +80,12 @@ std::vector<std::string> buildQemuArgs(
                                 "-nodefaults", "-display", "none",
                                 "-qmp", "unix:" + paths.qmp_socket + ",server=on,wait=off",
                                 "-pidfile", paths.pid_file,
-                                "-serial", "file:" + paths.console_log};
+                                // Not a file QEMU grows without end: a socket that drops the
+                                // bytes while no one reads, pumped into a rotated log
+                                // (agent/vms/console_log.h).
+                                "-chardev", "socket,id=console,path=" + paths.console_socket +
+                                                ",server=on,wait=off",
+                                "-serial", "chardev:console"};
   if (start_paused) a.push_back("-S");
   if (!spec.kernel.empty()) {
     a.insert(a.end(), {"-kernel", spec.kernel});
