@@ -23,9 +23,11 @@ common::Result<QmpMessage> parseQmpMessage(std::string_view line) {
   } else if (j.contains("error")) {
     m.kind = QmpKind::kError;
     const Json& e = j["error"];
+    // Read only when they are strings: value() throws on another type, and a guest's QEMU
+    // is not trusted to send what the schema says.
     if (e.is_object()) {
-      m.error_class = e.value("class", "");
-      m.error_desc = e.value("desc", "");
+      if (auto c = e.find("class"); c != e.end() && c->is_string()) m.error_class = *c;
+      if (auto d = e.find("desc"); d != e.end() && d->is_string()) m.error_desc = *d;
     }
   } else if (j.contains("event") && j["event"].is_string()) {
     m.kind = QmpKind::kEvent;

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,10 @@ const std::string& treeRoot() {
 
 void writeAttribute(const std::string& rel, std::string_view value) {
   auto path = std::filesystem::path(treeRoot()) / rel;
-  std::filesystem::create_directories(path.parent_path());
+  static std::set<std::string> made;  // directories once: the target runs thousands of times
+  if (made.insert(path.parent_path().string()).second) {
+    std::filesystem::create_directories(path.parent_path());
+  }
   std::ofstream(path, std::ios::binary | std::ios::trunc).write(value.data(), value.size());
 }
 
