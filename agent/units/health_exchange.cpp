@@ -37,7 +37,8 @@ common::Result<bool> waitFor(int fd, short events, Clock::time_point deadline) {
 
 common::Result<UniqueFd> connectLoopback(int port, Clock::time_point deadline) {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0) return fail(ErrorCode::kInternal, std::string("socket: ") + std::strerror(errno));
+  if (fd.get() < 0)
+    return fail(ErrorCode::kInternal, std::string("socket: ") + std::strerror(errno));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -134,14 +135,15 @@ common::Status checkHttpWithin(int port, const std::string& path,
     if (!ready) return std::unexpected(ready.error().context(where));
     if (!*ready) {
       return fail(ErrorCode::kUnavailable,
-                  where + ": timed out after " + std::to_string(timeout.count()) +
-                      " ms (" + std::to_string(head.size()) + " bytes of the response read)");
+                  where + ": timed out after " + std::to_string(timeout.count()) + " ms (" +
+                      std::to_string(head.size()) + " bytes of the response read)");
     }
     size_t room = std::min(sizeof chunk, kMaxHealthResponseBytes - head.size());
     ssize_t n = ::recv(fd->get(), chunk, room, 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n < 0) return fail(ErrorCode::kUnavailable, where + ": recv: " + std::strerror(errno));
-    if (n == 0) return fail(ErrorCode::kUnavailable, where + ": connection closed before the headers ended");
+    if (n == 0)
+      return fail(ErrorCode::kUnavailable, where + ": connection closed before the headers ended");
     head.append(chunk, static_cast<size_t>(n));
   }
 }

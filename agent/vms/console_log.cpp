@@ -19,7 +19,9 @@ namespace {
 using common::ErrorCode;
 using common::fail;
 
-std::string errnoText() { return std::strerror(errno); }
+std::string errnoText() {
+  return std::strerror(errno);
+}
 
 }  // namespace
 
@@ -33,7 +35,8 @@ common::Status RotatingLog::open() {
   fd_ = UniqueFd(::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
   if (fd_.get() < 0) return fail(ErrorCode::kInternal, "open " + path_ + ": " + errnoText());
   struct stat st {};
-  if (::fstat(fd_.get(), &st) != 0) return fail(ErrorCode::kInternal, "stat " + path_ + ": " + errnoText());
+  if (::fstat(fd_.get(), &st) != 0)
+    return fail(ErrorCode::kInternal, "stat " + path_ + ": " + errnoText());
   size_ = st.st_size;
   return {};
 }
@@ -72,8 +75,8 @@ common::Status RotatingLog::append(std::string_view bytes) {
 }
 
 common::Result<std::unique_ptr<ConsolePump>> ConsolePump::start(const std::string& socket_path,
-                                                               const std::string& log_path,
-                                                               ConsoleLimits limits) {
+                                                                const std::string& log_path,
+                                                                ConsoleLimits limits) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.size() >= sizeof addr.sun_path) {
@@ -103,7 +106,9 @@ ConsolePump::~ConsolePump() {
   thread_.join();
 }
 
-std::string ConsolePump::lastError() const { return failed_.load() ? error_ : std::string(); }
+std::string ConsolePump::lastError() const {
+  return failed_.load() ? error_ : std::string();
+}
 
 void ConsolePump::run() {
   char buffer[16384];

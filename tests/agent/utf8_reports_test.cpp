@@ -63,7 +63,8 @@ TEST_CASE("agent utf-8: an activation's reason with raw bytes is kept and read b
 
 TEST_CASE("agent utf-8: an observed report with raw bytes is sent cleaned", "[agent][sandbox]") {
   // e.g. a unit's error from sd-bus or QMP's error text from a guest's QEMU
-  common::Json observed = {{"domains", {{"units", {{"instances", {{{"name", "web"}, {"error", "bad \x80"}}}}}}}}};
+  common::Json observed = {
+      {"domains", {{"units", {{"instances", {{{"name", "web"}, {"error", "bad \x80"}}}}}}}}};
   std::string body = common::dumpJson(observed);
   CHECK(common::isValidUtf8(body));
   auto back = common::parseJsonBody(body);

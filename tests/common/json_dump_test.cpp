@@ -1,6 +1,7 @@
+#include "common/json_dump.h"
+
 #include <catch2/catch.hpp>
 
-#include "common/json_dump.h"
 #include "common/text.h"
 
 using photon::common::dumpJson;

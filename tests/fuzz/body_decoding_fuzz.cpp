@@ -10,8 +10,8 @@
 using namespace photon;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const char* const kEncodings[] = {"", "identity", "gzip", "x-gzip", "deflate", "br",
-                                           "gzip, gzip"};
+  static const char* const kEncodings[] = {"",        "identity", "gzip",      "x-gzip",
+                                           "deflate", "br",       "gzip, gzip"};
   constexpr size_t kMaxBody = 64 * 1024;
   auto text = fuzz::asText(data, size);
   uint8_t selector = fuzz::takeSelector(text);

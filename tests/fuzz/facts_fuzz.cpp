@@ -62,11 +62,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (auto total = agent::parseMemTotal(text)) facts.memory_bytes = *total;
       break;
     case 2: {
-      static const char* const kFiles[] = {
-          "sys/block/sda/size",           "sys/block/sda/queue/rotational",
-          "sys/block/sda/device/model",   "sys/block/sda/device/serial",
-          "sys/class/dmi/id/sys_vendor",  "sys/class/dmi/id/product_name",
-          "sys/class/dmi/id/product_serial", "sys/class/dmi/id/product_uuid"};
+      static const char* const kFiles[] = {"sys/block/sda/size",
+                                           "sys/block/sda/queue/rotational",
+                                           "sys/block/sda/device/model",
+                                           "sys/block/sda/device/serial",
+                                           "sys/class/dmi/id/sys_vendor",
+                                           "sys/class/dmi/id/product_name",
+                                           "sys/class/dmi/id/product_serial",
+                                           "sys/class/dmi/id/product_uuid"};
       auto values = splitOnNul(text, std::size(kFiles));
       for (size_t i = 0; i < values.size(); ++i) writeAttribute(kFiles[i], values[i]);
       facts.disks = agent::readDisks(treeRoot());

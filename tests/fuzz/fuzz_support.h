@@ -19,7 +19,9 @@ inline std::string_view asText(const uint8_t* data, size_t size) {
 
 // Dumps the way the programs do; a throw here is a finding (libFuzzer reports the uncaught
 // exception as a crash).
-inline void mustDump(const common::Json& value) { (void)common::dumpJson(value); }
+inline void mustDump(const common::Json& value) {
+  (void)common::dumpJson(value);
+}
 
 // A section of the desired document as a reconciler receives it: the document went through
 // common::parseJsonBody (UTF-8 cleaned, depth-checked), and the section is one of its values.

@@ -21,9 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!body) return 0;
   auto plan = common::installPlanFromJson(body->value("install_plan", common::Json::object()),
                                           "install_plan");
-  auto steps = body->contains("steps") ? agent::stepsFromJson(*body)
-                                       : common::Result<std::vector<agent::Argv>>(
-                                             agent::defaultInstallSteps());
+  auto steps = body->contains("steps")
+                   ? agent::stepsFromJson(*body)
+                   : common::Result<std::vector<agent::Argv>>(agent::defaultInstallSteps());
   if (!plan || !steps) return 0;
   auto values = agent::placeholderValues(*plan, "/var/lib/photon");
   for (const auto& step : *steps) {

@@ -2,7 +2,6 @@
 // a bounded head, and checks run on a pool so that one slow check leaves the others on time.
 // Real sockets on 127.0.0.1, real probes.
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 #include <mutex>
@@ -121,8 +121,7 @@ TEST_CASE("health exchange: the response head parses as it arrives", "[units][sa
   CHECK_FALSE(parseResponseHead("HTTP/1.1 20\r\n\r\n"));
 }
 
-TEST_CASE("health exchange: an endless trickle fails at the check's deadline",
-          "[units][sandbox]") {
+TEST_CASE("health exchange: an endless trickle fails at the check's deadline", "[units][sandbox]") {
   RawServer server(trickle);
   auto started = Clock::now();
   auto result = checkHttpWithin(server.port(), "/healthz", 700ms);
@@ -152,8 +151,11 @@ TEST_CASE("health exchange: tcp and http pass and fail against real listeners",
           "[units][sandbox]") {
   httplib::Server ok;
   ok.set_tcp_nodelay(true);
-  ok.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
-  ok.Get("/moved", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/healthz"); });
+  ok.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  ok.Get("/moved",
+         [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/healthz"); });
   ok.Get("/down", [](const httplib::Request&, httplib::Response& res) { res.status = 500; });
   int port = ok.bind_to_any_port("127.0.0.1");
   REQUIRE(port > 0);
@@ -171,9 +173,10 @@ TEST_CASE("health exchange: tcp and http pass and fail against real listeners",
   CHECK(refused.error().message.find("refused") != std::string::npos);
 }
 
-TEST_CASE("health monitor: a trickling service fails at its deadline while another service's "
-          "check stays on time",
-          "[units][sandbox]") {
+TEST_CASE(
+    "health monitor: a trickling service fails at its deadline while another service's "
+    "check stays on time",
+    "[units][sandbox]") {
   RawServer slow(trickle);
   std::mutex mu;
   std::vector<Clock::time_point> fast_checks;
@@ -190,7 +193,10 @@ TEST_CASE("health monitor: a trickling service fails at its deadline while anoth
   struct Stop {
     httplib::Server& s;
     std::thread& t;
-    ~Stop() { s.stop(); t.join(); }
+    ~Stop() {
+      s.stop();
+      t.join();
+    }
   } stop{fast, t};
 
   HealthMonitor monitor(makeSystemHealthProbe(makeProcessRunner()));
@@ -228,9 +234,10 @@ TEST_CASE("health monitor: a trickling service fails at its deadline while anoth
   REQUIRE(checks.size() >= 4);
   CHECK(checks.front() - started < 500ms);
   for (size_t i = 1; i < checks.size(); ++i) {
-    INFO("check " << i << " came "
-                  << std::chrono::duration_cast<std::chrono::milliseconds>(checks[i] - checks[i - 1]).count()
-                  << " ms after the previous one");
+    INFO("check "
+         << i << " came "
+         << std::chrono::duration_cast<std::chrono::milliseconds>(checks[i] - checks[i - 1]).count()
+         << " ms after the previous one");
     CHECK(checks[i] - checks[i - 1] < 1400ms);
   }
   // One check of the trickler at a time: never a second connection while the first trickles.

@@ -1,10 +1,12 @@
 // The console pump against a real listening socket (QEMU's side of -chardev socket,server=on):
 // whatever the guest prints, console.log and its rotations stay within their cap.
-#include <catch2/catch.hpp>
+#include "agent/vms/console_log.h"
+
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -12,7 +14,6 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/vms/console_log.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon::agent;
@@ -77,7 +78,8 @@ TEST_CASE("console log: a guest printing without end stops growing the log at it
   std::string chunk(64 * 1024, 'x');
   for (int i = 0; i < 80; ++i) {
     chunk.replace(0, 12, "chunk " + std::to_string(100000 + i));
-    REQUIRE(::send(guest, chunk.data(), chunk.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(chunk.size()));
+    REQUIRE(::send(guest, chunk.data(), chunk.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(chunk.size()));
   }
   std::string last = "the last line\n";
   REQUIRE(::send(guest, last.data(), last.size(), MSG_NOSIGNAL) > 0);
