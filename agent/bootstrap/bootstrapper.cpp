@@ -8,6 +8,7 @@
 #include "agent/core/ssh_host_key.h"
 #include "agent/core/state_file.h"
 #include "common/log.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 namespace {
@@ -49,7 +50,7 @@ common::Result<Bootstrapper::PhoneHomeAnswer> Bootstrapper::phoneHomeOnce() {
   // token is in every copy of the ISO and may only enrol a new machine.
   const bool as_node = !node_token_.empty();
   client_.setToken(as_node ? node_token_ : bootstrap_token_);
-  PHOTON_TRY(auto response, client_.request("POST", "/api/v1/phone-home", toJson(request).dump()));
+  PHOTON_TRY(auto response, client_.request("POST", "/api/v1/phone-home", common::dumpJson(toJson(request))));
   if (as_node && (response.status == 401 || response.status == 403)) {
     // A token from an earlier life of this machine (retired, re-enrolled): start afresh.
     log_(kNotice, "the saved node token was refused (" + common::describeHttpError(response) +
@@ -132,7 +133,7 @@ common::Status Bootstrapper::report(const std::string& node_id, const std::strin
   Backoff backoff(options_.retry_initial, options_.retry_max);
   constexpr int kAttempts = 8;  // a report is worth waiting for, not forever
   for (int attempt = 1;; ++attempt) {
-    auto response = client_.request("PUT", "/api/v1/nodes/" + node_id + "/observed", body.dump());
+    auto response = client_.request("PUT", "/api/v1/nodes/" + node_id + "/observed", common::dumpJson(body));
     std::string problem;
     if (!response) {
       problem = response.error().message;
@@ -240,7 +241,7 @@ common::Result<BootstrapOutcome> Bootstrapper::run() {
                     ", address " + outcome.plan.address + ", disk layout " +
                     outcome.plan.disk_layout + ", system " + outcome.plan.system_profile);
   auto saved = writeFileAtomic(options_.state_dir + "/install-plan.json",
-                               toJson(outcome.plan).dump(2) + "\n", 0644);
+                               common::dumpJson(toJson(outcome.plan), 2) + "\n", 0644);
   if (!saved) log_(kWarning, "keep the install plan: " + saved.error().message + ", ignoring");
   obtainCertificate(outcome.node_id);
   PHOTON_CHECK(runSteps(outcome.node_id, outcome.plan));

@@ -5,6 +5,7 @@
 #include "agent/core/state_file.h"
 #include "common/json_fields.h"
 #include "common/pki.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 
@@ -24,7 +25,7 @@ common::Status requestNodeCertificate(common::HttpClient& client, const std::str
   common::Json body = {{"csr", made.request_pem}};
   if (!ssh_host_key.empty()) body["ssh_host_key"] = ssh_host_key;
   PHOTON_TRY(auto response,
-             client.request("POST", "/api/v1/nodes/" + node_id + "/certificate", body.dump()));
+             client.request("POST", "/api/v1/nodes/" + node_id + "/certificate", common::dumpJson(body)));
   // 404: a coordinator older than node certificates.
   if (response.status == 403 || response.status == 404) {
     return common::fail(common::ErrorCode::kForbidden,

@@ -3,6 +3,7 @@
 #include "agent/core/digest.h"
 #include "agent/facts/netlink_links.h"
 #include "agent/facts/sysfs_facts.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 
@@ -35,6 +36,6 @@ common::Result<MachineFacts> collectMachineFacts(const std::string& root, std::s
   return out;
 }
 
-std::string factsDigest(const common::Facts& facts) { return sha256Hex(toJson(facts).dump()); }
+std::string factsDigest(const common::Facts& facts) { return sha256Hex(common::dumpJson(toJson(facts))); }
 
 }  // namespace photon::agent

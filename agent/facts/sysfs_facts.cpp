@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -97,7 +98,9 @@ common::Result<int64_t> parseMemTotal(std::string_view meminfo) {
     std::string_view key, value;
     if (total || !splitKeyValue(line, key, value) || key != "MemTotal") return;
     if (!value.ends_with("kB")) return;
-    if (auto kib = parseInt(value.substr(0, value.size() - 2)); kib && *kib >= 0) {
+    auto kib = parseInt(value.substr(0, value.size() - 2));
+    // In bytes it must fit an int64_t: a larger value is no memory size, whatever says so.
+    if (kib && *kib >= 0 && *kib <= INT64_MAX / 1024) {
       total = *kib * 1024;
     }
   });
@@ -138,7 +141,7 @@ std::vector<common::DiskFacts> readDisks(const std::string& root) {
     if (isVirtualBlockDevice(name)) continue;
     std::string dir = entry.path().string();
     auto sectors = parseInt(attribute(dir + "/size"));
-    if (!sectors || *sectors < 0) continue;
+    if (!sectors || *sectors < 0 || *sectors > INT64_MAX / 512) continue;
     common::DiskFacts disk;
     disk.name = name;
     disk.size_bytes = *sectors * 512;  // sysfs counts 512-byte sectors whatever the disk's own

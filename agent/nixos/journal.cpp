@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "agent/core/state_file.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 namespace {
@@ -134,7 +135,7 @@ common::Result<std::optional<Journal>> NixosState::loadJournal() const {
 }
 
 common::Status NixosState::saveJournal(const Journal& journal) const {
-  return writeFileAtomic(journal_path_, toJson(journal).dump(2) + "\n", 0600);
+  return writeFileAtomic(journal_path_, common::dumpJson(toJson(journal), 2) + "\n", 0600);
 }
 
 common::Status NixosState::removeJournal() const {
@@ -160,7 +161,7 @@ common::Result<std::optional<Outcome>> NixosState::loadOutcome() const {
 }
 
 common::Status NixosState::saveOutcome(const Outcome& outcome) const {
-  return writeFileAtomic(outcome_path_, toJson(outcome).dump(2) + "\n", 0600);
+  return writeFileAtomic(outcome_path_, common::dumpJson(toJson(outcome), 2) + "\n", 0600);
 }
 
 }  // namespace photon::agent

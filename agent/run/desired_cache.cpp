@@ -2,6 +2,7 @@
 
 #include "agent/core/digest.h"
 #include "agent/core/state_file.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 namespace {
@@ -11,8 +12,8 @@ using common::Json;
 }  // namespace
 
 std::string encodeDesiredCache(const Json& document) {
-  std::string dump = document.dump();
-  return Json{{"sha256", sha256Hex(dump)}, {"document", document}}.dump() + "\n";
+  std::string dump = common::dumpJson(document);
+  return common::dumpJson(Json{{"sha256", sha256Hex(dump)}, {"document", document}}) + "\n";
 }
 
 common::Result<Json> decodeDesiredCache(std::string_view text) {
@@ -27,7 +28,7 @@ common::Result<Json> decodeDesiredCache(std::string_view text) {
   // nlohmann's dump is canonical (sorted keys, fixed number format), so it re-creates the
   // bytes the checksum was taken over.
   const Json& document = envelope["document"];
-  if (sha256Hex(document.dump()) != envelope["sha256"].get<std::string>()) {
+  if (sha256Hex(common::dumpJson(document)) != envelope["sha256"].get<std::string>()) {
     return fail(ErrorCode::kInvalid, "checksum mismatch");
   }
   return document;

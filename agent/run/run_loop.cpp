@@ -5,6 +5,7 @@
 
 #include "agent/run/desired_cache.h"
 #include "common/log.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 namespace {
@@ -137,16 +138,19 @@ RunLoop::Fetch RunLoop::fetch() {
     return Fetch::kFailed;
   }
   fetch_error_.clear();
-  Json document = Json::parse(response->body, nullptr, false);
+  // The same checks as the coordinator's edge: bytes that are not UTF-8 replaced, nesting
+  // bounded (every recursive walk over the document, from comparison to dump, would overflow
+  // the stack on 100,000 nested arrays), an object.
+  auto document = common::parseJsonBody(response->body);
   std::string etag = response->header("etag");
-  if (document.is_discarded()) {
+  if (!document) {
     seen_etag_ = etag;
-    last_error_ = "desired document refused: malformed JSON";
+    last_error_ = "desired document refused: " + document.error().message;
     log_(kError, last_error_);
     return Fetch::kUnchanged;
   }
-  if (etag.empty()) etag = etagFor(revisionOf(document));
-  acceptOrRefuse(std::move(document), etag);
+  if (etag.empty()) etag = etagFor(revisionOf(*document));
+  acceptOrRefuse(std::move(*document), etag);
   return Fetch::kNew;
 }
 
@@ -186,7 +190,7 @@ bool RunLoop::report(const Json& domains) {
   }
   auto now = std::chrono::steady_clock::now();
   if (observed == last_reported_ && now - last_report_at_ < options_.report_heartbeat) return true;
-  auto response = client->request("PUT", path, observed.dump());
+  auto response = client->request("PUT", path, common::dumpJson(observed));
   if (!response || response->status != 200) {
     fetch_error_ = "report observed state: " +
                    (response ? common::describeHttpError(*response) : response.error().message);

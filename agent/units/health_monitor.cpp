@@ -4,12 +4,17 @@
 
 namespace photon::agent {
 
-HealthMonitor::HealthMonitor(std::unique_ptr<HealthProbe> probe)
-    : probe_(std::move(probe)), thread_([this](std::stop_token stop) { run(stop); }) {}
+HealthMonitor::HealthMonitor(std::unique_ptr<HealthProbe> probe) : probe_(std::move(probe)) {
+  threads_.emplace_back([this](std::stop_token stop) { schedule(stop); });
+  for (int i = 0; i < kCheckWorkers; ++i) {
+    threads_.emplace_back([this](std::stop_token stop) { work(stop); });
+  }
+}
 
 HealthMonitor::~HealthMonitor() {
-  thread_.request_stop();
+  for (auto& t : threads_) t.request_stop();
   cv_.notify_all();
+  threads_.clear();  // joins; a worker in a check returns by that check's timeout
 }
 
 void HealthMonitor::update(const std::vector<Target>& targets) {
@@ -62,47 +67,48 @@ std::optional<HealthReport> HealthMonitor::report(const std::string& instance) c
   return HealthReport{stateOf(it->second), it->second.last_error};
 }
 
-void HealthMonitor::run(std::stop_token stop) {
+void HealthMonitor::schedule(std::stop_token stop) {
   std::unique_lock lock(mu_);
   while (!stop.stop_requested()) {
     auto now = SteadyClock::now();
     auto wake = now + std::chrono::seconds(1);
-    struct Due {
-      std::string name;
-      std::string revision;
-      HealthCheckSpec spec;
-    };
-    std::vector<Due> due;
+    bool queued = false;
     for (auto& [name, e] : entries_) {
-      if (e.phase != UnitPhase::kUp || e.spec.kind == HealthKind::kNone) continue;
+      if (e.phase != UnitPhase::kUp || e.spec.kind == HealthKind::kNone || e.in_flight) continue;
       if (e.next <= now) {
-        due.push_back({name, e.revision, e.spec});
+        queue_.push_back({name, e.revision, e.spec});
+        e.in_flight = true;
         e.next = now + std::chrono::seconds(e.spec.interval_s);
+        queued = true;
       }
       wake = std::min(wake, e.next);
     }
-    if (!due.empty()) {
-      // Checks run without the lock: healthy() and update() never wait for a slow check.
-      lock.unlock();
-      std::vector<common::Status> results;
-      results.reserve(due.size());
-      for (const auto& d : due) {
-        results.push_back(stop.stop_requested() ? common::Status{} : probe_->check(d.spec));
-      }
-      lock.lock();
-      for (size_t i = 0; i < due.size(); ++i) {
-        auto it = entries_.find(due[i].name);
-        if (it == entries_.end() || it->second.revision != due[i].revision ||
-            it->second.phase != UnitPhase::kUp) {
-          continue;  // replaced or gone while the check ran
-        }
-        it->second.tracker.record(results[i].has_value());
-        it->second.last_error = results[i] ? "" : results[i].error().message;
-      }
-      continue;
-    }
+    if (queued) cv_.notify_all();
     auto generation = generation_;
     cv_.wait_until(lock, stop, wake, [&] { return generation_ != generation; });
+  }
+}
+
+void HealthMonitor::work(std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  while (!stop.stop_requested()) {
+    if (!cv_.wait(lock, stop, [&] { return !queue_.empty(); })) break;
+    Due due = std::move(queue_.front());
+    queue_.pop_front();
+    // The check runs without the lock: healthy(), update() and the other workers never wait
+    // for a slow check.
+    lock.unlock();
+    common::Status result = probe_->check(due.spec);
+    lock.lock();
+    auto it = entries_.find(due.name);
+    if (it == entries_.end()) continue;  // gone while the check ran
+    Entry& e = it->second;
+    e.in_flight = false;
+    ++generation_;
+    cv_.notify_all();
+    if (e.revision != due.revision || e.phase != UnitPhase::kUp) continue;  // replaced meanwhile
+    e.tracker.record(result.has_value());
+    e.last_error = result ? "" : result.error().message;
   }
 }
 

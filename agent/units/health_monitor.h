@@ -1,10 +1,13 @@
-// Runs the instances' health checks on their own intervals in one background thread and keeps
-// each instance's rise/fall state, so that a slow check never holds up the agent's loop and
-// other domains can ask `healthy()` at any time.
+// Runs the instances' health checks on their own intervals and keeps each instance's rise/fall
+// state, so that a slow check never holds up the agent's loop and other domains can ask
+// `healthy()` at any time. A scheduler thread hands due checks to a small pool of workers
+// (kCheckWorkers), one check per instance at a time: a check that runs to its timeout occupies
+// one worker, and the other instances' checks still run on their intervals.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +33,8 @@ struct HealthReport {
 
 class HealthMonitor final : public ServiceHealth {
  public:
+  static constexpr int kCheckWorkers = 4;
+
   explicit HealthMonitor(std::unique_ptr<HealthProbe> probe);
   ~HealthMonitor() override;
   HealthMonitor(const HealthMonitor&) = delete;
@@ -56,16 +61,25 @@ class HealthMonitor final : public ServiceHealth {
     HealthTracker tracker{1, 1};
     SteadyClock::time_point next{};
     std::string last_error;
+    bool in_flight = false;  // queued or running: never two checks of one instance at once
+  };
+  struct Due {
+    std::string name;
+    std::string revision;
+    HealthCheckSpec spec;
   };
   static HealthState stateOf(const Entry& e);
-  void run(std::stop_token stop);
+  void schedule(std::stop_token stop);
+  void work(std::stop_token stop);
 
-  std::unique_ptr<HealthProbe> probe_;
+  std::unique_ptr<HealthProbe> probe_;  // called from every worker at once
   mutable std::mutex mu_;
   std::condition_variable_any cv_;
   std::map<std::string, Entry> entries_;
-  uint64_t generation_ = 0;  // bumped by update() to wake the checker
-  std::jthread thread_;  // last: stopped and joined before the members it uses go
+  std::deque<Due> queue_;    // at most one per entry
+  uint64_t generation_ = 0;  // bumped by update() and by finished checks to wake the scheduler
+  // Last: stopped and joined before the members they use go.
+  std::vector<std::jthread> threads_;
 };
 
 }  // namespace photon::agent

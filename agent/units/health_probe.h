@@ -1,6 +1,6 @@
-// Runs one health check of an instance: a TCP connect or an HTTP GET to 127.0.0.1, or a
-// command (execve, no shell, through the ProcessRunner) whose exit status 0 passes. Each is
-// bounded by the check's timeout.
+// Runs one health check of an instance: a TCP connect or an HTTP GET to 127.0.0.1 (bounded
+// exchanges: agent/units/health_exchange.h), or a command (execve, no shell, through the
+// ProcessRunner) whose exit status 0 passes. Each ends by the check's timeout.
 #pragma once
 
 #include <memory>
@@ -15,7 +15,8 @@ namespace photon::agent {
 class HealthProbe {
  public:
   virtual ~HealthProbe() = default;
-  // Passed, or an error saying why not ("connect 127.0.0.1:8080: refused").
+  // Passed, or an error saying why not ("connect 127.0.0.1:8080: refused"). Called from the
+  // health monitor's workers at once: an implementation is thread-safe.
   [[nodiscard]] virtual common::Status check(const HealthCheckSpec& spec) = 0;
 };
 

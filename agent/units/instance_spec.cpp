@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/validate.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 namespace {
@@ -227,7 +228,7 @@ Result<InstanceSpec> parseInstance(const Json& j, const std::string& path) {
   }
   // The revision may come as a number or a string; it is compared as text.
   if (j.contains("revision") && j["revision"].is_number_integer()) {
-    s.revision = j["revision"].dump();
+    s.revision = common::dumpJson(j["revision"]);
   } else {
     PHOTON_TRY(s.revision, common::readString(j, "revision", path, "0"));
   }

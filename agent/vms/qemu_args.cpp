@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "agent/core/unique_fd.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 namespace {
@@ -33,7 +34,8 @@ VmPaths vmPaths(const std::string& state_dir, const std::string& name) {
           dir + "/qemu.pid",
           dir + "/console.log",
           dir + "/qemu.log",
-          dir + "/vm.json"};
+          dir + "/vm.json",
+          dir + "/console.sock"};
 }
 
 std::string rootPortId(int index) { return "rp" + std::to_string(index); }
@@ -78,7 +80,12 @@ std::vector<std::string> buildQemuArgs(
                                 "-nodefaults", "-display", "none",
                                 "-qmp", "unix:" + paths.qmp_socket + ",server=on,wait=off",
                                 "-pidfile", paths.pid_file,
-                                "-serial", "file:" + paths.console_log};
+                                // Not a file QEMU grows without end: a socket that drops the
+                                // bytes while no one reads, pumped into a rotated log
+                                // (agent/vms/console_log.h).
+                                "-chardev", "socket,id=console,path=" + paths.console_socket +
+                                                ",server=on,wait=off",
+                                "-serial", "chardev:console"};
   if (start_paused) a.push_back("-S");
   if (!spec.kernel.empty()) {
     a.insert(a.end(), {"-kernel", spec.kernel});
@@ -98,13 +105,13 @@ std::vector<std::string> buildQemuArgs(
   for (const auto& disk : spec.disks) {
     std::string port = portOf(disk.id);
     if (port.empty()) continue;  // no free port: the reconciler reports it
-    a.insert(a.end(), {"-blockdev", blockdevAddArgs(disk).dump(), "-device",
-                       diskDeviceArgs(disk, port).dump()});
+    a.insert(a.end(), {"-blockdev", common::dumpJson(blockdevAddArgs(disk)), "-device",
+                       common::dumpJson(diskDeviceArgs(disk, port))});
   }
   for (const auto& nic : spec.nics) {
     std::string port = portOf(nic.id);
     if (port.empty()) continue;
-    a.insert(a.end(), {"-netdev", netdevOption(nic), "-device", nicDeviceArgs(nic, port).dump()});
+    a.insert(a.end(), {"-netdev", netdevOption(nic), "-device", common::dumpJson(nicDeviceArgs(nic, port))});
   }
   return a;
 }

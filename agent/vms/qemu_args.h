@@ -11,6 +11,7 @@ namespace photon::agent {
 // Where a VM's files live: <state_dir>/vms/<name>/.
 struct VmPaths {
   std::string dir, qmp_socket, pid_file, console_log, qemu_log, state_file;
+  std::string console_socket;  // the serial console; the agent's pump writes console_log
 };
 VmPaths vmPaths(const std::string& state_dir, const std::string& name);
 

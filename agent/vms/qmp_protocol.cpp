@@ -1,4 +1,5 @@
 #include "agent/vms/qmp_protocol.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 
@@ -11,7 +12,7 @@ common::Result<QmpMessage> parseQmpMessage(std::string_view line) {
   }
   QmpMessage m;
   if (j.contains("id")) {
-    m.id = j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump();
+    m.id = j["id"].is_string() ? j["id"].get<std::string>() : common::dumpJson(j["id"]);
   }
   if (j.contains("QMP")) {
     m.kind = QmpKind::kGreeting;
@@ -22,9 +23,11 @@ common::Result<QmpMessage> parseQmpMessage(std::string_view line) {
   } else if (j.contains("error")) {
     m.kind = QmpKind::kError;
     const Json& e = j["error"];
+    // Read only when they are strings: value() throws on another type, and a guest's QEMU
+    // is not trusted to send what the schema says.
     if (e.is_object()) {
-      m.error_class = e.value("class", "");
-      m.error_desc = e.value("desc", "");
+      if (auto c = e.find("class"); c != e.end() && c->is_string()) m.error_class = *c;
+      if (auto d = e.find("desc"); d != e.end() && d->is_string()) m.error_desc = *d;
     }
   } else if (j.contains("event") && j["event"].is_string()) {
     m.kind = QmpKind::kEvent;
@@ -40,7 +43,7 @@ std::string encodeQmpCommand(const std::string& command, const Json& args,
                              const std::string& id) {
   Json j = {{"execute", command}, {"id", id}};
   if (!args.is_null()) j["arguments"] = args;
-  return j.dump() + "\n";
+  return common::dumpJson(j) + "\n";
 }
 
 common::Result<std::string> parseRunState(const Json& ret) {

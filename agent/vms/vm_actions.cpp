@@ -49,7 +49,9 @@ common::Status VmReconciler::start(const std::string& name, Runtime& vm, const V
   for (const auto& disk : spec.disks) PHOTON_CHECK(ensureDisk(disk));
   // A stale socket of a dead QEMU would take our connect; QEMU makes a new one.
   std::filesystem::remove(paths.qmp_socket, ec);
+  std::filesystem::remove(paths.console_socket, ec);
   std::filesystem::remove(paths.pid_file, ec);
+  vm.console.reset();
   auto argv = buildQemuArgs(spec, paths, options_.qemu, action.ports,
                             spec.state == VmState::kPaused);
   PHOTON_TRY(pid_t pid, options_.runner->spawn(argv, paths.qemu_log));

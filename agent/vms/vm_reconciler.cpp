@@ -5,6 +5,7 @@
 
 #include "agent/core/state_file.h"
 #include "agent/vms/qmp_protocol.h"
+#include "common/json_dump.h"
 
 namespace photon::agent {
 
@@ -52,7 +53,7 @@ void VmReconciler::loadRecords() {
 
 void VmReconciler::save(const std::string& name, Runtime& vm) {
   auto status = writeFileAtomic(vmPaths(options_.state_dir, name).state_file,
-                                toJson(vm.record).dump(), 0600);
+                                common::dumpJson(toJson(vm.record)), 0600);
   if (!status) vm.error = "save state: " + status.error().message;
 }
 
@@ -63,6 +64,7 @@ void VmReconciler::connectQmp(const std::string& name, Runtime& vm) {
     return;
   }
   vm.qmp = std::move(*channel);
+  pumpConsole(name, vm);
   vm.qmp->subscribe([&vm](const QmpEvent& e) {
     if (e.name == "SHUTDOWN") {
       vm.shutdown_event = true;
@@ -74,6 +76,21 @@ void VmReconciler::connectQmp(const std::string& name, Runtime& vm) {
       if (!id.empty()) vm.deleted.insert(id);
     }
   });
+}
+
+// With QMP, at start and at adoption: the console of the QEMU that answered. A QEMU started
+// before consoles went through a socket has none and writes its console.log itself.
+void VmReconciler::pumpConsole(const std::string& name, Runtime& vm) {
+  if (vm.console && vm.console->running()) return;
+  vm.console.reset();
+  ConsoleLimits limits;
+  if (vm.record.booted) {
+    limits.max_bytes = vm.record.booted->console_log_bytes;
+    limits.files = static_cast<int>(vm.record.booted->console_log_files);
+  }
+  auto paths = vmPaths(options_.state_dir, name);
+  auto pump = ConsolePump::start(paths.console_socket, paths.console_log, limits);
+  if (pump) vm.console = std::move(*pump);
 }
 
 common::Result<Json> VmReconciler::qmp(Runtime& vm, const std::string& command,

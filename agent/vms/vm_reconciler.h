@@ -11,6 +11,7 @@
 #include <string>
 
 #include "agent/core/reconciler.h"
+#include "agent/vms/console_log.h"
 #include "agent/vms/vm_process.h"
 #include "agent/vms/qemu_args.h"
 #include "agent/vms/qmp_channel.h"
@@ -52,11 +53,13 @@ class VmReconciler final : public Reconciler {
     common::Json last_shutdown;     // its data ({"guest": true, "reason": ...})
     int64_t reset_events = 0;
     std::string error;
+    std::unique_ptr<ConsolePump> console;  // while the current QEMU's console is read
   };
 
   void loadRecords();
   VmObservation observe(const std::string& name, Runtime& vm);
   void connectQmp(const std::string& name, Runtime& vm);
+  void pumpConsole(const std::string& name, Runtime& vm);
   [[nodiscard]] common::Status apply(const std::string& name, Runtime& vm,
                                      const std::optional<VmSpec>& desired, const VmAction& action);
   [[nodiscard]] common::Status start(const std::string& name, Runtime& vm, const VmSpec& spec,

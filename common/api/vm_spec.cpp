@@ -174,6 +174,11 @@ common::Result<VmSpec> parseVmSpec(const Json& obj, const std::string& path,
 
   PHOTON_TRY(spec.reset_generation,
              readInt(obj, "reset_generation", path, 0, INT64_MAX, 0));
+  PHOTON_TRY(Json console, common::readObject(obj, "console_log", path));
+  auto console_path = joinPath(path, "console_log");
+  PHOTON_TRY(spec.console_log_bytes,
+             readInt(console, "max_bytes", console_path, 4096, int64_t{1} << 30, 1 << 20));
+  PHOTON_TRY(spec.console_log_files, readInt(console, "files", console_path, 1, 10, 2));
   return spec;
 }
 
@@ -236,7 +241,9 @@ Json toJson(const VmSpec& spec) {
             {"memory_mib", spec.memory_mib}, {"machine", spec.machine},
             {"disks", Json::array()},  {"nics", Json::array()},
             {"state", toString(spec.state)}, {"restart", toString(spec.restart)},
-            {"reset_generation", spec.reset_generation}};
+            {"reset_generation", spec.reset_generation},
+            {"console_log", {{"max_bytes", spec.console_log_bytes},
+                             {"files", spec.console_log_files}}}};
   for (const auto& d : spec.disks) j["disks"].push_back(toJson(d));
   for (const auto& n : spec.nics) j["nics"].push_back(toJson(n));
   if (!spec.kernel.empty()) j["kernel"] = spec.kernel;

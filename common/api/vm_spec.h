@@ -44,6 +44,10 @@ struct VmSpec {
   RestartPolicy restart = RestartPolicy::kOnFailure;
   // Bumped by the coordinator's "reset" action: a value above the last one applied resets.
   int64_t reset_generation = 0;
+  // The serial console kept on the node: console.log rotated at console_log_bytes, this many
+  // files in all ("console_log": {"max_bytes", "files"}).
+  int64_t console_log_bytes = 1 << 20;
+  int64_t console_log_files = 2;
 };
 
 // What the node offers; the memory limit covers every VM that is not stopped.

@@ -5,6 +5,7 @@
 #include "common/validate.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
+#include "coordinator/inventory/observed_report.h"
 
 namespace photon::coordinator {
 namespace {
@@ -83,18 +84,9 @@ Result<Document> Inventory::observed(const std::string& id) {
 }
 
 Result<int64_t> Inventory::putObserved(const std::string& id, const Json& observed) {
-  PHOTON_CHECK(common::requireObject(observed, ""));
-  std::string phase;
-  std::string phase_error;
-  if (observed.contains("install")) {
-    PHOTON_TRY(Json install, common::readObject(observed, "install", ""));
-    PHOTON_TRY(phase, common::readString(install, "phase", "install"));
-    PHOTON_TRY(phase_error, common::readString(install, "error", "install", ""));
-    static const std::set<std::string> kPhases = {"installing", "installed", "failed"};
-    if (!kPhases.contains(phase)) {
-      return common::invalid("install.phase", "must be installing, installed or failed");
-    }
-  }
+  PHOTON_TRY(auto report, parseInstallReport(observed));
+  const std::string& phase = report.phase;
+  const std::string& phase_error = report.error;
   liveness_.seen(id, clock_.nowSeconds());
   return withRetries<int64_t>([&]() -> Result<int64_t> {
     PHOTON_TRY(auto loaded, requireNode(id));

@@ -198,3 +198,18 @@ TEST_CASE("facts: this machine's real facts", "[agent]") {
   REQUIRE(round);
   CHECK(round->cpu.threads == facts->facts.cpu.threads);
 }
+
+TEST_CASE("facts: a MemTotal or disk size past int64 bytes is refused, not overflowed",
+          "[agent][fuzz]") {
+  // Found by tests/fuzz/facts_fuzz.cpp (UBSan: signed integer overflow in kB * 1024).
+  CHECK_FALSE(agent::parseMemTotal("MemTotal: 99999999999999999 kB\n"));
+  auto largest = agent::parseMemTotal("MemTotal: 9007199254740991 kB\n");
+  REQUIRE(largest);
+  CHECK(*largest == int64_t{9007199254740991} * 1024);
+  TempDir t;
+  t.write("sys/block/sda/size", "99999999999999999\n");  // sectors * 512 would overflow
+  t.write("sys/block/sdb/size", "2048\n");
+  auto disks = agent::readDisks(t.path());
+  REQUIRE(disks.size() == 1);
+  CHECK(disks[0].name == "sdb");
+}

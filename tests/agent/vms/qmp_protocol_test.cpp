@@ -60,3 +60,15 @@ TEST_CASE("qmp protocol: qom-list of the peripherals gives the devices present",
   CHECK(*devices == std::set<std::string>{"rp1", "n0"});
   CHECK_FALSE(parsePeripherals(Json::object()));
 }
+
+TEST_CASE("qmp protocol: an error whose class or desc is not a string is read, not thrown",
+          "[vms][fuzz]") {
+  // Found by tests/fuzz/qmp_stream_fuzz.cpp: value("class", "") threw type_error on a number,
+  // and a guest's QEMU decides what it sends.
+  auto err = parseQmpMessage(R"({"error": {"class": 1, "desc": ["x"]}, "id": "photon-3"})");
+  REQUIRE(err);
+  CHECK(err->kind == QmpKind::kError);
+  CHECK(err->id == "photon-3");
+  CHECK(err->error_class.empty());
+  CHECK(err->error_desc.empty());
+}
