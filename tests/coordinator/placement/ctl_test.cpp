@@ -75,8 +75,9 @@ TEST_CASE("photonctl: nodes and allocations say how long a node is missing and w
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  CoordinatorFixture c;
-  c.clock().set(now - 60);
+  // Set before the server starts: a coordinator's clock never counts anyone missing before its
+  // own start (the liveness grace floor), so a clock set back afterwards would keep all alive.
+  CoordinatorFixture c({}, [&c, now](coordinator::CoordinatorOptions&) { c.clock().set(now - 60); });
   // TTL 30 s, grace 20 s: a node's instances move once it has been silent for over 50 s.
   SimCluster sim(c, {{"placement", {{"failover_grace_s", 20}}}});
   for (int i = 0; i < 4; ++i) sim.addNode(i, {{"rack", "r" + std::to_string(i)}});
