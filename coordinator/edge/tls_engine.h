@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 struct ssl_st;         // OpenSSL's SSL
@@ -61,8 +62,13 @@ class TlsEngine {
   static int bioWrite(bio_st* bio, const char* data, int size);
   static long bioCtrl(bio_st* bio, int cmd, long num, void* ptr);
 
+  void releaseInput();
+
   ssl_st* ssl_ = nullptr;
-  std::string in_;
+  // Ciphertext from the peer: [in_pos_, in_size_) not yet read by OpenSSL.
+  std::unique_ptr<char[]> in_;
+  size_t in_capacity_ = 0;
+  size_t in_size_ = 0;
   size_t in_pos_ = 0;
   std::string out_;
   std::string error_;

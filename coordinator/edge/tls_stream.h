@@ -1,8 +1,9 @@
 // A TLS stream for Beast over a beast::tcp_stream, moving TlsEngine's ciphertext over the
 // socket: what the edge serves HTTPS with (see tls_engine.h for why not Asio's ssl::stream).
 // Every socket operation goes through the tcp_stream, so its expires_after() deadlines hold
-// for TLS too. One read and one write may be outstanding at once, as with any Asio stream, but
-// not two of a kind; the edge never has both (a connection reads a request, then answers).
+// for TLS too. Unlike Asio's streams, only ONE operation may be outstanding at a time (a read
+// may send a TLS 1.3 key update reply through the same output buffer a write is sending): the
+// edge reads a request, then answers, never both at once.
 //
 // Only http_server.cpp and the long-poll bench include this (Asio compiles slowly).
 #pragma once
@@ -42,7 +43,12 @@ class TlsStream {
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-    boost::asio::mutable_buffer into = boost::beast::buffers_front(buffers);
+    // The first non-empty buffer, as Asio's streams do: an empty one first would read nothing.
+    boost::asio::mutable_buffer into;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers) && into.size() == 0; ++it) {
+      into = boost::asio::mutable_buffer(*it);
+    }
     return run([into](TlsEngine& e) { return e.read(into.data(), into.size()); },
                std::forward<Token>(token), into.size() == 0);
   }

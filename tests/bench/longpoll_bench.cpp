@@ -97,6 +97,7 @@ asio::awaitable<void> Bench::connection() {
       // the two cores on its buffer copies and blur the coordinator's figure.
       photon::coordinator::TlsStream stream(beast::tcp_stream(std::move(socket)),
                                             tls->native_handle(), /*server=*/false);
+      if (!stream.native_handle()) throw std::runtime_error("SSL_new failed");
       co_await stream.async_handshake(asio::use_awaitable);
       co_await poll(stream);
     } else {
