@@ -20,4 +20,10 @@ void appendHelp(std::string& out, const std::string& name, const std::string& ty
   out += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
 }
 
+void appendSingle(std::string& out, const std::string& name, const std::string& type,
+                  const std::string& help, double value) {
+  appendHelp(out, name, type, help);
+  appendMetric(out, name, "", value);
+}
+
 }  // namespace photon::common

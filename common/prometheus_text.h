@@ -10,5 +10,8 @@ void appendMetric(std::string& out, const std::string& name, const std::string& 
                   double value);
 void appendHelp(std::string& out, const std::string& name, const std::string& type,
                 const std::string& help);
+// A metric with one unlabelled sample: its HELP and TYPE lines, then the sample.
+void appendSingle(std::string& out, const std::string& name, const std::string& type,
+                  const std::string& help, double value);
 
 }  // namespace photon::common

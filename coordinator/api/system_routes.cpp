@@ -11,6 +11,7 @@
 namespace photon::coordinator {
 using common::appendHelp;
 using common::appendMetric;
+using common::appendSingle;
 
 common::Result<std::string> pathName(const HttpRequest& req, const std::string& field) {
   std::string value = req.pathParam(field);
@@ -46,53 +47,46 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
     std::string out;
     ctx.metrics.render(out);
     placement::appendPlacementMetrics(out, ctx.inventory);
-    appendHelp(out, "photon_store_revision", "gauge", "The store's current revision.");
-    appendMetric(out, "photon_store_revision", "",
-                 static_cast<double>(ctx.inventory.store().revision()));
+    appendSingle(out, "photon_store_revision", "gauge",
+        "The store's current revision.",
+        static_cast<double>(ctx.inventory.store().revision()));
     for (const auto& counter : ctx.inventory.store().counters()) {
       appendHelp(out, counter.name, "counter", counter.help);
       appendMetric(out, counter.name, "", counter.value);
     }
     if (ctx.leadership) {
-      appendHelp(out, "photon_leader", "gauge", "1 while this coordinator runs the controllers.");
-      appendMetric(out, "photon_leader", "", ctx.leadership->isLeader() ? 1 : 0);
-      appendHelp(out, "photon_leader_changes_total", "counter",
-                 "Times this coordinator started or stopped leading.");
-      appendMetric(out, "photon_leader_changes_total", "",
-                   static_cast<double>(ctx.leadership->changes()));
+      appendSingle(out, "photon_leader", "gauge",
+          "1 while this coordinator runs the controllers.",
+          ctx.leadership->isLeader() ? 1 : 0);
+      appendSingle(out, "photon_leader_changes_total", "counter",
+          "Times this coordinator started or stopped leading.",
+          static_cast<double>(ctx.leadership->changes()));
     }
     if (ctx.liveness_sharing) {
       auto shared = ctx.liveness_sharing->stats();
-      appendHelp(out, "photon_liveness_published_total", "counter",
-                 "Batches of answered polls this coordinator wrote to the store.");
-      appendMetric(out, "photon_liveness_published_total", "",
-                   static_cast<double>(shared.published));
-      appendHelp(out, "photon_liveness_publish_failures_total", "counter",
-                 "Batches the store refused or did not answer.");
-      appendMetric(out, "photon_liveness_publish_failures_total", "",
-                   static_cast<double>(shared.publish_failures));
-      appendHelp(out, "photon_liveness_document_bytes", "gauge",
-                 "Size of this coordinator's last liveness batch.");
-      appendMetric(out, "photon_liveness_document_bytes", "",
-                   static_cast<double>(shared.last_document_bytes));
-      appendHelp(out, "photon_liveness_coordinators", "gauge",
-                 "Coordinators whose liveness batch is fresh (this one's included).");
-      appendMetric(out, "photon_liveness_coordinators", "",
-                   static_cast<double>(shared.coordinators));
+      appendSingle(out, "photon_liveness_published_total", "counter",
+          "Batches of answered polls this coordinator wrote to the store.",
+          static_cast<double>(shared.published));
+      appendSingle(out, "photon_liveness_publish_failures_total", "counter",
+          "Batches the store refused or did not answer.",
+          static_cast<double>(shared.publish_failures));
+      appendSingle(out, "photon_liveness_document_bytes", "gauge",
+          "Size of this coordinator's last liveness batch.",
+          static_cast<double>(shared.last_document_bytes));
+      appendSingle(out, "photon_liveness_coordinators", "gauge",
+          "Coordinators whose liveness batch is fresh (this one's included).",
+          static_cast<double>(shared.coordinators));
     }
     if (auto enrolment = ctx.inventory.enrolmentStats()) {
-      appendHelp(out, "photon_enrolment_discovered", "gauge",
-                 "Nodes waiting in discovered (a new machine past the cap gets a 429).");
-      appendMetric(out, "photon_enrolment_discovered", "",
-                   static_cast<double>(enrolment->discovered));
-      appendHelp(out, "photon_enrolment_discovered_cap", "gauge",
-                 "--max-discovered (0: no cap).");
-      appendMetric(out, "photon_enrolment_discovered_cap", "",
-                   static_cast<double>(enrolment->max_discovered));
-      appendHelp(out, "photon_enrolment_refused_total", "counter",
-                 "Phone-homes of new machines refused by the discovered cap.");
-      appendMetric(out, "photon_enrolment_refused_total", "",
-                   static_cast<double>(enrolment->refused_by_cap));
+      appendSingle(out, "photon_enrolment_discovered", "gauge",
+          "Nodes waiting in discovered (a new machine past the cap gets a 429).",
+          static_cast<double>(enrolment->discovered));
+      appendSingle(out, "photon_enrolment_discovered_cap", "gauge",
+          "--max-discovered (0: no cap).",
+          static_cast<double>(enrolment->max_discovered));
+      appendSingle(out, "photon_enrolment_refused_total", "counter",
+          "Phone-homes of new machines refused by the discovered cap.",
+          static_cast<double>(enrolment->refused_by_cap));
       appendHelp(out, "photon_pool_addresses", "gauge",
                  "Addresses of each pool: allocated (to approved nodes only) and its size.");
       for (const auto& pool : enrolment->pools) {
@@ -115,8 +109,9 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
       for (const auto& [state, count] : by_state) {
         appendMetric(out, "photon_nodes", "state=\"" + state + "\"", count);
       }
-      appendHelp(out, "photon_nodes_missing", "gauge", "Nodes whose agent stopped polling.");
-      appendMetric(out, "photon_nodes_missing", "", missing);
+      appendSingle(out, "photon_nodes_missing", "gauge",
+          "Nodes whose agent stopped polling.",
+          missing);
     }
     appendDeploymentMetrics(out, ctx.inventory);
     power::appendPowerMetrics(out, ctx.inventory.store());

@@ -28,17 +28,17 @@ void appendPowerMetrics(std::string& out, Store& store) {
     common::appendMetric(out, "photon_power_nodes", "state=\"" + state + "\"",
                          static_cast<double>(count));
   }
-  common::appendHelp(out, "photon_power_errors_total", "counter",
-                     "BMC operations and polls that failed (unanswered, refused, past deadline).");
-  common::appendMetric(out, "photon_power_errors_total", "", errors);
+  common::appendSingle(out, "photon_power_errors_total", "counter",
+      "BMC operations and polls that failed (unanswered, refused, past deadline).",
+      errors);
   double waiting = 0;
   for (const auto& kv : queued->kvs) {
     if (auto doc = parseStored(kv); doc && (*doc)["ops"].is_array())
       waiting += (*doc)["ops"].size();
   }
-  common::appendHelp(out, "photon_power_requests_queued", "gauge",
-                     "Power operations asked for and not yet taken by the leader.");
-  common::appendMetric(out, "photon_power_requests_queued", "", waiting);
+  common::appendSingle(out, "photon_power_requests_queued", "gauge",
+      "Power operations asked for and not yet taken by the leader.",
+      waiting);
 }
 
 common::Json powerSummary(Store& store, const std::string& target) {
