@@ -20,6 +20,12 @@ inline constexpr const char* kRequestsPrefix = "power-requests/";
 inline std::string requests(const std::string& target) {
   return kRequestsPrefix + target;
 }
+// Operations the leader took and has not finished: a leader that dies with one in hand leaves
+// it here for the next (recordOutcome removes each in the same transaction as its outcome).
+inline constexpr const char* kRunningPrefix = "power-running/";
+inline std::string running(const std::string& target) {
+  return kRunningPrefix + target;
+}
 // The power state last read, its error, and the history of operations.
 inline constexpr const char* kStatusPrefix = "power/";
 inline std::string status(const std::string& target) {

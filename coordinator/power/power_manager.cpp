@@ -14,11 +14,15 @@ bool retryable(const common::Error& error) {
 }  // namespace
 
 PowerManager::PowerManager(PowerManagerOptions options, AccessFor access, Done done,
-                           DriverFactory drivers)
+                           DriverFactory drivers, MayStart may_start)
     : options_(options),
       access_(std::move(access)),
       done_(std::move(done)),
-      drivers_(std::move(drivers)) {
+      drivers_(std::move(drivers)),
+      may_start_(std::move(may_start)),
+      max_polls_(static_cast<size_t>(options.max_poll_workers > 0
+                                         ? options.max_poll_workers
+                                         : std::max(1, std::max(1, options.workers) / 2))) {
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     workers_.emplace_back([this] { work(); });
   }
@@ -41,10 +45,25 @@ bool PowerManager::submit(PowerJob job) {
     if (lane.jobs.size() >= options_.max_queued_per_target) return false;
     std::string target = job.target;
     lane.jobs.push_back(std::move(job));
-    if (!lane.running && lane.jobs.size() == 1) ready_.push_back(target);
+    if (!lane.running && lane.jobs.size() == 1) markReady(target, lane);
   }
-  cv_.notify_one();
+  cv_.notify_all();  // the worker woken must be one that may take this kind
   return true;
+}
+
+void PowerManager::markReady(const std::string& target, const Lane& lane) {
+  (isPoll(lane.jobs.front()) ? ready_polls_ : ready_operations_).push_back(target);
+}
+
+std::optional<std::string> PowerManager::nextReady() {
+  auto take = [](std::deque<std::string>& queue) {
+    std::string target = std::move(queue.front());
+    queue.pop_front();
+    return target;
+  };
+  if (!ready_operations_.empty()) return take(ready_operations_);
+  if (!ready_polls_.empty() && running_polls_ < max_polls_) return take(ready_polls_);
+  return std::nullopt;
 }
 
 bool PowerManager::busy(const std::string& target) const {
@@ -61,30 +80,35 @@ size_t PowerManager::running() const {
 void PowerManager::work() {
   std::unique_lock lock(mutex_);
   while (true) {
-    cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+    std::optional<std::string> next;
+    cv_.wait(lock, [&] { return stopping_ || (next = nextReady()).has_value(); });
     if (stopping_) return;
-    std::string target = ready_.front();
-    ready_.pop_front();
+    const std::string target = std::move(*next);
     Lane& lane = lanes_[target];
     PowerJob job = std::move(lane.jobs.front());
     lane.jobs.pop_front();
     lane.running = true;
+    const bool poll = isPoll(job);
     ++running_;
+    if (poll) ++running_polls_;
     lock.unlock();
 
-    PowerOutcome outcome = execute(job);
-    done_(outcome);
+    if (!may_start_ || may_start_(job)) {
+      PowerOutcome outcome = execute(job);
+      done_(outcome);
+    }
 
     lock.lock();
     --running_;
+    if (poll) --running_polls_;
     Lane& after = lanes_[target];
     after.running = false;
     if (!after.jobs.empty()) {
-      ready_.push_back(target);
-      cv_.notify_one();
+      markReady(target, after);
     } else {
       lanes_.erase(target);  // idle targets cost nothing
     }
+    cv_.notify_all();  // a lane is ready, or a poll's place is free
   }
 }
 

@@ -1,7 +1,9 @@
 // Runs BMC calls on its own small pool of threads, never on a request or control thread: one
 // call at a time per target (a BMC serves one session badly and two worse), a deadline on each
 // operation, retries with backoff inside it. A BMC that never answers holds one worker until its
-// deadline and delays nothing queued for another target.
+// deadline and delays nothing queued for another target. Operations go before polls, and polls
+// never hold more than half the workers: a rack of dead BMCs, polled every minute, would
+// otherwise keep every worker at its deadline and an operator's "power on" behind them.
 #pragma once
 
 #include <chrono>
@@ -44,19 +46,24 @@ struct PowerManagerOptions {
   int attempts = 3;
   std::chrono::milliseconds backoff{250};  // doubled after each failed attempt
   size_t max_queued_per_target = 16;
+  int max_poll_workers = 0;  // 0: half the workers (at least one)
 };
 
 class PowerManager {
  public:
   // `access` finds how to reach a target's BMC (run on a worker: it may read a password file);
-  // `done` is called on a worker with each outcome; `drivers` makes the driver for a BMC.
+  // `done` is called on a worker with each outcome; `drivers` makes the driver for a BMC;
+  // `may_start` is asked before a job starts: false drops it unrun and unreported (the power
+  // service says false once its coordinator stops leading, so that it starts nothing the next
+  // leader will also start).
   using AccessFor = std::function<common::Result<BmcAccess>(const std::string& target)>;
   using Done = std::function<void(const PowerOutcome&)>;
   using DriverFactory =
       std::function<common::Result<std::unique_ptr<PowerDriver>>(const BmcAccess&)>;
+  using MayStart = std::function<bool(const PowerJob&)>;
 
   PowerManager(PowerManagerOptions options, AccessFor access, Done done,
-               DriverFactory drivers = makeDriver);
+               DriverFactory drivers = makeDriver, MayStart may_start = {});
   // Stops taking jobs and waits for the running ones (each ends by its deadline).
   ~PowerManager();
 
@@ -65,6 +72,10 @@ class PowerManager {
   // Whether the target has a job queued or running.
   bool busy(const std::string& target) const;
   size_t running() const;
+  // A poll is a status job nobody asked for (no operation id).
+  static bool isPoll(const PowerJob& job) {
+    return job.kind == PowerJob::Kind::kStatus && job.id.empty();
+  }
 
  private:
   struct Lane {
@@ -72,6 +83,10 @@ class PowerManager {
     bool running = false;
   };
   void work();
+  // Puts a lane whose front job is now first in line into the queue of its kind.
+  void markReady(const std::string& target, const Lane& lane);
+  // The target whose job a free worker runs next, if any may run now.
+  std::optional<std::string> nextReady();
   PowerOutcome execute(const PowerJob& job);
   // Waits `pause` unless the manager stops first; false when it stops.
   bool pauseFor(std::chrono::milliseconds pause);
@@ -80,11 +95,16 @@ class PowerManager {
   AccessFor access_;
   Done done_;
   DriverFactory drivers_;
+  MayStart may_start_;
+  size_t max_polls_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::map<std::string, Lane> lanes_;
-  std::deque<std::string> ready_;  // targets with a job and nothing running
+  // Targets with a job and nothing running, by the kind of their first job.
+  std::deque<std::string> ready_operations_;
+  std::deque<std::string> ready_polls_;
   size_t running_ = 0;
+  size_t running_polls_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

@@ -46,6 +46,29 @@ common::Result<PowerJob> jobFromJson(const Json& j, const std::string& target) {
   return job;
 }
 
+// Adds to `txn` the removal of `job` from its target's running operations; false (and nothing
+// added) when it is not there.
+common::Result<bool> dropRunning(Store& store, Txn& txn, const PowerJob& job) {
+  const std::string key = keys::running(job.target);
+  PHOTON_TRY(auto kv, store.get(key));
+  if (!kv) return false;
+  PHOTON_TRY(Json doc, parseStored(*kv));
+  if (!doc["ops"].is_array()) return false;
+  Json kept = Json::array();
+  for (const auto& op : doc["ops"]) {
+    if (!(op.is_object() && op.value("id", "") == job.id)) kept.push_back(op);
+  }
+  if (kept.size() == doc["ops"].size()) return false;
+  txn.expect(key, kv->mod_revision);
+  if (kept.empty()) {
+    txn.erase(key);
+  } else {
+    doc["ops"] = std::move(kept);
+    txn.put(key, doc.dump());
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string describeJob(const PowerJob& job) {
@@ -95,22 +118,64 @@ common::Result<std::vector<std::string>> requestOperations(Store& store, const s
   return withRetries<std::vector<std::string>>(attempt);
 }
 
-common::Result<std::vector<PowerJob>> takeRequests(Store& store) {
+common::Result<std::vector<PowerJob>> takeRequests(Store& store, int64_t now) {
   PHOTON_TRY(RangeResult queued, store.range(keys::kRequestsPrefix));
   std::vector<PowerJob> out;
   for (const auto& kv : queued.kvs) {
     std::string target = kv.key.substr(std::string(keys::kRequestsPrefix).size());
+    auto doc = parseStored(kv);
+    std::vector<PowerJob> jobs;
+    Json taken = Json::array();
+    if (doc && (*doc)["ops"].is_array()) {
+      for (const auto& op : (*doc)["ops"]) {
+        auto job = jobFromJson(op, target);
+        if (!job) continue;
+        Json entry = op;
+        entry["taken_at"] = now;
+        taken.push_back(std::move(entry));
+        jobs.push_back(std::move(*job));
+      }
+    }
+    // Moved, not removed: until its outcome is stored, an operation is in power-running/.
+    const std::string running_key = keys::running(target);
+    PHOTON_TRY(auto running, store.get(running_key));
+    Json held{{"ops", Json::array()}};
+    if (running) {
+      if (auto parsed = parseStored(*running); parsed && (*parsed)["ops"].is_array()) held = *parsed;
+    }
+    for (auto& entry : taken) held["ops"].push_back(std::move(entry));
     Txn txn;
     txn.expect(kv.key, kv.mod_revision).erase(kv.key);
-    auto taken = store.commit(txn);
-    if (!taken) {
-      if (isStoreConflict(taken.error())) continue;  // a request came in: next round
-      return std::unexpected(taken.error());
+    txn.expect(running_key, running ? running->mod_revision : 0);
+    if (held["ops"].empty()) {
+      if (running) txn.erase(running_key);
+    } else {
+      txn.put(running_key, held.dump());
     }
+    auto committed = store.commit(txn);
+    if (!committed) {
+      if (isStoreConflict(committed.error())) continue;  // a request came in: next round
+      return std::unexpected(committed.error());
+    }
+    for (auto& job : jobs) out.push_back(std::move(job));
+  }
+  return out;
+}
+
+common::Result<std::vector<RunningOperation>> runningOperations(Store& store) {
+  PHOTON_TRY(RangeResult held, store.range(keys::kRunningPrefix));
+  std::vector<RunningOperation> out;
+  for (const auto& kv : held.kvs) {
+    std::string target = kv.key.substr(std::string(keys::kRunningPrefix).size());
     auto doc = parseStored(kv);
     if (!doc || !(*doc)["ops"].is_array()) continue;
     for (const auto& op : (*doc)["ops"]) {
-      if (auto job = jobFromJson(op, target)) out.push_back(std::move(*job));
+      auto job = jobFromJson(op, target);
+      if (!job) continue;
+      int64_t taken_at = op.contains("taken_at") && op["taken_at"].is_number_integer()
+                             ? op["taken_at"].get<int64_t>()
+                             : 0;
+      out.push_back(RunningOperation{std::move(*job), taken_at});
     }
   }
   return out;
@@ -149,6 +214,10 @@ common::Status recordOutcome(Store& store, const PowerOutcome& outcome, int64_t 
     }
     Txn txn;
     txn.expect(key, kv ? kv->mod_revision : 0).put(key, doc.dump());
+    if (!outcome.job.id.empty()) {
+      PHOTON_TRY(bool held, dropRunning(store, txn, outcome.job));
+      (void)held;
+    }
     PHOTON_TRY(int64_t revision, store.commit(txn));
     (void)revision;
     return true;
@@ -161,7 +230,8 @@ common::Status recordOutcome(Store& store, const PowerOutcome& outcome, int64_t 
 common::Result<std::optional<Json>> powerStatus(Store& store, const std::string& target) {
   PHOTON_TRY(auto status, store.get(keys::status(target)));
   PHOTON_TRY(auto queued, store.get(keys::requests(target)));
-  if (!status && !queued) return std::nullopt;
+  PHOTON_TRY(auto running, store.get(keys::running(target)));
+  if (!status && !queued && !running) return std::nullopt;
   Json out{{"state", "unknown"}, {"error", ""}, {"checked_at", 0}, {"history", Json::array()}};
   if (status) {
     PHOTON_TRY(Json doc, parseStored(*status));
@@ -173,6 +243,12 @@ common::Result<std::optional<Json>> powerStatus(Store& store, const std::string&
     if (doc["ops"].is_array()) pending = doc["ops"];
   }
   out["queued"] = pending;
+  Json taken = Json::array();
+  if (running) {
+    PHOTON_TRY(Json doc, parseStored(*running));
+    if (doc["ops"].is_array()) taken = doc["ops"];
+  }
+  out["running"] = taken;
   return out;
 }
 

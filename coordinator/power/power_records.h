@@ -23,11 +23,19 @@ inline constexpr size_t kMaxHistory = 20;
                                                                          const std::string& target,
                                                                          std::vector<PowerJob> jobs,
                                                                          int64_t now);
-// Takes every queued request (each key removed under its revision, so two leaders never both
-// take one).
-[[nodiscard]] common::Result<std::vector<PowerJob>> takeRequests(Store& store);
+// Takes every queued request: each key removed under its revision (two leaders never both take
+// one) and its operations moved to power-running/<target> with `taken_at`, in one transaction.
+[[nodiscard]] common::Result<std::vector<PowerJob>> takeRequests(Store& store, int64_t now);
+// An operation a leader took and has not finished.
+struct RunningOperation {
+  PowerJob job;
+  int64_t taken_at = 0;
+};
+// Every taken and unfinished operation, of every target.
+[[nodiscard]] common::Result<std::vector<RunningOperation>> runningOperations(Store& store);
 // Stores an outcome: the power state (unknown with the error when the BMC failed), checked_at,
-// and for an operation (not a poll) an entry in the history.
+// and for an operation (not a poll) an entry in the history, removing it from the running ones
+// in the same transaction.
 [[nodiscard]] common::Status recordOutcome(Store& store, const PowerOutcome& outcome, int64_t now);
 // power/<target> as the API shows it, with the requests still queued; nullopt when neither.
 [[nodiscard]] common::Result<std::optional<common::Json>> powerStatus(Store& store,

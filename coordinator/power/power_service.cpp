@@ -14,7 +14,17 @@ PowerService::PowerService(Inventory& inventory, PowerOptions options,
     : inventory_(inventory), options_(options) {
   manager_ = std::make_unique<PowerManager>(
       options_.manager, [this](const std::string& t) { return accessFor(t); },
-      [this](const PowerOutcome& o) { record(o); }, std::move(drivers));
+      [this](const PowerOutcome& o) { record(o); }, std::move(drivers),
+      [this](const PowerJob& job) { return mayStart(job); });
+}
+
+bool PowerService::mayStart(const PowerJob& job) {
+  std::lock_guard lock(mutex_);
+  if (std::chrono::steady_clock::now() - last_tick_ <= kLeadershipLapse) return true;
+  // No longer leading: the job stays in the store for the next leader (or for this coordinator
+  // when it leads again).
+  if (!job.id.empty()) in_hand_.erase(job.id);
+  return false;
 }
 
 common::Result<BmcAccess> PowerService::accessFor(const std::string& target) {
@@ -27,6 +37,18 @@ common::Result<BmcAccess> PowerService::accessFor(const std::string& target) {
 
 void PowerService::record(const PowerOutcome& outcome) {
   const auto& job = outcome.job;
+  {
+    std::lock_guard lock(mutex_);
+    if (PowerManager::isPoll(job)) {
+      if (outcome.ok) {
+        poll_failures_.erase(job.target);
+      } else {
+        ++poll_failures_[job.target];
+      }
+    } else if (outcome.ok) {
+      poll_failures_.erase(job.target);  // the BMC answers again: back to the normal interval
+    }
+  }
   if (job.kind != PowerJob::Kind::kStatus || !job.id.empty()) {
     // An operation: one line for the operator's log; the BMC's words, never its password.
     std::string line = "power " + job.target + ": " + describeJob(job) +
@@ -42,6 +64,23 @@ void PowerService::record(const PowerOutcome& outcome) {
     common::logWarning("power " + job.target + ": record outcome: " + stored.error().message +
                        ", ignoring");
   }
+  if (!job.id.empty()) {
+    std::lock_guard lock(mutex_);
+    in_hand_.erase(job.id);
+  }
+}
+
+bool PowerService::submit(PowerJob job) {
+  if (!job.id.empty()) {
+    std::lock_guard lock(mutex_);
+    in_hand_.insert(job.id);
+  }
+  PowerJob copy = job;
+  if (manager_->submit(std::move(job))) return true;
+  if (!copy.id.empty()) {
+    record(PowerOutcome{copy, false, "too many operations queued for this BMC", {}, 0, {}});
+  }
+  return false;
 }
 
 common::Result<std::vector<std::string>> PowerService::targets() {
@@ -82,12 +121,20 @@ void PowerService::poll() {
   }
   auto now = std::chrono::steady_clock::now();
   std::map<std::string, std::chrono::steady_clock::time_point> kept;
+  std::map<std::string, int> failures;
+  {
+    std::lock_guard lock(mutex_);
+    failures = poll_failures_;
+  }
   for (const auto& target : *list) {
     auto last = polled_.find(target);
-    bool due = last == polled_.end() || now - last->second >= options_.poll_interval;
+    // A BMC that keeps failing is asked half as often after each failure, down to 1/16.
+    auto failed = failures.find(target);
+    int slower = failed == failures.end() ? 0 : std::min(failed->second, 4);
+    bool due = last == polled_.end() || now - last->second >= options_.poll_interval * (1 << slower);
     // A target busy with an operation reports its state when that ends.
     if (due && !manager_->busy(target)) {
-      manager_->submit(PowerJob{target, "", PowerJob::Kind::kStatus, {}, {}, "poll"});
+      submit(PowerJob{target, "", PowerJob::Kind::kStatus, {}, {}, "poll"});
       kept[target] = now;
     } else if (last != polled_.end()) {
       kept[target] = last->second;
@@ -96,19 +143,44 @@ void PowerService::poll() {
   polled_ = std::move(kept);  // forgotten targets are forgotten here too
 }
 
-void PowerService::tick() {
-  auto taken = takeRequests(inventory_.store());
+void PowerService::takeQueued() {
+  auto taken = takeRequests(inventory_.store(), inventory_.clock().nowSeconds());
   if (!taken) {
     common::logWarning("power requests: " + taken.error().message + ", retrying next round");
-  } else {
-    for (auto& job : *taken) {
-      PowerJob copy = job;
-      if (!manager_->submit(std::move(job))) {
-        record(PowerOutcome{copy, false, "too many operations queued for this BMC", {}, 0, {}});
-      }
-    }
+    return;
   }
-  poll();
+  for (auto& job : *taken) submit(std::move(job));
 }
 
-}  // namespace photon::coordinator::power
+void PowerService::resumeOrphans(SteadyTime now) {
+  // The previous leader may still be finishing an operation it started just before it stopped
+  // leading; after one operation deadline (plus the lapse) from this takeover it cannot be.
+  if (now - leading_since_ < options_.manager.deadline + kLeadershipLapse) return;
+  auto held = runningOperations(inventory_.store());
+  if (!held) {
+    common::logWarning("power: running operations: " + held.error().message +
+                       ", retrying next round");
+    return;
+  }
+  for (auto& op : *held) {
+    {
+      std::lock_guard lock(mutex_);
+      if (in_hand_.contains(op.job.id)) continue;
+    }
+    common::logNotice("power " + op.job.target + ": " + describeJob(op.job) + " (" +
+                      op.job.reason + ") was taken by a leader that did not finish it; running it");
+    submit(std::move(op.job));
+  }
+}
+
+void PowerService::tick() {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    if (now - last_tick_ > kLeadershipLapse) leading_since_ = now;  // a takeover, or the start
+    last_tick_ = now;
+  }
+  takeQueued();
+  resumeOrphans(now);
+  poll();
+}

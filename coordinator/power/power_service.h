@@ -1,11 +1,20 @@
 // The leader's power control: each control round it takes the operations queued in the store
 // and hands them to the power manager's pool, and asks each BMC for its power state once per
 // poll interval. tick() only queues work: the control thread never waits on a BMC.
+//
+// Taken operations stay in the store until their outcome is stored, so a leader that dies with
+// one in hand does not lose it: the next leader starts it once the old one can no longer be
+// running it (its deadline after the takeover). A coordinator that stops leading starts nothing
+// more (its control thread stops ticking; after kLeadershipLapse its queued jobs are dropped,
+// left to the next leader). A BMC whose polls fail is polled less and less often (up to 16×
+// the interval), so dead BMCs cost the pool little.
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +29,9 @@ struct PowerOptions {
   std::chrono::seconds poll_interval{60};  // 0: no polling
 };
 
+// Without a control round for this long, a coordinator is taken to have stopped leading.
+inline constexpr std::chrono::seconds kLeadershipLapse{3};
+
 class PowerService final : public Controller {
  public:
   PowerService(Inventory& inventory, PowerOptions options,
@@ -32,13 +44,25 @@ class PowerService final : public Controller {
   PowerManager& manager() { return *manager_; }
 
  private:
+  using SteadyTime = std::chrono::steady_clock::time_point;
   common::Result<BmcAccess> accessFor(const std::string& target);
   void record(const PowerOutcome& outcome);
+  bool mayStart(const PowerJob& job);
+  bool submit(PowerJob job);
+  void takeQueued();
+  // Starts the operations a previous leader took and never finished.
+  void resumeOrphans(SteadyTime now);
   void poll();
 
   Inventory& inventory_;
   PowerOptions options_;
-  std::map<std::string, std::chrono::steady_clock::time_point> polled_;  // control thread only
+  // Control thread only: when each target was last polled, and when this leadership began.
+  std::map<std::string, SteadyTime> polled_;
+  SteadyTime leading_since_{};
+  std::mutex mutex_;  // guards what workers and the control thread share, below
+  SteadyTime last_tick_{};
+  std::set<std::string> in_hand_;            // ids of operations submitted and not finished
+  std::map<std::string, int> poll_failures_;  // consecutive failed polls by target
   std::unique_ptr<PowerManager> manager_;  // last: its workers call back into this object
 };
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "coordinator/power/power_metrics.h"
+#include "coordinator/power/power_records.h"
 #include "coordinator/power/power_service.h"
 #include "tests/coordinator/power/ipmi_sim.h"
 #include "tests/support/coordinator_fixture.h"
@@ -332,4 +333,66 @@ TEST_CASE("power api: a node without a BMC moves through its lifecycle with no p
   REQUIRE(r.status == 200);
   CHECK_FALSE(r.body.contains("power_operations"));
   CHECK(r.body["power"].is_null());
+}
+
+TEST_CASE(
+    "power api: an operation taken by a leader that died is done by the next leader, after the "
+    "old one's deadline",
+    "[power][integration]") {
+  CoordinatorFixture c;
+  test::IpmiSim sim;
+  std::string id = enrol(c, 1);
+  REQUIRE(
+      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
+          .status == 200);
+  auto r = c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "on"}});
+  REQUIRE(r.status == 202);
+  std::string op = r.body["operation"].get<std::string>();
+  // The old leader's last act: it took the request (what its control round does first), then
+  // died before its BMC call.
+  auto taken = coordinator::power::takeRequests(c.server().inventory().store(), 1);
+  REQUIRE(taken);
+  REQUIRE(taken->size() == 1);
+  auto shown = c.admin("GET", "/api/v1/nodes/" + id + "/power");
+  REQUIRE(shown.body["running"].size() == 1);
+  CHECK(shown.body["running"][0]["id"] == op);
+  CHECK(shown.body["queued"].empty());
+  CHECK(sim.power() == "0");
+
+  // The next leader: nothing for one deadline + 3 s after its takeover (the old one might have
+  // been in its BMC call), then the operation, once.
+  const milliseconds deadline(1000);
+  auto takeover = std::chrono::steady_clock::now();
+  TickedPower next(c, deadline);
+  Json done = awaitOperation(c, id, op);
+  auto after = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - takeover);
+  CHECK(done["result"] == "ok");
+  CHECK(sim.power() == "1");
+  CHECK(after >= deadline + coordinator::power::kLeadershipLapse);
+  CHECK(after < deadline + coordinator::power::kLeadershipLapse + milliseconds(3000));
+  auto status = c.admin("GET", "/api/v1/nodes/" + id + "/power");
+  CHECK(status.body["running"].empty());
+  int times = 0;
+  for (const auto& h : status.body["history"]) times += h["id"] == op ? 1 : 0;
+  CHECK(times == 1);
+  WARN("an orphaned operation was done " << after.count() << " ms after the takeover");
+}
+
+TEST_CASE("power api: a finished operation leaves nothing running", "[power][integration]") {
+  CoordinatorFixture c;
+  test::IpmiSim sim;
+  TickedPower power(c);
+  std::string id = enrol(c, 1);
+  REQUIRE(
+      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
+          .status == 200);
+  auto r = c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "on"}});
+  REQUIRE(r.status == 202);
+  CHECK(awaitOperation(c, id, r.body["operation"].get<std::string>())["result"] == "ok");
+  auto status = c.admin("GET", "/api/v1/nodes/" + id + "/power");
+  CHECK(status.body["running"].empty());
+  CHECK(status.body["queued"].empty());
+  auto left = c.server().inventory().store().range("power-running/");
+  REQUIRE(left);
+  CHECK(left->kvs.empty());
 }

@@ -3,9 +3,11 @@
 #include "coordinator/power/power_manager.h"
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "tests/coordinator/power/ipmi_sim.h"
 
@@ -31,6 +33,10 @@ struct Outcomes {
   bool waitFor(size_t n, milliseconds timeout) {
     std::unique_lock lock(mutex);
     return cv.wait_for(lock, timeout, [&] { return list.size() >= n; });
+  }
+  bool waitForId(const std::string& id, milliseconds timeout) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, timeout, [&] { return finished.contains(id); });
   }
   PowerOutcome of(const std::string& id) {
     std::lock_guard lock(mutex);
@@ -136,4 +142,70 @@ TEST_CASE("power manager: a refused password is not retried", "[power][integrati
   CHECK(o.attempts == 1);
   CHECK(o.error.find("password") != std::string::npos);
   CHECK(sim.power() == "0");
+}
+
+TEST_CASE(
+    "power manager: an operation on a live BMC runs at once while twenty dead BMCs are polled",
+    "[power][integration]") {
+  test::IpmiSim sim;
+  test::SilentBmc silent;
+  Outcomes outcomes;
+  PowerManagerOptions options;
+  options.workers = 4;  // polls may hold 2
+  options.deadline = milliseconds(1500);
+  options.attempts = 1;
+  PowerManager manager(
+      options,
+      [&](const std::string& t) -> common::Result<BmcAccess> {
+        if (t == "live") return sim.access();
+        return BmcAccess{"ipmi", "127.0.0.1", silent.port(), "admin", "pw"};
+      },
+      [&](const PowerOutcome& o) { outcomes.add(o); });
+  // Twenty dead BMCs polled at once: with every worker on them the operation below would wait
+  // five rounds of 1.5 s deadlines.
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(manager.submit(
+        PowerJob{"dead-" + std::to_string(i), "", PowerJob::Kind::kStatus, {}, {}, "poll"}));
+  }
+  std::this_thread::sleep_for(milliseconds(100));  // the polls have taken their workers
+  CHECK(manager.running() == 2);
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(manager.submit(on("live", "op")));
+  REQUIRE(outcomes.waitForId("op", milliseconds(5000)));
+  auto took = std::chrono::duration_cast<milliseconds>(outcomes.finished["op"] - t0);
+  CHECK(outcomes.of("op").ok);
+  CHECK(sim.power() == "1");
+  CHECK(took < milliseconds(1000));  // it did not wait for a dead poll's deadline
+  // Never more than two polls at a time: twenty take ten rounds of the deadline.
+  REQUIRE(outcomes.waitFor(21, milliseconds(30000)));
+  auto last_poll = std::chrono::steady_clock::now() - t0;
+  CHECK(last_poll >= milliseconds(9 * 1500));
+  WARN("operation beside 20 dead polls: " << took.count() << " ms");
+}
+
+TEST_CASE("power manager: a job it may not start is dropped unrun and unreported",
+          "[power][integration]") {
+  test::IpmiSim sim;
+  Outcomes outcomes;
+  std::atomic<bool> leading{false};
+  std::atomic<int> asked{0};
+  PowerManager manager(
+      PowerManagerOptions{},
+      [&](const std::string&) -> common::Result<BmcAccess> { return sim.access(); },
+      [&](const PowerOutcome& o) { outcomes.add(o); }, makeDriver,
+      [&](const PowerJob&) {
+        ++asked;
+        return leading.load();
+      });
+  REQUIRE(manager.submit(on("n1", "dropped")));
+  for (int i = 0; i < 50 && manager.busy("n1"); ++i) std::this_thread::sleep_for(milliseconds(20));
+  CHECK_FALSE(manager.busy("n1"));
+  CHECK(asked == 1);
+  CHECK(sim.power() == "0");
+  CHECK_FALSE(outcomes.waitFor(1, milliseconds(200)));
+  leading = true;
+  REQUIRE(manager.submit(on("n1", "ran")));
+  REQUIRE(outcomes.waitFor(1, milliseconds(5000)));
+  CHECK(outcomes.of("ran").ok);
+  CHECK(sim.power() == "1");
 }
