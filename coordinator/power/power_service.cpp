@@ -84,6 +84,16 @@ bool PowerService::submit(PowerJob job) {
 }
 
 common::Result<std::vector<std::string>> PowerService::targets() {
+  PHOTON_TRY(RangeResult records, inventory_.store().range(keys::kBmcPrefix));
+  PHOTON_TRY(common::Cluster cluster, inventory_.clusterOrEmpty());
+  auto declared = cluster.extra.find("nodes");
+  bool any_declared = false;
+  if (declared != cluster.extra.end() && declared->is_array()) {
+    for (const auto& d : *declared) {
+      any_declared = any_declared || (d.is_object() && d.contains("bmc") && !d["bmc"].is_null());
+    }
+  }
+  if (records.kvs.empty() && !any_declared) return std::vector<std::string>{};  // no BMC at all
   PHOTON_TRY(NodeList nodes, inventory_.listNodes({}));
   std::set<std::string> retired;
   for (const auto& n : nodes.nodes) {
@@ -91,14 +101,11 @@ common::Result<std::vector<std::string>> PowerService::targets() {
   }
   // A retired machine is switched off and stays so: nothing to poll.
   std::set<std::string> out;
-  PHOTON_TRY(RangeResult records, inventory_.store().range(keys::kBmcPrefix));
   for (const auto& kv : records.kvs) {
     std::string target = kv.key.substr(std::string(keys::kBmcPrefix).size());
     if (!retired.contains(target)) out.insert(target);
   }
-  PHOTON_TRY(common::Cluster cluster, inventory_.clusterOrEmpty());
-  auto declared = cluster.extra.find("nodes");
-  if (declared != cluster.extra.end() && declared->is_array()) {
+  if (any_declared) {
     for (const auto& d : *declared) {
       if (!d.is_object() || !d.contains("bmc") || d["bmc"].is_null()) continue;
       std::string name = d.value("name", "");
@@ -114,12 +121,19 @@ common::Result<std::vector<std::string>> PowerService::targets() {
 
 void PowerService::poll() {
   if (options_.poll_interval.count() == 0) return;
-  auto list = targets();
-  if (!list) {
-    common::logWarning("power poll: " + list.error().message + ", retrying next round");
-    return;
-  }
   auto now = std::chrono::steady_clock::now();
+  const auto relist = std::max<std::chrono::steady_clock::duration>(std::chrono::seconds(1),
+                                                                    options_.poll_interval / 4);
+  if (targets_listed_ == SteadyTime{} || now - targets_listed_ >= relist) {
+    auto list = targets();
+    if (!list) {
+      common::logWarning("power poll: " + list.error().message + ", retrying next round");
+      return;
+    }
+    targets_ = std::move(*list);
+    targets_listed_ = now;
+  }
+  const auto* list = &targets_;
   std::map<std::string, std::chrono::steady_clock::time_point> kept;
   std::map<std::string, int> failures;
   {
@@ -184,3 +198,5 @@ void PowerService::tick() {
   resumeOrphans(now);
   poll();
 }
+
+}  // namespace photon::coordinator::power

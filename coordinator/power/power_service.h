@@ -55,6 +55,11 @@ class PowerService final : public Controller {
   void poll();
 
   Inventory& inventory_;
+  // The targets poll() last listed, and when (control thread only): listing reads every node,
+  // which at 10,000 nodes costs more than a control round may, so it is done a few times per
+  // poll interval, not every round.
+  std::vector<std::string> targets_;
+  SteadyTime targets_listed_{};
   PowerOptions options_;
   // Control thread only: when each target was last polled, and when this leadership began.
   std::map<std::string, SteadyTime> polled_;
