@@ -1,0 +1,84 @@
+// Follows the fleet with one long-poll (GET /api/v1/watch?since=REV&wait=25): the coordinator
+// holds it until anything changes, and the page showing then re-reads what it shows. Re-reads
+// are spaced (at most one per `minGapMs`) so that a busy fleet cannot make the console read the
+// whole list in a loop; a slow timer also refreshes what changes without a store write
+// (liveness, "3 min ago").
+import { api } from './api.js';
+
+const WAIT_S = 25;
+
+export class Watch {
+  constructor(onChange, { minGapMs = 1000, refreshMs = 15000 } = {}) {
+    this.onChange = onChange;
+    this.minGapMs = minGapMs;
+    this.refreshMs = refreshMs;
+    this.revision = 0;
+    this.running = false;
+    this.pending = null;
+    this.lastRun = 0;
+    this.busy = false;
+    this.abort = null;
+  }
+
+  start() {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    this.timer = setInterval(() => this.fire(), this.refreshMs);
+    this.loop();
+  }
+
+  stop() {
+    this.running = false;
+    clearInterval(this.timer);
+    clearTimeout(this.pending);
+    if (this.abort) this.abort.abort();
+  }
+
+  async loop() {
+    let failures = 0;
+    while (this.running) {
+      try {
+        const r = await api('GET', `/api/v1/watch?since=${this.revision}&wait=${WAIT_S}`,
+          undefined, { signal: this.abort.signal });
+        failures = 0;
+        if (r.revision !== this.revision) {
+          this.revision = r.revision;
+          this.fire();
+        }
+        this.status(`live · revision ${r.revision}`);
+      } catch (e) {
+        if (!this.running || e.status === 401) return;
+        failures += 1;
+        this.status('reconnecting…');
+        await new Promise((ok) => { setTimeout(ok, Math.min(30000, 1000 * 2 ** failures)); });
+      }
+    }
+  }
+
+  status(text) {
+    const live = document.getElementById('live');
+    if (live && live.textContent !== text) live.textContent = text;
+  }
+
+  // Runs onChange now, or once the gap since the last run has passed; never two at once.
+  fire() {
+    if (this.pending) return;
+    const wait = Math.max(0, this.lastRun + this.minGapMs - Date.now());
+    this.pending = setTimeout(async () => {
+      if (this.busy) {
+        this.pending = null;
+        this.fire();
+        return;
+      }
+      this.busy = true;
+      this.lastRun = Date.now();
+      this.pending = null;
+      try {
+        await this.onChange();
+      } finally {
+        this.busy = false;
+      }
+    }, wait);
+  }
+}
