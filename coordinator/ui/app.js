@@ -55,13 +55,13 @@ function signInPage(message) {
 }
 
 const routes = [
-  [/^#\/machines$/, () => machinesPage(main)],
-  [/^#\/nodes\/([^/]+)$/, (m) => nodePage(main, decodeURIComponent(m[1]))],
-  [/^#\/deployments$/, () => deploymentsPage(main)],
-  [/^#\/deployments\/([^/]+)$/, (m) => deploymentPage(main, decodeURIComponent(m[1]))],
-  [/^#\/services$/, () => servicesPage(main)],
-  [/^#\/services\/([^/]+)$/, (m) => servicePage(main, decodeURIComponent(m[1]))],
-  [/^#\/vms$/, () => vmsPage(main)],
+  [/^#\/machines$/, (m, box) => machinesPage(box)],
+  [/^#\/nodes\/([^/]+)$/, (m, box) => nodePage(box, decodeURIComponent(m[1]))],
+  [/^#\/deployments$/, (m, box) => deploymentsPage(box)],
+  [/^#\/deployments\/([^/]+)$/, (m, box) => deploymentPage(box, decodeURIComponent(m[1]))],
+  [/^#\/services$/, (m, box) => servicesPage(box)],
+  [/^#\/services\/([^/]+)$/, (m, box) => servicePage(box, decodeURIComponent(m[1]))],
+  [/^#\/vms$/, (m, box) => vmsPage(box)],
 ];
 
 async function route() {
@@ -85,14 +85,21 @@ async function route() {
     location.hash = '#/machines';
     return;
   }
-  const page = match[1](hash.match(match[0]));
+  // Each page draws into a container of its own: a page left while it was still reading draws
+  // into a detached one, never over the page shown now.
+  const container = el('div', { class: 'page' });
+  replace(main, container);
+  const page = match[1](hash.match(match[0]), container);
   current = page;
   watch.start();
-  if (page.refresh) await page.refresh();
+  watch.fire();
 }
 
 window.addEventListener('hashchange', route);
-window.addEventListener(SIGNED_OUT, () => signInPage('Signed out: the coordinator refused the token.'));
+window.addEventListener(SIGNED_OUT, () => {
+  // (During sign-in the form itself says why.)
+  if (!header.hidden) signInPage('Signed out: the coordinator refused the token.');
+});
 document.getElementById('sign-out').addEventListener('click', () => {
   session.signOut();
   signInPage('Signed out.');

@@ -222,7 +222,7 @@ export function machinesPage(main) {
         renderFilters();
       }
       render();
-      main.dataset.loaded = String(rows.length);
+      tableEl.dataset.loaded = String(rows.length);
     },
   };
 }

@@ -43,8 +43,10 @@ export class Watch {
           undefined, { signal: this.abort.signal });
         failures = 0;
         if (r.revision !== this.revision) {
+          // The first answer only learns the revision: the page was read when it was shown.
+          const first = this.revision === 0;
           this.revision = r.revision;
-          this.fire();
+          if (!first) this.fire();
         }
         this.status(`live · revision ${r.revision}`);
       } catch (e) {
@@ -76,6 +78,8 @@ export class Watch {
       this.pending = null;
       try {
         await this.onChange();
+      } catch (e) {
+        if (e.status !== 401) this.status(`cannot refresh: ${e.message}`);
       } finally {
         this.busy = false;
       }
