@@ -6,6 +6,7 @@
 #include "coordinator/api/ui_routes.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <unordered_map>
 

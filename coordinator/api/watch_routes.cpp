@@ -2,6 +2,8 @@
 // that an open console follows the fleet with one request in flight instead of one per node.
 // It answers only a revision; the console then reads what it shows.
 #include <algorithm>
+#include <cstdint>
+#include <memory>
 
 #include "coordinator/api/ui_routes.h"
 #include "coordinator/inventory/keys.h"
