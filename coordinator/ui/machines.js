@@ -9,7 +9,7 @@ const COLUMNS = [
   ['id', 'Node'], ['hostname', 'Hostname'], ['state', 'State'], ['liveness', 'Liveness'],
   ['power', 'Power'], ['pool', 'Pool'], ['class', 'Class'], ['address', 'Address'],
   ['cpu', 'CPU'], ['memory', 'Memory'], ['disks', 'Disks'], ['labels', 'Labels'],
-  ['since', 'In state since'],
+  ['generation', 'System generation'], ['reboot', 'Reboot'], ['since', 'In state since'],
 ];
 
 // Remembered while the tab lives, so that coming back from a node keeps the filters.
@@ -26,6 +26,7 @@ function rowOf(n) {
   const labels = n.labels && typeof n.labels === 'object' ? n.labels : {};
   const labelText = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
   const dmi = f.dmi || {};
+  const sys = n.observed_system && typeof n.observed_system === 'object' ? n.observed_system : null;
   const macs = Array.isArray(f.nics) ? f.nics.map((nic) => nic.mac || '') : [];
   const r = {
     id: n.id,
@@ -44,6 +45,10 @@ function rowOf(n) {
     labels,
     labelText: labelText.join(', '),
     since: n.state_since || 0,
+    // What its agent last reported of its NixOS system (?with=system).
+    generation: sys && typeof sys.generation === 'number' ? sys.generation : -1,
+    outcome: sys && sys.outcome ? String(sys.outcome) : '',
+    reboot: sys && sys.reboot_required ? 'required' : '',
   };
   r.search = [n.id, n.machine_id, r.hostname, r.address, r.state, r.pool, r.class, labelText.join(' '),
     dmi.vendor, dmi.product, dmi.serial, cpu.model, macs.join(' ')].join(' ').toLowerCase();
@@ -91,13 +96,15 @@ function cells(r) {
     mib(r.memoryBytes),
     r.diskCount ? `${r.diskCount} · ${mib(r.diskBytes)}` : '',
     r.labelText,
+    r.generation >= 0 ? `${r.generation}${r.outcome ? ` · ${r.outcome}` : ''}` : '',
+    r.reboot ? badge('reboot', r.reboot) : '',
     el('time', { datetime: r.since ? new Date(r.since * 1000).toISOString() : '', text: ago(r.since) }),
   ];
 }
 
 function signature(r) {
   return [r.hostname, r.state, r.liveness, r.power, r.pool, r.class, r.address, r.cpu,
-    r.memoryBytes, r.diskCount, r.diskBytes, r.labelText, ago(r.since)].join('\u0001');
+    r.memoryBytes, r.diskCount, r.diskBytes, r.labelText, r.generation, r.outcome, r.reboot, ago(r.since)].join('\u0001');
 }
 
 function select(id, label, value, options, onChange) {
@@ -208,7 +215,7 @@ export function machinesPage(main) {
   renderFilters();
   return {
     async refresh() {
-      const data = await api('GET', '/api/v1/nodes');
+      const data = await api('GET', '/api/v1/nodes?with=system');
       const fresh = (data.nodes || []).map(rowOf);
       const ids = new Set(fresh.map((r) => r.id));
       for (const id of trs.keys()) if (!ids.has(id)) trs.delete(id);

@@ -184,6 +184,12 @@ async function main() {
     const statuses = await page.$$eval('#deployment-nodes tbody tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent));
     assert.deepEqual(statuses, targets.map(() => 'applied'));
     await page.screenshot({ path: join(outDir, 'deployment-succeeded.png'), fullPage: true });
+    // The machines table shows the generation each agent reported.
+    await page.goto(`${c.url}/ui/#/machines`);
+    await page.waitForFunction((n) => (document.querySelector('#machines') || { dataset: {} }).dataset.loaded === String(n), {}, FLEET);
+    await page.click('#search', { clickCount: 3 });
+    await page.type('#search', targets[0].id);
+    await waitText(page, `#machines tbody tr[data-node-id="${targets[0].id}"] td:nth-child(13)`, /^2 · applied$/);
 
     step('services with the reason of each unplaced slot');
     await page.goto(`${c.url}/ui/#/services/edge-cache`);
