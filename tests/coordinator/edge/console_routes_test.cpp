@@ -118,3 +118,41 @@ TEST_CASE("the fleet watch is held until the store moves, and bounded", "[consol
     CHECK(c.as(phoned.body["token"], "GET", "/api/v1/watch").status == 403);
   }
 }
+
+TEST_CASE("the node list gives each node's reported system when asked", "[console]") {
+  CoordinatorFixture c;
+  REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
+  auto one = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(1));
+  auto two = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(2));
+  REQUIRE(one.status == 200);
+  REQUIRE(two.status == 200);
+  common::Json observed = {
+      {"domains",
+       {{"system",
+         {{"outcome", "applied"}, {"system", "/nix/store/x-web"}, {"generation", 7},
+          {"reboot_required", true}, {"booted_system", "/nix/store/y-web"}}}}}};
+  const std::string id = one.body["node_id"];
+  REQUIRE(c.as(one.body["token"], "PUT", "/api/v1/nodes/" + id + "/observed", observed.dump())
+              .status == 200);
+
+  auto plain = c.admin("GET", "/api/v1/nodes");
+  REQUIRE(plain.status == 200);
+  CHECK_FALSE(plain.body["nodes"][0].contains("observed_system"));
+
+  auto with = c.admin("GET", "/api/v1/nodes?with=system");
+  REQUIRE(with.status == 200);
+  REQUIRE(with.body["nodes"].size() == 2);
+  for (const auto& node : with.body["nodes"]) {
+    if (node["id"] == id) {
+      CHECK(node["observed_system"] == common::Json{{"outcome", "applied"},
+                                                     {"system", "/nix/store/x-web"},
+                                                     {"generation", 7},
+                                                     {"reboot_required", true}});
+    } else {
+      CHECK(node["observed_system"].is_null());
+    }
+  }
+  auto bad = c.admin("GET", "/api/v1/nodes?with=everything");
+  CHECK(bad.status == 400);
+  CHECK(bad.body["field"] == "with");
+}
