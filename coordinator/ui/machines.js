@@ -131,17 +131,24 @@ export function machinesPage(main) {
     el('div', { class: 'scroll' }, tableEl));
 
   const f = view.filters;
+  let typing = null;
   function setFilter(key, value) {
     f[key] = value;
     render();
+  }
+  // Typed filters re-filter once the typing pauses, not on every key over thousands of rows.
+  function typedFilter(key, value) {
+    f[key] = value;
+    clearTimeout(typing);
+    typing = setTimeout(render, 120);
   }
 
   function renderFilters() {
     const uniq = (key) => [...new Set(rows.map((r) => r[key]).filter(Boolean))].sort();
     const search = el('input', { id: 'search', type: 'search', value: f.q, placeholder: 'id, hostname, address, MAC, serial…' });
-    search.addEventListener('input', () => setFilter('q', search.value));
+    search.addEventListener('input', () => typedFilter('q', search.value));
     const label = el('input', { id: 'filter-label', type: 'text', value: f.label, placeholder: 'rack=r1 tier=gold' });
-    label.addEventListener('input', () => setFilter('label', label.value));
+    label.addEventListener('input', () => typedFilter('label', label.value));
     const focused = document.activeElement && document.activeElement.id;
     replace(filterBar,
       el('div', { class: 'field wide' }, el('label', { for: 'search', text: 'Search' }), search),
