@@ -1,7 +1,7 @@
 // Deployments: the newest first, and one deployment with its progress and per-node statuses (the
 // statuses photonctl shows), followed live until it ends; a running one can be cancelled.
 import { api, enc, ApiError } from './api.js';
-import { el, replace, badge, dl, when } from './dom.js';
+import { el, replace, badge, dl, when, unchangedFilter } from './dom.js';
 import { act } from './actions.js';
 
 function progressText(p) {
@@ -15,10 +15,12 @@ function byStatus(p) {
 }
 
 export function deploymentsPage(main) {
+  const changed = unchangedFilter();
   replace(main, el('h1', { text: 'Deployments' }), el('p', { text: 'Loading…' }));
   return {
     async refresh() {
       const data = await api('GET', '/api/v1/deployments?limit=200');
+      if (!changed(data)) return;
       const list = data.deployments || [];
       const rows = list.map((d) => el('tr', { 'data-deployment-id': d.id },
         el('td', {}, el('a', { href: `#/deployments/${enc(d.id)}`, text: d.id })),
@@ -42,6 +44,7 @@ export function deploymentsPage(main) {
 }
 
 export function deploymentPage(main, id) {
+  const changed = unchangedFilter();
   replace(main, el('h1', { text: `Deployment ${id}` }), el('p', { text: 'Loading…' }));
   return {
     async refresh() {
@@ -55,6 +58,7 @@ export function deploymentPage(main, id) {
         }
         throw e;
       }
+      if (!changed(d)) return;
       const p = d.progress || {};
       const running = d.state === 'running' || d.state === 'reverting';
       const nodes = Array.isArray(d.nodes) ? d.nodes : [];

@@ -55,6 +55,14 @@ export function ago(seconds) {
   return `${Math.round(d / 86400)} d ago`;
 }
 
+// Minutes at best: the machines table shows it, and a row is rebuilt only when its text changes.
+export function agoCoarse(seconds) {
+  if (!seconds) return '';
+  const d = Math.max(0, Math.round(Date.now() / 1000 - seconds));
+  if (d < 60) return 'under a minute';
+  return ago(seconds - (d % 60));
+}
+
 // A pill whose class names its value ("state-active"), for colour; the text says it too.
 export function badge(kind, value) {
   const safe = String(value || 'none').replace(/[^a-z0-9-]/gi, '');
@@ -77,4 +85,16 @@ export function table(caption, headers, rows, attrs = {}) {
 
 export function heading(text, level = 1) {
   return el(`h${level}`, { text });
+}
+
+// A page re-draws only when what it read changed (a revision alone does not count), so that a
+// live refresh keeps focus, open details and the row under the pointer.
+export function unchangedFilter() {
+  let last = '';
+  return (data) => {
+    const key = JSON.stringify(data).replace(/"revision":\d+/g, '');
+    if (key === last) return false;
+    last = key;
+    return true;
+  };
 }

@@ -3,7 +3,7 @@
 // while what they show is unchanged, so a live update of 5,000 nodes rebuilds only the rows
 // that changed.
 import { api } from './api.js';
-import { el, replace, mib, badge, ago } from './dom.js';
+import { el, replace, mib, badge, agoCoarse } from './dom.js';
 
 const COLUMNS = [
   ['id', 'Node'], ['hostname', 'Hostname'], ['state', 'State'], ['liveness', 'Liveness'],
@@ -98,13 +98,13 @@ function cells(r) {
     r.labelText,
     r.generation >= 0 ? `${r.generation}${r.outcome ? ` · ${r.outcome}` : ''}` : '',
     r.reboot ? badge('reboot', r.reboot) : '',
-    el('time', { datetime: r.since ? new Date(r.since * 1000).toISOString() : '', text: ago(r.since) }),
+    el('time', { datetime: r.since ? new Date(r.since * 1000).toISOString() : '', text: agoCoarse(r.since) }),
   ];
 }
 
 function signature(r) {
   return [r.hostname, r.state, r.liveness, r.power, r.pool, r.class, r.address, r.cpu,
-    r.memoryBytes, r.diskCount, r.diskBytes, r.labelText, r.generation, r.outcome, r.reboot, ago(r.since)].join('\u0001');
+    r.memoryBytes, r.diskCount, r.diskBytes, r.labelText, r.generation, r.outcome, r.reboot, agoCoarse(r.since)].join('\u0001');
 }
 
 function select(id, label, value, options, onChange) {

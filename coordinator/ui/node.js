@@ -1,7 +1,7 @@
 // One node: its facts, its lifecycle, what its agent last observed per domain, its power
 // record, and its actions, each behind a confirmation that names the node.
 import { api, enc, ApiError } from './api.js';
-import { el, replace, mib, badge, dl, table, when, ago } from './dom.js';
+import { el, replace, mib, badge, dl, table, when, ago, unchangedFilter } from './dom.js';
 import { act } from './actions.js';
 
 const ACTIONS = [
@@ -117,7 +117,7 @@ function powerSection(n, power) {
 
 export function nodePage(main, id) {
   replace(main, el('h1', { text: `Node ${id}` }), el('p', { text: 'Loading…' }));
-  let shown = '';
+  const changed = unchangedFilter();
   return {
     async refresh() {
       let n;
@@ -133,9 +133,7 @@ export function nodePage(main, id) {
       let power = null;
       if (n.power) power = await api('GET', `/api/v1/nodes/${enc(id)}/power`).catch(() => null);
       // Unchanged: keep the page as it is (open details, focus, selection).
-      const key = JSON.stringify([n, power, Math.floor(Date.now() / 60000)]).replace(/"revision":\d+/g, '');
-      if (key === shown) return;
-      shown = key;
+      if (!changed([n, power, Math.floor(Date.now() / 60000)])) return;
       const name = `${n.id} (${n.hostname || 'no hostname'})`;
       const actions = el('div', { class: 'actions', role: 'group', 'aria-label': 'Lifecycle actions' },
         ACTIONS.map(([action, label]) => el('button', {

@@ -1,16 +1,18 @@
 // Services: what placement made of each, with the reason for every slot it could not place.
 import { api, enc } from './api.js';
-import { el, replace, badge, table, when } from './dom.js';
+import { el, replace, badge, table, when, unchangedFilter } from './dom.js';
 
 function count(s, key) {
   return s && typeof s[key] === 'number' ? s[key] : (Array.isArray(s && s[key]) ? s[key].length : '');
 }
 
 export function servicesPage(main) {
+  const changed = unchangedFilter();
   replace(main, el('h1', { text: 'Services' }), el('p', { text: 'Loading…' }));
   return {
     async refresh() {
       const data = await api('GET', '/api/v1/services');
+      if (!changed(data)) return;
       const list = data.services || [];
       replace(main, el('h1', { text: 'Services' }),
         list.length === 0 ? el('p', { text: 'No services declared.' }) :
@@ -24,10 +26,12 @@ export function servicesPage(main) {
 }
 
 export function servicePage(main, name) {
+  const changed = unchangedFilter();
   replace(main, el('h1', { text: `Service ${name}` }), el('p', { text: 'Loading…' }));
   return {
     async refresh() {
       const a = await api('GET', `/api/v1/services/${enc(name)}/allocations`);
+      if (!changed(a)) return;
       const allocations = a.allocations || [];
       const unplaced = a.unplaced || [];
       replace(main,

@@ -1,15 +1,17 @@
 // VMs: where each runs and in which state, with start, stop and reset behind a confirmation.
 import { api, enc } from './api.js';
-import { el, replace, badge } from './dom.js';
+import { el, replace, badge, unchangedFilter } from './dom.js';
 import { act } from './actions.js';
 
 const ACTIONS = [['start', 'Start'], ['stop', 'Stop'], ['reset', 'Reset']];
 
 export function vmsPage(main) {
+  const changed = unchangedFilter();
   replace(main, el('h1', { text: 'VMs' }), el('p', { text: 'Loading…' }));
   return {
     async refresh() {
       const data = await api('GET', '/api/v1/vms');
+      if (!changed(data)) return;
       const list = data.vms || [];
       const rows = list.map((v) => {
         const spec = v.spec || {};

@@ -35,6 +35,23 @@ async function waitRows(page, n) {
   assert.equal(await rowCount(page), n);
 }
 
+// Sets a filter input as typing would (an input event), in one step in the page: the filter bar
+// may be rebuilt by a live refresh (a new state among the choices) between two keystrokes.
+async function setInput(page, selector, text) {
+  await page.evaluate((sel, value) => {
+    const input = document.querySelector(sel);
+    input.focus();
+    input.value = value;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, selector, text);
+}
+
+// Clicks in the page, for the same reason.
+async function clickIn(page, selector) {
+  await page.waitForSelector(selector);
+  await page.evaluate((sel) => document.querySelector(sel).click(), selector);
+}
+
 async function waitText(page, selector, pattern, timeout = 20000) {
   await page.waitForFunction((sel, src) => {
     const node = document.querySelector(sel);
@@ -135,20 +152,19 @@ async function main() {
     assert.ok(active >= FLEET - 1, `${active} active of ${FLEET}`);
     await page.select('#filter-state', 'active');
     assert.equal(await rowCount(page), active);
-    await page.type('#filter-label', 'rack=r3');
+    await setInput(page, '#filter-label', 'rack=r3');
     const r3 = all.nodes.filter((n) => n.state === 'active' && n.labels.rack === 'r3').length;
     await waitRows(page, r3);
     const labelsShown = await page.$$eval('#machines tbody tr td:nth-child(12)', (tds) => tds.map((td) => td.textContent));
     assert.ok(labelsShown.every((t) => t.includes('rack=r3')), 'every row shown has rack=r3');
     await page.screenshot({ path: join(outDir, 'machines-filtered.png') });
     await page.select('#filter-state', '');
-    await page.click('#filter-label', { clickCount: 3 });
-    await page.keyboard.press('Backspace');
-    await page.type('#search', hostile.id);
+    await setInput(page, '#filter-label', '');
+    await setInput(page, '#search', hostile.id);
     await waitRows(page, 1);
 
     step('the node whose DMI vendor is HTML shows it as text');
-    await page.click(`#machines tbody tr[data-node-id="${hostile.id}"] a`);
+    await clickIn(page, `#machines tbody tr[data-node-id="${hostile.id}"] a`);
     await waitText(page, 'main h1', new RegExp(hostile.id));
     await page.waitForSelector('#facts-h');
     const dmi = await page.$$eval('dl.facts dt', (dts) => Object.fromEntries(
@@ -160,7 +176,7 @@ async function main() {
     await page.screenshot({ path: join(outDir, 'node-hostile-facts.png'), fullPage: true });
 
     step('drain it and see the state change without a reload');
-    await page.click('#action-drain');
+    await clickIn(page, '#action-drain');
     await page.waitForSelector('#confirm[open]');
     const question = await page.$eval('#confirm-text', (p) => p.textContent);
     assert.match(question, new RegExp(`Drain node ${hostile.id}`), 'the confirmation names the node');
@@ -175,8 +191,7 @@ async function main() {
     await page.goto(`${c.url}/ui/#/machines`);
     await page.waitForFunction((n) => (document.querySelector('#machines') || { dataset: {} }).dataset.loaded === String(n), {}, FLEET);
     await page.evaluate(() => { window.photonNoReload = true; });
-    await page.click('#search', { clickCount: 3 });
-    await page.keyboard.press('Backspace');
+    await setInput(page, '#search', '');
     const other = nodes[7];
     await c.must('POST', `/api/v1/nodes/${other.id}/actions/drain`);
     await waitText(page, `#machines tbody tr[data-node-id="${other.id}"] td:nth-child(3)`, /draining|drained/);
@@ -190,7 +205,7 @@ async function main() {
     });
     await page.goto(`${c.url}/ui/#/deployments`);
     await page.waitForSelector(`#deployments tr[data-deployment-id="${created.id}"]`);
-    await page.click(`#deployments tr[data-deployment-id="${created.id}"] a`);
+    await clickIn(page, `#deployments tr[data-deployment-id="${created.id}"] a`);
     await waitText(page, '#deployment-state', /running/);
     await page.evaluate(() => { window.photonNoReload = true; });
     await page.screenshot({ path: join(outDir, 'deployment-running.png'), fullPage: true });
@@ -207,8 +222,7 @@ async function main() {
     // The machines table shows the generation each agent reported.
     await page.goto(`${c.url}/ui/#/machines`);
     await page.waitForFunction((n) => (document.querySelector('#machines') || { dataset: {} }).dataset.loaded === String(n), {}, FLEET);
-    await page.click('#search', { clickCount: 3 });
-    await page.type('#search', targets[0].id);
+    await setInput(page, '#search', targets[0].id);
     await waitText(page, `#machines tbody tr[data-node-id="${targets[0].id}"] td:nth-child(13)`, /^2 · applied$/);
 
     step('services with the reason of each unplaced slot');
