@@ -9,7 +9,7 @@ const COLUMNS = [
   ['id', 'Node'], ['hostname', 'Hostname'], ['state', 'State'], ['liveness', 'Liveness'],
   ['power', 'Power'], ['pool', 'Pool'], ['class', 'Class'], ['address', 'Address'],
   ['cpu', 'CPU'], ['memory', 'Memory'], ['disks', 'Disks'], ['labels', 'Labels'],
-  ['generation', 'System generation'], ['reboot', 'Reboot'], ['since', 'In state since'],
+  ['generation', 'Generation'], ['reboot', 'Reboot'], ['since', 'In state'],
 ];
 
 // Remembered while the tab lives, so that coming back from a node keeps the filters.
