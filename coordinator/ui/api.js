@@ -47,4 +47,14 @@ export async function api(method, path, body, { signal } = {}) {
   return data;
 }
 
+// A GET whose 404 is an answer (a node or deployment that went away): null.
+export async function getOrNull(path) {
+  try {
+    return await api('GET', path);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  }
+}
+
 export const enc = encodeURIComponent;

@@ -4,7 +4,7 @@
 import { api, session, SIGNED_OUT, ApiError } from './api.js';
 import { el, replace } from './dom.js';
 import { Watch } from './watch.js';
-import { onWrite } from './actions.js';
+import { onWrite, notify } from './actions.js';
 import { machinesPage } from './machines.js';
 import { nodePage } from './node.js';
 import { deploymentsPage, deploymentPage } from './deployments.js';
@@ -92,7 +92,10 @@ async function route() {
   const page = match[1](hash.match(match[0]), container);
   current = page;
   watch.start();
-  watch.fire();
+  // Read now, not after a refresh of the page left (its answer goes to a detached container).
+  page.refresh().catch((e) => {
+    if (e.status !== 401) notify(`Cannot read: ${e.message}`);
+  });
 }
 
 window.addEventListener('hashchange', route);

@@ -1,6 +1,6 @@
 // Deployments: the newest first, and one deployment with its progress and per-node statuses (the
 // statuses photonctl shows), followed live until it ends; a running one can be cancelled.
-import { api, enc, ApiError } from './api.js';
+import { api, enc, getOrNull } from './api.js';
 import { el, replace, badge, dl, when, unchangedFilter } from './dom.js';
 import { act } from './actions.js';
 
@@ -48,15 +48,10 @@ export function deploymentPage(main, id) {
   replace(main, el('h1', { text: `Deployment ${id}` }), el('p', { text: 'Loading…' }));
   return {
     async refresh() {
-      let d;
-      try {
-        d = await api('GET', `/api/v1/deployments/${enc(id)}`);
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 404) {
-          replace(main, el('h1', { text: `Deployment ${id}` }), el('p', { text: 'No such deployment.' }));
-          return;
-        }
-        throw e;
+      const d = await getOrNull(`/api/v1/deployments/${enc(id)}`);
+      if (!d) {
+        replace(main, el('h1', { text: `Deployment ${id}` }), el('p', { text: 'No such deployment.' }));
+        return;
       }
       if (!changed(d)) return;
       const p = d.progress || {};

@@ -1,6 +1,6 @@
 // One node: its facts, its lifecycle, what its agent last observed per domain, its power
 // record, and its actions, each behind a confirmation that names the node.
-import { api, enc, ApiError } from './api.js';
+import { api, enc, getOrNull } from './api.js';
 import { el, replace, mib, badge, dl, table, when, ago, unchangedFilter } from './dom.js';
 import { act } from './actions.js';
 
@@ -120,15 +120,10 @@ export function nodePage(main, id) {
   const changed = unchangedFilter();
   return {
     async refresh() {
-      let n;
-      try {
-        n = await api('GET', `/api/v1/nodes/${enc(id)}`);
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 404) {
-          replace(main, el('h1', { text: `Node ${id}` }), el('p', { text: 'No such node.' }));
-          return;
-        }
-        throw e;
+      const n = await getOrNull(`/api/v1/nodes/${enc(id)}`);
+      if (!n) {
+        replace(main, el('h1', { text: `Node ${id}` }), el('p', { text: 'No such node.' }));
+        return;
       }
       let power = null;
       if (n.power) power = await api('GET', `/api/v1/nodes/${enc(id)}/power`).catch(() => null);

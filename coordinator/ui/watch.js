@@ -1,14 +1,14 @@
 // Follows the fleet with one long-poll (GET /api/v1/watch?since=REV&wait=25): the coordinator
 // holds it until anything changes, and the page showing then re-reads what it shows. Re-reads
 // are spaced (at most one per `minGapMs`) so that a busy fleet cannot make the console read the
-// whole list in a loop; a slow timer also refreshes what changes without a store write
-// (liveness, "3 min ago").
+// whole list in a loop; a slow timer (a minute) also refreshes what changes without a store
+// write (liveness, "3 min ago").
 import { api } from './api.js';
 
 const WAIT_S = 25;
 
 export class Watch {
-  constructor(onChange, { minGapMs = 1000, refreshMs = 15000 } = {}) {
+  constructor(onChange, { minGapMs = 1000, refreshMs = 60000 } = {}) {
     this.onChange = onChange;
     this.minGapMs = minGapMs;
     this.refreshMs = refreshMs;
@@ -17,6 +17,7 @@ export class Watch {
     this.pending = null;
     this.lastRun = 0;
     this.busy = false;
+    this.again = false;
     this.abort = null;
   }
 
@@ -63,25 +64,27 @@ export class Watch {
     if (live && live.textContent !== text) live.textContent = text;
   }
 
-  // Runs onChange now, or once the gap since the last run has passed; never two at once.
+  // Runs onChange now, or once the gap since the last run has passed; never two at once: a
+  // change during a run runs it once more when it ends.
   fire() {
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
     if (this.pending) return;
     const wait = Math.max(0, this.lastRun + this.minGapMs - Date.now());
     this.pending = setTimeout(async () => {
-      if (this.busy) {
-        this.pending = null;
-        this.fire();
-        return;
-      }
-      this.busy = true;
-      this.lastRun = Date.now();
       this.pending = null;
+      this.busy = true;
+      this.again = false;
+      this.lastRun = Date.now();
       try {
         await this.onChange();
       } catch (e) {
         if (e.status !== 401) this.status(`cannot refresh: ${e.message}`);
       } finally {
         this.busy = false;
+        if (this.again) this.fire();
       }
     }, wait);
   }

@@ -17,25 +17,33 @@ function loadavg() {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
-// The RSS of the browser's renderer processes (its descendants started with --type=renderer).
-function rendererRss(browserPid) {
+// The memory of the browser's renderer processes (its descendants started with
+// --type=renderer): the largest one's PSS (the console's tab: shared pages counted in proportion,
+// so the Chromium binary mapped by every process is not counted whole in each) and its RSS.
+function rendererMemory(browserPid) {
   const parent = new Map();
-  const info = new Map();
+  const renderers = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       parent.set(pid, (status.match(/^PPid:\s+(\d+)/m) || [])[1]);
-      info.set(pid, { renderer: cmdline.includes('--type=renderer'), rss: Number((status.match(/^VmRSS:\s+(\d+)/m) || [0, 0])[1]) });
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) renderers.push(pid);
     } catch { /* gone */ }
   }
   const descends = (pid) => {
     for (let p = pid, i = 0; p && i < 20; p = parent.get(p), i += 1) if (p === String(browserPid)) return true;
     return false;
   };
-  let kb = 0;
-  for (const [pid, x] of info) if (x.renderer && descends(pid)) kb += x.rss;
-  return kb * 1024;
+  let best = { pss: 0, rss: 0 };
+  for (const pid of renderers.filter(descends)) {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const pss = Number((rollup.match(/^Pss:\s+(\d+)/m) || [0, 0])[1]) * 1024;
+      const rss = Number((rollup.match(/^Rss:\s+(\d+)/m) || [0, 0])[1]) * 1024;
+      if (pss > best.pss) best = { pss, rss };
+    } catch { /* gone */ }
+  }
+  return best;
 }
 
 const mb = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -64,10 +72,15 @@ async function main() {
       const fullMs = await full.jsonValue();
       const paint = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('paint').map((p) => [p.name, p.startTime])));
       const m = await page.metrics();
-      const rss = rendererRss(browser.browser.process().pid);
+      const mem = rendererMemory(browser.browser.process().pid);
+      // How much of it was the coordinator's answer: the end of the nodes' response.
+      const fetched = await page.evaluate(() => {
+        const e = performance.getEntriesByType('resource').find((r) => r.name.includes('/api/v1/nodes'));
+        return e ? e.responseEnd : 0;
+      });
       console.log(`run ${run}: first paint ${Math.round(paint['first-paint'])} ms, first contentful paint ${Math.round(paint['first-contentful-paint'])} ms, ` +
-        `full table of ${N} ${Math.round(fullMs)} ms; JS heap used ${mb(m.JSHeapUsedSize)} (total ${mb(m.JSHeapTotalSize)}), ` +
-        `DOM nodes ${m.Nodes}, renderer RSS ${mb(rss)}; load ${loadavg()}`);
+        `full table of ${N} ${Math.round(fullMs)} ms (nodes read by ${Math.round(fetched)} ms); JS heap used ${mb(m.JSHeapUsedSize)} (total ${mb(m.JSHeapTotalSize)}), ` +
+        `DOM nodes ${m.Nodes}, the tab's renderer PSS ${mb(mem.pss)} (RSS ${mb(mem.rss)}); load ${loadavg()}`);
       if (run === 3) {
         // A change made elsewhere, to the row in the open table (the watch, then one re-read).
         const target = nodes[N - 1].id;
