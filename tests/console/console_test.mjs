@@ -108,6 +108,14 @@ async function checkHeaders(c) {
 async function main() {
   const c = await new Coordinator(buildDir).start();
   let browser = null;
+  // Ends well inside ctest's 600 s, closing the browser and the coordinator itself.
+  const deadline = setTimeout(async () => {
+    console.error(`[console] FAILED: not done in 480 s; coordinator log:\n${c.logText()}`);
+    if (browser) await browser.close();
+    c.stop();
+    c.cleanup();
+    process.exit(1);
+  }, 480000);
   try {
     await c.applyCluster();
     step(`enrolling ${FLEET} simulated machines`);
@@ -248,6 +256,7 @@ async function main() {
     console.error(`[console] coordinator log:\n${c.logText()}`);
     process.exitCode = 1;
   } finally {
+    clearTimeout(deadline);
     if (browser) await browser.close();
     c.stop();
     c.cleanup();

@@ -30,7 +30,11 @@ export class Coordinator {
     const portFile = join(this.dir, 'port');
     this.log = join(this.dir, 'coordinator.log');
     const out = openSync(this.log, 'a');
-    this.child = spawn(this.binary, ['--listen', '127.0.0.1:0', '--port-file', portFile,
+    // setpriv --pdeathsig: the coordinator dies with this test even when the test is killed
+    // (ctest's timeout) and cannot stop it itself.
+    const pdeath = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'] : [];
+    const argv = [...pdeath, this.binary];
+    this.child = spawn(argv[0], [...argv.slice(1), '--listen', '127.0.0.1:0', '--port-file', portFile,
       '--admin-token-file', join(this.dir, 'admin'), '--bootstrap-token-file', join(this.dir, 'boot'),
       '--data-dir', join(this.dir, 'data'), '--max-discovered', '0', '--log-level', 'notice'],
     { stdio: ['ignore', out, out] });
