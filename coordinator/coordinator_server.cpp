@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "coordinator/api/power_routes.h"
 #include "coordinator/api/service_routes.h"
+#include "coordinator/api/ui_routes.h"
 #include "coordinator/control/control_wake.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/liveness_sharing.h"
@@ -42,6 +43,9 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   registerServiceRoutes(*router_, *context_, *services_);
   // The power service itself (it talks to BMCs) is a controller main() adds with its flags.
   registerPowerRoutes(*router_, *context_);
+  // The web console and the fleet watch it follows.
+  registerUiRoutes(*router_);
+  registerWatchRoutes(*router_, *context_);
   auto placement = std::make_unique<placement::PlacementController>(*services_, liveness_);
   inventory_->setDrainCompleteCheck(
       [p = placement.get()](const std::string& id) { return p->drainComplete(id); });
@@ -64,6 +68,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
       server->notifyAll();
     } else {
       server->notifyChanged(keys);
+      if (watchWakes(keys)) server->notifyChanged({std::string(kWatchKey)});
     }
     // (Store reads here come from the store's memory: no I/O on the watch thread.)
     auto wakes = [this](const std::string& key) {

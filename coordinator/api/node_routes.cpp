@@ -37,6 +37,22 @@ common::Result<NodeFilter> filterFromQuery(const HttpRequest& req) {
   }
   return filter;
 }
+
+// The summary of the node's reported system domain, or null before its agent reported one.
+Json observedSystem(ApiContext& ctx, const std::string& id) {
+  auto observed = ctx.inventory.observed(id);
+  if (!observed) return nullptr;
+  const Json* system = nullptr;
+  if (auto d = observed->body.find("domains"); d != observed->body.end() && d->is_object()) {
+    if (auto s = d->find("system"); s != d->end() && s->is_object()) system = &*s;
+  }
+  if (!system) return nullptr;
+  Json out = Json::object();
+  for (const char* key : {"generation", "outcome", "system", "reboot_required", "deployment"}) {
+    if (auto v = system->find(key); v != system->end()) out[key] = *v;
+  }
+  return out;
+}
 }  // namespace
 
 void registerNodeRoutes(Router& router, ApiContext& ctx) {
@@ -44,10 +60,22 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto filter = filterFromQuery(req);
                if (!okOrSend(filter, res)) return;
+               // ?with=system adds each node's system domain as its agent last reported it
+               // (the console's generation and reboot columns); opt-in, as it reads every
+               // node's observed report.
+               const std::string with = req.param("with");
+               if (req.hasParam("with") && with != "system") {
+                 sendError(res, common::Error{common::ErrorCode::kInvalid,
+                                              "only 'system' may be asked for", "with", {}});
+                 return;
+               }
                auto list = ctx.inventory.listNodes(*filter);
                if (!okOrSend(list, res)) return;
                Json nodes = Json::array();
-               for (const auto& n : list->nodes) nodes.push_back(nodeView(ctx, n));
+               for (const auto& n : list->nodes) {
+                 nodes.push_back(nodeView(ctx, n));
+                 if (with == "system") nodes.back()["observed_system"] = observedSystem(ctx, n.id);
+               }
                sendJson(res, 200, Json{{"nodes", nodes}, {"revision", list->revision}});
              });
 

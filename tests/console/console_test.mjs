@@ -1,0 +1,266 @@
+// The console in a real browser against a real coordinator holding 500 simulated nodes:
+// headers and path traversal, a wrong token refused, sign-in, filters by state and label, a
+// node whose DMI vendor is HTML shown as text with no dialog, a drain seen without a reload, a
+// deployment followed to its end, services with unplaced reasons, VMs. Screenshots of each page
+// go to OUT_DIR.
+//   node tests/console/console_test.mjs BUILD_DIR OUT_DIR
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { Coordinator, ADMIN_TOKEN, HOSTILE, simulateAgents, storePath, sleep } from './fleet.mjs';
+import { openBrowser, watchedPage } from './browser.mjs';
+
+const [buildDir, outDir] = process.argv.slice(2);
+if (!buildDir || !outDir) {
+  console.error('usage: console_test.mjs BUILD_DIR OUT_DIR');
+  process.exit(2);
+}
+mkdirSync(outDir, { recursive: true });
+const FLEET = Number(process.env.PHOTON_CONSOLE_FLEET || 500);
+const HOSTILE_N = 123;
+
+function step(text) {
+  console.log(`[console] ${new Date().toISOString().slice(11, 19)} ${text}`);
+}
+
+async function rowCount(page) {
+  return page.$$eval('#machines tbody tr', (rows) => rows.length);
+}
+
+// Typed filters apply once typing pauses: wait for the table to show `n` rows.
+async function waitRows(page, n) {
+  await page.waitForFunction((want) => document.querySelectorAll('#machines tbody tr').length === want,
+    { timeout: 10000, polling: 50 }, n);
+  assert.equal(await rowCount(page), n);
+}
+
+// Sets a filter input as typing would (an input event), in one step in the page: the filter bar
+// may be rebuilt by a live refresh (a new state among the choices) between two keystrokes.
+async function setInput(page, selector, text) {
+  await page.evaluate((sel, value) => {
+    const input = document.querySelector(sel);
+    input.focus();
+    input.value = value;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, selector, text);
+}
+
+// Clicks in the page, for the same reason.
+async function clickIn(page, selector) {
+  await page.waitForSelector(selector);
+  await page.evaluate((sel) => document.querySelector(sel).click(), selector);
+}
+
+async function waitText(page, selector, pattern, timeout = 20000) {
+  await page.waitForFunction((sel, src) => {
+    const node = document.querySelector(sel);
+    return node && new RegExp(src).test(node.textContent);
+  }, { timeout, polling: 100 }, selector, pattern.source);
+}
+
+// A GET of `path` exactly as written: fetch() would resolve "%2e%2e" and ".." first.
+function rawGet(port, path) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+  });
+}
+
+async function checkHeaders(c) {
+  step('headers, content types, traversal');
+  const index = await c.call('GET', '/ui/', undefined, '');
+  assert.equal(index.status, 200);
+  assert.match(index.headers.get('content-type'), /^text\/html/);
+  const csp = index.headers.get('content-security-policy');
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.equal(index.headers.get('x-frame-options'), 'DENY');
+  assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(index.headers.get('cache-control'), 'no-cache');
+  assert.doesNotMatch(index.text, /<script>|onclick=|javascript:/i, 'no inline script in index.html');
+  const js = await c.call('GET', '/ui/app.js', undefined, '');
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /^text\/javascript/);
+  const css = await c.call('GET', '/ui/style.css', undefined, '');
+  assert.match(css.headers.get('content-type'), /^text\/css/);
+  // A revalidation with the ETag costs no body.
+  const again = await fetch(`${c.url}/ui/app.js`, { headers: { 'If-None-Match': js.headers.get('etag') } });
+  assert.equal(again.status, 304);
+  for (const path of ['/ui/..%2fCMakeLists.txt', '/ui/%2e%2e', '/ui/../etc/passwd', '/ui/..%2f..%2fetc%2fpasswd',
+    '/ui/nope.js', '/ui/a/b']) {
+    const status = await rawGet(c.port, path);
+    assert.equal(status, 404, `${path} must be 404, was ${status}`);
+  }
+  const bare = await fetch(`${c.url}/ui`, { redirect: 'manual' });
+  assert.equal(bare.status, 308);
+  assert.equal(bare.headers.get('location'), '/ui/');
+  const watch = await c.call('GET', '/api/v1/watch?wait=61&since=1');
+  assert.equal(watch.status, 400);
+  assert.equal(watch.body.field, 'wait');
+  assert.equal((await c.call('GET', '/api/v1/watch', undefined, 'wrong')).status, 401);
+}
+
+async function main() {
+  const c = await new Coordinator(buildDir).start();
+  let browser = null;
+  // Ends well inside ctest's 600 s, closing the browser and the coordinator itself.
+  const deadline = setTimeout(async () => {
+    console.error(`[console] FAILED: not done in 480 s; coordinator log:\n${c.logText()}`);
+    if (browser) await browser.close();
+    c.stop();
+    c.cleanup();
+    process.exit(1);
+  }, 480000);
+  try {
+    await c.applyCluster();
+    step(`enrolling ${FLEET} simulated machines`);
+    const nodes = await c.enrol(FLEET, { hostile: HOSTILE_N });
+    const hostile = nodes[HOSTILE_N];
+    await checkHeaders(c);
+    // A service that no node can take, so that its unplaced slots carry a reason.
+    await c.must('PUT', '/api/v1/services/edge-cache', {
+      replicas: 2, selector: { labels: { tier: 'platinum' } },
+      resources: { cpu_millis: 100, memory_bytes: 16 * 2 ** 20 },
+      instance: { exec: ['/run/current-system/sw/bin/edge-cache'] },
+    });
+
+    const opened = await openBrowser();
+    browser = opened;
+    const { page, seen } = await watchedPage(opened.browser);
+
+    step('a wrong token is refused');
+    await page.goto(`${c.url}/ui/`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#token');
+    await page.type('#token', 'not-the-admin-token');
+    await page.click('#sign-in');
+    await waitText(page, '#sign-in-error', /refused/);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('photon.admin-token')), null);
+    await page.screenshot({ path: join(outDir, 'sign-in-refused.png') });
+
+    step('sign in');
+    await page.click('#token', { clickCount: 3 });
+    await page.type('#token', ADMIN_TOKEN);
+    await page.click('#sign-in');
+    await page.waitForFunction((n) => (document.querySelector('#machines') || { dataset: {} }).dataset.loaded === String(n),
+      { timeout: 30000 }, FLEET);
+    assert.equal(await rowCount(page), FLEET);
+    assert.equal(await page.evaluate(() => document.cookie), '');
+    // A marker that a reload would lose: every later change must arrive with it still set.
+    await page.evaluate(() => { window.photonNoReload = true; });
+    await page.screenshot({ path: join(outDir, 'machines.png') });
+
+    step('filter by state and label, search');
+    const all = await c.must('GET', '/api/v1/nodes');
+    const active = all.nodes.filter((n) => n.state === 'active').length;
+    assert.ok(active >= FLEET - 1, `${active} active of ${FLEET}`);
+    await page.select('#filter-state', 'active');
+    assert.equal(await rowCount(page), active);
+    await setInput(page, '#filter-label', 'rack=r3');
+    const r3 = all.nodes.filter((n) => n.state === 'active' && n.labels.rack === 'r3').length;
+    await waitRows(page, r3);
+    const labelsShown = await page.$$eval('#machines tbody tr td:nth-child(12)', (tds) => tds.map((td) => td.textContent));
+    assert.ok(labelsShown.every((t) => t.includes('rack=r3')), 'every row shown has rack=r3');
+    await page.screenshot({ path: join(outDir, 'machines-filtered.png') });
+    await page.select('#filter-state', '');
+    await setInput(page, '#filter-label', '');
+    await setInput(page, '#search', hostile.id);
+    await waitRows(page, 1);
+
+    step('the node whose DMI vendor is HTML shows it as text');
+    await clickIn(page, `#machines tbody tr[data-node-id="${hostile.id}"] a`);
+    await waitText(page, 'main h1', new RegExp(hostile.id));
+    await page.waitForSelector('#facts-h');
+    const dmi = await page.$$eval('dl.facts dt', (dts) => Object.fromEntries(
+      dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+    assert.equal(dmi['DMI vendor'], HOSTILE);
+    assert.equal(await page.$$eval('main img, main svg', (x) => x.length), 0, 'no element made of the facts');
+    await sleep(500);
+    assert.deepEqual(seen.dialogs, [], 'no dialog opened');
+    await page.screenshot({ path: join(outDir, 'node-hostile-facts.png'), fullPage: true });
+
+    step('drain it and see the state change without a reload');
+    await clickIn(page, '#action-drain');
+    await page.waitForSelector('#confirm[open]');
+    const question = await page.$eval('#confirm-text', (p) => p.textContent);
+    assert.match(question, new RegExp(`Drain node ${hostile.id}`), 'the confirmation names the node');
+    await page.screenshot({ path: join(outDir, 'confirm-drain.png') });
+    await page.click('#confirm-ok');
+    await waitText(page, '#node-state', /draining|drained/);
+    assert.equal(await page.evaluate(() => window.photonNoReload), true, 'no reload');
+    const drained = await c.must('GET', `/api/v1/nodes/${hostile.id}`);
+    assert.match(drained.state, /draining|drained/);
+
+    step('a change made elsewhere shows without a reload');
+    await page.goto(`${c.url}/ui/#/machines`);
+    await page.waitForFunction((n) => (document.querySelector('#machines') || { dataset: {} }).dataset.loaded === String(n), {}, FLEET);
+    await page.evaluate(() => { window.photonNoReload = true; });
+    await setInput(page, '#search', '');
+    const other = nodes[7];
+    await c.must('POST', `/api/v1/nodes/${other.id}/actions/drain`);
+    await waitText(page, `#machines tbody tr[data-node-id="${other.id}"] td:nth-child(3)`, /draining|drained/);
+    assert.equal(await page.evaluate(() => window.photonNoReload), true, 'no reload');
+
+    step('follow a running deployment to its end');
+    const targets = nodes.slice(20, 32);
+    const created = await c.must('POST', '/api/v1/deployments', {
+      system: storePath('nixos-system-web-2'), selector: { nodes: targets.map((n) => n.id) },
+      max_parallel: 3, confirm_within_s: 60,
+    });
+    await page.goto(`${c.url}/ui/#/deployments`);
+    await page.waitForSelector(`#deployments tr[data-deployment-id="${created.id}"]`);
+    await clickIn(page, `#deployments tr[data-deployment-id="${created.id}"] a`);
+    await waitText(page, '#deployment-state', /running/);
+    await page.evaluate(() => { window.photonNoReload = true; });
+    await page.screenshot({ path: join(outDir, 'deployment-running.png'), fullPage: true });
+    const agents = simulateAgents(c, targets);
+    try {
+      await waitText(page, '#deployment-state', /succeeded/, 90000);
+    } finally {
+      await agents.stop();
+    }
+    assert.equal(await page.evaluate(() => window.photonNoReload), true, 'no reload');
+    const statuses = await page.$$eval('#deployment-nodes tbody tr td:nth-child(2)', (tds) => tds.map((td) => td.textContent));
+    assert.deepEqual(statuses, targets.map(() => 'applied'));
+    await page.screenshot({ path: join(outDir, 'deployment-succeeded.png'), fullPage: true });
+    // The machines table shows the generation each agent reported.
+    await page.goto(`${c.url}/ui/#/machines`);
+    await page.waitForFunction((n) => (document.querySelector('#machines') || { dataset: {} }).dataset.loaded === String(n), {}, FLEET);
+    await setInput(page, '#search', targets[0].id);
+    await waitText(page, `#machines tbody tr[data-node-id="${targets[0].id}"] td:nth-child(13)`, /^2 · applied$/);
+
+    step('services with the reason of each unplaced slot');
+    await page.goto(`${c.url}/ui/#/services/edge-cache`);
+    await waitText(page, '#unplaced', /no node matches/, 30000);
+    await page.screenshot({ path: join(outDir, 'service.png') });
+    await page.goto(`${c.url}/ui/#/vms`);
+    await waitText(page, 'main', /VMs/);
+    await page.screenshot({ path: join(outDir, 'vms.png') });
+
+    step('a token the coordinator no longer takes returns to sign-in');
+    await page.evaluate(() => sessionStorage.setItem('photon.admin-token', 'revoked'));
+    await page.goto(`${c.url}/ui/#/machines`);
+    await page.waitForSelector('#token');
+
+    assert.deepEqual(seen.dialogs, [], 'no dialog opened');
+    assert.deepEqual(seen.csp, [], 'no CSP violation');
+    assert.deepEqual(seen.errors, [], 'no page error');
+    assert.deepEqual(seen.offsite, [], 'no request beyond the coordinator');
+    step(`passed; screenshots in ${outDir}`);
+  } catch (e) {
+    console.error(`[console] FAILED: ${e.stack || e}`);
+    console.error(`[console] coordinator log:\n${c.logText()}`);
+    process.exitCode = 1;
+  } finally {
+    clearTimeout(deadline);
+    if (browser) await browser.close();
+    c.stop();
+    c.cleanup();
+  }
+}
+
+main();
