@@ -2,7 +2,9 @@
 
 namespace photon::coordinator {
 namespace {
-bool isConflict(const common::Error& e) { return e.code == common::ErrorCode::kConflict; }
+bool isConflict(const common::Error& e) {
+  return e.code == common::ErrorCode::kConflict;
+}
 }  // namespace
 
 bool GroupCommit::pending(const std::string& key) const {

@@ -92,7 +92,7 @@ class VmLedger {
 
   mutable std::mutex mutex_;  // the state below; held through a sync
   int64_t revision_ = -1;
-  std::map<std::string, RecordPtr> records_;                   // by name
+  std::map<std::string, RecordPtr> records_;                    // by name
   std::map<std::string, std::set<std::string>> names_by_node_;  // node -> VM names
   std::map<std::string, VmTotals> totals_;                      // node -> what its VMs hold
   std::map<std::string, Host> hosts_;                           // node id -> host facts

@@ -2,9 +2,8 @@
 // whose compare no longer holds fails alone; what is queued counts as pending until it lands.
 #include "coordinator/store/group_commit.h"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "coordinator/store/sqlite_store.h"
@@ -77,7 +76,8 @@ TEST_CASE("group commit: writers from many threads all land, no group past the l
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto ticket = group.enqueue(create("k/" + std::to_string(t) + "/" + std::to_string(i), "v"));
+        auto ticket =
+            group.enqueue(create("k/" + std::to_string(t) + "/" + std::to_string(i), "v"));
         if (!group.wait(ticket)) ++failed;
       }
     });

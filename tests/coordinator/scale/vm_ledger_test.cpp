@@ -4,7 +4,6 @@
 #include "coordinator/vms/vm_ledger.h"
 
 #include <catch2/catch.hpp>
-
 #include <random>
 
 #include "common/clock.h"
@@ -86,14 +85,17 @@ TEST_CASE("vm ledger: kept from the change feed it equals one read whole from th
           case 2:
             txn.put(keys::vm(vm), vmJson(vm, node, 256 * (1 + pick(16)), 1 + pick(8)));
             break;
-          case 3: txn.erase(keys::vm(vm)); break;
-          case 4:
-            txn.put(keys::node(node),
-                    nodeJson(node, 1024 * (1 + pick(64)), pick(4) != 0,
-                             pick(5) == 0 ? common::NodeState::kDraining
-                                          : common::NodeState::kActive));
+          case 3:
+            txn.erase(keys::vm(vm));
             break;
-          case 5: txn.erase(keys::node(node)); break;
+          case 4:
+            txn.put(keys::node(node), nodeJson(node, 1024 * (1 + pick(64)), pick(4) != 0,
+                                               pick(5) == 0 ? common::NodeState::kDraining
+                                                            : common::NodeState::kActive));
+            break;
+          case 5:
+            txn.erase(keys::node(node));
+            break;
         }
         // Other keys change too and are none of the ledger's business.
         txn.put("desired/" + node, "{}");
@@ -146,7 +148,8 @@ TEST_CASE("vm ledger: a change the feed has not named is caught before a section
   Json b_spec = a->spec;
   b_spec["name"] = "b";
   Txn other;
-  other.put(keys::vm("b"), Json{{"name", "b"}, {"node", "n1"}, {"pinned", ""}, {"spec", b_spec}}.dump());
+  other.put(keys::vm("b"),
+            Json{{"name", "b"}, {"node", "n1"}, {"pinned", ""}, {"spec", b_spec}}.dump());
   REQUIRE(inventory.stageDesiredSection(other, "n1", "vms", Json::array({a->spec, b_spec})));
   REQUIRE(store->commit(other));
 
