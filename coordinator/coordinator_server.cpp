@@ -10,6 +10,7 @@
 #include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/liveness_sharing.h"
 #include "coordinator/placement/placement_controller.h"
+#include "coordinator/vms/vm_service.h"
 #include "coordinator/deploy/deployment_controller.h"
 
 namespace photon::coordinator {
@@ -37,6 +38,10 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
     });
   }
   auth_->requireNodeCertificates(options_.require_node_certificates);
+  // One VM service for the API and placement, kept up to date by the store's changes.
+  auto vms = std::make_shared<VmService>(*inventory_);
+  vms->attachFeed();
+  context_->vms = vms;
   router_ = std::make_unique<Router>(metrics_);
   registerAllRoutes(*router_, *context_);
   services_ = std::make_unique<placement::ServiceStore>(*inventory_);
@@ -46,7 +51,8 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   // The web console and the fleet watch it follows.
   registerUiRoutes(*router_);
   registerWatchRoutes(*router_, *context_);
-  auto placement = std::make_unique<placement::PlacementController>(*services_, liveness_);
+  auto placement = std::make_unique<placement::PlacementController>(
+      *services_, liveness_, placement::PlacementOptions{}, vms);
   inventory_->setDrainCompleteCheck(
       [p = placement.get()](const std::string& id) { return p->drainComplete(id); });
   addController(std::move(placement));
@@ -62,8 +68,9 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   http_ = std::make_unique<HttpServer>(*router_, metrics_, std::move(http));
   // A held long-poll is answered the moment its key changes, whoever wrote it; a report, a
   // node change or an API write wakes the control thread.
-  store_->setChangeListener([this, server = http_.get()](const std::vector<std::string>& keys,
-                                                         bool everything) {
+  store_->setChangeListener([this, server = http_.get(), vms](const std::vector<std::string>& keys,
+                                                              bool everything) {
+    vms->noteChanges(keys, everything);
     if (everything) {
       server->notifyAll();
     } else {

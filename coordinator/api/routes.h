@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 
 #include "coordinator/api/auth.h"
 #include "coordinator/api/router.h"
@@ -12,6 +13,7 @@
 namespace photon::coordinator {
 
 class LivenessSharing;
+class VmService;
 
 struct ApiContext {
   Inventory& inventory;
@@ -27,6 +29,9 @@ struct ApiContext {
   NodeCertificates* certificates = nullptr;
   // Liveness shared between coordinators on etcd (/metrics); null when alone.
   const LivenessSharing* liveness_sharing = nullptr;
+  // The VM service the coordinator feeds with the store's changes (placement shares it); the
+  // VM routes make their own when none is set.
+  std::shared_ptr<VmService> vms = nullptr;
 };
 
 void registerSystemRoutes(Router& router, ApiContext& ctx);

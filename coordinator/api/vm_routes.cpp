@@ -11,8 +11,8 @@ constexpr const char* kVmPattern = R"(/api/v1/vms/([^/]+))";
 }  // namespace
 
 void registerVmRoutes(Router& router, ApiContext& ctx) {
-  // Holds nothing but the inventory: shared by the handlers, alive as long as they are.
-  auto vms = std::make_shared<VmService>(ctx.inventory);
+  // Shared by the handlers, alive as long as they are.
+  auto vms = ctx.vms ? ctx.vms : std::make_shared<VmService>(ctx.inventory);
 
   router.get("/api/v1/vms", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;

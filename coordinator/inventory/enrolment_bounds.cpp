@@ -19,7 +19,9 @@ void Inventory::stageDiscoveredIndex(Txn& txn, const std::string& id,
 Status Inventory::checkDiscoveredCap() {
   if (options_.max_discovered <= 0) return {};
   PHOTON_TRY(auto waiting, store_.range(keys::kDiscoveredPrefix));
-  const auto count = static_cast<int64_t>(waiting.kvs.size());
+  // Enrolments deciding now count with those still committing.
+  const auto count = static_cast<int64_t>(waiting.kvs.size() +
+                                          phone_home_commits_.pendingPuts(keys::kDiscoveredPrefix));
   if (count < options_.max_discovered) return {};
   ++refused_by_cap_;
   return common::fail(common::ErrorCode::kTooMany,

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/inventory/liveness.h"
+#include "coordinator/store/group_commit.h"
 #include "coordinator/store/store.h"
 
 namespace photon::coordinator {
@@ -156,8 +157,9 @@ class Inventory {
   Result<LoadedNode> requireNode(const std::string& id);
   void enterState(Node& node, NodeState state, const common::LifecycleSettings& settings);
 
+  // Reads and decides; what it would write goes into `txn` (phoneHome() commits it).
   Result<PhoneHomeResult> phoneHomeOnce(const common::PhoneHomeRequest& request,
-                                        const PhoneHomeProof& proof);
+                                        const PhoneHomeProof& proof, Txn& txn);
   // Refuses (409) a phone-home that may not take over `node`'s identity (identity_claim.h).
   Status checkClaim(Txn& txn, const Node& node, const PhoneHomeProof& proof);
   Status addIdentityIndexes(Txn& txn, const Node& node, const Node* previous);
@@ -173,9 +175,9 @@ class Inventory {
   // A 429 when one more discovered node would pass options_.max_discovered.
   Status checkDiscoveredCap();
 
-  // Phone-homes are serialised within this coordinator: they contend for the same lowest free
-  // address, and retrying a conflict costs more than waiting. (Across coordinators the store's
-  // compares still decide.)
+  // Phone-homes decide one at a time within this coordinator: they contend for the same lowest
+  // free address, and retrying a conflict costs more than waiting. (Across coordinators the
+  // store's compares still decide.) They commit together: see phone_home_commits_.
   std::mutex phone_home_mutex_;
   // Per pool, the index below which every address is known to be taken, so that allocation does
   // not rescan the pool each time. Lowered when this coordinator frees an address.
@@ -187,6 +189,10 @@ class Inventory {
   Store& store_;
   const common::Clock& clock_;
   LivenessTracker& liveness_;
+  // Enrolments that decided while another's write was under way share the next store write
+  // (on etcd a quorum round trip each was the enrolment rate). What they hold counts as taken
+  // for the next ones' decisions: addresses, the discovered cap, any key they compare.
+  GroupCommit phone_home_commits_{store_};
   std::function<bool(const std::string&)> drain_complete_ = [](const std::string&) {
     return true;
   };

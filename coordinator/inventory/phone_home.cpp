@@ -83,8 +83,37 @@ void applyRule(Node& node, const common::EnrollmentRule& rule, const common::Clu
 Result<PhoneHomeResult> Inventory::phoneHome(const common::PhoneHomeRequest& request,
                                              const PhoneHomeProof& proof) {
   PHOTON_CHECK(refuseReservedLabels(request.labels, "labels"));
-  std::lock_guard lock(phone_home_mutex_);
-  return withRetries<PhoneHomeResult>([&] { return phoneHomeOnce(request, proof); });
+  constexpr int kAttempts = 8;  // as withRetries
+  for (int attempt = 1;; ++attempt) {
+    Txn txn;
+    std::string held;  // a key an enrolment not yet committed holds
+    GroupCommit::Ticket ticket;
+    Result<PhoneHomeResult> decided = fail(ErrorCode::kInternal, "phone-home not decided");
+    {
+      std::lock_guard lock(phone_home_mutex_);
+      decided = phoneHomeOnce(request, proof, txn);
+      if (decided) {
+        held = phone_home_commits_.pendingKeyOf(txn);
+        if (held.empty()) ticket = phone_home_commits_.enqueue(std::move(txn));
+      }
+    }
+    if (!decided) {
+      if (!isStoreConflict(decided.error()) || attempt == kAttempts) return decided;
+      continue;
+    }
+    if (!held.empty()) {
+      // It read a key before a pending write of it landed (the same machine twice at once):
+      // decide again once that write is in.
+      phone_home_commits_.waitUntilCommitted(held);
+      if (attempt == kAttempts) return fail(ErrorCode::kConflict, "changed concurrently", held);
+      continue;
+    }
+    auto committed = phone_home_commits_.wait(ticket);
+    if (committed) return decided;
+    if (!isStoreConflict(committed.error()) || attempt == kAttempts) {
+      return std::unexpected(committed.error());
+    }
+  }
 }
 
 Status Inventory::checkClaim(Txn& txn, const Node& node,
@@ -109,10 +138,9 @@ Status Inventory::checkClaim(Txn& txn, const Node& node,
 }
 
 Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest& request,
-                                                 const PhoneHomeProof& proof) {
+                                                 const PhoneHomeProof& proof, Txn& txn) {
   PHOTON_TRY(auto cluster, clusterOrEmpty());
   PHOTON_TRY(auto index, store_.get(keys::machineIndex(request.machine_id)));
-  Txn txn;
   Node node;
   std::optional<Node> previous;
   bool is_new = !index.has_value();
@@ -202,7 +230,6 @@ Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest&
   std::string hash = sha256Hex(result.token);
   txn.put(keys::token(node.id), hash).put(keys::tokenIndex(hash), node.id);
   txn.put(keys::node(node.id), toJson(node).dump());
-  PHOTON_CHECK(store_.commit(txn));
   result.node = std::move(node);
   return result;
 }
@@ -257,10 +284,12 @@ Result<common::InstallPlan> Inventory::ensureAllocation(Txn& txn, Node& node,
       std::lock_guard lock(alloc_hint_mutex_);
       index = alloc_hint_[pool->name];
     }
-    // The lowest free index at or above the hint; the txn's compare guards against a race.
+    // The lowest free index at or above the hint, not held by an enrolment still committing;
+    // the txn's compare guards against a race.
     while (index < static_cast<int64_t>(pool->size())) {
-      PHOTON_TRY(auto taken, store_.get(keys::alloc(pool->name, index)));
-      if (!taken) break;
+      const std::string key = keys::alloc(pool->name, index);
+      PHOTON_TRY(auto taken, store_.get(key));
+      if (!taken && !phone_home_commits_.pending(key)) break;
       ++index;
     }
     {

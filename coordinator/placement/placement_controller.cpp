@@ -63,11 +63,10 @@ common::Status PlacementController::round() {
     world.nodes[n.id] = std::move(v);
   }
 
-  // VMs hold their memory (and a core per vCPU) on their nodes.
-  PHOTON_TRY(auto vms, vms_.list());
-  for (const auto& vm : vms) {
-    int64_t cpus = vm.spec.is_object() ? vm.spec.value("cpus", int64_t{1}) : 1;
-    world.reserved.push_back({"vm:" + vm.name, vm.node, {cpus * 1000, vm.memoryMib() << 20}});
+  // VMs hold their memory (and a core per vCPU) on their nodes: one reservation per node.
+  PHOTON_TRY(auto vm_totals, vms_->totals());
+  for (const auto& [node, t] : vm_totals) {
+    world.reserved.push_back({"vm:", node, {t.cpus * 1000, t.memory_mib << 20}});
   }
 
   // Services: the operators' and the declaration's core services (a core service wins a name).

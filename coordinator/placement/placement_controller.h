@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -24,9 +25,14 @@ struct PlacementOptions {
 
 class PlacementController final : public Controller {
  public:
+  // `vms`: the VmService the API writes through, fed by the store's changes (its totals are
+  // then kept, not recounted); without one the controller keeps its own.
   PlacementController(ServiceStore& services, LivenessTracker& liveness,
-                      PlacementOptions options = {})
-      : services_(services), vms_(services.inventory()), liveness_(liveness), options_(options) {}
+                      PlacementOptions options = {}, std::shared_ptr<VmService> vms = nullptr)
+      : services_(services),
+        vms_(vms ? std::move(vms) : std::make_shared<VmService>(services.inventory())),
+        liveness_(liveness),
+        options_(options) {}
 
   std::string name() const override { return "placement"; }
   void tick() override;
@@ -40,7 +46,7 @@ class PlacementController final : public Controller {
                                    const std::vector<PlacedService>& placed);
 
   ServiceStore& services_;
-  VmService vms_;  // kept: it reuses the VM records it parsed while they do not change
+  std::shared_ptr<VmService> vms_;  // kept: it keeps what the VMs hold per node
   LivenessTracker& liveness_;
   PlacementOptions options_;
   std::mutex mutex_;  // one round at a time (the control thread and sweepOnce() in tests)

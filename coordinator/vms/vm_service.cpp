@@ -28,22 +28,6 @@ Json toJson(const VmRecord& r) {
   return {{"name", r.name}, {"node", r.node}, {"pinned", r.pinned}, {"spec", r.spec}};
 }
 
-Result<VmRecord> recordFromStore(const KeyValue& kv) {
-  Json j = Json::parse(kv.value, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("spec") || !j["spec"].is_object()) {
-    return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
-  }
-  VmRecord r;
-  PHOTON_TRY(r.name, common::readString(j, "name", kv.key));
-  PHOTON_TRY(r.node, common::readString(j, "node", kv.key));
-  PHOTON_TRY(r.pinned, common::readString(j, "pinned", kv.key, ""));
-  r.spec = j["spec"];
-  // Checked here, so that memoryMib() reads a valid number.
-  PHOTON_CHECK(common::readInt(r.spec, "memory_mib", kv.key, 0, INT64_MAX));
-  r.mod_revision = kv.mod_revision;
-  return r;
-}
-
 // The request as the agent will get it, validated as the agent validates it (paths only
 // lexically: the image directories are the node's), and the pin.
 struct ParsedRequest {
@@ -76,43 +60,7 @@ Result<ParsedRequest> parseRequest(const std::string& name, const Json& body) {
   return out;
 }
 
-std::vector<VmHost> hostsOf(const std::vector<Node>& nodes,
-                            const std::vector<std::shared_ptr<const VmRecord>>& records,
-                            const std::string& except) {
-  std::map<std::string, VmHost> hosts;
-  for (const auto& n : nodes) {
-    VmHost h;
-    h.id = n.id;
-    h.state = std::string(common::toString(n.state));
-    h.virtualization = n.facts.cpu.virtualization;
-    h.memory_mib = n.facts.memory_bytes >> 20;
-    hosts.emplace(n.id, std::move(h));
-  }
-  for (const auto& record : records) {
-    const VmRecord& r = *record;
-    auto it = hosts.find(r.node);
-    if (r.name == except || it == hosts.end()) continue;
-    it->second.placed_mib += r.memoryMib();
-    ++it->second.placed_vms;
-  }
-  std::vector<VmHost> out;
-  for (auto& [id, h] : hosts) out.push_back(std::move(h));
-  return out;
-}
-
-const VmRecord* find(const std::vector<std::shared_ptr<const VmRecord>>& records,
-                     const std::string& name) {
-  for (const auto& r : records) {
-    if (r->name == name) return r.get();
-  }
-  return nullptr;
-}
 }  // namespace
-
-int64_t VmRecord::memoryMib() const {
-  auto it = spec.find("memory_mib");
-  return it != spec.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
-}
 
 std::optional<VmAction> parseVmAction(std::string_view text) {
   if (text == "start") return VmAction::kStart;
@@ -121,32 +69,8 @@ std::optional<VmAction> parseVmAction(std::string_view text) {
   return std::nullopt;
 }
 
-Result<VmService::Loaded> VmService::load() {
-  PHOTON_TRY(auto range, inventory_.store().range(keys::kVmsPrefix));
-  Loaded loaded;
-  loaded.revision = range.revision;
-  loaded.records.reserve(range.kvs.size());
-  std::lock_guard lock(parsed_mutex_);
-  std::map<std::string, RecordPtr> parsed;
-  for (const auto& kv : range.kvs) {
-    auto known = parsed_.find(kv.key);
-    RecordPtr r;
-    if (known != parsed_.end() && known->second->mod_revision == kv.mod_revision) {
-      r = known->second;
-    } else {
-      PHOTON_TRY(VmRecord fresh, recordFromStore(kv));
-      r = std::make_shared<const VmRecord>(std::move(fresh));
-    }
-    loaded.records.push_back(r);
-    parsed.emplace_hint(parsed.end(), kv.key, std::move(r));
-  }
-  parsed_ = std::move(parsed);  // records gone from the store go from here too
-  return loaded;
-}
-
-Result<int64_t> VmService::write(const Loaded& loaded, const std::string& name,
-                                 const std::optional<VmRecord>& before,
-                                 const std::optional<VmRecord>& after) {
+Result<int64_t> VmService::write(const std::string& name, const std::optional<VmRecord>& before,
+                                 const std::optional<VmRecord>& after, bool full) {
   Txn txn;
   const std::string key = keys::vm(name);
   if (before) {
@@ -163,39 +87,52 @@ Result<int64_t> VmService::write(const Loaded& loaded, const std::string& name,
   if (before) nodes.insert(before->node);
   if (after) nodes.insert(after->node);
   for (const auto& node : nodes) {
+    Json was = Json::array();
     std::map<std::string, Json> specs;  // by name: the section's order
-    for (const auto& r : loaded.records) {
-      if (r->node == node && r->name != name) specs.emplace(r->name, r->spec);
+    for (const auto& r : ledger_.recordsOn(node)) {
+      was.push_back(r->spec);
+      if (r->name != name) specs.emplace(r->name, r->spec);
     }
     if (after && after->node == node) specs.emplace(after->name, after->spec);
     Json section = Json::array();
     for (auto& [vm, spec] : specs) section.push_back(std::move(spec));
+    // The ledger may lag the store by a change its feed has not named yet: the node's section
+    // as stored must be the one the ledger would build, else the section built from it would be
+    // stale. Past a full read the records are the truth and the section is rebuilt from them
+    // (as it always was), whatever it held.
+    PHOTON_TRY(Document current, inventory_.desired(node));
+    auto stored = current.body.find("vms");
+    const Json& stored_section = stored == current.body.end() ? Json::array() : *stored;
+    if (!full && stored_section != was) {
+      ledger_.invalidate();
+      return changedConcurrently(keys::desired(node));
+    }
     PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(txn, node, "vms", section));
-    // A desired document newer than the records read means a VM may have come or gone there
-    // since: the section built from them would be stale.
-    if (compared > loaded.revision) return changedConcurrently(keys::desired(node));
+    if (compared != current.revision) return changedConcurrently(keys::desired(node));
   }
-  return inventory_.store().commit(txn);
+  auto committed = inventory_.store().commit(txn);
+  // Someone else's write: read everything again rather than wait for the feed to name it.
+  if (!committed && isStoreConflict(committed.error())) ledger_.invalidate();
+  return committed;
 }
 
 Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool* created) {
   PHOTON_TRY(ParsedRequest request, parseRequest(name, body));
   std::lock_guard lock(write_mutex_);
   return withRetries<VmRecord>([&]() -> Result<VmRecord> {
-    PHOTON_TRY(Loaded loaded, load());
-    PHOTON_TRY(NodeList nodes, inventory_.listNodes({}));
+    PHOTON_TRY(bool full, ledger_.sync());
     std::optional<VmRecord> before;
-    if (const VmRecord* r = find(loaded.records, name)) before = *r;
+    if (auto r = ledger_.record(name)) before = *r;
 
     int64_t largest = 0;
-    for (const auto& n : nodes.nodes) largest = std::max(largest, n.facts.memory_bytes >> 20);
-    if (!nodes.nodes.empty() && request.memory_mib > largest) {
+    std::vector<VmHost> hosts = ledger_.hosts(name, &largest);
+    if (!hosts.empty() && request.memory_mib > largest) {
       return invalid("memory_mib", "exceeds the memory of every node (the largest has " +
                                        std::to_string(largest) + " MiB)");
     }
     VmPlacementRequest want{name, request.memory_mib, request.pinned,
                             before ? before->node : std::string()};
-    PHOTON_TRY(std::string node, placeVm(hostsOf(nodes.nodes, loaded.records, name), want));
+    PHOTON_TRY(std::string node, placeVm(hosts, want));
 
     VmRecord after{name, node, request.pinned, request.spec, 0};
     // A replaced spec never lowers reset_generation: the agent resets only when it rises.
@@ -205,7 +142,7 @@ Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool*
         after.spec["reset_generation"] = kept;
       }
     }
-    PHOTON_TRY(after.mod_revision, write(loaded, name, before, after));
+    PHOTON_TRY(after.mod_revision, write(name, before, after, full));
     if (created) *created = !before;
     return after;
   });
@@ -214,24 +151,30 @@ Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool*
 Result<VmRecord> VmService::get(const std::string& name) {
   PHOTON_TRY(auto kv, inventory_.store().get(keys::vm(name)));
   if (!kv) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
-  return recordFromStore(*kv);
+  return vmRecordFromStore(*kv);
 }
 
 Result<std::vector<VmRecord>> VmService::list() {
-  PHOTON_TRY(Loaded loaded, load());
+  PHOTON_CHECK(ledger_.sync());
+  auto records = ledger_.records();
   std::vector<VmRecord> out;
-  out.reserve(loaded.records.size());
-  for (const auto& r : loaded.records) out.push_back(*r);
+  out.reserve(records.size());
+  for (const auto& r : records) out.push_back(*r);
   return out;
+}
+
+Result<std::map<std::string, VmTotals>> VmService::totals() {
+  PHOTON_CHECK(ledger_.sync());
+  return ledger_.totals();
 }
 
 Status VmService::remove(const std::string& name) {
   std::lock_guard lock(write_mutex_);
   auto removed = withRetries<int64_t>([&]() -> Result<int64_t> {
-    PHOTON_TRY(Loaded loaded, load());
-    const VmRecord* r = find(loaded.records, name);
+    PHOTON_TRY(bool full, ledger_.sync());
+    auto r = ledger_.record(name);
     if (!r) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
-    return write(loaded, name, *r, std::nullopt);
+    return write(name, *r, std::nullopt, full);
   });
   if (!removed) return std::unexpected(removed.error());
   return {};
@@ -240,8 +183,8 @@ Status VmService::remove(const std::string& name) {
 Result<VmRecord> VmService::act(const std::string& name, VmAction action) {
   std::lock_guard lock(write_mutex_);
   return withRetries<VmRecord>([&]() -> Result<VmRecord> {
-    PHOTON_TRY(Loaded loaded, load());
-    const VmRecord* r = find(loaded.records, name);
+    PHOTON_TRY(bool full, ledger_.sync());
+    auto r = ledger_.record(name);
     if (!r) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
     VmRecord after = *r;
     switch (action) {
@@ -251,7 +194,7 @@ Result<VmRecord> VmService::act(const std::string& name, VmAction action) {
         after.spec["reset_generation"] = r->spec.value("reset_generation", int64_t{0}) + 1;
         break;
     }
-    PHOTON_TRY(after.mod_revision, write(loaded, name, *r, after));
+    PHOTON_TRY(after.mod_revision, write(name, *r, after, full));
     return after;
   });
 }

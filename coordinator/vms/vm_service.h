@@ -12,27 +12,23 @@
 
 #include "common/json_fields.h"
 #include "coordinator/inventory/inventory.h"
+#include "coordinator/vms/vm_ledger.h"
 
 namespace photon::coordinator {
-
-struct VmRecord {
-  std::string name;
-  std::string node;    // where it is placed
-  std::string pinned;  // the request's "node"; empty when the coordinator chose
-  Json spec;           // the VM as its node's agent gets it (the request without "node")
-  int64_t mod_revision = 0;
-
-  // What it holds on its node, read from the spec (validated when the record was made or read)
-  // rather than kept beside it, so the two cannot differ.
-  int64_t memoryMib() const;
-};
 
 enum class VmAction { kStart, kStop, kReset };
 std::optional<VmAction> parseVmAction(std::string_view text);
 
 class VmService {
  public:
-  explicit VmService(Inventory& inventory) : inventory_(inventory) {}
+  explicit VmService(Inventory& inventory) : inventory_(inventory), ledger_(inventory.store()) {}
+
+  // The store's change listener feeds it from now on (see VmLedger): the coordinator wires one
+  // VmService, shared by the API and placement, to its store's change feed.
+  void attachFeed() { ledger_.attachFeed(); }
+  void noteChanges(const std::vector<std::string>& keys, bool everything) {
+    ledger_.noteChanges(keys, everything);
+  }
 
   // Creates or replaces the VM: validated as the agent validates (paths apart, which only the
   // node can judge), placed, written. `created` says which.
@@ -42,33 +38,25 @@ class VmService {
   [[nodiscard]] Status remove(const std::string& name);
   // start/stop set the spec's state; reset raises reset_generation (the agent resets once).
   [[nodiscard]] Result<VmRecord> act(const std::string& name, VmAction action);
+  // Per node, what the VMs placed there hold (placement reserves it).
+  [[nodiscard]] Result<std::map<std::string, VmTotals>> totals();
 
   // The record and what its node's agent reports of the VM ("observed": null until it does).
   Json view(const VmRecord& record);
 
  private:
-  using RecordPtr = std::shared_ptr<const VmRecord>;
-  struct Loaded {
-    std::vector<RecordPtr> records;  // in name order
-    int64_t revision = 0;            // the store revision they were read at
-  };
-  Result<Loaded> load();
   // One transaction: the VM's record goes from `before` to `after` (either may be absent) and
-  // the desired "vms" section of every node either names is rebuilt.
-  Result<int64_t> write(const Loaded& loaded, const std::string& name,
-                        const std::optional<VmRecord>& before,
-                        const std::optional<VmRecord>& after);
+  // the desired "vms" section of every node either names is rebuilt from the ledger. `full`:
+  // the ledger was just re-read whole (see write()).
+  Result<int64_t> write(const std::string& name, const std::optional<VmRecord>& before,
+                        const std::optional<VmRecord>& after, bool full);
 
   Inventory& inventory_;
   // VM writes are serialised within this coordinator: concurrent placements all choose the
   // node with the most free memory and would only collide there and retry (across
   // coordinators the store's compares still decide).
   std::mutex write_mutex_;
-  // Records as parsed from the store, reused while their mod_revision stays: every VM request
-  // reads every record (placement needs each node's share), and parsing them was most of its
-  // cost.
-  std::mutex parsed_mutex_;
-  std::map<std::string, RecordPtr> parsed_;
+  VmLedger ledger_;
 };
 
 }  // namespace photon::coordinator

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "tests/support/coordinator_fixture.h"
 #include "tests/support/coordinator_process.h"
 #include "tests/support/etcd_cluster.h"
+#include "tests/support/process_cpu.h"
 
 using namespace photon;
 using common::Json;
@@ -35,12 +37,12 @@ std::unique_ptr<common::HttpClient> client(const std::string& url, const char* t
   return std::move(*c);
 }
 
-// Enrolls `count` machines; returns their node ids.
-std::vector<std::string> enroll(const std::string& url, int count) {
+// Enrolls `count` machines from `threads` clients; returns their node ids.
+std::vector<std::string> enroll(const std::string& url, int count, int threads) {
   std::vector<std::string> ids(count);
   std::atomic<int> next{0};
   std::vector<std::thread> pool;
-  for (int t = 0; t < 8; ++t) {
+  for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
       auto boot = client(url, test::kBootstrapToken);
       for (int i = next++; i < count; i = next++) {
@@ -186,6 +188,12 @@ int main(int argc, char** argv) {
   int nodes = argc > 1 ? std::atoi(argv[1]) : 1000;
   int seconds = argc > 2 ? std::atoi(argv[2]) : 5;
   int writes = argc > 3 ? std::atoi(argv[3]) : 1000;
+  // Machines that phone home at once (PHOTON_BENCH_ENROL_THREADS), and whether the failover
+  // rounds run (PHOTON_BENCH_ETCD_FAILOVER=0 skips them).
+  const char* threads_env = std::getenv("PHOTON_BENCH_ENROL_THREADS");
+  int enrol_threads = threads_env ? std::max(1, std::atoi(threads_env)) : 8;
+  const char* failover_env = std::getenv("PHOTON_BENCH_ETCD_FAILOVER");
+  bool run_failover = !failover_env || std::string(failover_env) != "0";
   common::setLogLevel(common::LogLevel::kWarning);
   test::EtcdCluster etcd(3);
   if (!etcd.ready()) {
@@ -206,13 +214,17 @@ int main(int argc, char** argv) {
       return 1;
     }
     auto started = Clock::now();
-    auto ids = enroll(coordinator.url(), nodes);
-    std::printf("%-7s phone-home: %zu machines from 8 threads in %.2f s\n", name.c_str(),
-                ids.size(), msSince(started) / 1000);
+    const std::string pid = std::to_string(coordinator.pid());
+    double cpu_before = test::processCpuSeconds(pid);
+    auto ids = enroll(coordinator.url(), nodes, enrol_threads);
+    std::printf("%-7s phone-home: %zu machines from %d threads in %.2f s, coordinator CPU %.2f s\n",
+                name.c_str(), ids.size(), enrol_threads, msSince(started) / 1000,
+                test::processCpuSeconds(pid) - cpu_before);
     if (ids.empty()) return 1;
     pollThroughput(name, coordinator.url(), ids, seconds);
     writeLatency(name, coordinator.url(), ids, writes);
   }
+  if (!run_failover) return 0;
   failover(etcd, dir, 2, SIGKILL, 5);
   failover(etcd, dir, 10, SIGKILL, 2);
   failover(etcd, dir, 10, SIGTERM, 5);

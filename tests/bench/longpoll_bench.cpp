@@ -31,6 +31,7 @@
 
 #include "common/http_client.h"
 #include "coordinator/edge/tls_stream.h"
+#include "tests/support/process_cpu.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -111,21 +112,6 @@ asio::awaitable<void> Bench::connection() {
   }
 }
 
-// User + system CPU seconds of process `pid` so far (fields 14 and 15 of /proc/PID/stat), or -1.
-double cpuSeconds(const std::string& pid) {
-  std::ifstream in("/proc/" + pid + "/stat");
-  std::string line;
-  if (pid.empty() || !std::getline(in, line)) return -1;
-  // The command name (field 2) may hold spaces: count from the ')' that ends it.
-  std::istringstream rest(line.substr(line.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i >= 14) ticks += std::stod(field);
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -190,7 +176,7 @@ int main(int argc, char** argv) {
             << (b.first_error.empty() ? "" : ": " + b.first_error) << ") in " << open_s
             << " s\n";
 
-  double cpu_before = cpuSeconds(coordinator_pid);
+  double cpu_before = photon::test::processCpuSeconds(coordinator_pid);
   b.change_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                        Clock::now().time_since_epoch())
                        .count();
@@ -206,7 +192,7 @@ int main(int argc, char** argv) {
   while (b.answered < b.sent && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  double cpu_after = cpuSeconds(coordinator_pid);
+  double cpu_after = photon::test::processCpuSeconds(coordinator_pid);
   b.io.stop();
   io.join();
   if (cpu_before >= 0 && cpu_after >= 0) {

@@ -1,13 +1,19 @@
 // VM placement through the real coordinator (in process, SQLite in a temp dir, HTTP over
 // loopback): NODES active nodes with virtualization, then VMS `PUT /api/v1/vms/{name}` from
 // THREADS clients, each placed by memory; requests/s and the spread. Then the pure placeVm
-// over the same number of hosts, for the share the store and HTTP take.
+// over the same number of hosts, for the share the store and HTTP take. The rate and the
+// process's CPU time per request are printed per tenth of the VMs, so that a cost growing with
+// the VMs already placed shows (the clients are in the process: their HTTP is in the CPU time).
 // Run by scripts/bench.d/55-vm-placement.
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -45,7 +51,20 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::atomic<int> next{0}, failures{0};
+  auto cpuSeconds = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  struct Mark {
+    int done;
+    std::chrono::steady_clock::time_point at;
+    double cpu;
+  };
+  std::mutex marks_mutex;
+  std::vector<Mark> marks{{0, std::chrono::steady_clock::now(), cpuSeconds()}};
+  const int step = std::max(1, vm_count / 10);
+  std::atomic<int> next{0}, failures{0}, completed{0};
   std::vector<std::thread> pool;
   auto started = std::chrono::steady_clock::now();
   for (int t = 0; t < threads; ++t) {
@@ -59,6 +78,10 @@ int main(int argc, char** argv) {
                    {"nics", {{{"id", "n0"}, {"mac", "52:54:00:00:00:01"}, {"user", true}}}}};
         auto r = (*client)->request("PUT", "/api/v1/vms/vm-" + std::to_string(i), vm.dump());
         if (!r || r->status != 201) ++failures;
+        if (int done = ++completed; done % step == 0) {
+          std::lock_guard lock(marks_mutex);
+          marks.push_back({done, std::chrono::steady_clock::now(), cpuSeconds()});
+        }
       }
     });
   }
@@ -67,6 +90,14 @@ int main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf("PUT /api/v1/vms: %d VMs on %d nodes from %d threads in %.2f s (%.0f/s), %d failed\n",
               vm_count, node_count, threads, seconds, vm_count / seconds, failures.load());
+
+  std::sort(marks.begin(), marks.end(), [](const Mark& a, const Mark& b) { return a.done < b.done; });
+  for (size_t i = 1; i < marks.size(); ++i) {
+    int n = marks[i].done - marks[i - 1].done;
+    double wall = std::chrono::duration<double>(marks[i].at - marks[i - 1].at).count();
+    std::printf("  VMs %6d..%6d: %6.0f requests/s, %.2f ms CPU a request\n", marks[i - 1].done,
+                marks[i].done, n / wall, (marks[i].cpu - marks[i - 1].cpu) / n * 1e3);
+  }
 
   auto list = c.admin("GET", "/api/v1/vms");
   std::map<std::string, int> per_node;

@@ -22,6 +22,7 @@ class CoordinatorProcess {
   const std::string& logFile() const { return log_; }
   void kill(int signal) { child_->kill(signal); }
   bool running() { return child_->running(); }
+  pid_t pid() const { return child_->pid(); }
 
  private:
   std::unique_ptr<ChildProcess> child_;
