@@ -117,3 +117,55 @@ TEST_CASE("cluster.nix: the unchanged base declaration evaluates", "[nix]") {
   INFO(r.err);
   CHECK(r.exit_code == 0);
 }
+
+namespace {
+// The declaration's services take `photonctl service put`'s spec: checked here as the
+// coordinator checks it, each mistake named by its attribute path.
+const BadCase kServiceCases[] = {
+    {R"([ "services" "web" "replica" ])", "3", "services.web.replica: unknown attribute"},
+    {R"([ "services" "web" "resources" "cpu_millis" ])", "0",
+     "services.web.resources.cpu_millis: must be between 1 and 1024000 (got 0)"},
+    {R"([ "services" "web" "resources" "disk_bytes" ])", "1",
+     "services.web.resources.disk_bytes: unknown attribute"},
+    {R"([ "services" "web" "update" "max_parallel" ])", "0",
+     "services.web.update.max_parallel: must be between 1 and 1000 (got 0)"},
+    {R"([ "services" "web" "instance" "exec" ])", R"([ "web" "--port" "8080" ])",
+     "services.web.instance.exec[0]: must be an absolute path (got \"web\")"},
+    {R"([ "services" "web" "instance" "name" ])", R"("web-0")",
+     "services.web.instance.name: is set by placement"},
+    {R"([ "services" "web" "instance" "kind" ])", R"("vm")",
+     "services.web.instance.kind: must be \"process\" or \"container\""},
+    {R"([ "services" "web" "instance" "health" "tcp" ])", "{ port = 8080; }",
+     "services.web.instance.health: needs exactly one of http, tcp, exec"},
+    {R"([ "services" "api" ])",
+     "{ replicas = 1; resources = { cpu_millis = 100; memory_bytes = 1048576; }; }",
+     "services.api.instance: is required"},
+    {R"([ "services" "db" ])",
+     R"({ replicas = 1; resources = { cpu_millis = 100; memory_bytes = 1048576; };
+          instance.kind = "container"; })",
+     "services.db.instance.image: a container needs an image name"},
+    {R"([ "coreServices" "etcd" "instance" ])", R"({ exec = [ "etcd" ]; })",
+     "coreServices.etcd.instance.exec[0]: must be an absolute path"},
+    {R"([ "coreServices" "etcd" "replicas" ])", "2",
+     "coreServices.etcd.replicas: unknown attribute"},
+};
+}  // namespace
+
+TEST_CASE("cluster.nix: a declared service's spec is checked, each mistake named by its path",
+          "[nix][declaration]") {
+  TempDir tmp;
+  for (const auto& c : kServiceCases) {
+    INFO("change " << c.path << " = " << c.value);
+    auto r = nixEval(clusterOf(withChange(c)), tmp.path());
+    INFO(r.err);
+    CHECK(r.exit_code != 0);
+    CHECK(r.err.find(std::string("photon cluster: ") + c.expected) != std::string::npos);
+  }
+  // A core service with an instance (the agents run it on its pinned nodes) evaluates.
+  BadCase pinned{R"([ "coreServices" "etcd" "instance" ])",
+                 R"({ exec = [ "/run/current-system/sw/bin/etcd" ]; health.tcp.port = 2379; })",
+                 ""};
+  auto r = nixEval(clusterOf(withChange(pinned)), tmp.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+}
