@@ -1,5 +1,7 @@
 #include "agent/run/agent_metrics.h"
 
+#include <initializer_list>
+
 #include "common/prometheus_text.h"
 
 namespace photon::agent {
@@ -10,14 +12,15 @@ using common::appendMetric;
 using common::appendSingle;
 
 // Label values read from reports (a VM's run state, an outcome) are kept to a short lowercase
-// word, anything else is "other": no escaping to get wrong and no series per stray message.
+// word (with digits, '.', '_' and '-'), anything else is "other": no escaping to get wrong and no series per stray message.
 std::string word(const Json& value) {
   if (!value.is_string()) return "unknown";
   const auto& s = value.get_ref<const std::string&>();
   if (s.empty()) return "unknown";
   if (s.size() > 32) return "other";
   for (char ch : s) {
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' ||
+          ch == '.')) {
       return "other";
     }
   }
@@ -68,10 +71,11 @@ void appendCounts(std::string& out, const std::string& name, const std::string& 
 }
 
 void appendSystem(std::string& out, const Json& system) {
+  auto generation = system.find("generation");
   appendSingle(out, "photon_agent_system_generation", "gauge",
                "Number of the system profile's current generation (0: none yet)",
-               system.value("generation", Json(0)).is_number() ? system["generation"].get<double>()
-                                                               : 0);
+               generation != system.end() && generation->is_number() ? generation->get<double>()
+                                                                     : 0);
   std::string outcome = word(system.value("outcome", Json()));
   appendHelp(out, "photon_agent_system_outcome", "gauge",
              "1 for the outcome of the last system activation (applied, activating, failed, "

@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <httplib.h>
 
+#include <chrono>
+
 #include "common/log.h"
 
 namespace photon::agent {
@@ -90,6 +92,10 @@ common::Result<std::unique_ptr<MetricsListener>> MetricsListener::start(
   httplib::Server* raw = server.get();
   self->server_ = std::move(server);
   self->thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  // stop() is a no-op until the loop runs: wait for it, so the destructor can always end it.
+  for (int i = 0; i < 200 && !raw->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   return self;
 }
 

@@ -10,6 +10,7 @@
 
 #include <httplib.h>
 
+#include <cmath>
 #include <fstream>
 #include <regex>
 
