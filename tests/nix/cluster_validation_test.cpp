@@ -96,17 +96,20 @@ const BadCase kCases[] = {
     {R"([ "classes" "compute" "labels" ])", R"({ "Bad Key" = "x"; })",
      "classes.compute.labels.\"Bad Key\": is not a label key"},
 };
+
+// The declaration with the case's change fails, naming the path as the case says.
+void expectRefused(const BadCase& c, const TempDir& tmp) {
+  INFO("change " << c.path << " = " << c.value);
+  auto r = nixEval(clusterOf(withChange(c)), tmp.path());
+  INFO(r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find(std::string("photon cluster: ") + c.expected) != std::string::npos);
+}
 }  // namespace
 
 TEST_CASE("cluster.nix: each mistake fails with a message naming its attribute path", "[nix]") {
   TempDir tmp;
-  for (const auto& c : kCases) {
-    INFO("change " << c.path << " = " << c.value);
-    auto r = nixEval(clusterOf(withChange(c)), tmp.path());
-    INFO(r.err);
-    CHECK(r.exit_code != 0);
-    CHECK(r.err.find(std::string("photon cluster: ") + c.expected) != std::string::npos);
-  }
+  for (const auto& c : kCases) expectRefused(c, tmp);
 }
 
 TEST_CASE("cluster.nix: the unchanged base declaration evaluates", "[nix]") {
@@ -154,13 +157,7 @@ const BadCase kServiceCases[] = {
 TEST_CASE("cluster.nix: a declared service's spec is checked, each mistake named by its path",
           "[nix][declaration]") {
   TempDir tmp;
-  for (const auto& c : kServiceCases) {
-    INFO("change " << c.path << " = " << c.value);
-    auto r = nixEval(clusterOf(withChange(c)), tmp.path());
-    INFO(r.err);
-    CHECK(r.exit_code != 0);
-    CHECK(r.err.find(std::string("photon cluster: ") + c.expected) != std::string::npos);
-  }
+  for (const auto& c : kServiceCases) expectRefused(c, tmp);
   // A core service with an instance (the agents run it on its pinned nodes) evaluates.
   BadCase pinned{R"([ "coreServices" "etcd" "instance" ])",
                  R"({ exec = [ "/run/current-system/sw/bin/etcd" ]; health.tcp.port = 2379; })",
