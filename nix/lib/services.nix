@@ -17,7 +17,9 @@ let
   # The spec is `photonctl service put`'s document (PUT /api/v1/services/{name}), in the same
   # words; the checks below mirror coordinator/placement/service_spec.cpp so that a declaration
   # that evaluates is one `cluster apply` accepts.
-  serviceKeys = [ "replicas" "global" "selector" "resources" "spread" "distinct_hosts" "update" "instance" ];
+  # `vip` is the declaration's, not the API's: `vip = "10.0.100.2";` is short for
+  # vips.<service> = { address = ...; service = <service>; } and is not sent with the spec.
+  serviceKeys = [ "replicas" "global" "selector" "resources" "spread" "distinct_hosts" "update" "instance" "vip" ];
 
   checkResources = path: r: required:
     let lo = if required then 1 else 0; loMem = if required then 1048576 else 0; in
@@ -96,7 +98,7 @@ let
       (require (s ? instance) (join path "instance")
         "is required: what every replica runs ({ exec = [ ... ]; } or { kind = \"container\"; image = ...; })")
       (checkInstance (join path "instance") (s.instance or { }))
-    ] ({ inherit name; } // s);
+    ] ({ inherit name; } // removeAttrs s [ "vip" ]);
 
   # A core service runs on the nodes named for it, never moved by placement. The nodes come
   # from coreServices.<name>.nodes and from each node's own coreServices list.
@@ -110,7 +112,7 @@ let
     ensure [
       (c.checkName path name)
       (c.checkAttrs path s)
-      (c.checkKnown path s [ "nodes" "resources" "instance" ])
+      (c.checkKnown path s [ "nodes" "resources" "instance" "vip" ])
       (c.checkList (join path "nodes") listed)
       (ensure (forEachIndex listed (i: n: require (builtins.isString n && builtins.elem n nodeNames)
         (at (join path "nodes") i) "unknown node ${builtins.toJSON n} (declared nodes: ${builtins.concatStringsSep ", " nodeNames})")) true)
@@ -119,11 +121,12 @@ let
       # Optional: a core service NixOS runs itself only reserves capacity; with an instance the
       # agents run it (and its VIP follows its health) on exactly the pinned nodes.
       (if s ? instance then checkInstance (join path "instance") s.instance else true)
-    ] ({ inherit name; } // removeAttrs s [ "nodes" ] // { nodes = all; });
+    ] ({ inherit name; } // removeAttrs s [ "nodes" "vip" ] // { nodes = all; });
 
-  vipInfo = name: v:
+  # A VIP from vips.<name> (path "vips.<name>", its address at "vips.<name>.address") or from a
+  # service's `vip` (both at "services.<name>.vip").
+  vipInfo = { name, v, path, addressPath ? join path "address" }:
     let
-      path = "vips.${name}";
       route = ip.hostRoute (v.address or null);
       address = if route == null then null else ip.parseIpv4 (builtins.head (builtins.match "([^/]+)/32" route));
       inRange = builtins.filter (p: address >= p.start && address <= p.end) poolList;
@@ -132,31 +135,42 @@ let
       (c.checkName path name)
       (c.checkAttrs path v)
       (c.checkKnown path v [ "address" "service" ])
-      (require (route != null) (join path "address")
+      (require (route != null) addressPath
         "must be an IPv4 host address like \"10.0.100.1\" or \"10.0.100.1/32\" (got ${builtins.toJSON (v.address or null)})")
       # Announced to the fabric and put on the node: these would hijack its own traffic.
       (require (address == null || !(address == 0 || address / 16777216 == 127
-          || address / 268435456 == 14 || address / 65536 == 43518)) (join path "address")
+          || address / 268435456 == 14 || address / 65536 == 43518)) addressPath
         "must not be 0.0.0.0, loopback (127/8), multicast (224/4) or link-local (169.254/16)")
-      (require (address == null || inRange == [ ]) (join path "address")
+      (require (address == null || inRange == [ ]) addressPath
         "lies inside the allocation range of pools.${(builtins.head inRange).name}")
       (require (v ? service) (join path "service") "is required")
       (require (services ? ${v.service} || coreServices ? ${v.service}) (join path "service")
         "unknown service '${v.service}' (declared: ${names (services // coreServices)})")
     ] {
-      inherit path;
+      inherit path addressPath;
       key = builtins.head (builtins.match "([^/]+)/32" route);
       doc = { inherit name; address = route; inherit (v) service; };
     };
 
   serviceDocs = forEach services serviceDoc;
   coreDocs = forEach coreServices coreServiceDoc;
-  vipInfos = forEach vips vipInfo;
+  shortVips = section: prefix: builtins.concatMap (name:
+    let sv = section.${name}; in
+    if builtins.isAttrs sv && sv ? vip then [ {
+      inherit name;
+      v = { address = sv.vip; service = name; };
+      path = "${prefix}.${name}.vip";
+      addressPath = "${prefix}.${name}.vip";
+    } ] else [ ]) (builtins.attrNames section);
+  fromServices = shortVips services "services" ++ shortVips coreServices "coreServices";
+  vipInfos = forEach vips (name: v: vipInfo { inherit name v; path = "vips.${name}"; })
+    ++ map (x: ensure [ (require (!(vips ? ${x.name})) x.path
+      "vips.${x.name} is declared too: give the VIP in one place") ] (vipInfo x)) fromServices;
 
   # One address, one owner: node addresses and VIPs together.
   addresses =
     builtins.concatMap (n: if n.address == null then [ ] else [ { key = n.decl.address; path = "${n.path}.address"; } ]) nodeList
-    ++ map (v: { inherit (v) key; path = "${v.path}.address"; }) vipInfos;
+    ++ map (v: { inherit (v) key; path = v.addressPath; }) vipInfos;
   dup = c.firstDuplicate (x: x.key) addresses;
 in
 {

@@ -3,6 +3,7 @@
 // error output.
 #include <catch2/catch.hpp>
 
+#include "common/json_fields.h"
 #include "tests/nix/nix_eval.h"
 #include "tests/support/temp_dir.h"
 
@@ -151,6 +152,13 @@ const BadCase kServiceCases[] = {
      "coreServices.etcd.instance.exec[0]: must be an absolute path"},
     {R"([ "coreServices" "etcd" "replicas" ])", "2",
      "coreServices.etcd.replicas: unknown attribute"},
+    // A service's own `vip` is checked as vips.<name> is, at its own path.
+    {R"([ "services" "web" "vip" ])", R"("10.0.100.7")",
+     "services.web.vip: vips.web is declared too: give the VIP in one place"},
+    {R"([ "coreServices" "etcd" "vip" ])", R"("127.0.0.1")",
+     "coreServices.etcd.vip: must not be 0.0.0.0, loopback"},
+    {R"([ "coreServices" "etcd" "vip" ])", R"("10.0.100.1")",
+     "address 10.0.100.1 is already used by"},
 };
 }  // namespace
 
@@ -165,4 +173,18 @@ TEST_CASE("cluster.nix: a declared service's spec is checked, each mistake named
   auto r = nixEval(clusterOf(withChange(pinned)), tmp.path());
   INFO(r.err);
   CHECK(r.exit_code == 0);
+
+  // `vip` on a service becomes a vips entry for it and is not part of the spec the coordinator
+  // gets (its services API knows no vip).
+  BadCase db{R"([ "services" "db" ])",
+             R"({ replicas = 1; resources = { cpu_millis = 100; memory_bytes = 1048576; };
+                  instance.exec = [ "/bin/db" ]; vip = "10.0.100.9"; })",
+             ""};
+  r = nixEval(clusterOf(withChange(db)), tmp.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto doc = photon::common::Json::parse(r.out);
+  CHECK(doc["vips"].back() == photon::common::Json{{"name", "db"}, {"address", "10.0.100.9/32"},
+                                                    {"service", "db"}});
+  for (const auto& s : doc["services"]) CHECK_FALSE(s.contains("vip"));
 }
