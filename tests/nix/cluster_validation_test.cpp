@@ -158,7 +158,7 @@ const BadCase kServiceCases[] = {
     {R"([ "coreServices" "etcd" "vip" ])", R"("127.0.0.1")",
      "coreServices.etcd.vip: must not be 0.0.0.0, loopback"},
     {R"([ "coreServices" "etcd" "vip" ])", R"("10.0.100.1")",
-     "address 10.0.100.1 is already used by"},
+     "coreServices.etcd.vip: address 10.0.100.1 is already used by vips.api.address"},
 };
 }  // namespace
 
