@@ -20,6 +20,7 @@
 #include "agent/core/node_credentials.h"
 #include "agent/core/state_file.h"
 #include "agent/facts/collector.h"
+#include "agent/run/metrics_endpoint.h"
 #include "agent/run/run_loop.h"
 #include "agent/run/service_notifier.h"
 #include "agent/nixos/nixos_reconciler.h"
@@ -291,7 +292,7 @@ int runMain(const std::vector<std::string>& args) {
   std::string state_dir, config, facts_root = "/", ca_file;
   RunSettings flags;
   double retry_max = 60;
-  std::string domains, bird_socket;
+  std::string domains, bird_socket, metrics_listen;
   std::vector<std::string> vm_image_dirs;
   NixosOptions nixos;
   desc.add_options()("help,h", "this help")(
@@ -323,6 +324,8 @@ int runMain(const std::vector<std::string>& args) {
       "an independent Nix store directory (--store) for the nixos domain; default: the node's")(
       "nixos-root", po::value(&nixos.root)->default_value(nixos.root),
       "where run/current-system and run/booted-system are read")(
+      "metrics-listen", po::value(&metrics_listen),
+      "serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9478; default: off)")(
       "log-level", po::value<std::string>()->default_value("info"), "error .. debug");
   po::variables_map vm;
   try {
@@ -408,6 +411,11 @@ int runMain(const std::vector<std::string>& args) {
   if (auto started = loop.start(); !started) {
     common::logError("cannot start: " + started.error().message);
     return kExitConfig;
+  }
+  auto metrics = serveAgentMetrics(metrics_listen, loop);
+  if (!metrics) {
+    common::logError("--metrics-listen: " + metrics.error().message);
+    return metrics.error().code == common::ErrorCode::kInvalid ? kExitUsage : kExitConfig;
   }
   auto notifier = makeSystemdNotifier();
   std::atomic<bool> done{false};

@@ -156,7 +156,9 @@ RunLoop::Fetch RunLoop::fetch() {
 
 Json RunLoop::reconcileAll() {
   Json domains = Json::object();
+  domain_seconds_.clear();
   for (const auto& r : reconcilers_) {
+    auto started = std::chrono::steady_clock::now();
     Json section = nullptr;
     if (document_) {
       auto it = document_->find(r->section());
@@ -169,6 +171,9 @@ Json RunLoop::reconcileAll() {
       domains[r->section()] = Json{{"error", std::string("reconcile threw: ") + e.what()}};
       log_(kError, r->section() + ": reconcile threw: " + e.what());
     }
+    domain_seconds_.emplace_back(
+        r->section(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   return domains;
 }
@@ -225,6 +230,13 @@ std::chrono::milliseconds RunLoop::iterate() {
   bool reported = fetched != Fetch::kFailed && report(domains);
   bool ok = fetched != Fetch::kFailed && reported;
   last_progress_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  if (on_pass_) {
+    on_pass_(PassRecord{fetched != Fetch::kFailed, reported, applied_revision_.load(), domains,
+                        domain_seconds_,
+                        std::chrono::duration<double>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count()});
+  }
 
   if (!ok) {
     bool was_reachable = reachable_.exchange(false);

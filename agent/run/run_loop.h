@@ -19,6 +19,7 @@
 #include "agent/core/backoff.h"
 #include "agent/core/node_credentials.h"
 #include "agent/core/reconciler.h"
+#include "agent/run/agent_metrics.h"
 #include "common/http_client.h"
 
 namespace photon::agent {
@@ -72,6 +73,8 @@ class RunLoop {
   bool reachable() const { return reachable_.load(); }
   std::chrono::steady_clock::time_point lastProgress() const;
   void onIteration(std::function<void()> callback) { on_iteration_ = std::move(callback); }
+  // Called at the end of every pass, on the loop's thread, with what the pass saw (metrics).
+  void onPass(std::function<void(const PassRecord&)> callback) { on_pass_ = std::move(callback); }
 
  private:
   enum class Fetch { kNew, kUnchanged, kWaited, kFailed };
@@ -104,6 +107,8 @@ class RunLoop {
   std::atomic<bool> running_{false};
   std::atomic<int64_t> last_progress_ns_{0};
   std::function<void()> on_iteration_;
+  std::function<void(const PassRecord&)> on_pass_;
+  std::vector<std::pair<std::string, double>> domain_seconds_;  // of the last reconcileAll()
 
   mutable std::mutex wake_mutex_;
   std::condition_variable wake_;

@@ -8,5 +8,7 @@
 namespace photon::coordinator {
 
 void registerServiceRoutes(Router& router, ApiContext& ctx, placement::ServiceStore& services);
+// PUT /api/v1/cluster: the declaration and its services (registered by registerServiceRoutes).
+void registerClusterApplyRoute(Router& router, ApiContext& ctx, placement::ServiceStore& services);
 
 }  // namespace photon::coordinator

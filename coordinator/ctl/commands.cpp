@@ -188,10 +188,23 @@ int clusterApply(CtlContext& ctx, const std::string& file) {
   buf << in.rdbuf();
   auto j = call(ctx, "PUT", "/api/v1/cluster", buf.str());
   if (!j) return 1;
-  ctx.out << (ctx.json_output ? j->dump(2)
-                              : "cluster " + str(*j, "name") + " applied at revision " +
-                                    str(*j, "revision"))
-          << "\n";
+  if (ctx.json_output) {
+    ctx.out << j->dump(2) << "\n";
+    return 0;
+  }
+  ctx.out << "cluster " << str(*j, "name") << " applied at revision " << str(*j, "revision") << "\n";
+  // The declaration's services it created, updated (they roll) and deleted (they stop).
+  const Json services = j->value("services", Json::object());
+  for (const char* what : {"created", "updated", "deleted"}) {
+    auto it = services.find(what);
+    if (it == services.end() || !it->is_array()) continue;
+    for (const auto& name : *it) {
+      if (name.is_string()) ctx.out << "  service " << name.get<std::string>() << ": " << what << "\n";
+    }
+  }
+  for (const auto& w : j->value("warnings", Json::array())) {
+    if (w.is_string()) ctx.err << "warning: " << w.get<std::string>() << "\n";
+  }
   return 0;
 }
 

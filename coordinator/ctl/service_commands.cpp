@@ -24,10 +24,10 @@ int listServices(CtlContext& ctx) {
     return 0;
   }
   std::vector<std::vector<std::string>> rows = {
-      {"NAME", "KIND", "REPLICAS", "PLACED", "HEALTHY", "UNPLACED", "REVISION"}};
+      {"NAME", "KIND", "OWNER", "REPLICAS", "PLACED", "HEALTHY", "UNPLACED", "REVISION"}};
   for (const auto& s : (*j)["services"]) {
     const Json& st = s["status"];
-    rows.push_back({str(s, "name"), s.value("core", false) ? "core" : "service",
+    rows.push_back({str(s, "name"), s.value("core", false) ? "core" : "service", str(s, "owner"),
                     s.value("global", false) ? "global" : str(s, "replicas"),
                     str(st, "placed"), str(st, "healthy"),
                     std::to_string(st["unplaced"].size()), str(st, "instance_revision")});
@@ -46,6 +46,9 @@ int showService(CtlContext& ctx, const std::string& name) {
   const Json& st = (*j)["status"];
   std::vector<std::vector<std::string>> rows = {
       {"name:", name + ((*j).value("core", false) ? " (core, pinned)" : "")},
+      {"owner:", str(*j, "owner") == "declaration"
+                     ? "the cluster declaration (change it there, photonctl cluster apply)"
+                     : str(*j, "owner")},
       {"placed / healthy:", str(st, "placed") + " / " + str(st, "healthy")},
       {"revision:", str(st, "instance_revision") + " (last healthy " +
                         str(st, "last_healthy_revision") + ")"}};

@@ -13,8 +13,12 @@ std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const Worl
       if (auto target = revertTarget(o.spec, in.state)) {
         auto reverted = serviceFromJson(*target, o.spec.name);
         if (reverted) {
+          // The reverted spec stays its owner's: a declared service reverts as declared.
+          bool declared = o.spec.declared;
           o.spec = std::move(*reverted);
+          o.spec.declared = declared;
           o.reverted_spec = toJson(o.spec);
+          if (declared) (*o.reverted_spec)[kOwnerField] = kDeclarationOwner;
         } else {
           in.state.reverted_from.clear();
           in.state.paused_reason = "cannot revert: the last healthy spec no longer parses";

@@ -41,9 +41,17 @@ struct ServiceSpec {
   // Core services: declared node names (matched to a node's "photon.io/node" label, else its
   // hostname); never moved.
   std::vector<std::string> pinned;
+  // Written by the cluster declaration's "services" (cluster apply), not through the API: each
+  // side changes only its own (declared_services.h).
+  bool declared = false;
 
   bool core() const { return !pinned.empty(); }
 };
+
+// The "owner" field of a stored service (services/<name>): absent for the API's, this for the
+// cluster declaration's.
+inline constexpr const char* kOwnerField = "owner";
+inline constexpr const char* kDeclarationOwner = "declaration";
 
 // The operator's document; `name` comes from the path.
 [[nodiscard]] Result<ServiceSpec> serviceFromJson(const Json& j, const std::string& name);

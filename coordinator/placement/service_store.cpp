@@ -1,5 +1,6 @@
 #include "coordinator/placement/service_store.h"
 
+#include "coordinator/placement/declared_services.h"
 #include "coordinator/placement/node_sections.h"
 
 namespace photon::coordinator::placement {
@@ -19,6 +20,41 @@ SchedulerNode schedulerNodeOf(const common::Node& node) {
   return n;
 }
 
+std::string storedServiceText(const ServiceSpec& spec) {
+  Json j = toJson(spec);
+  if (spec.declared) j[kOwnerField] = kDeclarationOwner;
+  return j.dump();
+}
+
+Result<ServiceSpec> storedServiceFromJson(Json j, const std::string& name) {
+  bool declared = false;
+  if (j.is_object() && j.contains(kOwnerField)) {
+    declared = j[kOwnerField] == kDeclarationOwner;
+    j.erase(kOwnerField);
+  }
+  PHOTON_TRY(ServiceSpec spec, serviceFromJson(j, name));
+  spec.declared = declared;
+  return spec;
+}
+
+std::string ownerOf(const ServiceSpec& spec) {
+  return spec.declared || spec.core() ? kDeclarationOwner : "api";
+}
+
+namespace {
+common::Status refuseDeclared(const std::optional<KeyValue>& existing, const std::string& name) {
+  if (!existing) return {};
+  PHOTON_TRY(Json j, parseStored(*existing));
+  if (j.is_object() && j.value(kOwnerField, "") == kDeclarationOwner) {
+    return fail(ErrorCode::kConflict,
+                "'" + name + "' belongs to the cluster declaration: change its services there "
+                             "and run photonctl cluster apply",
+                "name");
+  }
+  return {};
+}
+}  // namespace
+
 Result<PutServiceResult> ServiceStore::put(const std::string& name, const Json& body) {
   PHOTON_TRY(ServiceSpec spec, serviceFromJson(body, name));
   PHOTON_TRY(auto cluster, inventory_.clusterOrEmpty());
@@ -29,13 +65,14 @@ Result<PutServiceResult> ServiceStore::put(const std::string& name, const Json& 
   }
   PHOTON_TRY(auto check, checkAgainstCluster(spec, cluster, sched));
   PHOTON_TRY(auto existing, inventory_.store().get(keys::service(name)));
+  PHOTON_CHECK(refuseDeclared(existing, name));
   Txn txn;
   if (existing) {
     txn.expect(keys::service(name), existing->mod_revision);
   } else {
     txn.expectAbsent(keys::service(name));
   }
-  txn.put(keys::service(name), toJson(spec).dump());
+  txn.put(keys::service(name), storedServiceText(spec));
   auto revision = inventory_.store().commit(txn);
   if (!revision) {
     if (revision.error().code == ErrorCode::kConflict) {
@@ -59,6 +96,7 @@ Result<int64_t> ServiceStore::remove(const std::string& name) {
     }
     return fail(ErrorCode::kNotFound, "no service " + name, "name");
   }
+  PHOTON_CHECK(refuseDeclared(existing, name));
   Txn txn;
   txn.expect(keys::service(name), existing->mod_revision).erase(keys::service(name));
   return inventory_.store().commit(txn);
@@ -70,7 +108,7 @@ Result<std::map<std::string, Stored<ServiceSpec>>> ServiceStore::loadServices() 
   for (const auto& kv : range.kvs) {
     std::string name = kv.key.substr(std::string(keys::kServicesPrefix).size());
     PHOTON_TRY(Json j, parseStored(kv));
-    auto spec = serviceFromJson(j, name);
+    auto spec = storedServiceFromJson(std::move(j), name);
     if (!spec) {
       return fail(ErrorCode::kInternal, "stored service " + name + " no longer parses: " +
                                             spec.error().field + ": " + spec.error().message);
@@ -106,7 +144,7 @@ Result<std::optional<ServiceSpec>> ServiceStore::findSpec(const std::string& nam
   PHOTON_TRY(auto kv, inventory_.store().get(keys::service(name)));
   if (!kv) return std::optional<ServiceSpec>{};
   PHOTON_TRY(Json j, parseStored(*kv));
-  PHOTON_TRY(auto spec, serviceFromJson(j, name));
+  PHOTON_TRY(auto spec, storedServiceFromJson(std::move(j), name));
   return std::optional<ServiceSpec>(std::move(spec));
 }
 
@@ -139,7 +177,10 @@ Result<Json> ServiceStore::list() {
   auto add = [&](const ServiceSpec& spec, bool core) {
     std::optional<PlacementState> state;
     if (auto it = states.find(spec.name); it != states.end()) state = it->second.value;
-    Json j = {{"name", spec.name}, {"core", core}, {"status", statusOf(spec, state)}};
+    Json j = {{"name", spec.name},
+              {"core", core},
+              {"owner", ownerOf(spec)},
+              {"status", statusOf(spec, state)}};
     if (spec.global) {
       j["global"] = true;
     } else {
@@ -164,6 +205,7 @@ Result<Json> ServiceStore::show(const std::string& name) {
   }
   return Json{{"name", name},
               {"core", core},
+              {"owner", ownerOf(*spec)},
               {"spec", toJson(*spec)},
               {"status", statusOf(*spec, state)},
               {"revision", inventory_.store().revision()}};

@@ -39,6 +39,13 @@ struct PutServiceResult {
 // A node as the scheduler sees it: labels, class, pool, capacity from its facts.
 SchedulerNode schedulerNodeOf(const common::Node& node);
 
+// services/<name> as stored: the spec, and "owner": "declaration" for a declared one.
+std::string storedServiceText(const ServiceSpec& spec);
+[[nodiscard]] Result<ServiceSpec> storedServiceFromJson(Json j, const std::string& name);
+// Who changes a service: "declaration" (the cluster declaration: its services and core
+// services) or "api" (photonctl service put).
+std::string ownerOf(const ServiceSpec& spec);
+
 class ServiceStore {
  public:
   explicit ServiceStore(Inventory& inventory) : inventory_(inventory) {}

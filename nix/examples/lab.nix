@@ -94,11 +94,18 @@
     coordinator.nodes = [ "core-2" ];
   };
 
+  # The same spec as `photonctl service put`; `photonctl cluster apply` creates, rolls and
+  # deletes the declaration's services (one made with `service put` stays the API's).
   services.web = {
     replicas = 3;
     selector = { class = "compute"; labels.tier = "gold"; };
     resources = { cpu_millis = 500; memory_bytes = 268435456; };
     spread.label = "rack";
+    update = { max_parallel = 1; min_healthy_s = 10; };
+    instance = {
+      exec = [ "/run/current-system/sw/bin/web" "--port" "8080" ];
+      health.http = { port = 8080; path = "/healthz"; };
+    };
   };
 
   vips = {

@@ -40,6 +40,11 @@ in
     peers = [ { address = "10.16.0.1"; asn = 65100; } ];
   };
   coreServices.etcd = { };
-  services.web = { replicas = 100; selector.class = "worker"; };
+  services.web = {
+    replicas = 100;
+    selector.class = "worker";
+    resources = { cpu_millis = 250; memory_bytes = 134217728; };
+    instance.exec = [ "/run/current-system/sw/bin/web" ];
+  };
   vips.web = { address = "10.16.0.2"; service = "web"; };
 }

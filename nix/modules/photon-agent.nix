@@ -37,6 +37,17 @@ in
       default = false;
       description = "Let the agent drive BIRD (control socket group) for VIP announcements.";
     };
+    metricsListen = mkOption {
+      type = types.nullOr types.str;
+      default = "127.0.0.1:9478";
+      example = "[::1]:9478";
+      description = ''
+        IP:PORT the agent serves Prometheus metrics on (GET /metrics; --metrics-listen), null
+        for none. Loopback by default: a local Prometheus or a node exporter's proxy scrapes it.
+        The metrics name the node's services and VIPs, so firewall any other address to the
+        scraper. Example alert rules: nix/alerts/photon-agent.rules.yml.
+      '';
+    };
     extraFlags = mkOption {
       type = types.listOf types.str;
       default = [ ];
@@ -70,6 +81,7 @@ in
           # The node token, issued at enrollment, lives here (written by the installer).
           "--state-dir" "/var/lib/photon-agent"
         ] ++ lib.optionals (cfg.caFile != null) [ "--ca-file" "${cfg.caFile}" ]
+          ++ lib.optionals (cfg.metricsListen != null) [ "--metrics-listen" cfg.metricsListen ]
           ++ cfg.extraFlags);
         StateDirectory = "photon-agent";
         StateDirectoryMode = "0700";

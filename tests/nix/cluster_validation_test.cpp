@@ -3,6 +3,7 @@
 // error output.
 #include <catch2/catch.hpp>
 
+#include "common/json_fields.h"
 #include "tests/nix/nix_eval.h"
 #include "tests/support/temp_dir.h"
 
@@ -96,17 +97,20 @@ const BadCase kCases[] = {
     {R"([ "classes" "compute" "labels" ])", R"({ "Bad Key" = "x"; })",
      "classes.compute.labels.\"Bad Key\": is not a label key"},
 };
+
+// The declaration with the case's change fails, naming the path as the case says.
+void expectRefused(const BadCase& c, const TempDir& tmp) {
+  INFO("change " << c.path << " = " << c.value);
+  auto r = nixEval(clusterOf(withChange(c)), tmp.path());
+  INFO(r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.err.find(std::string("photon cluster: ") + c.expected) != std::string::npos);
+}
 }  // namespace
 
 TEST_CASE("cluster.nix: each mistake fails with a message naming its attribute path", "[nix]") {
   TempDir tmp;
-  for (const auto& c : kCases) {
-    INFO("change " << c.path << " = " << c.value);
-    auto r = nixEval(clusterOf(withChange(c)), tmp.path());
-    INFO(r.err);
-    CHECK(r.exit_code != 0);
-    CHECK(r.err.find(std::string("photon cluster: ") + c.expected) != std::string::npos);
-  }
+  for (const auto& c : kCases) expectRefused(c, tmp);
 }
 
 TEST_CASE("cluster.nix: the unchanged base declaration evaluates", "[nix]") {
@@ -116,4 +120,71 @@ TEST_CASE("cluster.nix: the unchanged base declaration evaluates", "[nix]") {
   auto r = nixEval(clusterOf(withChange(none)), tmp.path());
   INFO(r.err);
   CHECK(r.exit_code == 0);
+}
+
+namespace {
+// The declaration's services take `photonctl service put`'s spec: checked here as the
+// coordinator checks it, each mistake named by its attribute path.
+const BadCase kServiceCases[] = {
+    {R"([ "services" "web" "replica" ])", "3", "services.web.replica: unknown attribute"},
+    {R"([ "services" "web" "resources" "cpu_millis" ])", "0",
+     "services.web.resources.cpu_millis: must be between 1 and 1024000 (got 0)"},
+    {R"([ "services" "web" "resources" "disk_bytes" ])", "1",
+     "services.web.resources.disk_bytes: unknown attribute"},
+    {R"([ "services" "web" "update" "max_parallel" ])", "0",
+     "services.web.update.max_parallel: must be between 1 and 1000 (got 0)"},
+    {R"([ "services" "web" "instance" "exec" ])", R"([ "web" "--port" "8080" ])",
+     "services.web.instance.exec[0]: must be an absolute path (got \"web\")"},
+    {R"([ "services" "web" "instance" "name" ])", R"("web-0")",
+     "services.web.instance.name: is set by placement"},
+    {R"([ "services" "web" "instance" "kind" ])", R"("vm")",
+     "services.web.instance.kind: must be \"process\" or \"container\""},
+    {R"([ "services" "web" "instance" "health" "tcp" ])", "{ port = 8080; }",
+     "services.web.instance.health: needs exactly one of http, tcp, exec"},
+    {R"([ "services" "api" ])",
+     "{ replicas = 1; resources = { cpu_millis = 100; memory_bytes = 1048576; }; }",
+     "services.api.instance: is required"},
+    {R"([ "services" "db" ])",
+     R"({ replicas = 1; resources = { cpu_millis = 100; memory_bytes = 1048576; };
+          instance.kind = "container"; })",
+     "services.db.instance.image: a container needs an image name"},
+    {R"([ "coreServices" "etcd" "instance" ])", R"({ exec = [ "etcd" ]; })",
+     "coreServices.etcd.instance.exec[0]: must be an absolute path"},
+    {R"([ "coreServices" "etcd" "replicas" ])", "2",
+     "coreServices.etcd.replicas: unknown attribute"},
+    // A service's own `vip` is checked as vips.<name> is, at its own path.
+    {R"([ "services" "web" "vip" ])", R"("10.0.100.7")",
+     "services.web.vip: vips.web is declared too: give the VIP in one place"},
+    {R"([ "coreServices" "etcd" "vip" ])", R"("127.0.0.1")",
+     "coreServices.etcd.vip: must not be 0.0.0.0, loopback"},
+    {R"([ "coreServices" "etcd" "vip" ])", R"("10.0.100.1")",
+     "coreServices.etcd.vip: address 10.0.100.1 is already used by vips.api.address"},
+};
+}  // namespace
+
+TEST_CASE("cluster.nix: a declared service's spec is checked, each mistake named by its path",
+          "[nix][declaration]") {
+  TempDir tmp;
+  for (const auto& c : kServiceCases) expectRefused(c, tmp);
+  // A core service with an instance (the agents run it on its pinned nodes) evaluates.
+  BadCase pinned{R"([ "coreServices" "etcd" "instance" ])",
+                 R"({ exec = [ "/run/current-system/sw/bin/etcd" ]; health.tcp.port = 2379; })",
+                 ""};
+  auto r = nixEval(clusterOf(withChange(pinned)), tmp.path());
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+
+  // `vip` on a service becomes a vips entry for it and is not part of the spec the coordinator
+  // gets (its services API knows no vip).
+  BadCase db{R"([ "services" "db" ])",
+             R"({ replicas = 1; resources = { cpu_millis = 100; memory_bytes = 1048576; };
+                  instance.exec = [ "/bin/db" ]; vip = "10.0.100.9"; })",
+             ""};
+  r = nixEval(clusterOf(withChange(db)), tmp.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto doc = photon::common::Json::parse(r.out);
+  CHECK(doc["vips"].back() == photon::common::Json{{"name", "db"}, {"address", "10.0.100.9/32"},
+                                                    {"service", "db"}});
+  for (const auto& s : doc["services"]) CHECK_FALSE(s.contains("vip"));
 }

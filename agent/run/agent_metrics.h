@@ -1,0 +1,60 @@
+// The agent's metrics (photon-agent run --metrics-listen): what the run loop saw on its last pass
+// and counters over all passes, rendered as Prometheus text. Fed by the loop's thread, read by
+// the metrics listener's: every method is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/json_fields.h"
+
+namespace photon::agent {
+
+// One pass of the run loop, as the loop reports it.
+struct PassRecord {
+  bool fetched = false;   // the coordinator answered the poll (new document or unchanged)
+  bool reported = false;  // and took the observed state
+  int64_t applied_revision = 0;
+  // Each domain's observed state, as reported, and how long its reconcile took.
+  common::Json domains = common::Json::object();
+  std::vector<std::pair<std::string, double>> seconds;
+  double wall_time = 0;  // seconds since the epoch at the end of the pass
+};
+
+// Whether a domain's observed state says its last reconcile went wrong: an error at its top
+// level (the shape, the bus, BIRD, a throw), a failed system activation, or an instance or VM
+// that could not be acted on.
+bool domainFailed(const std::string& domain, const common::Json& observed);
+
+class AgentMetrics {
+ public:
+  explicit AgentMetrics(std::string version) : version_(std::move(version)) {}
+
+  void record(const PassRecord& pass);
+  std::string render() const;
+
+ private:
+  struct DomainCounters {
+    double last_seconds = 0;
+    double total_seconds = 0;
+    int64_t passes = 0;
+    int64_t errors = 0;
+    bool failing = false;
+  };
+
+  std::string version_;
+  mutable std::mutex mutex_;
+  int64_t passes_ = 0;
+  int64_t failed_polls_ = 0;
+  double last_success_ = 0;
+  bool reachable_ = false;
+  int64_t applied_revision_ = 0;
+  std::map<std::string, DomainCounters> domains_;
+  common::Json observed_ = common::Json::object();
+};
+
+}  // namespace photon::agent
