@@ -1,5 +1,11 @@
 // VmReconciler::apply: each planned step through the process and QMP adapters.
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
 
 #include <filesystem>
 #include <thread>
@@ -39,22 +45,71 @@ common::Status VmReconciler::ensureDisk(const DiskSpec& disk) {
   return {};
 }
 
+common::Result<uint32_t> VmReconciler::vmUid(const std::string& name, Runtime& vm) {
+  if (vm.record.uid != 0) return vm.record.uid;
+  std::set<uint32_t> taken;
+  for (const auto& [other, runtime] : vms_) {
+    if (other != name && runtime.record.uid != 0) taken.insert(runtime.record.uid);
+  }
+  const VmSandbox& sb = options_.sandbox;
+  for (uint32_t i = 0; i < sb.uid_count; ++i) {
+    if (!taken.contains(sb.uid_base + i)) {
+      vm.record.uid = sb.uid_base + i;
+      save(name, vm);  // kept before anything is owned by it
+      return vm.record.uid;
+    }
+  }
+  return fail(ErrorCode::kUnavailable, "no free VM uid left in the range");
+}
+
+// A sandboxed QEMU reads and writes its disks as its own uid: each disk is handed to that uid
+// (0600), which also keeps every other VM's QEMU out of it.
+common::Status VmReconciler::ownDisk(const Runtime& vm, const DiskSpec& disk) {
+  if (!options_.sandbox.enabled) return {};
+  uid_t uid = vm.record.uid;
+  if (::chown(disk.path.c_str(), uid, uid) != 0 || ::chmod(disk.path.c_str(), 0600) != 0) {
+    return fail(ErrorCode::kUnavailable, "hand " + disk.path + " to uid " + std::to_string(uid) +
+                                             ": " + std::strerror(errno));
+  }
+  return {};
+}
+
 common::Status VmReconciler::start(const std::string& name, Runtime& vm, const VmSpec& spec,
                                    const VmAction& action) {
   if (!action.reason.empty()) return fail(ErrorCode::kInvalid, action.reason);
-  VmPaths paths = vmPaths(options_.state_dir, name);
+  VmPaths paths = this->paths(name);
   std::error_code ec;
-  std::filesystem::create_directories(paths.dir, ec);
-  if (ec) return fail(ErrorCode::kUnavailable, "create " + paths.dir + ": " + ec.message());
-  for (const auto& disk : spec.disks) PHOTON_CHECK(ensureDisk(disk));
+  std::filesystem::create_directories(paths.run_dir, ec);
+  if (ec) return fail(ErrorCode::kUnavailable, "create " + paths.run_dir + ": " + ec.message());
+  QemuSettings settings = options_.qemu;
+  if (options_.sandbox.enabled) {
+    PHOTON_TRY(uint32_t uid, vmUid(name, vm));
+    // Only the VM's user and the agent (root) reach its QMP and console sockets.
+    if (::chown(paths.run_dir.c_str(), uid, uid) != 0 || ::chmod(paths.run_dir.c_str(), 0700) != 0) {
+      return fail(ErrorCode::kUnavailable, "own " + paths.run_dir + ": " + std::strerror(errno));
+    }
+    settings.sandbox = true;
+    settings.runas = std::to_string(uid) + ":" + std::to_string(uid);
+  }
+  for (const auto& disk : spec.disks) {
+    PHOTON_CHECK(ensureDisk(disk));
+    PHOTON_CHECK(ownDisk(vm, disk));
+  }
   // A stale socket of a dead QEMU would take our connect; QEMU makes a new one.
   std::filesystem::remove(paths.qmp_socket, ec);
   std::filesystem::remove(paths.console_socket, ec);
   std::filesystem::remove(paths.pid_file, ec);
   vm.console.reset();
-  auto argv = buildQemuArgs(spec, paths, options_.qemu, action.ports,
-                            spec.state == VmState::kPaused);
-  PHOTON_TRY(pid_t pid, options_.runner->spawn(argv, paths.qemu_log));
+  VmLaunch launch;
+  launch.name = name;
+  launch.argv = buildQemuArgs(spec, paths, settings, action.ports, spec.state == VmState::kPaused);
+  launch.log_path = paths.qemu_log;
+  if (options_.sandbox.enabled) {
+    launch.memory_max =
+        static_cast<uint64_t>(spec.memory_mib + options_.sandbox.memory_overhead_mib) << 20;
+    launch.tasks_max = static_cast<uint64_t>(spec.cpus + options_.sandbox.tasks_overhead);
+  }
+  PHOTON_TRY(pid_t pid, options_.runner->spawn(launch));
 
   vm.qmp.reset();
   vm.deleted.clear();
@@ -78,7 +133,7 @@ common::Status VmReconciler::start(const std::string& name, Runtime& vm, const V
   // QMP ready: QEMU creates its socket early in start-up; retry until it answers or exits.
   auto deadline = std::chrono::steady_clock::now() + options_.qmp_ready_timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!options_.runner->status(pid).alive) {
+    if (!options_.runner->status(name, pid).alive) {
       return fail(ErrorCode::kInternal, "QEMU exited at start, see " + paths.qemu_log);
     }
     if (std::filesystem::exists(paths.qmp_socket, ec)) {
@@ -98,6 +153,7 @@ common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const Vm
     auto disk = std::find_if(spec.disks.begin(), spec.disks.end(),
                              [&](const DiskSpec& d) { return d.id == action.device; });
     PHOTON_CHECK(ensureDisk(*disk));
+    PHOTON_CHECK(ownDisk(vm, *disk));
     PHOTON_CHECK(qmp(vm, "blockdev-add", blockdevAddArgs(*disk)));
     device_args = diskDeviceArgs(*disk, action.port);
     record = toJson(*disk);

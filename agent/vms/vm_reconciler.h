@@ -21,6 +21,18 @@
 
 namespace photon::agent {
 
+// Each VM's QEMU in a systemd unit of its own (runner: makeVmUnitRunner), with QEMU's seccomp
+// sandbox, and switched to a uid of its own that owns its disks and its run directory.
+struct VmSandbox {
+  bool enabled = false;
+  // VM uids (each also its gid) come from [uid_base, uid_base + uid_count): above systemd's
+  // container range (0x00080000-0x6FFFFFFF) and below 2^31, where no user of the node lives.
+  uint32_t uid_base = 0x7F000000;
+  uint32_t uid_count = 65536;
+  int64_t memory_overhead_mib = 256;  // QEMU's own memory on top of the guest's (MemoryMax)
+  int64_t tasks_overhead = 128;       // QEMU's threads besides the vCPUs (I/O pool up to 64)
+};
+
 struct VmOptions {
   std::string state_dir;            // VMs live in <state_dir>/vms/<name>/
   VmLimits limits;                  // image directories, node memory
@@ -28,6 +40,7 @@ struct VmOptions {
   PlanSettings plan;
   std::chrono::milliseconds qmp_timeout{5000};        // every QMP wait
   std::chrono::milliseconds qmp_ready_timeout{10000}; // a new QEMU's socket to answer
+  VmSandbox sandbox;
   // Adapters; null: the real ones.
   std::shared_ptr<VmProcessRunner> runner;
   std::shared_ptr<QmpConnector> connector;
@@ -57,6 +70,9 @@ class VmReconciler final : public Reconciler {
   };
 
   void loadRecords();
+  VmPaths paths(const std::string& name) const;
+  [[nodiscard]] common::Result<uint32_t> vmUid(const std::string& name, Runtime& vm);
+  [[nodiscard]] common::Status ownDisk(const Runtime& vm, const DiskSpec& disk);
   VmObservation observe(const std::string& name, Runtime& vm);
   void connectQmp(const std::string& name, Runtime& vm);
   void pumpConsole(const std::string& name, Runtime& vm);

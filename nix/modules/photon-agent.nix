@@ -37,6 +37,17 @@ in
       default = false;
       description = "Let the agent drive BIRD (control socket group) for VIP announcements.";
     };
+    vmImageDirs = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      example = [ "/var/lib/photon-images" ];
+      description = ''
+        Directories VM disk images may live in (--vm-image-dir). The agent creates disks there
+        and hands each to its VM's own uid, so they are writable to it despite ProtectSystem.
+        They must be traversable (o+x) by the VMs' uids: QEMU opens hot-plugged disks after it
+        dropped to its uid.
+      '';
+    };
     extraFlags = mkOption {
       type = types.listOf types.str;
       default = [ ];
@@ -70,6 +81,7 @@ in
           # The node token, issued at enrollment, lives here (written by the installer).
           "--state-dir" "/var/lib/photon-agent"
         ] ++ lib.optionals (cfg.caFile != null) [ "--ca-file" "${cfg.caFile}" ]
+          ++ lib.concatMap (d: [ "--vm-image-dir" d ]) cfg.vmImageDirs
           ++ cfg.extraFlags);
         StateDirectory = "photon-agent";
         StateDirectoryMode = "0700";
@@ -79,12 +91,17 @@ in
         # (units, VMs and switch-to-configuration run as transient units it starts over D-Bus).
         #   CAP_NET_ADMIN  the photon0 dummy link and VIP addresses over netlink
         #   CAP_SYS_ADMIN  systemd checks it before StartTransientUnit/StopUnit from a bus client
-        CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" ];
+        #   CAP_CHOWN, CAP_FOWNER  a VM's disks and run directory are handed to the VM's uid
+        #   CAP_DAC_OVERRIDE  reaching a VM's QMP socket in its uid's 0700 run directory
+        # QEMU itself runs in photon-vm-<name>.service (its own cgroup, capability set and
+        # seccomp filter), not under this unit's MemoryDenyWriteExecute (TCG writes code).
+        CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" "CAP_CHOWN" "CAP_FOWNER"
+                                  "CAP_DAC_OVERRIDE" ];
         SupplementaryGroups = lib.optional cfg.bgp "bird2";
         NoNewPrivileges = true;
         ProtectSystem = "strict";
         # The system profile and its GC roots (nix-env -p /nix/var/nix/profiles/system).
-        ReadWritePaths = [ "/nix/var/nix/profiles" "/nix/var/nix/gcroots" ];
+        ReadWritePaths = [ "/nix/var/nix/profiles" "/nix/var/nix/gcroots" ] ++ cfg.vmImageDirs;
         ProtectHome = true;
         PrivateTmp = true;
         ProtectKernelTunables = true;
