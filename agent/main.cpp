@@ -24,6 +24,8 @@
 #include "agent/run/service_notifier.h"
 #include "agent/nixos/nixos_reconciler.h"
 #include "agent/units/units_reconciler.h"
+#include <pwd.h>
+
 #include "agent/units/sd_systemd_bus.h"
 #include "agent/vms/vm_reconciler.h"
 #include "agent/vms/vm_unit_runner.h"
@@ -90,8 +92,13 @@ std::vector<std::unique_ptr<Reconciler>> buildReconcilers(const DomainSettings& 
     if (settings.vm_unsandboxed) {
       common::logWarning("vms domain: QEMU runs unsandboxed, as the agent's child (--vm-unsandboxed)");
       reconcilers.push_back(makeVmReconciler(vms));
+    } else if (const passwd* user = ::getpwnam(vms.sandbox.user.c_str()); !user) {
+      // Never a silent fallback to root QEMUs: without its user or systemd the domain is skipped.
+      common::logError("vms domain: no user " + vms.sandbox.user +
+                       " for QEMU to run as (the NixOS module makes it), skipping the domain");
     } else if (auto bus = connectSystemdBus()) {
-      // Never a silent fallback to root QEMUs: without systemd the domain is skipped.
+      vms.sandbox.uid = user->pw_uid;
+      vms.sandbox.gid = user->pw_gid;
       vms.runner = makeVmUnitRunner(std::shared_ptr<SystemdBus>(std::move(*bus)));
       vms.sandbox.enabled = true;
       reconcilers.push_back(makeVmReconciler(vms));
@@ -332,7 +339,7 @@ int runMain(const std::vector<std::string>& args) {
       "directory VM disk images may live in (repeat)")(
       "vm-unsandboxed", po::bool_switch(&vm_unsandboxed),
       "run QEMU as the agent's own child (root, no unit, no seccomp): only where there is no "
-      "systemd; by default each VM runs in photon-vm-<name>.service as a uid of its own")(
+      "systemd; by default each VM runs in photon-vm-<name>.service as user photon-vm")(
       "bird-socket", po::value(&bird_socket)->default_value("/run/photon/bird.ctl"),
       "BIRD's control socket (the bgp domain starts BIRD when nothing answers there)")(
       "nixos-profile", po::value(&nixos.profile)->default_value(nixos.profile),

@@ -118,6 +118,14 @@ int appendProperties(sd_bus_message* m, const TransientUnit& u) {
   str("DevicePolicy", u.device_policy);
   if (r >= 0 && !u.device_allow.empty()) r = appendDeviceAllow(m, u.device_allow);
   if (u.capability_bounding_set) u64("CapabilityBoundingSet", *u.capability_bounding_set);
+  str("Group", u.group);
+  if (r >= 0 && !u.runtime_directory.empty()) {
+    r = appendStrvProperty(m, "RuntimeDirectory", {u.runtime_directory});
+    if (r >= 0 && !u.runtime_directory_mode.empty()) {
+      r = sd_bus_message_append(m, "(sv)", "RuntimeDirectoryMode", "u",
+                                static_cast<uint32_t>(std::stoul(u.runtime_directory_mode, nullptr, 8)));
+    }
+  }
   str("StandardOutputFileToAppend", u.standard_output_append);
   str("StandardErrorFileToAppend", u.standard_error_append);
   if (r >= 0) r = sd_bus_message_close_container(m);

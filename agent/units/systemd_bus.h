@@ -41,6 +41,9 @@ struct TransientUnit {
   std::string device_policy;                                    // "closed", "strict"
   std::vector<std::pair<std::string, std::string>> device_allow;  // {"/dev/kvm", "rw"}
   std::optional<uint64_t> capability_bounding_set;              // a mask of 1 << CAP_*
+  std::string group;
+  std::string runtime_directory;       // under /run, made and owned for `user`, removed at stop
+  std::string runtime_directory_mode;  // "0700"
   std::string standard_output_append;  // a file, opened by the manager and appended to
   std::string standard_error_append;
 };

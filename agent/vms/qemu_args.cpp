@@ -27,9 +27,10 @@ std::string netdevOption(const NicSpec& nic) {
 
 }  // namespace
 
-VmPaths vmPaths(const std::string& state_dir, const std::string& name, bool sandboxed) {
+VmPaths vmPaths(const std::string& state_dir, const std::string& name,
+                const std::string& run_dir) {
   std::string dir = state_dir + "/vms/" + name;
-  std::string run = sandboxed ? dir + "/run" : dir;
+  std::string run = run_dir.empty() ? dir : run_dir;
   return {dir,
           run,
           run + "/qmp.sock",
@@ -93,7 +94,6 @@ std::vector<std::string> buildQemuArgs(
     a.insert(a.end(), {"-sandbox",
                        "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"});
   }
-  if (!settings.runas.empty()) a.insert(a.end(), {"-runas", settings.runas});
   if (!spec.kernel.empty()) {
     a.insert(a.end(), {"-kernel", spec.kernel});
     if (!spec.initrd.empty()) a.insert(a.end(), {"-initrd", spec.initrd});

@@ -45,31 +45,13 @@ common::Status VmReconciler::ensureDisk(const DiskSpec& disk) {
   return {};
 }
 
-common::Result<uint32_t> VmReconciler::vmUid(const std::string& name, Runtime& vm) {
-  if (vm.record.uid != 0) return vm.record.uid;
-  std::set<uint32_t> taken;
-  for (const auto& [other, runtime] : vms_) {
-    if (other != name && runtime.record.uid != 0) taken.insert(runtime.record.uid);
-  }
+// A sandboxed QEMU reads and writes its disks as the VMs' user: each disk is handed to it (0600).
+common::Status VmReconciler::ownDisk(const DiskSpec& disk) {
   const VmSandbox& sb = options_.sandbox;
-  for (uint32_t i = 0; i < sb.uid_count; ++i) {
-    if (!taken.contains(sb.uid_base + i)) {
-      vm.record.uid = sb.uid_base + i;
-      save(name, vm);  // kept before anything is owned by it
-      return vm.record.uid;
-    }
-  }
-  return fail(ErrorCode::kUnavailable, "no free VM uid left in the range");
-}
-
-// A sandboxed QEMU reads and writes its disks as its own uid: each disk is handed to that uid
-// (0600), which also keeps every other VM's QEMU out of it.
-common::Status VmReconciler::ownDisk(const Runtime& vm, const DiskSpec& disk) {
-  if (!options_.sandbox.enabled) return {};
-  uid_t uid = vm.record.uid;
-  if (::chown(disk.path.c_str(), uid, uid) != 0 || ::chmod(disk.path.c_str(), 0600) != 0) {
-    return fail(ErrorCode::kUnavailable, "hand " + disk.path + " to uid " + std::to_string(uid) +
-                                             ": " + std::strerror(errno));
+  if (!sb.enabled) return {};
+  if (::chown(disk.path.c_str(), sb.uid, sb.gid) != 0 || ::chmod(disk.path.c_str(), 0600) != 0) {
+    return fail(ErrorCode::kUnavailable, "hand " + disk.path + " to " + sb.user + ": " +
+                                             std::strerror(errno));
   }
   return {};
 }
@@ -79,21 +61,17 @@ common::Status VmReconciler::start(const std::string& name, Runtime& vm, const V
   if (!action.reason.empty()) return fail(ErrorCode::kInvalid, action.reason);
   VmPaths paths = this->paths(name);
   std::error_code ec;
-  std::filesystem::create_directories(paths.run_dir, ec);
-  if (ec) return fail(ErrorCode::kUnavailable, "create " + paths.run_dir + ": " + ec.message());
+  std::filesystem::create_directories(paths.dir, ec);
+  if (ec) return fail(ErrorCode::kUnavailable, "create " + paths.dir + ": " + ec.message());
   QemuSettings settings = options_.qemu;
+  VmPaths qemu_paths = paths;  // the same files as QEMU names them
   if (options_.sandbox.enabled) {
-    PHOTON_TRY(uint32_t uid, vmUid(name, vm));
-    // Only the VM's user and the agent (root) reach its QMP and console sockets.
-    if (::chown(paths.run_dir.c_str(), uid, uid) != 0 || ::chmod(paths.run_dir.c_str(), 0700) != 0) {
-      return fail(ErrorCode::kUnavailable, "own " + paths.run_dir + ": " + std::strerror(errno));
-    }
     settings.sandbox = true;
-    settings.runas = std::to_string(uid) + ":" + std::to_string(uid);
+    qemu_paths = vmPaths(options_.state_dir, name, options_.sandbox.runtime_root + "/" + name);
   }
   for (const auto& disk : spec.disks) {
     PHOTON_CHECK(ensureDisk(disk));
-    PHOTON_CHECK(ownDisk(vm, disk));
+    PHOTON_CHECK(ownDisk(disk));
   }
   // A stale socket of a dead QEMU would take our connect; QEMU makes a new one.
   std::filesystem::remove(paths.qmp_socket, ec);
@@ -102,12 +80,17 @@ common::Status VmReconciler::start(const std::string& name, Runtime& vm, const V
   vm.console.reset();
   VmLaunch launch;
   launch.name = name;
-  launch.argv = buildQemuArgs(spec, paths, settings, action.ports, spec.state == VmState::kPaused);
+  launch.argv =
+      buildQemuArgs(spec, qemu_paths, settings, action.ports, spec.state == VmState::kPaused);
   launch.log_path = paths.qemu_log;
   if (options_.sandbox.enabled) {
     launch.memory_max =
         static_cast<uint64_t>(spec.memory_mib + options_.sandbox.memory_overhead_mib) << 20;
     launch.tasks_max = static_cast<uint64_t>(spec.cpus + options_.sandbox.tasks_overhead);
+    launch.user = options_.sandbox.user;
+    // Only the VM's user and the agent (root) reach its QMP and console sockets.
+    const std::string& root = options_.sandbox.runtime_root;
+    launch.runtime_directory = root.substr(root.rfind("/run/", 0) == 0 ? 5 : 0) + "/" + name;
   }
   PHOTON_TRY(pid_t pid, options_.runner->spawn(launch));
 
@@ -153,7 +136,7 @@ common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const Vm
     auto disk = std::find_if(spec.disks.begin(), spec.disks.end(),
                              [&](const DiskSpec& d) { return d.id == action.device; });
     PHOTON_CHECK(ensureDisk(*disk));
-    PHOTON_CHECK(ownDisk(vm, *disk));
+    PHOTON_CHECK(ownDisk(*disk));
     PHOTON_CHECK(qmp(vm, "blockdev-add", blockdevAddArgs(*disk)));
     device_args = diskDeviceArgs(*disk, action.port);
     record = toJson(*disk);

@@ -23,6 +23,8 @@ struct VmLaunch {
   std::string log_path;      // stdout/stderr appended here
   uint64_t memory_max = 0;   // bytes: the cap on the whole process (0: none)
   uint64_t tasks_max = 0;    // threads (0: none)
+  std::string user;          // sandboxed: the user QEMU runs as
+  std::string runtime_directory;  // sandboxed: its socket directory, relative to /run
 };
 
 struct VmProcessStatus {

@@ -35,7 +35,10 @@ void VmReconciler::shutdown() {
 }
 
 VmPaths VmReconciler::paths(const std::string& name) const {
-  return vmPaths(options_.state_dir, name, options_.sandbox.enabled);
+  const VmSandbox& sb = options_.sandbox;
+  if (!sb.enabled) return vmPaths(options_.state_dir, name);
+  return vmPaths(options_.state_dir, name,
+                 (sb.runtime_root_local.empty() ? sb.runtime_root : sb.runtime_root_local) + "/" + name);
 }
 
 void VmReconciler::loadRecords() {

@@ -22,13 +22,16 @@
 namespace photon::agent {
 
 // Each VM's QEMU in a systemd unit of its own (runner: makeVmUnitRunner), with QEMU's seccomp
-// sandbox, and switched to a uid of its own that owns its disks and its run directory.
+// sandbox, as an unprivileged user that owns its disks, with its sockets in the unit's
+// RuntimeDirectory. The user is one fixed system user for every VM: systemd's User= needs a
+// user record, and QEMU's -runas (which takes a bare uid) is killed by its own
+// elevateprivileges=deny filter.
 struct VmSandbox {
   bool enabled = false;
-  // VM uids (each also its gid) come from [uid_base, uid_base + uid_count): above systemd's
-  // container range (0x00080000-0x6FFFFFFF) and below 2^31, where no user of the node lives.
-  uint32_t uid_base = 0x7F000000;
-  uint32_t uid_count = 65536;
+  std::string user = "photon-vm";
+  uint32_t uid = 0, gid = 0;  // the user's (disks are handed to them)
+  std::string runtime_root = "/run/photon-vm";  // sockets: <root>/<vm>/ as QEMU sees it
+  std::string runtime_root_local;  // the same as the agent sees it; "": runtime_root
   int64_t memory_overhead_mib = 256;  // QEMU's own memory on top of the guest's (MemoryMax)
   int64_t tasks_overhead = 128;       // QEMU's threads besides the vCPUs (I/O pool up to 64)
 };
@@ -71,8 +74,7 @@ class VmReconciler final : public Reconciler {
 
   void loadRecords();
   VmPaths paths(const std::string& name) const;
-  [[nodiscard]] common::Result<uint32_t> vmUid(const std::string& name, Runtime& vm);
-  [[nodiscard]] common::Status ownDisk(const Runtime& vm, const DiskSpec& disk);
+  [[nodiscard]] common::Status ownDisk(const DiskSpec& disk);
   VmObservation observe(const std::string& name, Runtime& vm);
   void connectQmp(const std::string& name, Runtime& vm);
   void pumpConsole(const std::string& name, Runtime& vm);

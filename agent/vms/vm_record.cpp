@@ -6,7 +6,6 @@ using common::Json;
 
 Json toJson(const VmRecord& r) {
   Json j = {{"pid", r.pid},
-            {"uid", r.uid},
             {"running_expected", r.running_expected},
             {"down_reason", r.down_reason},
             {"restarts", r.restarts},
@@ -30,7 +29,6 @@ common::Result<VmRecord> parseVmRecord(const Json& j) {
       r.booted = std::move(spec);
     }
     r.pid = j.value("pid", 0);
-    r.uid = j.value("uid", uint32_t{0});
     r.running_expected = j.value("running_expected", false);
     r.down_reason = j.value("down_reason", "");
     r.restarts = j.value("restarts", int64_t{0});

@@ -17,7 +17,6 @@ namespace photon::agent {
 struct VmRecord {
   std::optional<VmSpec> booted;  // the spec the current (or last) QEMU started with
   pid_t pid = 0;
-  uint32_t uid = 0;  // the VM's own user (and group) when sandboxed; 0: not allocated yet
   bool running_expected = false;  // started by us and not asked to stop: an exit is unplanned
   std::string down_reason;        // "crashed" / "shutdown" when held down by the restart policy
   int64_t restarts = 0;

@@ -1,6 +1,5 @@
 #include "agent/vms/vm_unit_runner.h"
 
-#include <linux/capability.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,11 +10,6 @@ namespace {
 using common::ErrorCode;
 using common::fail;
 
-// What QEMU does as root before -runas drops it: open the disks it starts with (owned by the
-// VM's uid, but the open may come first), open tap devices, and change uid/gid. setuid() from
-// root to the VM's uid then clears every capability.
-constexpr uint64_t kQemuCapabilities = (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) |
-                                       (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_NET_ADMIN);
 
 // systemd's ExecStart needs an absolute path.
 std::string resolveBinary(const std::string& name) {
@@ -109,7 +103,10 @@ TransientUnit vmUnit(const VmLaunch& launch) {
   if (launch.tasks_max > 0) u.tasks_max = launch.tasks_max;
   u.device_policy = "closed";  // plus the pseudo devices (/dev/null, /dev/urandom, ...)
   u.device_allow = {{"/dev/kvm", "rw"}, {"/dev/net/tun", "rw"}};
-  u.capability_bounding_set = kQemuCapabilities;
+  u.user = launch.user;
+  u.runtime_directory = launch.runtime_directory;
+  u.runtime_directory_mode = "0700";
+  u.capability_bounding_set = 0;  // none: QEMU starts as its user
   u.no_new_privileges = true;
   u.protect_system = "full";
   u.protect_home = "read-only";

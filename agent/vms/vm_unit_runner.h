@@ -1,9 +1,9 @@
 // The sandboxed process adapter: each VM's QEMU runs in a transient systemd unit of its own,
 // photon-vm-<name>.service, started over the units domain's sd-bus client. The unit gives it a
 // cgroup with MemoryMax/TasksMax, a device policy that allows only /dev/kvm and /dev/net/tun, a
-// read-only /usr and /etc, and a capability bounding set that is just what QEMU needs before it
-// drops to the VM's own uid (-runas, qemu_args.h). The unit, not a PID file, is what an agent
-// restart adopts: the VM's process is the unit's main process.
+// read-only /usr and /etc, no capabilities, an unprivileged user and a RuntimeDirectory (0700,
+// that user's) for its sockets. The unit, not a PID file, is what an agent restart adopts: the
+// VM's process is the unit's main process.
 #pragma once
 
 #include <functional>

@@ -43,9 +43,8 @@ in
       example = [ "/var/lib/photon-images" ];
       description = ''
         Directories VM disk images may live in (--vm-image-dir). The agent creates disks there
-        and hands each to its VM's own uid, so they are writable to it despite ProtectSystem.
-        They must be traversable (o+x) by the VMs' uids: QEMU opens hot-plugged disks after it
-        dropped to its uid.
+        and hands each to the photon-vm user QEMU runs as; they must be traversable (o+x) by
+        it. Listed in the agent's ReadWritePaths.
       '';
     };
     extraFlags = mkOption {
@@ -91,9 +90,9 @@ in
         # (units, VMs and switch-to-configuration run as transient units it starts over D-Bus).
         #   CAP_NET_ADMIN  the photon0 dummy link and VIP addresses over netlink
         #   CAP_SYS_ADMIN  systemd checks it before StartTransientUnit/StopUnit from a bus client
-        #   CAP_CHOWN, CAP_FOWNER  a VM's disks and run directory are handed to the VM's uid
-        #   CAP_DAC_OVERRIDE  reaching a VM's QMP socket in its uid's 0700 run directory
-        # QEMU itself runs in photon-vm-<name>.service (its own cgroup, capability set and
+        #   CAP_CHOWN, CAP_FOWNER  a VM's disks are handed to the photon-vm user
+        #   CAP_DAC_OVERRIDE  reaching a VM's QMP socket in its unit's 0700 RuntimeDirectory
+        # QEMU itself runs in photon-vm-<name>.service as user photon-vm (its own cgroup, capability set and
         # seccomp filter), not under this unit's MemoryDenyWriteExecute (TCG writes code).
         CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" "CAP_CHOWN" "CAP_FOWNER"
                                   "CAP_DAC_OVERRIDE" ];
@@ -119,6 +118,14 @@ in
         UMask = "0077";
       };
     };
+
+    # The user every VM's QEMU runs as (photon-vm-<name>.service, User=); kvm for /dev/kvm.
+    users.users.photon-vm = {
+      isSystemUser = true;
+      group = "photon-vm";
+      extraGroups = [ "kvm" ];
+    };
+    users.groups.photon-vm = { };
 
     services.bird2 = mkIf cfg.bgp {
       enable = true;

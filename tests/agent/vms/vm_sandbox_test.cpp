@@ -1,5 +1,5 @@
 // Sandboxed VMs: each QEMU in photon-vm-<name>.service of a real systemd (booted in
-// systemd-nspawn, tests/support/nspawn_container.h), as a uid of its own, under QEMU's seccomp
+// systemd-nspawn, tests/support/nspawn_container.h), as user photon-vm, under QEMU's seccomp
 // sandbox, and adopted after an agent restart through its unit. The reconciler runs on the host
 // and drives the container's systemd over its bus; the test's directory is bind-mounted at the
 // same path, so QEMU inside and the agent outside name the same files and sockets.
@@ -53,6 +53,8 @@ std::string statusField(int pid, const std::string& key) {
   return "";
 }
 
+constexpr uint32_t kUid = 64000;
+
 struct SandboxWorld {
   VmWorld vms{vmGuestDir()};
   NspawnContainer container;
@@ -63,8 +65,12 @@ struct SandboxWorld {
                                                 {"qemu-system-x86"}),
                    .name = "photon-vm-sandbox",
                    .extra_args = {"--bind=" + vms.tmp.path(), "--bind-ro=" + vms.guest}}) {
-    // The VMs' uids traverse the test's directory to reach their hot-plugged disks.
+    // QEMU's user traverses the test's directory to reach hot-plugged disks.
     ::chmod(vms.tmp.path().c_str(), 0711);
+    if (container.run({"/usr/sbin/useradd", "--system", "--no-create-home", "--user-group",
+                       "--uid", std::to_string(kUid), "photon-vm"}) != 0) {
+      throw std::runtime_error("useradd photon-vm in the container failed");
+    }
     auto connected = connectSystemdBus(container.busAddress());
     if (!connected) throw std::runtime_error("bus: " + connected.error().message);
     bus = std::move(*connected);
@@ -74,6 +80,8 @@ struct SandboxWorld {
     VmOptions o = vms.options();
     o.runner = makeVmUnitRunner(bus, {.local_pid = [this](pid_t p) { return container.hostPid(p); }});
     o.sandbox.enabled = true;
+    o.sandbox.uid = o.sandbox.gid = kUid;
+    o.sandbox.runtime_root_local = container.root() + "/run/photon-vm";
     o.qemu.binary = "/usr/bin/qemu-system-x86_64";  // the container's
     return o;
   }
@@ -88,7 +96,6 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own uid, hot-plug, adoption 
   vm["disks"] = Json::array({{{"id", "d0"}, {"image", "d0.qcow2"}, {"size_gib", 1}}});
   Json section = Json::array({vm});
   int pid = 0;
-  uint32_t uid = 0;
   {
     auto reconciler = makeVmReconciler(world.options());
     Json s1 = reconcileUntil(*reconciler, section, "s1",
@@ -100,13 +107,11 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own uid, hot-plug, adoption 
     size_t at = waitForText(console, "photon-guest: block=vda, net=lo,");
     REQUIRE(at != std::string::npos);
 
-    // Its own uid (all four: real, effective, saved, fs), its own seccomp filter, its unit's
-    // cgroup.
+    // Its user (all four uids: real, effective, saved, fs), no capabilities, its own seccomp
+    // filter, its unit's cgroup.
     std::string uids = statusField(pid, "Uid");
     INFO("Uid: " << uids);
-    uid = static_cast<uint32_t>(std::stoul(uids));
-    CHECK(uid >= VmSandbox{}.uid_base);
-    std::string u = std::to_string(uid);
+    std::string u = std::to_string(kUid);
     CHECK(uids == u + "\t" + u + "\t" + u + "\t" + u);
     CHECK(statusField(pid, "Gid").rfind(u + "\t", 0) == 0);
     CHECK(statusField(pid, "Seccomp") == "2");
@@ -118,17 +123,19 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own uid, hot-plug, adoption 
     CHECK(unit->active_state == "active");
     CHECK(unit->memory_max == std::optional<uint64_t>((128 + 256) << 20));
     CHECK(unit->tasks_max == std::optional<uint64_t>(1 + 128));
-    // Its disk and its run directory are its own; the QMP socket is only reachable through it.
-    auto paths = vmPaths(world.vms.tmp.path() + "/state", "s1", true);
+    // Its disk and its socket directory are its user's; the QMP socket is reachable only
+    // through that 0700 directory.
+    std::string run_dir = world.container.root() + "/run/photon-vm/s1";
     struct stat st{};
-    REQUIRE(::stat(paths.run_dir.c_str(), &st) == 0);
-    CHECK(st.st_uid == uid);
+    REQUIRE(::stat(run_dir.c_str(), &st) == 0);
+    CHECK(st.st_uid == kUid);
     CHECK((st.st_mode & 0777) == 0700);
+    CHECK(std::filesystem::exists(run_dir + "/qmp.sock"));
     REQUIRE(::stat((world.vms.tmp.path() + "/images/d0.qcow2").c_str(), &st) == 0);
-    CHECK(st.st_uid == uid);
+    CHECK(st.st_uid == kUid);
     CHECK((st.st_mode & 0777) == 0600);
 
-    // Hot-plug after the drop to the VM's uid: the new disk is handed to it first.
+    // Hot-plug: QEMU opens the new disk as its user, so it is handed to that user first.
     vm["disks"].push_back({{"id", "d1"}, {"image", "d1.raw"}, {"format", "raw"}, {"size_gib", 1}});
     vm["nics"].push_back({{"id", "n1"}, {"mac", "52:54:00:12:34:57"}, {"user", true}});
     section = Json::array({vm});
@@ -167,8 +174,8 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own uid, hot-plug, adoption 
   ::chmod(helper.c_str(), 0755);
   Json escape = {{"type", "bridge"}, {"id", "x"}, {"br", "br0"}, {"helper", helper}};
   {
-    auto qmp = makeUnixQmpConnector(5s)->connect(
-        vmPaths(world.vms.tmp.path() + "/state", "s1", true).qmp_socket);
+    auto qmp = makeUnixQmpConnector(5s)->connect(world.container.root() +
+                                                 "/run/photon-vm/s1/qmp.sock");
     REQUIRE(qmp);
     (void)(*qmp)->execute("netdev_add", escape);  // no reply: QEMU is gone
   }
