@@ -67,7 +67,9 @@ struct SandboxWorld {
                    .extra_args = {"--bind=" + vms.tmp.path(), "--bind-ro=" + vms.guest}}) {
     // QEMU's user traverses the test's directory to reach hot-plugged disks.
     ::chmod(vms.tmp.path().c_str(), 0711);
-    if (container.run({"/usr/sbin/useradd", "--system", "--no-create-home", "--user-group",
+    if (container.run({"/usr/sbin/groupadd", "--system", "--gid", std::to_string(kUid),
+                       "photon-vm"}) != 0 ||
+        container.run({"/usr/sbin/useradd", "--system", "--no-create-home", "--gid", "photon-vm",
                        "--uid", std::to_string(kUid), "photon-vm"}) != 0) {
       throw std::runtime_error("useradd photon-vm in the container failed");
     }
@@ -89,7 +91,7 @@ struct SandboxWorld {
 
 }  // namespace
 
-TEST_CASE("vms sandbox: QEMU in its own unit as its own uid, hot-plug, adoption through the unit, "
+TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption through the unit, "
           "exec stopped by seccomp", "[vms][sandbox][integration]") {
   SandboxWorld world;
   Json vm = world.vms.vm("s1");
