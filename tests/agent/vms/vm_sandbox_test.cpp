@@ -164,6 +164,17 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption
     CHECK(adopted["pid"] == pid);
     CHECK(adopted["restarts"] == 0);
     CHECK(has(adopted["devices"], "d1"));
+
+    // A crash (SIGKILL) leaves the unit failed; the restart resets it and starts a new one.
+    REQUIRE(::kill(pid, SIGKILL) == 0);
+    Json restarted = reconcileUntil(*second, section, "s1", [&](const Json& v) {
+      return v["status"] == "running" && v["pid"] != pid && v["pid"] != 0;
+    });
+    CHECK(restarted["restarts"] == 1);
+    CHECK(has(restarted["devices"], "d1"));
+    pid = restarted["pid"];
+    CHECK(readText("/proc/" + std::to_string(pid) + "/cgroup").find("/photon-vm-s1.service\n") !=
+          std::string::npos);
     second->shutdown();  // frees QMP (one client at a time) for the escape attempt below
   }
 
