@@ -1,31 +1,12 @@
 #include "agent/vms/vm_unit_runner.h"
 
-#include <unistd.h>
-
-#include <filesystem>
+#include "agent/core/program_path.h"
 
 namespace photon::agent {
 namespace {
 
 using common::ErrorCode;
 using common::fail;
-
-
-// systemd's ExecStart needs an absolute path.
-std::string resolveBinary(const std::string& name) {
-  if (name.find('/') != std::string::npos) return name;
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    std::string candidate = dirs.substr(start, end - start) + "/" + name;
-    if (end > start && ::access(candidate.c_str(), X_OK) == 0) return candidate;
-    start = end + 1;
-  }
-  return name;  // the start then fails and says which binary
-}
 
 class UnitRunner final : public VmProcessRunner {
  public:
@@ -37,7 +18,12 @@ class UnitRunner final : public VmProcessRunner {
   common::Result<pid_t> spawn(const VmLaunch& launch) override {
     if (launch.argv.empty()) return common::invalid("argv", "is empty");
     TransientUnit unit = vmUnit(launch);
-    unit.exec_start.front() = resolveBinary(unit.exec_start.front());
+    // systemd's ExecStart needs an absolute path.
+    std::string program = resolveProgram(unit.exec_start.front());
+    if (program.empty()) {
+      return common::invalid("qemu.binary", unit.exec_start.front() + " not found in PATH");
+    }
+    unit.exec_start.front() = program;
     // A failed unit of the last QEMU keeps the name until it is reset.
     PHOTON_CHECK(bus_->stopUnit(unit.name));
     PHOTON_CHECK(bus_->startTransientUnit(unit));
