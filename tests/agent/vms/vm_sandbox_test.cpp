@@ -11,7 +11,7 @@
 #include "agent/units/sd_systemd_bus.h"
 #include "agent/vms/vm_unit_runner.h"
 #include "agent/vms/qmp_channel.h"
-#include "tests/agent/vms/qemu_fixture.h"
+#include "tests/agent/vms/vm_test_steps.h"
 #include "tests/support/nspawn_container.h"
 
 using namespace photon::agent;
@@ -20,25 +20,6 @@ using photon::common::Json;
 using namespace std::chrono_literals;
 
 namespace {
-
-Json reconcileUntil(Reconciler& r, const Json& section, const std::string& name,
-                    const std::function<bool(const Json&)>& done,
-                    std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  Json last;
-  while (std::chrono::steady_clock::now() < deadline) {
-    last = r.reconcile(section);
-    const Json* vm = findVm(last, name);
-    if (vm && done(*vm)) return *vm;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  FAIL("timed out waiting; last observed: " << last.dump());
-  return {};
-}
-
-bool has(const Json& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), Json(item)) != list.end();
-}
 
 // The value of one "Key:\t..." line of /proc/<pid>/status.
 std::string statusField(int pid, const std::string& key) {
