@@ -25,7 +25,11 @@
 #include "agent/run/service_notifier.h"
 #include "agent/nixos/nixos_reconciler.h"
 #include "agent/units/units_reconciler.h"
+#include <pwd.h>
+
+#include "agent/units/sd_systemd_bus.h"
 #include "agent/vms/vm_reconciler.h"
+#include "agent/vms/vm_unit_runner.h"
 #include "common/log.h"
 #include "common/pki.h"
 
@@ -55,6 +59,7 @@ struct DomainSettings {
   std::vector<std::string> vm_image_dirs;
   std::string bird_socket = "/run/photon/bird.ctl";
   NixosOptions nixos;  // profile, store and root come from --nixos-* (a node keeps the defaults)
+  bool vm_unsandboxed = false;  // QEMU as the agent's child, for nodes without systemd
 };
 
 // A VIP is announced only while its service is healthy; without the units domain nothing is.
@@ -85,7 +90,23 @@ std::vector<std::unique_ptr<Reconciler>> buildReconcilers(const DomainSettings& 
     VmOptions vms;
     vms.state_dir = settings.state_dir;
     vms.limits.image_dirs = settings.vm_image_dirs;
-    reconcilers.push_back(makeVmReconciler(vms));
+    if (settings.vm_unsandboxed) {
+      common::logWarning("vms domain: QEMU runs unsandboxed, as the agent's child (--vm-unsandboxed)");
+      reconcilers.push_back(makeVmReconciler(vms));
+    } else if (const passwd* user = ::getpwnam(vms.sandbox.user.c_str()); !user) {
+      // Never a silent fallback to root QEMUs: without its user or systemd the domain is skipped.
+      common::logError("vms domain: no user " + vms.sandbox.user +
+                       " for QEMU to run as (the NixOS module makes it), skipping the domain");
+    } else if (auto bus = connectSystemdBus()) {
+      vms.sandbox.uid = user->pw_uid;
+      vms.sandbox.gid = user->pw_gid;
+      vms.runner = makeVmUnitRunner(std::shared_ptr<SystemdBus>(std::move(*bus)));
+      vms.sandbox.enabled = true;
+      reconcilers.push_back(makeVmReconciler(vms));
+    } else {
+      common::logError("vms domain: " + bus.error().message +
+                       ": QEMU runs only in a sandboxed unit, skipping the domain");
+    }
   }
   if (wanted("bgp")) {
     BgpOptions bgp;
@@ -294,6 +315,7 @@ int runMain(const std::vector<std::string>& args) {
   double retry_max = 60;
   std::string domains, bird_socket, metrics_listen;
   std::vector<std::string> vm_image_dirs;
+  bool vm_unsandboxed = false;
   NixosOptions nixos;
   desc.add_options()("help,h", "this help")(
       "coordinator", po::value(&flags.url), 
@@ -316,6 +338,9 @@ int runMain(const std::vector<std::string>& args) {
       "keep and report the desired document)")(
       "vm-image-dir", po::value(&vm_image_dirs)->composing(),
       "directory VM disk images may live in (repeat)")(
+      "vm-unsandboxed", po::bool_switch(&vm_unsandboxed),
+      "run QEMU as the agent's own child (root, no unit, no seccomp): only where there is no "
+      "systemd; by default each VM runs in photon-vm-<name>.service as user photon-vm")(
       "bird-socket", po::value(&bird_socket)->default_value("/run/photon/bird.ctl"),
       "BIRD's control socket (the bgp domain starts BIRD when nothing answers there)")(
       "nixos-profile", po::value(&nixos.profile)->default_value(nixos.profile),
@@ -394,7 +419,8 @@ int runMain(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  DomainSettings domain_settings{state_dir, {}, vm_image_dirs, bird_socket, nixos};
+  DomainSettings domain_settings{state_dir, {}, vm_image_dirs, bird_socket, nixos,
+                                 vm_unsandboxed};
   for (size_t start = 0; start < domains.size();) {
     size_t comma = domains.find(',', start);
     std::string name = domains.substr(start, comma == std::string::npos ? comma : comma - start);

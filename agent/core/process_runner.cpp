@@ -14,15 +14,12 @@
 #include <cstring>
 
 #include "agent/core/os_error.h"
+#include "agent/core/program_path.h"
 #include "agent/core/unique_fd.h"
 
 extern char** environ;
 
 namespace photon::agent {
-namespace {
-using common::ErrorCode;
-using common::fail;
-
 // Looked up before fork: the child only calls async-signal-safe functions.
 std::string resolveProgram(const std::string& name) {
   if (name.find('/') != std::string::npos) return name;
@@ -41,6 +38,10 @@ std::string resolveProgram(const std::string& name) {
   }
   return {};
 }
+
+namespace {
+using common::ErrorCode;
+using common::fail;
 
 // What fork needs prepared: the program, its argv, and a pipe on which a failed execve reports
 // its errno (CLOEXEC closes it on success).

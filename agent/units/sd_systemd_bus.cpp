@@ -67,6 +67,19 @@ int appendExecStart(sd_bus_message* m, const std::vector<std::string>& argv) {
   return r;
 }
 
+int appendDeviceAllow(sd_bus_message* m,
+                      const std::vector<std::pair<std::string, std::string>>& devices) {
+  int r = sd_bus_message_open_container(m, 'r', "sv");
+  if (r >= 0) r = sd_bus_message_append(m, "s", "DeviceAllow");
+  if (r >= 0) r = sd_bus_message_open_container(m, 'v', "a(ss)");
+  if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(ss)");
+  for (const auto& [path, access] : devices) {
+    if (r >= 0) r = sd_bus_message_append(m, "(ss)", path.c_str(), access.c_str());
+  }
+  for (int i = 0; i < 3 && r >= 0; ++i) r = sd_bus_message_close_container(m);
+  return r;
+}
+
 int appendProperties(sd_bus_message* m, const TransientUnit& u) {
   int r = sd_bus_message_open_container(m, 'a', "(sv)");
   auto str = [&](const char* name, const std::string& value) {
@@ -98,6 +111,23 @@ int appendProperties(sd_bus_message* m, const TransientUnit& u) {
   if (u.private_network) boolean("PrivateNetwork", true);
   if (u.delegate) boolean("Delegate", true);
   str("KillMode", u.kill_mode);
+  if (u.tasks_max) {
+    boolean("TasksAccounting", true);
+    u64("TasksMax", *u.tasks_max);
+  }
+  str("DevicePolicy", u.device_policy);
+  if (r >= 0 && !u.device_allow.empty()) r = appendDeviceAllow(m, u.device_allow);
+  if (u.capability_bounding_set) u64("CapabilityBoundingSet", *u.capability_bounding_set);
+  str("Group", u.group);
+  if (r >= 0 && !u.runtime_directory.empty()) {
+    r = appendStrvProperty(m, "RuntimeDirectory", {u.runtime_directory});
+    if (r >= 0 && !u.runtime_directory_mode.empty()) {
+      r = sd_bus_message_append(m, "(sv)", "RuntimeDirectoryMode", "u",
+                                static_cast<uint32_t>(std::stoul(u.runtime_directory_mode, nullptr, 8)));
+    }
+  }
+  str("StandardOutputFileToAppend", u.standard_output_append);
+  str("StandardErrorFileToAppend", u.standard_error_append);
   if (r >= 0) r = sd_bus_message_close_container(m);
   return r;
 }
@@ -121,6 +151,10 @@ int readServiceProperties(sd_bus_message* m, UnitState& state) {
       r = sd_bus_message_read(m, "v", "u", &state.n_restarts);
     } else if (std::strcmp(name, "ExecMainStatus") == 0) {
       r = sd_bus_message_read(m, "v", "i", &state.exec_main_status);
+    } else if (std::strcmp(name, "ExecMainCode") == 0) {
+      r = sd_bus_message_read(m, "v", "i", &state.exec_main_code);
+    } else if (std::strcmp(name, "TasksMax") == 0) {
+      r = readU64(state.tasks_max);
     } else if (std::strcmp(name, "MemoryMax") == 0) {
       r = readU64(state.memory_max);
     } else if (std::strcmp(name, "CPUQuotaPerSecUSec") == 0) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -35,6 +36,16 @@ struct TransientUnit {
   bool private_network = false;
   bool delegate = false;  // a container runtime manages its own sub-cgroups
   std::string kill_mode;  // "" leaves systemd's default
+  // The sandbox a VM's QEMU runs in (agent/vms/vm_unit_runner.h); empty/unset leaves them out.
+  std::optional<uint64_t> tasks_max;
+  std::string device_policy;                                    // "closed", "strict"
+  std::vector<std::pair<std::string, std::string>> device_allow;  // {"/dev/kvm", "rw"}
+  std::optional<uint64_t> capability_bounding_set;              // a mask of 1 << CAP_*
+  std::string group;
+  std::string runtime_directory;       // under /run, made and owned for `user`, removed at stop
+  std::string runtime_directory_mode;  // "0700"
+  std::string standard_output_append;  // a file, opened by the manager and appended to
+  std::string standard_error_append;
 };
 
 // What the manager reports about one unit.
@@ -46,8 +57,10 @@ struct UnitState {
   std::string sub_state;     // running, exited, auto-restart, dead, failed, ...
   uint32_t main_pid = 0;
   uint32_t n_restarts = 0;
-  int32_t exec_main_status = 0;
+  int32_t exec_main_status = 0;  // the exit code, or the signal when exec_main_code says so
+  int32_t exec_main_code = 0;    // CLD_EXITED (1), CLD_KILLED (2), CLD_DUMPED (3); 0: none yet
   std::optional<uint64_t> memory_max;  // nullopt: infinity
+  std::optional<uint64_t> tasks_max;
   std::optional<uint64_t> cpu_quota_per_sec_usec;
 };
 

@@ -27,15 +27,18 @@ std::string netdevOption(const NicSpec& nic) {
 
 }  // namespace
 
-VmPaths vmPaths(const std::string& state_dir, const std::string& name) {
+VmPaths vmPaths(const std::string& state_dir, const std::string& name,
+                const std::string& run_dir) {
   std::string dir = state_dir + "/vms/" + name;
+  std::string run = run_dir.empty() ? dir : run_dir;
   return {dir,
-          dir + "/qmp.sock",
-          dir + "/qemu.pid",
+          run,
+          run + "/qmp.sock",
+          run + "/qemu.pid",
           dir + "/console.log",
           dir + "/qemu.log",
           dir + "/vm.json",
-          dir + "/console.sock"};
+          run + "/console.sock"};
 }
 
 std::string rootPortId(int index) { return "rp" + std::to_string(index); }
@@ -87,6 +90,10 @@ std::vector<std::string> buildQemuArgs(
                                                 ",server=on,wait=off",
                                 "-serial", "chardev:console"};
   if (start_paused) a.push_back("-S");
+  if (settings.sandbox) {
+    a.insert(a.end(), {"-sandbox",
+                       "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"});
+  }
   if (!spec.kernel.empty()) {
     a.insert(a.end(), {"-kernel", spec.kernel});
     if (!spec.initrd.empty()) a.insert(a.end(), {"-initrd", spec.initrd});

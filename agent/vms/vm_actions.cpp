@@ -1,5 +1,11 @@
 // VmReconciler::apply: each planned step through the process and QMP adapters.
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
 
 #include <filesystem>
 #include <thread>
@@ -39,22 +45,54 @@ common::Status VmReconciler::ensureDisk(const DiskSpec& disk) {
   return {};
 }
 
+// A sandboxed QEMU reads and writes its disks as the VMs' user: each disk is handed to it (0600).
+common::Status VmReconciler::ownDisk(const DiskSpec& disk) {
+  const VmSandbox& sb = options_.sandbox;
+  if (!sb.enabled) return {};
+  if (::chown(disk.path.c_str(), sb.uid, sb.gid) != 0 || ::chmod(disk.path.c_str(), 0600) != 0) {
+    return fail(ErrorCode::kUnavailable, "hand " + disk.path + " to " + sb.user + ": " +
+                                             std::strerror(errno));
+  }
+  return {};
+}
+
 common::Status VmReconciler::start(const std::string& name, Runtime& vm, const VmSpec& spec,
                                    const VmAction& action) {
   if (!action.reason.empty()) return fail(ErrorCode::kInvalid, action.reason);
-  VmPaths paths = vmPaths(options_.state_dir, name);
+  VmPaths paths = this->paths(name);
   std::error_code ec;
   std::filesystem::create_directories(paths.dir, ec);
   if (ec) return fail(ErrorCode::kUnavailable, "create " + paths.dir + ": " + ec.message());
-  for (const auto& disk : spec.disks) PHOTON_CHECK(ensureDisk(disk));
+  QemuSettings settings = options_.qemu;
+  VmPaths qemu_paths = paths;  // the same files as QEMU names them
+  if (options_.sandbox.enabled) {
+    settings.sandbox = true;
+    qemu_paths = vmPaths(options_.state_dir, name, options_.sandbox.runtime_root + "/" + name);
+  }
+  for (const auto& disk : spec.disks) {
+    PHOTON_CHECK(ensureDisk(disk));
+    PHOTON_CHECK(ownDisk(disk));
+  }
   // A stale socket of a dead QEMU would take our connect; QEMU makes a new one.
   std::filesystem::remove(paths.qmp_socket, ec);
   std::filesystem::remove(paths.console_socket, ec);
   std::filesystem::remove(paths.pid_file, ec);
   vm.console.reset();
-  auto argv = buildQemuArgs(spec, paths, options_.qemu, action.ports,
-                            spec.state == VmState::kPaused);
-  PHOTON_TRY(pid_t pid, options_.runner->spawn(argv, paths.qemu_log));
+  VmLaunch launch;
+  launch.name = name;
+  launch.argv =
+      buildQemuArgs(spec, qemu_paths, settings, action.ports, spec.state == VmState::kPaused);
+  launch.log_path = paths.qemu_log;
+  if (options_.sandbox.enabled) {
+    launch.memory_max =
+        static_cast<uint64_t>(spec.memory_mib + options_.sandbox.memory_overhead_mib) << 20;
+    launch.tasks_max = static_cast<uint64_t>(spec.cpus + options_.sandbox.tasks_overhead);
+    launch.user = options_.sandbox.user;
+    // Only the VM's user and the agent (root) reach its QMP and console sockets.
+    const std::string& root = options_.sandbox.runtime_root;
+    launch.runtime_directory = root.substr(root.rfind("/run/", 0) == 0 ? 5 : 0) + "/" + name;
+  }
+  PHOTON_TRY(pid_t pid, options_.runner->spawn(launch));
 
   vm.qmp.reset();
   vm.deleted.clear();
@@ -78,7 +116,7 @@ common::Status VmReconciler::start(const std::string& name, Runtime& vm, const V
   // QMP ready: QEMU creates its socket early in start-up; retry until it answers or exits.
   auto deadline = std::chrono::steady_clock::now() + options_.qmp_ready_timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!options_.runner->status(pid).alive) {
+    if (!options_.runner->status(name, pid).alive) {
       return fail(ErrorCode::kInternal, "QEMU exited at start, see " + paths.qemu_log);
     }
     if (std::filesystem::exists(paths.qmp_socket, ec)) {
@@ -98,6 +136,7 @@ common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const Vm
     auto disk = std::find_if(spec.disks.begin(), spec.disks.end(),
                              [&](const DiskSpec& d) { return d.id == action.device; });
     PHOTON_CHECK(ensureDisk(*disk));
+    PHOTON_CHECK(ownDisk(*disk));
     PHOTON_CHECK(qmp(vm, "blockdev-add", blockdevAddArgs(*disk)));
     device_args = diskDeviceArgs(*disk, action.port);
     record = toJson(*disk);

@@ -17,14 +17,14 @@ using common::fail;
 
 class PosixProcessRunner final : public VmProcessRunner {
  public:
-  common::Result<pid_t> spawn(const std::vector<std::string>& argv,
-                              const std::string& log_path) override {
-    return spawnDetached(argv, log_path);
+  common::Result<pid_t> spawn(const VmLaunch& launch) override {
+    return spawnDetached(launch.argv, launch.log_path);
   }
 
-  VmProcessStatus status(pid_t pid) override {
+  VmProcessStatus status(const std::string&, pid_t pid) override {
     VmProcessStatus s;
     if (pid <= 0) return s;
+    s.pid = pid;
     int wstatus = 0;
     pid_t r = ::waitpid(pid, &wstatus, WNOHANG);
     if (r == pid) {
@@ -47,13 +47,7 @@ class PosixProcessRunner final : public VmProcessRunner {
     return s;
   }
 
-  common::Status kill(pid_t pid, int signal) override {
-    if (pid <= 0 || ::kill(pid, signal) != 0) {
-      return fail(ErrorCode::kUnavailable,
-                  "kill " + std::to_string(pid) + ": " + std::strerror(errno));
-    }
-    return {};
-  }
+  common::Status kill(pid_t pid, int signal) override { return killProcess(pid, signal); }
 
   common::Result<int> run(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout) override {
@@ -64,19 +58,29 @@ class PosixProcessRunner final : public VmProcessRunner {
     return r.exit_code;
   }
 
-  std::vector<std::string> commandLine(pid_t pid) override {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    std::vector<std::string> out;
-    std::string arg;
-    while (std::getline(in, arg, '\0')) out.push_back(arg);
-    return out;
-  }
+  std::vector<std::string> commandLine(pid_t pid) override { return processCommandLine(pid); }
 
  private:
   std::unique_ptr<ProcessRunner> runner_ = makeProcessRunner();
 };
 
 }  // namespace
+
+common::Status killProcess(pid_t pid, int signal) {
+  if (pid <= 0 || ::kill(pid, signal) != 0) {
+    return fail(ErrorCode::kUnavailable,
+                "kill " + std::to_string(pid) + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+std::vector<std::string> processCommandLine(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> out;
+  std::string arg;
+  while (std::getline(in, arg, '\0')) out.push_back(arg);
+  return out;
+}
 
 std::unique_ptr<VmProcessRunner> makeVmProcessRunner() {
   return std::make_unique<PosixProcessRunner>();

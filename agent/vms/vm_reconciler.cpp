@@ -34,6 +34,13 @@ void VmReconciler::shutdown() {
   for (auto& [name, vm] : vms_) vm.qmp.reset();
 }
 
+VmPaths VmReconciler::paths(const std::string& name) const {
+  const VmSandbox& sb = options_.sandbox;
+  if (!sb.enabled) return vmPaths(options_.state_dir, name);
+  return vmPaths(options_.state_dir, name,
+                 (sb.runtime_root_local.empty() ? sb.runtime_root : sb.runtime_root_local) + "/" + name);
+}
+
 void VmReconciler::loadRecords() {
   loaded_ = true;
   std::error_code ec;
@@ -41,7 +48,7 @@ void VmReconciler::loadRecords() {
   if (ec) return;
   for (const auto& entry : it) {
     std::string name = entry.path().filename().string();
-    auto text = readFile(vmPaths(options_.state_dir, name).state_file);
+    auto text = readFile(paths(name).state_file);
     if (!text) continue;
     Json j = Json::parse(*text, nullptr, false);
     auto record = parseVmRecord(j);
@@ -52,13 +59,13 @@ void VmReconciler::loadRecords() {
 }
 
 void VmReconciler::save(const std::string& name, Runtime& vm) {
-  auto status = writeFileAtomic(vmPaths(options_.state_dir, name).state_file,
+  auto status = writeFileAtomic(paths(name).state_file,
                                 common::dumpJson(toJson(vm.record)), 0600);
   if (!status) vm.error = "save state: " + status.error().message;
 }
 
 void VmReconciler::connectQmp(const std::string& name, Runtime& vm) {
-  auto channel = options_.connector->connect(vmPaths(options_.state_dir, name).qmp_socket);
+  auto channel = options_.connector->connect(paths(name).qmp_socket);
   if (!channel) {
     vm.error = channel.error().message;
     return;
@@ -88,8 +95,8 @@ void VmReconciler::pumpConsole(const std::string& name, Runtime& vm) {
     limits.max_bytes = vm.record.booted->console_log_bytes;
     limits.files = static_cast<int>(vm.record.booted->console_log_files);
   }
-  auto paths = vmPaths(options_.state_dir, name);
-  auto pump = ConsolePump::start(paths.console_socket, paths.console_log, limits);
+  VmPaths files = paths(name);
+  auto pump = ConsolePump::start(files.console_socket, files.console_log, limits);
   if (pump) vm.console = std::move(*pump);
 }
 
@@ -105,16 +112,21 @@ VmObservation VmReconciler::observe(const std::string& name, Runtime& vm) {
   VmObservation o;
   // Events first: a SHUTDOWN sits in the socket of a QEMU that has just exited.
   if (vm.qmp && !vm.qmp->pollEvents(std::chrono::milliseconds(0))) vm.qmp.reset();
-  pid_t pid = vm.record.pid;
-  if (pid != 0) {
-    VmProcessStatus s = options_.runner->status(pid);
-    if (s.alive) {
-      // A pid reused by another program is not our QEMU.
-      auto cmd = options_.runner->commandLine(pid);
-      std::string socket = vmPaths(options_.state_dir, name).qmp_socket;
+  VmProcessStatus s = options_.runner->status(name, vm.record.pid);
+  if (vm.record.pid != 0 || s.alive) {
+    if (s.alive && !options_.sandbox.enabled) {
+      // A pid reused by another program is not our QEMU. (A sandboxed VM's pid is its unit's
+      // main process: no PID file or pid kept by the agent is trusted for it.)
+      auto cmd = options_.runner->commandLine(s.pid);
+      std::string socket = paths(name).qmp_socket;
       s.alive = std::any_of(cmd.begin(), cmd.end(), [&](const std::string& a) {
         return a.find(socket) != std::string::npos;
       });
+    }
+    if (s.alive && s.pid != vm.record.pid) {
+      // Adopted through the unit (after an agent restart, or a record that lost the pid).
+      vm.record.pid = s.pid;
+      save(name, vm);
     }
     o.alive = s.alive;
     o.exited = !s.alive;
@@ -174,7 +186,7 @@ Json VmReconciler::reconcile(const Json& section) {
   }
   for (const auto& name : forgotten) {
     std::error_code ec;
-    std::filesystem::remove_all(vmPaths(options_.state_dir, name).dir, ec);
+    std::filesystem::remove_all(paths(name).dir, ec);
     vms_.erase(name);
   }
 

@@ -21,6 +21,21 @@
 
 namespace photon::agent {
 
+// Each VM's QEMU in a systemd unit of its own (runner: makeVmUnitRunner), with QEMU's seccomp
+// sandbox, as an unprivileged user that owns its disks, with its sockets in the unit's
+// RuntimeDirectory. The user is one fixed system user for every VM: systemd's User= needs a
+// user record, and QEMU's -runas (which takes a bare uid) is killed by its own
+// elevateprivileges=deny filter.
+struct VmSandbox {
+  bool enabled = false;
+  std::string user = "photon-vm";
+  uint32_t uid = 0, gid = 0;  // the user's (disks are handed to them)
+  std::string runtime_root = "/run/photon-vm";  // sockets: <root>/<vm>/ as QEMU sees it
+  std::string runtime_root_local;  // the same as the agent sees it; "": runtime_root
+  int64_t memory_overhead_mib = 256;  // QEMU's own memory on top of the guest's (MemoryMax)
+  int64_t tasks_overhead = 128;       // QEMU's threads besides the vCPUs (I/O pool up to 64)
+};
+
 struct VmOptions {
   std::string state_dir;            // VMs live in <state_dir>/vms/<name>/
   VmLimits limits;                  // image directories, node memory
@@ -28,6 +43,7 @@ struct VmOptions {
   PlanSettings plan;
   std::chrono::milliseconds qmp_timeout{5000};        // every QMP wait
   std::chrono::milliseconds qmp_ready_timeout{10000}; // a new QEMU's socket to answer
+  VmSandbox sandbox;
   // Adapters; null: the real ones.
   std::shared_ptr<VmProcessRunner> runner;
   std::shared_ptr<QmpConnector> connector;
@@ -57,6 +73,8 @@ class VmReconciler final : public Reconciler {
   };
 
   void loadRecords();
+  VmPaths paths(const std::string& name) const;
+  [[nodiscard]] common::Status ownDisk(const DiskSpec& disk);
   VmObservation observe(const std::string& name, Runtime& vm);
   void connectQmp(const std::string& name, Runtime& vm);
   void pumpConsole(const std::string& name, Runtime& vm);

@@ -48,6 +48,16 @@ in
         scraper. Example alert rules: nix/alerts/photon-agent.rules.yml.
       '';
     };
+    vmImageDirs = mkOption {
+      type = types.listOf types.str;
+      default = [ ];
+      example = [ "/var/lib/photon-images" ];
+      description = ''
+        Directories VM disk images may live in (--vm-image-dir). The agent creates disks there
+        and hands each to the photon-vm user QEMU runs as; they must be traversable (o+x) by
+        it. Listed in the agent's ReadWritePaths.
+      '';
+    };
     extraFlags = mkOption {
       type = types.listOf types.str;
       default = [ ];
@@ -82,6 +92,7 @@ in
           "--state-dir" "/var/lib/photon-agent"
         ] ++ lib.optionals (cfg.caFile != null) [ "--ca-file" "${cfg.caFile}" ]
           ++ lib.optionals (cfg.metricsListen != null) [ "--metrics-listen" cfg.metricsListen ]
+          ++ lib.concatMap (d: [ "--vm-image-dir" d ]) cfg.vmImageDirs
           ++ cfg.extraFlags);
         StateDirectory = "photon-agent";
         StateDirectoryMode = "0700";
@@ -91,12 +102,17 @@ in
         # (units, VMs and switch-to-configuration run as transient units it starts over D-Bus).
         #   CAP_NET_ADMIN  the photon0 dummy link and VIP addresses over netlink
         #   CAP_SYS_ADMIN  systemd checks it before StartTransientUnit/StopUnit from a bus client
-        CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" ];
+        #   CAP_CHOWN, CAP_FOWNER  a VM's disks are handed to the photon-vm user
+        #   CAP_DAC_OVERRIDE  reaching a VM's QMP socket in its unit's 0700 RuntimeDirectory
+        # QEMU itself runs in photon-vm-<name>.service as user photon-vm (its own cgroup, capability set and
+        # seccomp filter), not under this unit's MemoryDenyWriteExecute (TCG writes code).
+        CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" "CAP_CHOWN" "CAP_FOWNER"
+                                  "CAP_DAC_OVERRIDE" ];
         SupplementaryGroups = lib.optional cfg.bgp "bird2";
         NoNewPrivileges = true;
         ProtectSystem = "strict";
         # The system profile and its GC roots (nix-env -p /nix/var/nix/profiles/system).
-        ReadWritePaths = [ "/nix/var/nix/profiles" "/nix/var/nix/gcroots" ];
+        ReadWritePaths = [ "/nix/var/nix/profiles" "/nix/var/nix/gcroots" ] ++ cfg.vmImageDirs;
         ProtectHome = true;
         PrivateTmp = true;
         ProtectKernelTunables = true;
@@ -114,6 +130,14 @@ in
         UMask = "0077";
       };
     };
+
+    # The user every VM's QEMU runs as (photon-vm-<name>.service, User=); kvm for /dev/kvm.
+    users.users.photon-vm = {
+      isSystemUser = true;
+      group = "photon-vm";
+      extraGroups = [ "kvm" ];
+    };
+    users.groups.photon-vm = { };
 
     services.bird2 = mkIf cfg.bgp {
       enable = true;

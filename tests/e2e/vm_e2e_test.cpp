@@ -61,8 +61,10 @@ TEST_CASE("vms end to end: photonctl vm put runs the VM on its node's agent, sto
   std::filesystem::create_directories(state);
   std::filesystem::create_directories(world.tmp.path() + "/images");
   REQUIRE(agent::saveCredentials(state, {node, token}));
+  // On the host (no systemd as PID 1): QEMU as the agent's child. The sandboxed units are
+  // tested in tests/agent/vms/vm_sandbox_test.cpp, under a systemd in systemd-nspawn.
   AgentProcess agent({"run", "--coordinator", c.url(), "--state-dir", state, "--domains", "vms",
-                      "--vm-image-dir", world.tmp.path() + "/images", "--vm-image-dir",
+                      "--vm-unsandboxed", "--vm-image-dir", world.tmp.path() + "/images", "--vm-image-dir",
                       world.guest, "--poll-interval", "1", "--retry-max", "0.5"},
                      world.tmp.file("agent.log"));
 

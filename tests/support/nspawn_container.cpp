@@ -136,9 +136,16 @@ void removeEmptyTree(const std::string& dir) {
 }  // namespace
 
 std::string ensureNspawnRootfs(const std::string& source_dir, const std::string& build_dir) {
-  auto rootfs = build_dir + "/nspawn-rootfs";
-  auto log = build_dir + "/nspawn-rootfs.make.log";
-  pid_t pid = spawn({source_dir + "/tests/nspawn/make-rootfs", rootfs}, log, false);
+  return ensureNspawnRootfs(source_dir, build_dir, "", {});
+}
+
+std::string ensureNspawnRootfs(const std::string& source_dir, const std::string& build_dir,
+                               const std::string& name, const std::vector<std::string>& packages) {
+  auto rootfs = build_dir + "/nspawn-rootfs" + (name.empty() ? "" : "-" + name);
+  auto log = rootfs + ".make.log";
+  std::vector<std::string> argv = {source_dir + "/tests/nspawn/make-rootfs", rootfs};
+  argv.insert(argv.end(), packages.begin(), packages.end());
+  pid_t pid = spawn(argv, log, false);
   if (waitStatus(pid) != 0) {
     throw std::runtime_error("tests/nspawn/make-rootfs failed: " + readAll(log));
   }

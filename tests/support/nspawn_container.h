@@ -16,6 +16,9 @@ namespace photon::test {
 // Builds the rootfs when missing (waits on a lock while another test builds it) and returns
 // its path: <build_dir>/nspawn-rootfs. Throws std::runtime_error when the build fails.
 std::string ensureNspawnRootfs(const std::string& source_dir, const std::string& build_dir);
+// Another rootfs, <build_dir>/nspawn-rootfs-<name>, with extra Debian packages (e.g. QEMU).
+std::string ensureNspawnRootfs(const std::string& source_dir, const std::string& build_dir,
+                               const std::string& name, const std::vector<std::string>& packages);
 
 class NspawnContainer {
  public:

@@ -3,35 +3,11 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/agent/vms/qemu_fixture.h"
+#include "tests/agent/vms/vm_test_steps.h"
 
 using namespace photon::agent;
 using namespace photon::test;
 using photon::common::Json;
-
-namespace {
-
-// Reconciles until `done` holds for VM `name`'s observed state (bounded).
-Json reconcileUntil(Reconciler& r, const Json& section, const std::string& name,
-                    const std::function<bool(const Json&)>& done,
-                    std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  Json last;
-  while (std::chrono::steady_clock::now() < deadline) {
-    last = r.reconcile(section);
-    const Json* vm = findVm(last, name);
-    if (vm && done(*vm)) return *vm;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  FAIL("timed out waiting; last observed: " << last.dump());
-  return {};
-}
-
-bool has(const Json& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), Json(item)) != list.end();
-}
-
-}  // namespace
 
 TEST_CASE("vms: hot-plugged disk and NIC reach the guest, unplug completes, reset, powerdown",
           "[vms][integration]") {

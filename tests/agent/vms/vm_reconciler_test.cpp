@@ -12,11 +12,11 @@ namespace {
 
 struct CountingRunner final : VmProcessRunner {
   int spawns = 0;
-  photon::common::Result<pid_t> spawn(const std::vector<std::string>&, const std::string&) override {
+  photon::common::Result<pid_t> spawn(const VmLaunch&) override {
     ++spawns;
     return photon::common::fail(photon::common::ErrorCode::kUnavailable, "not here");
   }
-  VmProcessStatus status(pid_t) override { return {}; }
+  VmProcessStatus status(const std::string&, pid_t) override { return {}; }
   photon::common::Status kill(pid_t, int) override { return {}; }
   photon::common::Result<int> run(const std::vector<std::string>&,
                                   std::chrono::milliseconds) override {

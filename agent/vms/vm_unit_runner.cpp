@@ -1,0 +1,109 @@
+#include "agent/vms/vm_unit_runner.h"
+
+#include "agent/core/program_path.h"
+
+namespace photon::agent {
+namespace {
+
+using common::ErrorCode;
+using common::fail;
+
+class UnitRunner final : public VmProcessRunner {
+ public:
+  UnitRunner(std::shared_ptr<SystemdBus> bus, VmUnitOptions options)
+      : bus_(std::move(bus)), options_(std::move(options)) {
+    if (!options_.local_pid) options_.local_pid = [](pid_t p) { return p; };
+  }
+
+  common::Result<pid_t> spawn(const VmLaunch& launch) override {
+    if (launch.argv.empty()) return common::invalid("argv", "is empty");
+    TransientUnit unit = vmUnit(launch);
+    // systemd's ExecStart needs an absolute path.
+    std::string program = resolveProgram(unit.exec_start.front());
+    if (program.empty()) {
+      return common::invalid("qemu.binary", unit.exec_start.front() + " not found in PATH");
+    }
+    unit.exec_start.front() = program;
+    // A failed unit of the last QEMU keeps the name until it is reset.
+    PHOTON_CHECK(bus_->stopUnit(unit.name));
+    PHOTON_CHECK(bus_->startTransientUnit(unit));
+    VmProcessStatus s = status(launch.name, 0);
+    if (!s.alive) {
+      return fail(ErrorCode::kInternal, unit.name + " exited at start, see " + launch.log_path);
+    }
+    return s.pid;
+  }
+
+  VmProcessStatus status(const std::string& name, pid_t) override {
+    VmProcessStatus s;
+    auto state = bus_->unitState(vmUnitName(name));
+    if (!state) return s;  // the bus is down: not known to be alive
+    const auto& a = state->active_state;
+    if ((a == "active" || a == "activating" || a == "deactivating" || a == "reloading") &&
+        state->main_pid != 0) {
+      s.pid = options_.local_pid(static_cast<pid_t>(state->main_pid));
+      s.alive = s.pid > 0;
+      return s;
+    }
+    if (a == "failed") {
+      // Left loaded by systemd so that the ending can be read; the next spawn resets it.
+      s.exit_known = true;
+      if (state->exec_main_code == 2 || state->exec_main_code == 3) {
+        s.signal = state->exec_main_status;
+      } else {
+        s.exit_code = state->exec_main_status != 0 ? state->exec_main_status : 1;
+      }
+    }
+    // Gone (a clean exit unloads a transient unit): how it ended is unknown here; a guest's
+    // shutdown is known from its SHUTDOWN event.
+    return s;
+  }
+
+  common::Status kill(pid_t pid, int signal) override { return killProcess(pid, signal); }
+
+  common::Result<int> run(const std::vector<std::string>& argv,
+                          std::chrono::milliseconds timeout) override {
+    return plain_->run(argv, timeout);
+  }
+
+  std::vector<std::string> commandLine(pid_t pid) override { return processCommandLine(pid); }
+
+ private:
+  std::shared_ptr<SystemdBus> bus_;
+  VmUnitOptions options_;
+  std::unique_ptr<VmProcessRunner> plain_ = makeVmProcessRunner();
+};
+
+}  // namespace
+
+std::string vmUnitName(const std::string& vm) { return "photon-vm-" + vm + ".service"; }
+
+TransientUnit vmUnit(const VmLaunch& launch) {
+  TransientUnit u;
+  u.name = vmUnitName(launch.name);
+  u.description = "Photon VM " + launch.name;
+  u.exec_start = launch.argv;
+  // The agent decides about restarts (the VM's restart policy), not systemd.
+  u.restart = "no";
+  if (launch.memory_max > 0) u.memory_max = launch.memory_max;
+  if (launch.tasks_max > 0) u.tasks_max = launch.tasks_max;
+  u.device_policy = "closed";  // plus the pseudo devices (/dev/null, /dev/urandom, ...)
+  u.device_allow = {{"/dev/kvm", "rw"}, {"/dev/net/tun", "rw"}};
+  u.user = launch.user;
+  u.runtime_directory = launch.runtime_directory;
+  u.runtime_directory_mode = "0700";
+  u.capability_bounding_set = 0;  // none: QEMU starts as its user
+  u.no_new_privileges = true;
+  u.protect_system = "full";
+  u.protect_home = "read-only";
+  u.standard_output_append = launch.log_path;
+  u.standard_error_append = launch.log_path;
+  return u;
+}
+
+std::unique_ptr<VmProcessRunner> makeVmUnitRunner(std::shared_ptr<SystemdBus> bus,
+                                                  VmUnitOptions options) {
+  return std::make_unique<UnitRunner>(std::move(bus), std::move(options));
+}
+
+}  // namespace photon::agent

@@ -1,0 +1,32 @@
+// The sandboxed process adapter: each VM's QEMU runs in a transient systemd unit of its own,
+// photon-vm-<name>.service, started over the units domain's sd-bus client. The unit gives it a
+// cgroup with MemoryMax/TasksMax, a device policy that allows only /dev/kvm and /dev/net/tun, a
+// read-only /usr and /etc, no capabilities, an unprivileged user and a RuntimeDirectory (0700,
+// that user's) for its sockets. The unit, not a PID file, is what an agent restart adopts: the
+// VM's process is the unit's main process.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "agent/units/systemd_bus.h"
+#include "agent/vms/vm_process.h"
+
+namespace photon::agent {
+
+struct VmUnitOptions {
+  // The manager's PIDs as this process sees them; identity unless the manager lives in another
+  // PID namespace (the tests' systemd in systemd-nspawn).
+  std::function<pid_t(pid_t)> local_pid;
+};
+
+std::string vmUnitName(const std::string& vm);  // "photon-vm-<vm>.service"
+
+// The unit QEMU is started in (pure, for the tests to look at).
+TransientUnit vmUnit(const VmLaunch& launch);
+
+std::unique_ptr<VmProcessRunner> makeVmUnitRunner(std::shared_ptr<SystemdBus> bus,
+                                                  VmUnitOptions options = {});
+
+}  // namespace photon::agent
