@@ -221,28 +221,55 @@ void Inventory::releaseNode(Txn& txn, const Node& node) {
 }
 
 Result<int> Inventory::expireDeadlines() {
-  PHOTON_TRY(auto range, store_.range(keys::kNodesPrefix));
-  PHOTON_TRY(auto cluster, clusterOrEmpty());
+  std::lock_guard guard(deadlines_mutex_);
+  PHOTON_TRY(auto listed, store_.revisions(keys::kNodesPrefix));
+  std::unordered_map<std::string, DeadlineEntry> seen;
+  seen.reserve(listed.size());
+  std::optional<common::Cluster> cluster;  // read only when a node moves
   int64_t now = clock_.nowSeconds();
   int moved = 0;
-  for (const auto& kv : range.kvs) {
-    Json j = Json::parse(kv.value, nullptr, false);
-    if (j.is_discarded()) continue;
-    auto parsed = common::nodeFromJson(j);
+  for (auto& listed_key : listed) {
+    DeadlineEntry entry;
+    if (auto cached = deadlines_.find(listed_key.key);
+        cached != deadlines_.end() && cached->second.mod_revision == listed_key.mod_revision) {
+      entry = cached->second;
+    } else {
+      PHOTON_TRY(auto kv, store_.get(listed_key.key));
+      if (!kv) continue;
+      entry.mod_revision = kv->mod_revision;
+      Json j = Json::parse(kv->value, nullptr, false);
+      if (auto parsed = j.is_discarded() ? std::nullopt : std::optional(common::nodeFromJson(j));
+          parsed && *parsed) {
+        entry.parsed = true;
+        entry.state = (*parsed)->state;
+        entry.deadline = (*parsed)->deadline;
+      }
+    }
+    const std::string key = listed_key.key;
+    seen.emplace(std::move(listed_key.key), entry);
+    if (!entry.parsed) continue;
+    const std::string id = key.substr(std::string(keys::kNodesPrefix).size());
+    bool drained = entry.state == NodeState::kDraining && drain_complete_(id);
+    bool expired = entry.deadline != 0 && now > entry.deadline;
+    if (!drained && !expired) continue;
+    auto after = stateAfterDeadline(entry.state);
+    if (!after) continue;
+    // A node to move: read it whole, under the revision the decision was made on.
+    PHOTON_TRY(auto kv, store_.get(key));
+    if (!kv || kv->mod_revision != entry.mod_revision) continue;  // moved since: next round
+    auto parsed = common::nodeFromJson(Json::parse(kv->value, nullptr, false));
     if (!parsed) continue;
     Node node = *parsed;
-    bool drained = node.state == NodeState::kDraining && drain_complete_(node.id);
-    bool expired = node.deadline != 0 && now > node.deadline;
-    if (!drained && !expired) continue;
-    auto after = stateAfterDeadline(node.state);
-    if (!after) continue;
+    if (!cluster) {
+      PHOTON_TRY(cluster, clusterOrEmpty());
+    }
     if (expired && !drained) {
       node.last_error = "deadline passed after " + std::to_string(now - node.state_since) +
                         "s in state " + std::string(common::toString(node.state));
     }
-    enterState(node, *after, cluster.settings);
+    enterState(node, *after, cluster->settings);
     Txn txn;
-    txn.expect(kv.key, kv.mod_revision).put(kv.key, toJson(node).dump());
+    txn.expect(kv->key, kv->mod_revision).put(kv->key, toJson(node).dump());
     auto committed = store_.commit(txn);
     if (committed) {
       ++moved;
@@ -250,6 +277,7 @@ Result<int> Inventory::expireDeadlines() {
       return std::unexpected(committed.error());
     }  // a concurrent change: the next sweep looks again
   }
+  deadlines_ = std::move(seen);  // forgotten nodes are forgotten here too
   return moved;
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/api/cluster.h"
@@ -183,6 +184,17 @@ class Inventory {
   // not rescan the pool each time. Lowered when this coordinator frees an address.
   std::mutex alloc_hint_mutex_;
   std::map<std::string, int64_t> alloc_hint_;
+
+  // What the deadline sweep needs of each node, parsed once per change of its document: the
+  // sweep runs every control round, and parsing 10,000 nodes each time cost more than a round.
+  struct DeadlineEntry {
+    int64_t mod_revision = 0;
+    bool parsed = false;
+    NodeState state = NodeState::kDiscovered;
+    int64_t deadline = 0;
+  };
+  std::mutex deadlines_mutex_;
+  std::unordered_map<std::string, DeadlineEntry> deadlines_;  // by node key
 
   InventoryOptions options_;
   std::atomic<int64_t> refused_by_cap_{0};

@@ -27,8 +27,7 @@ Result<Document> Inventory::desired(const std::string& id) {
 }
 
 Result<int64_t> Inventory::desiredRevision(const std::string& id) {
-  PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
-  return kv ? kv->mod_revision : 0;
+  return store_.modRevision(keys::desired(id));
 }
 
 Result<int64_t> Inventory::setDesiredSection(const std::string& id, const std::string& section,

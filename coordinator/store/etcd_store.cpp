@@ -188,6 +188,14 @@ Result<std::optional<KeyValue>> EtcdStore::get(const std::string& key) {
   return mirror_.get(key);
 }
 
+Result<int64_t> EtcdStore::modRevision(const std::string& key) {
+  return mirror_.modRevision(key);
+}
+
+Result<std::vector<KeyRevision>> EtcdStore::revisions(const std::string& prefix) {
+  return mirror_.revisions(prefix);
+}
+
 Result<RangeResult> EtcdStore::range(const std::string& prefix) {
   return mirror_.range(prefix);
 }

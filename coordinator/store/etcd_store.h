@@ -29,6 +29,8 @@ class EtcdStore final : public Store {
   ~EtcdStore() override;
 
   Result<std::optional<KeyValue>> get(const std::string& key) override;
+  Result<int64_t> modRevision(const std::string& key) override;
+  Result<std::vector<KeyRevision>> revisions(const std::string& prefix) override;
   Result<RangeResult> range(const std::string& prefix) override;
   // After a write returns, this coordinator's own reads see it (the mirror has caught up).
   Result<int64_t> commit(const Txn& txn) override;

@@ -13,9 +13,19 @@ RangeResult KeyMirror::range(const std::string& prefix) const {
   std::shared_lock lock(mutex_);
   RangeResult out;
   out.revision = revision_;
-  for (auto it = kvs_.lower_bound(prefix); it != kvs_.end(); ++it) {
+  for (auto it = ordered_.lower_bound(prefix); it != ordered_.end(); ++it) {
     if (!it->first.starts_with(prefix)) break;
-    out.kvs.push_back(it->second);
+    out.kvs.push_back(*it->second);
+  }
+  return out;
+}
+
+std::vector<KeyRevision> KeyMirror::revisions(const std::string& prefix) const {
+  std::shared_lock lock(mutex_);
+  std::vector<KeyRevision> out;
+  for (auto it = ordered_.lower_bound(prefix); it != ordered_.end(); ++it) {
+    if (!it->first.starts_with(prefix)) break;
+    out.push_back(KeyRevision{std::string(it->first), it->second->mod_revision});
   }
   return out;
 }
@@ -42,7 +52,10 @@ void KeyMirror::apply(std::vector<KeyChange> changes) {
       newest = std::max(newest, at);
       changed.push_back(change.kv.key);
       if (change.is_delete) {
-        kvs_.erase(change.kv.key);
+        if (auto it = kvs_.find(change.kv.key); it != kvs_.end()) {
+          ordered_.erase(it->first);
+          kvs_.erase(it);
+        }
         continue;
       }
       auto [it, inserted] = kvs_.try_emplace(change.kv.key);
@@ -50,6 +63,7 @@ void KeyMirror::apply(std::vector<KeyChange> changes) {
       if (created == 0) created = inserted ? at : it->second.create_revision;
       it->second = std::move(change.kv);
       it->second.create_revision = created;
+      if (inserted) ordered_.emplace(it->first, &it->second);
     }
     revision_ = newest;
   }
@@ -60,11 +74,19 @@ void KeyMirror::apply(std::vector<KeyChange> changes) {
 void KeyMirror::replace(std::map<std::string, KeyValue> kvs, int64_t revision) {
   {
     std::unique_lock lock(mutex_);
-    kvs_ = std::move(kvs);
+    kvs_.clear();
+    kvs_.reserve(kvs.size());
+    for (auto& [key, kv] : kvs) kvs_.emplace(key, std::move(kv));
+    index();
     revision_ = revision;
   }
   notify();
   tell({}, true);
+}
+
+void KeyMirror::index() {
+  ordered_.clear();
+  for (const auto& [key, kv] : kvs_) ordered_.emplace(key, &kv);
 }
 
 void KeyMirror::setListener(Store::ChangeListener listener) {

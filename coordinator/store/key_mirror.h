@@ -11,6 +11,8 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "coordinator/store/store.h"
@@ -26,6 +28,7 @@ class KeyMirror {
  public:
   std::optional<KeyValue> get(const std::string& key) const;
   RangeResult range(const std::string& prefix) const;
+  std::vector<KeyRevision> revisions(const std::string& prefix) const;
   int64_t revision() const;
   int64_t modRevision(const std::string& key) const;
 
@@ -50,8 +53,14 @@ class KeyMirror {
   void notify();
   void tell(const std::vector<std::string>& keys, bool everything);
 
+  void index();
+
   mutable std::shared_mutex mutex_;
-  std::map<std::string, KeyValue> kvs_;
+  // Point reads (every agent poll makes two or three) by hash: in an ordered map of 50,000 keys
+  // a lookup is 16 cache misses on keys that share long prefixes ("desired/node-…"). The
+  // ordered view serves ranges; it points into kvs_, whose nodes never move.
+  std::unordered_map<std::string, KeyValue> kvs_;
+  std::map<std::string_view, const KeyValue*> ordered_;
   int64_t revision_ = 0;
 
   std::mutex change_mutex_;

@@ -107,6 +107,14 @@ Result<std::optional<KeyValue>> SqliteStore::get(const std::string& key) {
   return mirror_.get(key);
 }
 
+Result<int64_t> SqliteStore::modRevision(const std::string& key) {
+  return mirror_.modRevision(key);
+}
+
+Result<std::vector<KeyRevision>> SqliteStore::revisions(const std::string& prefix) {
+  return mirror_.revisions(prefix);
+}
+
 Result<RangeResult> SqliteStore::range(const std::string& prefix) {
   return mirror_.range(prefix);
 }

@@ -21,6 +21,8 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   Result<std::optional<KeyValue>> get(const std::string& key) override;
+  Result<int64_t> modRevision(const std::string& key) override;
+  Result<std::vector<KeyRevision>> revisions(const std::string& prefix) override;
   Result<RangeResult> range(const std::string& prefix) override;
   Result<int64_t> commit(const Txn& txn) override;
   int64_t revision() override;

@@ -23,6 +23,12 @@ struct KeyValue {
   int64_t mod_revision = 0;
 };
 
+// A key and the revision of its last change, without its value.
+struct KeyRevision {
+  std::string key;
+  int64_t mod_revision = 0;
+};
+
 struct Txn {
   struct Compare {
     std::string key;
@@ -61,8 +67,24 @@ class Store {
   virtual ~Store() = default;
 
   [[nodiscard]] virtual Result<std::optional<KeyValue>> get(const std::string& key) = 0;
+  // A key's mod_revision (0: absent) without a copy of its value: what an agent's 304 needs.
+  [[nodiscard]] virtual Result<int64_t> modRevision(const std::string& key) {
+    auto kv = get(key);
+    if (!kv) return std::unexpected(kv.error());
+    return *kv ? (*kv)->mod_revision : 0;
+  }
   // Every key that starts with `prefix`, in key order, and the revision they were read at.
   [[nodiscard]] virtual Result<RangeResult> range(const std::string& prefix) = 0;
+  // The keys under `prefix` with their mod_revisions, no values: for a caller that keeps what
+  // it parsed and reads again only the documents that moved.
+  [[nodiscard]] virtual Result<std::vector<KeyRevision>> revisions(const std::string& prefix) {
+    auto all = range(prefix);
+    if (!all) return std::unexpected(all.error());
+    std::vector<KeyRevision> out;
+    out.reserve(all->kvs.size());
+    for (auto& kv : all->kvs) out.push_back(KeyRevision{std::move(kv.key), kv.mod_revision});
+    return out;
+  }
   // Applies every op when every compare holds, else nothing: a kConflict error whose field is
   // the key that moved. Returns the new revision once the write is durable.
   [[nodiscard]] virtual Result<int64_t> commit(const Txn& txn) = 0;
