@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/placement/placement_round.h"
 #include "coordinator/vms/vm_service.h"
@@ -39,28 +40,57 @@ void PlacementController::tick() {
   if (!status) common::logWarning("placement: " + status.error().message + ", retrying next round");
 }
 
+common::Status PlacementController::refreshNodes() {
+  Store& store = services_.inventory().store();
+  PHOTON_TRY(auto listed, store.revisions(keys::kNodesPrefix));
+  std::unordered_map<std::string, CachedNode> fresh;
+  fresh.reserve(listed.size());
+  for (auto& key : listed) {
+    if (auto it = nodes_.find(key.key); it != nodes_.end() && it->second.mod_revision == key.mod_revision) {
+      fresh.emplace(std::move(key.key), std::move(it->second));
+      continue;
+    }
+    PHOTON_TRY(auto kv, store.get(key.key));
+    if (!kv) continue;
+    CachedNode cached{kv->mod_revision, std::nullopt};
+    Json j = Json::parse(kv->value, nullptr, false);
+    if (j.is_discarded()) {
+      return common::fail(common::ErrorCode::kInternal, "stored " + kv->key + " is corrupt");
+    }
+    PHOTON_TRY(common::Node n, common::nodeFromJson(j));
+    if (n.state != NodeState::kRetired) {
+      NodeView v;
+      v.sched = schedulerNodeOf(n);
+      v.state = n.state;
+      if (auto it = n.labels.find("photon.io/node"); it != n.labels.end()) v.declared_name = it->second;
+      v.hostname = n.hostname;
+      cached.view = std::move(v);
+    }
+    fresh.emplace(std::move(key.key), std::move(cached));
+  }
+  nodes_ = std::move(fresh);  // deleted nodes are forgotten here too
+  return {};
+}
+
 common::Status PlacementController::round() {
   Inventory& inventory = services_.inventory();
   PHOTON_TRY(auto cluster, inventory.clusterOrEmpty());
-  PHOTON_TRY(auto nodes, inventory.listNodes({}));
+  PHOTON_CHECK(refreshNodes());
   World world;
   world.now = inventory.clock().nowSeconds();
   world.failover_grace_s = graceFrom(cluster, options_.failover_grace_s);
   const int64_t ttl = cluster.settings.node_ttl_s;
-  for (const auto& n : nodes.nodes) {
-    if (n.state == NodeState::kRetired) continue;
-    NodeView v;
-    v.sched = schedulerNodeOf(n);
-    v.state = n.state;
-    if (agentExpected(n.state)) {
-      int64_t past = world.now - liveness_.lastSeen(n.id) - ttl;
+  for (const auto& [key, cached] : nodes_) {
+    if (!cached.view) continue;
+    NodeView v = *cached.view;
+    const std::string& id = v.sched.id;
+    if (agentExpected(v.state)) {
+      int64_t past = world.now - liveness_.lastSeen(id) - ttl;
       v.alive = past <= 0;
       v.missing_for = v.alive ? 0 : past;
     }
-    v.sched.schedulable = n.state == NodeState::kActive && v.alive;
-    if (auto it = n.labels.find("photon.io/node"); it != n.labels.end()) v.declared_name = it->second;
-    v.hostname = n.hostname;
-    world.nodes[n.id] = std::move(v);
+    v.sched.schedulable = v.state == NodeState::kActive && v.alive;
+    world.nodes[id] = std::move(v);
   }
 
   // VMs hold their memory (and a core per vCPU) on their nodes: one reservation per node.

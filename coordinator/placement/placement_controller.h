@@ -7,11 +7,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <unordered_map>
 #include <string>
 
 #include "coordinator/control/controller.h"
 #include "coordinator/inventory/liveness.h"
 #include "coordinator/placement/node_sections.h"
+#include "coordinator/placement/world.h"
 #include "coordinator/placement/service_store.h"
 #include "coordinator/vms/vm_service.h"
 
@@ -42,6 +45,9 @@ class PlacementController final : public Controller {
 
  private:
   common::Status round();
+  // The world's nodes without their liveness, re-read only where a node's document changed
+  // (an idle round at 10,000 nodes parsed all of them: 17 % of the coordinator's CPU).
+  common::Status refreshNodes();
   common::Status writeNodeSections(const common::Cluster& cluster, const World& world,
                                    const std::vector<PlacedService>& placed);
 
@@ -56,6 +62,11 @@ class PlacementController final : public Controller {
   static constexpr int kRecheckRounds = 60;
   int rounds_since_recheck_ = 0;
   std::map<std::string, std::string> written_;
+  struct CachedNode {
+    int64_t mod_revision = 0;
+    std::optional<NodeView> view;  // nullopt: retired (or not a node document)
+  };
+  std::unordered_map<std::string, CachedNode> nodes_;  // by store key, under mutex_
 };
 
 }  // namespace photon::coordinator::placement
