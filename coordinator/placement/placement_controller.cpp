@@ -42,7 +42,7 @@ void PlacementController::tick() {
 
 common::Status PlacementController::refreshNodes() {
   Store& store = services_.inventory().store();
-  PHOTON_TRY(auto listed, store.revisions(keys::kNodesPrefix));
+  PHOTON_TRY(auto listed, store.revisions(coordinator::keys::kNodesPrefix));
   std::unordered_map<std::string, CachedNode> fresh;
   fresh.reserve(listed.size());
   for (auto& key : listed) {
