@@ -49,7 +49,7 @@ bool wantsReboot(const Deployment& d, const NodeInput& input) {
   return report && report->reboot_required;
 }
 
-void fail(NodeRollout& node, NodeStatus status, std::string reason, int64_t now) {
+void failNode(NodeRollout& node, NodeStatus status, std::string reason, int64_t now) {
   node.status = status;
   node.reason = std::move(reason);
   node.finished_at = now;
@@ -76,7 +76,7 @@ void observeDrain(const Deployment& d, NodeRollout& node, const NodeInput& input
   }
   if (now - node.step_started_at >= d.reboot_timeout_s) {
     // Never rebooted: it goes back to work as it was.
-    fail(node, NodeStatus::kTimeout,
+    failNode(node, NodeStatus::kTimeout,
          "not drained within reboot_timeout_s (" + std::to_string(d.reboot_timeout_s) +
              "s); not rebooted",
          now);
@@ -102,7 +102,7 @@ void observeReboot(const Deployment& d, NodeRollout& node, const NodeInput& inpu
     std::string seen = report && !report->booted_system.empty()
                             ? " (last reported booted system " + report->booted_system + ")"
                             : "";
-    fail(node, NodeStatus::kTimeout,
+    failNode(node, NodeStatus::kTimeout,
          "did not come back with booted system " + d.spec.system + " within reboot_timeout_s (" +
              std::to_string(d.reboot_timeout_s) + "s)" + seen + "; left drained",
          now);
@@ -122,7 +122,7 @@ void observeConfirm(const Deployment& d, NodeRollout& node, const NodeInput& inp
   }
   if (now - node.step_started_at >= d.spec.confirm_within_s) {
     std::string why = report && !report->reboot_reason.empty() ? ": " + report->reboot_reason : "";
-    fail(node, NodeStatus::kFailed,
+    failNode(node, NodeStatus::kFailed,
          "health gate after the reboot did not pass within confirm_within_s (" +
              std::to_string(d.spec.confirm_within_s) + "s)" + why.substr(0, 512) + "; left drained",
          now);
