@@ -48,9 +48,10 @@ class Rebooter {
 };
 
 // org.freedesktop.systemd1.Manager.StartUnit("reboot.target", "replace-irreversibly") on the
-// system bus: what `systemctl reboot` does. The boot id comes from `boot_id_path`.
+// system bus: what `systemctl reboot` does. The boot id comes from `boot_id_path`. An empty
+// `bus_address` is the system bus; tests give a container's ("unix:path=…").
 std::unique_ptr<Rebooter> makeSystemdRebooter(
-    std::string boot_id_path = "/proc/sys/kernel/random/boot_id");
+    std::string boot_id_path = "/proc/sys/kernel/random/boot_id", std::string bus_address = "");
 
 // nixos-reboot.json in the state dir, written atomically (0600).
 class RebootState {

@@ -15,11 +15,12 @@ using common::fail;
 
 class SystemdRebooter final : public Rebooter {
  public:
-  explicit SystemdRebooter(std::string boot_id_path) : boot_id_path_(std::move(boot_id_path)) {}
+  SystemdRebooter(std::string boot_id_path, std::string bus_address)
+      : boot_id_path_(std::move(boot_id_path)), bus_address_(std::move(bus_address)) {}
 
   common::Status reboot() override {
     sd_bus* bus = nullptr;
-    int r = sd_bus_open_system(&bus);
+    int r = bus_address_.empty() ? sd_bus_open_system(&bus) : openAt(&bus);
     if (r < 0) {
       return fail(ErrorCode::kUnavailable, std::string("no system bus: ") + std::strerror(-r));
     }
@@ -47,12 +48,26 @@ class SystemdRebooter final : public Rebooter {
   }
 
  private:
+  int openAt(sd_bus** out) {
+    sd_bus* bus = nullptr;
+    int r = sd_bus_new(&bus);
+    if (r < 0) return r;
+    if ((r = sd_bus_set_address(bus, bus_address_.c_str())) < 0 ||
+        (r = sd_bus_set_bus_client(bus, 1)) < 0 || (r = sd_bus_start(bus)) < 0) {
+      sd_bus_unref(bus);
+      return r;
+    }
+    *out = bus;
+    return 0;
+  }
+
   std::string boot_id_path_;
+  std::string bus_address_;
 };
 }  // namespace
 
-std::unique_ptr<Rebooter> makeSystemdRebooter(std::string boot_id_path) {
-  return std::make_unique<SystemdRebooter>(std::move(boot_id_path));
+std::unique_ptr<Rebooter> makeSystemdRebooter(std::string boot_id_path, std::string bus_address) {
+  return std::make_unique<SystemdRebooter>(std::move(boot_id_path), std::move(bus_address));
 }
 
 }  // namespace photon::agent
