@@ -50,6 +50,7 @@ TEST_CASE("reboot: systemd reboots the node for real; it comes back in another b
   INFO("nspawn log: " << std::ifstream(first->logPath()).rdbuf());
   CHECK(status == 133);
   WARN("reboot requested -> container down: " << down_ms << " ms");
+  first.reset();  // its cgroups go before the next boot takes the same name
 
   // The launcher boots it again: a new boot id, and the record says this token's reboot is done.
   auto second = std::make_unique<NspawnContainer>(options());
