@@ -291,7 +291,8 @@ std::optional<SystemReport> parseSystemReport(const Json& report) {
 }
 
 RolloutStep advance(const Deployment& d, const NodeLookup& lookup, int64_t now) {
-  RolloutStep step{d, {}, {}, false};
+  RolloutStep step;
+  step.next = d;
   if (d.state == DeploymentState::kRunning) {
     advanceRunning(step.next, step, lookup, now);
   } else if (d.state == DeploymentState::kReverting) {
