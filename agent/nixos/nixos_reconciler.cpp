@@ -1,17 +1,8 @@
 #include "agent/nixos/nixos_reconciler.h"
 
-#include <chrono>
-
 #include "common/log.h"
 
 namespace photon::agent {
-namespace {
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 NixosReconciler::NixosReconciler(NixosOptions options, std::string state_dir,
                                  std::unique_ptr<ProcessRunner> runner,
@@ -207,7 +198,7 @@ Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& b
       return out;
     case RebootAction::kReboot: {
       // Recorded first: whenever the node comes back, it knows this reboot was asked for.
-      RebootRecord next{desired.reboot_token, boot_id, now_ms(), ""};
+      RebootRecord next{desired.reboot_token, boot_id, activator_.now_ms(), ""};
       auto saved = reboot_state_.save(next);
       if (!saved) {
         out["state"] = "failed";

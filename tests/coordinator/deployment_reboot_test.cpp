@@ -69,6 +69,16 @@ struct World {
   }
 };
 
+// A rollout of `nodes` nodes (reboot always, one at a time) whose first node applied, was
+// drained and was told to reboot (at t=2).
+Deployment rebootingFirst(World& w, int nodes) {
+  Deployment d = advance(make(nodes, 1, RebootPolicy::kAlways), w.lookup(), 0).next;
+  w.nodes["n0"].applied = true;
+  d = advance(d, w.lookup(), 1).next;
+  w.nodes["n0"].state = "drained";
+  return advance(d, w.lookup(), 2).next;
+}
+
 NodeStatus status(const RolloutStep& s, size_t i) { return s.next.nodes[i].status; }
 }  // namespace
 
@@ -144,11 +154,7 @@ TEST_CASE("reboot: when-required skips nodes whose agent needs none; never skips
 TEST_CASE("reboot: a node that does not come back stops the deployment, the rest untouched",
           "[deployments][reboot]") {
   World w;
-  Deployment d = advance(make(3, 1, RebootPolicy::kAlways), w.lookup(), 0).next;
-  w.nodes["n0"].applied = true;
-  d = advance(d, w.lookup(), 1).next;
-  w.nodes["n0"].state = "drained";
-  d = advance(d, w.lookup(), 2).next;
+  Deployment d = rebootingFirst(w, 3);
   REQUIRE(d.nodes[0].status == NodeStatus::kRebooting);
 
   w.nodes["n0"].reboot = {{"token", "d-1-reboot"}, {"state", "requested"}};
@@ -181,11 +187,7 @@ TEST_CASE("reboot: a drain that never completes times out and undrains, not rebo
 TEST_CASE("reboot: a health gate that never passes after the reboot fails the node, left drained",
           "[deployments][reboot]") {
   World w;
-  Deployment d = advance(make(1, 1, RebootPolicy::kAlways), w.lookup(), 0).next;
-  w.nodes["n0"].applied = true;
-  d = advance(d, w.lookup(), 1).next;
-  w.nodes["n0"].state = "drained";
-  d = advance(d, w.lookup(), 2).next;
+  Deployment d = rebootingFirst(w, 1);
   w.comeBack("n0", "failed");
   w.nodes["n0"].reboot["reason"] = "unit web.service is failed";
   d = advance(d, w.lookup(), 3).next;
