@@ -1,17 +1,22 @@
 #include "agent/nixos/nixos_reconciler.h"
 
+#include "common/log.h"
+
 namespace photon::agent {
 
 NixosReconciler::NixosReconciler(NixosOptions options, std::string state_dir,
                                  std::unique_ptr<ProcessRunner> runner,
                                  std::unique_ptr<UnitStates> units, std::unique_ptr<NixSystem> nix,
-                                 std::unique_ptr<HealthChecker> health)
+                                 std::unique_ptr<HealthChecker> health,
+                                 std::unique_ptr<Rebooter> rebooter)
     : options_(std::move(options)),
       runner_(std::move(runner)),
       units_(std::move(units)),
       nix_(std::move(nix)),
       health_(std::move(health)),
-      state_(std::move(state_dir)),
+      rebooter_(std::move(rebooter)),
+      state_(state_dir),
+      reboot_state_(state_dir),
       activator_(options_, *nix_, *health_, state_) {}
 
 NixosReconciler::~NixosReconciler() {
@@ -140,7 +145,9 @@ Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gat
   std::string profile_system = obs.generation ? obs.generation->system : "";
   std::string active = profile_system.empty() ? obs.current_system : profile_system;
   std::string booted = nix_->bootedSystem();
+  std::string boot_id = rebooter_->bootId();
   Json out = {
+      {"boot_id", boot_id},
       {"system", active},
       {"previous_system", ""},
       {"generation", obs.generation ? obs.generation->number : 0},
@@ -167,6 +174,8 @@ Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gat
     out["reason"] = obs.last ? obs.last->reason : plan.why;
   } else {
     out["outcome"] = "applied";
+    // Only a node that runs (boot: has in its profile) the desired system reboots into it.
+    if (!desired->reboot_token.empty()) out["reboot"] = rebootStep(*desired, boot_id);
   }
   if (about_desired) {
     out["previous_system"] = obs.last->previous_system;
@@ -175,14 +184,77 @@ Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gat
   return out;
 }
 
-std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::string state_dir) {
+Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& boot_id) {
+  Json out = {{"token", desired.reboot_token}, {"health", ""}, {"reason", ""}};
+  auto record = reboot_state_.load();
+  if (!record) {
+    out["state"] = "failed";
+    out["reason"] = "cannot read the reboot record: " + record.error().message;
+    return out;
+  }
+  switch (planReboot(desired.reboot_token, boot_id, *record)) {
+    case RebootAction::kNothing:
+      out["state"] = "";
+      return out;
+    case RebootAction::kReboot: {
+      // Recorded first: whenever the node comes back, it knows this reboot was asked for.
+      RebootRecord next{desired.reboot_token, boot_id, activator_.now_ms(), ""};
+      auto saved = reboot_state_.save(next);
+      if (!saved) {
+        out["state"] = "failed";
+        out["reason"] = "record the reboot: " + saved.error().message + " (not rebooted)";
+        return out;
+      }
+      common::logNotice("nixos: rebooting for " + desired.reboot_token + " into " +
+                        desired.system + " (boot " + boot_id + ")");
+      auto rebooted = rebooter_->reboot();
+      if (!rebooted) {
+        // Nothing happened: drop the record so that the next round asks again.
+        (void)reboot_state_.remove();
+        out["state"] = "failed";
+        out["reason"] = "reboot: " + rebooted.error().message;
+        common::logError("nixos: " + out["reason"].get<std::string>());
+        return out;
+      }
+      out["state"] = "requested";
+      return out;
+    }
+    case RebootAction::kWait:
+      out["state"] = "requested";
+      return out;
+    case RebootAction::kDone:
+      break;
+  }
+  out["state"] = "done";
+  RebootRecord done = **record;
+  if (done.health == "ok") {
+    out["health"] = "ok";
+    return out;
+  }
+  auto healthy = health_->check(desired.health);
+  if (!healthy) {
+    out["health"] = "failed";
+    out["reason"] = healthy.error().message.substr(0, 512);
+    return out;
+  }
+  // Passed once in this boot: later rounds report it without running the checks again.
+  done.health = "ok";
+  (void)reboot_state_.save(done);
+  common::logInfo("nixos: back from the reboot for " + done.token + ", health gate passed");
+  out["health"] = "ok";
+  return out;
+}
+
+std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::string state_dir,
+                                                     std::unique_ptr<Rebooter> rebooter) {
   auto runner = makeProcessRunner();
   auto units = makeBusUnitStates();
   auto nix = makeNixSystem(options, *runner);
   auto health = makeHealthChecker(*runner, *units, options.health_check_timeout);
   return std::make_unique<NixosReconciler>(std::move(options), std::move(state_dir),
                                            std::move(runner), std::move(units), std::move(nix),
-                                           std::move(health));
+                                           std::move(health),
+                                           rebooter ? std::move(rebooter) : makeSystemdRebooter());
 }
 
 }  // namespace photon::agent

@@ -15,6 +15,7 @@
 #include "agent/nixos/journal.h"
 #include "agent/nixos/nix_system.h"
 #include "agent/nixos/plan.h"
+#include "agent/nixos/reboot.h"
 #include "agent/core/process_runner.h"
 
 namespace photon::agent {
@@ -24,14 +25,17 @@ class NixosReconciler final : public Reconciler {
   // `runner` runs the programs of `nix` and `health`: it must outlive them.
   NixosReconciler(NixosOptions options, std::string state_dir,
                   std::unique_ptr<ProcessRunner> runner, std::unique_ptr<UnitStates> units,
-                  std::unique_ptr<NixSystem> nix, std::unique_ptr<HealthChecker> health);
+                  std::unique_ptr<NixSystem> nix, std::unique_ptr<HealthChecker> health,
+                  std::unique_ptr<Rebooter> rebooter);
   ~NixosReconciler() override;
 
   std::string section() const override { return "system"; }
   [[nodiscard]] common::Status validate(const Json& section) const override;
   // Reports {"outcome": "applied"|"rolled-back"|"failed"|"activating", "system",
   // "previous_system", "generation", "reason", "reboot_required", "booted_system",
-  // "current_system", "deployment", "timings"}.
+  // "current_system", "deployment", "timings", "boot_id", "reboot"}; "reboot" is
+  // {"token", "state": requested|done|failed, "health": ok|failed, "reason"} while the desired
+  // section carries a reboot_token.
   Json reconcile(const Json& section) override;
   // Stops a health gate (its journal resumes it on the next start) and waits for the worker.
   void shutdown() override;
@@ -45,6 +49,9 @@ class NixosReconciler final : public Reconciler {
   Json report(const std::optional<SystemSpec>& desired, const Gathered& gathered,
               const NixosPlan& plan);
   void work(std::optional<SystemSpec> desired);
+  // Reboots once for the desired section's token (see reboot.h) and, back in the new boot, runs
+  // its health gate until it passes once.
+  Json rebootStep(const SystemSpec& desired, const std::string& boot_id);
   void joinIfDone();
 
   NixosOptions options_;
@@ -52,7 +59,9 @@ class NixosReconciler final : public Reconciler {
   std::unique_ptr<UnitStates> units_;
   std::unique_ptr<NixSystem> nix_;
   std::unique_ptr<HealthChecker> health_;
+  std::unique_ptr<Rebooter> rebooter_;
   NixosState state_;
+  RebootState reboot_state_;
   Activator activator_;
 
   std::mutex mutex_;
@@ -62,7 +71,9 @@ class NixosReconciler final : public Reconciler {
   std::string deployment_;  // and its deployment
 };
 
-// Wires the real adapters: fork/execve, nix-store/nix-env, sd-bus, HTTP/TCP checks.
-std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::string state_dir);
+// Wires the real adapters: fork/execve, nix-store/nix-env, sd-bus, HTTP/TCP checks; systemd's
+// reboot unless `rebooter` is given (tests).
+std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::string state_dir,
+                                                     std::unique_ptr<Rebooter> rebooter = nullptr);
 
 }  // namespace photon::agent

@@ -179,6 +179,10 @@ common::Result<SystemSpec> parseSystemSpec(const Json& section) {
   if (spec.deployment.size() > 128 || !hasNoSpace(spec.deployment)) {
     return invalid("system.deployment", "must be up to 128 characters without spaces");
   }
+  PHOTON_TRY(spec.reboot_token, common::readString(section, "reboot_token", "system", ""));
+  if (spec.reboot_token.size() > 128 || !hasNoSpace(spec.reboot_token)) {
+    return invalid("system.reboot_token", "must be up to 128 characters without spaces");
+  }
   return spec;
 }
 
@@ -199,6 +203,7 @@ Json toJson(const SystemSpec& spec) {
       {"confirm_within_s", spec.confirm_within_s},
   };
   if (!spec.deployment.empty()) out["deployment"] = spec.deployment;
+  if (!spec.reboot_token.empty()) out["reboot_token"] = spec.reboot_token;
   return out;
 }
 

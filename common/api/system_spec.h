@@ -35,6 +35,10 @@ struct SystemSpec {
   HealthSpec health;
   int64_t confirm_within_s = 120;
   std::string deployment;  // the coordinator's deployment id, echoed in reports
+  // Not empty: reboot the node once for this token after the system is applied. The agent
+  // records the token with the boot id before rebooting, so a node that comes back sees the
+  // reboot done and never reboots for the same token again (no reboot loop).
+  std::string reboot_token;
 
   bool operator==(const SystemSpec&) const = default;
 };

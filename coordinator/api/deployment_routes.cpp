@@ -16,7 +16,7 @@ Json progressOf(const Deployment& d) {
     by_status[std::string(toString(n.status))] = by_status.value(toString(n.status), 0) + 1;
     if (n.status == NodeStatus::kSkipped) continue;
     ++total;
-    if (n.status != NodeStatus::kPending && n.status != NodeStatus::kUpdating) ++done;
+    if (n.status != NodeStatus::kPending && !inFlight(n.status)) ++done;
   }
   return {{"total", total}, {"done", done}, {"by_status", by_status}};
 }

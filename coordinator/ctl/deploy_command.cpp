@@ -109,9 +109,13 @@ std::string deployUsage() {
          [--max-parallel N] [--confirm-within S] [--node-timeout S] [--mode switch|boot|test]
          [--substituter URL]... [--trusted-key K]... [--no-require-sigs] [--no-auto-revert]
          [--health '{"units": [...], "http": [...], "tcp": [...], "exec": [[...]]}']
+         [--reboot when-required|always|never] [--reboot-timeout S]
          [--no-wait] [--poll-ms MS]
                                                 roll SYSTEM out; exits non-zero unless every
-                                                node applied it
+                                                node applied it. --reboot (default
+                                                when-required with --mode boot, else never):
+                                                drain, reboot and undrain each node whose new
+                                                kernel needs it, health-gated
   deployments                                   list deployments, newest first
   deployment show|cancel ID                     one deployment's nodes; stop a running one
 )";
@@ -145,6 +149,8 @@ int deployCommand(CtlContext& ctx, const std::vector<std::string>& args) {
     else if (a == "--confirm-within") ok = numeric("confirm_within_s");
     else if (a == "--node-timeout") ok = numeric("node_timeout_s");
     else if (a == "--mode" && value) body["mode"] = *value;
+    else if (a == "--reboot" && value) body["reboot"] = *value;
+    else if (a == "--reboot-timeout") ok = numeric("reboot_timeout_s");
     else if (a == "--substituter" && value) body["substituters"].push_back(*value);
     else if (a == "--trusted-key" && value) body["trusted_public_keys"].push_back(*value);
     else if (a == "--health" && value) {
@@ -180,6 +186,10 @@ int deployCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   }
   // The rollout ends by itself (each node has node_timeout_s); this bound is only a backstop.
   int64_t timeout = created->value("node_timeout_s", int64_t{720});
+  // A rebooted node takes three more steps (drain, come back, health gate), each bounded.
+  if (created->value("reboot", std::string("never")) != "never") {
+    timeout += 3 * created->value("reboot_timeout_s", int64_t{0});
+  }
   int64_t nodes = static_cast<int64_t>((*created)["nodes"].size());
   auto bound = std::chrono::seconds(std::min<int64_t>(timeout * 2 * (nodes + 1) + 60, 7 * 86400));
   auto d = follow(ctx, id, std::chrono::milliseconds(poll_ms), bound);

@@ -19,7 +19,7 @@ constexpr std::array<std::pair<DeploymentState, std::string_view>, 5> kStates = 
     {DeploymentState::kFailed, "failed"},
     {DeploymentState::kCancelled, "cancelled"},
 }};
-constexpr std::array<std::pair<NodeStatus, std::string_view>, 9> kStatuses = {{
+constexpr std::array<std::pair<NodeStatus, std::string_view>, 12> kStatuses = {{
     {NodeStatus::kPending, "pending"},
     {NodeStatus::kUpdating, "updating"},
     {NodeStatus::kApplied, "applied"},
@@ -29,6 +29,14 @@ constexpr std::array<std::pair<NodeStatus, std::string_view>, 9> kStatuses = {{
     {NodeStatus::kSkipped, "skipped"},
     {NodeStatus::kNotStarted, "not-started"},
     {NodeStatus::kCancelled, "cancelled"},
+    {NodeStatus::kDraining, "draining"},
+    {NodeStatus::kRebooting, "rebooting"},
+    {NodeStatus::kConfirming, "confirming"},
+}};
+constexpr std::array<std::pair<RebootPolicy, std::string_view>, 3> kRebootPolicies = {{
+    {RebootPolicy::kWhenRequired, "when-required"},
+    {RebootPolicy::kAlways, "always"},
+    {RebootPolicy::kNever, "never"},
 }};
 constexpr std::array<std::pair<RevertStatus, std::string_view>, 6> kReverts = {{
     {RevertStatus::kNone, ""},
@@ -60,13 +68,26 @@ common::Result<E> parseName(const std::array<std::pair<E, std::string_view>, N>&
 const std::set<std::string> kSectionFields = {"system",         "substituters", "trusted_public_keys",
                                               "require_sigs",   "mode",         "health",
                                               "confirm_within_s"};
-const std::set<std::string> kOwnFields = {"selector", "max_parallel", "auto_revert",
-                                          "node_timeout_s"};
+const std::set<std::string> kOwnFields = {"selector",       "max_parallel", "auto_revert",
+                                          "node_timeout_s", "reboot",       "reboot_timeout_s"};
 }  // namespace
 
 std::string_view toString(DeploymentState state) { return nameOf(kStates, state); }
 std::string_view toString(NodeStatus status) { return nameOf(kStatuses, status); }
 std::string_view toString(RevertStatus status) { return nameOf(kReverts, status); }
+std::string_view toString(RebootPolicy policy) { return nameOf(kRebootPolicies, policy); }
+
+std::optional<RebootPolicy> parseRebootPolicy(const std::string& text) {
+  for (const auto& [policy, name] : kRebootPolicies) {
+    if (name == text) return policy;
+  }
+  return std::nullopt;
+}
+
+bool inFlight(NodeStatus status) {
+  return status == NodeStatus::kUpdating || status == NodeStatus::kDraining ||
+         status == NodeStatus::kRebooting || status == NodeStatus::kConfirming;
+}
 
 bool isFinal(DeploymentState state) {
   return state != DeploymentState::kRunning && state != DeploymentState::kReverting;
@@ -87,6 +108,15 @@ std::string revertTag(const std::string& deployment_id) { return deployment_id +
 Json desiredSection(const Deployment& d) {
   common::SystemSpec spec = d.spec;
   spec.deployment = d.id;
+  return common::toJson(spec);
+}
+
+std::string rebootToken(const std::string& deployment_id) { return deployment_id + "-reboot"; }
+
+Json rebootSection(const Deployment& d) {
+  common::SystemSpec spec = d.spec;
+  spec.deployment = d.id;
+  spec.reboot_token = rebootToken(d.id);
   return common::toJson(spec);
 }
 
@@ -119,6 +149,11 @@ Json toJson(const Deployment& d) {
               {"timings", n.timings},
               {"started_at", n.started_at},
               {"finished_at", n.finished_at}};
+    if (n.step_started_at != 0 || !n.boot_id.empty() || n.drained_by_us) {
+      j["step_started_at"] = n.step_started_at;
+      j["boot_id"] = n.boot_id;
+      j["drained_by_us"] = n.drained_by_us;
+    }
     if (n.revert != RevertStatus::kNone) {
       j["revert"] = toString(n.revert);
       j["revert_started_at"] = n.revert_started_at;
@@ -135,6 +170,8 @@ Json toJson(const Deployment& d) {
           {"max_parallel", d.max_parallel},
           {"auto_revert", d.auto_revert},
           {"node_timeout_s", d.node_timeout_s},
+          {"reboot", toString(d.reboot)},
+          {"reboot_timeout_s", d.reboot_timeout_s},
           {"stopping", d.stopping()},
           {"reason", d.reason},
           {"created_at", d.created_at},
@@ -154,6 +191,13 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
   PHOTON_TRY(d.max_parallel, common::readInt(j, "max_parallel", "", 1, kMaxParallel));
   PHOTON_TRY(d.auto_revert, common::readBool(j, "auto_revert", ""));
   PHOTON_TRY(d.node_timeout_s, common::readInt(j, "node_timeout_s", "", 1, kMaxNodeTimeoutS));
+  // Records from before reboots existed carry neither field: they never reboot.
+  PHOTON_TRY(std::string reboot, common::readString(j, "reboot", "", "never"));
+  auto policy = parseRebootPolicy(reboot);
+  if (!policy) return fail(ErrorCode::kInternal, "stored deployment has unknown reboot " + reboot, "reboot");
+  d.reboot = *policy;
+  PHOTON_TRY(d.reboot_timeout_s,
+             common::readInt(j, "reboot_timeout_s", "", 0, kMaxNodeTimeoutS, 0));
   PHOTON_TRY(d.reason, common::readString(j, "reason", "", ""));
   PHOTON_TRY(d.created_at, common::readInt(j, "created_at", "", 0, INT64_MAX, 0));
   PHOTON_TRY(d.finished_at, common::readInt(j, "finished_at", "", 0, INT64_MAX, 0));
@@ -177,6 +221,10 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
                common::readInt(nj, "revert_started_at", "nodes", 0, INT64_MAX, 0));
     PHOTON_TRY(n.revert_finished_at,
                common::readInt(nj, "revert_finished_at", "nodes", 0, INT64_MAX, 0));
+    PHOTON_TRY(n.step_started_at,
+               common::readInt(nj, "step_started_at", "nodes", 0, INT64_MAX, 0));
+    PHOTON_TRY(n.boot_id, common::readString(nj, "boot_id", "nodes", ""));
+    PHOTON_TRY(n.drained_by_us, common::readBool(nj, "drained_by_us", "nodes", false));
     d.nodes.push_back(std::move(n));
   }
   return d;
@@ -213,6 +261,21 @@ common::Result<DeploymentRequest> parseDeploymentRequest(const Json& body) {
     return common::invalid("node_timeout_s", "must be at least confirm_within_s (" +
                                                  std::to_string(r.spec.confirm_within_s) + ")");
   }
+  // A new kernel only comes in with a reboot, and boot mode is how it is installed.
+  const std::string default_reboot =
+      r.spec.mode == common::ActivationMode::kBoot ? "when-required" : "never";
+  PHOTON_TRY(std::string reboot, common::readString(body, "reboot", "", default_reboot));
+  auto policy = parseRebootPolicy(reboot);
+  if (!policy) {
+    return common::invalid("reboot", "must be when-required, always or never, not " +
+                                         reboot.substr(0, 64));
+  }
+  r.reboot = *policy;
+  if (r.reboot != RebootPolicy::kNever && r.spec.mode == common::ActivationMode::kTest) {
+    return common::invalid("reboot", "mode test does not survive a reboot; use boot or switch");
+  }
+  PHOTON_TRY(r.reboot_timeout_s, common::readInt(body, "reboot_timeout_s", "", 1,
+                                                 kMaxNodeTimeoutS, kDefaultRebootTimeoutS));
   return r;
 }
 

@@ -21,11 +21,18 @@ using common::Json;
 enum class DeploymentState { kRunning, kReverting, kSucceeded, kFailed, kCancelled };
 
 // pending: not started yet; updating: its desired system is set, waiting for its report;
+// draining, rebooting, confirming: the reboot that brings its new kernel in (drained by
+// placement, told to reboot, back with the new booted system and waiting for its health gate);
 // applied, rolled-back, failed, timeout: its outcome; skipped: drained or missing at its turn;
 // not-started: the rollout stopped before its turn; cancelled: the operator cancelled it.
 enum class NodeStatus {
-  kPending, kUpdating, kApplied, kRolledBack, kFailed, kTimeout, kSkipped, kNotStarted, kCancelled
+  kPending, kUpdating, kApplied, kRolledBack, kFailed, kTimeout, kSkipped, kNotStarted, kCancelled,
+  kDraining, kRebooting, kConfirming
 };
+
+// Whether an applied node is rebooted: only when its agent reports reboot_required (the booted
+// kernel, initrd or modules differ from the new system's), always, or never.
+enum class RebootPolicy { kWhenRequired, kAlways, kNever };
 
 // What happened when a failed deployment returned the node to its previous system.
 enum class RevertStatus { kNone, kReverting, kReverted, kRevertFailed, kNothingToRevert, kCancelled };
@@ -33,6 +40,10 @@ enum class RevertStatus { kNone, kReverting, kReverted, kRevertFailed, kNothingT
 std::string_view toString(DeploymentState state);
 std::string_view toString(NodeStatus status);
 std::string_view toString(RevertStatus status);
+std::string_view toString(RebootPolicy policy);
+std::optional<RebootPolicy> parseRebootPolicy(const std::string& text);
+// A node whose turn has begun and not ended: it counts against max_parallel.
+bool inFlight(NodeStatus status);
 bool isFinal(DeploymentState state);
 bool isFailure(NodeStatus status);
 
@@ -50,6 +61,12 @@ struct NodeRollout {
   int64_t finished_at = 0;
   int64_t revert_started_at = 0;
   int64_t revert_finished_at = 0;
+  // The reboot: when the current step (draining, rebooting, confirming) began, the boot id the
+  // agent reported before it was told to reboot (the one it must come back without), and
+  // whether this deployment drained it (then it undrains it).
+  int64_t step_started_at = 0;
+  std::string boot_id;
+  bool drained_by_us = false;
 };
 
 struct Deployment {
@@ -60,6 +77,9 @@ struct Deployment {
   int64_t max_parallel = 1;
   bool auto_revert = true;
   int64_t node_timeout_s = 0;
+  RebootPolicy reboot = RebootPolicy::kNever;
+  // How long a node may take for each reboot step (drain, come back, pass its health gate).
+  int64_t reboot_timeout_s = 0;
   std::string reason;  // why it stopped
   int64_t created_at = 0;
   int64_t finished_at = 0;
@@ -82,6 +102,8 @@ struct DeploymentRequest {
   int64_t max_parallel = 1;
   bool auto_revert = true;
   int64_t node_timeout_s = 0;
+  RebootPolicy reboot = RebootPolicy::kNever;
+  int64_t reboot_timeout_s = 0;
 };
 
 constexpr int64_t kMaxParallel = 1000;
@@ -89,6 +111,8 @@ constexpr int64_t kMaxParallel = 1000;
 // few MB at most (and within etcd's request limit).
 constexpr size_t kMaxDeploymentNodes = 2000;
 constexpr int64_t kMaxNodeTimeoutS = 86400;
+// A reboot step's default: a server's firmware alone can take minutes.
+constexpr int64_t kDefaultRebootTimeoutS = 900;
 // What a node gets beyond confirm_within_s to fetch the closure and report, by default.
 constexpr int64_t kDefaultRealiseAllowanceS = 600;
 
@@ -99,5 +123,9 @@ constexpr int64_t kDefaultRealiseAllowanceS = 600;
 Json desiredSection(const Deployment& d);
 std::optional<Json> revertSection(const Deployment& d, const NodeRollout& node);
 std::string revertTag(const std::string& deployment_id);
+// The section that tells the node to reboot once for this deployment (desiredSection plus the
+// reboot token), and that token.
+Json rebootSection(const Deployment& d);
+std::string rebootToken(const std::string& deployment_id);
 
 }  // namespace photon::coordinator

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/log.h"
 #include "coordinator/deploy/rollout.h"
 #include "coordinator/inventory/selector.h"
 #include "coordinator/inventory/keys.h"
@@ -28,6 +29,22 @@ std::string skipReason(Inventory& inventory, const common::Node& node) {
   }
   if (inventory.liveness(node) == "missing") return "node is missing (its agent stopped polling)";
   return "";
+}
+
+// Drains (or undrains) a node for its reboot. Done before the record that says so is committed,
+// and idempotent, so that a record that lost its commit redoes it harmlessly next round.
+Status moveDrain(Inventory& inventory, const std::string& node_id, bool drain) {
+  PHOTON_TRY(auto node, inventory.getNode(node_id));
+  bool drained = node.state == common::NodeState::kDraining ||
+                 node.state == common::NodeState::kDrained;
+  if (drain == drained) return {};
+  if (drain && node.state != common::NodeState::kActive) return {};  // not ours to move
+  auto acted = inventory.act(node_id, drain ? NodeAction::kDrain : NodeAction::kUndrain);
+  if (!acted) return std::unexpected(acted.error().context(drain ? "drain " + node_id
+                                                                  : "undrain " + node_id));
+  common::logInfo(std::string("deployments: ") + (drain ? "drained " : "undrained ") + node_id +
+                  " for its reboot");
+  return {};
 }
 }  // namespace
 
@@ -89,6 +106,8 @@ Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
   d.max_parallel = request.max_parallel;
   d.auto_revert = request.auto_revert;
   d.node_timeout_s = request.node_timeout_s;
+  d.reboot = request.reboot;
+  d.reboot_timeout_s = request.reboot_timeout_s;
   d.created_at = inventory_.clock().nowSeconds();
   size_t matched = 0, deployable = 0;
   std::string skipped_text;
@@ -179,6 +198,9 @@ Result<Deployment> Deployments::cancelOnce(const std::string& id) {
                 "state");
   }
   Deployment next = cancelDeployment(loaded.deployment, inventory_.clock().nowSeconds());
+  for (const auto& node_id : cancelUndrains(loaded.deployment, next)) {
+    PHOTON_CHECK(moveDrain(inventory_, node_id, false));
+  }
   Txn txn;
   txn.expect(keys::deployment(id), loaded.mod_revision)
       .put(keys::deployment(id), toJson(next).dump());
@@ -216,6 +238,7 @@ Result<bool> Deployments::advanceOne(const std::string& id) {
       input.skip_reason = "node is gone";
     } else {
       input.skip_reason = skipReason(inventory_, *node);
+      input.state = std::string(common::toString(node->state));
       auto observed = inventory_.observed(node_id);
       if (observed && observed->body.contains("domains") && observed->body["domains"].is_object()) {
         input.report = observed->body["domains"].value("system", Json());
@@ -226,16 +249,21 @@ Result<bool> Deployments::advanceOne(const std::string& id) {
   RolloutStep step = advance(loaded.deployment, lookup, now);
   if (!step.changed) return false;
   Deployment& next = step.next;
+  for (const auto& node_id : step.drain) PHOTON_CHECK(moveDrain(inventory_, node_id, true));
+  for (const auto& node_id : step.undrain) PHOTON_CHECK(moveDrain(inventory_, node_id, false));
 
   Txn txn;
   txn.expect(keys::deployment(id), loaded.mod_revision);
-  auto writeDesired = [&](const std::string& node_id, bool starting) -> Status {
+  enum class Write { kStart, kRevert, kReboot };
+  auto writeDesired = [&](const std::string& node_id, Write what) -> Status {
     PHOTON_TRY(auto doc, inventory_.desired(node_id));
     auto node = std::find_if(next.nodes.begin(), next.nodes.end(),
                              [&](const auto& n) { return n.id == node_id; });
-    if (starting) node->previous = doc.body.value("system", Json());
+    if (what == Write::kStart) node->previous = doc.body.value("system", Json());
     // A null section removes it: a node that had none before the deployment gets none back.
-    Json value = starting ? desiredSection(next) : revertSection(next, *node).value_or(Json());
+    Json value = what == Write::kStart    ? desiredSection(next)
+                 : what == Write::kReboot ? rebootSection(next)
+                                          : revertSection(next, *node).value_or(Json());
     PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(txn, node_id, "system", value));
     // `previous` was read above: the commit must guard that very revision.
     if (compared != doc.revision) {
@@ -243,8 +271,9 @@ Result<bool> Deployments::advanceOne(const std::string& id) {
     }
     return {};
   };
-  for (const auto& node_id : step.start) PHOTON_CHECK(writeDesired(node_id, true));
-  for (const auto& node_id : step.revert) PHOTON_CHECK(writeDesired(node_id, false));
+  for (const auto& node_id : step.start) PHOTON_CHECK(writeDesired(node_id, Write::kStart));
+  for (const auto& node_id : step.reboot) PHOTON_CHECK(writeDesired(node_id, Write::kReboot));
+  for (const auto& node_id : step.revert) PHOTON_CHECK(writeDesired(node_id, Write::kRevert));
   txn.put(keys::deployment(id), toJson(next).dump());
   PHOTON_CHECK(releaseIfFinal(txn, next));
   PHOTON_CHECK(store_.commit(txn));

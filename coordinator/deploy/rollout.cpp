@@ -42,6 +42,93 @@ void observeUpdate(Deployment& d, NodeRollout& node, const NodeInput& input, int
   }
 }
 
+bool wantsReboot(const Deployment& d, const NodeInput& input) {
+  if (d.reboot == RebootPolicy::kNever) return false;
+  if (d.reboot == RebootPolicy::kAlways) return true;
+  auto report = parseSystemReport(input.report);
+  return report && report->reboot_required;
+}
+
+void failNode(NodeRollout& node, NodeStatus status, std::string reason, int64_t now) {
+  node.status = status;
+  node.reason = std::move(reason);
+  node.finished_at = now;
+}
+
+// An applied node that needs its reboot: placement drains it first.
+void beginReboot(NodeRollout& node, RolloutStep& step, int64_t now) {
+  node.status = NodeStatus::kDraining;
+  node.step_started_at = now;
+  node.drained_by_us = true;
+  step.drain.push_back(node.id);
+}
+
+// Drained: record the boot it must come back from, then tell it to reboot.
+void observeDrain(const Deployment& d, NodeRollout& node, const NodeInput& input,
+                  RolloutStep& step, int64_t now) {
+  if (input.state == "drained") {
+    auto report = parseSystemReport(input.report);
+    node.boot_id = report ? report->boot_id : "";
+    node.status = NodeStatus::kRebooting;
+    node.step_started_at = now;
+    step.reboot.push_back(node.id);
+    return;
+  }
+  if (now - node.step_started_at >= d.reboot_timeout_s) {
+    // Never rebooted: it goes back to work as it was.
+    failNode(node, NodeStatus::kTimeout,
+         "not drained within reboot_timeout_s (" + std::to_string(d.reboot_timeout_s) +
+             "s); not rebooted",
+         now);
+    node.drained_by_us = false;
+    step.undrain.push_back(node.id);
+  }
+}
+
+// Back: the agent reports the reboot for this token done, in another boot, with the new system
+// booted.
+void observeReboot(const Deployment& d, NodeRollout& node, const NodeInput& input, int64_t now) {
+  auto report = parseSystemReport(input.report);
+  bool back = report && report->reboot_token == rebootToken(d.id) &&
+              report->reboot_state == "done" && report->booted_system == d.spec.system &&
+              (node.boot_id.empty() || report->boot_id != node.boot_id);
+  if (back) {
+    node.status = NodeStatus::kConfirming;
+    node.step_started_at = now;
+    return;
+  }
+  if (now - node.step_started_at >= d.reboot_timeout_s) {
+    // It stays drained: whatever it is doing, it is not serving.
+    std::string seen = report && !report->booted_system.empty()
+                            ? " (last reported booted system " + report->booted_system + ")"
+                            : "";
+    failNode(node, NodeStatus::kTimeout,
+         "did not come back with booted system " + d.spec.system + " within reboot_timeout_s (" +
+             std::to_string(d.reboot_timeout_s) + "s)" + seen + "; left drained",
+         now);
+  }
+}
+
+// The health gate after the reboot: the agent runs the deployment's checks in the new boot.
+void observeConfirm(const Deployment& d, NodeRollout& node, const NodeInput& input,
+                    RolloutStep& step, int64_t now) {
+  auto report = parseSystemReport(input.report);
+  if (report && report->reboot_token == rebootToken(d.id) && report->reboot_health == "ok") {
+    node.status = NodeStatus::kApplied;
+    node.finished_at = now;
+    node.drained_by_us = false;
+    step.undrain.push_back(node.id);
+    return;
+  }
+  if (now - node.step_started_at >= d.spec.confirm_within_s) {
+    std::string why = report && !report->reboot_reason.empty() ? ": " + report->reboot_reason : "";
+    failNode(node, NodeStatus::kFailed,
+         "health gate after the reboot did not pass within confirm_within_s (" +
+             std::to_string(d.spec.confirm_within_s) + "s)" + why.substr(0, 512) + "; left drained",
+         now);
+  }
+}
+
 void observeRevert(Deployment& d, NodeRollout& node, const NodeInput& input, int64_t now) {
   auto target = revertSection(d, node);
   auto report = parseSystemReport(input.report);
@@ -93,14 +180,37 @@ bool any(const Deployment& d, auto predicate) {
   return std::any_of(d.nodes.begin(), d.nodes.end(), predicate);
 }
 
+void observeInFlight(Deployment& d, NodeRollout& node, RolloutStep& step, const NodeInput& input,
+                     int64_t now) {
+  switch (node.status) {
+    case NodeStatus::kUpdating:
+      observeUpdate(d, node, input, now);
+      if (node.status == NodeStatus::kApplied && wantsReboot(d, input)) {
+        beginReboot(node, step, now);
+      }
+      break;
+    case NodeStatus::kDraining:
+      observeDrain(d, node, input, step, now);
+      break;
+    case NodeStatus::kRebooting:
+      observeReboot(d, node, input, now);
+      break;
+    case NodeStatus::kConfirming:
+      observeConfirm(d, node, input, step, now);
+      break;
+    default:
+      break;
+  }
+}
+
 void advanceRunning(Deployment& d, RolloutStep& step, const NodeLookup& lookup, int64_t now) {
   for (auto& node : d.nodes) {
-    if (node.status != NodeStatus::kUpdating) continue;
-    observeUpdate(d, node, lookup(node.id), now);
+    if (!inFlight(node.status)) continue;
+    observeInFlight(d, node, step, lookup(node.id), now);
     stopOnFailure(d, node);
   }
   int64_t busy = std::count_if(d.nodes.begin(), d.nodes.end(),
-                               [](const auto& n) { return n.status == NodeStatus::kUpdating; });
+                               [](const auto& n) { return inFlight(n.status); });
   for (auto& node : d.nodes) {
     if (node.status != NodeStatus::kPending) continue;
     if (d.stopping()) {
@@ -159,6 +269,16 @@ std::optional<SystemReport> parseSystemReport(const Json& report) {
   auto gen = report.find("generation");
   if (gen != report.end() && gen->is_number_integer()) r.generation = gen->get<int64_t>();
   // The agent's step timings, numbers only and a few of them (they go into the record).
+  auto required = report.find("reboot_required");
+  r.reboot_required = required != report.end() && required->is_boolean() && required->get<bool>();
+  r.booted_system = str(report, "booted_system");
+  r.boot_id = str(report, "boot_id");
+  if (auto reboot = report.find("reboot"); reboot != report.end() && reboot->is_object()) {
+    r.reboot_token = str(*reboot, "token");
+    r.reboot_state = str(*reboot, "state");
+    r.reboot_health = str(*reboot, "health");
+    r.reboot_reason = str(*reboot, "reason").substr(0, 1024);
+  }
   auto timings = report.find("timings");
   if (timings != report.end() && timings->is_object()) {
     r.timings = Json::object();
@@ -171,7 +291,8 @@ std::optional<SystemReport> parseSystemReport(const Json& report) {
 }
 
 RolloutStep advance(const Deployment& d, const NodeLookup& lookup, int64_t now) {
-  RolloutStep step{d, {}, {}, false};
+  RolloutStep step;
+  step.next = d;
   if (d.state == DeploymentState::kRunning) {
     advanceRunning(step.next, step, lookup, now);
   } else if (d.state == DeploymentState::kReverting) {
@@ -187,10 +308,12 @@ Deployment cancelDeployment(const Deployment& d, int64_t now) {
   for (auto& node : next.nodes) {
     if (node.status == NodeStatus::kPending) {
       node.status = NodeStatus::kCancelled;
-    } else if (node.status == NodeStatus::kUpdating) {
+    } else if (inFlight(node.status)) {
+      node.reason = "cancelled while " + std::string(toString(node.status)) +
+                    "; its desired system stays this deployment's";
       node.status = NodeStatus::kCancelled;
-      node.reason = "cancelled while updating; its desired system stays this deployment's";
       node.finished_at = now;
+      node.drained_by_us = false;
     }
     if (node.revert == RevertStatus::kReverting) {
       node.revert = RevertStatus::kCancelled;
@@ -201,6 +324,16 @@ Deployment cancelDeployment(const Deployment& d, int64_t now) {
   else next.reason += "; cancelled by the operator";
   finish(next, DeploymentState::kCancelled, now);
   return next;
+}
+
+std::vector<std::string> cancelUndrains(const Deployment& before, const Deployment& after) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < before.nodes.size() && i < after.nodes.size(); ++i) {
+    if (before.nodes[i].drained_by_us && !after.nodes[i].drained_by_us) {
+      out.push_back(before.nodes[i].id);
+    }
+  }
+  return out;
 }
 
 }  // namespace photon::coordinator

@@ -17,6 +17,7 @@ namespace photon::coordinator {
 struct NodeInput {
   std::string skip_reason;  // not empty: do not start it (drained, missing, gone)
   Json report = nullptr;    // its observed "system" domain, or null
+  std::string state;        // its lifecycle state ("active", "draining", "drained", ...)
 };
 using NodeLookup = std::function<NodeInput(const std::string& node_id)>;
 
@@ -29,6 +30,15 @@ struct SystemReport {
   std::string reason;
   int64_t generation = 0;
   Json timings = nullptr;
+  bool reboot_required = false;
+  std::string booted_system;
+  std::string boot_id;
+  // The agent's reboot for a token: "requested" (recorded, systemd told to reboot), "done"
+  // (back in another boot), and after it the health gate: "ok", or the failing check.
+  std::string reboot_token;
+  std::string reboot_state;
+  std::string reboot_health;
+  std::string reboot_reason;
 };
 std::optional<SystemReport> parseSystemReport(const Json& report);
 
@@ -36,11 +46,16 @@ struct RolloutStep {
   Deployment next;
   std::vector<std::string> start;   // set desiredSection(next) on these (recording `previous`)
   std::vector<std::string> revert;  // set revertSection(next, node), or remove the section
+  std::vector<std::string> drain;    // drain these (placement moves their instances)
+  std::vector<std::string> reboot;   // set rebootSection(next) on these
+  std::vector<std::string> undrain;  // return these to active
   bool changed = false;
 };
 
 [[nodiscard]] RolloutStep advance(const Deployment& d, const NodeLookup& lookup, int64_t now);
-// The operator's cancel: nothing more is started or awaited; nodes keep what they were given.
+// The operator's cancel: nothing more is started or awaited; nodes keep what they were given,
+// except that a node this deployment drained for its reboot is undrained (cancelUndrains).
 [[nodiscard]] Deployment cancelDeployment(const Deployment& d, int64_t now);
+std::vector<std::string> cancelUndrains(const Deployment& before, const Deployment& after);
 
 }  // namespace photon::coordinator

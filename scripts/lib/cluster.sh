@@ -248,11 +248,12 @@ cl_coordinator() {
 cl_build_systems() {
   local out
   local log=$CL_DIR/logs/nix.log
-  out=$(nix-build --no-out-link "$CL_REPO/scripts/lib/systems.nix" -A v1 -A v2 -A bad 2>>"$log") ||
-    cl_die "nix-build of the demo systems (see $log)"
+  out=$(nix-build --no-out-link "$CL_REPO/scripts/lib/systems.nix" -A v1 -A v2 -A bad -A kernel2 \
+    2>>"$log") || cl_die "nix-build of the demo systems (see $log)"
   mapfile -t CL_SYSTEMS <<<"$out"
-  [ "${#CL_SYSTEMS[@]}" = 3 ] || cl_die "nix-build gave ${#CL_SYSTEMS[@]} paths: $out"
+  [ "${#CL_SYSTEMS[@]}" = 4 ] || cl_die "nix-build gave ${#CL_SYSTEMS[@]} paths: $out"
   CL_SYSTEM_V1=${CL_SYSTEMS[0]} CL_SYSTEM_V2=${CL_SYSTEMS[1]} CL_SYSTEM_BAD=${CL_SYSTEMS[2]}
+  CL_SYSTEM_KERNEL2=${CL_SYSTEMS[3]}
   nix-store --generate-binary-cache-key "$CL_PREFIX-cache" "$CL_DIR/cache.sk" "$CL_DIR/cache.pk"
   nix --extra-experimental-features nix-command store sign --key-file "$CL_DIR/cache.sk" \
     "${CL_SYSTEMS[@]}" >>"$log" 2>&1 || cl_die "signing the demo systems (see $log)"
@@ -381,6 +382,10 @@ cl_remove_own_cgroup() {
   return 0
 }
 
+# Extra systemd-nspawn arguments for node n, one per line; a story that needs more (a /nix that
+# survives the node's reboot) redefines it.
+cl_node_extra_args() { :; }
+
 # Boots node n: systemd in a container on the node's network namespace, the build bind-mounted
 # read-only, the facts tree, the tokens and the agent's state dir from CL_DIR. CAP_NET_ADMIN, as
 # on a real node: the bgp domain puts the VIP addresses on a link of its own (nspawn keeps it
@@ -398,6 +403,7 @@ cl_boot_node() {
     --bind-ro="$CL_CA:/etc/photon/ca.pem" \
     --bind-ro="$CL_DIR/etc-nix:/etc/nix" \
     --bind="$CL_DIR/state/node$n:/var/lib/photon-agent" \
+    $(cl_node_extra_args "$n") \
     </dev/null > "$CL_DIR/logs/container-node$n.log" 2>&1) &
   cl_record_pid "container-node$n" $!
 }

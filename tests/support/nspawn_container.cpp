@@ -183,6 +183,22 @@ NspawnContainer::NspawnContainer(Options options) {
   throw std::runtime_error("container did not boot in time: " + readAll(log_path_));
 }
 
+int NspawnContainer::waitExit(std::chrono::milliseconds timeout) {
+  if (nspawn_pid_ <= 0) return -1;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(nspawn_pid_, &status, WNOHANG) == nspawn_pid_) {
+      nspawn_pid_ = -1;
+      init_pid_ = -1;
+      exited_ = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return -1;
+}
+
 NspawnContainer::~NspawnContainer() {
   stop();
   ::unlink(log_path_.c_str());
@@ -190,7 +206,12 @@ NspawnContainer::~NspawnContainer() {
 }
 
 void NspawnContainer::stop() {
-  if (nspawn_pid_ <= 0) return;
+  if (nspawn_pid_ <= 0) {
+    // Ended by itself (waitExit): only its cgroups are left to remove.
+    if (exited_) removeCgroups();
+    exited_ = false;
+    return;
+  }
   ::kill(nspawn_pid_, SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + 15s;
   bool gone = false;
@@ -216,6 +237,10 @@ void NspawnContainer::stop() {
       for (int i = 0; i < 250 && ::kill(init_pid_, 0) == 0; ++i) std::this_thread::sleep_for(20ms);
     }
   }
+  removeCgroups();
+}
+
+void NspawnContainer::removeCgroups() {
   // nspawn leaves these behind on a host without systemd (the container's own cgroups below
   // them too). They are shared by every container on the host, so the tree is emptied only
   // when no other nspawn runs; otherwise just the top dirs, which rmdir removes only if empty.

@@ -46,14 +46,19 @@ class NspawnContainer {
   // Runs argv inside the container's namespaces (nsenter); returns its exit status.
   int run(const std::vector<std::string>& argv) const;
   const std::string& logPath() const { return log_path_; }
+  // Waits for nspawn to end by itself (its container rebooted or powered off) and returns its
+  // exit status (133: the container rebooted), or -1 when it still runs after `timeout`.
+  int waitExit(std::chrono::milliseconds timeout);
 
  private:
   void stop();
+  void removeCgroups();
 
   pid_t nspawn_pid_ = -1;
   pid_t init_pid_ = -1;
   std::string log_path_;
   std::vector<std::string> cgroups_;  // the container's own cgroup, one per hierarchy
+  bool exited_ = false;               // ended by itself (waitExit)
 };
 
 }  // namespace photon::test
