@@ -62,13 +62,23 @@ class IpmiSim {
   static constexpr const char* kPassword = "bmc-pw-1";
 
   // `chassis_script`: the body of the chassis_control program (sh); empty: the file machine.
-  explicit IpmiSim(const std::string& chassis_script = {}) : port_(freeUdpPort()) {
+  // `lan_script`: the body of the LAN channel's lan_config_program (sh), which ipmi_sim asks for
+  // the BMC's own LAN parameters (`get ip_addr`, `get mac_addr`, … printing name:value lines);
+  // empty: none, and ipmi_sim fails those parameters.
+  explicit IpmiSim(const std::string& chassis_script = {}, const std::string& lan_script = {})
+      : port_(freeUdpPort()) {
     std::string dir = temp_.path();
     temp_.write("power", "0\n");
     temp_.write("boot", "default\n");
     std::string script = chassis_script.empty() ? fileMachine(dir) : chassis_script;
     std::string prog = temp_.write("chassis_control", script);
     ::chmod(prog.c_str(), 0700);
+    std::string lan_config;
+    if (!lan_script.empty()) {
+      std::string lan_prog = temp_.write("lan_control", lan_script);
+      ::chmod(lan_prog.c_str(), 0700);
+      lan_config = "    lan_config_program \"" + lan_prog + "\"\n";
+    }
     temp_.write("lan.conf",
                 "name \"photon-test\"\n"
                 "set_working_mc 0x20\n"
@@ -81,7 +91,8 @@ class IpmiSim {
                     "    allowed_auths_user none md2 md5 straight\n"
                     "    allowed_auths_operator none md2 md5 straight\n"
                     "    allowed_auths_admin none md2 md5 straight\n"
-                    "    guid a123456789abcdefa123456789abcdef\n"
+                    "    guid a123456789abcdefa123456789abcdef\n" +
+                    lan_config +
                     "  endlan\n"
                     "  chassis_control \"" +
                     prog +
