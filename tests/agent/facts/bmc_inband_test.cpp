@@ -1,10 +1,9 @@
 // The in-band BMC facts. What runs for real: queryBmcLan's FreeIPMI commands (channel lookup,
 // Get LAN Configuration Parameters for the MAC, IP address and its source) against OpenIPMI's
 // ipmi_sim, a real BMC emulator, whose LAN channel answers them from its lan_config_program.
-// What does not: the in-band open of /dev/ipmi0 itself. The session to ipmi_sim is RMCP+ over
-// loopback, not the kernel's device: the test guest's kernel (Debian's cloud kernel) is built
-// without IPMI (CONFIG_IPMI_HANDLER is not set), so no VM here gets a /dev/ipmi0. readInbandBmc
-// is tested for its answers without a device (none; a file that is not one).
+// The session to ipmi_sim is RMCP+ over loopback, not the kernel's device. readInbandBmc
+// is tested here for its answers without a device (none; a file that is not one); the device
+// itself in tests/agent/iso/ipmi_facts_iso_test.cpp, a VM with Debian's generic kernel.
 #include <freeipmi/freeipmi.h>
 
 #include <catch2/catch.hpp>
@@ -25,22 +24,6 @@ std::string slurp(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// The lan_config_program of a BMC at 10.0.8.5 (static) with MAC 52:54:00:be:ef:01; it writes
-// each question it is asked to `log`, so the test sees that the facts came from the BMC.
-std::string lanControl(const std::string& log) {
-  return "#!/bin/sh\n"
-         "echo \"$@\" >> " + log + "\n"
-         "[ \"$1\" = get ] || exit 0\n"
-         "shift\n"
-         "for p in \"$@\"; do case $p in\n"
-         "  ip_addr) echo ip_addr:10.0.8.5;;\n"
-         "  ip_addr_src) echo ip_addr_src:static;;\n"
-         "  mac_addr) echo mac_addr:52:54:00:be:ef:01;;\n"
-         "  subnet_mask) echo subnet_mask:255.255.255.0;;\n"
-         "  *) echo $p:0.0.0.0;;\n"
-         "esac; done\n";
 }
 
 struct CtxDeleter {
@@ -71,7 +54,7 @@ TEST_CASE("bmc in-band: the BMC's LAN address, source and MAC come from the BMC 
           "[facts][power][integration]") {
   test::TempDir tmp;
   const std::string log = tmp.file("lan-calls");
-  test::IpmiSim bmc({}, lanControl(log));
+  test::IpmiSim bmc({}, test::IpmiSim::lanScript(log, "10.0.8.5", "52:54:00:be:ef:01"));
   auto ctx = lanSession(bmc);
 
   auto facts = agent::queryBmcLan(ctx.get());
