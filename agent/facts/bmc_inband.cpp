@@ -1,10 +1,10 @@
 #include "agent/facts/bmc_inband.h"
 
-#include <freeipmi/freeipmi.h>
 #include <sys/stat.h>
 
 #include <cstdio>
-#include <memory>
+
+#include "common/freeipmi_handles.h"
 
 namespace photon::agent {
 namespace {
@@ -12,23 +12,9 @@ namespace {
 using common::ErrorCode;
 using common::fail;
 
-struct CtxDeleter {
-  void operator()(ipmi_ctx_t ctx) const {
-    ipmi_ctx_close(ctx);
-    ipmi_ctx_destroy(ctx);
-  }
-};
-using Ctx = std::unique_ptr<std::remove_pointer_t<ipmi_ctx_t>, CtxDeleter>;
-
-struct FiidDeleter {
-  void operator()(fiid_obj_t obj) const { fiid_obj_destroy(obj); }
-};
-using Fiid = std::unique_ptr<std::remove_pointer_t<fiid_obj_t>, FiidDeleter>;
-
-std::string ctxError(ipmi_ctx_t ctx) {
-  const char* message = ipmi_ctx_errormsg(ctx);
-  return message ? message : "unknown error";
-}
+using Ctx = common::IpmiCtx;
+using common::Fiid;
+const auto ctxError = common::ipmiCtxError;
 
 using GetParameter = int (*)(ipmi_ctx_t, uint8_t, uint8_t, uint8_t, uint8_t, fiid_obj_t);
 
@@ -44,6 +30,15 @@ common::Result<Fiid> getParameter(ipmi_ctx_t ctx, uint8_t channel, fiid_template
                 std::string("BMC LAN parameter ") + what + ": " + ctxError(ctx));
   }
   return rs;
+}
+
+// A reply's fixed-size field, all of it.
+common::Status readField(const Fiid& rs, const char* field, uint8_t* out, size_t size,
+                         const char* what) {
+  if (fiid_obj_get_data(rs.get(), field, out, size) != static_cast<int>(size)) {
+    return fail(ErrorCode::kUnavailable, std::string("BMC LAN parameter ") + what + ": short reply");
+  }
+  return {};
 }
 
 std::string sourceName(uint64_t source) {
@@ -77,9 +72,7 @@ common::Result<common::BmcFacts> queryBmcLan(ipmi_ctx* ctx) {
                                        ipmi_cmd_get_lan_configuration_parameters_mac_address,
                                        "MAC address"));
   uint8_t mac[6] = {};
-  if (fiid_obj_get_data(mac_rs.get(), "mac_address", mac, sizeof mac) != sizeof mac) {
-    return fail(ErrorCode::kUnavailable, "BMC LAN parameter MAC address: short reply");
-  }
+  PHOTON_CHECK(readField(mac_rs, "mac_address", mac, sizeof mac, "MAC address"));
   char text[18];
   std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
                 mac[3], mac[4], mac[5]);
@@ -90,9 +83,7 @@ common::Result<common::BmcFacts> queryBmcLan(ipmi_ctx* ctx) {
                                       ipmi_cmd_get_lan_configuration_parameters_ip_address,
                                       "IP address"));
   uint8_t ip[4] = {};
-  if (fiid_obj_get_data(ip_rs.get(), "ip_address", ip, sizeof ip) != sizeof ip) {
-    return fail(ErrorCode::kUnavailable, "BMC LAN parameter IP address: short reply");
-  }
+  PHOTON_CHECK(readField(ip_rs, "ip_address", ip, sizeof ip, "IP address"));
   // 0.0.0.0: the BMC has no address (DHCP not answered yet, or LAN access not set up).
   if (ip[0] || ip[1] || ip[2] || ip[3]) {
     char dotted[16];

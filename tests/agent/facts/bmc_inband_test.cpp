@@ -4,14 +4,13 @@
 // The session to ipmi_sim is RMCP+ over loopback, not the kernel's device. readInbandBmc
 // is tested here for its answers without a device (none; a file that is not one); the device
 // itself in tests/agent/iso/ipmi_facts_iso_test.cpp, a VM with Debian's generic kernel.
-#include <freeipmi/freeipmi.h>
-
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
 #include "agent/facts/bmc_inband.h"
 #include "agent/facts/collector.h"
+#include "common/freeipmi_handles.h"
 #include "tests/coordinator/power/ipmi_sim.h"
 #include "tests/support/temp_dir.h"
 
@@ -26,16 +25,9 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-struct CtxDeleter {
-  void operator()(ipmi_ctx_t ctx) const {
-    ipmi_ctx_close(ctx);
-    ipmi_ctx_destroy(ctx);
-  }
-};
-
 // A FreeIPMI context on the emulator's LAN channel (RMCP+, as the coordinator's driver opens it).
-std::unique_ptr<std::remove_pointer_t<ipmi_ctx_t>, CtxDeleter> lanSession(const test::IpmiSim& bmc) {
-  std::unique_ptr<std::remove_pointer_t<ipmi_ctx_t>, CtxDeleter> ctx(ipmi_ctx_create());
+common::IpmiCtx lanSession(const test::IpmiSim& bmc) {
+  common::IpmiCtx ctx(ipmi_ctx_create());
   REQUIRE(ctx);
   std::string host = "127.0.0.1:" + std::to_string(bmc.port());
   int rc = ipmi_ctx_open_outofband_2_0(ctx.get(), host.c_str(), test::IpmiSim::kUser,

@@ -21,9 +21,9 @@
 
 namespace photon::test {
 
-// A loopback UDP port free right now (bound to port 0, read, closed).
-inline int freeUdpPort() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+// A loopback port free right now (bound to port 0, read, closed): SOCK_DGRAM or SOCK_STREAM.
+inline int freePort(int type) {
+  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -33,19 +33,8 @@ inline int freeUdpPort() {
   ::close(fd);
   return ntohs(addr.sin_port);
 }
-
-// A loopback TCP port free right now (bound to port 0, read, closed).
-inline int freeTcpPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+inline int freeUdpPort() { return freePort(SOCK_DGRAM); }
+inline int freeTcpPort() { return freePort(SOCK_STREAM); }
 
 // A BMC that never answers: a bound UDP socket nobody reads. Datagrams to it are queued and
 // dropped; the client hears nothing (not even an ICMP port unreachable).

@@ -131,3 +131,50 @@ TEST_CASE("lifecycle power: a failed rescue step is retried as a rescue, and is 
   CHECK(refused.status == 409);
   CHECK(refused.body.dump().find("has no lifecycle power step to retry") != std::string::npos);
 }
+
+TEST_CASE("lifecycle power: an install that ends sends the machine to its disk and cycles it",
+          "[power][integration]") {
+  CoordinatorFixture c;
+  test::IpmiSim sim;
+  test::TickedPower power(c);
+  // Rule "big" installs a machine with 8 cores on sight.
+  REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
+  auto home = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(1));
+  REQUIRE(home.status == 200);
+  const std::string id = home.body["node_id"].get<std::string>();
+  const std::string token = home.body["token"].get<std::string>();
+  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc",
+                  test::ipmiBmc(sim.port(), test::IpmiSim::kPassword))
+              .status == 200);
+  { std::ofstream(sim.dir() + "/boot") << "cdrom\n"; }  // it was booted from the installer
+
+  // Reports while installing queue nothing.
+  auto installing = c.as(token, "PUT", "/api/v1/nodes/" + id + "/observed",
+                         Json{{"install", {{"phase", "installing"}}}}.dump());
+  REQUIRE(installing.status == 200);
+  CHECK_FALSE(c.admin("GET", "/api/v1/nodes/" + id).body.contains("power_step"));
+
+  auto installed = c.as(token, "PUT", "/api/v1/nodes/" + id + "/observed",
+                        Json{{"install", {{"phase", "installed"}}}}.dump());
+  REQUIRE(installed.status == 200);
+  auto node = c.admin("GET", "/api/v1/nodes/" + id);
+  REQUIRE(node.body["state"] == "active");
+  REQUIRE(node.body["power_step"]["action"] == "installed");
+  for (const auto& op : node.body["power_step"]["operations"]) {
+    Json done = test::awaitOperation(c, id, op.get<std::string>());
+    CHECK(done["result"] == "ok");
+    CHECK(done["reason"] == "installed");
+  }
+  CHECK(c.admin("GET", "/api/v1/nodes/" + id).body["power_step"]["result"] == "ok");
+  auto calls = sim.calls();
+  INFO(calls);
+  // The disk (ipmi_sim's word for it: "default"), then the cycle that switches it on.
+  CHECK(sim.boot() != "cdrom");
+  CHECK(calls.find("set boot") < calls.find("set power 1"));
+  CHECK(sim.power() == "1");
+  // A repeated "installed" report of an active node changes nothing.
+  auto again = c.as(token, "PUT", "/api/v1/nodes/" + id + "/observed",
+                    Json{{"install", {{"phase", "installed"}}}}.dump());
+  REQUIRE(again.status == 200);
+  CHECK(c.admin("GET", "/api/v1/nodes/" + id + "/power").body["queued"].empty());
+}
