@@ -50,7 +50,7 @@ TEST_CASE("lifecycle power: a retire the BMC failed shows on the node and is ret
   CHECK(listed);
   auto nodes = test::photonctl(dir, c.url(), {"nodes"});
   CHECK(test::lineOf(nodes.output, id).find("unknown! (retire failed)") != std::string::npos);
-  auto shown = test::photonctl(dir, c.url(), {"node", id});
+  auto shown = test::photonctl(dir, c.url(), {"node", "show", id});
   INFO(shown.output);
   CHECK(shown.output.find("retire: failed at off: " + bmc_error) != std::string::npos);
   CHECK(shown.output.find("photonctl power retry " + id) != std::string::npos);
