@@ -21,6 +21,11 @@ namespace photon::coordinator::power {
 common::Json powerForLifecycle(Inventory& inventory, const common::Node& node,
                                const std::string& action);
 
+// After an agent's report: a node `before` it was installing and is active now has finished its
+// install on the installer's live system; with a BMC, it is sent to its disk (powerForLifecycle
+// "installed"). Logged, never failing the report: the step shows on the node when it fails.
+void afterObserved(Inventory& inventory, const common::Node& before);
+
 // The node's last lifecycle power step and how it went, for the node's view:
 // {"action", "operations", "requested_at", "result": "pending"|"ok"|"failed"} and, when it
 // failed, "operation" (the first that failed), "op" ("cycle", "boot:cdrom", …) and "error" (the
