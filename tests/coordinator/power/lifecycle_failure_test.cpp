@@ -27,7 +27,6 @@ TEST_CASE("lifecycle power: a retire the BMC failed shows on the node and is ret
   auto retire = c.admin("POST", "/api/v1/nodes/" + id + "/actions/retire");
   REQUIRE(retire.status == 200);
   const std::string op = retire.body["power_operations"]["operations"][0].get<std::string>();
-  CHECK(retire.body["power_step"]["result"] == "pending");  // queued, not run yet
   Json off = test::awaitOperation(c, id, op);
   REQUIRE(off["result"] == "failed");
 
