@@ -73,10 +73,14 @@ common::Result<common::BmcFacts> queryBmcLan(ipmi_ctx* ctx) {
                                        "MAC address"));
   uint8_t mac[6] = {};
   PHOTON_CHECK(readField(mac_rs, "mac_address", mac, sizeof mac, "MAC address"));
-  char text[18];
-  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
-                mac[3], mac[4], mac[5]);
-  out.mac = text;
+  // All zeros: a LAN channel that was never set up (ipmi_sim without a lan_config_program,
+  // boards with the LAN port disabled) has no MAC to report.
+  if (mac[0] || mac[1] || mac[2] || mac[3] || mac[4] || mac[5]) {
+    char text[18];
+    std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+                  mac[3], mac[4], mac[5]);
+    out.mac = text;
+  }
 
   PHOTON_TRY(Fiid ip_rs, getParameter(ctx, channel,
                                       tmpl_cmd_get_lan_configuration_parameters_ip_address_rs,
