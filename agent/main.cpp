@@ -228,7 +228,10 @@ int bootstrapMain(const std::vector<std::string>& args) {
                   std::to_string(machine->facts.cpu.cores) + " cores, " +
                   std::to_string(machine->facts.memory_bytes >> 20) + " MiB, " +
                   std::to_string(machine->facts.disks.size()) + " disks, " +
-                  std::to_string(machine->facts.nics.size()) + " NICs");
+                  std::to_string(machine->facts.nics.size()) + " NICs" +
+                  (machine->facts.bmc.present() ? ", BMC " + machine->facts.bmc.address + " (" +
+                                                      machine->facts.bmc.mac + ")"
+                                                : std::string()));
   auto client = common::HttpClient::create(url, {.ca_file = ca_file});
   if (!client) {
     common::logError("--coordinator: " + client.error().message);

@@ -1,13 +1,14 @@
 # packages.photon: the CMake build with nixpkgs' libraries (the ones scripts/install-deps takes
 # from Debian). The project has no install rules, so the three programs are copied by hand.
 { lib, stdenv, cmake, pkg-config, httplib, nlohmann_json, systemd, libnl, boost, sqlite
-, openssl, zlib, brotli, catch2, src }:
+, openssl, zlib, brotli, catch2, freeipmi, src }:
 stdenv.mkDerivation {
   pname = "photon";
   version = "0.1.0";
   inherit src;
   nativeBuildInputs = [ cmake pkg-config ];
-  buildInputs = [ httplib nlohmann_json systemd libnl boost sqlite openssl zlib brotli catch2 ];
+  # freeipmi: the coordinator's IPMI driver and the agent's in-band BMC facts.
+  buildInputs = [ httplib nlohmann_json systemd libnl boost sqlite openssl zlib brotli catch2 freeipmi ];
   cmakeFlags = [ "-DBUILD_TESTING=OFF" "-DCMAKE_BUILD_TYPE=RelWithDebInfo" ];
   installPhase = ''
     runHook preInstall

@@ -1,6 +1,7 @@
 #include "agent/facts/collector.h"
 
 #include "agent/core/digest.h"
+#include "agent/facts/bmc_inband.h"
 #include "agent/facts/netlink_links.h"
 #include "agent/facts/sysfs_facts.h"
 #include "common/json_dump.h"
@@ -30,6 +31,13 @@ common::Result<MachineFacts> collectMachineFacts(const std::string& root, std::s
     for (auto& nic : out.facts.nics) readNicSysfs(root, nic);
   } else {
     note("nics: " + nics.error().message + ", ignoring");
+  }
+  // The BMC's device lives under /dev, which `root` stands in for like /sys and /etc.
+  std::string ipmi = (root == "/" ? std::string() : root) + kIpmiDevice;
+  if (auto bmc = readInbandBmc(ipmi)) {
+    out.facts.bmc = *bmc;
+  } else if (bmc.error().code != common::ErrorCode::kNotFound) {
+    note("bmc: " + bmc.error().message + ", ignoring");
   }
   common::sanitizeFacts(out.facts);  // firmware strings may be any bytes; JSON needs UTF-8
   if (warnings) *warnings = notes;

@@ -15,9 +15,10 @@ struct MachineFacts {
   common::Facts facts;
 };
 
-// Files are read under `root`; NICs come from the current network namespace through netlink.
+// Files are read under `root`; NICs come from the current network namespace through netlink; the
+// BMC's LAN address and MAC from `root`/dev/ipmi0 when there is one (bmc_inband.h).
 // A missing machine-id is an error (it is the machine's identity); other gaps leave a field
-// empty, and a netlink failure leaves the NIC list empty and is returned in `warnings`.
+// empty, and a netlink or BMC failure leaves that part empty and is returned in `warnings`.
 [[nodiscard]] common::Result<MachineFacts> collectMachineFacts(const std::string& root,
                                                                std::string* warnings = nullptr);
 

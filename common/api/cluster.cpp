@@ -82,6 +82,12 @@ Result<RuleMatch> matchFromJson(const Json& j, const std::string& path) {
     if (!mac) return invalid(indexed(joinPath(path, "macs"), i), "is not a MAC address");
     m.macs.push_back(*mac);
   }
+  PHOTON_TRY(auto bmc_macs, readStringList(j, "bmc_macs", path));
+  for (size_t i = 0; i < bmc_macs.size(); ++i) {
+    auto mac = normalizeMac(bmc_macs[i]);
+    if (!mac) return invalid(indexed(joinPath(path, "bmc_macs"), i), "is not a MAC address");
+    m.bmc_macs.push_back(*mac);
+  }
   PHOTON_TRY(Json dmi, readObject(j, "dmi", path));
   auto dmi_path = joinPath(path, "dmi");
   PHOTON_TRY(m.dmi_vendor, readString(dmi, "vendor", dmi_path, ""));
@@ -151,6 +157,7 @@ Json matchToJson(const RuleMatch& m) {
   Json j = Json::object();
   if (m.machine_id) j["machine_id"] = *m.machine_id;
   if (!m.macs.empty()) j["macs"] = m.macs;
+  if (!m.bmc_macs.empty()) j["bmc_macs"] = m.bmc_macs;
   Json dmi = Json::object();
   if (!m.dmi_vendor.empty()) dmi["vendor"] = m.dmi_vendor;
   if (!m.dmi_product.empty()) dmi["product"] = m.dmi_product;
@@ -168,7 +175,8 @@ Json matchToJson(const RuleMatch& m) {
 int Pool::prefixLength() const { return parseIpv4Cidr(cidr)->prefix_length; }
 
 int RuleMatch::selectorCount() const {
-  return (machine_id ? 1 : 0) + (macs.empty() ? 0 : 1) + (dmi_vendor.empty() ? 0 : 1) +
+  return (machine_id ? 1 : 0) + (macs.empty() ? 0 : 1) + (bmc_macs.empty() ? 0 : 1) +
+         (dmi_vendor.empty() ? 0 : 1) +
          (dmi_product.empty() ? 0 : 1) + (dmi_serial.empty() ? 0 : 1) + (min_cores ? 1 : 0) +
          (min_memory_bytes ? 1 : 0) + (virtualization ? 1 : 0) + (min_disks ? 1 : 0) +
          static_cast<int>(labels.size());

@@ -58,6 +58,30 @@ Result<DmiFacts> dmiFromJson(const Json& j, const std::string& path) {
   return d;
 }
 
+Result<BmcFacts> bmcFromJson(const Json& j, const std::string& path) {
+  PHOTON_CHECK(requireObject(j, path));
+  BmcFacts b;
+  PHOTON_TRY(b.channel, readInt(j, "channel", path, 0, 15, 0));
+  PHOTON_TRY(b.address, readString(j, "address", path, ""));
+  if (!b.address.empty() && !parseIpv4(b.address)) {
+    return invalid(joinPath(path, "address"), "is not an IPv4 address");
+  }
+  PHOTON_TRY(b.address_source, readString(j, "address_source", path, ""));
+  if (!b.address_source.empty() && b.address_source != "static" && b.address_source != "dhcp" &&
+      b.address_source != "bios" && b.address_source != "other" &&
+      b.address_source != "unspecified") {
+    return invalid(joinPath(path, "address_source"),
+                   "is not one of static, dhcp, bios, other, unspecified");
+  }
+  PHOTON_TRY(std::string mac, readString(j, "mac", path, ""));
+  if (!mac.empty()) {
+    auto normalized = normalizeMac(mac);
+    if (!normalized) return invalid(joinPath(path, "mac"), "is not a MAC address");
+    b.mac = *normalized;
+  }
+  return b;
+}
+
 template <typename T, typename Parse>
 Result<std::vector<T>> listFromJson(const Json& j, const std::string& key, const std::string& path,
                                     Parse parse) {
@@ -82,6 +106,8 @@ Result<Facts> factsFromJson(const Json& j, const std::string& path) {
   PHOTON_TRY(f.nics, listFromJson<NicFacts>(j, "nics", path, nicFromJson));
   PHOTON_TRY(Json dmi, readObject(j, "dmi", path));
   PHOTON_TRY(f.dmi, dmiFromJson(dmi, joinPath(path, "dmi")));
+  PHOTON_TRY(Json bmc, readObject(j, "bmc", path));
+  PHOTON_TRY(f.bmc, bmcFromJson(bmc, joinPath(path, "bmc")));
   return f;
 }
 
@@ -96,6 +122,7 @@ void sanitizeFacts(Facts& f) {
     for (auto& a : n.addresses) fix(a);
   }
   for (auto* s : {&f.dmi.vendor, &f.dmi.product, &f.dmi.serial, &f.dmi.uuid}) fix(*s);
+  for (auto* s : {&f.bmc.address, &f.bmc.address_source, &f.bmc.mac}) fix(*s);
 }
 
 Json toJson(const Facts& f) {
@@ -110,7 +137,7 @@ Json toJson(const Facts& f) {
                     {"speed_mbps", n.speed_mbps}, {"driver", n.driver},
                     {"addresses", n.addresses}});
   }
-  return {{"cpu",
+  Json out = {{"cpu",
            {{"model", f.cpu.model},
             {"cores", f.cpu.cores},
             {"threads", f.cpu.threads},
@@ -123,6 +150,13 @@ Json toJson(const Facts& f) {
             {"product", f.dmi.product},
             {"serial", f.dmi.serial},
             {"uuid", f.dmi.uuid}}}};
+  if (f.bmc.present()) {
+    out["bmc"] = {{"channel", f.bmc.channel},
+                  {"address", f.bmc.address},
+                  {"address_source", f.bmc.address_source},
+                  {"mac", f.bmc.mac}};
+  }
+  return out;
 }
 
 }  // namespace photon::common

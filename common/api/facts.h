@@ -41,12 +41,25 @@ struct DmiFacts {
   std::string uuid;
 };
 
+// The machine's BMC as it describes itself in-band (the agent asks it through /dev/ipmi0): its
+// LAN channel's address and MAC, which is what an operator needs to reach it and what a
+// declaration can name the machine by. Empty when the machine has no BMC the agent can reach.
+struct BmcFacts {
+  int64_t channel = 0;         // the 802.3 LAN channel the facts were read from
+  std::string address;         // IPv4, dotted; "" when the BMC has none
+  std::string address_source;  // static | dhcp | bios | other | unspecified
+  std::string mac;             // lower case, colon separated
+
+  bool present() const { return !mac.empty() || !address.empty(); }
+};
+
 struct Facts {
   CpuFacts cpu;
   int64_t memory_bytes = 0;
   std::vector<DiskFacts> disks;
   std::vector<NicFacts> nics;
   DmiFacts dmi;
+  BmcFacts bmc;  // "bmc" in JSON only when present(): facts without one keep their digest
 };
 
 Result<Facts> factsFromJson(const Json& j, const std::string& path);

@@ -3,6 +3,8 @@
 #include "common/json_depth.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/inventory/keys.h"
+#include "coordinator/inventory/observed_report.h"
+#include "coordinator/power/lifecycle_power.h"
 
 namespace photon::coordinator {
 namespace {
@@ -80,8 +82,16 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
                if (!okOrSend(ctx.auth.requireNode(req, *id, /*admin_too=*/false), res)) return;
                auto body = common::parseJsonBody(req.body);
                if (!okOrSend(body, res)) return;
+               // A report that ends an install: the node as it was before, which putObserved
+               // moves on (only then: reports are every node's heartbeat).
+               auto report = parseInstallReport(*body);
+               std::optional<common::Node> before;
+               if (report && report->phase == "installed") {
+                 if (auto node = ctx.inventory.getNode(*id)) before = *node;
+               }
                auto revision = ctx.inventory.putObserved(*id, *body);
                if (!okOrSend(revision, res)) return;
+               if (before) power::afterObserved(ctx.inventory, *before);
                sendJson(res, 200, Json{{"revision", *revision}});
              });
 

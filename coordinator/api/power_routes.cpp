@@ -1,11 +1,13 @@
 // PUT|GET|DELETE /api/v1/nodes/{id}/bmc, POST|GET /api/v1/nodes/{id}/power,
-// POST /api/v1/nodes/{id}/boot-device. No handler talks to a BMC: operations are queued in the
+// POST /api/v1/nodes/{id}/boot-device, POST /api/v1/nodes/{id}/power/retry (a failed lifecycle
+// step's operations again). No handler talks to a BMC: operations are queued in the
 // store (202 with their ids) for the leader's power service, and GET .../power?wait=&since=
 // long-polls their outcome.
 #include "coordinator/api/power_routes.h"
 
 #include "common/log.h"
 #include "coordinator/power/bmc_records.h"
+#include "coordinator/power/lifecycle_power.h"
 #include "coordinator/power/power_keys.h"
 #include "coordinator/power/power_records.h"
 
@@ -126,6 +128,19 @@ void registerPowerRoutes(Router& router, ApiContext& ctx) {
       return;
     }
     queue(ctx, *id, job, res);
+  });
+
+  router.post("/api/v1/nodes/{id}/power/retry", [&ctx](const HttpRequest& req, HttpResponse& res) {
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto id = pathName(req, "id");
+    if (!okOrSend(id, res)) return;
+    auto node = ctx.inventory.getNode(*id);
+    if (!okOrSend(node, res)) return;
+    auto queued = power::retryLifecyclePower(ctx.inventory, *node);
+    if (!okOrSend(queued, res)) return;
+    common::logNotice("node " + *id + ": " + queued->value("action", "") +
+                      " power step retried by an operator");
+    sendJson(res, 202, *queued);
   });
 
   router.post("/api/v1/nodes/{id}/boot-device", [&ctx](const HttpRequest& req, HttpResponse& res) {

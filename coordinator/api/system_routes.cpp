@@ -6,6 +6,7 @@
 #include "coordinator/deploy/deployment_metrics.h"
 #include "coordinator/inventory/liveness_sharing.h"
 #include "coordinator/placement/placement_metrics.h"
+#include "coordinator/power/lifecycle_power.h"
 #include "coordinator/power/power_metrics.h"
 
 namespace photon::coordinator {
@@ -27,6 +28,10 @@ Json nodeView(ApiContext& ctx, const common::Node& node) {
   j["liveness"] = std::move(liveness);
   // What its BMC last said (power/power_metrics.h); null for a node without one.
   j["power"] = power::powerSummary(ctx.inventory.store(), node.id);
+  // The last lifecycle step's power operations while the node is in that step's state: a BMC
+  // that failed a reprovision, rescue or retire shows here with its error.
+  Json step = power::lifecyclePowerStep(ctx.inventory.store(), node);
+  if (!step.is_null()) j["power_step"] = std::move(step);
   return j;
 }
 

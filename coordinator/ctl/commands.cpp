@@ -124,7 +124,12 @@ int showNode(CtlContext& ctx, const std::string& id) {
     rows.push_back({"nic:", str(n, "name") + " " + str(n, "mac") +
                                 (n.value("link_up", false) ? " up" : " down")});
   }
+  if (f.contains("bmc")) {
+    rows.push_back({"bmc:", str(f["bmc"], "address") + " (" + str(f["bmc"], "address_source") +
+                                ") " + str(f["bmc"], "mac") + ", read in-band"});
+  }
   if (!str(*j, "last_error").empty()) rows.push_back({"last error:", str(*j, "last_error")});
+  if (j->contains("power_step")) rows.push_back({"power step:", powerStepText((*j)["power_step"], id)});
   ctx.out << renderTable(rows);
   if (j->contains("observed")) {
     ctx.out << "observed (reported " << ago((*j)["observed"].value("reported_at", int64_t{0}), now)

@@ -184,8 +184,57 @@ std::string powerColumn(const Json& node) {
   auto it = node.find("power");
   if (it == node.end() || !it->is_object()) return "-";
   std::string state = str(*it, "state");
-  return str(*it, "error").empty() ? state : state + "!";
+  std::string column = str(*it, "error").empty() ? state : state + "!";
+  // A lifecycle step the BMC failed is what the operator must act on: said in the column.
+  auto step = node.find("power_step");
+  if (step != node.end() && step->is_object() && str(*step, "result") == "failed") {
+    column += " (" + str(*step, "action") + " failed)";
+  }
+  return column;
 }
+
+std::string powerStepText(const Json& step, const std::string& node) {
+  std::string text = str(step, "action") + ": " + str(step, "result");
+  if (str(step, "result") == "failed") {
+    text += " at " + str(step, "op") + ": " + common::escapeControls(str(step, "error")) +
+            " (retry: photonctl power retry " + node + ")";
+  }
+  return text;
+}
+
+namespace {
+// POST .../power/retry: the failed lifecycle step queued again; unless --no-wait, each of its
+// operations awaited and its outcome printed.
+int retryStep(CtlContext& ctx, const std::string& node, const WaitFlags& flags) {
+  auto queued = call(ctx, "POST", "/api/v1/nodes/" + urlEncode(node) + "/power/retry", "{}");
+  if (!queued) return 1;
+  if (!flags.wait) {
+    ctx.out << (ctx.json_output ? queued->dump(2)
+                                : node + ": " + str(*queued, "action") + " power step queued again")
+            << "\n";
+    return 0;
+  }
+  bool ok = true;
+  Json outcomes = Json::array();
+  for (const auto& op : (*queued)["operations"]) {
+    auto done = awaitOperation(ctx, node, op.get<std::string>(), flags.timeout_s);
+    if (!done) return 1;
+    outcomes.push_back(*done);
+    if (str(*done, "result") != "ok") {
+      ok = false;
+      if (!ctx.json_output) {
+        ctx.err << "photonctl power retry: " << node << ": " << str(*done, "op")
+                << " failed: " << common::escapeControls(str(*done, "error")) << "\n";
+      }
+    } else if (!ctx.json_output) {
+      ctx.out << node << ": " << str(*done, "op") << " done in " << str(*done, "took_ms")
+              << " ms\n";
+    }
+  }
+  if (ctx.json_output) ctx.out << outcomes.dump(2) << "\n";
+  return ok ? 0 : 1;
+}
+}  // namespace
 
 int runPowerCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   if (args.size() < 2) {
@@ -197,10 +246,11 @@ int runPowerCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   WaitFlags flags;
   if (!parseWaitFlags(ctx, args, 2, flags)) return 2;
   if (action == "status" && !flags.refresh) return showStatus(ctx, node);
+  if (action == "retry") return retryStep(ctx, node, flags);
   if (action != "on" && action != "off" && action != "cycle" && action != "soft" &&
       action != "status") {
     ctx.err << "photonctl power: unknown action '" << action
-            << "' (on, off, cycle, soft, status)\n";
+            << "' (on, off, cycle, soft, status, retry)\n";
     return 2;
   }
   return operate(ctx, node, "/power", Json{{"action", action}}, flags);
@@ -239,6 +289,8 @@ std::string powerUsage() {
   return R"(  power on|off|cycle|soft NODE [--no-wait] [--timeout S]
                                                 switch a node through its BMC, wait for the outcome
   power status NODE [--refresh]                 power state, last error, history (--refresh: ask the BMC now)
+  power retry NODE [--no-wait]                  queue the node's failed lifecycle power step again
+                                                (reprovision, rescue, retire), wait for its outcome
   boot-device NODE pxe|cdrom|disk               the next boot only
   bmc set NODE --driver ipmi|redfish --address A [--port P] --username U
       [--password-file F (read here, kept as a secret) | --coordinator-password-file F]

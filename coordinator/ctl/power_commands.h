@@ -19,6 +19,9 @@ int runBmcCommand(CtlContext& ctx, const std::vector<std::string>& args);
 // The POWER column of `photonctl nodes`: the state, "unknown!" when the BMC failed, "-" without
 // a BMC.
 std::string powerColumn(const nlohmann::json& node);
+// A node view's "power_step" (the last lifecycle step's power operations) in words, with the
+// command that retries it when it failed.
+std::string powerStepText(const nlohmann::json& step, const std::string& node);
 
 std::string powerUsage();
 

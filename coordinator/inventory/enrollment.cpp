@@ -14,6 +14,12 @@ bool ruleMatches(const common::RuleMatch& m, const common::PhoneHomeRequest& mac
     });
     if (!any) return false;
   }
+  // The BMC's MAC as the machine's agent read it in-band: on the chassis label and in the
+  // BMC's DHCP lease, so an operator often knows it before the machine was ever booted.
+  if (!m.bmc_macs.empty() &&
+      std::find(m.bmc_macs.begin(), m.bmc_macs.end(), f.bmc.mac) == m.bmc_macs.end()) {
+    return false;
+  }
   if (!m.dmi_vendor.empty() && m.dmi_vendor != f.dmi.vendor) return false;
   if (!m.dmi_product.empty() && m.dmi_product != f.dmi.product) return false;
   if (!m.dmi_serial.empty() && m.dmi_serial != f.dmi.serial) return false;

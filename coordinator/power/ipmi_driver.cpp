@@ -1,6 +1,6 @@
 #include "coordinator/power/ipmi_driver.h"
 
-#include <freeipmi/freeipmi.h>
+#include "common/freeipmi_handles.h"
 
 #include <algorithm>
 #include <functional>
@@ -21,23 +21,9 @@ constexpr uint8_t kCipherSuite = 3;
 // "privilege level cannot be obtained".
 constexpr unsigned kWorkarounds = IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE;
 
-struct CtxDeleter {
-  void operator()(ipmi_ctx_t ctx) const {
-    ipmi_ctx_close(ctx);
-    ipmi_ctx_destroy(ctx);
-  }
-};
-using Ctx = std::unique_ptr<std::remove_pointer_t<ipmi_ctx_t>, CtxDeleter>;
-
-struct FiidDeleter {
-  void operator()(fiid_obj_t obj) const { fiid_obj_destroy(obj); }
-};
-using Fiid = std::unique_ptr<std::remove_pointer_t<fiid_obj_t>, FiidDeleter>;
-
-std::string ctxError(ipmi_ctx_t ctx) {
-  const char* message = ipmi_ctx_errormsg(ctx);
-  return message ? message : "unknown error";
-}
+using Ctx = common::IpmiCtx;
+using common::Fiid;
+const auto ctxError = common::ipmiCtxError;
 
 // A session to the BMC, bounded by what is left of the deadline.
 common::Result<Ctx> openSession(const BmcAccess& access, Deadline deadline) {

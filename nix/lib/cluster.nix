@@ -122,7 +122,10 @@ let
       (c.checkAttrs path b)
       (require (!(b ? password)) (join path "password") "is not accepted: use passwordFile (a file on the coordinator's host)")
       (c.checkKnown path b [ "driver" "address" "port" "username" "passwordFile" "systemId" "scheme"
-        "insecureTls" "caFile" "installer" ])
+        "insecureTls" "caFile" "installer" "mac" ])
+      # The BMC's own MAC (the chassis label, the BMC's DHCP lease): the machine's agent reads it
+      # in-band, and the node's enrollment rule matches on it.
+      (require (!(b ? mac) || c.isMac b.mac) (join path "mac") "is not a MAC address like \"52:54:00:12:34:56\"")
       (require (driver == "ipmi" || driver == "redfish") (join path "driver") "must be \"ipmi\" or \"redfish\"")
       (require (b ? address && (ip.parseIpv4 b.address != null || c.isHostname b.address)) (join path "address")
         "must be an IPv4 address or a host name")
@@ -153,7 +156,7 @@ let
       address = ip.parseIpv4 (n.address or null);
       pool = n.pool or null;
       inRange = builtins.filter (p: address >= p.start && address <= p.end) poolList;
-      identified = n ? machineId || (n.macs or [ ]) != [ ];
+      identified = n ? machineId || (n.macs or [ ]) != [ ] || (n.bmc.mac or null) != null;
       pinned = n.coreServices or [ ];
       role = n.role or "worker";
     in
@@ -182,7 +185,7 @@ let
       (c.checkString (join path "profile") (n.profile or ""))
       (c.checkBool (join path "autoInstall") (n.autoInstall or false))
       (require (!identified || pool != null) (join path "pool")
-        "is required for a node with machineId or macs (its enrollment rule needs a pool)")
+        "is required for a node with machineId, macs or bmc.mac (its enrollment rule needs a pool)")
       (require (!identified || builtins.stringLength name <= 58) path
         "name is too long for its enrollment rule 'node-${name}' (58 characters at most)")
       (require (!identified || !(rules ? "node-${name}")) "rules.node-${name}"
@@ -211,7 +214,8 @@ let
     priority = 1000000;
     match = c.optionalAttrs (n.decl ? machineId) { machine_id = n.decl.machineId; }
       // c.optionalAttrs ((n.decl.macs or [ ]) != [ ]) { macs = map c.lowerMac n.decl.macs; }
-      // c.optionalAttrs (n.decl ? serial) { dmi = { serial = n.decl.serial; }; };
+      // c.optionalAttrs (n.decl ? serial) { dmi = { serial = n.decl.serial; }; }
+      // c.optionalAttrs ((n.decl.bmc.mac or null) != null) { bmc_macs = [ (c.lowerMac n.decl.bmc.mac) ]; };
     class = n.decl.class or "";
     pool = n.decl.pool;
     profile = n.decl.profile or "";
@@ -234,9 +238,10 @@ let
       (c.checkKnown path r [ "priority" "match" "class" "pool" "profile" "labels" "autoInstall" ])
       (c.checkInt (join path "priority") (r.priority or 0) (-1000000) 999999)
       (c.checkAttrs mpath m)
-      (c.checkKnown mpath m [ "machineId" "macs" "dmi" "minCores" "minMemoryBytes" "virtualization" "minDisks" "labels" ])
+      (c.checkKnown mpath m [ "machineId" "macs" "bmcMacs" "dmi" "minCores" "minMemoryBytes" "virtualization" "minDisks" "labels" ])
       (checkMachineId mpath m)
       (checkMacs (join mpath "macs") (m.macs or [ ]))
+      (checkMacs (join mpath "bmcMacs") (m.bmcMacs or [ ]))
       (c.checkAttrs dpath dmi)
       (c.checkKnown dpath dmi [ "vendor" "product" "serial" ])
       (ensure (map (k: c.checkString (join dpath k) dmi.${k}) (builtins.attrNames dmi)) true)
@@ -256,6 +261,7 @@ let
       priority = r.priority or 0;
       match = opt "machineId" "machine_id"
         // c.optionalAttrs ((m.macs or [ ]) != [ ]) { macs = map c.lowerMac m.macs; }
+        // c.optionalAttrs ((m.bmcMacs or [ ]) != [ ]) { bmc_macs = map c.lowerMac m.bmcMacs; }
         // c.optionalAttrs (dmi != { }) { inherit dmi; }
         // opt "minCores" "min_cores" // opt "minMemoryBytes" "min_memory_bytes"
         // opt "virtualization" "virtualization" // opt "minDisks" "min_disks"

@@ -80,3 +80,42 @@ TEST_CASE("enrollment: priority wins, then the most selectors, then the first na
   std::vector<common::EnrollmentRule> none = {rule("x", 0, other_vendor)};
   CHECK(matchRule(none, m) == nullptr);
 }
+
+TEST_CASE("enrollment: bmc_macs matches the BMC's MAC from the in-band facts", "[inventory][power]") {
+  auto m = machine();
+  common::RuleMatch match;
+  match.bmc_macs = {"52:54:00:00:0b:01", "52:54:00:00:0b:02"};
+  CHECK_FALSE(ruleMatches(match, m));  // no BMC in the facts
+  m.facts.bmc.mac = "52:54:00:00:0b:02";
+  CHECK(ruleMatches(match, m));
+  m.facts.bmc.mac = "52:54:00:00:0b:03";
+  CHECK_FALSE(ruleMatches(match, m));
+  // A NIC with the BMC's MAC is not the BMC.
+  m.facts.bmc.mac.clear();
+  m.facts.nics[0].mac = "52:54:00:00:0b:01";
+  CHECK_FALSE(ruleMatches(match, m));
+  // More specific than a rule without it, and alone it does not pin the machine.
+  CHECK(match.selectorCount() == 1);
+  CHECK_FALSE(pinsIdentity(match));
+}
+
+TEST_CASE("enrollment: a rule's bmc_macs are read, normalised and validated", "[inventory][power]") {
+  common::Json doc = {{"name", "c"},
+                      {"pools", common::Json::array({{{"name", "p"},
+                                                      {"cidr", "10.0.0.0/24"},
+                                                      {"range_start", "10.0.0.10"},
+                                                      {"range_end", "10.0.0.20"}}})},
+                      {"rules", common::Json::array({{{"name", "r"},
+                                                      {"pool", "p"},
+                                                      {"match", {{"bmc_macs", {"52:54:00:AA:00:01"}}}}}})}};
+  auto cluster = common::clusterFromJson(doc);
+  INFO((cluster ? std::string() : cluster.error().message));
+  REQUIRE(cluster);
+  REQUIRE(cluster->rules.size() == 1);
+  CHECK(cluster->rules[0].match.bmc_macs == std::vector<std::string>{"52:54:00:aa:00:01"});
+  CHECK(common::toJson(*cluster)["rules"][0]["match"]["bmc_macs"][0] == "52:54:00:aa:00:01");
+  doc["rules"][0]["match"]["bmc_macs"] = {"not-a-mac"};
+  auto bad = common::clusterFromJson(doc);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("rules[0].match.bmc_macs[0]") != std::string::npos);
+}

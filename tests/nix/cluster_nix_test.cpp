@@ -118,3 +118,53 @@ TEST_CASE("ip.nix: parses and formats IPv4 like inet_pton", "[nix]") {
   CHECK(got[11] == true);
   CHECK(got[12] == false);
 }
+
+TEST_CASE("cluster.nix: a node declared by its BMC's MAC is recognised by the in-band facts",
+          "[nix][integration][power]") {
+  TempDir tmp;
+  CoordinatorFixture coordinator;
+  Json doc = evalCluster(
+      R"({ name = "bmc"; pools.lab = { cidr = "10.0.9.0/24";
+             range = { start = "10.0.9.10"; end = "10.0.9.20"; }; };
+           rules.everything.pool = "lab";
+           nodes.box = { pool = "lab"; bmc = { driver = "ipmi"; address = "10.0.8.5";
+             username = "admin"; passwordFile = "/etc/photon/bmc.pw"; mac = "52:54:00:AA:BB:01"; }; }; })",
+      tmp);
+  Json rule;
+  for (const auto& r : doc["rules"]) {
+    if (r["name"] == "node-box") rule = r;
+  }
+  INFO(doc.dump());
+  REQUIRE(rule.is_object());
+  CHECK(rule["match"] == Json{{"bmc_macs", Json::array({"52:54:00:aa:bb:01"})}});
+  for (const auto& n : doc["nodes"]) {
+    if (n["name"] == "box") CHECK_FALSE(n["bmc"].contains("mac"));  // not a BMC access setting
+  }
+  auto put = coordinator.admin("PUT", "/api/v1/cluster", doc);
+  INFO(put.body.dump());
+  REQUIRE(put.status == 200);
+
+  // A machine whose BMC says that MAC falls under the node's rule; one whose BMC says another
+  // (or that has none) falls under "everything".
+  Json machine = CoordinatorFixture::machine(0x21);
+  machine["facts"]["bmc"] = {{"channel", 1},
+                             {"address", "10.0.8.5"},
+                             {"address_source", "static"},
+                             {"mac", "52:54:00:aa:bb:01"}};
+  auto home = coordinator.bootstrap("POST", "/api/v1/phone-home", machine);
+  INFO(home.body.dump());
+  REQUIRE(home.status == 200);
+  auto node = coordinator.admin("GET", "/api/v1/nodes/" + home.body["node_id"].get<std::string>());
+  CHECK(node.body["rule"] == "node-box");
+  CHECK(node.body["labels"]["photon.io/node"] == "box");
+  CHECK(node.body["facts"]["bmc"]["address"] == "10.0.8.5");
+  CHECK(node.body["facts"]["bmc"]["mac"] == "52:54:00:aa:bb:01");
+
+  Json other = CoordinatorFixture::machine(0x22);
+  other["facts"]["bmc"] = {{"mac", "52:54:00:aa:bb:02"}};
+  auto other_home = coordinator.bootstrap("POST", "/api/v1/phone-home", other);
+  REQUIRE(other_home.status == 200);
+  auto other_node =
+      coordinator.admin("GET", "/api/v1/nodes/" + other_home.body["node_id"].get<std::string>());
+  CHECK(other_node.body["rule"] == "everything");
+}

@@ -21,9 +21,9 @@
 
 namespace photon::test {
 
-// A loopback UDP port free right now (bound to port 0, read, closed).
-inline int freeUdpPort() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+// A loopback port free right now (bound to port 0, read, closed): SOCK_DGRAM or SOCK_STREAM.
+inline int freePort(int type) {
+  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -33,6 +33,8 @@ inline int freeUdpPort() {
   ::close(fd);
   return ntohs(addr.sin_port);
 }
+inline int freeUdpPort() { return freePort(SOCK_DGRAM); }
+inline int freeTcpPort() { return freePort(SOCK_STREAM); }
 
 // A BMC that never answers: a bound UDP socket nobody reads. Datagrams to it are queued and
 // dropped; the client hears nothing (not even an ICMP port unreachable).
@@ -61,14 +63,44 @@ class IpmiSim {
   static constexpr const char* kUser = "admin";
   static constexpr const char* kPassword = "bmc-pw-1";
 
+  // A lan_config_program for a BMC at `address` (static) with `mac`; it appends each question it
+  // is asked to `log`, so a test sees that the facts came from the BMC.
+  static std::string lanScript(const std::string& log, const std::string& address,
+                               const std::string& mac) {
+    return "#!/bin/sh\n"
+           "echo \"$@\" >> " + log + "\n"
+           "[ \"$1\" = get ] || exit 0\n"
+           "shift\n"
+           "for p in \"$@\"; do case $p in\n"
+           "  ip_addr) echo ip_addr:" + address + ";;\n"
+           "  ip_addr_src) echo ip_addr_src:static;;\n"
+           "  mac_addr) echo mac_addr:" + mac + ";;\n"
+           "  subnet_mask) echo subnet_mask:255.255.255.0;;\n"
+           "  *) echo $p:0.0.0.0;;\n"
+           "esac; done\n";
+  }
+
   // `chassis_script`: the body of the chassis_control program (sh); empty: the file machine.
-  explicit IpmiSim(const std::string& chassis_script = {}) : port_(freeUdpPort()) {
+  // `lan_script`: the body of the LAN channel's lan_config_program (sh), which ipmi_sim asks for
+  // the BMC's own LAN parameters (`get ip_addr`, `get mac_addr`, … printing name:value lines);
+  // empty: none, and ipmi_sim fails those parameters.
+  // `vm_port`: a loopback TCP port where ipmi_sim listens for a VM's BMC interface (QEMU's
+  // ipmi-bmc-extern, the "VM" codec), which gives the guest a KCS system interface: /dev/ipmi0.
+  explicit IpmiSim(const std::string& chassis_script = {}, const std::string& lan_script = {},
+                   int vm_port = 0)
+      : port_(freeUdpPort()) {
     std::string dir = temp_.path();
     temp_.write("power", "0\n");
     temp_.write("boot", "default\n");
     std::string script = chassis_script.empty() ? fileMachine(dir) : chassis_script;
     std::string prog = temp_.write("chassis_control", script);
     ::chmod(prog.c_str(), 0700);
+    std::string lan_config;
+    if (!lan_script.empty()) {
+      std::string lan_prog = temp_.write("lan_control", lan_script);
+      ::chmod(lan_prog.c_str(), 0700);
+      lan_config = "    lan_config_program \"" + lan_prog + "\"\n";
+    }
     temp_.write("lan.conf",
                 "name \"photon-test\"\n"
                 "set_working_mc 0x20\n"
@@ -81,8 +113,11 @@ class IpmiSim {
                     "    allowed_auths_user none md2 md5 straight\n"
                     "    allowed_auths_operator none md2 md5 straight\n"
                     "    allowed_auths_admin none md2 md5 straight\n"
-                    "    guid a123456789abcdefa123456789abcdef\n"
-                    "  endlan\n"
+                    "    guid a123456789abcdefa123456789abcdef\n" +
+                    lan_config +
+                    "  endlan\n" +
+                    (vm_port ? "  serial 15 127.0.0.1 " + std::to_string(vm_port) + " codec VM\n"
+                             : std::string()) +
                     "  chassis_control \"" +
                     prog +
                     "\"\n"

@@ -9,6 +9,7 @@
 #include "coordinator/power/power_records.h"
 #include "coordinator/power/power_service.h"
 #include "tests/coordinator/power/ipmi_sim.h"
+#include "tests/coordinator/power/power_test_support.h"
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
@@ -16,64 +17,10 @@ using common::Json;
 using std::chrono::milliseconds;
 using test::CoordinatorFixture;
 
-namespace {
-
-// The power service with its own control loop (every 50 ms), as main() adds it to the server.
-class TickedPower {
- public:
-  TickedPower(CoordinatorFixture& c, milliseconds deadline = milliseconds(2000)) {
-    coordinator::power::PowerOptions options;
-    options.poll_interval = std::chrono::seconds(0);
-    options.manager.deadline = deadline;
-    service_ = std::make_unique<coordinator::power::PowerService>(c.server().inventory(), options);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        service_->tick();
-        std::this_thread::sleep_for(milliseconds(50));
-      }
-    });
-  }
-  ~TickedPower() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  std::unique_ptr<coordinator::power::PowerService> service_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-std::string enrol(CoordinatorFixture& c, int n) {
-  auto r = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(n));
-  REQUIRE(r.status == 200);
-  return r.body["node_id"].get<std::string>();
-}
-
-Json ipmiBmc(int port, const std::string& password) {
-  return Json{{"driver", "ipmi"},
-              {"address", "127.0.0.1"},
-              {"port", port},
-              {"username", "admin"},
-              {"password", password}};
-}
-
-// Long-polls GET .../power until operation `op` is in the history; returns its entry.
-Json awaitOperation(CoordinatorFixture& c, const std::string& id, const std::string& op) {
-  int64_t since = 0;
-  for (int i = 0; i < 40; ++i) {
-    auto r = c.admin("GET", "/api/v1/nodes/" + id + "/power?wait=5&since=" + std::to_string(since));
-    REQUIRE(r.status == 200);
-    for (const auto& h : r.body["history"]) {
-      if (h["id"] == op) return h;
-    }
-    since = r.body["revision"].get<int64_t>();
-  }
-  FAIL("operation " << op << " never finished");
-  return {};
-}
-
-}  // namespace
+using test::awaitOperation;
+using test::enrol;
+using test::ipmiBmc;
+using test::TickedPower;
 
 TEST_CASE("power api: a BMC record never returns its password", "[power]") {
   CoordinatorFixture c;

@@ -9,60 +9,16 @@
 #include "coordinator/power/power_service.h"
 #include "tests/coordinator/power/ipmi_sim.h"
 #include "tests/support/child_process.h"
+#include "tests/coordinator/power/power_test_support.h"
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
 using std::chrono::milliseconds;
 using test::CoordinatorFixture;
 
-namespace {
-
-struct Run {
-  int code;
-  std::string output;
-};
-
-Run photonctl(test::TempDir& dir, const std::string& url, std::vector<std::string> args) {
-  std::string token = dir.write("admin.token", std::string(test::kAdminToken) + "\n");
-  std::vector<std::string> argv = {PHOTON_BUILD_DIR "/coordinator/photonctl", "--coordinator", url,
-                                   "--token-file", token};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::string log = dir.file("photonctl.log");
-  std::remove(log.c_str());
-  test::ChildProcess p(argv, log);
-  int code = p.wait(std::chrono::seconds(30));
-  std::ifstream in(log);
-  std::stringstream text;
-  text << in.rdbuf();
-  return {code, text.str()};
-}
-
-class TickedPower {
- public:
-  explicit TickedPower(CoordinatorFixture& c) {
-    coordinator::power::PowerOptions options;
-    options.poll_interval = std::chrono::seconds(0);
-    options.manager.deadline = milliseconds(2000);
-    service_ = std::make_unique<coordinator::power::PowerService>(c.server().inventory(), options);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        service_->tick();
-        std::this_thread::sleep_for(milliseconds(50));
-      }
-    });
-  }
-  ~TickedPower() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  std::unique_ptr<coordinator::power::PowerService> service_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-}  // namespace
+using test::lineOf;
+using test::photonctl;
+using test::TickedPower;
 
 TEST_CASE("photonctl power: bmc set, power on, POWER column, boot-device, a dead BMC's error",
           "[power][integration]") {
@@ -99,11 +55,7 @@ TEST_CASE("photonctl power: bmc set, power on, POWER column, boot-device, a dead
 
   auto nodes = photonctl(dir, c.url(), {"nodes"});
   CHECK(nodes.output.find("POWER") != std::string::npos);
-  auto line_of = [&](const std::string& text, const std::string& node) {
-    auto at = text.find(node);
-    return at == std::string::npos ? std::string() : text.substr(at, text.find('\n', at) - at);
-  };
-  CHECK(line_of(nodes.output, id).find(" on ") != std::string::npos);
+  CHECK(lineOf(nodes.output, id).find(" on ") != std::string::npos);
 
   auto status = photonctl(dir, c.url(), {"-o", "json", "power", "status", id});
   auto j = common::Json::parse(status.output, nullptr, false);
@@ -130,5 +82,5 @@ TEST_CASE("photonctl power: bmc set, power on, POWER column, boot-device, a dead
             "cycle failed: IPMI session to 127.0.0.1:" + std::to_string(silent.port()) +
             ": connection timeout") != std::string::npos);
   auto after = photonctl(dir, c.url(), {"nodes"});
-  CHECK(line_of(after.output, dead).find(" unknown! ") != std::string::npos);
+  CHECK(lineOf(after.output, dead).find(" unknown! ") != std::string::npos);
 }
