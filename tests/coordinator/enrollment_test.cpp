@@ -117,5 +117,6 @@ TEST_CASE("enrollment: a rule's bmc_macs are read, normalised and validated", "[
   doc["rules"][0]["match"]["bmc_macs"] = {"not-a-mac"};
   auto bad = common::clusterFromJson(doc);
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().message.find("rules[0].match.bmc_macs[0]") != std::string::npos);
+  CHECK(bad.error().field.find("rules[0].match.bmc_macs[0]") != std::string::npos);
+  CHECK(bad.error().message == "is not a MAC address");
 }

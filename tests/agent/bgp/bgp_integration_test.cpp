@@ -226,7 +226,17 @@ TEST_CASE("bgp: a broken config is refused with BIRD's error and the old one kee
   w.reconcile(section({{"10.9.0.1/32", "web"}}));
   REQUIRE(waitFor([&] { return w.routerPrefixes() == Prefixes{"10.9.0.1/32"}; },
                   std::chrono::seconds(10)));
-  auto since = w.session("router.sock", "node1").since;
+  // The session's "since" may still move by a millisecond just after the route arrives (seen
+  // under load): take it once two reads 300 ms apart agree.
+  std::string since;
+  REQUIRE(waitFor(
+      [&] {
+        auto first = w.session("router.sock", "node1").since;
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        since = w.session("router.sock", "node1").since;
+        return first == since;
+      },
+      std::chrono::seconds(10)));
   auto file_before = readFile(w.options.config_path);
   REQUIRE(file_before.has_value());
 
