@@ -27,7 +27,7 @@ CL_VIP=10.99.2.10
 # around), libdbi-perl (nix-bin needs its virtual perl-dbdabi-94, which debootstrap does not
 # resolve), and the libraries photon-agent links against (it runs from the bind-mounted build).
 CL_ROOTFS_PACKAGES=(bird2 nix-bin libdbi-perl busybox iproute2 libcpp-httplib0.11 libnl-3-200
-  libnl-route-3-200 libboost-program-options1.74.0 libsqlite3-0)
+  libnl-route-3-200 libboost-program-options1.74.0 libsqlite3-0 libfreeipmi17)
 export NIX_CONFIG=$'build-users-group =\nsandbox = false\nsubstituters ='
 
 cl_log() { printf '%s\n' "$*" >&2; }
