@@ -198,7 +198,7 @@ TEST_CASE("deployments: a node that never reports times out", "[deployments][int
   CHECK(statusOf(d, fleet[1].id) == "timeout");
 }
 
-TEST_CASE("deployments: cancel stops a running deployment; a finished one is a 409",
+TEST_CASE("deployments: cancel stops a running deployment, a finished one is a 409",
           "[deployments][integration]") {
   CoordinatorFixture c;
   auto fleet = test::activeFleet(c, 3);

@@ -132,7 +132,7 @@ TEST_CASE("reboot: applied node is drained, rebooted, confirmed back, then undra
   CHECK(step.start == std::vector<std::string>{"n1"});  // the next wave
 }
 
-TEST_CASE("reboot: when-required skips nodes whose agent needs none; never skips all; always "
+TEST_CASE("reboot: when-required skips nodes whose agent needs none, never skips all, always "
           "reboots all",
           "[deployments][reboot]") {
   for (auto [policy, required, expect] :
@@ -213,7 +213,7 @@ TEST_CASE("reboot: waves of max_parallel count nodes in every reboot step as bus
   CHECK(step.start.empty());
 }
 
-TEST_CASE("reboot: cancel undrains what the deployment drained; the record reads back",
+TEST_CASE("reboot: cancel undrains what the deployment drained, the record reads back",
           "[deployments][reboot]") {
   World w;
   Deployment d = advance(make(2, 2, RebootPolicy::kAlways), w.lookup(), 0).next;

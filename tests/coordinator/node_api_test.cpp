@@ -54,7 +54,7 @@ TEST_CASE("nodes: list with filters by state, pool and label, with the store rev
   CHECK(c.admin("GET", "/api/v1/nodes?state=bogus").status == 400);
 }
 
-TEST_CASE("nodes: labels are merged and removed with null; unknown fields are refused",
+TEST_CASE("nodes: labels are merged and removed with null, unknown fields are refused",
           "[inventory][integration]") {
   CoordinatorFixture c;
   std::string id = enroll(c, 1);

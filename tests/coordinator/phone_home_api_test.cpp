@@ -55,7 +55,7 @@ TEST_CASE("phone-home: the same machine again (with its token) is the same node,
   CHECK(c.admin("GET", "/api/v1/nodes").body["nodes"].size() == 1);
 }
 
-TEST_CASE("phone-home: a machine no rule matches stays discovered; rules, labels and the "
+TEST_CASE("phone-home: a machine no rule matches stays discovered, rules, labels and the "
           "operator take it further",
           "[inventory][integration]") {
   CoordinatorFixture c;

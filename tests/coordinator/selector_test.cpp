@@ -41,7 +41,7 @@ TEST_CASE("selector: ids, pool, class and labels must all match", "[inventory]")
   CHECK(Selector{}.empty());
 }
 
-TEST_CASE("selector: bad input names the field; JSON round-trips", "[inventory]") {
+TEST_CASE("selector: bad input names the field, JSON round-trips", "[inventory]") {
   auto [body, field] = GENERATE(table<Json, std::string>({
       {Json{{"rack", "r1"}}, "selector.rack"},
       {Json{{"pool", "no spaces"}}, "selector.pool"},

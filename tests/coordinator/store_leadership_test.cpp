@@ -29,7 +29,7 @@ TEST_CASE("store leadership: the store's files include nothing above the store",
   CHECK(files > 10);
 }
 
-TEST_CASE("store leadership: none for SQLite; for etcd, the leader key beside the store's keys",
+TEST_CASE("store leadership: none for SQLite, for etcd, the leader key beside the store's keys",
           "[etcd]") {
   StoreConfig sqlite{.kind = "sqlite", .data_dir = "/var/lib/photon"};
   auto none = makeLeadership(sqlite);

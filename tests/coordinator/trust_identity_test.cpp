@@ -104,7 +104,7 @@ TEST_CASE("trust: a node phoning home again with its own token is recognised and
 }
 
 TEST_CASE("trust: an operator's reprovision or rescue lets the machine enrol again with the "
-          "bootstrap token; the old token stops working",
+          "bootstrap token, the old token stops working",
           "[trust][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
@@ -124,7 +124,7 @@ TEST_CASE("trust: an operator's reprovision or rescue lets the machine enrol aga
   }
 }
 
-TEST_CASE("trust: a discovered node that has received nothing may phone home again; once it "
+TEST_CASE("trust: a discovered node that has received nothing may phone home again, once it "
           "has reported, only its token moves it",
           "[trust][integration]") {
   CoordinatorFixture c;

@@ -87,7 +87,7 @@ TEST_CASE("trust: a machine claiming a declared node's MAC stays discovered and 
   CHECK(desired["bgp"]["neighbors"][0]["password"] == "s3cret-md5");
 }
 
-TEST_CASE("trust: a declared node pinned by machine-id, or by MAC and serial, installs at once; "
+TEST_CASE("trust: a declared node pinned by machine-id, or by MAC and serial, installs at once, "
           "its BGP section goes when it is reprovisioned",
           "[trust][integration]") {
   const Json machine = CoordinatorFixture::machine(1);

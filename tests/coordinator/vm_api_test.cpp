@@ -236,7 +236,7 @@ TEST_CASE("vms: bad input is refused with the field named and nothing stored",
   CHECK(sectionNames(c, w.big.id).empty());
 }
 
-TEST_CASE("vms: delete takes the VM out of its node's section; the list merges observed status",
+TEST_CASE("vms: delete takes the VM out of its node's section, the list merges observed status",
           "[vms][integration]") {
   World w;
   auto& c = w.c;

@@ -82,7 +82,7 @@ TEST_CASE("bmc in-band: a LAN channel that was never set up reports no BMC facts
   CHECK_FALSE(facts->present());  // and so no "bmc" in the facts
 }
 
-TEST_CASE("bmc in-band: no device is no BMC; a device that is not IPMI is a warning",
+TEST_CASE("bmc in-band: no device is no BMC, a device that is not IPMI is a warning",
           "[facts][power]") {
   test::TempDir tmp;
   auto none = agent::readInbandBmc(tmp.file("ipmi0"));

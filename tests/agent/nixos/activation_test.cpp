@@ -87,7 +87,7 @@ TEST_CASE("nixos: a switch that hangs past the confirm deadline is killed and ro
   CHECK(w.calls().back() == w.path("good") + " switch");
 }
 
-TEST_CASE("nixos: failing health checks roll back; passing ones confirm", "[nixos][integration]") {
+TEST_CASE("nixos: failing health checks roll back, passing ones confirm", "[nixos][integration]") {
   NixWorld w;
   auto rec = makeNixosReconciler(w.options(), w.stateDir());
   REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");

@@ -24,7 +24,7 @@ std::unique_ptr<Rebooter> rebooterOf(const NspawnContainer& c) {
 }
 }  // namespace
 
-TEST_CASE("reboot: systemd reboots the node for real; it comes back in another boot, once",
+TEST_CASE("reboot: systemd reboots the node for real, it comes back in another boot, once",
           "[reboot][integration]") {
   photon::test::TempDir state;
   RebootState records(state.path());

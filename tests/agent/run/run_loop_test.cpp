@@ -198,7 +198,7 @@ TEST_CASE("run loop: a document that does not validate is refused whole", "[agen
   CHECK(observedOf(c, node.id)["last_error"] == "");
 }
 
-TEST_CASE("run loop: coordinator down keeps the last state; a restarted one is reported to",
+TEST_CASE("run loop: coordinator down keeps the last state, a restarted one is reported to",
           "[agent]") {
   TempDir data;
   TempDir state;

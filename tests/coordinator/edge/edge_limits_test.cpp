@@ -85,7 +85,7 @@ TEST_CASE("edge: a Content-Length past the limit is refused before the body is s
   CHECK(field(reply) == "body");
 }
 
-TEST_CASE("edge: a gzip bomb is refused at the inflated limit; a sane gzip body is inflated",
+TEST_CASE("edge: a gzip bomb is refused at the inflated limit, a sane gzip body is inflated",
           "[edge][integration]") {
   EdgeServer edge;
   std::string bomb = gzip(std::string(256u << 20, '['));  // 256 MiB of brackets, ~250 kB

@@ -24,7 +24,7 @@ std::string nodeState(CoordinatorFixture& c, const std::string& id) {
 }
 }  // namespace
 
-TEST_CASE("failover: a missing node's instances move after the grace; back, its surplus stops",
+TEST_CASE("failover: a missing node's instances move after the grace, back, its surplus stops",
           "[placement][integration]") {
   CoordinatorFixture c;
   // node_ttl_s 30, failover grace 20: instances move once a node is silent for more than 50 s.
@@ -176,7 +176,7 @@ TEST_CASE("drain: past the deadline what is left stops", "[placement][integratio
   CHECK(sim.instanceNames(only).empty());
 }
 
-TEST_CASE("drain: an undrain calls the move off; the replacements stop", "[placement][integration]") {
+TEST_CASE("drain: an undrain calls the move off, the replacements stop", "[placement][integration]") {
   CoordinatorFixture c;
   SimCluster sim(c);
   for (int i = 0; i < 2; ++i) sim.addNode(i, {{"rack", "r1"}});

@@ -27,7 +27,7 @@ std::map<std::string, int> revisions(SimCluster& sim) {
 }
 }  // namespace
 
-TEST_CASE("rolling update: max_parallel at a time, each healthy for min_healthy_s; a failing "
+TEST_CASE("rolling update: max_parallel at a time, each healthy for min_healthy_s, a failing "
           "revision reverts to the last healthy spec",
           "[placement][integration]") {
   CoordinatorFixture c;

@@ -119,7 +119,7 @@ TEST_CASE("power api: power on through ipmi_sim shows in the node, its history a
 }
 
 TEST_CASE(
-    "power api: a dead BMC leaves its node unknown with the reason; another node's "
+    "power api: a dead BMC leaves its node unknown with the reason, another node's "
     "power operation in the same second completes on time",
     "[power][integration]") {
   CoordinatorFixture c;
@@ -242,7 +242,7 @@ TEST_CASE("power api: reprovision boots the installer once and cycles, each step
 
 TEST_CASE(
     "power api: a rescue whose BMC does not answer is recorded as failed with the BMC's "
-    "error; the lifecycle move stands",
+    "error, the lifecycle move stands",
     "[power][integration]") {
   CoordinatorFixture c;
   test::SilentBmc silent;
