@@ -87,10 +87,7 @@ TEST_CASE("power api: power on through ipmi_sim shows in the node, its history a
   CoordinatorFixture c;
   test::IpmiSim sim;
   TickedPower power(c);
-  std::string id = enrol(c, 1);
-  REQUIRE(
-      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
-          .status == 200);
+  std::string id = test::enrolWithBmc(c, 1, sim);
   auto started = std::chrono::steady_clock::now();
   auto r = c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "on"}});
   REQUIRE(r.status == 202);
@@ -160,10 +157,7 @@ TEST_CASE("power api: retire powers the node off, recorded with its reason",
   CoordinatorFixture c;
   test::IpmiSim sim;
   TickedPower power(c);
-  std::string id = enrol(c, 1);
-  REQUIRE(
-      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
-          .status == 200);
+  std::string id = test::enrolWithBmc(c, 1, sim);
   auto on = c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "on"}});
   awaitOperation(c, id, on.body["operation"].get<std::string>());
   REQUIRE(sim.power() == "1");
@@ -182,10 +176,7 @@ TEST_CASE("power api: the slow poll notices a machine switched by hand, without 
           "[power][integration]") {
   CoordinatorFixture c;
   test::IpmiSim sim;
-  std::string id = enrol(c, 1);
-  REQUIRE(
-      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
-          .status == 200);
+  std::string id = test::enrolWithBmc(c, 1, sim);
   coordinator::power::PowerOptions options;
   options.poll_interval = std::chrono::seconds(1);
   coordinator::power::PowerService power(c.server().inventory(), options);
@@ -288,10 +279,7 @@ TEST_CASE(
     "[power][integration]") {
   CoordinatorFixture c;
   test::IpmiSim sim;
-  std::string id = enrol(c, 1);
-  REQUIRE(
-      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
-          .status == 200);
+  std::string id = test::enrolWithBmc(c, 1, sim);
   auto r = c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "on"}});
   REQUIRE(r.status == 202);
   std::string op = r.body["operation"].get<std::string>();
@@ -329,10 +317,7 @@ TEST_CASE("power api: a finished operation leaves nothing running", "[power][int
   CoordinatorFixture c;
   test::IpmiSim sim;
   TickedPower power(c);
-  std::string id = enrol(c, 1);
-  REQUIRE(
-      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), test::IpmiSim::kPassword))
-          .status == 200);
+  std::string id = test::enrolWithBmc(c, 1, sim);
   auto r = c.admin("POST", "/api/v1/nodes/" + id + "/power", Json{{"action", "on"}});
   REQUIRE(r.status == 202);
   CHECK(awaitOperation(c, id, r.body["operation"].get<std::string>())["result"] == "ok");

@@ -57,6 +57,14 @@ inline common::Json ipmiBmc(int port, const std::string& password) {
                       {"password", password}};
 }
 
+// Enrols machine n and gives it `sim` as its BMC; returns the node's id.
+inline std::string enrolWithBmc(CoordinatorFixture& c, int n, const IpmiSim& sim) {
+  std::string id = enrol(c, n);
+  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", ipmiBmc(sim.port(), IpmiSim::kPassword))
+              .status == 200);
+  return id;
+}
+
 // Long-polls GET .../power until operation `op` is in the history; returns its entry.
 inline common::Json awaitOperation(CoordinatorFixture& c, const std::string& id,
                                    const std::string& op) {
