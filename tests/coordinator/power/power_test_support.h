@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "coordinator/power/power_service.h"
+#include "tests/coordinator/power/ipmi_sim.h"
 #include "tests/support/child_process.h"
 #include "tests/support/coordinator_fixture.h"
 
