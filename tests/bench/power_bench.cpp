@@ -12,9 +12,11 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "coordinator/power/power_manager.h"
 #include "tests/coordinator/power/ipmi_sim.h"
@@ -142,7 +144,7 @@ int main() {
     }
     report(what, took, failed);
     // The dead jobs end at their deadline before the next scenario starts.
-    for (int i = 0; i < 100 && std::any_of(dead.begin(), dead.end(),
+    for (int i = 0; i < 300 && std::any_of(dead.begin(), dead.end(),
                                              [&](const auto& d) { return manager.busy(d); });
          ++i) {
       std::this_thread::sleep_for(milliseconds(100));
