@@ -49,7 +49,7 @@ TEST_CASE("bmc in-band in a VM: the guest's agent reads the BMC's address and MA
   const std::string serial_log = tmp.file("serial.log");
   auto started = Clock::now();
   ChildProcess qemu(
-      {"qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-cdrom", iso, "-boot", "d",
+      {"/usr/bin/qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-cdrom", iso, "-boot", "d",
        "-display", "none", "-no-reboot", "-serial", "file:" + serial_log, "-monitor", "none",
        "-chardev",
        "socket,id=ipmi0,host=127.0.0.1,port=" + std::to_string(vm_port) + ",reconnect=1",
