@@ -234,7 +234,14 @@ TEST_CASE(
   // Installed: the coordinator sends it to its disk (boot device disk, cycle) as a lifecycle
   // step of the node, and the VM comes back from the disk as the same node. Its installed agent
   // (run, not bootstrap) reports: desired_revision is only in a running agent's reports.
-  node = awaitNode(c, id, started, std::chrono::minutes(8), [](const Json& n) {
+  // Also noted: when the disk boot's QEMU started (the cycle's power 1), apart from the guest's
+  // own boot after it.
+  double disk_boot_s = -1;
+  node = awaitNode(c, id, started, std::chrono::minutes(8), [&](const Json& n) {
+    const std::string pid = slurp(vm.file("qemu.pid"));
+    if (disk_boot_s < 0 && !pid.empty() && std::stoi(pid) != iso_pid) {
+      disk_boot_s = secondsSince(started);
+    }
     const Json observed = n.value("observed", Json());
     return observed.is_object() && observed.contains("desired_revision");
   });
@@ -258,6 +265,7 @@ TEST_CASE(
   CHECK(disk_pid != iso_pid);  // a new boot of the machine, not the installer's
   CHECK(running(disk_pid));
   WARN("power on -> phone-home " << phone_home_s << " s, -> active " << active_s
+                                 << " s, -> disk boot started " << disk_boot_s
                                  << " s, -> back from its disk and reporting " << disk_s
                                  << " s (TCG, the test ISO)");
 
