@@ -65,7 +65,8 @@ struct Outcomes {
   bool waitFor(const std::vector<std::string>& ids, milliseconds timeout) {
     std::unique_lock lock(mutex);
     return cv.wait_for(lock, timeout, [&] {
-      return std::all_of(ids.begin(), ids.end(), [&](const auto& id) { return by_id.contains(id); });
+      return std::all_of(ids.begin(), ids.end(),
+                         [&](const auto& id) { return by_id.contains(id); });
     });
   }
 };
@@ -119,17 +120,24 @@ int main() {
     for (int round = 0; round < kRounds; ++round) {
       for (size_t d = 0; d < dead_jobs; ++d) {
         if (manager.busy(dead[d])) continue;
-        PowerJob job{dead[d], as_polls ? "" : "dead-op-" + std::to_string(++serial),
+        PowerJob job{dead[d],
+                     as_polls ? "" : "dead-op-" + std::to_string(++serial),
                      as_polls ? PowerJob::Kind::kStatus : PowerJob::Kind::kPower,
-                     PowerAction::kOn, {}, as_polls ? "poll" : "bench"};
+                     PowerAction::kOn,
+                     {},
+                     as_polls ? "poll" : "bench"};
         manager.submit(job);
       }
       std::vector<std::string> ids;
       const auto start = Clock::now();
       for (int i = 0; i < kLive; ++i) {
         ids.push_back("live-op-" + std::to_string(++serial));
-        manager.submit(PowerJob{"live-" + std::to_string(i), ids.back(), PowerJob::Kind::kPower,
-                                round % 2 ? PowerAction::kOff : PowerAction::kOn, {}, "bench"});
+        manager.submit(PowerJob{"live-" + std::to_string(i),
+                                ids.back(),
+                                PowerJob::Kind::kPower,
+                                round % 2 ? PowerAction::kOff : PowerAction::kOn,
+                                {},
+                                "bench"});
       }
       if (!outcomes.waitFor(ids, milliseconds(30000))) {
         std::fprintf(stderr, "power_bench: live operations did not finish in 30 s\n");
@@ -145,7 +153,7 @@ int main() {
     report(what, took, failed);
     // The dead jobs end at their deadline before the next scenario starts.
     for (int i = 0; i < 300 && std::any_of(dead.begin(), dead.end(),
-                                             [&](const auto& d) { return manager.busy(d); });
+                                           [&](const auto& d) { return manager.busy(d); });
          ++i) {
       std::this_thread::sleep_for(milliseconds(100));
     }

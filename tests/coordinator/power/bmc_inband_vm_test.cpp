@@ -18,9 +18,10 @@ using namespace photon::test;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-TEST_CASE("bmc in-band in a VM: the guest's agent reads the BMC's address and MAC through "
-          "/dev/ipmi0 and discovery shows them",
-          "[power][iso][integration]") {
+TEST_CASE(
+    "bmc in-band in a VM: the guest's agent reads the BMC's address and MAC through "
+    "/dev/ipmi0 and discovery shows them",
+    "[power][iso][integration]") {
   if (!fs::exists(kTestAgent)) FAIL("photon-agent is missing at " << kTestAgent << ": build it");
 
   TempDir tmp;
@@ -49,12 +50,32 @@ TEST_CASE("bmc in-band in a VM: the guest's agent reads the BMC's address and MA
   const std::string serial_log = tmp.file("serial.log");
   auto started = Clock::now();
   ChildProcess qemu(
-      {"/usr/bin/qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-cdrom", iso, "-boot", "d",
-       "-display", "none", "-no-reboot", "-serial", "file:" + serial_log, "-monitor", "none",
+      {"/usr/bin/qemu-system-x86_64",
+       "-accel",
+       "tcg",
+       "-m",
+       "512",
+       "-cdrom",
+       iso,
+       "-boot",
+       "d",
+       "-display",
+       "none",
+       "-no-reboot",
+       "-serial",
+       "file:" + serial_log,
+       "-monitor",
+       "none",
        "-chardev",
        "socket,id=ipmi0,host=127.0.0.1,port=" + std::to_string(vm_port) + ",reconnect=1",
-       "-device", "ipmi-bmc-extern,id=bmc0,chardev=ipmi0", "-device", "isa-ipmi-kcs,bmc=bmc0",
-       "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"},
+       "-device",
+       "ipmi-bmc-extern,id=bmc0,chardev=ipmi0",
+       "-device",
+       "isa-ipmi-kcs,bmc=bmc0",
+       "-netdev",
+       "user,id=n0",
+       "-device",
+       "virtio-net-pci,netdev=n0"},
       tmp.file("qemu.log"));
 
   // Bounded: the phone-home (no install: no rule installs on sight).
@@ -68,8 +89,9 @@ TEST_CASE("bmc in-band in a VM: the guest's agent reads the BMC's address and MA
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const double phone_home_s = std::chrono::duration<double>(Clock::now() - started).count();
-  INFO("serial console:\n" << slurp(serial_log) << "\nqemu: " << slurp(tmp.file("qemu.log"))
-                           << "\nipmi_sim asked: " << slurp(lan_log));
+  INFO("serial console:\n"
+       << slurp(serial_log) << "\nqemu: " << slurp(tmp.file("qemu.log"))
+       << "\nipmi_sim asked: " << slurp(lan_log));
   REQUIRE(!id.empty());
   WARN("generic-kernel ISO with a BMC, boot to phone-home: " << phone_home_s << " s (TCG)");
 

@@ -41,7 +41,9 @@ namespace {
 std::string vmChassis(const std::string& dir, const std::string& iso, const std::string& disk,
                       const std::string& mac) {
   return "#!/bin/sh\n"
-         "D=" + dir + "\n"
+         "D=" +
+         dir +
+         "\n"
          "echo \"$@\" >> $D/calls\n"
          "alive() { [ -s $D/qemu.pid ] && kill -0 \"$(cat $D/qemu.pid)\" 2>/dev/null; }\n"
          "if [ \"$1\" = get ]; then shift\n"
@@ -54,19 +56,26 @@ std::string vmChassis(const std::string& dir, const std::string& iso, const std:
          "    power)\n"
          "      if [ \"$3\" = 1 ]; then\n"
          "        alive && exit 0\n"
-         "        media=\"-boot c\"; [ \"$(cat $D/boot)\" = cdrom ] && media=\"-boot d -cdrom " + iso + "\"\n"
+         "        media=\"-boot c\"; [ \"$(cat $D/boot)\" = cdrom ] && media=\"-boot d -cdrom " +
+         iso +
+         "\"\n"
          "        echo \"boot: $media\" >> $D/boots\n"
          "        qemu-system-x86_64 -accel tcg -m 512 $media \\\n"
          "          -chardev file,id=con,path=$D/serial.log,append=on -serial chardev:con \\\n"
          "          -display none -no-reboot -monitor none \\\n"
-         "          -drive file=" + disk + ",if=none,id=d0,format=raw,cache=unsafe \\\n"
+         "          -drive file=" +
+         disk +
+         ",if=none,id=d0,format=raw,cache=unsafe \\\n"
          "          -device virtio-blk-pci,drive=d0,serial=PHOTON-E2E \\\n"
-         "          -netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=" + mac + " \\\n"
+         "          -netdev user,id=n0 -device virtio-net-pci,netdev=n0,mac=" +
+         mac +
+         " \\\n"
          "          -daemonize -pidfile $D/qemu.pid >>$D/qemu.log 2>&1\n"
          "      else\n"
          "        if alive; then\n"
          "          pid=$(cat $D/qemu.pid); kill $pid; i=0\n"
-         "          while [ -d /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null \\\n"
+         "          while [ -d /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status "
+         "2>/dev/null \\\n"
          "                && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done\n"
          "        fi\n"
          "        rm -f $D/qemu.pid\n"
@@ -247,9 +256,10 @@ TEST_CASE(
   });
   const double disk_s = secondsSince(started);
   const Json step = node.value("power_step", Json());
-  INFO("serial console:\n" << slurp(vm.file("serial.log")) << "\nchassis calls:\n"
-                            << slurp(vm.file("calls")) << "\nboots:\n" << slurp(vm.file("boots"))
-                            << "\nnode: " << node.dump());
+  INFO("serial console:\n"
+       << slurp(vm.file("serial.log")) << "\nchassis calls:\n"
+       << slurp(vm.file("calls")) << "\nboots:\n"
+       << slurp(vm.file("boots")) << "\nnode: " << node.dump());
   REQUIRE(node.value("observed", Json()).contains("desired_revision"));
   CHECK(node["state"] == "active");
   REQUIRE(step.is_object());

@@ -37,9 +37,16 @@ inline std::string buildTestIso(const TempDir& tmp, const std::string& port,
   const std::string iso = tmp.file("photon-test.iso");
   const std::string log = tmp.file("build-iso.log");
   std::vector<std::string> argv = {std::string(PHOTON_SOURCE_DIR) + "/iso/build-test-iso",
-                                   "--agent", kTestAgent, "--coordinator",
-                                   "http://10.0.2.2:" + port, "--token-file", token, "--out", iso,
-                                   "--cache", std::string(PHOTON_BUILD_DIR) + "/test-iso-cache"};
+                                   "--agent",
+                                   kTestAgent,
+                                   "--coordinator",
+                                   "http://10.0.2.2:" + port,
+                                   "--token-file",
+                                   token,
+                                   "--out",
+                                   iso,
+                                   "--cache",
+                                   std::string(PHOTON_BUILD_DIR) + "/test-iso-cache"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   ChildProcess build(argv, log);
   int code = build.wait(std::chrono::minutes(5));
