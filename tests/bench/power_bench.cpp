@@ -4,11 +4,6 @@
 // beside BMCs that never answer — UDP ports that swallow RMCP+ (IPMI) and TCP listeners that
 // accept and stall (Redfish) — kept busy for the whole run: twenty polled, then three and then
 // eight asked for operations at once. Run: scripts/bench 45-power (docs/benchmarks.md).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -28,28 +23,6 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 namespace {
-
-// A TCP port whose listener never accepts: the kernel completes the handshake, no byte comes.
-class StallingListener {
- public:
-  StallingListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(fd_, 64);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~StallingListener() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 // Outcomes by operation id, with the time each arrived.
 struct Outcomes {
@@ -90,13 +63,13 @@ int main() {
   // Twenty dead BMCs, half IPMI (a UDP port that never replies), half Redfish (a TCP listener
   // that accepts and stalls).
   std::vector<std::unique_ptr<SilentBmc>> silent;
-  std::vector<std::unique_ptr<StallingListener>> stalling;
+  std::vector<std::unique_ptr<SilentBmc>> stalling;
   std::vector<std::string> dead;
   for (int i = 0; i < 10; ++i) {
     silent.push_back(std::make_unique<SilentBmc>());
     dead.push_back("dead-ipmi-" + std::to_string(i));
     bmcs[dead.back()] = BmcAccess{"ipmi", "127.0.0.1", silent.back()->port(), "admin", "pw"};
-    stalling.push_back(std::make_unique<StallingListener>());
+    stalling.push_back(std::make_unique<SilentBmc>(SOCK_STREAM));
     dead.push_back("dead-redfish-" + std::to_string(i));
     bmcs[dead.back()] =
         BmcAccess{"redfish", "127.0.0.1", stalling.back()->port(), "root", "pw", "http"};
