@@ -3,7 +3,7 @@
 // ipmi_sim, a real BMC emulator, whose LAN channel answers them from its lan_config_program.
 // The session to ipmi_sim is RMCP+ over loopback, not the kernel's device. readInbandBmc
 // is tested here for its answers without a device (none; a file that is not one); the device
-// itself in tests/agent/iso/ipmi_facts_iso_test.cpp, a VM with Debian's generic kernel.
+// itself in tests/coordinator/power/bmc_inband_vm_test.cpp, a VM with Debian's generic kernel.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>

@@ -36,16 +36,19 @@ inline int freePort(int type) {
 inline int freeUdpPort() { return freePort(SOCK_DGRAM); }
 inline int freeTcpPort() { return freePort(SOCK_STREAM); }
 
-// A BMC that never answers: a bound UDP socket nobody reads. Datagrams to it are queued and
-// dropped; the client hears nothing (not even an ICMP port unreachable).
+// A BMC that never answers: a bound UDP socket nobody reads (IPMI's RMCP+: datagrams to it are
+// queued and dropped; the client hears nothing, not even an ICMP port unreachable), or with
+// SOCK_STREAM a TCP listener that never accepts (Redfish: the kernel completes the handshake, no
+// byte ever comes).
 class SilentBmc {
  public:
-  SilentBmc() {
-    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  explicit SilentBmc(int type = SOCK_DGRAM) {
+    fd_ = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    if (type == SOCK_STREAM) ::listen(fd_, 64);
     socklen_t len = sizeof addr;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
     port_ = ntohs(addr.sin_port);

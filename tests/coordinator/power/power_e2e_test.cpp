@@ -1,11 +1,14 @@
-// The loop with no hands, as far as the test ISO goes: a declared node with a BMC (ipmi_sim,
-// whose chassis_control starts and stops a real qemu-system-x86_64 under TCG with the test ISO
-// as its CD); `power on` through the API -> the VM boots the ISO -> its agent phones home with
-// the VM's facts -> the declared identity (the node's MAC) matches -> the install steps run ->
-// active; then `retire` powers it off and the VM is gone.
-// Not covered (said so in the report): the tiny guest cannot install NixOS, so there is no
-// "boot device disk, cycle, come back from the disk" leg; the ISO's init powers the VM off
-// itself after the bootstrap.
+// The loop with no hands: a declared node with a BMC (ipmi_sim, whose chassis_control starts and
+// stops a real qemu-system-x86_64 under TCG); `power on` through the API -> the VM boots the test
+// ISO -> its agent phones home with the VM's facts -> the declared identity (the node's MAC)
+// matches -> the install steps run -> active; the coordinator sets the boot device to the disk
+// and cycles the machine through ipmi_sim -> the VM comes back from its disk and its installed
+// agent reports; then `retire` powers it off and the VM is gone.
+// The tiny test guest cannot install NixOS: its install step (build-test-iso --install-image)
+// writes a bootable image of the same test guest to the VM's disk, with the node's credentials,
+// and that image booted from the disk runs `photon-agent run` as the installed node. The chassis
+// puts the ISO in the drive only for a boot from the CD (a machine whose virtual media was
+// ejected once it was installed), so a disk boot can only come from the disk.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,35 +16,28 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "coordinator/power/power_service.h"
 #include "tests/coordinator/power/ipmi_sim.h"
-#include "tests/support/child_process.h"
+#include "tests/coordinator/power/test_iso_vm.h"
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
 using common::Json;
 using test::CoordinatorFixture;
+using test::slurp;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kAgent = std::string(PHOTON_BUILD_DIR) + "/agent/photon-agent";
-const std::string kBuilder = std::string(PHOTON_SOURCE_DIR) + "/iso/build-test-iso";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// chassis_control for ipmi_sim: "power" is whether the VM's QEMU runs; power 1 starts it with
-// the ISO (booting the CD when the next boot device says so), power 0 kills it by its PID.
+// chassis_control for ipmi_sim: "power" is whether the VM's QEMU runs; power 1 starts it, from
+// the ISO in its drive when the boot device says cdrom, else from its disk with the drive empty
+// (ipmi_sim names a "force hard drive" boot "default"); power 0 kills it by its PID and waits
+// until it is gone, so that a cycle's power 1 (ipmi_sim sends it a second later) never starts a
+// second QEMU on the same disk image. The console is appended to across boots.
 std::string vmChassis(const std::string& dir, const std::string& iso, const std::string& disk,
                       const std::string& mac) {
   return "#!/bin/sh\n"
@@ -60,11 +56,13 @@ std::string vmChassis(const std::string& dir, const std::string& iso, const std:
          "    power)\n"
          "      if [ \"$3\" = 1 ]; then\n"
          "        alive && exit 0\n"
-         "        order=c; [ \"$(cat $D/boot)\" = cdrom ] && order=d\n"
-         "        qemu-system-x86_64 -accel tcg -m 512 -cdrom " +
+         "        media=\"-boot c\"; [ \"$(cat $D/boot)\" = cdrom ] && media=\"-boot d -cdrom " +
          iso +
-         " -boot $order \\\n"
-         "          -display none -no-reboot -serial file:$D/serial.log -monitor none \\\n"
+         "\"\n"
+         "        echo \"boot: $media\" >> $D/boots\n"
+         "        qemu-system-x86_64 -accel tcg -m 512 $media \\\n"
+         "          -chardev file,id=con,path=$D/serial.log,append=on -serial chardev:con \\\n"
+         "          -display none -no-reboot -monitor none \\\n"
          "          -drive file=" +
          disk +
          ",if=none,id=d0,format=raw,cache=unsafe \\\n"
@@ -74,7 +72,12 @@ std::string vmChassis(const std::string& dir, const std::string& iso, const std:
          " \\\n"
          "          -daemonize -pidfile $D/qemu.pid >>$D/qemu.log 2>&1\n"
          "      else\n"
-         "        alive && kill \"$(cat $D/qemu.pid)\"\n"
+         "        if alive; then\n"
+         "          pid=$(cat $D/qemu.pid); kill $pid; i=0\n"
+         "          while [ -d /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status "
+         "2>/dev/null \\\n"
+         "                && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done\n"
+         "        fi\n"
          "        rm -f $D/qemu.pid\n"
          "      fi;;\n"
          "    boot) echo \"$3\" > $D/boot;;\n"
@@ -112,35 +115,42 @@ Json awaitOperation(CoordinatorFixture& c, const std::string& target, const std:
   return nullptr;
 }
 
+// The node's record until `done` holds for it (a GET each 250 ms, up to `limit` from `since`).
+template <typename Done>
+Json awaitNode(CoordinatorFixture& c, const std::string& id, Clock::time_point since,
+               std::chrono::seconds limit, Done done) {
+  Json node;
+  while (Clock::now() - since < limit) {
+    auto got = c.admin("GET", "/api/v1/nodes/" + id);
+    if (got.status == 200) node = got.body;
+    if (got.status == 200 && done(node)) break;
+    std::this_thread::sleep_for(milliseconds(250));
+  }
+  return node;
+}
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
 }  // namespace
 
 TEST_CASE(
-    "power e2e: power on boots a declared machine's VM from the ISO to active, then retire "
-    "switches it off",
+    "power e2e: power on boots a declared machine's VM from the ISO to active, it comes back "
+    "from its disk, then retire switches it off",
     "[power][e2e][integration]") {
-  if (!fs::exists(kAgent)) FAIL("photon-agent is missing at " << kAgent << ": build it first");
+  if (!fs::exists(test::kTestAgent)) {
+    FAIL("photon-agent is missing at " << test::kTestAgent << ": build it first");
+  }
   CoordinatorFixture c;
   const std::string port = c.url().substr(c.url().rfind(':') + 1);
   test::TempDir tmp;
-  const std::string token = tmp.write("bootstrap-token", test::kBootstrapToken);
-  const std::string iso = tmp.file("photon-test.iso");
-  {
-    std::string log = tmp.file("build-iso.log");
-    test::ChildProcess build(
-        {kBuilder, "--agent", kAgent, "--coordinator", "http://10.0.2.2:" + port, "--token-file",
-         token, "--out", iso, "--cache", std::string(PHOTON_BUILD_DIR) + "/test-iso-cache"},
-        log);
-    int code = build.wait(std::chrono::minutes(5));
-    INFO(slurp(log));
-    REQUIRE(code == 0);
-  }
+  // --install-image: the install step writes this guest's own image to the VM's disk.
+  const std::string iso = test::buildTestIso(tmp, port, {"--install-image"});
   const std::string disk = tmp.file("disk.img");
   { std::ofstream(disk).flush(); }
   fs::resize_file(disk, uintmax_t{2} << 30);
-  char mac[18];
-  int pid = getpid();
-  std::snprintf(mac, sizeof mac, "52:54:00:%02x:%02x:%02x", (pid >> 16) & 0xff, (pid >> 8) & 0xff,
-                pid & 0xff);
+  const std::string mac = test::perRunMac();
 
   // The BMC: the chassis_control's files live in their own dir, known before ipmi_sim starts.
   test::TempDir vm;
@@ -207,8 +217,8 @@ TEST_CASE(
   REQUIRE(on_done.value("result", "") == "ok");
   CHECK(on_done["op"] == "on");
   REQUIRE(fs::exists(vm.file("qemu.pid")));
-  const pid_t qemu_pid = std::stoi(slurp(vm.file("qemu.pid")));
-  CHECK(running(qemu_pid));  // a real VM runs
+  const pid_t iso_pid = std::stoi(slurp(vm.file("qemu.pid")));
+  CHECK(running(iso_pid));  // a real VM runs
 
   Json node;
   double phone_home_s = -1, active_s = -1;
@@ -217,21 +227,57 @@ TEST_CASE(
     for (const auto& n : list.body["nodes"]) {
       if (n["rule"] == "node-vm1") node = n;
     }
-    if (!node.is_null() && phone_home_s < 0) {
-      phone_home_s = std::chrono::duration<double>(Clock::now() - started).count();
-    }
+    if (!node.is_null() && phone_home_s < 0) phone_home_s = secondsSince(started);
     if (!node.is_null() && node["state"] == "active") {
-      active_s = std::chrono::duration<double>(Clock::now() - started).count();
+      active_s = secondsSince(started);
       break;
     }
     std::this_thread::sleep_for(milliseconds(200));
   }
   INFO("serial console:\n" << slurp(vm.file("serial.log")));
   REQUIRE(!node.is_null());
+  REQUIRE(node["state"] == "active");
+  const std::string id = node["id"].get<std::string>();
+  CHECK(slurp(vm.file("serial.log")).find("installed the image to /dev/vda") != std::string::npos);
+
+  // Installed: the coordinator sends it to its disk (boot device disk, cycle) as a lifecycle
+  // step of the node, and the VM comes back from the disk as the same node. Its installed agent
+  // (run, not bootstrap) reports: desired_revision is only in a running agent's reports.
+  // Also noted: when the disk boot's QEMU started (the cycle's power 1), apart from the guest's
+  // own boot after it.
+  double disk_boot_s = -1;
+  node = awaitNode(c, id, started, std::chrono::minutes(8), [&](const Json& n) {
+    const std::string pid = slurp(vm.file("qemu.pid"));
+    if (disk_boot_s < 0 && !pid.empty() && std::stoi(pid) != iso_pid) {
+      disk_boot_s = secondsSince(started);
+    }
+    const Json observed = n.value("observed", Json());
+    return observed.is_object() && observed.contains("desired_revision");
+  });
+  const double disk_s = secondsSince(started);
+  const Json step = node.value("power_step", Json());
+  INFO("serial console:\n"
+       << slurp(vm.file("serial.log")) << "\nchassis calls:\n"
+       << slurp(vm.file("calls")) << "\nboots:\n"
+       << slurp(vm.file("boots")) << "\nnode: " << node.dump());
+  REQUIRE(node.value("observed", Json()).contains("desired_revision"));
   CHECK(node["state"] == "active");
+  REQUIRE(step.is_object());
+  CHECK(step["action"] == "installed");
+  CHECK(step["result"] == "ok");
+  // The chassis was told: the disk (ipmi_sim's "default") after the CD, then a cycle, and it
+  // booted twice: the installer from the CD, then the disk with the drive empty.
+  const std::string calls = slurp(vm.file("calls"));
+  CHECK(calls.find("set boot default", calls.find("set boot cdrom")) != std::string::npos);
+  CHECK(slurp(vm.file("boots")) == "boot: -boot d -cdrom " + iso + "\nboot: -boot c\n");
+  CHECK(slurp(vm.file("serial.log")).find("booted from disk as node " + id) != std::string::npos);
+  const pid_t disk_pid = std::stoi(slurp(vm.file("qemu.pid")));
+  CHECK(disk_pid != iso_pid);  // a new boot of the machine, not the installer's
+  CHECK(running(disk_pid));
   WARN("power on -> phone-home " << phone_home_s << " s, -> active " << active_s
+                                 << " s, -> disk boot started " << disk_boot_s
+                                 << " s, -> back from its disk and reporting " << disk_s
                                  << " s (TCG, the test ISO)");
-  std::string id = node["id"].get<std::string>();
 
   // Retire: the declared BMC now belongs to the enrolled node; the VM is switched off.
   auto retire = c.admin("POST", "/api/v1/nodes/" + id + "/actions/retire");
@@ -242,9 +288,7 @@ TEST_CASE(
       awaitOperation(c, id, retire.body["power_operations"]["operations"][0].get<std::string>());
   CHECK(off.value("result", "") == "ok");
   CHECK(off["reason"] == "retire");
-  // The VM is gone (the ISO's init may have powered it off already after its bootstrap: then
-  // the off finds it off, and says so).
-  CHECK_FALSE(running(qemu_pid));
+  CHECK_FALSE(running(disk_pid));  // the VM is gone
   auto after = c.admin("GET", "/api/v1/nodes/" + id + "/power");
   CHECK(after.body["state"] == "off");
 }
