@@ -287,9 +287,19 @@ awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
   }
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   parser.body_limit(limits.max_body_bytes);
-  deadline.arm(limits.header_timeout);
-  co_await http::async_read_header(stream, buffer, parser,
-                                   asio::redirect_error(use_awaitable, ec));
+  // A request that arrived whole with the first read (every agent poll) is parsed here, from
+  // the buffer: Beast's async reads would each post a completion for bytes already read, and a
+  // posted completion can wake the other I/O thread (a futex call per request, measured).
+  // What is still missing is read below, under the same limits.
+  parser.eager(true);
+  size_t used = parser.put(buffer.data(), ec);
+  buffer.consume(used);
+  if (ec == http::error::need_more) ec = {};
+  if (!ec && !parser.is_header_done()) {
+    deadline.arm(limits.header_timeout);
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(use_awaitable, ec));
+  }
   if (ec == http::error::header_limit) {
     co_return Refusal{431, "header_too_large", "the request headers exceed " +
                       std::to_string(limits.max_header_bytes) + " bytes", "headers"};
@@ -312,14 +322,16 @@ awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
                       "\" (gzip, deflate or identity)", "Content-Encoding"};
   }
   // An operator's curl sends "Expect: 100-continue" before a large body and waits for this.
-  if (beast::iequals(head[http::field::expect], "100-continue")) {
+  if (!parser.is_done() && beast::iequals(head[http::field::expect], "100-continue")) {
     http::response<http::empty_body> go_on{http::status::continue_, head.version()};
     deadline.arm(limits.body_timeout);
     co_await http::async_write(stream, go_on, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return Refusal{0, "", "", ""};
   }
-  deadline.arm(limits.body_timeout);
-  co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  if (!parser.is_done()) {
+    deadline.arm(limits.body_timeout);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  }
   // A handler and a held poll have bounds of their own; the answer's write is armed anew.
   deadline.disarm();
   if (ec == http::error::body_limit) {
