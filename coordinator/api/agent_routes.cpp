@@ -25,12 +25,11 @@ common::Result<int64_t> waitSeconds(const HttpRequest& req, std::chrono::seconds
 }
 
 
-// Answers a desired-document request whose caller knows `known` (an ETag, or empty).
+// Answers a desired-document request whose caller knows `known` (an ETag, or empty), the
+// document being at `revision` (read once per request: it is most of a 304's work).
 void answerDesired(ApiContext& ctx, const std::string& id, const std::string& known,
-                   HttpResponse& res) {
-  auto revision = ctx.inventory.desiredRevision(id);
-  if (!okOrSend(revision, res)) return;
-  if (known == etagFor(*revision)) {
+                   int64_t revision, HttpResponse& res) {
+  if (known == etagFor(revision)) {
     res.setHeader("ETag", known);
     res.status = 304;
     return;
@@ -57,7 +56,7 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
     auto revision = ctx.inventory.desiredRevision(*id);
     if (!okOrSend(revision, res)) return;
     if (known != etagFor(*revision) || *wait == 0) {
-      answerDesired(ctx, *id, known, res);
+      answerDesired(ctx, *id, known, *revision, res);
       return;
     }
     // Long-poll: the edge parks the request, without a thread, until the document changes.
@@ -71,7 +70,9 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
     };
     poll->answer = [&ctx, id = *id, known, by_node](HttpResponse& out) {
       if (by_node) ctx.liveness.seen(id, ctx.inventory.clock().nowSeconds());
-      answerDesired(ctx, id, known, out);
+      auto revision = ctx.inventory.desiredRevision(id);
+      if (!okOrSend(revision, out)) return;
+      answerDesired(ctx, id, known, *revision, out);
     };
     res.hold = std::move(poll);
   });

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace photon::coordinator {
@@ -33,10 +34,19 @@ class HttpMetrics {
     uint64_t count = 0;
     double sum = 0;
   };
-  mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, Histogram> durations_;
-  std::map<std::string, uint64_t> refused_;
+  // Every request is counted from one of the I/O threads: a shard per thread (by a thread-local
+  // index) so that two threads never wait on each other's lock; render() adds the shards up.
+  // The maps compare transparently, so a count finds its entry without building key strings.
+  struct Shard {
+    std::mutex mutex;
+    std::map<std::tuple<std::string, std::string, int>, uint64_t, std::less<>> requests;
+    std::map<std::tuple<std::string, std::string>, Histogram, std::less<>> durations;
+  };
+  static constexpr size_t kShards = 8;
+  Shard& shard();
+  mutable std::array<Shard, kShards> shards_;
+  mutable std::mutex refused_mutex_;
+  std::map<std::string, uint64_t, std::less<>> refused_;
 };
 
 }  // namespace photon::coordinator

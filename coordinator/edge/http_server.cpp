@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/pki.h"
 #include "coordinator/edge/body_decoding.h"
+#include "coordinator/edge/connection_deadlines.h"
 #include "coordinator/edge/long_poll_waiters.h"
 #include "coordinator/edge/tls_stream.h"
 
@@ -83,36 +84,35 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
-  // How stop() closes every open connection: one closer per session, run on its strand.
-  std::mutex sessions_mutex;
-  uint64_t next_session = 1;
-  std::unordered_map<uint64_t, std::function<void()>> closers;
+  // Every open connection's deadline (swept by sweepLoop) and how stop() closes it; both
+  // callbacks run on the connection's strand.
+  ConnectionDeadlines connections;
+  // The sweep's timer is touched from its loop and from stop(): one strand for both.
+  asio::strand<asio::io_context::executor_type> sweep_strand{asio::make_strand(io)};
+  asio::steady_timer sweep_timer{sweep_strand};
 
-  uint64_t track(tcp::socket& socket, const std::shared_ptr<bool>& alive) {
+  std::pair<uint64_t, std::shared_ptr<ConnectionDeadline>> track(
+      tcp::socket& socket, const std::shared_ptr<bool>& alive) {
     auto executor = socket.get_executor();
-    std::lock_guard lock(sessions_mutex);
-    uint64_t id = next_session++;
-    closers.emplace(id, [executor, socket = &socket, alive] {
+    ConnectionDeadlines::Callbacks callbacks;
+    // A deadline passed: the pending read or write fails with operation_aborted, and the
+    // connection sees deadline.timedOut().
+    callbacks.expire = [executor, socket = &socket, alive] {
       asio::post(executor, [socket, alive] {
         if (!*alive) return;  // the session ended first; its socket is gone
+        beast::error_code ec;
+        socket->cancel(ec);
+      });
+    };
+    callbacks.close = [executor, socket = &socket, alive] {
+      asio::post(executor, [socket, alive] {
+        if (!*alive) return;
         beast::error_code ec;
         socket->shutdown(tcp::socket::shutdown_both, ec);
         socket->close(ec);
       });
-    });
-    return id;
-  }
-  void untrack(uint64_t id) {
-    std::lock_guard lock(sessions_mutex);
-    closers.erase(id);
-  }
-  void closeAll() {
-    std::vector<std::function<void()>> all;
-    {
-      std::lock_guard lock(sessions_mutex);
-      for (auto& [id, closer] : closers) all.push_back(closer);
-    }
-    for (auto& close : all) close();
+    };
+    return connections.add(std::move(callbacks));
   }
 
   Impl(const Router& r, HttpMetrics& m, HttpServerOptions o)
@@ -124,18 +124,22 @@ struct HttpServer::Impl {
 
   common::Status loadTls();
   awaitable<void> acceptLoop();
+  awaitable<void> sweepLoop();
   awaitable<void> session(tcp::socket socket);
   template <class Stream>
-  awaitable<void> serve(Stream& stream, std::optional<PeerCertificate> peer);
+  awaitable<void> serve(Stream& stream, ConnectionDeadline& deadline,
+                        std::optional<PeerCertificate> peer);
   template <class Stream>
-  awaitable<std::optional<Refusal>> readRequest(Stream& stream, beast::flat_buffer& buffer,
+  awaitable<std::optional<Refusal>> readRequest(Stream& stream, ConnectionDeadline& deadline,
+                                                beast::flat_buffer& buffer,
                                                 http::request_parser<http::string_body>& parser,
                                                 bool first);
   template <class Stream>
-  awaitable<void> refuse(Stream& stream, const Refusal& refusal, unsigned version);
+  awaitable<void> refuse(Stream& stream, ConnectionDeadline& deadline, const Refusal& refusal,
+                         unsigned version);
   template <class Stream>
-  awaitable<bool> write(Stream& stream, const HttpResponse& res, unsigned version,
-                        bool keep_alive);
+  awaitable<bool> write(Stream& stream, ConnectionDeadline& deadline, const HttpResponse& res,
+                        unsigned version, bool keep_alive);
   awaitable<void> hold(LongPoll& poll, HttpResponse& res);
   void answer(HttpRequest& req, HttpResponse& res);
 };
@@ -199,6 +203,21 @@ awaitable<void> HttpServer::Impl::acceptLoop() {
   }
 }
 
+awaitable<void> HttpServer::Impl::sweepLoop() {
+  const EdgeLimits& limits = options.limits;
+  const auto interval = ConnectionDeadlines::sweepInterval(
+      std::min({limits.header_timeout, limits.body_timeout, limits.idle_timeout}));
+  while (!stopping) {
+    sweep_timer.expires_after(interval);
+    beast::error_code ec;
+    co_await sweep_timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (stopping) co_return;
+    if (size_t expired = connections.sweep(ConnectionDeadline::Clock::now()); expired > 0) {
+      common::logDebug("http: " + std::to_string(expired) + " connection(s) past a deadline");
+    }
+  }
+}
+
 awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
   metrics.open_connections++;
   struct Count {
@@ -215,33 +234,36 @@ awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
     uint64_t id = 0;
     ~Untrack() {
       *alive = false;
-      if (id) s.untrack(id);
+      if (id) s.connections.remove(id);
     }
   } untrack{*this, alive};
   try {
     if (!tls) {
-      untrack.id = track(stream.socket(), alive);
+      auto [id, deadline] = track(stream.socket(), alive);
+      untrack.id = id;
       if (stopping) co_return;
-      co_await serve(stream, std::nullopt);
+      co_await serve(stream, *deadline, std::nullopt);
       beast::error_code ec;
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
       co_return;
     }
     TlsStream secure(std::move(stream), tls->native_handle(), /*server=*/true);
-    untrack.id = track(beast::get_lowest_layer(secure).socket(), alive);
+    auto [id, deadline] = track(beast::get_lowest_layer(secure).socket(), alive);
+    untrack.id = id;
     if (stopping || !secure.native_handle()) co_return;
-    beast::get_lowest_layer(secure).expires_after(options.limits.header_timeout);
+    deadline->arm(options.limits.header_timeout);
     beast::error_code ec;
     co_await secure.async_handshake(asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      metrics.refused("tls_handshake");
-      common::logDebug("http: TLS handshake failed: " + ec.message() +
+      metrics.refused(deadline->timedOut() ? "header_timeout" : "tls_handshake");
+      common::logDebug("http: TLS handshake failed: " +
+                       (deadline->timedOut() ? std::string("timed out") : ec.message()) +
                        (secure.lastError().empty() ? "" : " (" + secure.lastError() + ")"));
       co_return;
     }
     std::optional<PeerCertificate> peer = verifiedPeer(secure.native_handle());
-    co_await serve(secure, std::move(peer));
-    beast::get_lowest_layer(secure).expires_after(std::chrono::seconds(2));
+    co_await serve(secure, *deadline, std::move(peer));
+    deadline->arm(std::chrono::seconds(2));
     co_await secure.async_shutdown(asio::redirect_error(use_awaitable, ec));
   } catch (const std::exception& e) {
     common::logWarning(std::string("http: connection ended by an error: ") + e.what());
@@ -250,15 +272,14 @@ awaitable<void> HttpServer::Impl::session(tcp::socket socket) {
 
 template <class Stream>
 awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
-    Stream& stream, beast::flat_buffer& buffer, http::request_parser<http::string_body>& parser,
-    bool first) {
+    Stream& stream, ConnectionDeadline& deadline, beast::flat_buffer& buffer,
+    http::request_parser<http::string_body>& parser, bool first) {
   const EdgeLimits& limits = options.limits;
   beast::error_code ec;
   // Between requests a kept-alive connection may idle; once a request starts, its headers must
   // arrive within the header deadline, however slowly they trickle.
   if (buffer.size() == 0) {
-    beast::get_lowest_layer(stream).expires_after(first ? limits.header_timeout
-                                                        : limits.idle_timeout);
+    deadline.arm(first ? limits.header_timeout : limits.idle_timeout);
     size_t n = co_await stream.async_read_some(buffer.prepare(4096),
                                                asio::redirect_error(use_awaitable, ec));
     if (ec) co_return Refusal{0, first ? "header_timeout" : "", "", ""};
@@ -266,9 +287,19 @@ awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
   }
   parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   parser.body_limit(limits.max_body_bytes);
-  beast::get_lowest_layer(stream).expires_after(limits.header_timeout);
-  co_await http::async_read_header(stream, buffer, parser,
-                                   asio::redirect_error(use_awaitable, ec));
+  // A request that arrived whole with the first read (every agent poll) is parsed here, from
+  // the buffer: Beast's async reads would each post a completion for bytes already read, and a
+  // posted completion can wake the other I/O thread (a futex call per request, measured).
+  // What is still missing is read below, under the same limits.
+  parser.eager(true);
+  size_t used = parser.put(buffer.data(), ec);
+  buffer.consume(used);
+  if (ec == http::error::need_more) ec = {};
+  if (!ec && !parser.is_header_done()) {
+    deadline.arm(limits.header_timeout);
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(use_awaitable, ec));
+  }
   if (ec == http::error::header_limit) {
     co_return Refusal{431, "header_too_large", "the request headers exceed " +
                       std::to_string(limits.max_header_bytes) + " bytes", "headers"};
@@ -277,7 +308,7 @@ awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
     co_return Refusal{413, "body_too_large", "the body exceeds " +
                       std::to_string(limits.max_body_bytes) + " bytes", "body"};
   }
-  if (ec == beast::error::timeout) co_return Refusal{0, "header_timeout", "", ""};
+  if (ec && deadline.timedOut()) co_return Refusal{0, "header_timeout", "", ""};
   if (ec == http::error::end_of_stream || ec == asio::error::eof ||
       ec == ssl::error::stream_truncated || ec == asio::error::connection_reset) {
     co_return Refusal{0, "", "", ""};
@@ -291,19 +322,23 @@ awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
                       "\" (gzip, deflate or identity)", "Content-Encoding"};
   }
   // An operator's curl sends "Expect: 100-continue" before a large body and waits for this.
-  if (beast::iequals(head[http::field::expect], "100-continue")) {
+  if (!parser.is_done() && beast::iequals(head[http::field::expect], "100-continue")) {
     http::response<http::empty_body> go_on{http::status::continue_, head.version()};
-    beast::get_lowest_layer(stream).expires_after(limits.body_timeout);
+    deadline.arm(limits.body_timeout);
     co_await http::async_write(stream, go_on, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return Refusal{0, "", "", ""};
   }
-  beast::get_lowest_layer(stream).expires_after(limits.body_timeout);
-  co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  if (!parser.is_done()) {
+    deadline.arm(limits.body_timeout);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  }
+  // A handler and a held poll have bounds of their own; the answer's write is armed anew.
+  deadline.disarm();
   if (ec == http::error::body_limit) {
     co_return Refusal{413, "body_too_large", "the body exceeds " +
                       std::to_string(limits.max_body_bytes) + " bytes", "body"};
   }
-  if (ec == beast::error::timeout) {
+  if (ec && deadline.timedOut()) {
     co_return Refusal{408, "body_timeout", "the body did not arrive in time", "body"};
   }
   if (ec) co_return Refusal{400, "malformed", "malformed HTTP body: " + ec.message(), "body"};
@@ -311,8 +346,9 @@ awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
 }
 
 template <class Stream>
-awaitable<bool> HttpServer::Impl::write(Stream& stream, const HttpResponse& res,
-                                        unsigned version, bool keep_alive) {
+awaitable<bool> HttpServer::Impl::write(Stream& stream, ConnectionDeadline& deadline,
+                                        const HttpResponse& res, unsigned version,
+                                        bool keep_alive) {
   http::response<http::string_body> out{static_cast<http::status>(res.status), version};
   if (!res.content_type.empty()) out.set(http::field::content_type, res.content_type);
   for (const auto& [name, value] : res.headers) out.insert(name, value);
@@ -320,18 +356,18 @@ awaitable<bool> HttpServer::Impl::write(Stream& stream, const HttpResponse& res,
   out.keep_alive(keep_alive);
   out.prepare_payload();
   beast::error_code ec;
-  beast::get_lowest_layer(stream).expires_after(options.limits.body_timeout);
+  deadline.arm(options.limits.body_timeout);
   co_await http::async_write(stream, out, asio::redirect_error(use_awaitable, ec));
   co_return !ec;
 }
 
 template <class Stream>
-awaitable<void> HttpServer::Impl::refuse(Stream& stream, const Refusal& refusal,
-                                         unsigned version) {
+awaitable<void> HttpServer::Impl::refuse(Stream& stream, ConnectionDeadline& deadline,
+                                         const Refusal& refusal, unsigned version) {
   metrics.refused(refusal.reason);
   HttpResponse res;
   sendError(res, refusal.status, refusal.message, refusal.field);
-  if (!co_await write(stream, res, version, false)) co_return;
+  if (!co_await write(stream, deadline, res, version, false)) co_return;
   // Read and drop what the client is still sending (bounded), so that it reads our answer
   // instead of a reset.
   auto& socket = beast::get_lowest_layer(stream).socket();
@@ -340,7 +376,7 @@ awaitable<void> HttpServer::Impl::refuse(Stream& stream, const Refusal& refusal,
   char sink[8192];
   size_t drained = 0;
   while (drained < kMaxDrainBytes) {
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+    deadline.arm(std::chrono::seconds(1));
     size_t n = co_await beast::get_lowest_layer(stream).async_read_some(
         asio::buffer(sink), asio::redirect_error(use_awaitable, ec));
     if (ec) break;
@@ -381,15 +417,17 @@ void HttpServer::Impl::answer(HttpRequest& req, HttpResponse& res) {
 }
 
 template <class Stream>
-awaitable<void> HttpServer::Impl::serve(Stream& stream, std::optional<PeerCertificate> peer) {
+awaitable<void> HttpServer::Impl::serve(Stream& stream, ConnectionDeadline& deadline,
+                                        std::optional<PeerCertificate> peer) {
   beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
-    std::optional<Refusal> refusal = co_await readRequest(stream, buffer, parser, first);
+    std::optional<Refusal> refusal =
+        co_await readRequest(stream, deadline, buffer, parser, first);
     unsigned version = parser.is_header_done() ? parser.get().version() : 11;
     if (refusal) {
       if (refusal->status != 0) {
-        co_await refuse(stream, *refusal, version);
+        co_await refuse(stream, deadline, *refusal, version);
       } else if (!refusal->reason.empty()) {
         metrics.refused(refusal->reason);
       }
@@ -417,7 +455,7 @@ awaitable<void> HttpServer::Impl::serve(Stream& stream, std::optional<PeerCertif
       // across a suspension.
       Refusal refusal{too_large ? 413 : 400, too_large ? "body_too_large" : "encoding",
                       body.error().message, body.error().field};
-      co_await refuse(stream, refusal, version);
+      co_await refuse(stream, deadline, refusal, version);
       co_return;
     }
     req.body = std::move(*body);
@@ -429,7 +467,7 @@ awaitable<void> HttpServer::Impl::serve(Stream& stream, std::optional<PeerCertif
       metrics.refused("json_depth");
       HttpResponse res;
       sendError(res, depth.error());
-      if (!co_await write(stream, res, version, message.keep_alive())) co_return;
+      if (!co_await write(stream, deadline, res, version, message.keep_alive())) co_return;
       continue;
     }
 
@@ -449,7 +487,7 @@ awaitable<void> HttpServer::Impl::serve(Stream& stream, std::optional<PeerCertif
       co_await hold(*poll, res);
     }
     bool keep_alive = message.keep_alive() && !stopping;
-    if (!co_await write(stream, res, version, keep_alive) || !keep_alive) co_return;
+    if (!co_await write(stream, deadline, res, version, keep_alive) || !keep_alive) co_return;
   }
 }
 
@@ -477,6 +515,7 @@ common::Result<int> HttpServer::start() {
   }
   int port = s.acceptor.local_endpoint().port();
   asio::co_spawn(s.io, s.acceptLoop(), asio::detached);
+  asio::co_spawn(s.sweep_strand, s.sweepLoop(), asio::detached);
   for (int i = 0; i < std::max(1, s.options.io_threads); ++i) {
     s.threads.emplace_back([&s] { s.io.run(); });
   }
@@ -490,6 +529,7 @@ void HttpServer::stop() {
     beast::error_code ec;
     s.acceptor.close(ec);
   });
+  asio::post(s.sweep_strand, [&s] { s.sweep_timer.cancel(); });
   s.waiters.notifyAll();
   // Held polls are answered (their clients learn of the stop at once); give them a moment to
   // be written, then close every connection still open, kept-alive idle ones included, so
@@ -499,7 +539,7 @@ void HttpServer::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  s.closeAll();
+  s.connections.closeAll();
   deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (s.metrics.open_connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -43,7 +43,7 @@ double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// A coordinator as photon-coordinator runs it by default (thread pool, waiter bound), on
+// A coordinator as photon-coordinator runs it by default (the Beast edge, its I/O threads), on
 // loopback port 0 with a real SQLite file.
 struct Coordinator {
   test::TempDir dir;
@@ -166,7 +166,7 @@ void fleetRound(Coordinator& c, const std::vector<agent::NodeCredentials>& nodes
       agent::Connection conn;
       conn.credentials = creds;
       PHOTON_TRY(conn.client, common::HttpClient::create(
-                                  url, {.read_timeout = 30000ms, .keep_alive = false}));
+                                  url, {.read_timeout = 30000ms, .keep_alive = true}));
       conn.facts_digest = "bench";
       return conn;
     };
@@ -222,7 +222,7 @@ void fleetRound(Coordinator& c, const std::vector<agent::NodeCredentials>& nodes
               "%.2f s; all observed %.2f s after the first change (%.2f s after the last)%s\n",
               nodes.size(),
               long_poll.count() > 0 ? ("long-poll " + std::to_string(long_poll.count()) +
-                                       " s (coordinator default: 48 waiters), 5 s poll fallback")
+                                       " s, kept-alive connections, every poll held by the edge")
                                           .c_str()
                                     : "5 s polling",
               settle, change_took, converged, converged - change_took,

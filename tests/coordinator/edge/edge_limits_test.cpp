@@ -163,6 +163,25 @@ TEST_CASE("edge: a client that trickles its headers is cut while others are serv
   CHECK(edge.renderedMetrics().find("reason=\"header_timeout\"") != std::string::npos);
 }
 
+TEST_CASE("edge: a body that stops arriving gets 408 at the body deadline",
+          "[edge][integration]") {
+  coordinator::EdgeLimits limits;
+  limits.body_timeout = std::chrono::milliseconds(600);
+  EdgeServer edge(limits);
+  RawConnection c(edge.port);
+  // Headers promise 100 bytes; 10 come, then nothing.
+  REQUIRE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789"));
+  auto started = std::chrono::steady_clock::now();
+  RawReply reply = readReply(c);
+  auto waited = std::chrono::steady_clock::now() - started;
+  CHECK(reply.status == 408);
+  CHECK(field(reply) == "body");
+  CHECK(waited >= std::chrono::milliseconds(500));
+  CHECK(waited < std::chrono::seconds(3));
+  CHECK(edge.renderedMetrics().find("reason=\"body_timeout\"") != std::string::npos);
+  CHECK(hello(edge.port));
+}
+
 TEST_CASE("edge: an idle kept-alive connection is closed at the idle timeout",
           "[edge][integration]") {
   coordinator::EdgeLimits limits;
