@@ -136,6 +136,7 @@ int main(int argc, char** argv) {
   double node_cert_days = 30;
   int64_t max_discovered = 1024;
   int power_poll_interval = 60, power_deadline_ms = 10000, power_workers = 8, power_attempts = 3;
+  int power_max_workers = 64;
   opts.add_options()("help,h", "show this help")(
       "listen", po::value(&listen)->default_value("127.0.0.1:7480"), "HOST:PORT to serve on (port 0: any)")(
       "admin-token-file", po::value(&admin_file), "file holding the operator's token (required)")(
@@ -191,7 +192,9 @@ int main(int argc, char** argv) {
       "power-attempts", po::value(&power_attempts)->default_value(power_attempts),
       "attempts per BMC operation within its deadline (backoff doubling from 250 ms)")(
       "power-workers", po::value(&power_workers)->default_value(power_workers),
-      "threads talking to BMCs (one call at a time per BMC)");
+      "threads talking to BMCs (one call at a time per BMC)")(
+      "power-max-workers", po::value(&power_max_workers)->default_value(power_max_workers),
+      "the most threads the BMC pool grows to while operations wait on BMCs that do not answer");
   coordinator::addStoreFlags(opts, store_config);
   po::variables_map vm;
   try {
@@ -346,9 +349,11 @@ int main(int argc, char** argv) {
   }
 
   if (power_poll_interval < 0 || power_deadline_ms < 100 || power_workers < 1 ||
-      power_workers > 256 || power_attempts < 1 || power_attempts > 10) {
+      power_workers > 256 || power_max_workers < power_workers || power_max_workers > 1024 ||
+      power_attempts < 1 || power_attempts > 10) {
     common::logError("--power-poll-interval >= 0, --power-deadline-ms >= 100, --power-workers "
-                     "1-256 and --power-attempts 1-10");
+                     "1-256, --power-max-workers from --power-workers to 1024 and "
+                     "--power-attempts 1-10");
     return 2;
   }
   common::SystemClock clock;
@@ -358,6 +363,7 @@ int main(int argc, char** argv) {
   power_options.poll_interval = std::chrono::seconds(power_poll_interval);
   power_options.manager.deadline = std::chrono::milliseconds(power_deadline_ms);
   power_options.manager.workers = power_workers;
+  power_options.manager.max_workers = power_max_workers;
   power_options.manager.attempts = power_attempts;
   server.addController(
       std::make_unique<coordinator::power::PowerService>(server.inventory(), power_options));

@@ -1,5 +1,7 @@
 #include "coordinator/power/power_manager.h"
 
+#include <algorithm>
+
 namespace photon::coordinator::power {
 namespace {
 
@@ -22,7 +24,8 @@ PowerManager::PowerManager(PowerManagerOptions options, AccessFor access, Done d
       may_start_(std::move(may_start)),
       max_polls_(static_cast<size_t>(options.max_poll_workers > 0
                                          ? options.max_poll_workers
-                                         : std::max(1, std::max(1, options.workers) / 2))) {
+                                         : std::max(1, std::max(1, options.workers) / 2))),
+      max_workers_(static_cast<size_t>(std::max(options.max_workers, std::max(1, options.workers)))) {
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     workers_.emplace_back([this] { work(); });
   }
@@ -44,8 +47,17 @@ bool PowerManager::submit(PowerJob job) {
     Lane& lane = lanes_[job.target];
     if (lane.jobs.size() >= options_.max_queued_per_target) return false;
     std::string target = job.target;
+    const bool poll = isPoll(job);
     lane.jobs.push_back(std::move(job));
-    if (!lane.running && lane.jobs.size() == 1) markReady(target, lane);
+    if (!lane.running && lane.jobs.size() == 1) {
+      markReady(target, lane);
+      // Every worker is held (by BMCs that do not answer, most likely): one more, so that
+      // this operation starts now rather than at their deadlines.
+      const size_t free_workers = workers_.size() - std::min(running_, workers_.size());
+      if (!poll && ready_operations_.size() > free_workers && workers_.size() < max_workers_) {
+        workers_.emplace_back([this] { work(); });
+      }
+    }
   }
   cv_.notify_all();  // the worker woken must be one that may take this kind
   return true;

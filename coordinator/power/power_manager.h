@@ -3,7 +3,10 @@
 // operation, retries with backoff inside it. A BMC that never answers holds one worker until its
 // deadline and delays nothing queued for another target. Operations go before polls, and polls
 // never hold more than half the workers: a rack of dead BMCs, polled every minute, would
-// otherwise keep every worker at its deadline and an operator's "power on" behind them.
+// otherwise keep every worker at its deadline and an operator's "power on" behind them. When an
+// operation is ready and every worker is held (a rack whose BMCs went dark, each asked to power
+// off at once), the pool grows by a worker, up to max_workers: dead BMCs hold threads, not the
+// live ones' turn. The pool keeps what it grew until the manager stops.
 #pragma once
 
 #include <chrono>
@@ -41,7 +44,8 @@ struct PowerOutcome {
 };
 
 struct PowerManagerOptions {
-  int workers = 8;
+  int workers = 8;       // started with the manager
+  int max_workers = 64;  // grown to, one at a time, while operations wait on a held pool
   std::chrono::milliseconds deadline{10000};  // per operation, retries included
   int attempts = 3;
   std::chrono::milliseconds backoff{250};  // doubled after each failed attempt
@@ -105,6 +109,7 @@ class PowerManager {
   std::deque<std::string> ready_polls_;
   size_t running_ = 0;
   size_t running_polls_ = 0;
+  size_t max_workers_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

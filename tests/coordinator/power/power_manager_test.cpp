@@ -105,6 +105,43 @@ TEST_CASE(
                          << failed.attempts << " attempts)");
 }
 
+TEST_CASE(
+    "power manager: more dead BMCs at once than workers grow the pool, and a live BMC's "
+    "operation still completes on time",
+    "[power][integration]") {
+  test::IpmiSim sim;
+  test::SilentBmc silent;
+  Outcomes outcomes;
+  PowerManagerOptions options;
+  options.workers = 2;
+  options.max_workers = 8;
+  options.deadline = milliseconds(2000);
+  PowerManager manager(
+      options,
+      [&](const std::string& t) -> common::Result<BmcAccess> {
+        if (t == "live") return sim.access();
+        return BmcAccess{"ipmi", "127.0.0.1", silent.port(), "admin", "pw"};
+      },
+      [&](const PowerOutcome& o) { outcomes.add(o); });
+
+  // A rack gone dark: four BMCs that never answer, each asked to power off, twice the workers.
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(manager.submit(on("dead-" + std::to_string(i), "dead-" + std::to_string(i))));
+  }
+  REQUIRE(manager.submit(on("live", "live")));
+  REQUIRE(outcomes.waitForId("live", milliseconds(5000)));
+  auto live = std::chrono::duration_cast<milliseconds>(outcomes.finished["live"] - t0);
+  CHECK(outcomes.of("live").ok);
+  CHECK(sim.power() == "1");
+  // Before the pool grew, the live operation waited for the dead ones' deadline (2 s).
+  CHECK(live < milliseconds(1500));
+  CHECK(manager.running() >= 4);  // the dead ones, each on a worker of its own
+  REQUIRE(outcomes.waitFor(5, milliseconds(6000)));
+  for (int i = 0; i < 4; ++i) CHECK_FALSE(outcomes.of("dead-" + std::to_string(i)).ok);
+  WARN("live BMC beside 4 dead ones on a pool of 2 (grown): " << live.count() << " ms");
+}
+
 TEST_CASE("power manager: one call at a time per BMC, in the order asked", "[power][integration]") {
   test::IpmiSim sim;
   Outcomes outcomes;
