@@ -181,6 +181,8 @@ TEST_CASE("reboot: a revert that does not come back from its reboot fails, left 
   // Back in the new kernel, its health gate fails: the node is left drained and reverted.
   w.rebooted("n0", "d-1-reboot");
   w.nodes["n0"].reboot["health"] = "failed";
+  d = run(d, w, now, seen);
+  REQUIRE(d.nodes[0].status == NodeStatus::kConfirming);
   now += 30;
   d = run(d, w, now, seen);
   REQUIRE(d.nodes[0].status == NodeStatus::kFailed);
