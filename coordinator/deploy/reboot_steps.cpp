@@ -4,7 +4,9 @@ namespace photon::coordinator {
 namespace {
 using Result = RebootRound::Result;
 
-RebootRound waiting(RebootPhase phase) { return {.result = Result::kWaiting, .phase = phase}; }
+RebootRound waiting(RebootPhase phase) {
+  return {.result = Result::kWaiting, .phase = phase};
+}
 
 RebootRound failed(NodeStatus status, std::string reason) {
   return {.result = Result::kFailed, .failure = status, .reason = std::move(reason)};
@@ -68,10 +70,11 @@ RebootRound confirmStep(NodeRollout& node, const NodeInput& input, const RebootT
     return waiting(RebootPhase::kConfirming);
   }
   std::string why = report && !report->reboot_reason.empty() ? ": " + report->reboot_reason : "";
-  return failed(NodeStatus::kFailed, "health gate after the reboot did not pass within "
-                                     "confirm_within_s (" +
-                                         std::to_string(target.confirm_within_s) + "s)" +
-                                         why.substr(0, 512) + "; left drained");
+  return failed(NodeStatus::kFailed,
+                "health gate after the reboot did not pass within "
+                "confirm_within_s (" +
+                    std::to_string(target.confirm_within_s) + "s)" + why.substr(0, 512) +
+                    "; left drained");
 }
 }  // namespace
 
@@ -88,9 +91,12 @@ RebootPhase startReboot(NodeRollout& node, const NodeInput& input, std::vector<s
 RebootRound stepReboot(RebootPhase phase, NodeRollout& node, const NodeInput& input,
                        const RebootTarget& target, int64_t now) {
   switch (phase) {
-    case RebootPhase::kDraining: return drainStep(node, input, target, now);
-    case RebootPhase::kRebooting: return rebootStep(node, input, target, now);
-    case RebootPhase::kConfirming: return confirmStep(node, input, target, now);
+    case RebootPhase::kDraining:
+      return drainStep(node, input, target, now);
+    case RebootPhase::kRebooting:
+      return rebootStep(node, input, target, now);
+    case RebootPhase::kConfirming:
+      return confirmStep(node, input, target, now);
   }
   return waiting(phase);
 }

@@ -46,9 +46,12 @@ void observeRevert(const Deployment& d, NodeRollout& node, const NodeInput& inpu
 
 RevertStatus revertStatusOf(RebootPhase phase) {
   switch (phase) {
-    case RebootPhase::kDraining: return RevertStatus::kDraining;
-    case RebootPhase::kRebooting: return RevertStatus::kRebooting;
-    case RebootPhase::kConfirming: return RevertStatus::kConfirming;
+    case RebootPhase::kDraining:
+      return RevertStatus::kDraining;
+    case RebootPhase::kRebooting:
+      return RevertStatus::kRebooting;
+    case RebootPhase::kConfirming:
+      return RevertStatus::kConfirming;
   }
   return RevertStatus::kDraining;
 }

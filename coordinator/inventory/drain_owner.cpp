@@ -2,7 +2,6 @@
 // drain that is still its own, so that an operator's drain issued meanwhile (or taken over,
 // see Inventory::act) outlives the deployment's step.
 #include "coordinator/inventory/inventory.h"
-
 #include "coordinator/inventory/keys.h"
 
 namespace photon::coordinator {

@@ -28,8 +28,9 @@ void report(CoordinatorFixture& c, const FleetNode& node, const std::string& boo
                  {"reboot_required", booted != section["system"]}};
   if (!reboot.is_null()) system["reboot"] = reboot;
   Json observed = {{"agent_version", "test"}, {"domains", {{"system", system}}}};
-  REQUIRE(c.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed", observed.dump())
-              .status == 200);
+  REQUIRE(
+      c.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed", observed.dump()).status ==
+      200);
 }
 
 Json settle(CoordinatorFixture& c, const std::string& id) {
@@ -80,12 +81,9 @@ TEST_CASE("reboot: an operator's drain during the reboot step keeps the node dra
   CoordinatorFixture c;
   auto fleet = test::activeFleet(c, 2);
   // One node at a time, in this order.
-  Json request = {{"system", kKernel2},
-                  {"selector", {{"nodes", {fleet[0].id, fleet[1].id}}}},
-                  {"mode", "boot"},
-                  {"reboot", "always"},
-                  {"confirm_within_s", 30},
-                  {"node_timeout_s", 60}};
+  Json request = {{"system", kKernel2},     {"selector", {{"nodes", {fleet[0].id, fleet[1].id}}}},
+                  {"mode", "boot"},         {"reboot", "always"},
+                  {"confirm_within_s", 30}, {"node_timeout_s", 60}};
   auto created = c.admin("POST", "/api/v1/deployments", request);
   REQUIRE(created.status == 201);
   std::string id = created.body["id"];

@@ -2,7 +2,6 @@
 // into their previous one, and a reboot step undoes only the drain it made itself. The rollout
 // on its own (no store): hand-made reports, as in deployment_reboot_test.cpp.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "tests/coordinator/reboot_rollout.h"
@@ -39,9 +38,12 @@ struct World {
       NodeInput input;
       input.state = n.state;
       if (n.state != "active") input.skip_reason = "node is " + n.state;
-      input.report = {{"outcome", n.outcome},         {"system", n.running},
-                      {"deployment", n.deployment},   {"previous_system", kOld},
-                      {"booted_system", n.booted},    {"boot_id", "boot-" + std::to_string(n.boot)},
+      input.report = {{"outcome", n.outcome},
+                      {"system", n.running},
+                      {"deployment", n.deployment},
+                      {"previous_system", kOld},
+                      {"booted_system", n.booted},
+                      {"boot_id", "boot-" + std::to_string(n.boot)},
                       {"reboot_required", n.booted != n.running}};
       if (!n.reboot.is_null()) input.report["reboot"] = n.reboot;
       return input;
@@ -71,7 +73,8 @@ struct Rounds {
 Deployment run(Deployment d, World& w, int64_t& now, Rounds& seen) {
   for (int i = 0; i < 10; ++i) {
     auto step = advance(d, w.lookup(), ++now);
-    for (auto& [from, to] : {std::pair{&step.drain, &seen.drain}, {&step.undrain, &seen.undrain},
+    for (auto& [from, to] : {std::pair{&step.drain, &seen.drain},
+                             {&step.undrain, &seen.undrain},
                              {&step.reboot, &seen.reboot},
                              {&step.revert_reboot, &seen.revert_reboot}}) {
       to->insert(to->end(), from->begin(), from->end());
@@ -92,10 +95,8 @@ TEST_CASE("reboot: a revert after a reboot wave reboots the node back into its p
   // The section n0 had before: the reboot section of an earlier kernel deployment, d-0.
   d = advance(d, w.lookup(), now).next;
   REQUIRE(d.nodes[0].status == NodeStatus::kUpdating);
-  d.nodes[0].previous = {{"system", kOld},
-                         {"mode", "boot"},
-                         {"deployment", "d-0"},
-                         {"reboot_token", "d-0-reboot"}};
+  d.nodes[0].previous = {
+      {"system", kOld}, {"mode", "boot"}, {"deployment", "d-0"}, {"reboot_token", "d-0-reboot"}};
 
   // n0: applied, drained, rebooted into the new kernel, gated, undrained.
   w.apply("n0", kNew, "d-1");
@@ -190,9 +191,10 @@ TEST_CASE("reboot: a revert that does not come back from its reboot fails, left 
   CHECK(d.state == DeploymentState::kFailed);
 }
 
-TEST_CASE("reboot: a node the operator drained before its reboot step is not the deployment's "
-          "to undrain",
-          "[deployments][reboot]") {
+TEST_CASE(
+    "reboot: a node the operator drained before its reboot step is not the deployment's "
+    "to undrain",
+    "[deployments][reboot]") {
   World w;
   int64_t now = 0;
   Rounds seen;
