@@ -82,7 +82,8 @@ Json toJson(const Node& n) {
             {"created_at", n.created_at},
             {"state_since", n.state_since},
             {"deadline", n.deadline},
-            {"last_error", n.last_error}};
+            {"last_error", n.last_error},
+            {"drained_by", n.drained_by}};
   return j;
 }
 
@@ -110,6 +111,7 @@ Result<Node> nodeFromJson(const Json& j) {
   PHOTON_TRY(n.state_since, readInt(j, "state_since", "", 0, INT64_MAX, 0));
   PHOTON_TRY(n.deadline, readInt(j, "deadline", "", 0, INT64_MAX, 0));
   PHOTON_TRY(n.last_error, readString(j, "last_error", "", ""));
+  PHOTON_TRY(n.drained_by, readString(j, "drained_by", "", ""));
   return n;
 }
 

@@ -62,6 +62,9 @@ struct Node {
   int64_t state_since = 0;
   int64_t deadline = 0;  // 0: the state has no deadline
   std::string last_error;
+  // While draining or drained: whose drain holds it, "operator" or "deployment d-N" (a
+  // deployment's reboot step, which undrains only its own); empty otherwise.
+  std::string drained_by;
 };
 
 Json toJson(const Node& node);

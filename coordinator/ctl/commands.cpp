@@ -129,6 +129,7 @@ int showNode(CtlContext& ctx, const std::string& id) {
                                 ") " + str(f["bmc"], "mac") + ", read in-band"});
   }
   if (!str(*j, "last_error").empty()) rows.push_back({"last error:", str(*j, "last_error")});
+  if (!str(*j, "drained_by").empty()) rows.push_back({"drained by:", str(*j, "drained_by")});
   if (j->contains("power_step")) rows.push_back({"power step:", powerStepText((*j)["power_step"], id)});
   ctx.out << renderTable(rows);
   if (j->contains("observed")) {

@@ -38,13 +38,17 @@ constexpr std::array<std::pair<RebootPolicy, std::string_view>, 3> kRebootPolici
     {RebootPolicy::kAlways, "always"},
     {RebootPolicy::kNever, "never"},
 }};
-constexpr std::array<std::pair<RevertStatus, std::string_view>, 6> kReverts = {{
+constexpr std::array<std::pair<RevertStatus, std::string_view>, 10> kReverts = {{
     {RevertStatus::kNone, ""},
     {RevertStatus::kReverting, "reverting"},
     {RevertStatus::kReverted, "reverted"},
     {RevertStatus::kRevertFailed, "revert-failed"},
     {RevertStatus::kNothingToRevert, "nothing-to-revert"},
     {RevertStatus::kCancelled, "cancelled"},
+    {RevertStatus::kRebootPending, "reboot-pending"},
+    {RevertStatus::kDraining, "draining"},
+    {RevertStatus::kRebooting, "rebooting"},
+    {RevertStatus::kConfirming, "confirming"},
 }};
 
 template <typename E, size_t N>
@@ -124,6 +128,9 @@ std::optional<Json> revertSection(const Deployment& d, const NodeRollout& node) 
   if (node.previous.is_object()) {
     Json section = node.previous;
     section["deployment"] = revertTag(d.id);
+    // The token of the deployment that wrote it is spent; a new one would reboot the node at
+    // once, undrained. Its reboot back, if it needs one, comes with revertRebootSection.
+    section.erase("reboot_token");
     return section;
   }
   // No section before this deployment (the node ran what it was installed with): go back to
@@ -134,6 +141,12 @@ std::optional<Json> revertSection(const Deployment& d, const NodeRollout& node) 
   spec.health = {};
   spec.deployment = revertTag(d.id);
   return common::toJson(spec);
+}
+
+std::optional<Json> revertRebootSection(const Deployment& d, const NodeRollout& node) {
+  auto section = revertSection(d, node);
+  if (section) (*section)["reboot_token"] = rebootToken(revertTag(d.id));
+  return section;
 }
 
 Json toJson(const Deployment& d) {

@@ -34,8 +34,13 @@ enum class NodeStatus {
 // kernel, initrd or modules differ from the new system's), always, or never.
 enum class RebootPolicy { kWhenRequired, kAlways, kNever };
 
-// What happened when a failed deployment returned the node to its previous system.
-enum class RevertStatus { kNone, kReverting, kReverted, kRevertFailed, kNothingToRevert, kCancelled };
+// What happened when a failed deployment returned the node to its previous system: reverting
+// (its previous section written), then, when it must reboot to run it, reboot-pending (waiting
+// for its wave), draining, rebooting, confirming, as the rollout's reboot; and the outcomes.
+enum class RevertStatus {
+  kNone, kReverting, kReverted, kRevertFailed, kNothingToRevert, kCancelled,
+  kRebootPending, kDraining, kRebooting, kConfirming
+};
 
 std::string_view toString(DeploymentState state);
 std::string_view toString(NodeStatus status);
@@ -126,6 +131,8 @@ std::string revertTag(const std::string& deployment_id);
 // The section that tells the node to reboot once for this deployment (desiredSection plus the
 // reboot token), and that token.
 Json rebootSection(const Deployment& d);
+// The revert's section with the token of the reboot back ("{id}-revert-reboot").
+std::optional<Json> revertRebootSection(const Deployment& d, const NodeRollout& node);
 std::string rebootToken(const std::string& deployment_id);
 
 }  // namespace photon::coordinator

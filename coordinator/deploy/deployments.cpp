@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "coordinator/deploy/rollout.h"
+#include "coordinator/inventory/lifecycle.h"
 #include "coordinator/inventory/selector.h"
 #include "coordinator/inventory/keys.h"
 
@@ -31,19 +32,42 @@ std::string skipReason(Inventory& inventory, const common::Node& node) {
   return "";
 }
 
+// Whose drain a deployment's is (Node::drained_by).
+std::string drainOwner(const std::string& deployment_id) { return "deployment " + deployment_id; }
+
 // Drains (or undrains) a node for its reboot. Done before the record that says so is committed,
-// and idempotent, so that a record that lost its commit redoes it harmlessly next round.
-Status moveDrain(Inventory& inventory, const std::string& node_id, bool drain) {
-  PHOTON_TRY(auto node, inventory.getNode(node_id));
-  bool drained = node.state == common::NodeState::kDraining ||
-                 node.state == common::NodeState::kDrained;
-  if (drain == drained) return {};
-  if (drain && node.state != common::NodeState::kActive) return {};  // not ours to move
-  auto acted = inventory.act(node_id, drain ? NodeAction::kDrain : NodeAction::kUndrain);
-  if (!acted) return std::unexpected(acted.error().context(drain ? "drain " + node_id
-                                                                  : "undrain " + node_id));
-  common::logInfo(std::string("deployments: ") + (drain ? "drained " : "undrained ") + node_id +
-                  " for its reboot");
+// and idempotent, so that a record that lost its commit redoes it harmlessly next round. Only
+// the deployment's own drain is undone: a node the operator drained meanwhile stays drained
+// (false, and its entry says so).
+Result<bool> moveDrain(Inventory& inventory, const std::string& deployment_id,
+                       const std::string& node_id, bool drain) {
+  auto owner = drainOwner(deployment_id);
+  auto moved = drain ? inventory.drainFor(node_id, owner) : inventory.undrainFor(node_id, owner);
+  if (!moved) {
+    return std::unexpected(moved.error().context(drain ? "drain " + node_id
+                                                       : "undrain " + node_id));
+  }
+  if (*moved) {
+    common::logInfo("deployments: " + std::string(drain ? "drained " : "undrained ") + node_id +
+                    " for its reboot (" + deployment_id + ")");
+  }
+  return *moved;
+}
+
+// Undrains what the step returns to work; a node whose drain is no longer the deployment's says
+// so in its entry.
+Status undrainAll(Inventory& inventory, Deployment& d, const std::vector<std::string>& ids) {
+  for (const auto& node_id : ids) {
+    PHOTON_TRY(bool undrained, moveDrain(inventory, d.id, node_id, false));
+    if (undrained) continue;
+    auto node = inventory.getNode(node_id);
+    if (!node || !isDrainState(node->state)) continue;
+    for (auto& n : d.nodes) {
+      if (n.id != node_id) continue;
+      n.reason += (n.reason.empty() ? "" : "; ") + std::string("left drained (drained by ") +
+                  (node->drained_by.empty() ? "someone else" : node->drained_by) + ")";
+    }
+  }
   return {};
 }
 }  // namespace
@@ -198,9 +222,7 @@ Result<Deployment> Deployments::cancelOnce(const std::string& id) {
                 "state");
   }
   Deployment next = cancelDeployment(loaded.deployment, inventory_.clock().nowSeconds());
-  for (const auto& node_id : cancelUndrains(loaded.deployment, next)) {
-    PHOTON_CHECK(moveDrain(inventory_, node_id, false));
-  }
+  PHOTON_CHECK(undrainAll(inventory_, next, cancelUndrains(loaded.deployment, next)));
   Txn txn;
   txn.expect(keys::deployment(id), loaded.mod_revision)
       .put(keys::deployment(id), toJson(next).dump());
@@ -249,21 +271,22 @@ Result<bool> Deployments::advanceOne(const std::string& id) {
   RolloutStep step = advance(loaded.deployment, lookup, now);
   if (!step.changed) return false;
   Deployment& next = step.next;
-  for (const auto& node_id : step.drain) PHOTON_CHECK(moveDrain(inventory_, node_id, true));
-  for (const auto& node_id : step.undrain) PHOTON_CHECK(moveDrain(inventory_, node_id, false));
+  for (const auto& node_id : step.drain) PHOTON_CHECK(moveDrain(inventory_, id, node_id, true));
+  PHOTON_CHECK(undrainAll(inventory_, next, step.undrain));
 
   Txn txn;
   txn.expect(keys::deployment(id), loaded.mod_revision);
-  enum class Write { kStart, kRevert, kReboot };
+  enum class Write { kStart, kRevert, kReboot, kRevertReboot };
   auto writeDesired = [&](const std::string& node_id, Write what) -> Status {
     PHOTON_TRY(auto doc, inventory_.desired(node_id));
     auto node = std::find_if(next.nodes.begin(), next.nodes.end(),
                              [&](const auto& n) { return n.id == node_id; });
     if (what == Write::kStart) node->previous = doc.body.value("system", Json());
     // A null section removes it: a node that had none before the deployment gets none back.
-    Json value = what == Write::kStart    ? desiredSection(next)
-                 : what == Write::kReboot ? rebootSection(next)
-                                          : revertSection(next, *node).value_or(Json());
+    Json value = what == Write::kStart          ? desiredSection(next)
+                 : what == Write::kReboot       ? rebootSection(next)
+                 : what == Write::kRevertReboot ? revertRebootSection(next, *node).value_or(Json())
+                                                : revertSection(next, *node).value_or(Json());
     PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(txn, node_id, "system", value));
     // `previous` was read above: the commit must guard that very revision.
     if (compared != doc.revision) {
@@ -274,6 +297,9 @@ Result<bool> Deployments::advanceOne(const std::string& id) {
   for (const auto& node_id : step.start) PHOTON_CHECK(writeDesired(node_id, Write::kStart));
   for (const auto& node_id : step.reboot) PHOTON_CHECK(writeDesired(node_id, Write::kReboot));
   for (const auto& node_id : step.revert) PHOTON_CHECK(writeDesired(node_id, Write::kRevert));
+  for (const auto& node_id : step.revert_reboot) {
+    PHOTON_CHECK(writeDesired(node_id, Write::kRevertReboot));
+  }
   txn.put(keys::deployment(id), toJson(next).dump());
   PHOTON_CHECK(releaseIfFinal(txn, next));
   PHOTON_CHECK(store_.commit(txn));

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "coordinator/deploy/reboot_steps.h"
+#include "coordinator/deploy/revert.h"
+
 namespace photon::coordinator {
 namespace {
 
@@ -55,102 +58,42 @@ void failNode(NodeRollout& node, NodeStatus status, std::string reason, int64_t 
   node.finished_at = now;
 }
 
-// An applied node that needs its reboot: placement drains it first.
-void beginReboot(NodeRollout& node, RolloutStep& step, int64_t now) {
-  node.status = NodeStatus::kDraining;
-  node.step_started_at = now;
-  node.drained_by_us = true;
-  step.drain.push_back(node.id);
+RebootTarget forwardTarget(const Deployment& d) {
+  return {rebootToken(d.id), d.spec.system, d.reboot_timeout_s, d.spec.confirm_within_s};
 }
 
-// Drained: record the boot it must come back from, then tell it to reboot.
-void observeDrain(const Deployment& d, NodeRollout& node, const NodeInput& input,
-                  RolloutStep& step, int64_t now) {
-  if (input.state == "drained") {
-    auto report = parseSystemReport(input.report);
-    node.boot_id = report ? report->boot_id : "";
-    node.status = NodeStatus::kRebooting;
-    node.step_started_at = now;
-    step.reboot.push_back(node.id);
-    return;
+NodeStatus statusOf(RebootPhase phase) {
+  switch (phase) {
+    case RebootPhase::kDraining: return NodeStatus::kDraining;
+    case RebootPhase::kRebooting: return NodeStatus::kRebooting;
+    case RebootPhase::kConfirming: return NodeStatus::kConfirming;
   }
-  if (now - node.step_started_at >= d.reboot_timeout_s) {
-    // Never rebooted: it goes back to work as it was.
-    failNode(node, NodeStatus::kTimeout,
-         "not drained within reboot_timeout_s (" + std::to_string(d.reboot_timeout_s) +
-             "s); not rebooted",
-         now);
-    node.drained_by_us = false;
-    step.undrain.push_back(node.id);
-  }
+  return NodeStatus::kDraining;
 }
 
-// Back: the agent reports the reboot for this token done, in another boot, with the new system
-// booted.
-void observeReboot(const Deployment& d, NodeRollout& node, const NodeInput& input, int64_t now) {
-  auto report = parseSystemReport(input.report);
-  bool back = report && report->reboot_token == rebootToken(d.id) &&
-              report->reboot_state == "done" && report->booted_system == d.spec.system &&
-              (node.boot_id.empty() || report->boot_id != node.boot_id);
-  if (back) {
-    node.status = NodeStatus::kConfirming;
-    node.step_started_at = now;
-    return;
-  }
-  if (now - node.step_started_at >= d.reboot_timeout_s) {
-    // It stays drained: whatever it is doing, it is not serving.
-    std::string seen = report && !report->booted_system.empty()
-                            ? " (last reported booted system " + report->booted_system + ")"
-                            : "";
-    failNode(node, NodeStatus::kTimeout,
-         "did not come back with booted system " + d.spec.system + " within reboot_timeout_s (" +
-             std::to_string(d.reboot_timeout_s) + "s)" + seen + "; left drained",
-         now);
-  }
+RebootPhase phaseOf(NodeStatus status) {
+  return status == NodeStatus::kRebooting    ? RebootPhase::kRebooting
+         : status == NodeStatus::kConfirming ? RebootPhase::kConfirming
+                                             : RebootPhase::kDraining;
 }
 
-// The health gate after the reboot: the agent runs the deployment's checks in the new boot.
-void observeConfirm(const Deployment& d, NodeRollout& node, const NodeInput& input,
-                    RolloutStep& step, int64_t now) {
-  auto report = parseSystemReport(input.report);
-  if (report && report->reboot_token == rebootToken(d.id) && report->reboot_health == "ok") {
-    node.status = NodeStatus::kApplied;
-    node.finished_at = now;
-    node.drained_by_us = false;
-    step.undrain.push_back(node.id);
-    return;
-  }
-  if (now - node.step_started_at >= d.spec.confirm_within_s) {
-    std::string why = report && !report->reboot_reason.empty() ? ": " + report->reboot_reason : "";
-    failNode(node, NodeStatus::kFailed,
-         "health gate after the reboot did not pass within confirm_within_s (" +
-             std::to_string(d.spec.confirm_within_s) + "s)" + why.substr(0, 512) + "; left drained",
-         now);
-  }
-}
-
-void observeRevert(Deployment& d, NodeRollout& node, const NodeInput& input, int64_t now) {
-  auto target = revertSection(d, node);
-  auto report = parseSystemReport(input.report);
-  if (target && report && report->deployment == revertTag(d.id) &&
-      report->system == str(*target, "system")) {
-    if (report->outcome == "applied") {
-      node.revert = RevertStatus::kReverted;
-      node.revert_finished_at = now;
-      return;
-    }
-    if (report->outcome == "rolled-back" || report->outcome == "failed") {
-      node.revert = RevertStatus::kRevertFailed;
-      node.reason += (node.reason.empty() ? "" : "; ") + ("revert: " + report->reason);
-      node.revert_finished_at = now;
-      return;
-    }
-  }
-  if (now - node.revert_started_at >= d.node_timeout_s) {
-    node.revert = RevertStatus::kRevertFailed;
-    node.reason += (node.reason.empty() ? "" : "; ") + std::string("revert: no outcome within ") +
-                   std::to_string(d.node_timeout_s) + "s";
-    node.revert_finished_at = now;
+// A node in one of the reboot steps of the deployment's system.
+void observeRebootStep(const Deployment& d, NodeRollout& node, const NodeInput& input,
+                       RolloutStep& step, int64_t now) {
+  RebootRound round = stepReboot(phaseOf(node.status), node, input, forwardTarget(d), now);
+  if (round.reboot) step.reboot.push_back(node.id);
+  if (round.undrain) step.undrain.push_back(node.id);
+  switch (round.result) {
+    case RebootRound::Result::kWaiting:
+      node.status = statusOf(round.phase);
+      break;
+    case RebootRound::Result::kPassed:
+      node.status = NodeStatus::kApplied;
+      node.finished_at = now;
+      break;
+    case RebootRound::Result::kFailed:
+      failNode(node, round.failure, std::move(round.reason), now);
+      break;
   }
 }
 
@@ -159,21 +102,6 @@ void stopOnFailure(Deployment& d, const NodeRollout& node) {
   if (!isFailure(node.status) || !d.reason.empty()) return;
   d.reason = "node " + node.id + " " + std::string(toString(node.status)) +
              (node.reason.empty() ? "" : ": " + node.reason);
-}
-
-void beginRevert(Deployment& d, RolloutStep& step, int64_t now) {
-  d.state = DeploymentState::kReverting;
-  for (auto& node : d.nodes) {
-    if (!node.desired_written) continue;
-    step.revert.push_back(node.id);
-    node.revert_started_at = now;
-    if (revertSection(d, node)) {
-      node.revert = RevertStatus::kReverting;
-    } else {
-      node.revert = RevertStatus::kNothingToRevert;  // its section is removed instead
-      node.revert_finished_at = now;
-    }
-  }
 }
 
 bool any(const Deployment& d, auto predicate) {
@@ -186,17 +114,13 @@ void observeInFlight(Deployment& d, NodeRollout& node, RolloutStep& step, const 
     case NodeStatus::kUpdating:
       observeUpdate(d, node, input, now);
       if (node.status == NodeStatus::kApplied && wantsReboot(d, input)) {
-        beginReboot(node, step, now);
+        node.status = statusOf(startReboot(node, input, step.drain, now));
       }
       break;
     case NodeStatus::kDraining:
-      observeDrain(d, node, input, step, now);
-      break;
     case NodeStatus::kRebooting:
-      observeReboot(d, node, input, now);
-      break;
     case NodeStatus::kConfirming:
-      observeConfirm(d, node, input, step, now);
+      observeRebootStep(d, node, input, step, now);
       break;
     default:
       break;
@@ -248,14 +172,6 @@ void advanceRunning(Deployment& d, RolloutStep& step, const NodeLookup& lookup, 
   }
 }
 
-void advanceReverting(Deployment& d, const NodeLookup& lookup, int64_t now) {
-  for (auto& node : d.nodes) {
-    if (node.revert == RevertStatus::kReverting) observeRevert(d, node, lookup(node.id), now);
-  }
-  if (!any(d, [](const auto& n) { return n.revert == RevertStatus::kReverting; })) {
-    finish(d, DeploymentState::kFailed, now);
-  }
-}
 }  // namespace
 
 std::optional<SystemReport> parseSystemReport(const Json& report) {
@@ -296,7 +212,7 @@ RolloutStep advance(const Deployment& d, const NodeLookup& lookup, int64_t now) 
   if (d.state == DeploymentState::kRunning) {
     advanceRunning(step.next, step, lookup, now);
   } else if (d.state == DeploymentState::kReverting) {
-    advanceReverting(step.next, lookup, now);
+    advanceReverting(step.next, step, lookup, now);
   }
   step.changed = toJson(step.next) != toJson(d);
   return step;
@@ -315,7 +231,11 @@ Deployment cancelDeployment(const Deployment& d, int64_t now) {
       node.finished_at = now;
       node.drained_by_us = false;
     }
-    if (node.revert == RevertStatus::kReverting) {
+    if (node.revert == RevertStatus::kReverting || revertRebootInFlight(node.revert)) {
+      // A revert stopped in its reboot steps is undrained, as a rollout's is.
+      if (node.revert != RevertStatus::kReverting && node.revert != RevertStatus::kRebootPending) {
+        node.drained_by_us = false;
+      }
       node.revert = RevertStatus::kCancelled;
       node.revert_finished_at = now;
     }

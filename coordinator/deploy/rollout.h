@@ -49,6 +49,7 @@ struct RolloutStep {
   std::vector<std::string> drain;    // drain these (placement moves their instances)
   std::vector<std::string> reboot;   // set rebootSection(next) on these
   std::vector<std::string> undrain;  // return these to active
+  std::vector<std::string> revert_reboot;  // set revertRebootSection(next, node) on these
   bool changed = false;
 };
 

@@ -65,6 +65,7 @@ Result<int64_t> Inventory::putCluster(const common::Cluster& cluster) {
 
 void Inventory::enterState(Node& node, NodeState state, const common::LifecycleSettings& s) {
   node.state = state;
+  if (state != NodeState::kDraining && state != NodeState::kDrained) node.drained_by.clear();
   node.state_since = clock_.nowSeconds();
   auto seconds = deadlineSeconds(state, s);
   node.deadline = seconds ? node.state_since + *seconds : 0;
@@ -163,6 +164,12 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action) {
     PHOTON_TRY(auto loaded, requireNode(id));
     PHOTON_TRY(auto cluster, clusterOrEmpty());
     Node& node = loaded.node;
+    if (action == NodeAction::kDrain && isDrainState(node.state) &&
+        node.drained_by != kOperatorDrain) {
+      node.drained_by = kOperatorDrain;  // a deployment's drain, now the operator's
+      PHOTON_CHECK(commitNode(loaded));
+      return node;
+    }
     PHOTON_TRY(NodeState next, nextState(node.state, action));
     if (action == NodeAction::kInstall && node.pool.empty()) {
       return fail(ErrorCode::kConflict,
@@ -183,6 +190,7 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action) {
     }
     stageDiscoveredIndex(txn, id, node.state, next);
     enterState(node, next, cluster.settings);
+    if (action == NodeAction::kDrain) node.drained_by = kOperatorDrain;
     node.last_error.clear();
     txn.put(keys::node(id), toJson(node).dump());
     PHOTON_CHECK(store_.commit(txn));

@@ -109,7 +109,15 @@ class Inventory {
   [[nodiscard]] Result<Node> getNode(const std::string& id);
   // Operator edits: labels (merged; a null value removes), class, pool, profile.
   [[nodiscard]] Result<Node> patchNode(const std::string& id, const Json& patch);
+  // The operator's action. A drain of a node that a deployment drained takes that drain over
+  // (200, state unchanged): the deployment then leaves the node drained.
   [[nodiscard]] Result<Node> act(const std::string& id, NodeAction action);
+  // A deployment's drain for a reboot, held as `owner` ("deployment d-N"): drains an active
+  // node (true); a node already draining or drained is someone else's (false, left alone).
+  [[nodiscard]] Result<bool> drainFor(const std::string& id, const std::string& owner);
+  // Undrains the node only while `owner`'s drain holds it (true); an operator's drain, taken
+  // over or issued since, keeps it drained (false).
+  [[nodiscard]] Result<bool> undrainFor(const std::string& id, const std::string& owner);
   // Moves nodes stuck past their deadline to the failure state; returns how many moved.
   [[nodiscard]] Result<int> expireDeadlines();
 
@@ -156,6 +164,8 @@ class Inventory {
   };
   Result<std::optional<LoadedNode>> loadNode(const std::string& id);
   Result<LoadedNode> requireNode(const std::string& id);
+  // Writes `node` back in one transaction guarded by the revision it was loaded at.
+  Status commitNode(const LoadedNode& loaded);
   void enterState(Node& node, NodeState state, const common::LifecycleSettings& settings);
 
   // Reads and decides; what it would write goes into `txn` (phoneHome() commits it).

@@ -104,6 +104,10 @@ bool receivesSecrets(NodeState state) {
          state == NodeState::kDraining || state == NodeState::kDrained;
 }
 
+bool isDrainState(NodeState state) {
+  return state == NodeState::kDraining || state == NodeState::kDrained;
+}
+
 bool agentExpected(NodeState state) {
   return state == NodeState::kActive || state == NodeState::kDraining ||
          state == NodeState::kDrained;

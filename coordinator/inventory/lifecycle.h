@@ -35,6 +35,11 @@ std::optional<NodeState> stateAfterDeadline(NodeState state);
 // A discovered, ready or rescued machine has proved nothing but holding the ISO.
 bool receivesSecrets(NodeState state);
 
+// Draining or drained: out of placement until an undrain.
+bool isDrainState(NodeState state);
+// Node::drained_by of the operator's drain (a deployment's is "deployment <id>").
+inline constexpr const char* kOperatorDrain = "operator";
+
 // Whether an agent polls in this state (liveness applies only then).
 bool agentExpected(NodeState state);
 

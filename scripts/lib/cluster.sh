@@ -23,6 +23,8 @@ CL_CA=$CL_DIR/pki/ca.pem
 CL_CACHE_URL=http://10.99.0.1:8080
 CL_ROOTFS=$CL_BUILD/nspawn-rootfs-node
 CL_VIP=10.99.2.10
+# Each agent's Prometheus endpoint, on its node's loopback (as the NixOS module has it).
+CL_AGENT_METRICS_PORT=9478
 # Packages of the nodes' rootfs: BIRD, Nix, busybox (the demo service), iproute2 (to look
 # around), libdbi-perl (nix-bin needs its virtual perl-dbdabi-94, which debootstrap does not
 # resolve), and the libraries photon-agent links against (it runs from the bind-mounted build).
@@ -461,7 +463,8 @@ cl_start_agent_run() {
     --description="Photon node agent" "$@" --property=Restart=on-failure \
     "$agent" run --coordinator "$CL_URL" --ca-file /etc/photon/ca.pem --state-dir /var/lib/photon-agent \
     --facts-root /etc/photon/facts --poll-interval 1 --retry-max 2 \
-    --domains nixos,units,bgp --bird-socket /run/photon/bird.ctl >/dev/null
+    --domains nixos,units,bgp --bird-socket /run/photon/bird.ctl \
+    --metrics-listen "127.0.0.1:$CL_AGENT_METRICS_PORT" >/dev/null
 }
 
 # Powers node n off (its container: systemd shuts down, as on a power button) and removes the

@@ -5,29 +5,18 @@
 
 #include <map>
 
-#include "coordinator/deploy/rollout.h"
+#include "tests/coordinator/reboot_rollout.h"
 
 using namespace photon;
 using namespace photon::coordinator;
 using common::Json;
 
 namespace {
-const std::string kNew = "/nix/store/0c9lqkrw9rk6pm4bdrd1wqj8b6qgm9bb-system-new";
-const std::string kOld = "/nix/store/1c9lqkrw9rk6pm4bdrd1wqj8b6qgm9bb-system-old";
+const std::string& kNew = test::kNewSystem;
+const std::string& kOld = test::kOldSystem;
 
 Deployment make(int nodes, int max_parallel, RebootPolicy reboot) {
-  Deployment d;
-  d.id = "d-1";
-  d.spec.system = kNew;
-  d.spec.mode = common::ActivationMode::kBoot;
-  d.spec.confirm_within_s = 30;
-  d.max_parallel = max_parallel;
-  d.auto_revert = false;
-  d.node_timeout_s = 100;
-  d.reboot = reboot;
-  d.reboot_timeout_s = 300;
-  for (int i = 0; i < nodes; ++i) d.nodes.push_back(NodeRollout{.id = "n" + std::to_string(i)});
-  return d;
+  return test::rebootDeployment(nodes, max_parallel, reboot, false);
 }
 
 // Each node's agent as the coordinator sees it: its lifecycle state and its system report.

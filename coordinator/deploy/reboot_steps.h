@@ -1,0 +1,42 @@
+// One node's reboot as pure steps, the same for a deployment's new system and for its revert:
+// drained (placement moves its instances), told to reboot (the section with a reboot token),
+// back with the target system booted in another boot, health-gated in that boot, undrained.
+// The caller keeps the phase (a node status, or a revert status) and acts on the lists.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "coordinator/deploy/rollout.h"
+
+namespace photon::coordinator {
+
+enum class RebootPhase { kDraining, kRebooting, kConfirming };
+
+struct RebootTarget {
+  std::string token;   // the section's reboot token once the node is drained
+  std::string system;  // what it must come back booted into
+  int64_t reboot_timeout_s = 0;
+  int64_t confirm_within_s = 0;
+};
+
+struct RebootRound {
+  enum class Result { kWaiting, kPassed, kFailed } result = Result::kWaiting;
+  RebootPhase phase = RebootPhase::kDraining;  // where it is now, while waiting
+  NodeStatus failure = NodeStatus::kFailed;    // kFailed: timeout or failed (its health gate)
+  std::string reason;
+  bool reboot = false;   // write the section with the token now
+  bool undrain = false;  // return it to active now
+};
+
+// Starts the reboot: drains an active node (then the drain is this deployment's to undo); a
+// node drained already stays as it is, and whoever drained it keeps it.
+RebootPhase startReboot(NodeRollout& node, const NodeInput& input, std::vector<std::string>& drain,
+                        int64_t now);
+
+// One round of a node in `phase`.
+[[nodiscard]] RebootRound stepReboot(RebootPhase phase, NodeRollout& node, const NodeInput& input,
+                                     const RebootTarget& target, int64_t now);
+
+}  // namespace photon::coordinator
