@@ -53,6 +53,8 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   registerWatchRoutes(*router_, *context_);
   auto placement = std::make_unique<placement::PlacementController>(
       *services_, liveness_, placement::PlacementOptions{}, vms);
+  placement->attachFeed();
+  placement_ = placement.get();
   inventory_->setDrainCompleteCheck(
       [p = placement.get()](const std::string& id) { return p->drainComplete(id); });
   addController(std::move(placement));
@@ -71,6 +73,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   store_->setChangeListener([this, server = http_.get(), vms](const std::vector<std::string>& keys,
                                                               bool everything) {
     vms->noteChanges(keys, everything);
+    placement_->noteChanges(keys, everything);
     if (everything) {
       server->notifyAll();
     } else {
@@ -149,6 +152,7 @@ void CoordinatorServer::sweepOnce() {
   if (grace_given_at_change_.exchange(changes) != changes) {
     liveness_.graceFrom(clock_.nowSeconds());
     common::logNotice("leading: no node counts as missing for one TTL from now");
+    for (auto& controller : controllers_) controller->leadershipGained();
   }
   ++control_rounds_;
   auto moved = inventory_->expireDeadlines();
