@@ -72,8 +72,19 @@ void Inventory::enterState(Node& node, NodeState state, const common::LifecycleS
 
 std::string Inventory::liveness(const Node& node) {
   if (!agentExpected(node.state)) return "";
-  auto cluster = clusterOrEmpty();
-  int64_t ttl = cluster ? cluster->settings.node_ttl_s : common::LifecycleSettings{}.node_ttl_s;
+  int64_t ttl = common::LifecycleSettings{}.node_ttl_s;
+  auto revision = store_.modRevision(keys::kCluster);
+  std::lock_guard lock(ttl_mutex_);
+  if (revision && *revision == ttl_revision_) {
+    ttl = ttl_;
+  } else {
+    auto cluster = clusterOrEmpty();
+    if (cluster) ttl = cluster->settings.node_ttl_s;
+    if (cluster && revision) {
+      ttl_revision_ = *revision;
+      ttl_ = ttl;
+    }
+  }
   return liveness_.missing(node.id, clock_.nowSeconds(), ttl) ? "missing" : "alive";
 }
 

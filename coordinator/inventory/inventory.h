@@ -195,6 +195,11 @@ class Inventory {
   };
   std::mutex deadlines_mutex_;
   std::unordered_map<std::string, DeadlineEntry> deadlines_;  // by node key
+  // The declaration's node TTL and the cluster revision it was read at: liveness() is asked
+  // per node (a deployment's wave asks hundreds of times a round) and parsed the cluster each.
+  std::mutex ttl_mutex_;
+  int64_t ttl_revision_ = -1;
+  int64_t ttl_ = 0;
 
   InventoryOptions options_;
   std::atomic<int64_t> refused_by_cap_{0};
