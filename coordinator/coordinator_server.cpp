@@ -24,6 +24,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
       leadership_(std::make_unique<SoleLeader>("local")) {
   inventory_ = std::make_unique<Inventory>(*store_, clock_, liveness_);
   inventory_->setOptions(InventoryOptions{.max_discovered = options_.max_discovered});
+  inventory_->attachDeadlineFeed();  // fed by the change listener set below
   auth_ = std::make_unique<Authenticator>(options_.admin_token_hash, options_.bootstrap_token_hash,
                                           *inventory_);
   context_.reset(new ApiContext{*inventory_, *auth_, metrics_, liveness_, options_.max_wait});
@@ -73,6 +74,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   store_->setChangeListener([this, server = http_.get(), vms](const std::vector<std::string>& keys,
                                                               bool everything) {
     vms->noteChanges(keys, everything);
+    inventory_->noteNodeChanges(keys, everything);
     placement_->noteChanges(keys, everything);
     if (everything) {
       server->notifyAll();
