@@ -48,7 +48,12 @@ bool isSettled(const ServiceSpec& spec, const ServiceRound& round, const World& 
 void PlacementController::tick() {
   std::lock_guard lock(mutex_);
   auto status = round();
-  if (!status) common::logWarning("placement: " + status.error().message + ", retrying next round");
+  if (!status) {
+    // Part of the round may be stored and its node sections not written: the next round
+    // reads and checks everything.
+    world_.invalidate();
+    common::logWarning("placement: " + status.error().message + ", retrying next round");
+  }
 }
 
 void PlacementController::leadershipGained() {

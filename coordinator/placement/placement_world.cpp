@@ -164,7 +164,7 @@ common::Status PlacementWorld::readNode(const std::string& id, WorldChanges& cha
   PHOTON_TRY(auto kv, store_.get(nk::node(id)));
   const int64_t revision = kv ? kv->mod_revision : 0;
   auto known = revisions_.find(id);
-  if (known != revisions_.end() && known->second.node == revision) return {};
+  if (known == revisions_.end() ? revision == 0 : known->second.node == revision) return {};
   changes.nodes.insert(id);
   if (revision == 0) {
     world_.nodes.erase(id);
