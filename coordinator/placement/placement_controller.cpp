@@ -299,6 +299,7 @@ common::Status PlacementController::round() {
 }
 
 common::Status PlacementController::writeNodeSections(const std::set<std::string>* only) {
+  if (only && only->empty()) return {};
   Inventory& inventory = services_.inventory();
   const common::Cluster& cluster = world_.cluster();
   const World& world = world_.world();
