@@ -165,13 +165,13 @@ int main(int argc, char** argv) {
   server.sweepOnce();
   auto first = Clock::now() - started;
   // The round after the first confirms its plans (each service it wrote is planned once more).
-  auto& store = inventory.store();
-  int64_t revision = store.revision();
+  auto& kept = inventory.store();
+  int64_t revision = kept.revision();
   Timed settle = timed([&] { server.sweepOnce(); });
   std::printf("round after the first: %.1f ms wall, %.1f ms CPU, %zu services planned, %lld "
               "store writes\n",
               settle.wall_ms, settle.cpu_ms, server.placement().lastPlanned(),
-              static_cast<long long>(store.revision() - revision));
+              static_cast<long long>(kept.revision() - revision));
   // Idle rounds: wall-clock and this thread's CPU time, the median of 5.
   auto idleRounds = [&](const char* what) {
     std::vector<double> idle_ms, idle_cpu_ms;
