@@ -66,6 +66,25 @@ std::string stateJson(const std::string& service, const std::vector<std::string>
   return toJson(s).dump();
 }
 
+// A SQLite store whose change feed a placement world follows.
+struct FedWorld {
+  test::TempDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<PlacementWorld> world;
+
+  FedWorld() {
+    auto opened = SqliteStore::open(dir.file("data"));
+    REQUIRE(opened);
+    store = std::move(*opened);
+    world = std::make_unique<PlacementWorld>(*store);
+    world->attachFeed();
+    store->setChangeListener([w = world.get()](const std::vector<std::string>& keys, bool all) {
+      w->noteChanges(keys, all);
+    });
+  }
+  ~FedWorld() { store->setChangeListener({}); }
+};
+
 std::string rebuilt(Store& store) {
   PlacementWorld world(store);  // no feed: reads everything
   auto changes = world.sync();
@@ -79,14 +98,9 @@ TEST_CASE("placement world: kept from the change feed it equals one read whole f
           "[scale][placement]") {
   for (uint32_t seed : {1u, 2u, 3u, 20u, 2026u}) {
     INFO("seed " << seed);
-    test::TempDir dir;
-    auto opened = SqliteStore::open(dir.file("data"));
-    REQUIRE(opened);
-    std::unique_ptr<Store> store = std::move(*opened);
-    PlacementWorld fed(*store);
-    fed.attachFeed();
-    store->setChangeListener(
-        [&](const std::vector<std::string>& keys, bool all) { fed.noteChanges(keys, all); });
+    FedWorld f;
+    Store* store = f.store.get();
+    PlacementWorld& fed = *f.world;
     REQUIRE(fed.sync());
 
     std::mt19937 rng(seed);
@@ -155,20 +169,14 @@ TEST_CASE("placement world: kept from the change feed it equals one read whole f
         REQUIRE(fed.describe() == rebuilt(*store));
       }
     }
-    store->setChangeListener({});
   }
 }
 
 TEST_CASE("placement world: a sync names only what moved, and nothing when nothing did",
           "[scale][placement]") {
-  test::TempDir dir;
-  auto opened = SqliteStore::open(dir.file("data"));
-  REQUIRE(opened);
-  std::unique_ptr<Store> store = std::move(*opened);
-  PlacementWorld fed(*store);
-  fed.attachFeed();
-  store->setChangeListener(
-      [&](const std::vector<std::string>& keys, bool all) { fed.noteChanges(keys, all); });
+  FedWorld f;
+  Store* store = f.store.get();
+  PlacementWorld& fed = *f.world;
   Txn setup;
   for (const char* id : {"n1", "n2", "n3"}) {
     setup.put(keys::node(id), nodeJson(id, 8, "r1", common::NodeState::kActive));
@@ -220,5 +228,4 @@ TEST_CASE("placement world: a sync names only what moved, and nothing when nothi
   CHECK(fed.servicesOn("n1").empty());
   CHECK(fed.servicesOn("n3") == std::set<std::string>{"web"});
   REQUIRE(fed.describe() == rebuilt(*store));
-  store->setChangeListener({});
 }
