@@ -229,9 +229,10 @@ int main(int argc, char** argv) {
   size_t left = unitsOn(victim);
 
   const int total = service_count * replicas;
-  std::printf("controller round, %d instances of %d services on %d nodes (SQLite): first %.0f ms "
+  std::printf("controller round, %d instances of %d services on %d nodes (%s): first %.0f ms "
               "(%.0f placements/s with store I/O), idle %.0f ms\n",
-              total, service_count, node_count, ms(first), total / (ms(first) / 1000), idle);
+              total, service_count, node_count, kind.c_str(), ms(first),
+              total / (ms(first) / 1000), idle);
   std::printf("controller failover round: %zu instances of a missing node moved in %.0f ms, "
               "%.0f ms CPU, %zu services planned (%zu left in its desired units)\n",
               on_victim, failover.wall_ms, failover.cpu_ms, failover_planned, left);
