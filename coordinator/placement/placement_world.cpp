@@ -92,8 +92,8 @@ common::Status PlacementWorld::readKey(const std::string& key, WorldChanges& cha
 common::Status PlacementWorld::fullRead(WorldChanges& changes) {
   PHOTON_CHECK(readCluster(changes));
   // Each prefix: the keys that moved or appeared are read, the ones gone forgotten.
-  auto each = [&](std::string_view prefix, const std::set<std::string>& known,
-                  auto revisionOf, auto read) -> common::Status {
+  auto each = [&](std::string_view prefix, const std::set<std::string>& known, auto revisionOf,
+                  auto read) -> common::Status {
     PHOTON_TRY(auto listed, store_.revisions(std::string(prefix)));
     std::set<std::string> present;
     for (const auto& kr : listed) {
@@ -313,7 +313,8 @@ std::string PlacementWorld::describe() const {
            std::to_string(v.sched.capacity.memory_bytes) + " " + labels.dump() + "\n";
   }
   for (const auto& [id, r] : revisions_) {
-    out += "revisions " + id + " " + std::to_string(r.node) + " " + std::to_string(r.observed) + "\n";
+    out +=
+        "revisions " + id + " " + std::to_string(r.node) + " " + std::to_string(r.observed) + "\n";
   }
   for (const auto& [id, observation] : world_.observed) {
     for (const auto& [name, o] : observation) {

@@ -7,9 +7,9 @@
 #include "tests/coordinator/placement/sim_cluster.h"
 
 using namespace photon;
+using common::Json;
 using test::CoordinatorFixture;
 using test::SimCluster;
-using common::Json;
 
 TEST_CASE("placement: an idle round plans no service and a report plans only its node's",
           "[placement][scale]") {

@@ -115,11 +115,12 @@ TEST_CASE("placement world: kept from the change feed it equals one read whole f
         switch (pick(10)) {
           case 0:
           case 1: {
-            auto state = pick(6) == 0 ? common::NodeState::kRetired
+            auto state = pick(6) == 0   ? common::NodeState::kRetired
                          : pick(4) == 0 ? common::NodeState::kDraining
                                         : common::NodeState::kActive;
             if (written.insert(keys::node(id)).second) {
-              txn.put(keys::node(id), nodeJson(id, 4 + pick(4), "r" + std::to_string(pick(3)), state));
+              txn.put(keys::node(id),
+                      nodeJson(id, 4 + pick(4), "r" + std::to_string(pick(3)), state));
             }
             break;
           }
@@ -130,9 +131,8 @@ TEST_CASE("placement world: kept from the change feed it equals one read whole f
           case 4:
             // The same report again (most are) or a different one.
             if (written.insert(keys::observed(id)).second) {
-              txn.put(keys::observed(id),
-                      observedJson({service + "-" + std::to_string(pick(3))},
-                                   pick(3) == 0 ? "unhealthy" : "healthy"));
+              txn.put(keys::observed(id), observedJson({service + "-" + std::to_string(pick(3))},
+                                                       pick(3) == 0 ? "unhealthy" : "healthy"));
             }
             break;
           case 5:
