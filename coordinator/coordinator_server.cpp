@@ -24,6 +24,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
       leadership_(std::make_unique<SoleLeader>("local")) {
   inventory_ = std::make_unique<Inventory>(*store_, clock_, liveness_);
   inventory_->setOptions(InventoryOptions{.max_discovered = options_.max_discovered});
+  inventory_->attachDeadlineFeed();  // fed by the change listener set below
   auth_ = std::make_unique<Authenticator>(options_.admin_token_hash, options_.bootstrap_token_hash,
                                           *inventory_);
   context_.reset(new ApiContext{*inventory_, *auth_, metrics_, liveness_, options_.max_wait});
@@ -53,6 +54,8 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   registerWatchRoutes(*router_, *context_);
   auto placement = std::make_unique<placement::PlacementController>(
       *services_, liveness_, placement::PlacementOptions{}, vms);
+  placement->attachFeed();
+  placement_ = placement.get();
   inventory_->setDrainCompleteCheck(
       [p = placement.get()](const std::string& id) { return p->drainComplete(id); });
   addController(std::move(placement));
@@ -71,6 +74,8 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   store_->setChangeListener([this, server = http_.get(), vms](const std::vector<std::string>& keys,
                                                               bool everything) {
     vms->noteChanges(keys, everything);
+    inventory_->noteNodeChanges(keys, everything);
+    placement_->noteChanges(keys, everything);
     if (everything) {
       server->notifyAll();
     } else {
@@ -149,6 +154,7 @@ void CoordinatorServer::sweepOnce() {
   if (grace_given_at_change_.exchange(changes) != changes) {
     liveness_.graceFrom(clock_.nowSeconds());
     common::logNotice("leading: no node counts as missing for one TTL from now");
+    for (auto& controller : controllers_) controller->leadershipGained();
   }
   ++control_rounds_;
   auto moved = inventory_->expireDeadlines();

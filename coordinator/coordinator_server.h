@@ -20,6 +20,7 @@
 namespace photon::coordinator {
 
 namespace placement {
+class PlacementController;
 class ServiceStore;
 }
 class LivenessSharing;
@@ -77,6 +78,8 @@ class CoordinatorServer {
   void wakeControl();
   // Control rounds run on this coordinator (while leading), timed and woken.
   uint64_t controlRounds() const { return control_rounds_.load(); }
+  // The placement controller (benches read how much its last round planned).
+  placement::PlacementController& placement() { return *placement_; }
 
  private:
   void sweepLoop();
@@ -95,6 +98,7 @@ class CoordinatorServer {
   std::unique_ptr<placement::ServiceStore> services_;  // placement: the API's and controller's
   std::unique_ptr<Leadership> leadership_;
   std::vector<std::unique_ptr<Controller>> controllers_;
+  placement::PlacementController* placement_ = nullptr;  // one of controllers_, fed by changes
   std::unique_ptr<LivenessSharing> liveness_sharing_;
   // The leadership change count when this coordinator last took the lead: a new one gives
   // every node a TTL of grace.

@@ -14,6 +14,9 @@ class Controller {
   virtual std::string name() const = 0;
   // One round of work; errors are logged by the controller itself and retried next round.
   virtual void tick() = 0;
+  // This coordinator became the leader (also the first time): a controller that keeps state
+  // between rounds reads the store again, since another leader may have written meanwhile.
+  virtual void leadershipGained() {}
 };
 
 }  // namespace photon::coordinator

@@ -214,7 +214,14 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
   PHOTON_TRY(d.reason, common::readString(j, "reason", "", ""));
   PHOTON_TRY(d.created_at, common::readInt(j, "created_at", "", 0, INT64_MAX, 0));
   PHOTON_TRY(d.finished_at, common::readInt(j, "finished_at", "", 0, INT64_MAX, 0));
-  PHOTON_TRY(Json nodes, common::readArray(j, "nodes", ""));
+  // Not readArray: that bounds what a client sends (1,024), and a record holds up to
+  // kMaxDeploymentNodes (a deployment of 1,025 nodes or more could not be read back).
+  static const Json kNone = Json::array();
+  auto listed = j.find("nodes");
+  const Json& nodes = listed == j.end() || listed->is_null() ? kNone : *listed;
+  if (!nodes.is_array() || nodes.size() > kMaxDeploymentNodes) {
+    return fail(ErrorCode::kInternal, "stored deployment has no readable node list", "nodes");
+  }
   for (const auto& nj : nodes) {
     NodeRollout n;
     PHOTON_TRY(n.id, common::readString(nj, "id", "nodes"));

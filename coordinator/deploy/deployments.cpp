@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "common/log.h"
 #include "coordinator/deploy/rollout.h"
@@ -231,12 +232,57 @@ Result<Deployment> Deployments::cancelOnce(const std::string& id) {
   return next;
 }
 
+Result<Deployments::Loaded> Deployments::loadKept(const std::string& id) {
+  PHOTON_TRY(int64_t revision, store_.modRevision(keys::deployment(id)));
+  if (auto it = records_.find(id); it != records_.end() && it->second.mod_revision == revision) {
+    return it->second;
+  }
+  PHOTON_TRY(auto loaded, load(id));
+  records_[id] = loaded;
+  return loaded;
+}
+
+NodeInput Deployments::nodeInput(const std::string& node_id) {
+  NodeInput input;
+  SeenNode& seen = nodes_[node_id];
+  auto node_revision = store_.modRevision(keys::node(node_id));
+  if (!node_revision || *node_revision != seen.node_revision) {
+    auto node = inventory_.getNode(node_id);
+    seen.node = node ? std::optional<common::Node>(std::move(*node)) : std::nullopt;
+    seen.node_revision = node_revision ? *node_revision : -1;  // an error: read again next time
+  }
+  if (!seen.node) {
+    input.skip_reason = "node is gone";
+    return input;
+  }
+  auto observed_revision = store_.modRevision(keys::observed(node_id));
+  if (!observed_revision || *observed_revision != seen.observed_revision) {
+    seen.report = nullptr;
+    auto observed = inventory_.observed(node_id);
+    if (observed && observed->body.contains("domains") && observed->body["domains"].is_object()) {
+      seen.report = observed->body["domains"].value("system", Json());
+    }
+    seen.observed_revision = observed_revision ? *observed_revision : -1;
+  }
+  input.skip_reason = skipReason(inventory_, *seen.node);
+  input.state = std::string(common::toString(seen.node->state));
+  input.report = seen.report;
+  return input;
+}
+
 Result<int> Deployments::tick() {
+  std::lock_guard lock(tick_mutex_);
   PHOTON_TRY(auto running, store_.range(keys::kRunningDeploymentsPrefix));
+  // What finished deployments looked at goes; with none running nothing is kept.
+  std::set<std::string> ids;
+  for (const auto& kv : running.kvs) {
+    ids.insert(kv.key.substr(std::string(keys::kRunningDeploymentsPrefix).size()));
+  }
+  std::erase_if(records_, [&](const auto& kv) { return !ids.contains(kv.first); });
+  if (ids.empty()) nodes_.clear();
   int changed = 0;
   std::string first_error;
-  for (const auto& kv : running.kvs) {
-    std::string id = kv.key.substr(std::string(keys::kRunningDeploymentsPrefix).size());
+  for (const auto& id : ids) {
     auto moved = advanceOne(id);
     if (moved && *moved) ++changed;
     // A conflict means someone (a cancel) wrote in between: the next round sees it.
@@ -249,24 +295,12 @@ Result<int> Deployments::tick() {
 }
 
 Result<bool> Deployments::advanceOne(const std::string& id) {
-  PHOTON_TRY(auto loaded, load(id));
+  PHOTON_TRY(auto loaded, loadKept(id));
   const int64_t now = inventory_.clock().nowSeconds();
   std::map<std::string, NodeInput> seen;
   auto lookup = [&](const std::string& node_id) -> NodeInput {
     if (auto it = seen.find(node_id); it != seen.end()) return it->second;
-    NodeInput input;
-    auto node = inventory_.getNode(node_id);
-    if (!node) {
-      input.skip_reason = "node is gone";
-    } else {
-      input.skip_reason = skipReason(inventory_, *node);
-      input.state = std::string(common::toString(node->state));
-      auto observed = inventory_.observed(node_id);
-      if (observed && observed->body.contains("domains") && observed->body["domains"].is_object()) {
-        input.report = observed->body["domains"].value("system", Json());
-      }
-    }
-    return seen[node_id] = input;
+    return seen[node_id] = nodeInput(node_id);
   };
   RolloutStep step = advance(loaded.deployment, lookup, now);
   if (!step.changed) return false;
@@ -302,7 +336,12 @@ Result<bool> Deployments::advanceOne(const std::string& id) {
   }
   txn.put(keys::deployment(id), toJson(next).dump());
   PHOTON_CHECK(releaseIfFinal(txn, next));
-  PHOTON_CHECK(store_.commit(txn));
+  auto committed = store_.commit(txn);
+  if (!committed) {
+    records_.erase(id);
+    return std::unexpected(committed.error());
+  }
+  records_[id] = Loaded{std::move(next), *committed};
   return true;
 }
 

@@ -4,10 +4,14 @@
 // their mod_revisions; a conflict is retried (create, cancel) or left for the next round.
 #pragma once
 
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "coordinator/deploy/deployment.h"
+#include "coordinator/deploy/rollout.h"
 #include "coordinator/inventory/inventory.h"
 
 namespace photon::coordinator {
@@ -30,6 +34,11 @@ class Deployments {
     int64_t mod_revision = 0;
   };
   Result<Loaded> load(const std::string& id);
+  // load() for the controller: the record as it last read or wrote it while its mod_revision
+  // stays (a 10,000-node record is a large parse, a round reads it only when it moved).
+  Result<Loaded> loadKept(const std::string& id);
+  // What a round knows of a node: its document and report parsed again only when they moved.
+  NodeInput nodeInput(const std::string& node_id);
   Result<Deployment> createOnce(const DeploymentRequest& request);
   Result<Deployment> cancelOnce(const std::string& id);
   Result<bool> advanceOne(const std::string& id);
@@ -38,6 +47,17 @@ class Deployments {
 
   Inventory& inventory_;
   Store& store_;
+  // The controller's memory (tick() only, under tick_mutex_): the running deployments' records
+  // and the nodes they looked at, each with the mod_revisions it was read at.
+  struct SeenNode {
+    int64_t node_revision = -1;
+    int64_t observed_revision = -1;
+    std::optional<common::Node> node;  // nullopt: gone
+    Json report = nullptr;             // its observed "system" domain
+  };
+  std::mutex tick_mutex_;
+  std::map<std::string, Loaded> records_;
+  std::map<std::string, SeenNode> nodes_;
 };
 
 }  // namespace photon::coordinator

@@ -1,6 +1,7 @@
 #include "coordinator/inventory/inventory.h"
 
 #include <algorithm>
+#include <set>
 
 #include "coordinator/auth/tokens.h"
 #include "coordinator/inventory/keys.h"
@@ -73,8 +74,19 @@ void Inventory::enterState(Node& node, NodeState state, const common::LifecycleS
 
 std::string Inventory::liveness(const Node& node) {
   if (!agentExpected(node.state)) return "";
-  auto cluster = clusterOrEmpty();
-  int64_t ttl = cluster ? cluster->settings.node_ttl_s : common::LifecycleSettings{}.node_ttl_s;
+  int64_t ttl = common::LifecycleSettings{}.node_ttl_s;
+  auto revision = store_.modRevision(keys::kCluster);
+  std::lock_guard lock(ttl_mutex_);
+  if (revision && *revision == ttl_revision_) {
+    ttl = ttl_;
+  } else {
+    auto cluster = clusterOrEmpty();
+    if (cluster) ttl = cluster->settings.node_ttl_s;
+    if (cluster && revision) {
+      ttl_revision_ = *revision;
+      ttl_ = ttl;
+    }
+  }
   return liveness_.missing(node.id, clock_.nowSeconds(), ttl) ? "missing" : "alive";
 }
 
@@ -228,34 +240,92 @@ void Inventory::releaseNode(Txn& txn, const Node& node) {
   txn.erase(keys::token(node.id));
 }
 
+void Inventory::attachDeadlineFeed() {
+  std::lock_guard lock(deadline_feed_mutex_);
+  deadline_feed_ = true;
+  deadline_everything_ = true;
+}
+
+void Inventory::noteNodeChanges(const std::vector<std::string>& changed, bool everything) {
+  std::lock_guard lock(deadline_feed_mutex_);
+  if (everything) {
+    deadline_everything_ = true;
+    deadline_dirty_.clear();
+    return;
+  }
+  if (deadline_everything_) return;
+  for (const auto& key : changed) {
+    if (key.starts_with(keys::kNodesPrefix)) deadline_dirty_.insert(key);
+  }
+}
+
+Result<Inventory::DeadlineEntry> Inventory::readDeadline(const std::string& key) {
+  DeadlineEntry entry;
+  PHOTON_TRY(auto kv, store_.get(key));
+  if (!kv) return entry;  // mod_revision 0: gone
+  entry.mod_revision = kv->mod_revision;
+  Json j = Json::parse(kv->value, nullptr, false);
+  if (auto parsed = j.is_discarded() ? std::nullopt : std::optional(common::nodeFromJson(j));
+      parsed && *parsed) {
+    entry.parsed = true;
+    entry.state = (*parsed)->state;
+    entry.deadline = (*parsed)->deadline;
+  }
+  return entry;
+}
+
+Status Inventory::refreshDeadlines() {
+  bool full = true;
+  std::set<std::string> dirty;
+  {
+    std::lock_guard lock(deadline_feed_mutex_);
+    full = deadline_everything_ || !deadline_feed_;
+    deadline_everything_ = false;
+    dirty.swap(deadline_dirty_);
+  }
+  auto status = [&]() -> Status {
+    if (!full) {
+      // Only the nodes the change feed named.
+      for (const auto& key : dirty) {
+        PHOTON_TRY(auto entry, readDeadline(key));
+        if (entry.mod_revision == 0) {
+          deadlines_.erase(key);
+        } else {
+          deadlines_[key] = entry;
+        }
+      }
+      return {};
+    }
+    PHOTON_TRY(auto listed, store_.revisions(keys::kNodesPrefix));
+    std::unordered_map<std::string, DeadlineEntry> seen;
+    seen.reserve(listed.size());
+    for (auto& listed_key : listed) {
+      auto cached = deadlines_.find(listed_key.key);
+      if (cached != deadlines_.end() && cached->second.mod_revision == listed_key.mod_revision) {
+        seen.emplace(std::move(listed_key.key), cached->second);
+        continue;
+      }
+      PHOTON_TRY(auto entry, readDeadline(listed_key.key));
+      if (entry.mod_revision != 0) seen.emplace(std::move(listed_key.key), entry);
+    }
+    deadlines_ = std::move(seen);  // forgotten nodes are forgotten here too
+    return {};
+  }();
+  if (!status) {
+    std::lock_guard lock(deadline_feed_mutex_);
+    deadline_everything_ = true;
+  }
+  return status;
+}
+
 Result<int> Inventory::expireDeadlines() {
   std::lock_guard guard(deadlines_mutex_);
-  PHOTON_TRY(auto listed, store_.revisions(keys::kNodesPrefix));
-  std::unordered_map<std::string, DeadlineEntry> seen;
-  seen.reserve(listed.size());
+  PHOTON_CHECK(refreshDeadlines());
   std::optional<common::Cluster> cluster;  // read only when a node moves
   int64_t now = clock_.nowSeconds();
   int moved = 0;
-  for (auto& listed_key : listed) {
-    DeadlineEntry entry;
-    if (auto cached = deadlines_.find(listed_key.key);
-        cached != deadlines_.end() && cached->second.mod_revision == listed_key.mod_revision) {
-      entry = cached->second;
-    } else {
-      PHOTON_TRY(auto kv, store_.get(listed_key.key));
-      if (!kv) continue;
-      entry.mod_revision = kv->mod_revision;
-      Json j = Json::parse(kv->value, nullptr, false);
-      if (auto parsed = j.is_discarded() ? std::nullopt : std::optional(common::nodeFromJson(j));
-          parsed && *parsed) {
-        entry.parsed = true;
-        entry.state = (*parsed)->state;
-        entry.deadline = (*parsed)->deadline;
-      }
-    }
-    const std::string key = listed_key.key;
-    seen.emplace(std::move(listed_key.key), entry);
-    if (!entry.parsed) continue;
+  for (const auto& [key, entry] : deadlines_) {
+    if (!entry.parsed || (entry.deadline == 0 && entry.state != NodeState::kDraining)) continue;
     const std::string id = key.substr(std::string(keys::kNodesPrefix).size());
     bool drained = entry.state == NodeState::kDraining && drain_complete_(id);
     bool expired = entry.deadline != 0 && now > entry.deadline;
@@ -285,7 +355,6 @@ Result<int> Inventory::expireDeadlines() {
       return std::unexpected(committed.error());
     }  // a concurrent change: the next sweep looks again
   }
-  deadlines_ = std::move(seen);  // forgotten nodes are forgotten here too
   return moved;
 }
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -120,6 +121,11 @@ class Inventory {
   [[nodiscard]] Result<bool> undrainFor(const std::string& id, const std::string& owner);
   // Moves nodes stuck past their deadline to the failure state; returns how many moved.
   [[nodiscard]] Result<int> expireDeadlines();
+  // The store's change feed for the deadline sweep: from attachDeadlineFeed() on, a sweep
+  // re-reads only the nodes noteNodeChanges() named (and everything after `everything`)
+  // instead of listing every node.
+  void attachDeadlineFeed();
+  void noteNodeChanges(const std::vector<std::string>& keys, bool everything);
 
   [[nodiscard]] Result<common::Cluster> cluster();
   // The applied declaration, or an empty one (no classes, pools, services; default settings)
@@ -203,8 +209,19 @@ class Inventory {
     NodeState state = NodeState::kDiscovered;
     int64_t deadline = 0;
   };
+  Result<DeadlineEntry> readDeadline(const std::string& key);
+  Status refreshDeadlines();
   std::mutex deadlines_mutex_;
   std::unordered_map<std::string, DeadlineEntry> deadlines_;  // by node key
+  std::mutex deadline_feed_mutex_;  // what the feed said, apart: the watch thread never waits
+  bool deadline_feed_ = false;
+  bool deadline_everything_ = true;
+  std::set<std::string> deadline_dirty_;
+  // The declaration's node TTL and the cluster revision it was read at: liveness() is asked
+  // per node (a deployment's wave asks hundreds of times a round) and parsed the cluster each.
+  std::mutex ttl_mutex_;
+  int64_t ttl_revision_ = -1;
+  int64_t ttl_ = 0;
 
   InventoryOptions options_;
   std::atomic<int64_t> refused_by_cap_{0};

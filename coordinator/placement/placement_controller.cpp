@@ -28,119 +28,193 @@ struct ServiceWork {
   std::optional<Json> reverted_spec;
   ServiceRound round;
 };
+
+// Whether planning the service again with nothing else changed would change nothing: no slot
+// waits for a node, no instance waits on the clock (min_healthy_s, a missing node's grace).
+bool isSettled(const ServiceSpec& spec, const ServiceRound& round, const World& world) {
+  if (!round.pending.empty() || !round.state.unplaced.empty()) return false;
+  for (const auto& a : round.state.allocations) {
+    if (a.lost) continue;
+    const NodeView* n = world.node(a.node);
+    if (!n || !n->alive) return false;
+    if (a.healthy_since != 0 && world.now - a.healthy_since < spec.update.min_healthy_s) {
+      return false;
+    }
+  }
+  return true;
+}
 }  // namespace
 
 void PlacementController::tick() {
   std::lock_guard lock(mutex_);
-  if (++rounds_since_recheck_ >= kRecheckRounds) {
-    rounds_since_recheck_ = 0;
-    written_.clear();
-  }
   auto status = round();
-  if (!status) common::logWarning("placement: " + status.error().message + ", retrying next round");
+  if (!status) {
+    // Part of the round may be stored and its node sections not written: the next round
+    // reads and checks everything.
+    world_.invalidate();
+    common::logWarning("placement: " + status.error().message + ", retrying next round");
+  }
 }
 
-common::Status PlacementController::refreshNodes() {
-  Store& store = services_.inventory().store();
-  PHOTON_TRY(auto listed, store.revisions(coordinator::keys::kNodesPrefix));
-  std::unordered_map<std::string, CachedNode> fresh;
-  fresh.reserve(listed.size());
-  for (auto& key : listed) {
-    if (auto it = nodes_.find(key.key); it != nodes_.end() && it->second.mod_revision == key.mod_revision) {
-      fresh.emplace(std::move(key.key), std::move(it->second));
-      continue;
+void PlacementController::leadershipGained() {
+  std::lock_guard lock(mutex_);
+  world_.invalidate();
+  written_.clear();
+}
+
+std::set<std::string> PlacementController::refreshLiveness(World& world, int64_t ttl) {
+  std::set<std::string> moved;
+  for (auto& [id, v] : world.nodes) {
+    bool alive = true;
+    int64_t missing_for = 0;
+    if (agentExpected(v.state)) {
+      int64_t past = world.now - liveness_.lastSeen(id) - ttl;
+      alive = past <= 0;
+      missing_for = alive ? 0 : past;
     }
-    PHOTON_TRY(auto kv, store.get(key.key));
-    if (!kv) continue;
-    CachedNode cached{kv->mod_revision, std::nullopt};
-    Json j = Json::parse(kv->value, nullptr, false);
-    if (j.is_discarded()) {
-      return common::fail(common::ErrorCode::kInternal, "stored " + kv->key + " is corrupt");
-    }
-    PHOTON_TRY(common::Node n, common::nodeFromJson(j));
-    if (n.state != NodeState::kRetired) {
-      NodeView v;
-      v.sched = schedulerNodeOf(n);
-      v.state = n.state;
-      if (auto it = n.labels.find("photon.io/node"); it != n.labels.end()) v.declared_name = it->second;
-      v.hostname = n.hostname;
-      cached.view = std::move(v);
-    }
-    fresh.emplace(std::move(key.key), std::move(cached));
+    const bool schedulable = v.state == NodeState::kActive && alive;
+    if (alive != v.alive || schedulable != v.sched.schedulable) moved.insert(id);
+    v.alive = alive;
+    v.missing_for = missing_for;
+    v.sched.schedulable = schedulable;
   }
-  nodes_ = std::move(fresh);  // deleted nodes are forgotten here too
-  return {};
+  return moved;
+}
+
+common::Result<std::set<std::string>> PlacementController::editedDesired(
+    const std::set<std::string>& changed) {
+  std::set<std::string> out;
+  Store& store = services_.inventory().store();
+  for (const auto& id : changed) {
+    auto w = written_.find(id);
+    if (w != written_.end()) {
+      PHOTON_TRY(int64_t revision, store.modRevision(coordinator::keys::desired(id)));
+      if (revision == w->second.desired_revision) continue;  // our own write
+      written_.erase(w);
+    }
+    out.insert(id);
+  }
+  return out;
 }
 
 common::Status PlacementController::round() {
   Inventory& inventory = services_.inventory();
-  PHOTON_TRY(auto cluster, inventory.clusterOrEmpty());
-  PHOTON_CHECK(refreshNodes());
-  World world;
-  world.now = inventory.clock().nowSeconds();
-  world.failover_grace_s = graceFrom(cluster, options_.failover_grace_s);
-  const int64_t ttl = cluster.settings.node_ttl_s;
-  for (const auto& [key, cached] : nodes_) {
-    if (!cached.view) continue;
-    NodeView v = *cached.view;
-    const std::string& id = v.sched.id;
-    if (agentExpected(v.state)) {
-      int64_t past = world.now - liveness_.lastSeen(id) - ttl;
-      v.alive = past <= 0;
-      v.missing_for = v.alive ? 0 : past;
+  const int64_t now = inventory.clock().nowSeconds();
+  if (!full_read_at_ || now - *full_read_at_ >= kFullReadSeconds || now < *full_read_at_) {
+    if (full_read_at_) world_.invalidate();  // (the first sync reads everything anyway)
+    full_read_at_ = now;
+  }
+  PHOTON_TRY(auto changes, world_.sync());
+  // After a full read every node's desired document is read again too: an edit the feed did
+  // not name is corrected then. A new declaration changes signatures, which is enough.
+  if (changes.everything) written_.clear();
+  const bool all = changes.everything || changes.cluster;
+  if (all) {
+    for (const auto& e : world_.coreErrors()) {
+      common::logWarning("placement: cluster " + e.field + ": " + e.message + ", ignoring");
     }
-    v.sched.schedulable = v.state == NodeState::kActive && v.alive;
-    world.nodes[id] = std::move(v);
+  }
+  const common::Cluster& cluster = world_.cluster();
+  World& world = world_.world();
+  world.now = now;
+  world.failover_grace_s = graceFrom(cluster, options_.failover_grace_s);
+  std::set<std::string> moved = refreshLiveness(world, cluster.settings.node_ttl_s);
+  moved.insert(changes.nodes.begin(), changes.nodes.end());
+
+  // Which services to plan: those whose spec or memory changed, those on a node that moved or
+  // reported something new, those still moving; on a node change also the global and core
+  // ones (a new node may be theirs). Everything after a full read.
+  std::set<std::string> core_names;
+  for (const auto& spec : world_.coreServices()) core_names.insert(spec.name);
+  std::set<std::string> names;
+  if (all) {
+    names = core_names;
+    for (const auto& [name, s] : world_.specs()) names.insert(name);
+    for (const auto& [name, s] : world_.states()) names.insert(name);
+  } else {
+    names = changes.services;
+    names.insert(unsettled_.begin(), unsettled_.end());
+    for (const auto* nodes : {&moved, &changes.observed}) {
+      for (const auto& id : *nodes) {
+        const auto& on = world_.servicesOn(id);
+        names.insert(on.begin(), on.end());
+      }
+    }
+    if (!moved.empty()) {
+      names.insert(core_names.begin(), core_names.end());
+      for (const auto& [name, s] : world_.specs()) {
+        if (s.value.global) names.insert(name);
+      }
+    }
+  }
+  // Until this round's plans are stored, they count as still moving.
+  unsettled_.insert(names.begin(), names.end());
+  last_planned_ = names.size();
+
+  // A draining node's core instances stop once no movable instance is left there.
+  world.nodes_with_movable.clear();
+  for (const auto& [id, v] : world.nodes) {
+    if (v.state != NodeState::kDraining) continue;
+    for (const auto& name : world_.servicesOn(id)) {
+      if (core_names.contains(name)) continue;
+      const auto& allocations = world_.states().at(name).value.allocations;
+      if (std::any_of(allocations.begin(), allocations.end(),
+                      [&](const Allocation& a) { return a.node == id && !a.lost; })) {
+        world.nodes_with_movable.insert(id);
+      }
+    }
   }
 
-  // VMs hold their memory (and a core per vCPU) on their nodes: one reservation per node.
-  PHOTON_TRY(auto vm_totals, vms_->totals());
-  for (const auto& [node, t] : vm_totals) {
-    world.reserved.push_back({"vm:", node, {t.cpus * 1000, t.memory_mib << 20}});
-  }
-
-  // Services: the operators' and the declaration's core services (a core service wins a name).
-  PHOTON_TRY(auto stored_specs, services_.loadServices());
-  PHOTON_TRY(auto states, services_.loadStates());
+  // The services to plan, their specs (a core service wins a name) and what placement holds.
   std::map<std::string, ServiceWork> work;
-  auto core = coreServicesOf(cluster);
-  for (const auto& e : core.errors) {
-    common::logWarning("placement: cluster " + e.field + ": " + e.message + ", ignoring");
-  }
-  for (auto& spec : core.services) {
-    std::string name = spec.name;
-    work[name] = ServiceWork{std::move(spec), 0, true, {}, {}, {}};
-  }
-  for (auto& [name, stored] : stored_specs) {
-    if (work.contains(name)) {
-      common::logWarning("placement: service " + name + " is also a core service, ignoring it");
+  std::vector<std::string> removed;  // placement memory of services that are gone
+  for (const auto& name : names) {
+    ServiceWork w;
+    const auto& specs = world_.specs();
+    auto core = std::find_if(world_.coreServices().begin(), world_.coreServices().end(),
+                             [&](const ServiceSpec& s) { return s.name == name; });
+    if (core != world_.coreServices().end()) {
+      if (specs.contains(name)) {
+        common::logWarning("placement: service " + name + " is also a core service, ignoring it");
+      }
+      w.spec = *core;
+      w.core = true;
+    } else if (auto it = specs.find(name); it != specs.end()) {
+      w.spec = it->second.value;
+      w.spec_revision = it->second.mod_revision;
+    } else {
+      if (world_.states().contains(name)) removed.push_back(name);
       continue;
     }
-    work[name] = ServiceWork{std::move(stored.value), stored.mod_revision, false, {}, {}, {}};
-  }
-  for (auto& [name, w] : work) {
-    if (auto it = states.find(name); it != states.end()) w.stored = it->second;
+    if (auto it = world_.states().find(name); it != world_.states().end()) w.stored = it->second;
     w.stored.value.service = name;
+    work.emplace(name, std::move(w));
   }
 
-  // What the agents report, for the nodes that hold something of ours.
-  std::set<std::string> hosting;
-  for (const auto& [name, w] : work) {
-    for (const auto& a : w.stored.value.allocations) {
-      hosting.insert(a.node);
-      if (!w.core && !a.lost) world.nodes_with_movable.insert(a.node);
-    }
-  }
-  for (const auto& id : hosting) {
-    if (!world.nodes.contains(id)) continue;
-    auto observed = inventory.observed(id);
-    if (observed) world.observed[id] = parseObservedUnits(observed->body);
-  }
-
-  // Plan every service, then schedule all their demands together.
   std::vector<ServiceInput> inputs;
   for (auto& [name, w] : work) inputs.push_back({w.spec, w.stored.value});
-  auto outputs = placeAll(std::move(inputs), world);
+  if (!inputs.empty()) {
+    // VMs hold their memory (and a core per vCPU) on their nodes: one reservation per node.
+    PHOTON_TRY(auto vm_totals, vms_->totals());
+    world.reserved.clear();
+    for (const auto& [node, t] : vm_totals) {
+      world.reserved.push_back({"vm:", node, {t.cpus * 1000, t.memory_mib << 20}});
+    }
+  }
+  // The services not planned hold capacity too: asked for only when something is to be placed.
+  auto others = [&](std::vector<ExistingAllocation>& out) {
+    for (const auto& [name, stored] : world_.states()) {
+      if (work.contains(name)) continue;
+      if (auto core = std::find_if(world_.coreServices().begin(), world_.coreServices().end(),
+                                   [&](const ServiceSpec& s) { return s.name == name; });
+          core != world_.coreServices().end()) {
+        addExisting(*core, stored.value, out);
+      } else if (auto it = world_.specs().find(name); it != world_.specs().end()) {
+        addExisting(it->second.value, stored.value, out);
+      }
+    }
+  };
+  auto outputs = placeAll(std::move(inputs), world, others);
   size_t next = 0;
   for (auto& [name, w] : work) {
     ServiceOutput& o = outputs[next++];
@@ -154,12 +228,21 @@ common::Status PlacementController::round() {
     w.reverted_spec = std::move(o.reverted_spec);
   }
 
-  // Store what changed; a conflict (another writer) leaves this round's node sections unwritten.
+  // Store what changed; a conflict (another writer) leaves this round's node sections unwritten
+  // and the world to be read again.
   bool all_stored = true;
   Store& store = inventory.store();
+  std::set<std::string> touched;  // nodes whose share may have changed
+  std::set<std::string> settled;
   for (auto& [name, w] : work) {
     std::string next = toJson(w.round.state).dump();
-    if (w.stored.mod_revision != 0 && next == w.stored.raw && !w.reverted_spec) continue;
+    if (w.stored.mod_revision != 0 && next == w.stored.raw && !w.reverted_spec) {
+      if (isSettled(w.spec, w.round, world)) settled.insert(name);
+      continue;
+    }
+    for (const auto* s : {&w.stored.value, &w.round.state}) {
+      for (const auto& a : s->allocations) touched.insert(a.node);
+    }
     Txn txn;
     if (w.stored.mod_revision != 0) {
       txn.expect(keys::placement(name), w.stored.mod_revision);
@@ -179,10 +262,13 @@ common::Status PlacementController::round() {
       common::logInfo("placement: " + name + " slot " + std::to_string(u.slot) +
                       " unplaced: " + u.reason);
     }
+    world_.stored(name, w.round.state, std::move(next), *committed);
+    if (w.reverted_spec) world_.storedSpec(name, w.spec, *committed);
   }
   // Services that are gone: their allocations go with them (their instances stop).
-  for (const auto& [name, stored] : states) {
-    if (work.contains(name)) continue;
+  for (const auto& name : removed) {
+    const auto& stored = world_.states().at(name);
+    for (const auto& a : stored.value.allocations) touched.insert(a.node);
     Txn txn;
     txn.expect(keys::placement(name), stored.mod_revision).erase(keys::placement(name));
     auto committed = store.commit(txn);
@@ -191,20 +277,63 @@ common::Status PlacementController::round() {
       if (!isStoreConflict(committed.error())) return std::unexpected(committed.error());
     } else {
       common::logNotice("placement: service " + name + " removed, stopping its instances");
+      world_.forgetState(name);
+      settled.insert(name);
     }
   }
-  if (!all_stored) return {};
+  if (!all_stored) {
+    world_.invalidate();
+    return {};
+  }
+  for (const auto& name : names) {
+    if (settled.contains(name)) unsettled_.erase(name);
+  }
 
-  std::vector<PlacedService> placed;
-  for (const auto& [name, w] : work) placed.push_back({&w.spec, &w.round.state});
-  return writeNodeSections(cluster, world, placed);
+  if (all) return writeNodeSections(nullptr);
+  // Also the nodes whose document moved (their state or name is in the signature) and those
+  // whose desired document someone else edited.
+  for (const auto& id : changes.nodes) touched.insert(id);
+  PHOTON_TRY(auto edited, editedDesired(changes.desired));
+  touched.insert(edited.begin(), edited.end());
+  return writeNodeSections(&touched);
 }
 
-common::Status PlacementController::writeNodeSections(const common::Cluster& cluster,
-                                                      const World& world,
-                                                      const std::vector<PlacedService>& placed) {
+common::Status PlacementController::writeNodeSections(const std::set<std::string>* only) {
+  if (only && only->empty()) return {};
   Inventory& inventory = services_.inventory();
-  auto shares = sharesByNode(placed);
+  const common::Cluster& cluster = world_.cluster();
+  const World& world = world_.world();
+  // Every service with its spec (a core service wins a name) and what placement holds.
+  std::map<std::string, PlacedService> placed;
+  for (const auto& spec : world_.coreServices()) {
+    if (auto it = world_.states().find(spec.name); it != world_.states().end()) {
+      placed.emplace(spec.name, PlacedService{&spec, &it->second.value});
+    }
+  }
+  for (const auto& [name, stored] : world_.specs()) {
+    auto it = world_.states().find(name);
+    if (it != world_.states().end()) placed.emplace(name, PlacedService{&stored.value, &it->second.value});
+  }
+  // A few nodes: their shares from the services on them; many: one pass over every allocation.
+  std::map<std::string, NodeShare> shares;
+  std::vector<PlacedService> all;  // what the shares point into
+  if (only && only->size() * 10 < world.nodes.size()) {
+    for (const auto& id : *only) {
+      NodeShare& share = shares[id];
+      for (const auto& name : world_.servicesOn(id)) {
+        auto p = placed.find(name);
+        if (p == placed.end()) continue;
+        for (const auto& a : p->second.state->allocations) {
+          if (a.node == id && !a.lost) share.allocations.emplace_back(&p->second, &a);
+        }
+      }
+      std::sort(share.allocations.begin(), share.allocations.end(),
+                [](const auto& x, const auto& y) { return x.second->name < y.second->name; });
+    }
+  } else {
+    for (const auto& [name, p] : placed) all.push_back(p);
+    shares = sharesByNode(all);
+  }
   // The declaration's BGP part, in every node's signature: a change there rewrites bgp sections.
   std::string declared_bgp;
   for (const char* key : {"bgp", "vips"}) {
@@ -212,7 +341,7 @@ common::Status PlacementController::writeNodeSections(const common::Cluster& clu
   }
   declared_bgp = std::to_string(std::hash<std::string>{}(declared_bgp));
   static const NodeShare kNothing;
-  for (const auto& [id, node] : world.nodes) {
+  auto write = [&](const std::string& id, const NodeView& node) -> common::Status {
     auto s = shares.find(id);
     const NodeShare& share = s == shares.end() ? kNothing : s->second;
     // Secrets (BGP passwords) only reach a node that was approved: the state is in the
@@ -220,27 +349,36 @@ common::Status PlacementController::writeNodeSections(const common::Cluster& clu
     const bool entitled = receivesSecrets(node.state);
     std::string sig = signature(share) + "|" + node.declared_name + "|" + declared_bgp + "|" +
                       (entitled ? "s" : "-");
-    if (auto w = written_.find(id); w != written_.end() && w->second == sig) continue;
+    if (auto w = written_.find(id); w != written_.end() && w->second.signature == sig) return {};
 
     Json ours = unitsSection(share);
     Json bgp = entitled ? bgpSection(cluster, node.declared_name, servicesOf(share)) : nullptr;
     PHOTON_TRY(auto desired, inventory.desired(id));
+    int64_t revision = desired.revision;
     auto current_units = desired.body.find("units");
     Json current = current_units == desired.body.end() ? Json(nullptr) : *current_units;
     Json merged = mergeUnits(current, ours);
     // No section yet and nothing of ours: leave the document alone.
     if (!(current.is_null() && ours.empty()) && merged != current) {
-      PHOTON_CHECK(inventory.setDesiredSection(id, "units", merged));
+      PHOTON_TRY(revision, inventory.setDesiredSection(id, "units", merged));
     }
     auto current_bgp = desired.body.find("bgp");
     if (!bgp.is_null()) {
       if (current_bgp == desired.body.end() || *current_bgp != bgp) {
-        PHOTON_CHECK(inventory.setDesiredSection(id, "bgp", bgp));
+        PHOTON_TRY(revision, inventory.setDesiredSection(id, "bgp", bgp));
       }
     } else if (!entitled && current_bgp != desired.body.end()) {
-      PHOTON_CHECK(inventory.setDesiredSection(id, "bgp", nullptr));  // removes it
+      PHOTON_TRY(revision, inventory.setDesiredSection(id, "bgp", nullptr));  // removes it
     }
-    written_[id] = std::move(sig);
+    written_[id] = Written{std::move(sig), revision};
+    return {};
+  };
+  if (!only) {
+    for (const auto& [id, node] : world.nodes) PHOTON_CHECK(write(id, node));
+    return {};
+  }
+  for (const auto& id : *only) {
+    if (const NodeView* node = world.node(id)) PHOTON_CHECK(write(id, *node));
   }
   return {};
 }

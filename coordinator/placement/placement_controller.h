@@ -1,19 +1,23 @@
-// The placement controller: each round (on the leader only) reads the nodes, their liveness and
-// reports, the services and placement's memory; plans every service (failover, drain, scale,
-// rolling update, auto_revert); asks the pure scheduler for nodes; stores what changed; and
-// rewrites the "units" and "bgp" sections of the nodes whose share changed.
+// The placement controller: each round (on the leader only) brings its world (nodes, reports,
+// services, placement's memory: placement_world.h) up to the store's changes, sets the nodes'
+// liveness; plans the services something touched (failover, drain, scale, rolling update,
+// auto_revert) and those still moving; asks the pure scheduler for nodes when a plan wants
+// some; stores what changed; and rewrites the "units" and "bgp" sections of the nodes whose
+// share changed. An idle round plans nothing and writes nothing.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <string>
 
 #include "coordinator/control/controller.h"
 #include "coordinator/inventory/liveness.h"
 #include "coordinator/placement/node_sections.h"
+#include "coordinator/placement/placement_world.h"
 #include "coordinator/placement/world.h"
 #include "coordinator/placement/service_store.h"
 #include "coordinator/vms/vm_service.h"
@@ -35,38 +39,53 @@ class PlacementController final : public Controller {
       : services_(services),
         vms_(vms ? std::move(vms) : std::make_shared<VmService>(services.inventory())),
         liveness_(liveness),
-        options_(options) {}
+        options_(options),
+        world_(services.inventory().store()) {}
 
   std::string name() const override { return "placement"; }
   void tick() override;
+  // A new leader reads the whole world again: it may have missed what the last one wrote.
+  void leadershipGained() override;
+
+  // The store's change feed (the coordinator's change listener): from attachFeed() on, rounds
+  // re-read only the keys it names.
+  void attachFeed() { world_.attachFeed(); }
+  void noteChanges(const std::vector<std::string>& keys, bool everything) {
+    world_.noteChanges(keys, everything);
+  }
 
   // The drain-complete hook (Inventory::setDrainCompleteCheck).
   bool drainComplete(const std::string& node_id) { return services_.nothingRunsOn(node_id); }
 
+  // Services planned in the last round (for benches and tests: an idle round plans none).
+  size_t lastPlanned() const { return last_planned_; }
+
  private:
+  struct Written {
+    std::string signature;     // of what this coordinator last wrote (or found) there
+    int64_t desired_revision = 0;  // the desired document's mod_revision then
+  };
   common::Status round();
-  // The world's nodes without their liveness, re-read only where a node's document changed
-  // (an idle round at 10,000 nodes parsed all of them: 17 % of the coordinator's CPU).
-  common::Status refreshNodes();
-  common::Status writeNodeSections(const common::Cluster& cluster, const World& world,
-                                   const std::vector<PlacedService>& placed);
+  // Sets each node's liveness for this round; returns the nodes whose liveness moved.
+  std::set<std::string> refreshLiveness(World& world, int64_t ttl);
+  // The nodes whose desired document someone else changed since this coordinator wrote it.
+  common::Result<std::set<std::string>> editedDesired(const std::set<std::string>& changed);
+  common::Status writeNodeSections(const std::set<std::string>* only);
 
   ServiceStore& services_;
   std::shared_ptr<VmService> vms_;  // kept: it keeps what the VMs hold per node
   LivenessTracker& liveness_;
   PlacementOptions options_;
   std::mutex mutex_;  // one round at a time (the control thread and sweepOnce() in tests)
-  // Per node, the signature of what this coordinator last wrote (or found) there, to skip
-  // unchanged nodes cheaply. Forgotten every kRecheckRounds rounds, so that an edit by another
-  // writer (a hand edit, a coordinator that led before) is corrected within a minute.
-  static constexpr int kRecheckRounds = 60;
-  int rounds_since_recheck_ = 0;
-  std::map<std::string, std::string> written_;
-  struct CachedNode {
-    int64_t mod_revision = 0;
-    std::optional<NodeView> view;  // nullopt: retired (or not a node document)
-  };
-  std::unordered_map<std::string, CachedNode> nodes_;  // by store key, under mutex_
+  PlacementWorld world_;  // under mutex_
+  // Everything is read again at most this far apart, a safety net under the change feed.
+  static constexpr int64_t kFullReadSeconds = 300;
+  std::optional<int64_t> full_read_at_;
+  // Services planned every round until a plan changes nothing and waits on no clock: a rollout
+  // in progress, slots unplaced, instances on a node that is missing.
+  std::set<std::string> unsettled_;
+  std::map<std::string, Written> written_;  // by node id
+  size_t last_planned_ = 0;
 };
 
 }  // namespace photon::coordinator::placement

@@ -1,8 +1,11 @@
 #include "coordinator/placement/placement_round.h"
 
+#include <algorithm>
+
 namespace photon::coordinator::placement {
 
-std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const World& world) {
+std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const World& world,
+                                    const OtherAllocations& others) {
   std::vector<ServiceOutput> out;
   out.reserve(inputs.size());
   std::vector<ExistingAllocation> existing = world.reserved;
@@ -29,13 +32,21 @@ std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const Worl
     addExisting(o.spec, o.round.state, existing);
     out.push_back(std::move(o));
   }
-  std::vector<SchedulerNode> nodes;
-  nodes.reserve(world.nodes.size());
-  for (const auto& [id, n] : world.nodes) nodes.push_back(n.sched);
   std::vector<Demand> demands;
   demands.reserve(out.size());
   for (const auto& o : out) demands.push_back(demandFor(o.spec, o.round, world));
-  auto results = schedule(nodes, existing, demands);
+  const bool wanted = std::any_of(demands.begin(), demands.end(), [](const Demand& d) {
+    return d.count > 0 || d.global || !d.pinned_nodes.empty();
+  });
+  // Nothing asked of the scheduler: its empty answer is what it would say.
+  std::vector<DemandResult> results(demands.size());
+  if (wanted) {
+    if (others) others(existing);
+    std::vector<SchedulerNode> nodes;
+    nodes.reserve(world.nodes.size());
+    for (const auto& [id, n] : world.nodes) nodes.push_back(n.sched);
+    results = schedule(nodes, existing, demands);
+  }
   for (size_t i = 0; i < out.size(); ++i) applyResult(out[i].spec, out[i].round, results[i], world);
   return out;
 }

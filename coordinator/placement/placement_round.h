@@ -3,6 +3,7 @@
 // allocations. The controller wraps it in store I/O; tests drive it round after round.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -21,7 +22,13 @@ struct ServiceOutput {
   std::optional<Json> reverted_spec;  // to store as the service's spec
 };
 
-// Inputs in any order; outputs in the same order.
-std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const World& world);
+// Adds the allocations of the services not planned this round (they hold capacity and count for
+// spread). Called only when some demand needs the scheduler.
+using OtherAllocations = std::function<void(std::vector<ExistingAllocation>&)>;
+
+// Inputs in any order; outputs in the same order. A round whose plans need no new node (the
+// usual: nothing to place) does not call the scheduler.
+std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const World& world,
+                                    const OtherAllocations& others = {});
 
 }  // namespace photon::coordinator::placement

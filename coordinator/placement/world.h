@@ -30,6 +30,7 @@ struct InstanceObservation {
   std::string health;    // starting / healthy / unhealthy, when a check ran
   std::string revision;  // the revision the running unit was started for
   std::string error;
+  bool operator==(const InstanceObservation&) const = default;
 };
 using NodeObservation = std::map<std::string, InstanceObservation>;
 

@@ -8,6 +8,10 @@
 //             waiting for a timer.
 //   interval: the control thread ticks every SWEEP_MS as in production (default 1000 ms) and
 //             the agents poll every 20 ms: the wall time an operator sees.
+//
+// Optional: DEPLOYMENTS rollouts at once, each over its share of the nodes (label group=gK) at
+// MAX_PARALLEL / DEPLOYMENTS (a record holds at most 2,000 nodes: 10,000 nodes are five), and
+// STORE "etcd" for a real 3-member etcd instead of SQLite.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -18,9 +22,12 @@
 #include "common/http_client.h"
 #include "coordinator/auth/tokens.h"
 #include "coordinator/coordinator_server.h"
+#include "coordinator/store/etcd_store.h"
 #include "coordinator/store/sqlite_store.h"
 #include "common/log.h"
 #include "tests/support/coordinator_fixture.h"
+#include "tests/support/etcd_cluster.h"
+#include "tests/support/process_cpu.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon;
@@ -40,17 +47,35 @@ struct Node {
   bool answered = false;
 };
 
+std::unique_ptr<coordinator::Store> openStore(const std::string& kind, test::TempDir& dir,
+                                              std::unique_ptr<test::EtcdCluster>& etcd) {
+  if (kind != "etcd") {
+    auto store = coordinator::SqliteStore::open(dir.file("data"));
+    if (!store) throw std::runtime_error(store.error().message);
+    return std::move(*store);
+  }
+  etcd = std::make_unique<test::EtcdCluster>(3);
+  if (!etcd->ready()) throw std::runtime_error("etcd: " + etcd->error());
+  coordinator::EtcdOptions options;
+  options.endpoints = etcd->clientUrls();
+  auto client = coordinator::EtcdClient::create(options);
+  if (!client) throw std::runtime_error(client.error().message);
+  auto store = coordinator::EtcdStore::open(std::move(*client), "/bench/");
+  if (!store) throw std::runtime_error(store.error().message);
+  return std::move(*store);
+}
+
 struct Bench {
   test::TempDir dir;
+  std::unique_ptr<test::EtcdCluster> etcd;
   common::SystemClock clock;
   std::unique_ptr<coordinator::CoordinatorServer> server;
   std::string url;
   std::unique_ptr<common::HttpClient> admin;
   std::vector<Node> nodes;
 
-  explicit Bench(std::chrono::milliseconds sweep) {
-    auto store = coordinator::SqliteStore::open(dir.file("data"));
-    if (!store) throw std::runtime_error(store.error().message);
+  Bench(std::chrono::milliseconds sweep, const std::string& kind) {
+    auto store = openStore(kind, dir, etcd);
     coordinator::CoordinatorOptions options;
     options.max_discovered = 0;  // a bench enrols thousands of machines at once
     options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);
@@ -59,7 +84,7 @@ struct Bench {
     // "driven" times the rounds it runs itself; "interval" shows what the woken control thread
     // gives an operator.
     options.wake_on_changes = sweep < std::chrono::hours(1);
-    server = std::make_unique<coordinator::CoordinatorServer>(std::move(*store), clock, options);
+    server = std::make_unique<coordinator::CoordinatorServer>(std::move(store), clock, options);
     auto port = server->start();
     if (!port) throw std::runtime_error(port.error().message);
     url = "http://127.0.0.1:" + std::to_string(*port);
@@ -84,7 +109,7 @@ struct Bench {
     return Json::parse(r->body, nullptr, false);
   }
 
-  void enrol(int count) {
+  void enrol(int count, int groups) {
     Json cluster = test::CoordinatorFixture::sampleCluster();
     cluster["pools"][0]["cidr"] = "10.0.0.0/16";
     cluster["pools"][0]["gateway"] = "10.0.0.1";
@@ -99,20 +124,24 @@ struct Bench {
       n.client = client(n.token);
       call(*n.client, "PUT", "/api/v1/nodes/" + n.id + "/observed",
            R"({"install": {"phase": "installed"}})", 200);
+      if (groups > 1) {
+        Json labels = {{"labels", {{"group", "g" + std::to_string(i % groups)}}}};
+        if (!server->inventory().patchNode(n.id, labels)) throw std::runtime_error("label");
+      }
       nodes.push_back(std::move(n));
     }
   }
 
   // One pass of every simulated agent: a node whose desired section names `id` reports
   // applied once. Returns how many answered.
-  int answerAll(const std::string& id) {
+  int answerAll() {
     int answered = 0;
     for (auto& n : nodes) {
       if (n.answered) continue;
       Json desired = call(*n.client, "GET", "/api/v1/nodes/" + n.id + "/desired", "", 200);
       Json s = desired.value("system", Json());
-      if (!s.is_object() || s.value("deployment", "") != id) continue;
-      Json report = {{"outcome", "applied"}, {"system", s["system"]}, {"deployment", id},
+      if (!s.is_object() || s.value("deployment", "").empty()) continue;
+      Json report = {{"outcome", "applied"}, {"system", s["system"]}, {"deployment", s["deployment"]},
                      {"generation", 2}};
       call(*n.client, "PUT", "/api/v1/nodes/" + n.id + "/observed",
            Json{{"domains", {{"system", report}}}}.dump(), 200);
@@ -122,9 +151,11 @@ struct Bench {
     return answered;
   }
 
-  std::string create(int max_parallel) {
+  std::string create(int max_parallel, const std::string& group) {
+    Json selector = {{"pool", "web"}};
+    if (!group.empty()) selector["labels"] = {{"group", group}};
     Json body = {{"system", kSystem},
-                 {"selector", {{"pool", "web"}}},
+                 {"selector", selector},
                  {"max_parallel", max_parallel},
                  {"confirm_within_s", 60}};
     return call(*admin, "POST", "/api/v1/deployments", body.dump(), 201)["id"];
@@ -137,25 +168,43 @@ struct Bench {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::cerr << "usage: deployment_bench driven|interval NODES MAX_PARALLEL SWEEP_MS\n";
+  if (argc < 5 || argc > 7) {
+    std::cerr << "usage: deployment_bench driven|interval NODES MAX_PARALLEL SWEEP_MS "
+                 "[DEPLOYMENTS [sqlite|etcd]]\n";
     return 2;
   }
   std::string mode = argv[1];
   int count = std::stoi(argv[2]), parallel = std::stoi(argv[3]), sweep_ms = std::stoi(argv[4]);
+  const int groups = argc > 5 ? std::max(1, std::stoi(argv[5])) : 1;
+  const std::string kind = argc > 6 ? argv[6] : "sqlite";
   common::setLogLevel(common::LogLevel::kWarning);
   try {
     bool driven = mode == "driven";
-    Bench b(driven ? std::chrono::milliseconds(3'600'000) : std::chrono::milliseconds(sweep_ms));
-    b.enrol(count);
+    Bench b(driven ? std::chrono::milliseconds(3'600'000) : std::chrono::milliseconds(sweep_ms),
+            kind);
+    auto enrolled = Clock::now();
+    b.enrol(count, groups);
+    std::printf("deployment_bench: %d nodes enrolled on %s in %.1f s\n", count, kind.c_str(),
+                msSince(enrolled) / 1000);
+    const std::string pid = std::to_string(::getpid());
+    double cpu_before = test::processCpuSeconds(pid);
     auto started = Clock::now();
-    std::string id = b.create(parallel);
+    std::vector<std::string> ids;
+    for (int g = 0; g < groups; ++g) {
+      ids.push_back(b.create(std::max(1, parallel / groups),
+                             groups > 1 ? "g" + std::to_string(g) : std::string()));
+    }
     const int waves = (count + parallel - 1) / parallel;
     int rounds = 0;
     double tick_ms = 0, tick_max = 0, agents_ms = 0;
-    std::string state = "running";
+    auto running = [&] {
+      for (const auto& id : ids) {
+        if (b.show(id)["state"] == "running") return true;
+      }
+      return false;
+    };
     if (driven) {
-      for (int round = 0; round < 10 * count + 10 && state == "running"; ++round) {
+      for (int round = 0; round < 10 * count + 10 && running(); ++round) {
         auto t = Clock::now();
         b.server->sweepOnce();
         ++rounds;
@@ -163,32 +212,37 @@ int main(int argc, char** argv) {
         tick_ms += one;
         tick_max = std::max(tick_max, one);
         t = Clock::now();
-        b.answerAll(id);
+        b.answerAll();
         agents_ms += msSince(t);
-        state = b.show(id)["state"];
       }
     } else {
       auto deadline = Clock::now() + std::chrono::seconds(600);
-      while (state == "running" && Clock::now() < deadline) {
-        b.answerAll(id);
+      while (running() && Clock::now() < deadline) {
+        b.answerAll();
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        state = b.show(id)["state"];
       }
     }
     double total = msSince(started);
-    Json d = b.show(id);
-    std::printf("deployment_bench %s: %d nodes, max_parallel %d%s: %s in %.0f ms, %d waves, "
-                "%.1f ms per wave\n",
-                mode.c_str(), count, parallel,
+    int applied = 0;
+    bool succeeded = true;
+    for (const auto& id : ids) {
+      Json d = b.show(id);
+      succeeded = succeeded && d["state"] == "succeeded";
+      applied += d["progress"]["by_status"].value("applied", 0);
+    }
+    std::printf("deployment_bench %s on %s: %d nodes in %d deployment(s), max_parallel %d in "
+                "all%s: %s in %.0f ms, %d waves, %.1f ms per wave; process CPU %.1f s\n",
+                mode.c_str(), kind.c_str(), count, groups, parallel,
                 driven ? "" : (", sweep " + std::to_string(sweep_ms) + " ms").c_str(),
-                state.c_str(), total, waves, waves ? total / waves : 0.0);
+                succeeded ? "succeeded" : "NOT succeeded", total, waves,
+                waves ? total / waves : 0.0, test::processCpuSeconds(pid) - cpu_before);
     if (driven) {
       std::printf("  control round (sweepOnce): %.2f ms mean, %.2f ms max; simulated agents' "
                   "pass over %d nodes: %.1f ms mean\n",
                   tick_ms / std::max(1, rounds), tick_max, count,
                   agents_ms / std::max(1, rounds));
     }
-    return state == "succeeded" && d["progress"]["by_status"].value("applied", 0) == count ? 0 : 1;
+    return succeeded && applied == count ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "deployment_bench: " << e.what() << "\n";
     return 1;

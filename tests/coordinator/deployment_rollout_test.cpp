@@ -208,6 +208,18 @@ TEST_CASE("rollout: the stored record reads back the same", "[deployments]") {
   CHECK(back->nodes[1].revert_finished_at == 9);
 }
 
+TEST_CASE("rollout: a record of as many nodes as a deployment may hold reads back",
+          "[deployments]") {
+  // More than a client's list may hold (1,024): the record is the coordinator's own.
+  Deployment d = make(static_cast<int>(kMaxDeploymentNodes), 100);
+  auto back = deploymentFromJson(toJson(d));
+  REQUIRE(back);
+  CHECK(back->nodes.size() == kMaxDeploymentNodes);
+  Json over = toJson(d);
+  over["nodes"].push_back(over["nodes"][0]);
+  CHECK_FALSE(deploymentFromJson(over));
+}
+
 TEST_CASE("rollout: stopping is derived from the nodes, whatever an old record stored",
           "[deployments]") {
   World w;

@@ -1,0 +1,66 @@
+// Placement rounds do work proportional to what changed: an idle round plans no service, a
+// report plans only the services with an instance on that node, and a new node plans none of
+// the services already settled elsewhere.
+#include <catch2/catch.hpp>
+
+#include "coordinator/placement/placement_controller.h"
+#include "tests/coordinator/placement/sim_cluster.h"
+
+using namespace photon;
+using common::Json;
+using test::CoordinatorFixture;
+using test::SimCluster;
+
+TEST_CASE("placement: an idle round plans no service and a report plans only its node's",
+          "[placement][scale]") {
+  CoordinatorFixture c;
+  SimCluster sim(c);
+  auto x = sim.addNode(0, {{"role", "x"}});
+  auto y = sim.addNode(1, {{"role", "y"}});
+  REQUIRE(sim.putService("a", SimCluster::service(1, {{"selector", {{"labels", {{"role", "x"}}}}}}))
+              .status == 201);
+  REQUIRE(sim.putService("b", SimCluster::service(1, {{"selector", {{"labels", {{"role", "y"}}}}}}))
+              .status == 201);
+  auto& placement = c.server().placement();
+  sim.settle();
+  // Healthy for longer than min_healthy_s (10 s): nothing waits on the clock any more.
+  c.clock().advance(11);
+  sim.settle();
+  REQUIRE(sim.placedPerNode("a") == std::map<std::string, int>{{x.id, 1}});
+  REQUIRE(sim.placedPerNode("b") == std::map<std::string, int>{{y.id, 1}});
+
+  sim.round();
+  CHECK(placement.lastPlanned() == 0);
+
+  // The same report again: its key moved, what it says did not.
+  sim.report(x);
+  sim.round();
+  CHECK(placement.lastPlanned() == 0);
+
+  // x's instance turns unhealthy: only "a" is planned, and it sees it.
+  sim.report(x, [](const Json&) { return std::string("unhealthy"); });
+  sim.round();
+  CHECK(placement.lastPlanned() == 1);
+  CHECK(sim.allocations("a")["allocations"][0]["health"] == "unhealthy");
+  CHECK(sim.allocations("b")["allocations"][0]["health"] == "healthy");
+
+  // Back to healthy; then a new node enrols: neither service is global, nor moves.
+  sim.report(x);
+  sim.settle(1);
+  c.clock().advance(11);
+  sim.settle(1);
+  sim.round();
+  REQUIRE(placement.lastPlanned() == 0);
+  sim.addNode(2, {{"role", "z"}});
+  sim.round();
+  CHECK(placement.lastPlanned() == 0);
+  CHECK(sim.placedPerNode("a") == std::map<std::string, int>{{x.id, 1}});
+
+  // A spec change plans that service alone and rolls it out.
+  REQUIRE(sim.putService("b", SimCluster::service(1, {{"selector", {{"labels", {{"role", "y"}}}}},
+                                                      {"instance", {{"exec", {"/bin/b2"}}}}}))
+              .status == 200);
+  sim.round();
+  CHECK(placement.lastPlanned() == 1);
+  CHECK(sim.units(y)[0]["exec"][0] == "/bin/b2");
+}
