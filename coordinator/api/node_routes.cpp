@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "common/validate.h"
 #include "coordinator/api/routes.h"
+#include "coordinator/inventory/node_history.h"
 #include "coordinator/power/lifecycle_power.h"
 
 namespace photon::coordinator {
@@ -90,6 +91,18 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
                if (observed && observed->revision != 0) out["observed"] = observed->body;
                out["revision"] = ctx.inventory.store().revision();
                sendJson(res, 200, out);
+             });
+
+  // The node's last state changes, oldest first, each with what moved it.
+  router.get("/api/v1/nodes/{id}/history", [&ctx](const HttpRequest& req, HttpResponse& res) {
+               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+               auto id = pathName(req, "id");
+               if (!okOrSend(id, res)) return;
+               auto history = ctx.inventory.history(*id);
+               if (!okOrSend(history, res)) return;
+               sendJson(res, 200, Json{{"node_id", *id},
+                                       {"history", common::toJson(*history)},
+                                       {"limit", kNodeHistoryLimit}});
              });
 
   router.patch("/api/v1/nodes/{id}", [&ctx](const HttpRequest& req, HttpResponse& res) {

@@ -39,7 +39,8 @@ Status moveDrain(Inventory& inventory, const std::string& node_id, bool drain) {
                  node.state == common::NodeState::kDrained;
   if (drain == drained) return {};
   if (drain && node.state != common::NodeState::kActive) return {};  // not ours to move
-  auto acted = inventory.act(node_id, drain ? NodeAction::kDrain : NodeAction::kUndrain);
+  auto acted = inventory.act(node_id, drain ? NodeAction::kDrain : NodeAction::kUndrain,
+                              "deployment");
   if (!acted) return std::unexpected(acted.error().context(drain ? "drain " + node_id
                                                                   : "undrain " + node_id));
   common::logInfo(std::string("deployments: ") + (drain ? "drained " : "undrained ") + node_id +

@@ -4,6 +4,7 @@
 
 #include "coordinator/auth/tokens.h"
 #include "coordinator/inventory/keys.h"
+#include "coordinator/inventory/node_history.h"
 #include "coordinator/inventory/selector.h"
 
 namespace photon::coordinator {
@@ -68,6 +69,26 @@ void Inventory::enterState(Node& node, NodeState state, const common::LifecycleS
   node.state_since = clock_.nowSeconds();
   auto seconds = deadlineSeconds(state, s);
   node.deadline = seconds ? node.state_since + *seconds : 0;
+}
+
+Status Inventory::recordTransition(Txn& txn, const Node& node, std::optional<NodeState> from,
+                                   std::string cause) {
+  if (from == node.state) return {};
+  const common::NodeTransition entry{.at = node.state_since,
+                                     .from = from,
+                                     .to = node.state,
+                                     .cause = std::move(cause),
+                                     .error = node.last_error.substr(0, 512)};
+  if (!from) {
+    stageFirstTransition(txn, node.id, entry);
+    return {};
+  }
+  return stageTransition(store_, txn, node.id, entry);
+}
+
+Result<std::vector<common::NodeTransition>> Inventory::history(const std::string& id) {
+  PHOTON_CHECK(requireNode(id));
+  return readNodeHistory(store_, id);
 }
 
 std::string Inventory::liveness(const Node& node) {
@@ -158,7 +179,7 @@ Result<Node> Inventory::patchNode(const std::string& id, const Json& patch) {
   });
 }
 
-Result<Node> Inventory::act(const std::string& id, NodeAction action) {
+Result<Node> Inventory::act(const std::string& id, NodeAction action, std::string_view origin) {
   return withRetries<Node>([&]() -> Result<Node> {
     PHOTON_TRY(auto loaded, requireNode(id));
     PHOTON_TRY(auto cluster, clusterOrEmpty());
@@ -182,8 +203,11 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action) {
       PHOTON_CHECK(stageSecretsRemoval(txn, id));
     }
     stageDiscoveredIndex(txn, id, node.state, next);
+    const NodeState from = node.state;
     enterState(node, next, cluster.settings);
     node.last_error.clear();
+    PHOTON_CHECK(recordTransition(txn, node, from,
+                                  std::string(origin) + ": " + std::string(toString(action))));
     txn.put(keys::node(id), toJson(node).dump());
     PHOTON_CHECK(store_.commit(txn));
     return node;
@@ -267,8 +291,10 @@ Result<int> Inventory::expireDeadlines() {
       node.last_error = "deadline passed after " + std::to_string(now - node.state_since) +
                         "s in state " + std::string(common::toString(node.state));
     }
+    const NodeState from = node.state;
     enterState(node, *after, cluster->settings);
     Txn txn;
+    PHOTON_CHECK(recordTransition(txn, node, from, drained && !expired ? "drain complete" : "deadline"));
     txn.expect(kv->key, kv->mod_revision).put(kv->key, toJson(node).dump());
     auto committed = store_.commit(txn);
     if (committed) {

@@ -9,11 +9,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "common/api/cluster.h"
 #include "common/api/node.h"
+#include "common/api/node_history.h"
 #include "common/clock.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/inventory/liveness.h"
@@ -109,7 +111,11 @@ class Inventory {
   [[nodiscard]] Result<Node> getNode(const std::string& id);
   // Operator edits: labels (merged; a null value removes), class, pool, profile.
   [[nodiscard]] Result<Node> patchNode(const std::string& id, const Json& patch);
-  [[nodiscard]] Result<Node> act(const std::string& id, NodeAction action);
+  // `origin` says who asked, in the node's history ("operator", "deployment").
+  [[nodiscard]] Result<Node> act(const std::string& id, NodeAction action,
+                                 std::string_view origin = "operator");
+  // The node's last state changes, oldest first (node_history.h).
+  [[nodiscard]] Result<std::vector<common::NodeTransition>> history(const std::string& id);
   // Moves nodes stuck past their deadline to the failure state; returns how many moved.
   [[nodiscard]] Result<int> expireDeadlines();
 
@@ -157,6 +163,10 @@ class Inventory {
   Result<std::optional<LoadedNode>> loadNode(const std::string& id);
   Result<LoadedNode> requireNode(const std::string& id);
   void enterState(Node& node, NodeState state, const common::LifecycleSettings& settings);
+  // Stages in `txn` the history entry of `node` having entered its current state from `from`
+  // (none: a new node); nothing when the state did not change.
+  Status recordTransition(Txn& txn, const Node& node, std::optional<NodeState> from,
+                          std::string cause);
 
   // Reads and decides; what it would write goes into `txn` (phoneHome() commits it).
   Result<PhoneHomeResult> phoneHomeOnce(const common::PhoneHomeRequest& request,
