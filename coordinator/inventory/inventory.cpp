@@ -99,23 +99,34 @@ std::string Inventory::liveness(const Node& node) {
 }
 
 Result<NodeList> Inventory::listNodes(const NodeFilter& filter) {
-  PHOTON_TRY(auto range, store_.range(keys::kNodesPrefix));
   PHOTON_TRY(auto cluster, clusterOrEmpty());
   int64_t now = clock_.nowSeconds();
   const Selector selector{.pool = filter.pool, .labels = filter.labels};
   NodeList out;
+  auto consider = [&](Node node) {
+    if (filter.state && node.state != *filter.state) return;
+    if (filter.missing && !(agentExpected(node.state) &&
+                            liveness_.missing(node.id, now, cluster.settings.node_ttl_s))) {
+      return;
+    }
+    if (!selector.matches(node)) return;
+    out.nodes.push_back(std::move(node));
+  };
+  if (filter.ids) {
+    out.revision = store_.revision();
+    for (const auto& id : *filter.ids) {
+      PHOTON_TRY(auto loaded, loadNode(id));
+      if (loaded) consider(std::move(loaded->node));
+    }
+    return out;
+  }
+  PHOTON_TRY(auto range, store_.range(keys::kNodesPrefix));
   out.revision = range.revision;
   for (const auto& kv : range.kvs) {
     Json j = Json::parse(kv.value, nullptr, false);
     if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
     PHOTON_TRY(Node node, common::nodeFromJson(j));
-    if (filter.state && node.state != *filter.state) continue;
-    if (filter.missing && !(agentExpected(node.state) &&
-                            liveness_.missing(node.id, now, cluster.settings.node_ttl_s))) {
-      continue;
-    }
-    if (!selector.matches(node)) continue;
-    out.nodes.push_back(std::move(node));
+    consider(std::move(node));
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -61,6 +62,8 @@ struct NodeFilter {
   bool missing = false;  // "?state=missing": liveness, not a lifecycle state
   std::string pool;
   std::map<std::string, std::string> labels;
+  // Only these nodes (ids with no node are left out): read one by one, not the whole fleet.
+  std::optional<std::set<std::string>> ids;
 };
 
 struct NodeList {
