@@ -62,7 +62,8 @@ TEST_CASE("node history: enrolment, install reports and operator actions are eac
 
   Json h = history(c, node.id);
   REQUIRE(h.size() >= 4);
-  CHECK(std::vector<std::string>(steps(h).begin(), steps(h).begin() + 4) ==
+  const auto all = steps(h);
+  CHECK(std::vector<std::string>(all.begin(), all.begin() + 4) ==
         std::vector<std::string>{"- -> install-pending (phone-home)",
                                  "install-pending -> installing (install report: installing)",
                                  "installing -> active (install report: installed)",
@@ -87,9 +88,8 @@ TEST_CASE("node history: a refused action records nothing and a passed deadline 
   CHECK(history(c, node.id).size() == before);
 
   c.clock().advance(121);  // install_deadline_s 120
-  auto moved = c.server().inventory().expireDeadlines();
-  REQUIRE(moved);
-  CHECK(*moved == 1);
+  // The control loop may sweep first; either way the node moves once.
+  REQUIRE(c.server().inventory().expireDeadlines());
   Json h = history(c, node.id);
   REQUIRE(h.size() == 2);
   CHECK(h[1]["from"] == "install-pending");
