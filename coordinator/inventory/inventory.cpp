@@ -305,7 +305,7 @@ Result<int> Inventory::expireDeadlines() {
     const NodeState from = node.state;
     enterState(node, *after, cluster->settings);
     Txn txn;
-    PHOTON_CHECK(recordTransition(txn, node, from, drained && !expired ? "drain complete" : "deadline"));
+    PHOTON_CHECK(recordTransition(txn, node, from, drained ? "drain complete" : "deadline"));
     txn.expect(kv->key, kv->mod_revision).put(kv->key, toJson(node).dump());
     auto committed = store_.commit(txn);
     if (committed) {
