@@ -7,7 +7,7 @@ namespace photon::coordinator {
 using common::Json;
 
 common::Status stageTransition(Store& store, Txn& txn, const std::string& node_id,
-                       const common::NodeTransition& transition) {
+                               const common::NodeTransition& transition) {
   const std::string key = keys::history(node_id);
   PHOTON_TRY(auto kv, store.get(key));
   Json entries = Json::array();
@@ -21,8 +21,8 @@ common::Status stageTransition(Store& store, Txn& txn, const std::string& node_i
   }
   entries.push_back(common::toJson(transition));
   if (entries.size() > kNodeHistoryLimit) {
-    entries.erase(entries.begin(),
-                  entries.begin() + static_cast<std::ptrdiff_t>(entries.size() - kNodeHistoryLimit));
+    entries.erase(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(
+                                                         entries.size() - kNodeHistoryLimit));
   }
   txn.put(key, entries.dump());
   return {};
