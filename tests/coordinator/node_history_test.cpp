@@ -13,17 +13,8 @@ using common::Json;
 using test::CoordinatorFixture;
 
 namespace {
-struct Enrolled {
-  std::string id, token;
-};
 
-Enrolled enrol(CoordinatorFixture& c, int n) {
-  auto r = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(n));
-  REQUIRE(r.status == 200);
-  return {r.body["node_id"], r.body["token"]};
-}
-
-void report(CoordinatorFixture& c, const Enrolled& node, const std::string& phase) {
+void report(CoordinatorFixture& c, const CoordinatorFixture::Enrolled& node, const std::string& phase) {
   REQUIRE(c.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed",
                Json{{"install", {{"phase", phase}}}}.dump())
               .status == 200);
@@ -55,7 +46,7 @@ TEST_CASE("node history: enrolment, install reports and operator actions are eac
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   const int64_t t0 = c.clock().nowSeconds();
-  auto node = enrol(c, 1);  // rule "big": auto-installed
+  auto node = c.enrol(1);  // rule "big": auto-installed
   c.clock().advance(5);
   report(c, node, "installing");
   c.clock().advance(5);
@@ -89,7 +80,7 @@ TEST_CASE("node history: a refused action records nothing and a passed deadline 
           "[inventory][console][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
-  auto node = enrol(c, 1);
+  auto node = c.enrol(1);
   const size_t before = history(c, node.id).size();
   REQUIRE(before == 1);
   CHECK(c.admin("POST", "/api/v1/nodes/" + node.id + "/actions/undrain").status == 409);
@@ -109,7 +100,7 @@ TEST_CASE("node history: a refused action records nothing and a passed deadline 
 TEST_CASE("node history: only the last 50 changes are kept, the newest last",
           "[inventory][console][integration]") {
   CoordinatorFixture c;
-  auto node = enrol(c, 1);  // no declaration: discovered
+  auto node = c.enrol(1);  // no declaration: discovered
   // 60 changes after enrolment: rescue and commission, again and again.
   for (int i = 0; i < 30; ++i) {
     c.clock().advance(1);
@@ -128,7 +119,7 @@ TEST_CASE("node history: only the last 50 changes are kept, the newest last",
 TEST_CASE("node history: an unknown node is a 404 and only the admin may read it",
           "[inventory][console][integration]") {
   CoordinatorFixture c;
-  auto node = enrol(c, 1);
+  auto node = c.enrol(1);
   CHECK(c.admin("GET", "/api/v1/nodes/node-nothere/history").status == 404);
   CHECK(c.as(node.token, "GET", "/api/v1/nodes/" + node.id + "/history").status == 403);
   CHECK(c.as("", "GET", "/api/v1/nodes/" + node.id + "/history").status == 401);
