@@ -13,8 +13,8 @@ using common::Json;
 using test::CoordinatorFixture;
 
 namespace {
-
-void report(CoordinatorFixture& c, const CoordinatorFixture::Enrolled& node, const std::string& phase) {
+void report(CoordinatorFixture& c, const CoordinatorFixture::Enrolled& node,
+            const std::string& phase) {
   REQUIRE(c.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed",
                Json{{"install", {{"phase", phase}}}}.dump())
               .status == 200);
