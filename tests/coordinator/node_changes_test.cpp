@@ -2,6 +2,8 @@
 // documents moved after REV, at a revision from which the next call misses nothing.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
@@ -23,10 +25,9 @@ TEST_CASE("nodes: changed_since lists only the nodes changed after the given rev
   std::vector<std::string> node;
   std::vector<std::string> token;
   for (int i = 0; i < 3; ++i) {
-    auto r = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(i));
-    REQUIRE(r.status == 200);
-    node.push_back(r.body["node_id"]);
-    token.push_back(r.body["token"]);
+    auto enrolled = c.enrol(i);
+    node.push_back(enrolled.id);
+    token.push_back(enrolled.token);
   }
   auto all = c.admin("GET", "/api/v1/nodes?with=system");
   REQUIRE(all.body["nodes"].size() == 3);
