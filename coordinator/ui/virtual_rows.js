@@ -59,9 +59,12 @@ export class VirtualRows {
     const headHeight = head ? head.offsetHeight : 0;
     const h = this.rowHeight;
     const view = this.scroller.clientHeight || window.innerHeight;
-    const first = Math.max(0, Math.floor((this.scroller.scrollTop - headHeight) / h) - OVERSCAN);
-    const last = Math.min(this.rows.length, first + Math.ceil(view / h) + 2 * OVERSCAN);
-    return [first, last];
+    const count = Math.ceil(view / h) + 2 * OVERSCAN;
+    // Past the end (the filters just took rows away, the browser has not clamped the scroll
+    // yet): the last screenful, which the clamp's scroll event then corrects.
+    let first = Math.max(0, Math.floor((this.scroller.scrollTop - headHeight) / h) - OVERSCAN);
+    first = Math.min(first, Math.max(0, this.rows.length - count));
+    return [first, Math.min(this.rows.length, first + count)];
   }
 
   paint() {
