@@ -1,8 +1,12 @@
 #include <cctype>
+#include <cstdint>
+#include <optional>
 
 #include "common/log.h"
 #include "common/validate.h"
+#include "coordinator/api/node_changes.h"
 #include "coordinator/api/routes.h"
+#include "coordinator/inventory/node_history.h"
 #include "coordinator/power/lifecycle_power.h"
 
 namespace photon::coordinator {
@@ -69,8 +73,20 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
                                               "only 'system' may be asked for", "with", {}});
                  return;
                }
+               // ?changed_since=REV: only the nodes whose documents changed after REV (the
+               // console's live updates), at the revision read before looking.
+               std::optional<int64_t> read_at;
+               if (req.hasParam("changed_since")) {
+                 auto since = wholeParam(req, "changed_since", INT64_MAX);
+                 if (!okOrSend(since, res)) return;
+                 read_at = ctx.inventory.store().revision();
+                 auto changed = nodesChangedSince(ctx.inventory.store(), *since, with == "system");
+                 if (!okOrSend(changed, res)) return;
+                 filter->ids = std::move(*changed);
+               }
                auto list = ctx.inventory.listNodes(*filter);
                if (!okOrSend(list, res)) return;
+               if (read_at) list->revision = *read_at;
                Json nodes = Json::array();
                for (const auto& n : list->nodes) {
                  nodes.push_back(nodeView(ctx, n));
@@ -90,6 +106,18 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
                if (observed && observed->revision != 0) out["observed"] = observed->body;
                out["revision"] = ctx.inventory.store().revision();
                sendJson(res, 200, out);
+             });
+
+  // The node's last state changes, oldest first, each with what moved it.
+  router.get("/api/v1/nodes/{id}/history", [&ctx](const HttpRequest& req, HttpResponse& res) {
+               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+               auto id = pathName(req, "id");
+               if (!okOrSend(id, res)) return;
+               auto history = ctx.inventory.history(*id);
+               if (!okOrSend(history, res)) return;
+               sendJson(res, 200, Json{{"node_id", *id},
+                                       {"history", common::toJson(*history)},
+                                       {"limit", kNodeHistoryLimit}});
              });
 
   router.patch("/api/v1/nodes/{id}", [&ctx](const HttpRequest& req, HttpResponse& res) {

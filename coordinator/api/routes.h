@@ -57,6 +57,9 @@ inline void registerAllRoutes(Router& router, ApiContext& ctx) {
 // The route's "{field}" segment, validated as a name.
 common::Result<std::string> pathName(const HttpRequest& req, const std::string& field);
 
+// The query parameter `name` as a whole number no larger than `max`; 0 when absent.
+common::Result<int64_t> wholeParam(const HttpRequest& req, const std::string& name, int64_t max);
+
 // Sends `result`'s error and returns false, or returns true.
 template <typename T>
 bool okOrSend(const common::Result<T>& result, HttpResponse& res) {

@@ -20,6 +20,18 @@ common::Result<std::string> pathName(const HttpRequest& req, const std::string& 
   return value;
 }
 
+common::Result<int64_t> wholeParam(const HttpRequest& req, const std::string& name, int64_t max) {
+  if (!req.hasParam(name)) return 0;
+  std::string text = req.param(name);
+  if (text.empty() || text.size() > 18 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return common::invalid(name, "must be a whole number");
+  }
+  int64_t value = std::stoll(text);
+  if (value > max) return common::invalid(name, "at most " + std::to_string(max));
+  return value;
+}
+
 Json nodeView(ApiContext& ctx, const common::Node& node) {
   Json j = common::toJson(node);
   std::string liveness = ctx.inventory.liveness(node);

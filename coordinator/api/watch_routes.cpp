@@ -9,21 +9,6 @@
 #include "coordinator/inventory/keys.h"
 
 namespace photon::coordinator {
-namespace {
-
-// A whole number no larger than `max`, or 0 when absent.
-common::Result<int64_t> wholeParam(const HttpRequest& req, const std::string& name, int64_t max) {
-  if (!req.hasParam(name)) return 0;
-  std::string text = req.param(name);
-  if (text.empty() || text.size() > 18 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    return common::invalid(name, "must be a whole number");
-  }
-  int64_t value = std::stoll(text);
-  if (value > max) return common::invalid(name, "at most " + std::to_string(max));
-  return value;
-}
-}  // namespace
 
 bool watchWakes(const std::vector<std::string>& changed_keys) {
   // The coordinators' liveness batches are written every few seconds and change no document

@@ -12,6 +12,7 @@
 #include "coordinator/ctl/rest.h"
 #include "coordinator/ctl/service_commands.h"
 #include "coordinator/ctl/deploy_command.h"
+#include "coordinator/ctl/node_history_command.h"
 #include "coordinator/ctl/table.h"
 #include "coordinator/ctl/vm_commands.h"
 
@@ -253,6 +254,7 @@ std::string usage() {
 
 Commands:
   nodes [--state S] [--pool P] [--label k=v]   list nodes (--state missing: stopped polling)
+  nodes history ID                              a node's last state changes and their causes
   node show ID                                  one node: facts, state, observed state
   node label ID k=v ... k-                      set or (k-) remove labels
   node assign ID [--pool P] [--class C] [--profile X]
@@ -277,6 +279,9 @@ int runCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   bool grouped = cmd == "node" || cmd == "cluster" || cmd == "service" || cmd == "vm" ||
                  cmd == "deployment" || cmd == "power" || cmd == "bmc";
   ctx.command = cmd + (grouped && !rest.empty() && !rest[0].starts_with("-") ? " " + rest[0] : "");
+  if (cmd == "nodes" && rest.size() == 2 && rest[0] == "history") {
+    return nodeHistoryCommand(ctx, rest[1]);
+  }
   if (cmd == "nodes") return printNodes(ctx, rest);
   if (cmd == "node" && rest.size() == 2 && rest[0] == "show") return showNode(ctx, rest[1]);
   if (cmd == "node" && rest.size() >= 3 && rest[0] == "label") {

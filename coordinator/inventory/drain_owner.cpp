@@ -6,10 +6,11 @@
 
 namespace photon::coordinator {
 
-Status Inventory::commitNode(const LoadedNode& loaded) {
+Status Inventory::commitNode(const LoadedNode& loaded, NodeState from, std::string cause) {
   Txn txn;
   txn.expect(keys::node(loaded.node.id), loaded.mod_revision)
       .put(keys::node(loaded.node.id), toJson(loaded.node).dump());
+  PHOTON_CHECK(recordTransition(txn, loaded.node, from, std::move(cause)));
   PHOTON_CHECK(store_.commit(txn));
   return {};
 }
@@ -22,7 +23,7 @@ Result<bool> Inventory::drainFor(const std::string& id, const std::string& owner
     enterState(loaded.node, NodeState::kDraining, cluster.settings);
     loaded.node.drained_by = owner;
     loaded.node.last_error.clear();
-    PHOTON_CHECK(commitNode(loaded));
+    PHOTON_CHECK(commitNode(loaded, NodeState::kActive, owner + ": drain"));
     return true;
   });
 }
@@ -34,8 +35,9 @@ Result<bool> Inventory::undrainFor(const std::string& id, const std::string& own
     bool ours = loaded.node.drained_by == owner || loaded.node.drained_by.empty();
     if (!isDrainState(loaded.node.state) || !ours) return false;
     PHOTON_TRY(auto cluster, clusterOrEmpty());
+    const NodeState from = loaded.node.state;
     enterState(loaded.node, NodeState::kActive, cluster.settings);
-    PHOTON_CHECK(commitNode(loaded));
+    PHOTON_CHECK(commitNode(loaded, from, owner + ": undrain"));
     return true;
   });
 }

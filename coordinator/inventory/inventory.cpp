@@ -5,6 +5,7 @@
 
 #include "coordinator/auth/tokens.h"
 #include "coordinator/inventory/keys.h"
+#include "coordinator/inventory/node_history.h"
 #include "coordinator/inventory/selector.h"
 
 namespace photon::coordinator {
@@ -72,6 +73,26 @@ void Inventory::enterState(Node& node, NodeState state, const common::LifecycleS
   node.deadline = seconds ? node.state_since + *seconds : 0;
 }
 
+Status Inventory::recordTransition(Txn& txn, const Node& node, std::optional<NodeState> from,
+                                   std::string cause) {
+  if (from == node.state) return {};
+  const common::NodeTransition entry{.at = node.state_since,
+                                     .from = from,
+                                     .to = node.state,
+                                     .cause = std::move(cause),
+                                     .error = node.last_error.substr(0, 512)};
+  if (!from) {
+    stageFirstTransition(txn, node.id, entry);
+    return {};
+  }
+  return stageTransition(store_, txn, node.id, entry);
+}
+
+Result<std::vector<common::NodeTransition>> Inventory::history(const std::string& id) {
+  PHOTON_CHECK(requireNode(id));
+  return readNodeHistory(store_, id);
+}
+
 std::string Inventory::liveness(const Node& node) {
   if (!agentExpected(node.state)) return "";
   int64_t ttl = common::LifecycleSettings{}.node_ttl_s;
@@ -91,23 +112,34 @@ std::string Inventory::liveness(const Node& node) {
 }
 
 Result<NodeList> Inventory::listNodes(const NodeFilter& filter) {
-  PHOTON_TRY(auto range, store_.range(keys::kNodesPrefix));
   PHOTON_TRY(auto cluster, clusterOrEmpty());
   int64_t now = clock_.nowSeconds();
   const Selector selector{.pool = filter.pool, .labels = filter.labels};
   NodeList out;
+  auto consider = [&](Node node) {
+    if (filter.state && node.state != *filter.state) return;
+    if (filter.missing && !(agentExpected(node.state) &&
+                            liveness_.missing(node.id, now, cluster.settings.node_ttl_s))) {
+      return;
+    }
+    if (!selector.matches(node)) return;
+    out.nodes.push_back(std::move(node));
+  };
+  if (filter.ids) {
+    out.revision = store_.revision();
+    for (const auto& id : *filter.ids) {
+      PHOTON_TRY(auto loaded, loadNode(id));
+      if (loaded) consider(std::move(loaded->node));
+    }
+    return out;
+  }
+  PHOTON_TRY(auto range, store_.range(keys::kNodesPrefix));
   out.revision = range.revision;
   for (const auto& kv : range.kvs) {
     Json j = Json::parse(kv.value, nullptr, false);
     if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored " + kv.key + " is corrupt");
     PHOTON_TRY(Node node, common::nodeFromJson(j));
-    if (filter.state && node.state != *filter.state) continue;
-    if (filter.missing && !(agentExpected(node.state) &&
-                            liveness_.missing(node.id, now, cluster.settings.node_ttl_s))) {
-      continue;
-    }
-    if (!selector.matches(node)) continue;
-    out.nodes.push_back(std::move(node));
+    consider(std::move(node));
   }
   return out;
 }
@@ -171,7 +203,7 @@ Result<Node> Inventory::patchNode(const std::string& id, const Json& patch) {
   });
 }
 
-Result<Node> Inventory::act(const std::string& id, NodeAction action) {
+Result<Node> Inventory::act(const std::string& id, NodeAction action, std::string_view origin) {
   return withRetries<Node>([&]() -> Result<Node> {
     PHOTON_TRY(auto loaded, requireNode(id));
     PHOTON_TRY(auto cluster, clusterOrEmpty());
@@ -179,7 +211,7 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action) {
     if (action == NodeAction::kDrain && isDrainState(node.state) &&
         node.drained_by != kOperatorDrain) {
       node.drained_by = kOperatorDrain;  // a deployment's drain, now the operator's
-      PHOTON_CHECK(commitNode(loaded));
+      PHOTON_CHECK(commitNode(loaded, node.state, ""));  // no state change: no history entry
       return node;
     }
     PHOTON_TRY(NodeState next, nextState(node.state, action));
@@ -201,9 +233,12 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action) {
       PHOTON_CHECK(stageSecretsRemoval(txn, id));
     }
     stageDiscoveredIndex(txn, id, node.state, next);
+    const NodeState from = node.state;
     enterState(node, next, cluster.settings);
     if (action == NodeAction::kDrain) node.drained_by = kOperatorDrain;
     node.last_error.clear();
+    PHOTON_CHECK(recordTransition(txn, node, from,
+                                  std::string(origin) + ": " + std::string(toString(action))));
     txn.put(keys::node(id), toJson(node).dump());
     PHOTON_CHECK(store_.commit(txn));
     return node;
@@ -345,8 +380,10 @@ Result<int> Inventory::expireDeadlines() {
       node.last_error = "deadline passed after " + std::to_string(now - node.state_since) +
                         "s in state " + std::string(common::toString(node.state));
     }
+    const NodeState from = node.state;
     enterState(node, *after, cluster->settings);
     Txn txn;
+    PHOTON_CHECK(recordTransition(txn, node, from, drained ? "drain complete" : "deadline"));
     txn.expect(kv->key, kv->mod_revision).put(kv->key, toJson(node).dump());
     auto committed = store_.commit(txn);
     if (committed) {

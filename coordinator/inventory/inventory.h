@@ -10,11 +10,13 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "common/api/cluster.h"
 #include "common/api/node.h"
+#include "common/api/node_history.h"
 #include "common/clock.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/inventory/liveness.h"
@@ -60,6 +62,8 @@ struct NodeFilter {
   bool missing = false;  // "?state=missing": liveness, not a lifecycle state
   std::string pool;
   std::map<std::string, std::string> labels;
+  // Only these nodes (ids with no node are left out): read one by one, not the whole fleet.
+  std::optional<std::set<std::string>> ids;
 };
 
 struct NodeList {
@@ -110,9 +114,13 @@ class Inventory {
   [[nodiscard]] Result<Node> getNode(const std::string& id);
   // Operator edits: labels (merged; a null value removes), class, pool, profile.
   [[nodiscard]] Result<Node> patchNode(const std::string& id, const Json& patch);
-  // The operator's action. A drain of a node that a deployment drained takes that drain over
-  // (200, state unchanged): the deployment then leaves the node drained.
-  [[nodiscard]] Result<Node> act(const std::string& id, NodeAction action);
+  // The operator's action (`origin` says who asked, in the node's history). A drain of a node
+  // that a deployment drained takes that drain over (200, state unchanged): the deployment then
+  // leaves the node drained.
+  [[nodiscard]] Result<Node> act(const std::string& id, NodeAction action,
+                                 std::string_view origin = "operator");
+  // The node's last state changes, oldest first (node_history.h).
+  [[nodiscard]] Result<std::vector<common::NodeTransition>> history(const std::string& id);
   // A deployment's drain for a reboot, held as `owner` ("deployment d-N"): drains an active
   // node (true); a node already draining or drained is someone else's (false, left alone).
   [[nodiscard]] Result<bool> drainFor(const std::string& id, const std::string& owner);
@@ -170,9 +178,14 @@ class Inventory {
   };
   Result<std::optional<LoadedNode>> loadNode(const std::string& id);
   Result<LoadedNode> requireNode(const std::string& id);
-  // Writes `node` back in one transaction guarded by the revision it was loaded at.
-  Status commitNode(const LoadedNode& loaded);
+  // Writes `node` back in one transaction guarded by the revision it was loaded at, with the
+  // history entry of its move from `from` (none when the state did not change).
+  Status commitNode(const LoadedNode& loaded, NodeState from, std::string cause);
   void enterState(Node& node, NodeState state, const common::LifecycleSettings& settings);
+  // Stages in `txn` the history entry of `node` having entered its current state from `from`
+  // (none: a new node); nothing when the state did not change.
+  Status recordTransition(Txn& txn, const Node& node, std::optional<NodeState> from,
+                          std::string cause);
 
   // Reads and decides; what it would write goes into `txn` (phoneHome() commits it).
   Result<PhoneHomeResult> phoneHomeOnce(const common::PhoneHomeRequest& request,

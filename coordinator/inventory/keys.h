@@ -19,6 +19,8 @@ inline std::string desired(const std::string& id) { return "desired/" + id; }
 // (the certificates revoked) when the node is reprovisioned or retired.
 inline std::string certificate(const std::string& id) { return "certs/" + id; }
 inline std::string observed(const std::string& id) { return "observed/" + id; }
+// The node's last state changes (inventory/node_history.h).
+inline std::string history(const std::string& id) { return "history/" + id; }
 // Each coordinator's batch of the polls it answered (inventory/liveness_sharing.h).
 inline constexpr const char* kLivenessPrefix = "liveness/";
 inline std::string liveness(const std::string& coordinator_id) {

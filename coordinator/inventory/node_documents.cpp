@@ -113,6 +113,7 @@ Result<int64_t> Inventory::putObserved(const std::string& id, const Json& observ
       if (next) {
         enterState(node, *next, cluster.settings);
         if (*next != S::kInstallFailed) node.last_error.clear();
+        PHOTON_CHECK(recordTransition(txn, node, state, "install report: " + phase));
         txn.expect(keys::node(id), loaded.mod_revision).put(keys::node(id), toJson(node).dump());
       }
     }

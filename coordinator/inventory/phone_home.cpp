@@ -229,6 +229,8 @@ Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest&
   if (old_hash) txn.erase(keys::tokenIndex(old_hash->value));
   std::string hash = sha256Hex(result.token);
   txn.put(keys::token(node.id), hash).put(keys::tokenIndex(hash), node.id);
+  PHOTON_CHECK(recordTransition(txn, node, previous ? std::optional(previous->state) : std::nullopt,
+                                "phone-home"));
   txn.put(keys::node(node.id), toJson(node).dump());
   result.node = std::move(node);
   return result;

@@ -15,18 +15,31 @@ export function notify(text, kind = 'error') {
   notify.timer = setTimeout(() => { box.textContent = ''; box.className = 'notice'; }, 8000);
 }
 
-// Asks before an action; `text` names what it acts on. Resolves true only on Confirm.
-export function confirmAction(title, text, okLabel) {
+// Asks before an action; `text` names what it acts on, `items` (if any) lists every thing it
+// acts on. Resolves true only on Confirm.
+export function confirmAction(title, text, okLabel, items = []) {
   const dialog = document.getElementById('confirm');
   document.getElementById('confirm-title').textContent = title;
   document.getElementById('confirm-text').textContent = text;
   document.getElementById('confirm-ok').textContent = okLabel;
+  const list = document.getElementById('confirm-list');
+  list.replaceChildren(...items.map((item) => {
+    const li = document.createElement('li');
+    li.textContent = item;
+    return li;
+  }));
+  list.hidden = items.length === 0;
   dialog.returnValue = '';
   dialog.showModal();
   document.getElementById('confirm-cancel').focus();
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
   });
+}
+
+// After writes made outside act() (bulk actions): the page re-reads at once.
+export function afterWrites() {
+  afterWrite();
 }
 
 // Runs an API write after confirmation; the error, if any, as a notice. Returns the answer.

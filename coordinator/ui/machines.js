@@ -1,111 +1,24 @@
 // Machines: the whole fleet in one table, filtered (state, pool, class, liveness, labels, free
-// text), counted per state, sorted by any column, and kept live by the watch. Rows are reused
-// while what they show is unchanged, so a live update of 5,000 nodes rebuilds only the rows
-// that changed.
+// text), counted per state, sorted by any column, selected for bulk actions, and kept live by
+// the watch. Only the rows in view are in the page (machine_rows.js), and a live update reads
+// and applies only the nodes that changed (?changed_since=), so neither the memory nor the
+// update's cost grows with the fleet.
 import { api } from './api.js';
-import { el, replace, mib, badge, agoCoarse } from './dom.js';
+import { el, replace } from './dom.js';
+import { COLUMNS, rowOf, sortValue, labelTerms, matches, cells, signature } from './machine_rows.js';
+import { VirtualRows } from './virtual_rows.js';
+import { bulkBar } from './bulk_actions.js';
 
-const COLUMNS = [
-  ['id', 'Node'], ['hostname', 'Hostname'], ['state', 'State'], ['liveness', 'Liveness'],
-  ['power', 'Power'], ['pool', 'Pool'], ['class', 'Class'], ['address', 'Address'],
-  ['cpu', 'CPU'], ['memory', 'Memory'], ['disks', 'Disks'], ['labels', 'Labels'],
-  ['generation', 'Generation'], ['reboot', 'Reboot'], ['since', 'In state'],
-];
-
-// Remembered while the tab lives, so that coming back from a node keeps the filters.
+// Remembered while the tab lives, so that coming back from a node keeps the filters, the order
+// and the selection.
 const view = {
   filters: { q: '', state: '', pool: '', cls: '', liveness: '', label: '' },
   sort: { key: 'id', dir: 1 },
+  selected: new Set(),
 };
 
-function rowOf(n) {
-  const f = n.facts || {};
-  const cpu = f.cpu || {};
-  const disks = Array.isArray(f.disks) ? f.disks : [];
-  const diskBytes = disks.reduce((sum, d) => sum + (typeof d.size_bytes === 'number' ? d.size_bytes : 0), 0);
-  const labels = n.labels && typeof n.labels === 'object' ? n.labels : {};
-  const labelText = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
-  const dmi = f.dmi || {};
-  const sys = n.observed_system && typeof n.observed_system === 'object' ? n.observed_system : null;
-  const macs = Array.isArray(f.nics) ? f.nics.map((nic) => nic.mac || '') : [];
-  const r = {
-    id: n.id,
-    hostname: n.hostname || '',
-    state: n.state || '',
-    liveness: n.liveness || '',
-    power: n.power && n.power.state ? n.power.state : '',
-    pool: n.pool || '',
-    class: n.class || '',
-    address: n.address || '',
-    cores: typeof cpu.cores === 'number' ? cpu.cores : 0,
-    cpu: `${cpu.cores ?? '?'} × ${cpu.model || 'unknown'}`,
-    memoryBytes: typeof f.memory_bytes === 'number' ? f.memory_bytes : 0,
-    diskCount: disks.length,
-    diskBytes,
-    labels,
-    labelText: labelText.join(', '),
-    since: n.state_since || 0,
-    // What its agent last reported of its NixOS system (?with=system).
-    generation: sys && typeof sys.generation === 'number' ? sys.generation : -1,
-    outcome: sys && sys.outcome ? String(sys.outcome) : '',
-    reboot: sys && sys.reboot_required ? 'required' : '',
-  };
-  r.search = [n.id, n.machine_id, r.hostname, r.address, r.state, r.pool, r.class, labelText.join(' '),
-    dmi.vendor, dmi.product, dmi.serial, cpu.model, macs.join(' ')].join(' ').toLowerCase();
-  return r;
-}
-
-function sortValue(r, key) {
-  switch (key) {
-    case 'cpu': return r.cores;
-    case 'memory': return r.memoryBytes;
-    case 'disks': return r.diskBytes;
-    case 'labels': return r.labelText;
-    default: return r[key];
-  }
-}
-
-// "rack=r1 tier=gold" or "rack" (has the key): every term must match.
-function labelTerms(text) {
-  return text.split(/[\s,]+/).filter(Boolean).map((t) => {
-    const eq = t.indexOf('=');
-    return eq < 0 ? [t, null] : [t.slice(0, eq), t.slice(eq + 1)];
-  });
-}
-
-function matches(r, f, terms, q) {
-  if (f.state && r.state !== f.state) return false;
-  if (f.pool && r.pool !== f.pool) return false;
-  if (f.cls && r.class !== f.cls) return false;
-  if (f.liveness && r.liveness !== f.liveness) return false;
-  for (const [k, v] of terms) {
-    if (!(k in r.labels)) return false;
-    if (v !== null && r.labels[k] !== v) return false;
-  }
-  return !q || r.search.includes(q);
-}
-
-function cells(r) {
-  return [
-    el('a', { href: `#/nodes/${encodeURIComponent(r.id)}`, text: r.id }),
-    r.hostname,
-    badge('state', r.state),
-    r.liveness ? badge('liveness', r.liveness) : '',
-    r.power ? badge('power', r.power) : '',
-    r.pool, r.class, r.address, r.cpu,
-    mib(r.memoryBytes),
-    r.diskCount ? `${r.diskCount} · ${mib(r.diskBytes)}` : '',
-    r.labelText,
-    r.generation >= 0 ? `${r.generation}${r.outcome ? ` · ${r.outcome}` : ''}` : '',
-    r.reboot ? badge('reboot', r.reboot) : '',
-    el('time', { datetime: r.since ? new Date(r.since * 1000).toISOString() : '', text: agoCoarse(r.since) }),
-  ];
-}
-
-function signature(r) {
-  return [r.hostname, r.state, r.liveness, r.power, r.pool, r.class, r.address, r.cpu,
-    r.memoryBytes, r.diskCount, r.diskBytes, r.labelText, r.generation, r.outcome, r.reboot, agoCoarse(r.since)].join('\u0001');
-}
+// A full read now and then catches what no write announces (liveness, a node gone).
+const FULL_READ_MS = 55000;
 
 function select(id, label, value, options, onChange) {
   const s = el('select', { id, name: id },
@@ -116,21 +29,56 @@ function select(id, label, value, options, onChange) {
 }
 
 export function machinesPage(main) {
-  let rows = [];
+  const rows = new Map(); // id -> row (machine_rows.js)
+  let shownRows = [];     // the rows that pass the filters, in order
   let lastChoices = null;
-  const trs = new Map(); // id -> { tr, sig }
-  const tbody = el('tbody');
-  const headRow = el('tr');
+  let since = 0;          // the revision the table holds everything up to
+  let lastFull = 0;
+  const f = view.filters;
+  const selected = view.selected;
+
   const counts = el('div', { class: 'counts', role: 'group', 'aria-label': 'Nodes per state' });
   const shown = el('p', { id: 'shown-count', class: 'shown', role: 'status' });
   const filterBar = el('form', { class: 'filters', role: 'search', 'aria-label': 'Filter machines' });
   filterBar.addEventListener('submit', (e) => e.preventDefault());
+  const headRow = el('tr');
+  const tbody = el('tbody');
   const tableEl = el('table', { id: 'machines', class: 'machines' },
     el('caption', { class: 'visually-hidden', text: 'Machines' }), el('thead', {}, headRow), tbody);
-  replace(main, el('h1', { text: 'Machines' }), counts, filterBar, shown,
-    el('div', { class: 'scroll' }, tableEl));
+  const scroller = el('div', { class: 'scroll', id: 'machines-scroll' }, tableEl);
 
-  const f = view.filters;
+  const bulk = bulkBar(() => [...selected].map((id) => rows.get(id)).filter(Boolean), {
+    onClear: () => {
+      selected.clear();
+      afterSelection();
+    },
+  });
+  const virtual = new VirtualRows(scroller, tbody, COLUMNS.length + 1, (r) => buildRow(r),
+    (r, tr) => {
+      const box = tr.firstChild.firstChild;
+      box.checked = selected.has(r.id);
+    });
+
+  replace(main, el('h1', { text: 'Machines' }), counts, filterBar,
+    el('div', { class: 'table-bar' }, shown, bulk.element), scroller);
+
+  function buildRow(r) {
+    const box = el('input', { type: 'checkbox', class: 'pick', 'aria-label': `Select ${r.id}` });
+    box.addEventListener('change', () => {
+      if (box.checked) selected.add(r.id);
+      else selected.delete(r.id);
+      afterSelection();
+    });
+    return el('tr', { 'data-node-id': r.id },
+      el('td', { class: 'pick' }, box), cells(r).map((c) => el('td', {}, c)));
+  }
+
+  function afterSelection() {
+    bulk.update();
+    virtual.repaint();
+    renderHeadBox();
+  }
+
   let typing = null;
   function setFilter(key, value) {
     f[key] = value;
@@ -144,7 +92,8 @@ export function machinesPage(main) {
   }
 
   function renderFilters() {
-    const uniq = (key) => [...new Set(rows.map((r) => r[key]).filter(Boolean))].sort();
+    const all = [...rows.values()];
+    const uniq = (key) => [...new Set(all.map((r) => r[key]).filter(Boolean))].sort();
     const search = el('input', { id: 'search', type: 'search', value: f.q, placeholder: 'id, hostname, address, MAC, serial…' });
     search.addEventListener('input', () => typedFilter('q', search.value));
     const label = el('input', { id: 'filter-label', type: 'text', value: f.label, placeholder: 'rack=r1 tier=gold' });
@@ -163,8 +112,23 @@ export function machinesPage(main) {
     }
   }
 
+  // The header's box selects every node the filters show, or clears them.
+  const headBox = el('input', { type: 'checkbox', id: 'pick-shown', 'aria-label': 'Select every node shown' });
+  headBox.addEventListener('change', () => {
+    for (const r of shownRows) {
+      if (headBox.checked) selected.add(r.id);
+      else selected.delete(r.id);
+    }
+    afterSelection();
+  });
+  function renderHeadBox() {
+    const picked = shownRows.filter((r) => selected.has(r.id)).length;
+    headBox.checked = picked > 0 && picked === shownRows.length;
+    headBox.indeterminate = picked > 0 && picked < shownRows.length;
+  }
+
   function renderHead() {
-    replace(headRow, COLUMNS.map(([key, title]) => {
+    replace(headRow, el('th', { scope: 'col', class: 'pick' }, headBox), COLUMNS.map(([key, title]) => {
       const active = view.sort.key === key;
       const button = el('button', { type: 'button', class: 'sort', text: title,
         onclick: () => {
@@ -180,7 +144,7 @@ export function machinesPage(main) {
 
   function renderCounts() {
     const per = new Map();
-    for (const r of rows) per.set(r.state, (per.get(r.state) || 0) + 1);
+    for (const r of rows.values()) per.set(r.state, (per.get(r.state) || 0) + 1);
     replace(counts, [...per.entries()].sort().map(([state, n]) => el('button', {
       type: 'button', class: `count state-${state}`, 'aria-pressed': f.state === state ? 'true' : 'false',
       'data-state': state, text: `${state} ${n}`,
@@ -192,51 +156,60 @@ export function machinesPage(main) {
     })));
   }
 
+  // Filters and sorts the rows held (a few ms for thousands), then draws the rows in view.
   function render() {
     const terms = labelTerms(f.label);
     const q = f.q.trim().toLowerCase();
     const { key, dir } = view.sort;
-    const visible = rows.filter((r) => matches(r, f, terms, q));
-    visible.sort((a, b) => {
+    shownRows = [...rows.values()].filter((r) => matches(r, f, terms, q));
+    shownRows.sort((a, b) => {
       const x = sortValue(a, key);
       const y = sortValue(b, key);
       if (x < y) return -dir;
       if (x > y) return dir;
       return a.id < b.id ? -1 : 1;
     });
-    const out = visible.map((r) => {
-      const sig = signature(r);
-      let entry = trs.get(r.id);
-      if (!entry || entry.sig !== sig) {
-        entry = { tr: el('tr', { 'data-node-id': r.id }, cells(r).map((c) => el('td', {}, c))), sig };
-        trs.set(r.id, entry);
-      }
-      return entry.tr;
-    });
-    tbody.replaceChildren(...out);
-    shown.textContent = `Showing ${visible.length} of ${rows.length} nodes`;
+    virtual.setRows(shownRows, signature);
+    shown.textContent = `Showing ${shownRows.length} of ${rows.size} nodes`;
+    tableEl.dataset.shown = String(shownRows.length);
+    tableEl.setAttribute('aria-rowcount', String(shownRows.length + 1));
     renderCounts();
+    renderHeadBox();
+    bulk.update();
   }
 
   renderHead();
   renderFilters();
   return {
     async refresh() {
-      const data = await api('GET', '/api/v1/nodes?with=system');
-      const fresh = (data.nodes || []).map(rowOf);
-      const ids = new Set(fresh.map((r) => r.id));
-      for (const id of trs.keys()) if (!ids.has(id)) trs.delete(id);
-      rows = fresh;
+      const full = since === 0 || Date.now() - lastFull > FULL_READ_MS;
+      const path = full ? '/api/v1/nodes?with=system'
+        : `/api/v1/nodes?with=system&changed_since=${since}`;
+      const data = await api('GET', path);
+      const nodes = data.nodes || [];
+      if (full) {
+        rows.clear();
+        lastFull = Date.now();
+      }
+      for (const n of nodes) rows.set(n.id, rowOf(n));
+      since = data.revision || 0;
+      if (full) for (const id of [...selected]) if (!rows.has(id)) selected.delete(id);
+      tableEl.dataset.applied = String(nodes.length);
+      tableEl.dataset.revision = String(since);
       // The choices of the selects follow the fleet (a first node in "draining"), but the
       // filter bar is rebuilt only when they change, not under the operator's hands.
+      const all = [...rows.values()];
       const choices = ['state', 'pool', 'class', 'liveness']
-        .map((k) => [...new Set(rows.map((r) => r[k]))].sort().join(',')).join(';');
+        .map((k) => [...new Set(all.map((r) => r[k]))].sort().join(',')).join(';');
       if (choices !== lastChoices) {
         lastChoices = choices;
         renderFilters();
       }
       render();
-      tableEl.dataset.loaded = String(rows.length);
+      tableEl.dataset.loaded = String(rows.size);
+    },
+    leave() {
+      virtual.detach();
     },
   };
 }

@@ -1,4 +1,4 @@
-// One node: its facts, its lifecycle, what its agent last observed per domain, its power
+// One node: its facts, its lifecycle and its history, what its agent last observed per domain, its power
 // record, and its actions, each behind a confirmation that names the node.
 import { api, enc, getOrNull } from './api.js';
 import { el, replace, mib, badge, dl, table, when, ago, unchangedFilter } from './dom.js';
@@ -100,6 +100,19 @@ function observedSection(n) {
   return el('section', { 'aria-labelledby': 'obs-h' }, parts);
 }
 
+// The node's last state changes (GET .../history), newest first: how it got where it is.
+function historySection(history) {
+  const entries = history && Array.isArray(history.history) ? [...history.history].reverse() : [];
+  return el('section', { 'aria-labelledby': 'history-h' },
+    el('h2', { id: 'history-h', text: 'Lifecycle history' }),
+    entries.length
+      ? table(`The last ${entries.length} state changes, newest first`, ['When', 'From', 'To', 'Cause', 'Error'],
+        entries.map((t) => [t.at ? `${when(t.at)} (${ago(t.at)})` : '', t.from ? badge('state', t.from) : 'enrolled',
+          badge('state', t.to), str(t.cause), str(t.error)]),
+        { id: 'history', class: 'history' })
+      : el('p', { text: 'No state change recorded yet.' }));
+}
+
 function powerSection(n, power) {
   if (!n.power) return null;
   const history = power && Array.isArray(power.history) ? power.history : [];
@@ -127,8 +140,9 @@ export function nodePage(main, id) {
       }
       let power = null;
       if (n.power) power = await api('GET', `/api/v1/nodes/${enc(id)}/power`).catch(() => null);
+      const history = await getOrNull(`/api/v1/nodes/${enc(id)}/history`);
       // Unchanged: keep the page as it is (open details, focus, selection).
-      if (!changed([n, power, Math.floor(Date.now() / 60000)])) return;
+      if (!changed([n, power, history, Math.floor(Date.now() / 60000)])) return;
       const name = `${n.id} (${n.hostname || 'no hostname'})`;
       const actions = el('div', { class: 'actions', role: 'group', 'aria-label': 'Lifecycle actions' },
         ACTIONS.map(([action, label]) => el('button', {
@@ -144,6 +158,7 @@ export function nodePage(main, id) {
           el('span', { id: 'node-state' }, badge('state', n.state))),
         actions,
         el('div', { class: 'columns' }, lifecycleSection(n), factsSection(n)),
+        historySection(history),
         observedSection(n),
         powerSection(n, power));
       window.scrollTo(0, y);

@@ -1,8 +1,10 @@
 // The console in a real browser against a real coordinator holding 500 simulated nodes:
-// headers and path traversal, a wrong token refused, sign-in, filters by state and label, a
-// node whose DMI vendor is HTML shown as text with no dialog, a drain seen without a reload, a
-// deployment followed to its end, services with unplaced reasons, VMs. Screenshots of each page
-// go to OUT_DIR.
+// headers and path traversal, a wrong token refused, sign-in, only the rows in view drawn,
+// filters by state and label, a bulk drain and undrain behind one confirmation naming the
+// nodes, a node whose DMI vendor is HTML shown as text with no dialog, its lifecycle history,
+// a drain seen without a reload, a change elsewhere applied as that node alone, a deployment
+// followed to its end, services with unplaced reasons, VMs. Screenshots of each page go to
+// OUT_DIR.
 //   node tests/console/console_test.mjs BUILD_DIR OUT_DIR
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -24,15 +26,99 @@ function step(text) {
   console.log(`[console] ${new Date().toISOString().slice(11, 19)} ${text}`);
 }
 
+// Column numbers of the machines table (1: the selection box).
+const COL = { state: 4, labels: 13, generation: 14 };
+
+// How many nodes the filters let through (the table draws only those in view).
 async function rowCount(page) {
-  return page.$$eval('#machines tbody tr', (rows) => rows.length);
+  return page.$eval('#machines', (t) => Number(t.dataset.shown));
+}
+
+// The rows in the page's DOM (not counting the two spacers).
+async function drawnRows(page) {
+  return page.$$eval('#machines tbody tr:not(.spacer)', (rows) => rows.length);
 }
 
 // Typed filters apply once typing pauses: wait for the table to show `n` rows.
 async function waitRows(page, n) {
-  await page.waitForFunction((want) => document.querySelectorAll('#machines tbody tr').length === want,
+  await page.waitForFunction((want) => Number(document.querySelector('#machines').dataset.shown) === want,
     { timeout: 10000, polling: 50 }, n);
   assert.equal(await rowCount(page), n);
+}
+
+async function states(c, ids) {
+  return Promise.all(ids.map(async (id) => (await c.must('GET', `/api/v1/nodes/${id}`)).state));
+}
+
+async function waitStates(c, ids, pattern) {
+  for (let i = 0; i < 100; i += 1) {
+    if ((await states(c, ids)).every((s) => pattern.test(s))) return;
+    await sleep(100);
+  }
+  assert.fail(`${ids.join(', ')} not ${pattern}: ${(await states(c, ids)).join(', ')}`);
+}
+
+// The machines table holds only the rows in view: a few dozen of 500, and scrolling to the end
+// draws the last node (by id) in place of the first.
+async function checkVirtualRows(page, ids) {
+  const drawn = await drawnRows(page);
+  assert.ok(drawn > 10 && drawn < 120, `${drawn} rows drawn of ${ids.length}`);
+  const sorted = [...ids].sort();
+  assert.ok(await page.$(`#machines tr[data-node-id="${sorted[0]}"]`), 'the first row is drawn');
+  await page.$eval('#machines-scroll', (s) => { s.scrollTop = s.scrollHeight; });
+  await page.waitForSelector(`#machines tr[data-node-id="${sorted[sorted.length - 1]}"]`, { timeout: 5000 });
+  assert.equal(await page.$(`#machines tr[data-node-id="${sorted[0]}"]`), null, 'the first row is gone');
+  assert.ok(await drawnRows(page) < 120);
+  const index = await page.$eval(`#machines tr[data-node-id="${sorted[sorted.length - 1]}"]`,
+    (tr) => tr.getAttribute('aria-rowindex'));
+  assert.equal(index, String(ids.length + 1));
+  await page.$eval('#machines-scroll', (s) => { s.scrollTop = 0; });
+  await page.waitForSelector(`#machines tr[data-node-id="${sorted[0]}"]`, { timeout: 5000 });
+}
+
+// Selects three of the rows shown, drains them in one confirmed step (a cancel first changes
+// nothing), then undrains them the same way.
+// `spare`: a node to leave alone (later steps read its history).
+async function checkBulkActions(page, c, outDir, spare) {
+  const picked = await page.$$eval('#machines tbody tr[data-node-id]',
+    (rows, skip) => rows.map((tr) => tr.dataset.nodeId).filter((id) => id !== skip).slice(0, 3), spare);
+  assert.equal(picked.length, 3);
+  const shownBefore = await rowCount(page);
+  for (const id of picked) await clickIn(page, `#machines tr[data-node-id="${id}"] input.pick`);
+  await waitText(page, '#selected-count', /^3 selected$/);
+
+  await clickIn(page, '#bulk-drain');
+  await page.waitForSelector('#confirm[open]');
+  assert.equal(await page.$eval('#confirm-title', (h) => h.textContent), 'Drain 3 nodes');
+  const listed = await page.$$eval('#confirm-list li', (lis) => lis.map((li) => li.textContent));
+  assert.equal(listed.length, 3);
+  picked.forEach((id, i) => assert.ok(listed[i].startsWith(`${id} (`), `the confirmation names ${id}`));
+  await page.screenshot({ path: join(outDir, 'confirm-bulk-drain.png') });
+  await page.click('#confirm-cancel');
+  await sleep(300);
+  assert.deepEqual(await states(c, picked), ['active', 'active', 'active'], 'a cancel changes nothing');
+
+  await clickIn(page, '#bulk-drain');
+  await page.waitForSelector('#confirm[open]');
+  await page.click('#confirm-ok');
+  await waitStates(c, picked, /^(draining|drained)$/);
+  await waitText(page, '#notice', /Drain: 3 done/);
+  // Filtered on "active", the table lets them go without a reload.
+  await waitRows(page, shownBefore - 3);
+
+  await clickIn(page, '#bulk-undrain');
+  await page.waitForSelector('#confirm[open]');
+  assert.equal(await page.$eval('#confirm-title', (h) => h.textContent), 'Undrain 3 nodes');
+  await page.click('#confirm-ok');
+  await waitStates(c, picked, /^active$/);
+  await waitRows(page, shownBefore);
+  await clickIn(page, '#bulk-clear');
+  await waitText(page, '#selected-count', /^None selected$/);
+  // The header's box takes every node the filters show.
+  await clickIn(page, '#pick-shown');
+  await waitText(page, '#selected-count', new RegExp(`^${shownBefore} selected$`));
+  await clickIn(page, '#bulk-clear');
+  await waitText(page, '#selected-count', /^None selected$/);
 }
 
 // Sets a filter input as typing would (an input event), in one step in the page: the filter bar
@@ -150,6 +236,8 @@ async function main() {
       { timeout: 30000 }, FLEET);
     assert.equal(await rowCount(page), FLEET);
     assert.equal(await page.evaluate(() => document.cookie), '');
+    step('only the rows in view are drawn');
+    await checkVirtualRows(page, nodes.map((n) => n.id));
     // A marker that a reload would lose: every later change must arrive with it still set.
     await page.evaluate(() => { window.photonNoReload = true; });
     await page.screenshot({ path: join(outDir, 'machines.png') });
@@ -163,9 +251,12 @@ async function main() {
     await setInput(page, '#filter-label', 'rack=r3');
     const r3 = all.nodes.filter((n) => n.state === 'active' && n.labels.rack === 'r3').length;
     await waitRows(page, r3);
-    const labelsShown = await page.$$eval('#machines tbody tr td:nth-child(12)', (tds) => tds.map((td) => td.textContent));
-    assert.ok(labelsShown.every((t) => t.includes('rack=r3')), 'every row shown has rack=r3');
+    const labelsShown = await page.$$eval(`#machines tbody tr[data-node-id] td:nth-child(${COL.labels})`, (tds) => tds.map((td) => td.textContent));
+    assert.ok(labelsShown.length > 0 && labelsShown.every((t) => t.includes('rack=r3')), 'every row shown has rack=r3');
     await page.screenshot({ path: join(outDir, 'machines-filtered.png') });
+
+    step('select three machines, drain and undrain them in one confirmed step each');
+    await checkBulkActions(page, c, outDir, hostile.id);
     await page.select('#filter-state', '');
     await setInput(page, '#filter-label', '');
     await setInput(page, '#search', hostile.id);
@@ -182,6 +273,11 @@ async function main() {
     await sleep(500);
     assert.deepEqual(seen.dialogs, [], 'no dialog opened');
     await page.screenshot({ path: join(outDir, 'node-hostile-facts.png'), fullPage: true });
+    // Its history: enrolled, then installed, as the simulated machine reported.
+    const history = await page.$$eval('#history tbody tr', (trs) => trs.map((tr) => tr.textContent));
+    assert.equal(history.length, 2, history.join(' | '));
+    assert.match(history[0], /install-pending.*active.*install report: installed/);
+    assert.match(history[1], /enrolled.*install-pending.*phone-home/);
 
     step('drain it and see the state change without a reload');
     await clickIn(page, '#action-drain');
@@ -194,16 +290,23 @@ async function main() {
     assert.equal(await page.evaluate(() => window.photonNoReload), true, 'no reload');
     const drained = await c.must('GET', `/api/v1/nodes/${hostile.id}`);
     assert.match(drained.state, /draining|drained/);
+    step('the drain is the newest entry of its history, shown without a reload');
+    await waitText(page, '#history', /active\s*draining\s*operator: drain/);
+    await page.screenshot({ path: join(outDir, 'node-history.png'), fullPage: true });
 
     step('a change made elsewhere shows without a reload');
     await page.goto(`${c.url}/ui/#/machines`);
     await page.waitForFunction((n) => (document.querySelector('#machines') || { dataset: {} }).dataset.loaded === String(n), {}, FLEET);
     await page.evaluate(() => { window.photonNoReload = true; });
-    await setInput(page, '#search', '');
     const other = nodes[7];
+    await setInput(page, '#search', other.id);
+    await waitRows(page, 1);
     await c.must('POST', `/api/v1/nodes/${other.id}/actions/drain`);
-    await waitText(page, `#machines tbody tr[data-node-id="${other.id}"] td:nth-child(3)`, /draining|drained/);
+    await waitText(page, `#machines tbody tr[data-node-id="${other.id}"] td:nth-child(${COL.state})`, /draining|drained/);
     assert.equal(await page.evaluate(() => window.photonNoReload), true, 'no reload');
+    // The update read the changed node, not the fleet.
+    const applied = await page.$eval('#machines', (t) => Number(t.dataset.applied));
+    assert.ok(applied >= 1 && applied < 10, `the update applied ${applied} nodes`);
 
     step('follow a running deployment to its end');
     const targets = nodes.slice(20, 32);
@@ -231,7 +334,7 @@ async function main() {
     await page.goto(`${c.url}/ui/#/machines`);
     await page.waitForFunction((n) => (document.querySelector('#machines') || { dataset: {} }).dataset.loaded === String(n), {}, FLEET);
     await setInput(page, '#search', targets[0].id);
-    await waitText(page, `#machines tbody tr[data-node-id="${targets[0].id}"] td:nth-child(13)`, /^2 · applied$/);
+    await waitText(page, `#machines tbody tr[data-node-id="${targets[0].id}"] td:nth-child(${COL.generation})`, /^2 · applied$/);
 
     step('services with the reason of each unplaced slot');
     await page.goto(`${c.url}/ui/#/services/edge-cache`);

@@ -79,6 +79,15 @@ common::Json CoordinatorFixture::sampleCluster() {
   })");
 }
 
+CoordinatorFixture::Enrolled CoordinatorFixture::enrol(int n) {
+  Reply r = bootstrap("POST", "/api/v1/phone-home", machine(n));
+  if (r.status != 200) {
+    throw std::runtime_error("phone-home of machine " + std::to_string(n) + ": " +
+                             std::to_string(r.status) + " " + r.body.dump());
+  }
+  return {r.body["node_id"], r.body["token"]};
+}
+
 common::Json CoordinatorFixture::machine(int n, int cores) {
   char id[33];
   std::snprintf(id, sizeof id, "%032x", n + 1);

@@ -50,6 +50,12 @@ class CoordinatorFixture {
   static common::Json sampleCluster();
   // A machine's phone-home body with one NIC and a DMI serial derived from `n`.
   static common::Json machine(int n, int cores = 8);
+  // Phones home as machine(n) with the bootstrap token: the node's id and its token (throws
+  // on anything but a 200).
+  struct Enrolled {
+    std::string id, token;
+  };
+  Enrolled enrol(int n);
 
  private:
   TempDir temp_;

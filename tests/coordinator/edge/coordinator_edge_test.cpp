@@ -14,15 +14,6 @@ using namespace photon::test;
 using common::Json;
 
 namespace {
-struct Enrolled {
-  std::string id, token;
-};
-
-Enrolled enroll(CoordinatorFixture& c, int n) {
-  auto r = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(n));
-  REQUIRE(r.status == 200);
-  return {r.body["node_id"], r.body["token"]};
-}
 
 std::string authorization(const std::string& token) {
   return "Authorization: Bearer " + token + "\r\n";
@@ -32,7 +23,7 @@ std::string authorization(const std::string& token) {
 TEST_CASE("coordinator edge: a POST with no body at all, as curl -X POST sends it, runs the action",
           "[edge][integration]") {
   CoordinatorFixture c;
-  auto node = enroll(c, 1);
+  auto node = c.enrol(1);
   RawConnection conn(c.server().port());
   // No Content-Length, no Content-Type, no body.
   REQUIRE(conn.send("POST /api/v1/nodes/" + node.id + "/actions/undrain HTTP/1.1\r\nHost: t\r\n" +
@@ -71,7 +62,7 @@ TEST_CASE("coordinator edge: 2,000 held long-polls, one change answers all, no t
           "[edge][integration]") {
   raiseFileLimit();
   CoordinatorFixture c;
-  auto node = enroll(c, 1);
+  auto node = c.enrol(1);
   std::string path = "/api/v1/nodes/" + node.id + "/desired";
   auto first = c.as(node.token, "GET", path);
   REQUIRE(first.status == 200);
