@@ -99,15 +99,22 @@ in
 
         # Not DynamicUser: the agent is the node's manager. It stays uid 0 but keeps only
         # the capabilities it uses itself; privileged work is done by systemd on its behalf
-        # (units, VMs and switch-to-configuration run as transient units it starts over D-Bus).
+        # in transient units it starts over D-Bus, outside this sandbox:
+        #   - the instances (photon-<name>.service);
+        #   - each VM's QEMU (photon-vm-<name>.service, user photon-vm, its own cgroup,
+        #     capability set and seccomp filter; not under this unit's MemoryDenyWriteExecute,
+        #     TCG writes code);
+        #   - switch-to-configuration (photon-switch-<id>.service, photon-rollback-<id>.service):
+        #     it needs all of root (/etc, the boot loader, restarting units), which this unit's
+        #     ProtectSystem=strict and capability set would refuse; in its own unit it also
+        #     outlives an agent restart, and systemd kills it at the activation's deadline.
         #   CAP_NET_ADMIN  the photon0 dummy link and VIP addresses over netlink
         #   CAP_SYS_ADMIN  systemd checks it before StartTransientUnit/StopUnit from a bus client
         #   CAP_CHOWN, CAP_FOWNER  a VM's disks are handed to the photon-vm user
         #   CAP_DAC_OVERRIDE  reaching a VM's QMP socket in its unit's 0700 RuntimeDirectory
-        # QEMU itself runs in photon-vm-<name>.service as user photon-vm (its own cgroup, capability set and
-        # seccomp filter), not under this unit's MemoryDenyWriteExecute (TCG writes code).
+        #   CAP_SETUID, CAP_SETGID  an instance's exec health check runs as the instance's user
         CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" "CAP_CHOWN" "CAP_FOWNER"
-                                  "CAP_DAC_OVERRIDE" ];
+                                  "CAP_DAC_OVERRIDE" "CAP_SETUID" "CAP_SETGID" ];
         SupplementaryGroups = lib.optional cfg.bgp "bird2";
         NoNewPrivileges = true;
         ProtectSystem = "strict";
