@@ -59,7 +59,14 @@ class UnitSwitchRunner final : public SwitchRunner {
     ::unlink(logPath(name).c_str());
     if (auto started = bus_->startTransientUnit(switchUnit(name, exec, timeout, logPath(name)));
         !started) {
-      // A start that failed (the program could not be executed) leaves a failed unit.
+      // A program that ran and failed at once fails the start job too (it ended before systemd
+      // saw it running): that is its outcome. One that never ran leaves only an error.
+      if (auto state = bus_->unitState(unit); state && state->exec_main_code != 0) {
+        if (auto result = switchUnitResult(*state)) {
+          result->output = tail(logPath(name));
+          return *result;
+        }
+      }
       (void)bus_->stopUnit(unit);
       return std::unexpected(started.error());
     }
