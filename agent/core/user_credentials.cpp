@@ -15,7 +15,8 @@ common::Result<RunAs> credentialsOf(const std::string& user) {
   passwd* found = nullptr;
   std::vector<char> buffer(16 * 1024);
   int r = ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
-  if (r != 0) return common::fail(ErrorCode::kUnavailable, "look up user " + user + ": " + std::strerror(r));
+  if (r != 0)
+    return common::fail(ErrorCode::kUnavailable, "look up user " + user + ": " + std::strerror(r));
   if (!found) return common::fail(ErrorCode::kNotFound, "no user " + user);
   RunAs as{entry.pw_uid, entry.pw_gid, {}};
   // getgrouplist says how many there are when the first guess is too small; bounded retries.

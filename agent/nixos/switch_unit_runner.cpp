@@ -23,7 +23,9 @@ constexpr auto kStopGrace = std::chrono::seconds(10);
 // by switch-to-configuration drops the manager's subscriptions for a moment).
 constexpr auto kPollEvery = std::chrono::seconds(1);
 
-uint64_t usec(std::chrono::milliseconds ms) { return static_cast<uint64_t>(ms.count()) * 1000; }
+uint64_t usec(std::chrono::milliseconds ms) {
+  return static_cast<uint64_t>(ms.count()) * 1000;
+}
 
 std::string tail(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
@@ -130,7 +132,9 @@ class UnitSwitchRunner final : public SwitchRunner {
 
 }  // namespace
 
-std::string switchUnitName(const std::string& name) { return "photon-" + name + ".service"; }
+std::string switchUnitName(const std::string& name) {
+  return "photon-" + name + ".service";
+}
 
 TransientUnit switchUnit(const std::string& name, const std::vector<std::string>& argv,
                          std::chrono::milliseconds timeout, const std::string& log_path) {

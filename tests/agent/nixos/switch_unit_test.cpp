@@ -25,10 +25,10 @@ namespace {
 
 struct SwitchWorld {
   NixWorld w;
-  NspawnContainer container{{.rootfs = photon::test::ensureNspawnRootfs(PHOTON_SOURCE_DIR,
-                                                                        PHOTON_BUILD_DIR),
-                             .name = "photon-switch",
-                             .extra_args = {"--bind=" + w.dir()}}};
+  NspawnContainer container{
+      {.rootfs = photon::test::ensureNspawnRootfs(PHOTON_SOURCE_DIR, PHOTON_BUILD_DIR),
+       .name = "photon-switch",
+       .extra_args = {"--bind=" + w.dir()}}};
   std::unique_ptr<SystemdBus> bus = [this] {
     auto b = connectSystemdBus(container.busAddress());
     if (!b) throw std::runtime_error(b.error().message);
@@ -91,8 +91,8 @@ TEST_CASE("nixos: switch-to-configuration runs in its own unit, which the agent 
   auto out = reconcileUntilSettled(*rec, s.w.desired("fail"));
   INFO(out.dump());
   CHECK(out["outcome"] == "rolled-back");
-  CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("exit code 1") &&
-                                                   Catch::Contains("activation script failed"));
+  CHECK_THAT(out["reason"].get<std::string>(),
+             Catch::Contains("exit code 1") && Catch::Contains("activation script failed"));
   CHECK(s.w.currentSystem() == s.w.path("good"));
   CHECK(s.switchUnits().empty());
   CHECK(s.logFiles() == 0);
@@ -165,7 +165,7 @@ TEST_CASE("nixos: systemd kills switch-to-configuration at its deadline while no
   CHECK(ended.result == "timeout");
   CHECK(killed_ms < 3000 + 10000);
   WARN("hanging switch with a 3 s deadline: failed (timeout) " << killed_ms
-                                                              << " ms after the activation began");
+                                                               << " ms after the activation began");
 
   auto rec = makeNixosReconciler(s.options(), s.w.stateDir());
   auto out = reconcileUntilSettled(*rec, desired);

@@ -34,13 +34,14 @@ TEST_CASE("vms sandbox: the unit exec's QEMU through setpriv as the VM's uid wit
   launch.argv = {"/usr/bin/qemu-system-x86_64", "-nodefaults"};
   launch.uid = launch.gid = 327680;
   auto unit = vmUnit(launch, "/usr/bin/setpriv");
-  CHECK(unit.exec_start ==
-        std::vector<std::string>{"/usr/bin/setpriv", "--reuid=327680", "--regid=327680",
-                                 "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--",
-                                 "/usr/bin/qemu-system-x86_64", "-nodefaults"});
+  CHECK(unit.exec_start == std::vector<std::string>{"/usr/bin/setpriv", "--reuid=327680",
+                                                    "--regid=327680", "--clear-groups",
+                                                    "--inh-caps=-all", "--bounding-set=-all", "--",
+                                                    "/usr/bin/qemu-system-x86_64", "-nodefaults"});
   CHECK(unit.user.empty());
   CHECK(unit.runtime_directory.empty());
-  const uint64_t setpriv_needs = (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) | (1ULL << CAP_SETPCAP);
+  const uint64_t setpriv_needs =
+      (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) | (1ULL << CAP_SETPCAP);
   CHECK(unit.capability_bounding_set == setpriv_needs);
   CHECK(unit.no_new_privileges);
   launch.groups = {107, 108};
