@@ -1,5 +1,6 @@
 // photon-agent: `bootstrap` (from the ISO: facts, phone home, install) and `run` (the node's
 // daemon: pull desired state, reconcile, report). Wiring only; the work is in the libraries.
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "agent/bgp/bgp_reconciler.h"
 #include "agent/bootstrap/bootstrapper.h"
 #include "agent/core/node_certificate.h"
+#include "agent/core/program_path.h"
 #include "agent/core/node_credentials.h"
 #include "agent/core/state_file.h"
 #include "agent/facts/collector.h"
@@ -25,8 +27,6 @@
 #include "agent/run/service_notifier.h"
 #include "agent/nixos/nixos_reconciler.h"
 #include "agent/units/units_reconciler.h"
-#include <pwd.h>
-
 #include "agent/units/sd_systemd_bus.h"
 #include "agent/vms/vm_reconciler.h"
 #include "agent/vms/vm_unit_runner.h"
@@ -93,13 +93,13 @@ std::vector<std::unique_ptr<Reconciler>> buildReconcilers(const DomainSettings& 
     if (settings.vm_unsandboxed) {
       common::logWarning("vms domain: QEMU runs unsandboxed, as the agent's child (--vm-unsandboxed)");
       reconcilers.push_back(makeVmReconciler(vms));
-    } else if (const passwd* user = ::getpwnam(vms.sandbox.user.c_str()); !user) {
-      // Never a silent fallback to root QEMUs: without its user or systemd the domain is skipped.
-      common::logError("vms domain: no user " + vms.sandbox.user +
-                       " for QEMU to run as (the NixOS module makes it), skipping the domain");
+    } else if (resolveProgram("setpriv").empty()) {
+      // Never a silent fallback to root QEMUs: without setpriv or systemd the domain is skipped.
+      common::logError("vms domain: no setpriv (util-linux) in PATH to start QEMU as its VM's "
+                       "uid, skipping the domain");
     } else if (auto bus = connectSystemdBus()) {
-      vms.sandbox.uid = user->pw_uid;
-      vms.sandbox.gid = user->pw_gid;
+      // /dev/kvm is root:kvm 0660: each VM's uid gets the kvm group as its one extra group.
+      if (const group* kvm = ::getgrnam("kvm")) vms.sandbox.groups = {kvm->gr_gid};
       vms.runner = makeVmUnitRunner(std::shared_ptr<SystemdBus>(std::move(*bus)));
       vms.sandbox.enabled = true;
       reconcilers.push_back(makeVmReconciler(vms));

@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +66,18 @@ common::Result<Exec> prepare(const std::vector<std::string>& argv) {
   return e;
 }
 
+// In the child: takes on `as` (groups first: they need the privilege the uid change drops). On
+// failure the errno goes up the exec pipe, as a failed execve's would.
+void becomeUser(Exec& e, const RunAs& as) {
+  if (::setgroups(as.groups.size(), as.groups.data()) == 0 &&
+      ::setresgid(as.gid, as.gid, as.gid) == 0 && ::setresuid(as.uid, as.uid, as.uid) == 0) {
+    return;
+  }
+  int err = errno;
+  (void)!::write(e.error_write.get(), &err, sizeof err);
+  ::_exit(127);
+}
+
 // In the child, after the caller's own setup: stdio, an empty signal mask, execve. Only
 // async-signal-safe calls.
 [[noreturn]] void execChild(Exec& e, int in, int out) {
@@ -98,6 +111,18 @@ class ExecProcessRunner final : public ProcessRunner {
  public:
   common::Result<ProcessResult> run(const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout) override {
+    return runWith(argv, timeout, nullptr);
+  }
+
+  common::Result<ProcessResult> runAs(const std::vector<std::string>& argv,
+                                      std::chrono::milliseconds timeout,
+                                      const RunAs& as) override {
+    return runWith(argv, timeout, &as);
+  }
+
+ private:
+  common::Result<ProcessResult> runWith(const std::vector<std::string>& argv,
+                                        std::chrono::milliseconds timeout, const RunAs* as) {
     PHOTON_TRY(Exec exec, prepare(argv));
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) return osError("pipe");
@@ -112,6 +137,8 @@ class ExecProcessRunner final : public ProcessRunner {
     if (pid < 0) return osError("fork " + argv[0]);
     if (pid == 0) {
       ::setpgid(0, 0);
+      if (as) becomeUser(exec, *as);
+      // After the uid change, which clears the parent-death signal.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);
       execChild(exec, devnull.get(), in_child.get());
@@ -208,6 +235,14 @@ std::string outputTail(const std::string& output, size_t lines) {
     if (output[at - 1] == '\n' && ++seen == lines) break;
   }
   return output.substr(at, end - at);
+}
+
+common::Result<ProcessResult> ProcessRunner::runAs(const std::vector<std::string>& argv,
+                                                  std::chrono::milliseconds,
+                                                  const RunAs&) {
+  return common::fail(common::ErrorCode::kUnavailable,
+                      "run " + (argv.empty() ? std::string() : argv[0]) +
+                          ": this runner cannot run a program as another user");
 }
 
 std::string ProcessResult::status() const {

@@ -27,6 +27,13 @@ struct ProcessResult {
   std::string describe() const;
 };
 
+// The credentials a program runs with instead of the agent's (see user_credentials.h).
+struct RunAs {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;  // supplementary groups, replacing the agent's
+};
+
 class ProcessRunner {
  public:
   static constexpr size_t kMaxOutput = 64 * 1024;
@@ -36,6 +43,11 @@ class ProcessRunner {
   // not be started at all (not found, execve refused); any way it ended is a ProcessResult.
   [[nodiscard]] virtual common::Result<ProcessResult> run(const std::vector<std::string>& argv,
                                                           std::chrono::milliseconds timeout) = 0;
+  // The same as `as`: the child drops the agent's groups, gid and uid (so every capability)
+  // before execve, and fails to start when it cannot. A runner that cannot do this refuses.
+  [[nodiscard]] virtual common::Result<ProcessResult> runAs(const std::vector<std::string>& argv,
+                                                            std::chrono::milliseconds timeout,
+                                                            const RunAs& as);
 };
 
 // fork/execve. The child gets its own process group (killed as a whole at the deadline),

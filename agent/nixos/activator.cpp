@@ -4,6 +4,20 @@
 
 namespace photon::agent {
 namespace {
+// The runs of one activation's switch-to-configuration (their units, photon-<run>.service).
+std::string switchRun(const Journal& journal) { return "switch-" + std::to_string(journal.id); }
+std::string rollbackRun(const Journal& journal) {
+  return "rollback-" + std::to_string(journal.id);
+}
+
+std::string switchFailure(const common::Result<ProcessResult>& switched, const SystemSpec& spec) {
+  std::string why = !switched             ? switched.error().message
+                    : switched->timed_out ? "did not finish within confirm_within_s (" +
+                                                std::to_string(spec.confirm_within_s) + "s)"
+                                          : switched->describe();
+  return "switch-to-configuration " + modeName(spec.mode) + ": " + why;
+}
+
 int64_t wallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -84,17 +98,18 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   // 3. switch-to-configuration must finish within the confirm deadline.
   t0 = now_ms();
   auto left = std::chrono::milliseconds(std::max<int64_t>(journal.deadline_ms - t0, 1));
-  auto switched = nix_.switchToConfiguration(spec.system, modeName(spec.mode), left);
+  auto switched =
+      nix_.switchToConfiguration(spec.system, modeName(spec.mode), left, switchRun(journal));
   timings.switch_ms = now_ms() - t0;
-  if (!switched || !switched->ok()) {
-    std::string why = !switched             ? switched.error().message
-                      : switched->timed_out ? "did not finish within confirm_within_s (" +
-                                                  std::to_string(spec.confirm_within_s) + "s)"
-                                            : switched->describe();
-    journal.reason = "switch-to-configuration " + modeName(spec.mode) + ": " + why;
+  return afterSwitch(journal, timings, started, switched);
+}
+
+std::optional<Outcome> Activator::afterSwitch(Journal& journal, Timings& timings, int64_t started,
+                                           const common::Result<ProcessResult>& result) {
+  if (!result || !result->ok()) {
+    journal.reason = switchFailure(result, journal.spec);
     return rollBack(journal, timings, started);
   }
-
   journal.phase = Phase::kConfirming;
   if (auto r = record(journal); !r) {
     journal.reason = r.error().message;
@@ -153,7 +168,8 @@ Outcome Activator::rollBack(Journal& journal, Timings& timings, int64_t started)
   if (target.empty()) {
     return done("failed", journal.reason + "; rollback impossible: no system ran before");
   }
-  auto switched = nix_.switchToConfiguration(target, modeName(mode), options_.rollback_timeout);
+  auto switched = nix_.switchToConfiguration(target, modeName(mode), options_.rollback_timeout,
+                                             rollbackRun(journal));
   if (!switched) return done("failed", journal.reason + "; rollback: " + switched.error().message);
   if (!switched->ok()) {
     return done("failed", journal.reason + "; rollback: switch-to-configuration of " + target +
@@ -178,6 +194,9 @@ Outcome Activator::finish(const Journal& journal, Timings& timings, int64_t star
   // reconciler drops a journal whose id the outcome already carries.
   (void)state_.saveOutcome(o);
   (void)state_.removeJournal();
+  // Recorded: the units that kept the switch's outcome for a restarted agent can go.
+  nix_.releaseSwitch(switchRun(journal));
+  nix_.releaseSwitch(rollbackRun(journal));
   return o;
 }
 
@@ -188,11 +207,22 @@ std::optional<Outcome> Activator::recover(Journal journal) {
     case Phase::kRealising:
       (void)state_.removeJournal();
       return std::nullopt;
-    case Phase::kSwitching:
-      // Whether switch-to-configuration got through is unknown: go back to what ran before.
+    case Phase::kSwitching: {
+      // switch-to-configuration went on in its unit without the agent: wait for it (systemd
+      // ends it at the deadline) and carry on from its outcome.
+      auto left = std::chrono::milliseconds(std::max<int64_t>(journal.deadline_ms - started, 1));
+      auto adopted = nix_.adoptSwitch(switchRun(journal), left);
+      if (adopted && *adopted) {
+        timings.switch_ms = now_ms() - started;
+        return afterSwitch(journal, timings, started, **adopted);
+      }
+      // No run to adopt (it never started, the node rebooted, or it was the agent's child and
+      // died with it): whether it got through is unknown, go back to what ran before.
       journal.reason = "the agent stopped during switch-to-configuration " +
                        modeName(journal.spec.mode) + "; rolled back on restart";
+      if (!adopted) journal.reason += " (" + adopted.error().message + ")";
       return rollBack(journal, timings, started);
+    }
     case Phase::kConfirming:
       return confirm(journal, timings, started);
     case Phase::kRollingBack:

@@ -24,7 +24,8 @@ class Activator {
   // next start recovers it.
   std::optional<Outcome> activate(const SystemSpec& spec);
   // Takes an interrupted activation to an end: one interrupted before it changed anything is
-  // dropped (nothing returned; plan again), one interrupted while switching is rolled back,
+  // dropped (nothing returned; plan again), one interrupted while switching takes the outcome
+  // of its switch-to-configuration unit (rolled back when there is none),
   // one interrupted in its health gate resumes the gate until its deadline, one interrupted
   // while rolling back rolls back again.
   std::optional<Outcome> recover(Journal journal);
@@ -36,6 +37,9 @@ class Activator {
   std::function<int64_t()> now_ms;
 
  private:
+  // After switch-to-configuration: the health gate when it succeeded, else the rollback.
+  std::optional<Outcome> afterSwitch(Journal& journal, Timings& timings, int64_t started,
+                                     const common::Result<ProcessResult>& result);
   std::optional<Outcome> confirm(Journal& journal, Timings& timings, int64_t started);
   Outcome rollBack(Journal& journal, Timings& timings, int64_t started);
   Outcome finish(const Journal& journal, Timings& timings, int64_t started, std::string outcome,

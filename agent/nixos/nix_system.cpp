@@ -24,8 +24,9 @@ std::string readLink(const std::string& path) {
 
 class CliNixSystem final : public NixSystem {
  public:
-  CliNixSystem(NixosOptions options, ProcessRunner& runner)
-      : options_(std::move(options)), runner_(runner) {}
+  CliNixSystem(NixosOptions options, ProcessRunner& runner,
+               std::unique_ptr<SwitchRunner> switcher)
+      : options_(std::move(options)), runner_(runner), switcher_(std::move(switcher)) {}
 
   common::Status realise(const std::string& path, const Substitution& from) override {
     PHOTON_TRY(auto r, runner_.run(realiseArgv(options_, path, from), options_.realise_timeout));
@@ -61,9 +62,17 @@ class CliNixSystem final : public NixSystem {
 
   common::Result<ProcessResult> switchToConfiguration(const std::string& system,
                                                       const std::string& mode,
-                                                      std::chrono::milliseconds timeout) override {
-    return runner_.run({realPath(system) + "/bin/switch-to-configuration", mode}, timeout);
+                                                      std::chrono::milliseconds timeout,
+                                                      const std::string& run) override {
+    return switcher_->run(run, {realPath(system) + "/bin/switch-to-configuration", mode}, timeout);
   }
+
+  common::Result<std::optional<ProcessResult>> adoptSwitch(
+      const std::string& run, std::chrono::milliseconds timeout) override {
+    return switcher_->adopt(run, timeout);
+  }
+
+  void releaseSwitch(const std::string& run) override { switcher_->release(run); }
 
   std::string currentSystem() override { return readLink(runPath("current-system")); }
   std::string bootedSystem() override { return readLink(runPath("booted-system")); }
@@ -109,6 +118,7 @@ class CliNixSystem final : public NixSystem {
 
   NixosOptions options_;
   ProcessRunner& runner_;
+  std::unique_ptr<SwitchRunner> switcher_;
 };
 }  // namespace
 
@@ -142,8 +152,10 @@ std::vector<std::string> realiseArgv(const NixosOptions& options, const std::str
   return argv;
 }
 
-std::unique_ptr<NixSystem> makeNixSystem(const NixosOptions& options, ProcessRunner& runner) {
-  return std::make_unique<CliNixSystem>(options, runner);
+std::unique_ptr<NixSystem> makeNixSystem(const NixosOptions& options, ProcessRunner& runner,
+                                         std::unique_ptr<SwitchRunner> switcher) {
+  if (!switcher) switcher = makeChildSwitchRunner(runner);
+  return std::make_unique<CliNixSystem>(options, runner, std::move(switcher));
 }
 
 }  // namespace photon::agent

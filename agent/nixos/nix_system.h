@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/core/process_runner.h"
+#include "agent/nixos/switch_runner.h"
 #include "common/result.h"
 
 namespace photon::agent {
@@ -31,6 +32,9 @@ struct NixosOptions {
   // How often the health gate re-runs failing checks before the confirm deadline.
   std::chrono::milliseconds health_interval{std::chrono::milliseconds(500)};
   std::chrono::milliseconds health_check_timeout{std::chrono::seconds(5)};
+  // The systemd switch-to-configuration runs under (a D-Bus address; "": the system bus). When
+  // none answers, it runs as the agent's child (hosts without systemd, most tests).
+  std::string switch_bus;
 };
 
 struct Generation {
@@ -66,16 +70,26 @@ class NixSystem {
   [[nodiscard]] virtual common::Status setProfile(const std::string& path) = 0;
   // Makes generation `number` current again.
   [[nodiscard]] virtual common::Status switchGeneration(int64_t number) = 0;
-  // Runs SYSTEM/bin/switch-to-configuration MODE.
+  // Runs SYSTEM/bin/switch-to-configuration MODE as the run `run` (see switch_runner.h): on a
+  // node in a unit of its own that outlives the agent.
   [[nodiscard]] virtual common::Result<ProcessResult> switchToConfiguration(
-      const std::string& system, const std::string& mode, std::chrono::milliseconds timeout) = 0;
+      const std::string& system, const std::string& mode, std::chrono::milliseconds timeout,
+      const std::string& run) = 0;
+  // The run `run` an agent before this one started: how it ended (waiting up to `timeout` while
+  // it goes on); nothing when it is not known.
+  [[nodiscard]] virtual common::Result<std::optional<ProcessResult>> adoptSwitch(
+      const std::string& run, std::chrono::milliseconds timeout) = 0;
+  // Forgets the run once its outcome is recorded.
+  virtual void releaseSwitch(const std::string& run) = 0;
   // /run/current-system and /run/booted-system (empty when absent).
   virtual std::string currentSystem() = 0;
   virtual std::string bootedSystem() = 0;
   virtual BootFiles bootFiles(const std::string& system) = 0;
 };
 
-std::unique_ptr<NixSystem> makeNixSystem(const NixosOptions& options, ProcessRunner& runner);
+// `switcher` runs switch-to-configuration; null: as a child through `runner`.
+std::unique_ptr<NixSystem> makeNixSystem(const NixosOptions& options, ProcessRunner& runner,
+                                         std::unique_ptr<SwitchRunner> switcher = nullptr);
 
 // "system-42-link" -> 42 for profile "system"; nothing for anything else. Pure.
 std::optional<int64_t> parseGenerationLink(const std::string& profile_name,

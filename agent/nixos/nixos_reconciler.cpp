@@ -1,5 +1,6 @@
 #include "agent/nixos/nixos_reconciler.h"
 
+#include "agent/units/sd_systemd_bus.h"
 #include "common/log.h"
 
 namespace photon::agent {
@@ -249,7 +250,15 @@ std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::
                                                      std::unique_ptr<Rebooter> rebooter) {
   auto runner = makeProcessRunner();
   auto units = makeBusUnitStates();
-  auto nix = makeNixSystem(options, *runner);
+  std::unique_ptr<SwitchRunner> switcher;
+  if (auto bus = connectSystemdBus(options.switch_bus)) {
+    switcher = makeUnitSwitchRunner(std::shared_ptr<SystemdBus>(std::move(*bus)), state_dir);
+  } else {
+    common::logWarning("nixos: " + bus.error().message +
+                       ": switch-to-configuration runs as the agent's child, and an activation "
+                       "the agent is stopped in is rolled back");
+  }
+  auto nix = makeNixSystem(options, *runner, std::move(switcher));
   auto health = makeHealthChecker(*runner, *units, options.health_check_timeout);
   return std::make_unique<NixosReconciler>(std::move(options), std::move(state_dir),
                                            std::move(runner), std::move(units), std::move(nix),

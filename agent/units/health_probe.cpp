@@ -1,5 +1,6 @@
 #include "agent/units/health_probe.h"
 
+#include "agent/core/user_credentials.h"
 #include "agent/units/health_exchange.h"
 
 namespace photon::agent {
@@ -14,10 +15,20 @@ std::chrono::milliseconds timeout(const HealthCheckSpec& spec) {
 }
 
 // The command through the agent's ProcessRunner: an empty signal mask (the agent blocks SIGTERM
-// for its signal thread), and at the deadline its whole process group is killed.
+// for its signal thread), and at the deadline its whole process group is killed. As the
+// instance's user when it has one: a check is the service's code, not the agent's.
 Status checkExec(ProcessRunner& runner, const HealthCheckSpec& spec) {
   auto where = "run " + spec.exec.front();
-  auto result = runner.run(spec.exec, std::chrono::milliseconds(spec.timeout_ms));
+  const auto timeout = std::chrono::milliseconds(spec.timeout_ms);
+  common::Result<ProcessResult> result;
+  if (spec.user.empty()) {
+    result = runner.run(spec.exec, timeout);
+  } else {
+    where += " as " + spec.user;
+    auto as = credentialsOf(spec.user);
+    if (!as) return fail(ErrorCode::kUnavailable, where + ": " + as.error().message);
+    result = runner.runAs(spec.exec, timeout, *as);
+  }
   if (!result) return fail(ErrorCode::kUnavailable, where + ": " + result.error().message);
   if (result->ok()) return {};
   return fail(ErrorCode::kUnavailable, where + ": " + result->describe());

@@ -225,6 +225,9 @@ Result<InstanceSpec> parseInstance(const Json& j, const std::string& path) {
     PHOTON_TRY(auto health, common::readObject(j, "health", path));
     if (!health.is_object()) return invalid(joinPath(path, "health"), "must be an object");
     PHOTON_TRY(s.health, parseHealth(health, joinPath(path, "health")));
+    // A process's check runs with its credentials, never the agent's. (A container's user
+    // lives in its image, not in the node's user database: its check runs as before.)
+    if (s.kind == InstanceKind::kProcess) s.health.user = s.user;
   }
   // The revision may come as a number or a string; it is compared as text.
   if (j.contains("revision") && j["revision"].is_number_integer()) {

@@ -36,6 +36,8 @@ struct HealthCheckSpec {
   int port = 0;                    // http, tcp
   std::string path = "/";          // http
   std::vector<std::string> exec;   // exec: argv, absolute path first
+  // exec: the user the command runs as, the instance's own ("" : root, as the instance runs).
+  std::string user;
   int interval_s = 10;
   int timeout_ms = 1000;
   int rise = 2;  // consecutive successes to become healthy

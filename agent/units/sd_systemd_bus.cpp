@@ -128,6 +128,8 @@ int appendProperties(sd_bus_message* m, const TransientUnit& u) {
   }
   str("StandardOutputFileToAppend", u.standard_output_append);
   str("StandardErrorFileToAppend", u.standard_error_append);
+  if (u.runtime_max_usec) u64("RuntimeMaxUSec", *u.runtime_max_usec);
+  if (u.timeout_stop_usec) u64("TimeoutStopUSec", *u.timeout_stop_usec);
   if (r >= 0) r = sd_bus_message_close_container(m);
   return r;
 }
@@ -153,6 +155,10 @@ int readServiceProperties(sd_bus_message* m, UnitState& state) {
       r = sd_bus_message_read(m, "v", "i", &state.exec_main_status);
     } else if (std::strcmp(name, "ExecMainCode") == 0) {
       r = sd_bus_message_read(m, "v", "i", &state.exec_main_code);
+    } else if (std::strcmp(name, "Result") == 0) {
+      const char* result = nullptr;
+      r = sd_bus_message_read(m, "v", "s", &result);
+      if (r >= 0 && result) state.result = result;
     } else if (std::strcmp(name, "TasksMax") == 0) {
       r = readU64(state.tasks_max);
     } else if (std::strcmp(name, "MemoryMax") == 0) {

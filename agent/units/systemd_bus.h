@@ -46,6 +46,11 @@ struct TransientUnit {
   std::string runtime_directory_mode;  // "0700"
   std::string standard_output_append;  // a file, opened by the manager and appended to
   std::string standard_error_append;
+  // RuntimeMaxSec: systemd kills the unit once it has run this long (Result "timeout"), also
+  // when the agent that started it is gone. TimeoutStopSec: how long a stop waits for SIGTERM
+  // before SIGKILL.
+  std::optional<uint64_t> runtime_max_usec;
+  std::optional<uint64_t> timeout_stop_usec;
 };
 
 // What the manager reports about one unit.
@@ -59,6 +64,7 @@ struct UnitState {
   uint32_t n_restarts = 0;
   int32_t exec_main_status = 0;  // the exit code, or the signal when exec_main_code says so
   int32_t exec_main_code = 0;    // CLD_EXITED (1), CLD_KILLED (2), CLD_DUMPED (3); 0: none yet
+  std::string result;            // the service's Result: success, exit-code, signal, timeout, ...
   std::optional<uint64_t> memory_max;  // nullopt: infinity
   std::optional<uint64_t> tasks_max;
   std::optional<uint64_t> cpu_quota_per_sec_usec;

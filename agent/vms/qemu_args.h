@@ -9,8 +9,8 @@
 namespace photon::agent {
 
 // Where a VM's files live: <state_dir>/vms/<name>/. A sandboxed VM has its sockets and PID file
-// in `run_dir` (its unit's RuntimeDirectory, owned by its user with mode 0700, so that only it
-// and the agent reach its QMP); a plain one has them in <dir> (where QEMUs started before
+// in `run_dir` (<runtime_root>/<name>, owned by its uid with mode 0700, so that only it and the
+// agent reach its QMP); a plain one has them in <dir> (where QEMUs started before
 // sandboxing have them, so that an upgraded agent still adopts those).
 struct VmPaths {
   std::string dir, run_dir, qmp_socket, pid_file, console_log, qemu_log, state_file;
@@ -25,7 +25,7 @@ struct QemuSettings {
   int root_ports = 8;         // hot-plug slots: pcie-root-port ids rp1..rpN
   // Sandboxed: QEMU's own seccomp filter (no exec, no set*id, no obsolete or resource-control
   // calls). -runas cannot go with it: elevateprivileges=deny kills QEMU at its own setuid, so
-  // the unit starts it as its user (vm_unit_runner.h).
+  // the unit starts it as its uid (vm_unit_runner.h).
   bool sandbox = false;
 };
 

@@ -45,12 +45,40 @@ common::Status VmReconciler::ensureDisk(const DiskSpec& disk) {
   return {};
 }
 
-// A sandboxed QEMU reads and writes its disks as the VMs' user: each disk is handed to it (0600).
-common::Status VmReconciler::ownDisk(const DiskSpec& disk) {
+// A sandboxed QEMU reads and writes its disks as its VM's uid: each disk is handed to it (0600),
+// and no other VM's QEMU can open it.
+common::Status VmReconciler::ownDisk(const DiskSpec& disk, const VmRecord& record) {
+  if (!options_.sandbox.enabled) return {};
+  if (::chown(disk.path.c_str(), record.uid, record.uid) != 0 ||
+      ::chmod(disk.path.c_str(), 0600) != 0) {
+    return fail(ErrorCode::kUnavailable, "hand " + disk.path + " to uid " +
+                                             std::to_string(record.uid) + ": " +
+                                             std::strerror(errno));
+  }
+  return {};
+}
+
+common::Status VmReconciler::prepareSandbox(const std::string& name, Runtime& vm) {
   const VmSandbox& sb = options_.sandbox;
-  if (!sb.enabled) return {};
-  if (::chown(disk.path.c_str(), sb.uid, sb.gid) != 0 || ::chmod(disk.path.c_str(), 0600) != 0) {
-    return fail(ErrorCode::kUnavailable, "hand " + disk.path + " to " + sb.user + ": " +
+  if (vm.record.uid == 0) {
+    std::set<uint32_t> taken;
+    for (const auto& [other, runtime] : vms_) {
+      if (other != name && runtime.record.uid != 0) taken.insert(runtime.record.uid);
+    }
+    auto uid = freeVmUid(taken, sb.uid_base, sb.uid_count);
+    if (!uid) return fail(ErrorCode::kUnavailable, "no free VM uid left in the sandbox's range");
+    vm.record.uid = *uid;
+  }
+  // The root is traversable (0711) for every VM's uid; each VM's directory is its own (0700).
+  const std::string dir = paths(name).run_dir;
+  const std::string root = std::filesystem::path(dir).parent_path().string();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail(ErrorCode::kUnavailable, "create " + dir + ": " + ec.message());
+  if (::chmod(root.c_str(), 0711) != 0 ||
+      ::chown(dir.c_str(), vm.record.uid, vm.record.uid) != 0 || ::chmod(dir.c_str(), 0700) != 0) {
+    return fail(ErrorCode::kUnavailable, "hand " + dir + " to uid " +
+                                             std::to_string(vm.record.uid) + ": " +
                                              std::strerror(errno));
   }
   return {};
@@ -69,9 +97,10 @@ common::Status VmReconciler::start(const std::string& name, Runtime& vm, const V
     settings.sandbox = true;
     qemu_paths = vmPaths(options_.state_dir, name, options_.sandbox.runtime_root + "/" + name);
   }
+  if (options_.sandbox.enabled) PHOTON_CHECK(prepareSandbox(name, vm));
   for (const auto& disk : spec.disks) {
     PHOTON_CHECK(ensureDisk(disk));
-    PHOTON_CHECK(ownDisk(disk));
+    PHOTON_CHECK(ownDisk(disk, vm.record));
   }
   // A stale socket of a dead QEMU would take our connect; QEMU makes a new one.
   std::filesystem::remove(paths.qmp_socket, ec);
@@ -87,10 +116,9 @@ common::Status VmReconciler::start(const std::string& name, Runtime& vm, const V
     launch.memory_max =
         static_cast<uint64_t>(spec.memory_mib + options_.sandbox.memory_overhead_mib) << 20;
     launch.tasks_max = static_cast<uint64_t>(spec.cpus + options_.sandbox.tasks_overhead);
-    launch.user = options_.sandbox.user;
-    // Only the VM's user and the agent (root) reach its QMP and console sockets.
-    const std::string& root = options_.sandbox.runtime_root;
-    launch.runtime_directory = root.substr(root.rfind("/run/", 0) == 0 ? 5 : 0) + "/" + name;
+    launch.uid = vm.record.uid;
+    launch.gid = vm.record.uid;
+    launch.groups = options_.sandbox.groups;
   }
   PHOTON_TRY(pid_t pid, options_.runner->spawn(launch));
 
@@ -136,7 +164,7 @@ common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const Vm
     auto disk = std::find_if(spec.disks.begin(), spec.disks.end(),
                              [&](const DiskSpec& d) { return d.id == action.device; });
     PHOTON_CHECK(ensureDisk(*disk));
-    PHOTON_CHECK(ownDisk(*disk));
+    PHOTON_CHECK(ownDisk(*disk, vm.record));
     PHOTON_CHECK(qmp(vm, "blockdev-add", blockdevAddArgs(*disk)));
     device_args = diskDeviceArgs(*disk, action.port);
     record = toJson(*disk);

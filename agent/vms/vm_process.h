@@ -23,8 +23,11 @@ struct VmLaunch {
   std::string log_path;      // stdout/stderr appended here
   uint64_t memory_max = 0;   // bytes: the cap on the whole process (0: none)
   uint64_t tasks_max = 0;    // threads (0: none)
-  std::string user;          // sandboxed: the user QEMU runs as
-  std::string runtime_directory;  // sandboxed: its socket directory, relative to /run
+  // Sandboxed: the uid and gid QEMU runs as (no user record: setpriv sets them in the unit),
+  // and its supplementary groups (kvm's, for /dev/kvm).
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> groups;
 };
 
 struct VmProcessStatus {

@@ -187,6 +187,7 @@ Json VmReconciler::reconcile(const Json& section) {
   for (const auto& name : forgotten) {
     std::error_code ec;
     std::filesystem::remove_all(paths(name).dir, ec);
+    std::filesystem::remove_all(paths(name).run_dir, ec);  // a sandboxed VM's socket directory
     vms_.erase(name);
   }
 

@@ -22,14 +22,18 @@
 namespace photon::agent {
 
 // Each VM's QEMU in a systemd unit of its own (runner: makeVmUnitRunner), with QEMU's seccomp
-// sandbox, as an unprivileged user that owns its disks, with its sockets in the unit's
-// RuntimeDirectory. The user is one fixed system user for every VM: systemd's User= needs a
-// user record, and QEMU's -runas (which takes a bare uid) is killed by its own
-// elevateprivileges=deny filter.
+// sandbox, as a uid of its own that owns its disks and its socket directory, so that one VM's
+// QEMU can open neither the host's files nor another VM's disks. The uid is uid_base + n (n the
+// lowest no other VM of the node holds, kept in the VM's record), its gid the same number;
+// neither has a user record: systemd's User= would need one, and QEMU's -runas is killed by its
+// own elevateprivileges=deny filter, so setpriv sets them in the unit before exec'ing QEMU.
 struct VmSandbox {
   bool enabled = false;
-  std::string user = "photon-vm";
-  uint32_t uid = 0, gid = 0;  // the user's (disks are handed to them)
+  // 65536-524287: a range systemd leaves unused (neither system, regular, dynamic nor
+  // container users).
+  uint32_t uid_base = 0x50000;
+  uint32_t uid_count = 4096;
+  std::vector<uint32_t> groups;  // QEMU's supplementary groups: kvm's, for /dev/kvm
   std::string runtime_root = "/run/photon-vm";  // sockets: <root>/<vm>/ as QEMU sees it
   std::string runtime_root_local;  // the same as the agent sees it; "": runtime_root
   int64_t memory_overhead_mib = 256;  // QEMU's own memory on top of the guest's (MemoryMax)
@@ -74,7 +78,10 @@ class VmReconciler final : public Reconciler {
 
   void loadRecords();
   VmPaths paths(const std::string& name) const;
-  [[nodiscard]] common::Status ownDisk(const DiskSpec& disk);
+  // Sandboxed: hands the disk to the VM's own uid (0600).
+  [[nodiscard]] common::Status ownDisk(const DiskSpec& disk, const VmRecord& record);
+  // Sandboxed: the VM's uid (allocated on its first start) and its socket directory, its own.
+  [[nodiscard]] common::Status prepareSandbox(const std::string& name, Runtime& vm);
   VmObservation observe(const std::string& name, Runtime& vm);
   void connectQmp(const std::string& name, Runtime& vm);
   void pumpConsole(const std::string& name, Runtime& vm);

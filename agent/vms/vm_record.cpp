@@ -14,6 +14,7 @@ Json toJson(const VmRecord& r) {
             {"attached", Json::object()},
             {"ports", r.ports},
             {"pending_unplug", r.pending_unplug}};
+  if (r.uid != 0) j["uid"] = r.uid;
   if (r.booted) j["booted"] = toJson(*r.booted);
   for (const auto& [id, spec] : r.attached) j["attached"][id] = spec;
   return j;
@@ -34,6 +35,7 @@ common::Result<VmRecord> parseVmRecord(const Json& j) {
     r.restarts = j.value("restarts", int64_t{0});
     r.reset_generation = j.value("reset_generation", int64_t{0});
     r.powerdown_at = j.value("powerdown_at", int64_t{0});
+    r.uid = j.value("uid", uint32_t{0});
     if (j.contains("attached")) {
       for (const auto& [id, spec] : j["attached"].items()) r.attached[id] = spec;
     }
@@ -45,6 +47,13 @@ common::Result<VmRecord> parseVmRecord(const Json& j) {
     return common::invalid("vm.json", e.what());
   }
   return r;
+}
+
+std::optional<uint32_t> freeVmUid(const std::set<uint32_t>& taken, uint32_t base, uint32_t count) {
+  for (uint32_t i = 0; i < count; ++i) {
+    if (!taken.contains(base + i)) return base + i;
+  }
+  return std::nullopt;
 }
 
 }  // namespace photon::agent

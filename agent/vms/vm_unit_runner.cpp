@@ -1,5 +1,7 @@
 #include "agent/vms/vm_unit_runner.h"
 
+#include <linux/capability.h>
+
 #include "agent/core/program_path.h"
 
 namespace photon::agent {
@@ -17,13 +19,15 @@ class UnitRunner final : public VmProcessRunner {
 
   common::Result<pid_t> spawn(const VmLaunch& launch) override {
     if (launch.argv.empty()) return common::invalid("argv", "is empty");
-    TransientUnit unit = vmUnit(launch);
-    // systemd's ExecStart needs an absolute path.
-    std::string program = resolveProgram(unit.exec_start.front());
-    if (program.empty()) {
-      return common::invalid("qemu.binary", unit.exec_start.front() + " not found in PATH");
+    // systemd's ExecStart needs an absolute path, and setpriv exec's QEMU by its path.
+    VmLaunch resolved = launch;
+    resolved.argv.front() = resolveProgram(launch.argv.front());
+    if (resolved.argv.front().empty()) {
+      return common::invalid("qemu.binary", launch.argv.front() + " not found in PATH");
     }
-    unit.exec_start.front() = program;
+    std::string setpriv = resolveProgram(options_.setpriv);
+    if (setpriv.empty()) return common::invalid("setpriv", options_.setpriv + " not found in PATH");
+    TransientUnit unit = vmUnit(resolved, setpriv);
     // A failed unit of the last QEMU keeps the name until it is reset.
     PHOTON_CHECK(bus_->stopUnit(unit.name));
     PHOTON_CHECK(bus_->startTransientUnit(unit));
@@ -78,21 +82,31 @@ class UnitRunner final : public VmProcessRunner {
 
 std::string vmUnitName(const std::string& vm) { return "photon-vm-" + vm + ".service"; }
 
-TransientUnit vmUnit(const VmLaunch& launch) {
+std::vector<std::string> setprivArgv(const VmLaunch& launch, const std::string& setpriv) {
+  std::string groups;
+  for (uint32_t g : launch.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
+  std::vector<std::string> argv = {
+      setpriv, "--reuid=" + std::to_string(launch.uid), "--regid=" + std::to_string(launch.gid),
+      groups.empty() ? "--clear-groups" : "--groups=" + groups, "--inh-caps=-all",
+      "--bounding-set=-all", "--"};
+  argv.insert(argv.end(), launch.argv.begin(), launch.argv.end());
+  return argv;
+}
+
+TransientUnit vmUnit(const VmLaunch& launch, const std::string& setpriv) {
   TransientUnit u;
   u.name = vmUnitName(launch.name);
   u.description = "Photon VM " + launch.name;
-  u.exec_start = launch.argv;
+  u.exec_start = setprivArgv(launch, setpriv);
   // The agent decides about restarts (the VM's restart policy), not systemd.
   u.restart = "no";
   if (launch.memory_max > 0) u.memory_max = launch.memory_max;
   if (launch.tasks_max > 0) u.tasks_max = launch.tasks_max;
   u.device_policy = "closed";  // plus the pseudo devices (/dev/null, /dev/urandom, ...)
   u.device_allow = {{"/dev/kvm", "rw"}, {"/dev/net/tun", "rw"}};
-  u.user = launch.user;
-  u.runtime_directory = launch.runtime_directory;
-  u.runtime_directory_mode = "0700";
-  u.capability_bounding_set = 0;  // none: QEMU starts as its user
+  // Only what setpriv needs to become the VM's uid and drop the rest; QEMU has none.
+  u.capability_bounding_set =
+      (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) | (1ULL << CAP_SETPCAP);
   u.no_new_privileges = true;
   u.protect_system = "full";
   u.protect_home = "read-only";

@@ -1,9 +1,10 @@
 // The sandboxed process adapter: each VM's QEMU runs in a transient systemd unit of its own,
 // photon-vm-<name>.service, started over the units domain's sd-bus client. The unit gives it a
 // cgroup with MemoryMax/TasksMax, a device policy that allows only /dev/kvm and /dev/net/tun, a
-// read-only /usr and /etc, no capabilities, an unprivileged user and a RuntimeDirectory (0700,
-// that user's) for its sockets. The unit, not a PID file, is what an agent restart adopts: the
-// VM's process is the unit's main process.
+// read-only /usr and /etc, and the VM's own uid and gid: setpriv (util-linux) takes them, drops
+// every capability (bounding set included) and exec's QEMU, so the unit's main process is QEMU
+// with no capability and no user record is needed. The unit, not a PID file, is what an agent
+// restart adopts.
 #pragma once
 
 #include <functional>
@@ -16,6 +17,7 @@
 namespace photon::agent {
 
 struct VmUnitOptions {
+  std::string setpriv = "setpriv";  // looked up in PATH when not absolute
   // The manager's PIDs as this process sees them; identity unless the manager lives in another
   // PID namespace (the tests' systemd in systemd-nspawn).
   std::function<pid_t(pid_t)> local_pid;
@@ -23,8 +25,10 @@ struct VmUnitOptions {
 
 std::string vmUnitName(const std::string& vm);  // "photon-vm-<vm>.service"
 
-// The unit QEMU is started in (pure, for the tests to look at).
-TransientUnit vmUnit(const VmLaunch& launch);
+// The unit QEMU is started in, through `setpriv` (an absolute path) as the launch's uid and gid
+// (pure, for the tests to look at).
+TransientUnit vmUnit(const VmLaunch& launch, const std::string& setpriv);
+std::vector<std::string> setprivArgv(const VmLaunch& launch, const std::string& setpriv);
 
 std::unique_ptr<VmProcessRunner> makeVmUnitRunner(std::shared_ptr<SystemdBus> bus,
                                                   VmUnitOptions options = {});

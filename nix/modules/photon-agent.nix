@@ -54,8 +54,8 @@ in
       example = [ "/var/lib/photon-images" ];
       description = ''
         Directories VM disk images may live in (--vm-image-dir). The agent creates disks there
-        and hands each to the photon-vm user QEMU runs as; they must be traversable (o+x) by
-        it. Listed in the agent's ReadWritePaths.
+        and hands each to the uid of the VM's QEMU (one per VM); they must be traversable (o+x)
+        by it. Listed in the agent's ReadWritePaths.
       '';
     };
     extraFlags = mkOption {
@@ -76,7 +76,8 @@ in
       # Never restarted by a switch: the agent itself runs switch-to-configuration, and its
       # restart must not interrupt the activation it is driving.
       restartIfChanged = false;
-      path = [ config.nix.package ];
+      # util-linux: setpriv starts each VM's QEMU as the VM's own uid.
+      path = [ config.nix.package pkgs.util-linux ];
       serviceConfig = {
         Type = "notify";
         NotifyAccess = "main";
@@ -96,18 +97,30 @@ in
           ++ cfg.extraFlags);
         StateDirectory = "photon-agent";
         StateDirectoryMode = "0700";
+        # VMs' socket directories (/run/photon-vm/<name>, each its VM's uid's), kept across an
+        # agent restart: the QEMUs in them keep running.
+        RuntimeDirectory = "photon-vm";
+        RuntimeDirectoryMode = "0711";
+        RuntimeDirectoryPreserve = "yes";
 
         # Not DynamicUser: the agent is the node's manager. It stays uid 0 but keeps only
         # the capabilities it uses itself; privileged work is done by systemd on its behalf
-        # (units, VMs and switch-to-configuration run as transient units it starts over D-Bus).
+        # in transient units it starts over D-Bus, outside this sandbox:
+        #   - the instances (photon-<name>.service);
+        #   - each VM's QEMU (photon-vm-<name>.service, a uid of its own, its own cgroup,
+        #     capability set and seccomp filter; not under this unit's MemoryDenyWriteExecute,
+        #     TCG writes code);
+        #   - switch-to-configuration (photon-switch-<id>.service, photon-rollback-<id>.service):
+        #     it needs all of root (/etc, the boot loader, restarting units), which this unit's
+        #     ProtectSystem=strict and capability set would refuse; in its own unit it also
+        #     outlives an agent restart, and systemd kills it at the activation's deadline.
         #   CAP_NET_ADMIN  the photon0 dummy link and VIP addresses over netlink
         #   CAP_SYS_ADMIN  systemd checks it before StartTransientUnit/StopUnit from a bus client
-        #   CAP_CHOWN, CAP_FOWNER  a VM's disks are handed to the photon-vm user
+        #   CAP_CHOWN, CAP_FOWNER  a VM's disks and socket directory are handed to its uid
         #   CAP_DAC_OVERRIDE  reaching a VM's QMP socket in its unit's 0700 RuntimeDirectory
-        # QEMU itself runs in photon-vm-<name>.service as user photon-vm (its own cgroup, capability set and
-        # seccomp filter), not under this unit's MemoryDenyWriteExecute (TCG writes code).
+        #   CAP_SETUID, CAP_SETGID  an instance's exec health check runs as the instance's user
         CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" "CAP_CHOWN" "CAP_FOWNER"
-                                  "CAP_DAC_OVERRIDE" ];
+                                  "CAP_DAC_OVERRIDE" "CAP_SETUID" "CAP_SETGID" ];
         SupplementaryGroups = lib.optional cfg.bgp "bird2";
         NoNewPrivileges = true;
         ProtectSystem = "strict";
@@ -131,13 +144,9 @@ in
       };
     };
 
-    # The user every VM's QEMU runs as (photon-vm-<name>.service, User=); kvm for /dev/kvm.
-    users.users.photon-vm = {
-      isSystemUser = true;
-      group = "photon-vm";
-      extraGroups = [ "kvm" ];
-    };
-    users.groups.photon-vm = { };
+    # Each VM's QEMU runs as a uid of its own with no user record (setpriv in its unit); the
+    # kvm group, which it also gets, must exist for /dev/kvm.
+    users.groups.kvm = { };
 
     services.bird2 = mkIf cfg.bgp {
       enable = true;

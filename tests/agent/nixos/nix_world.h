@@ -30,7 +30,7 @@ inline std::string readText(const std::string& path) {
 
 class NixWorld {
  public:
-  static constexpr const char* kNames[] = {"good", "good2", "fail", "hang", "unsigned"};
+  static constexpr const char* kNames[] = {"good", "good2", "fail", "hang", "slow", "unsigned"};
 
   NixWorld() {
     ::setenv("NIX_CONFIG", "build-users-group =\nsandbox = false\nsubstituters =", 1);
@@ -91,6 +91,8 @@ class NixWorld {
     return o;
   }
   std::string stateDir() const { return dir_.file("state"); }
+  // The directory everything above lives in (bind-mounted into a container at the same path).
+  const std::string& dir() const { return dir_.path(); }
   const std::string& path(const std::string& name) { return paths_.at(name); }
   std::string file(const std::string& name) const { return dir_.file(name); }
 

@@ -1,70 +1,22 @@
 // An agent killed in the middle of an activation: a child process runs the reconciler and is
 // SIGKILLed at a chosen step; a new reconciler on the same state dir must then finish or roll
 // back that activation, never leave the node between generations.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 
 #include "agent/nixos/journal.h"
-#include "tests/agent/nixos/nix_world.h"
+#include "tests/agent/nixos/child_agent.h"
 
 using photon::agent::makeNixosReconciler;
 using photon::common::Json;
+using photon::test::ChildAgent;
+using photon::test::journalPhase;
 using photon::test::NixWorld;
 using photon::test::reconcileUntilSettled;
+using photon::test::waitFor;
 
-namespace {
-
-// A forked "agent" that reconciles `section` until it is killed.
-class ChildAgent {
- public:
-  ChildAgent(NixWorld& w, const Json& section) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      auto rec = makeNixosReconciler(w.options(), w.stateDir());
-      for (int i = 0; i < 3000; ++i) {
-        rec->reconcile(section);
-        ::usleep(20'000);
-      }
-      ::_exit(0);
-    }
-  }
-  ~ChildAgent() { kill(); }
-  void kill() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
-template <typename Pred>
-bool waitFor(Pred pred, std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-std::string journalPhase(NixWorld& w) {
-  auto text = photon::test::readText(w.stateDir() + "/nixos-journal.json");
-  auto json = Json::parse(text, nullptr, false);
-  return json.is_object() ? json.value("phase", "") : "";
-}
-
-}  // namespace
-
-TEST_CASE("nixos: an agent killed during switch-to-configuration rolls back on restart",
+TEST_CASE("nixos: without systemd, an agent killed during switch-to-configuration rolls back on restart",
           "[nixos][integration]") {
   NixWorld w;
   {

@@ -1,6 +1,6 @@
 // Sandboxed VMs: each QEMU in photon-vm-<name>.service of a real systemd (booted in
-// systemd-nspawn, tests/support/nspawn_container.h), as user photon-vm, under QEMU's seccomp
-// sandbox, and adopted after an agent restart through its unit. The reconciler runs on the host
+// systemd-nspawn, tests/support/nspawn_container.h), as a uid of its own (no user record: setpriv
+// in the unit), under QEMU's seccomp sandbox, and adopted after an agent restart through its unit. The reconciler runs on the host
 // and drives the container's systemd over its bus; the test's directory is bind-mounted at the
 // same path, so QEMU inside and the agent outside name the same files and sockets.
 #include <signal.h>
@@ -28,13 +28,14 @@ std::string statusField(int pid, const std::string& key) {
   while (std::getline(in, line)) {
     if (line.rfind(key + ":", 0) == 0) {
       auto v = line.substr(key.size() + 1);
-      return v.substr(v.find_first_not_of(" \t"));
+      auto at = v.find_first_not_of(" \t");
+      return at == std::string::npos ? std::string() : v.substr(at);  // "Groups:" may be empty
     }
   }
   return "";
 }
 
-constexpr uint32_t kUid = 64000;
+constexpr uint32_t kUid = 0x50000;  // the first VM's uid: the sandbox's uid_base
 
 struct SandboxWorld {
   VmWorld vms{vmGuestDir()};
@@ -46,14 +47,8 @@ struct SandboxWorld {
                                                 {"qemu-system-x86"}),
                    .name = "photon-vm-sandbox",
                    .extra_args = {"--bind=" + vms.tmp.path(), "--bind-ro=" + vms.guest}}) {
-    // QEMU's user traverses the test's directory to reach hot-plugged disks.
+    // QEMU's uid traverses the test's directory to reach hot-plugged disks.
     ::chmod(vms.tmp.path().c_str(), 0711);
-    if (container.run({"/usr/sbin/groupadd", "--system", "--gid", std::to_string(kUid),
-                       "photon-vm"}) != 0 ||
-        container.run({"/usr/sbin/useradd", "--system", "--no-create-home", "--gid", "photon-vm",
-                       "--uid", std::to_string(kUid), "photon-vm"}) != 0) {
-      throw std::runtime_error("useradd photon-vm in the container failed");
-    }
     auto connected = connectSystemdBus(container.busAddress());
     if (!connected) throw std::runtime_error("bus: " + connected.error().message);
     bus = std::move(*connected);
@@ -63,7 +58,7 @@ struct SandboxWorld {
     VmOptions o = vms.options();
     o.runner = makeVmUnitRunner(bus, {.local_pid = [this](pid_t p) { return container.hostPid(p); }});
     o.sandbox.enabled = true;
-    o.sandbox.uid = o.sandbox.gid = kUid;
+    o.sandbox.uid_base = kUid;
     o.sandbox.runtime_root_local = container.root() + "/run/photon-vm";
     o.qemu.binary = "/usr/bin/qemu-system-x86_64";  // the container's
     return o;
@@ -99,6 +94,8 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption
     CHECK(statusField(pid, "Gid").rfind(u + "\t", 0) == 0);
     CHECK(statusField(pid, "Seccomp") == "2");
     CHECK(statusField(pid, "CapEff") == "0000000000000000");
+    CHECK(statusField(pid, "CapBnd") == "0000000000000000");
+    CHECK(statusField(pid, "Groups").empty());
     CHECK(readText("/proc/" + std::to_string(pid) + "/cgroup")
               .find("/photon-vm-s1.service\n") != std::string::npos);
     auto unit = world.bus->unitState("photon-vm-s1.service");
@@ -114,11 +111,20 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption
     CHECK(st.st_uid == kUid);
     CHECK((st.st_mode & 0777) == 0700);
     CHECK(std::filesystem::exists(run_dir + "/qmp.sock"));
-    REQUIRE(::stat((world.vms.tmp.path() + "/images/d0.qcow2").c_str(), &st) == 0);
+    std::string d0 = world.vms.tmp.path() + "/images/d0.qcow2";
+    REQUIRE(::stat(d0.c_str(), &st) == 0);
     CHECK(st.st_uid == kUid);
     CHECK((st.st_mode & 0777) == 0600);
+    // Another VM's uid (the next one) cannot read it; this VM's uid can (the check can fail).
+    auto readAs = [&](uint32_t uid) {
+      auto id = std::to_string(uid);
+      return world.container.run({"/usr/bin/setpriv", "--reuid=" + id, "--regid=" + id,
+                                  "--clear-groups", "/usr/bin/head", "-c", "1", d0});
+    };
+    CHECK(readAs(kUid + 1) != 0);
+    CHECK(readAs(kUid) == 0);
 
-    // Hot-plug: QEMU opens the new disk as its user, so it is handed to that user first.
+    // Hot-plug: QEMU opens the new disk as its uid, so it is handed to that uid first.
     vm["disks"].push_back({{"id", "d1"}, {"image", "d1.raw"}, {"format", "raw"}, {"size_gib", 1}});
     vm["nics"].push_back({{"id", "n1"}, {"mac", "52:54:00:12:34:57"}, {"user", true}});
     section = Json::array({vm});
@@ -129,6 +135,8 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption
     CHECK(has(seen["devices"], "n1"));
     at = waitForText(console, "photon-guest: block=vda,vdb, net=eth0,lo,", at);
     CHECK(at != std::string::npos);
+    REQUIRE(::stat((world.vms.tmp.path() + "/images/d1.raw").c_str(), &st) == 0);
+    CHECK(st.st_uid == kUid);
     reconciler->shutdown();
   }  // the agent "exits"; QEMU keeps running in its unit
 
