@@ -7,8 +7,9 @@
 
 namespace photon::coordinator {
 namespace {
-std::vector<std::string> splitSegments(std::string_view path) {
-  std::vector<std::string> out;
+template <class Segment>
+std::vector<Segment> splitSegments(std::string_view path) {
+  std::vector<Segment> out;
   while (!path.empty()) {
     if (path.front() == '/') {
       path.remove_prefix(1);
@@ -55,7 +56,8 @@ void sendError(HttpResponse& res, int status, const std::string& message,
 Router::Router(HttpMetrics& metrics) : metrics_(metrics) {}
 
 void Router::add(std::string method, const std::string& route, Handler handler) {
-  routes_.push_back(Route{std::move(method), route, splitSegments(route), std::move(handler)});
+  routes_.push_back(
+      Route{std::move(method), route, splitSegments<std::string>(route), std::move(handler)});
 }
 
 void Router::get(const std::string& r, Handler h) { add("GET", r, std::move(h)); }
@@ -77,35 +79,35 @@ void Router::record(const std::string& method, const std::string& route, int sta
 
 void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
   const auto started = std::chrono::steady_clock::now();
-  std::vector<std::string> segments = splitSegments(req.path);
+  // Views into req.path, which outlives them: a request allocates no segment strings.
+  const auto segments = splitSegments<std::string_view>(req.path);
+  // How many literal segments of `route` match, or -1 when it does not match.
+  auto literalsMatched = [&segments](const Route& route) {
+    if (route.segments.size() != segments.size()) return -1;
+    int literals = 0;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      if (isParam(route.segments[i])) continue;
+      if (route.segments[i] != segments[i]) return -1;
+      ++literals;
+    }
+    return literals;
+  };
   // The route with the most literal segments wins ("/x/{id}" loses to "/x/all").
   const Route* best_path = nullptr;
   const Route* best = nullptr;
   int best_path_literals = -1, best_literals = -1;
-  std::string allowed;
   for (const Route& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
-    int literals = 0;
-    bool match = true;
-    for (size_t i = 0; i < segments.size() && match; ++i) {
-      if (isParam(route.segments[i])) continue;
-      match = route.segments[i] == segments[i];
-      ++literals;
-    }
-    if (!match) continue;
+    int literals = literalsMatched(route);
+    if (literals < 0) continue;
     if (literals > best_path_literals) {
       best_path = &route;
       best_path_literals = literals;
-      allowed.clear();
     }
-    if (literals == best_path_literals) {
-      allowed += (allowed.empty() ? "" : ", ") + route.method;
-      bool same_method = route.method == req.method ||
-                         (route.method == "GET" && req.method == "HEAD");
-      if (same_method && literals > best_literals) {
-        best = &route;
-        best_literals = literals;
-      }
+    bool same_method =
+        route.method == req.method || (route.method == "GET" && req.method == "HEAD");
+    if (literals == best_path_literals && same_method && literals > best_literals) {
+      best = &route;
+      best_literals = literals;
     }
   }
   if (!best_path) {
@@ -114,6 +116,13 @@ void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
     return;
   }
   if (!best || best_literals < best_path_literals) {
+    // The methods of the routes that match the path best: only a 405 needs them.
+    std::string allowed;
+    for (const Route& route : routes_) {
+      if (literalsMatched(route) == best_path_literals) {
+        allowed += (allowed.empty() ? "" : ", ") + route.method;
+      }
+    }
     res.setHeader("Allow", allowed);
     sendError(res, 405, req.method.substr(0, 16) + " is not allowed here; allowed: " + allowed,
               "method");
