@@ -13,7 +13,7 @@ function controls(tr) {
 
 // Where a key moves the focus from control `pos` of `count` in row `index`:
 // [row, control] (-1: the row's last), or null to leave the key to the browser.
-export function target(key, shift, index, pos, count) {
+function target(key, shift, index, pos, count) {
   if (key === 'ArrowDown') return [index + 1, pos];
   if (key === 'ArrowUp') return [index - 1, pos];
   if (key === 'Tab' && !shift && pos === count - 1) return [index + 1, 0];
