@@ -23,6 +23,8 @@ export function rowOf(n) {
     id: n.id,
     hostname: n.hostname || '',
     state: n.state || '',
+    // Whose drain holds it: "operator" or "deployment d-N" (empty unless draining or drained).
+    drainedBy: typeof n.drained_by === 'string' ? n.drained_by : '',
     liveness: n.liveness || '',
     power: n.power && n.power.state ? n.power.state : '',
     pool: n.pool || '',
@@ -76,11 +78,19 @@ export function matches(r, f, terms, q) {
   return !q || r.search.includes(q);
 }
 
+// The state, and for a drain whose it is (an operator's stays until undrained, a deployment's
+// ends with its step).
+export function stateCell(r) {
+  if (!r.drainedBy) return badge('state', r.state);
+  return el('span', {}, badge('state', r.state), ' ',
+    el('span', { class: 'drained-by', text: `drained by ${r.drainedBy}` }));
+}
+
 export function cells(r) {
   return [
     el('a', { href: `#/nodes/${encodeURIComponent(r.id)}`, text: r.id }),
     r.hostname,
-    badge('state', r.state),
+    stateCell(r),
     r.liveness ? badge('liveness', r.liveness) : '',
     r.power ? badge('power', r.power) : '',
     r.pool, r.class, r.address, r.cpu,
@@ -94,6 +104,6 @@ export function cells(r) {
 }
 
 export function signature(r) {
-  return [r.hostname, r.state, r.liveness, r.power, r.pool, r.class, r.address, r.cpu,
+  return [r.hostname, r.state, r.drainedBy, r.liveness, r.power, r.pool, r.class, r.address, r.cpu,
     r.memoryBytes, r.diskCount, r.diskBytes, r.labelText, r.generation, r.outcome, r.reboot, agoCoarse(r.since)].join('\u0001');
 }

@@ -7,6 +7,7 @@ import { api } from './api.js';
 import { el, replace } from './dom.js';
 import { COLUMNS, rowOf, sortValue, labelTerms, matches, cells, signature } from './machine_rows.js';
 import { VirtualRows } from './virtual_rows.js';
+import { rowKeys } from './row_keys.js';
 import { bulkBar } from './bulk_actions.js';
 
 // Remembered while the tab lives, so that coming back from a node keeps the filters, the order
@@ -58,6 +59,7 @@ export function machinesPage(main) {
       const box = tr.firstChild.firstChild;
       box.checked = selected.has(r.id);
     });
+  rowKeys(virtual);
 
   replace(main, el('h1', { text: 'Machines' }), counts, filterBar,
     el('div', { class: 'table-bar' }, shown, bulk.element), scroller);

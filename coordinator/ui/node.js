@@ -3,6 +3,7 @@
 import { api, enc, getOrNull } from './api.js';
 import { el, replace, mib, badge, dl, table, when, ago, unchangedFilter } from './dom.js';
 import { act } from './actions.js';
+import { stateCell } from './machine_rows.js';
 
 const ACTIONS = [
   ['commission', 'Commission'], ['install', 'Install'], ['drain', 'Drain'], ['undrain', 'Undrain'],
@@ -45,6 +46,7 @@ function lifecycleSection(n) {
     el('h2', { id: 'life-h', text: 'Lifecycle' }),
     dl([
       ['State', badge('state', n.state)],
+      ['Drained by', str(n.drained_by)],
       ['In state since', n.state_since ? `${when(n.state_since)} (${ago(n.state_since)})` : ''],
       ['Deadline', when(n.deadline)],
       ['Last error', str(n.last_error)],
@@ -155,7 +157,7 @@ export function nodePage(main, id) {
       replace(main,
         el('p', { class: 'crumbs' }, el('a', { href: '#/machines', text: '← Machines' })),
         el('h1', {}, `Node ${n.id} `, el('span', { class: 'sub', text: n.hostname || '' }), ' ',
-          el('span', { id: 'node-state' }, badge('state', n.state))),
+          el('span', { id: 'node-state' }, stateCell({ state: n.state, drainedBy: str(n.drained_by) }))),
         actions,
         el('div', { class: 'columns' }, lifecycleSection(n), factsSection(n)),
         historySection(history),

@@ -25,6 +25,8 @@ export class VirtualRows {
     this.top = spacer(columns);
     this.bottom = spacer(columns);
     this.frame = 0;
+    this.first = 0; // the index range drawn, [first, last)
+    this.last = 0;
     this.onScroll = () => {
       if (!this.frame) {
         this.frame = requestAnimationFrame(() => {
@@ -82,6 +84,8 @@ export class VirtualRows {
       trs.push(entry.tr);
     }
     this.cache = cache;
+    this.first = first;
+    this.last = last;
     this.top.td.style.height = `${first * this.rowHeight}px`;
     this.bottom.td.style.height = `${(this.rows.length - last) * this.rowHeight}px`;
     this.place([this.top.tr, ...trs, this.bottom.tr]);
@@ -101,6 +105,25 @@ export class VirtualRows {
         this.tbody.insertBefore(node, cursor);
       }
     }
+  }
+
+  // The <tr> of row `index`, drawn now if it was not: scrolled to the edge of the view it is
+  // nearest, then painted at once (not on the next frame), so that the keyboard can move the
+  // focus into it in the same event. Null past either end.
+  rowAt(index) {
+    if (index < 0 || index >= this.rows.length) return null;
+    if (index < this.first || index >= this.last) {
+      const head = this.tbody.parentElement.tHead;
+      const headHeight = head ? head.offsetHeight : 0;
+      const view = this.scroller.clientHeight || window.innerHeight;
+      const rowTop = headHeight + index * this.rowHeight;
+      this.scroller.scrollTop = index < this.first
+        ? rowTop - headHeight
+        : rowTop + this.rowHeight - view;
+      this.paint();
+    }
+    const entry = this.cache.get(this.rows[index].id);
+    return entry ? entry.tr : null;
   }
 
   measure(trs) {

@@ -2,7 +2,7 @@
 // headers and path traversal, a wrong token refused, sign-in, only the rows in view drawn,
 // filters by state and label, a bulk drain and undrain behind one confirmation naming the
 // nodes, a node whose DMI vendor is HTML shown as text with no dialog, its lifecycle history,
-// a drain seen without a reload, a change elsewhere applied as that node alone, a deployment
+// a drain seen without a reload and whose it is, the keyboard through undrawn rows, a change elsewhere applied as that node alone, a deployment
 // followed to its end, services with unplaced reasons, VMs. Screenshots of each page go to
 // OUT_DIR.
 //   node tests/console/console_test.mjs BUILD_DIR OUT_DIR
@@ -12,6 +12,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { Coordinator, ADMIN_TOKEN, HOSTILE, simulateAgents, storePath, sleep } from './fleet.mjs';
 import { openBrowser, watchedPage } from './browser.mjs';
+import { checkKeyboard } from './keyboard.mjs';
 
 const [buildDir, outDir] = process.argv.slice(2);
 if (!buildDir || !outDir) {
@@ -238,6 +239,8 @@ async function main() {
     assert.equal(await page.evaluate(() => document.cookie), '');
     step('only the rows in view are drawn');
     await checkVirtualRows(page, nodes.map((n) => n.id));
+    step('the arrows and Tab move through rows not drawn yet');
+    await checkKeyboard(page, nodes.map((n) => n.id));
     // A marker that a reload would lose: every later change must arrive with it still set.
     await page.evaluate(() => { window.photonNoReload = true; });
     await page.screenshot({ path: join(outDir, 'machines.png') });
@@ -286,7 +289,8 @@ async function main() {
     assert.match(question, new RegExp(`Drain node ${hostile.id}`), 'the confirmation names the node');
     await page.screenshot({ path: join(outDir, 'confirm-drain.png') });
     await page.click('#confirm-ok');
-    await waitText(page, '#node-state', /draining|drained/);
+    await waitText(page, '#node-state .badge', /draining|drained/);
+    await waitText(page, '#node-state .drained-by', /^drained by operator$/);
     assert.equal(await page.evaluate(() => window.photonNoReload), true, 'no reload');
     const drained = await c.must('GET', `/api/v1/nodes/${hostile.id}`);
     assert.match(drained.state, /draining|drained/);
@@ -302,7 +306,9 @@ async function main() {
     await setInput(page, '#search', other.id);
     await waitRows(page, 1);
     await c.must('POST', `/api/v1/nodes/${other.id}/actions/drain`);
-    await waitText(page, `#machines tbody tr[data-node-id="${other.id}"] td:nth-child(${COL.state})`, /draining|drained/);
+    await waitText(page, `#machines tbody tr[data-node-id="${other.id}"] td:nth-child(${COL.state}) .badge`, /draining|drained/);
+    await waitText(page, `#machines tbody tr[data-node-id="${other.id}"] td:nth-child(${COL.state}) .drained-by`,
+      /^drained by operator$/);
     assert.equal(await page.evaluate(() => window.photonNoReload), true, 'no reload');
     // The update read the changed node, not the fleet.
     const applied = await page.$eval('#machines', (t) => Number(t.dataset.applied));
