@@ -1,9 +1,10 @@
 // A TLS stream for Beast over a beast::tcp_stream, moving TlsEngine's ciphertext over the
 // socket: what the edge serves HTTPS with (see tls_engine.h for why not Asio's ssl::stream).
-// Every socket operation goes through the tcp_stream, so its expires_after() deadlines hold
-// for TLS too. Unlike Asio's streams, only ONE operation may be outstanding at a time (a read
-// may send a TLS 1.3 key update reply through the same output buffer a write is sending): the
-// edge reads a request, then answers, never both at once.
+// Every socket operation goes through the tcp_stream; the edge's deadlines
+// (connection_deadlines.h) cancel that socket, which ends a TLS operation too. Unlike Asio's
+// streams, only ONE operation may be outstanding at a time (a read may send a TLS 1.3 key
+// update reply through the same output buffer a write is sending): the edge reads a request,
+// then answers, never both at once.
 //
 // Only http_server.cpp and the long-poll bench include this (Asio compiles slowly).
 #pragma once

@@ -116,6 +116,10 @@ std::string agentBinary(const char* argv0) {
 }
 
 void idleAgent(const std::string& binary, int seconds) {
+  // A build without the agent would otherwise "measure" a process that is gone: 0.0 MiB.
+  if (::access(binary.c_str(), X_OK) != 0) {
+    throw std::runtime_error("no agent binary at " + binary + " (build photon-agent first)");
+  }
   Coordinator c;
   test::TempDir state;
   auto creds = c.enroll(0);
@@ -133,6 +137,9 @@ void idleAgent(const std::string& binary, int seconds) {
   ProcSample before = sample(pid);
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   ProcSample after = sample(pid);
+  if (waitpid(pid, nullptr, WNOHANG) != 0) {
+    throw std::runtime_error(binary + " exited before the idle measurement ended");
+  }
   kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
   double cpu = (after.cpu_seconds - before.cpu_seconds) / seconds * 100.0;
