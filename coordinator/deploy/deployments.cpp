@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "coordinator/deploy/reboot_steps.h"
 #include "coordinator/deploy/rollout.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/inventory/selector.h"
@@ -33,8 +34,6 @@ std::string skipReason(Inventory& inventory, const common::Node& node) {
   return "";
 }
 
-// Whose drain a deployment's is (Node::drained_by).
-std::string drainOwner(const std::string& deployment_id) { return "deployment " + deployment_id; }
 
 // Drains (or undrains) a node for its reboot. Done before the record that says so is committed,
 // and idempotent, so that a record that lost its commit redoes it harmlessly next round. Only
@@ -42,7 +41,7 @@ std::string drainOwner(const std::string& deployment_id) { return "deployment " 
 // (false, and its entry says so).
 Result<bool> moveDrain(Inventory& inventory, const std::string& deployment_id,
                        const std::string& node_id, bool drain) {
-  auto owner = drainOwner(deployment_id);
+  auto owner = deploymentDrainOwner(deployment_id);
   auto moved = drain ? inventory.drainFor(node_id, owner) : inventory.undrainFor(node_id, owner);
   if (!moved) {
     return std::unexpected(moved.error().context(drain ? "drain " + node_id
@@ -249,7 +248,9 @@ NodeInput Deployments::nodeInput(const std::string& node_id) {
   if (!node_revision || *node_revision != seen.node_revision) {
     auto node = inventory_.getNode(node_id);
     seen.node = node ? std::optional<common::Node>(std::move(*node)) : std::nullopt;
-    seen.node_revision = node_revision ? *node_revision : -1;  // an error: read again next time
+    // An error (other than the node being gone): read again next time, not "gone" for good.
+    const bool known = node || node.error().code == common::ErrorCode::kNotFound;
+    seen.node_revision = node_revision && known ? *node_revision : -1;
   }
   if (!seen.node) {
     input.skip_reason = "node is gone";
@@ -262,10 +263,12 @@ NodeInput Deployments::nodeInput(const std::string& node_id) {
     if (observed && observed->body.contains("domains") && observed->body["domains"].is_object()) {
       seen.report = observed->body["domains"].value("system", Json());
     }
-    seen.observed_revision = observed_revision ? *observed_revision : -1;
+    const bool known = observed || observed.error().code == common::ErrorCode::kNotFound;
+    seen.observed_revision = observed_revision && known ? *observed_revision : -1;
   }
   input.skip_reason = skipReason(inventory_, *seen.node);
   input.state = std::string(common::toString(seen.node->state));
+  input.drained_by = seen.node->drained_by;
   input.report = seen.report;
   return input;
 }

@@ -78,12 +78,18 @@ RebootRound confirmStep(NodeRollout& node, const NodeInput& input, const RebootT
 }
 }  // namespace
 
-RebootPhase startReboot(NodeRollout& node, const NodeInput& input, std::vector<std::string>& drain,
-                        int64_t now) {
+std::string deploymentDrainOwner(const std::string& deployment_id) {
+  return "deployment " + deployment_id;
+}
+
+RebootPhase startReboot(const std::string& deployment_id, NodeRollout& node,
+                        const NodeInput& input, std::vector<std::string>& drain, int64_t now) {
   node.step_started_at = now;
   if (input.state == "active") {
     node.drained_by_us = true;
     drain.push_back(node.id);
+  } else if (input.drained_by == deploymentDrainOwner(deployment_id)) {
+    node.drained_by_us = true;
   }
   return RebootPhase::kDraining;
 }

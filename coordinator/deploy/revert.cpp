@@ -122,7 +122,7 @@ void advanceReverting(Deployment& d, RolloutStep& step, const NodeLookup& lookup
   for (auto& node : d.nodes) {
     if (busy >= d.max_parallel) break;
     if (node.revert != RevertStatus::kRebootPending) continue;
-    node.revert = revertStatusOf(startReboot(node, lookup(node.id), step.drain, now));
+    node.revert = revertStatusOf(startReboot(d.id, node, lookup(node.id), step.drain, now));
     ++busy;
   }
   bool open = std::any_of(d.nodes.begin(), d.nodes.end(), [](const auto& n) {

@@ -114,7 +114,7 @@ void observeInFlight(Deployment& d, NodeRollout& node, RolloutStep& step, const 
     case NodeStatus::kUpdating:
       observeUpdate(d, node, input, now);
       if (node.status == NodeStatus::kApplied && wantsReboot(d, input)) {
-        node.status = statusOf(startReboot(node, input, step.drain, now));
+        node.status = statusOf(startReboot(d.id, node, input, step.drain, now));
       }
       break;
     case NodeStatus::kDraining:

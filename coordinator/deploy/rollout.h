@@ -18,6 +18,7 @@ struct NodeInput {
   std::string skip_reason;  // not empty: do not start it (drained, missing, gone)
   Json report = nullptr;    // its observed "system" domain, or null
   std::string state;        // its lifecycle state ("active", "draining", "drained", ...)
+  std::string drained_by;   // who holds its drain (Node::drained_by), when drained
 };
 using NodeLookup = std::function<NodeInput(const std::string& node_id)>;
 

@@ -183,7 +183,12 @@ common::Status PlacementController::round() {
       w.spec = it->second.value;
       w.spec_revision = it->second.mod_revision;
     } else {
-      if (world_.states().contains(name)) removed.push_back(name);
+      // Gone: its placement memory is removed below; with none, nothing will settle it.
+      if (world_.states().contains(name)) {
+        removed.push_back(name);
+      } else {
+        unsettled_.erase(name);
+      }
       continue;
     }
     if (auto it = world_.states().find(name); it != world_.states().end()) w.stored = it->second;

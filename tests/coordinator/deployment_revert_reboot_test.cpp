@@ -22,6 +22,7 @@ Deployment make(int nodes, RebootPolicy reboot) {
 // (profile), `booted` what runs the kernel; a reboot needs the two to differ.
 struct Node {
   std::string state = "active";
+  std::string drained_by;  // Node::drained_by, when drained
   std::string outcome = "activating";
   std::string running = kNew;
   std::string deployment = "d-1";
@@ -37,6 +38,7 @@ struct World {
       const Node& n = nodes[id];
       NodeInput input;
       input.state = n.state;
+      input.drained_by = n.drained_by;
       if (n.state != "active") input.skip_reason = "node is " + n.state;
       input.report = {{"outcome", n.outcome},
                       {"system", n.running},
@@ -210,5 +212,31 @@ TEST_CASE(
   d = run(d, w, now, seen);
   CHECK(d.nodes[0].status == NodeStatus::kApplied);
   CHECK(seen.undrain.empty());
+  CHECK(d.state == DeploymentState::kSucceeded);
+}
+
+TEST_CASE(
+    "reboot: a drain the deployment committed but whose record was lost is still the "
+    "deployment's to undrain",
+    "[deployments][reboot]") {
+  World w;
+  int64_t now = 0;
+  Rounds seen;
+  Deployment d = advance(make(1, RebootPolicy::kAlways), w.lookup(), now).next;
+  // The deployment drained n0 (committed, held as its own), then its record's commit was lost:
+  // the next round starts the reboot step again on a node already draining.
+  w.apply("n0", kNew, "d-1");
+  w.nodes["n0"].state = "draining";
+  w.nodes["n0"].drained_by = "deployment d-1";
+  d = run(d, w, now, seen);
+  CHECK(d.nodes[0].drained_by_us);
+  CHECK(seen.drain.empty());  // drained already: not drained twice
+  w.nodes["n0"].state = "drained";
+  d = run(d, w, now, seen);
+  CHECK(d.nodes[0].status == NodeStatus::kRebooting);
+  w.rebooted("n0", "d-1-reboot");
+  d = run(d, w, now, seen);
+  CHECK(d.nodes[0].status == NodeStatus::kApplied);
+  CHECK(seen.undrain == std::vector<std::string>{"n0"});
   CHECK(d.state == DeploymentState::kSucceeded);
 }
