@@ -8,9 +8,9 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <condition_variable>
-#include <mutex>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include <algorithm>
@@ -18,16 +18,16 @@
 #include "agent/bgp/bgp_reconciler.h"
 #include "agent/bootstrap/bootstrapper.h"
 #include "agent/core/node_certificate.h"
-#include "agent/core/program_path.h"
 #include "agent/core/node_credentials.h"
+#include "agent/core/program_path.h"
 #include "agent/core/state_file.h"
 #include "agent/facts/collector.h"
+#include "agent/nixos/nixos_reconciler.h"
 #include "agent/run/metrics_endpoint.h"
 #include "agent/run/run_loop.h"
 #include "agent/run/service_notifier.h"
-#include "agent/nixos/nixos_reconciler.h"
-#include "agent/units/units_reconciler.h"
 #include "agent/units/sd_systemd_bus.h"
+#include "agent/units/units_reconciler.h"
 #include "agent/vms/vm_reconciler.h"
 #include "agent/vms/vm_unit_runner.h"
 #include "common/log.h"
@@ -91,12 +91,14 @@ std::vector<std::unique_ptr<Reconciler>> buildReconcilers(const DomainSettings& 
     vms.state_dir = settings.state_dir;
     vms.limits.image_dirs = settings.vm_image_dirs;
     if (settings.vm_unsandboxed) {
-      common::logWarning("vms domain: QEMU runs unsandboxed, as the agent's child (--vm-unsandboxed)");
+      common::logWarning(
+          "vms domain: QEMU runs unsandboxed, as the agent's child (--vm-unsandboxed)");
       reconcilers.push_back(makeVmReconciler(vms));
     } else if (resolveProgram("setpriv").empty()) {
       // Never a silent fallback to root QEMUs: without setpriv or systemd the domain is skipped.
-      common::logError("vms domain: no setpriv (util-linux) in PATH to start QEMU as its VM's "
-                       "uid, skipping the domain");
+      common::logError(
+          "vms domain: no setpriv (util-linux) in PATH to start QEMU as its VM's "
+          "uid, skipping the domain");
     } else if (auto bus = connectSystemdBus()) {
       // /dev/kvm is root:kvm 0660: each VM's uid gets the kvm group as its one extra group.
       if (const group* kvm = ::getgrnam("kvm")) vms.sandbox.groups = {kvm->gr_gid};
@@ -137,7 +139,8 @@ int bootstrapMain(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "this help")(
       "coordinator", po::value(&url)->required(),
       "coordinator URL (http[s]://host:port), or several comma-separated: tried in turn")(
-      "bootstrap-token-file", po::value(&token_file)->required(), "file holding the bootstrap token")(
+      "bootstrap-token-file", po::value(&token_file)->required(),
+      "file holding the bootstrap token")(
       "ca-file", po::value(&ca_file),
       "PEM CA the coordinator's HTTPS certificate is checked against (default: the system's)")(
       "state-dir", po::value(&state_dir)->required(), "where the node id and token are kept")(
@@ -153,8 +156,9 @@ int bootstrapMain(const std::vector<std::string>& args) {
       "retry-max", po::value(&retry_max)->default_value(60), "longest backoff between retries, s")(
       "max-attempts", po::value(&max_attempts)->default_value(0),
       "failed phone-homes in a row before giving up (0: never)")(
-      "step-timeout", po::value(&step_timeout)->default_value(3 * 3600), "seconds per install step")(
-      "facts-root", po::value(&facts_root)->default_value("/"), "root the facts are read under")(
+      "step-timeout", po::value(&step_timeout)->default_value(3 * 3600),
+      "seconds per install step")("facts-root", po::value(&facts_root)->default_value("/"),
+                                  "root the facts are read under")(
       "log-level", po::value<std::string>()->default_value("info"), "error .. debug");
   po::variables_map vm;
   try {
@@ -229,9 +233,9 @@ int bootstrapMain(const std::vector<std::string>& args) {
                   std::to_string(machine->facts.memory_bytes >> 20) + " MiB, " +
                   std::to_string(machine->facts.disks.size()) + " disks, " +
                   std::to_string(machine->facts.nics.size()) + " NICs" +
-                  (machine->facts.bmc.present() ? ", BMC " + machine->facts.bmc.address + " (" +
-                                                      machine->facts.bmc.mac + ")"
-                                                : std::string()));
+                  (machine->facts.bmc.present()
+                       ? ", BMC " + machine->facts.bmc.address + " (" + machine->facts.bmc.mac + ")"
+                       : std::string()));
   auto client = common::HttpClient::create(url, {.ca_file = ca_file});
   if (!client) {
     common::logError("--coordinator: " + client.error().message);
@@ -254,9 +258,9 @@ int bootstrapMain(const std::vector<std::string>& args) {
   common::logNotice("rebooting: " + describeArgv(reboot));
   auto result = runner->run(reboot, std::chrono::seconds(300));
   if (!result || !result->ok()) {
-    common::logError("reboot command failed: " +
-                     (result ? result->status() + " " + outputTail(result->output, 5)
-                             : result.error().message));
+    common::logError(
+        "reboot command failed: " +
+        (result ? result->status() + " " + outputTail(result->output, 5) : result.error().message));
     return 1;
   }
   return 0;
@@ -321,7 +325,7 @@ int runMain(const std::vector<std::string>& args) {
   bool vm_unsandboxed = false;
   NixosOptions nixos;
   desc.add_options()("help,h", "this help")(
-      "coordinator", po::value(&flags.url), 
+      "coordinator", po::value(&flags.url),
       "coordinator URL (http[s]://host:port), or several comma-separated: tried in turn")(
       "state-dir", po::value(&state_dir)->required(),
       "holds node-id, node-token, desired.json (and node.crt, node.key: this node's TLS client "
@@ -338,9 +342,9 @@ int runMain(const std::vector<std::string>& args) {
       "facts-root", po::value(&facts_root)->default_value("/"), "root the facts are read under")(
       "domains", po::value(&domains)->default_value(""),
       "comma-separated domains to reconcile: nixos,units,vms,bgp (default: none — only fetch, "
-      "keep and report the desired document)")(
-      "vm-image-dir", po::value(&vm_image_dirs)->composing(),
-      "directory VM disk images may live in (repeat)")(
+      "keep and report the desired document)")("vm-image-dir",
+                                               po::value(&vm_image_dirs)->composing(),
+                                               "directory VM disk images may live in (repeat)")(
       "vm-unsandboxed", po::bool_switch(&vm_unsandboxed),
       "run QEMU as the agent's own child (root, no unit, no seccomp): only where there is no "
       "systemd; by default each VM runs in photon-vm-<name>.service as user photon-vm")(
@@ -422,8 +426,7 @@ int runMain(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  DomainSettings domain_settings{state_dir, {}, vm_image_dirs, bird_socket, nixos,
-                                 vm_unsandboxed};
+  DomainSettings domain_settings{state_dir, {}, vm_image_dirs, bird_socket, nixos, vm_unsandboxed};
   for (size_t start = 0; start < domains.size();) {
     size_t comma = domains.find(',', start);
     std::string name = domains.substr(start, comma == std::string::npos ? comma : comma - start);
@@ -494,11 +497,10 @@ int runMain(const std::vector<std::string>& args) {
     if (!ready) notifier->ready();
     ready = true;
   });
-  common::logNotice("photon-agent " + std::string(PHOTON_VERSION) + " running: coordinator " +
-                    settings->url + ", poll " + std::to_string(settings->poll_interval) + "s" +
-                    (settings->long_poll > 0
-                         ? ", long-poll " + std::to_string(settings->long_poll) + "s"
-                         : ""));
+  common::logNotice(
+      "photon-agent " + std::string(PHOTON_VERSION) + " running: coordinator " + settings->url +
+      ", poll " + std::to_string(settings->poll_interval) + "s" +
+      (settings->long_poll > 0 ? ", long-poll " + std::to_string(settings->long_poll) + "s" : ""));
   loop.run();
 
   {

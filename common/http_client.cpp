@@ -11,7 +11,7 @@
 namespace photon::common {
 namespace {
 TransportOptions transportOptions(const HttpClientOptions& o) {
-  return TransportOptions{o.connect_timeout, o.read_timeout,    o.ca_file,
+  return TransportOptions{o.connect_timeout,  o.read_timeout,    o.ca_file,
                           o.client_cert_file, o.client_key_file, o.keep_alive};
 }
 }  // namespace
@@ -65,8 +65,7 @@ HttpClient::HttpClient(std::vector<std::string> urls,
 
 HttpClient::~HttpClient() = default;
 
-Status HttpClient::useClientCertificate(const std::string& cert_file,
-                                        const std::string& key_file) {
+Status HttpClient::useClientCertificate(const std::string& cert_file, const std::string& key_file) {
   HttpClientOptions next = options_;
   next.client_cert_file = cert_file;
   next.client_key_file = key_file;
@@ -116,8 +115,7 @@ Result<HttpResponse> HttpClient::request(const std::string& method, const std::s
     client.set_read_timeout(options_.read_timeout);
     if (!result) {
       failures += (failures.empty() ? "" : "; ") + method + " " + urls_[index] + path + ": " +
-                  describeTransportError(result.error(), urls_[index],
-                                         transportOptions(options_));
+                  describeTransportError(result.error(), urls_[index], transportOptions(options_));
       bool never_sent = requestNeverSent(result.error());
       if (result.error() == httplib::Error::Canceled || (!never_sent && !repeatable)) break;
       continue;

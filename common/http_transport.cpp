@@ -21,8 +21,7 @@ std::unique_ptr<httplib::Client> makeTransport(const std::string& url,
 bool requestNeverSent(httplib::Error error) {
   return error == httplib::Error::Connection || error == httplib::Error::ConnectionTimeout ||
          error == httplib::Error::SSLConnection || error == httplib::Error::BindIPAddress ||
-         error == httplib::Error::SSLServerVerification ||
-         error == httplib::Error::SSLLoadingCerts;
+         error == httplib::Error::SSLServerVerification || error == httplib::Error::SSLLoadingCerts;
 }
 
 std::string describeTransportError(httplib::Error error, const std::string& url,

@@ -92,8 +92,7 @@ Status checkJsonDepth(std::string_view text, int max_depth, bool malformed_is_er
   // The SAX parser keeps its own explicit stack, so this pass itself cannot overflow.
   Json::sax_parse(text, &checker, nlohmann::detail::input_format_t::json, /*strict=*/true);
   if (checker.tooDeep()) {
-    return invalid(checker.field(),
-                   "nests deeper than " + std::to_string(max_depth) + " levels");
+    return invalid(checker.field(), "nests deeper than " + std::to_string(max_depth) + " levels");
   }
   if (checker.malformed() && malformed_is_error) return invalid("body", "malformed JSON");
   return {};

@@ -12,12 +12,17 @@ namespace {
 std::atomic<int> g_max_level{static_cast<int>(LogLevel::kInfo)};
 }
 
-void setLogLevel(LogLevel max_level) { g_max_level = static_cast<int>(max_level); }
+void setLogLevel(LogLevel max_level) {
+  g_max_level = static_cast<int>(max_level);
+}
 
 bool setLogLevel(std::string_view name) {
   static constexpr std::pair<std::string_view, LogLevel> kNames[] = {
-      {"error", LogLevel::kError}, {"warning", LogLevel::kWarning}, {"notice", LogLevel::kNotice},
-      {"info", LogLevel::kInfo},   {"debug", LogLevel::kDebug}};
+      {"error", LogLevel::kError},
+      {"warning", LogLevel::kWarning},
+      {"notice", LogLevel::kNotice},
+      {"info", LogLevel::kInfo},
+      {"debug", LogLevel::kDebug}};
   for (const auto& [n, level] : kNames) {
     if (n == name) {
       setLogLevel(level);
@@ -27,7 +32,9 @@ bool setLogLevel(std::string_view name) {
   return false;
 }
 
-bool logEnabled(LogLevel level) { return static_cast<int>(level) <= g_max_level.load(); }
+bool logEnabled(LogLevel level) {
+  return static_cast<int>(level) <= g_max_level.load();
+}
 
 void logLine(LogLevel level, std::string_view message) {
   if (!logEnabled(level)) return;

@@ -15,10 +15,18 @@ bool setLogLevel(std::string_view name);
 bool logEnabled(LogLevel level);
 void logLine(LogLevel level, std::string_view message);
 
-inline void logError(std::string_view m) { logLine(LogLevel::kError, m); }
-inline void logWarning(std::string_view m) { logLine(LogLevel::kWarning, m); }
-inline void logNotice(std::string_view m) { logLine(LogLevel::kNotice, m); }
-inline void logInfo(std::string_view m) { logLine(LogLevel::kInfo, m); }
+inline void logError(std::string_view m) {
+  logLine(LogLevel::kError, m);
+}
+inline void logWarning(std::string_view m) {
+  logLine(LogLevel::kWarning, m);
+}
+inline void logNotice(std::string_view m) {
+  logLine(LogLevel::kNotice, m);
+}
+inline void logInfo(std::string_view m) {
+  logLine(LogLevel::kInfo, m);
+}
 inline void logDebug(std::string_view m) {
   if (logEnabled(LogLevel::kDebug)) logLine(LogLevel::kDebug, m);
 }

@@ -48,7 +48,9 @@ std::string drain(BIO* bio) {
   return std::string(data, static_cast<size_t>(n));
 }
 
-Key newKey() { return Key(EVP_EC_gen("P-256")); }
+Key newKey() {
+  return Key(EVP_EC_gen("P-256"));
+}
 
 std::string keyPem(EVP_PKEY* key) {
   Bio out(BIO_new(BIO_s_mem()));
@@ -158,7 +160,8 @@ Status checkAuthority(const Authority& authority) {
     return failure("the CA key does not belong to the CA certificate", "key");
   }
   if (X509_check_ca(cert.get()) == 0) {
-    return std::unexpected(Error{ErrorCode::kInvalid, "the certificate is not a CA", "certificate"});
+    return std::unexpected(
+        Error{ErrorCode::kInvalid, "the certificate is not a CA", "certificate"});
   }
   return {};
 }
@@ -177,7 +180,8 @@ Result<Issued> signRequest(const Authority& authority, const std::string& reques
   }
   // Only keys we would make ourselves: P-256, or RSA of at least 2048 bits.
   int type = EVP_PKEY_get_base_id(subject_key.get());
-  if (!(type == EVP_PKEY_EC || (type == EVP_PKEY_RSA && EVP_PKEY_get_bits(subject_key.get()) >= 2048))) {
+  if (!(type == EVP_PKEY_EC ||
+        (type == EVP_PKEY_RSA && EVP_PKEY_get_bits(subject_key.get()) >= 2048))) {
     return std::unexpected(
         Error{ErrorCode::kInvalid, "the request's key must be EC P-256 or RSA >= 2048", "csr"});
   }

@@ -53,14 +53,14 @@ int httpStatus(ErrorCode code);
 // Propagation helpers, in the manner of absl's ASSIGN_OR_RETURN.
 #define PHOTON_CONCAT_INNER(a, b) a##b
 #define PHOTON_CONCAT(a, b) PHOTON_CONCAT_INNER(a, b)
-#define PHOTON_TRY_IMPL(tmp, lhs, expr)                          \
-  auto tmp = (expr);                                             \
-  if (!tmp) return std::unexpected(std::move(tmp).error());      \
+#define PHOTON_TRY_IMPL(tmp, lhs, expr)                     \
+  auto tmp = (expr);                                        \
+  if (!tmp) return std::unexpected(std::move(tmp).error()); \
   lhs = std::move(*tmp)
 // PHOTON_TRY(auto x, readString(...)); — binds the value or returns the error.
 #define PHOTON_TRY(lhs, expr) PHOTON_TRY_IMPL(PHOTON_CONCAT(photon_try_, __LINE__), lhs, expr)
-#define PHOTON_CHECK(expr)                                                          \
-  do {                                                                              \
-    if (auto photon_check_ = (expr); !photon_check_)                                \
-      return std::unexpected(std::move(photon_check_).error());                     \
+#define PHOTON_CHECK(expr)                                      \
+  do {                                                          \
+    if (auto photon_check_ = (expr); !photon_check_)            \
+      return std::unexpected(std::move(photon_check_).error()); \
   } while (0)

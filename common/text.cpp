@@ -75,10 +75,17 @@ std::string escapeControls(std::string_view raw) {
   for (size_t i = 0; i < text.size(); ++i) {
     auto c = static_cast<uint8_t>(text[i]);
     switch (c) {
-      case '\n': out.append("\\n"); continue;
-      case '\r': out.append("\\r"); continue;
-      case '\t': out.append("\\t"); continue;
-      default: break;
+      case '\n':
+        out.append("\\n");
+        continue;
+      case '\r':
+        out.append("\\r");
+        continue;
+      case '\t':
+        out.append("\\t");
+        continue;
+      default:
+        break;
     }
     if (c < 0x20 || c == 0x7F) {
       hex(c);

@@ -8,7 +8,9 @@
 
 namespace photon::common {
 namespace {
-bool isLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool isLowerAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 }  // namespace
 
 bool isValidName(std::string_view name) {
@@ -89,7 +91,9 @@ bool isValidIpv6(std::string_view text) {
   return inet_pton(AF_INET6, s.c_str(), &addr) == 1;
 }
 
-bool isValidIp(std::string_view text) { return parseIpv4(text).has_value() || isValidIpv6(text); }
+bool isValidIp(std::string_view text) {
+  return parseIpv4(text).has_value() || isValidIpv6(text);
+}
 
 bool Ipv4Cidr::contains(uint32_t address) const {
   uint32_t mask = prefix_length == 0 ? 0 : ~uint32_t{0} << (32 - prefix_length);
@@ -125,8 +129,8 @@ bool isValidStorePath(std::string_view path) {
   auto name = rest.substr(33);
   if (name.empty() || name.size() > 211) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("+-._?=").find(c) !=
-                                                              std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("+-._?=").find(c) != std::string_view::npos;
   });
 }
 

@@ -7,11 +7,11 @@
 #include "coordinator/api/service_routes.h"
 #include "coordinator/api/ui_routes.h"
 #include "coordinator/control/control_wake.h"
+#include "coordinator/deploy/deployment_controller.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/liveness_sharing.h"
 #include "coordinator/placement/placement_controller.h"
 #include "coordinator/vms/vm_service.h"
-#include "coordinator/deploy/deployment_controller.h"
 
 namespace photon::coordinator {
 
@@ -33,10 +33,10 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
                                                      options_.node_certificate_validity);
   context_->certificates = certificates_.get();
   if (certificates_->issuing()) {
-    auth_->setCertificateCheck([c = certificates_.get()](const std::string& node,
-                                                         const std::string& serial) {
-      return c->isCurrent(node, serial);
-    });
+    auth_->setCertificateCheck(
+        [c = certificates_.get()](const std::string& node, const std::string& serial) {
+          return c->isCurrent(node, serial);
+        });
   }
   auth_->requireNodeCertificates(options_.require_node_certificates);
   // One VM service for the API and placement, kept up to date by the store's changes.
@@ -71,27 +71,27 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   http_ = std::make_unique<HttpServer>(*router_, metrics_, std::move(http));
   // A held long-poll is answered the moment its key changes, whoever wrote it; a report, a
   // node change or an API write wakes the control thread.
-  store_->setChangeListener([this, server = http_.get(), vms](const std::vector<std::string>& keys,
-                                                              bool everything) {
-    vms->noteChanges(keys, everything);
-    inventory_->noteNodeChanges(keys, everything);
-    placement_->noteChanges(keys, everything);
-    if (everything) {
-      server->notifyAll();
-    } else {
-      server->notifyChanged(keys);
-      if (watchWakes(keys)) server->notifyChanged({std::string(kWatchKey)});
-    }
-    // (Store reads here come from the store's memory: no I/O on the watch thread.)
-    auto wakes = [this](const std::string& key) {
-      if (wakesControl(key)) return true;
-      auto node = reportingNode(key);
-      if (!node) return false;
-      auto lock = store_->get(keys::deploymentLock(std::string(*node)));
-      return lock && lock->has_value();
-    };
-    if (everything || std::any_of(keys.begin(), keys.end(), wakes)) wakeControl();
-  });
+  store_->setChangeListener(
+      [this, server = http_.get(), vms](const std::vector<std::string>& keys, bool everything) {
+        vms->noteChanges(keys, everything);
+        inventory_->noteNodeChanges(keys, everything);
+        placement_->noteChanges(keys, everything);
+        if (everything) {
+          server->notifyAll();
+        } else {
+          server->notifyChanged(keys);
+          if (watchWakes(keys)) server->notifyChanged({std::string(kWatchKey)});
+        }
+        // (Store reads here come from the store's memory: no I/O on the watch thread.)
+        auto wakes = [this](const std::string& key) {
+          if (wakesControl(key)) return true;
+          auto node = reportingNode(key);
+          if (!node) return false;
+          auto lock = store_->get(keys::deploymentLock(std::string(*node)));
+          return lock && lock->has_value();
+        };
+        if (everything || std::any_of(keys.begin(), keys.end(), wakes)) wakeControl();
+      });
 }
 
 CoordinatorServer::~CoordinatorServer() {
@@ -120,8 +120,8 @@ void CoordinatorServer::stop() {
 
 void CoordinatorServer::shareLiveness(const std::string& coordinator_id) {
   if (liveness_sharing_) return;
-  liveness_sharing_ = std::make_unique<LivenessSharing>(
-      *inventory_, liveness_, coordinator_id, [this] { return leadership_->isLeader(); });
+  liveness_sharing_ = std::make_unique<LivenessSharing>(*inventory_, liveness_, coordinator_id,
+                                                        [this] { return leadership_->isLeader(); });
   context_->liveness_sharing = liveness_sharing_.get();
   liveness_sharing_->start();
 }

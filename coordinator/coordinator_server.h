@@ -22,7 +22,7 @@ namespace photon::coordinator {
 namespace placement {
 class PlacementController;
 class ServiceStore;
-}
+}  // namespace placement
 class LivenessSharing;
 
 struct CoordinatorOptions {

@@ -1,11 +1,11 @@
 // photon-coordinator: the inventory and placement service that agents pull from.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <signal.h>
-#include <unistd.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cmath>
@@ -13,8 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "common/clock.h"
@@ -23,8 +23,8 @@
 #include "coordinator/auth/tokens.h"
 #include "coordinator/control/store_leadership.h"
 #include "coordinator/coordinator_server.h"
-#include "coordinator/power/power_service.h"
 #include "coordinator/migrate_command.h"
+#include "coordinator/power/power_service.h"
 #include "coordinator/store_flags.h"
 
 namespace po = boost::program_options;
@@ -138,8 +138,9 @@ int main(int argc, char** argv) {
   int power_poll_interval = 60, power_deadline_ms = 10000, power_workers = 8, power_attempts = 3;
   int power_max_workers = 64;
   opts.add_options()("help,h", "show this help")(
-      "listen", po::value(&listen)->default_value("127.0.0.1:7480"), "HOST:PORT to serve on (port 0: any)")(
-      "admin-token-file", po::value(&admin_file), "file holding the operator's token (required)")(
+      "listen", po::value(&listen)->default_value("127.0.0.1:7480"),
+      "HOST:PORT to serve on (port 0: any)")("admin-token-file", po::value(&admin_file),
+                                             "file holding the operator's token (required)")(
       "bootstrap-token-file", po::value(&bootstrap_file),
       "file holding the token baked into the boot ISO (required)")(
       "tls-cert", po::value(&tls.cert_file), "PEM certificate chain to serve HTTPS with")(
@@ -178,8 +179,8 @@ int main(int argc, char** argv) {
       "io-threads", po::value(&io_threads)->default_value(io_threads),
       "threads serving connections, reads and held long-polls")(
       "worker-threads", po::value(&worker_threads)->default_value(worker_threads),
-      "threads serving writes to the store")(
-      "port-file", po::value(&port_file), "write the bound port here once listening")(
+      "threads serving writes to the store")("port-file", po::value(&port_file),
+                                             "write the bound port here once listening")(
       "log-level", po::value(&log_level)->default_value("info"),
       "error, warning, notice, info or debug")(
       "coordinator-id", po::value(&coordinator_id),
@@ -268,8 +269,7 @@ int main(int argc, char** argv) {
       std::cerr << "photon-coordinator: --node-cert-days must be from 0.000116 (10 s) to 3650\n";
       return 2;
     }
-    options.node_certificate_validity =
-        std::chrono::seconds(std::llround(node_cert_days * 86400));
+    options.node_certificate_validity = std::chrono::seconds(std::llround(node_cert_days * 86400));
     if (tls.client_ca_file.empty() && !tls.cert_file.empty()) tls.client_ca_file = node_ca_cert;
   }
   if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
@@ -287,14 +287,12 @@ int main(int argc, char** argv) {
                  "in clear text)\n";
     return 2;
   }
-  for (auto [name, value] : {std::pair{"--header-timeout", header_timeout},
-                             std::pair{"--body-timeout", body_timeout},
-                             std::pair{"--idle-timeout", idle_timeout},
-                             std::pair{"--max-wait", max_wait},
-                             std::pair{"--io-threads", io_threads},
-                             std::pair{"--worker-threads", worker_threads},
-                             std::pair{"--max-json-depth", limits.max_json_depth},
-                             std::pair{"--max-connections", limits.max_connections}}) {
+  for (auto [name, value] :
+       {std::pair{"--header-timeout", header_timeout}, std::pair{"--body-timeout", body_timeout},
+        std::pair{"--idle-timeout", idle_timeout}, std::pair{"--max-wait", max_wait},
+        std::pair{"--io-threads", io_threads}, std::pair{"--worker-threads", worker_threads},
+        std::pair{"--max-json-depth", limits.max_json_depth},
+        std::pair{"--max-connections", limits.max_connections}}) {
     if (value < 1) {
       std::cerr << "photon-coordinator: " << name << " must be at least 1\n";
       return 2;
@@ -351,9 +349,10 @@ int main(int argc, char** argv) {
   if (power_poll_interval < 0 || power_deadline_ms < 100 || power_workers < 1 ||
       power_workers > 256 || power_max_workers < power_workers || power_max_workers > 1024 ||
       power_attempts < 1 || power_attempts > 10) {
-    common::logError("--power-poll-interval >= 0, --power-deadline-ms >= 100, --power-workers "
-                     "1-256, --power-max-workers from --power-workers to 1024 and "
-                     "--power-attempts 1-10");
+    common::logError(
+        "--power-poll-interval >= 0, --power-deadline-ms >= 100, --power-workers "
+        "1-256, --power-max-workers from --power-workers to 1024 and "
+        "--power-attempts 1-10");
     return 2;
   }
   common::SystemClock clock;

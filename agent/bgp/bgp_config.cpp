@@ -20,8 +20,8 @@ Result<uint32_t> parseU32(std::string_view text, uint32_t max, const std::string
   uint64_t value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || value > max) {
-    return invalid(field, "'" + std::string(text) + "' is not a number in 0.." +
-                              std::to_string(max));
+    return invalid(field,
+                   "'" + std::string(text) + "' is not a number in 0.." + std::to_string(max));
   }
   return static_cast<uint32_t>(value);
 }

@@ -14,7 +14,8 @@ BgpPlan planBgp(const BgpConfig& config, const BgpPlanInput& input) {
       reason = "stopping";
     } else if (config.withdraw_all) {
       reason = "draining";
-    } else if (auto it = input.healthy.find(vip.service); it == input.healthy.end() || !it->second) {
+    } else if (auto it = input.healthy.find(vip.service);
+               it == input.healthy.end() || !it->second) {
       reason = "unhealthy";
     }
     if (reason.empty()) {

@@ -20,8 +20,8 @@ struct BgpWithdrawn {
 struct BgpPlan {
   std::vector<BgpVip> announce;
   std::vector<BgpWithdrawn> withdrawn;
-  std::string config;          // the full bird.conf for `announce`
-  bool reconfigure = false;    // `config` differs from what BIRD was last given
+  std::string config;                         // the full bird.conf for `announce`
+  bool reconfigure = false;                   // `config` differs from what BIRD was last given
   std::vector<std::string> add_addresses;     // before the routes appear
   std::vector<std::string> remove_addresses;  // after the routes are gone
 };

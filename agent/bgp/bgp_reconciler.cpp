@@ -24,9 +24,8 @@ Json errorJson(const common::Error& e) {
 
 }  // namespace
 
-BgpReconciler::BgpReconciler(BgpOptions options, ServiceHealth& health,
-                             NetlinkFactory make_netlink, BirdConnector connect_bird,
-                             std::unique_ptr<ProcessRunner> runner)
+BgpReconciler::BgpReconciler(BgpOptions options, ServiceHealth& health, NetlinkFactory make_netlink,
+                             BirdConnector connect_bird, std::unique_ptr<ProcessRunner> runner)
     : options_(std::move(options)),
       health_(health),
       make_netlink_(std::move(make_netlink)),
@@ -80,11 +79,13 @@ common::Result<BirdControl*> BgpReconciler::bird(const std::string& config_if_st
     return std::unexpected(connected.error());
   }
   std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(options_.config_path).parent_path(), ec);
-  std::filesystem::create_directories(std::filesystem::path(options_.socket_path).parent_path(), ec);
+  std::filesystem::create_directories(std::filesystem::path(options_.config_path).parent_path(),
+                                      ec);
+  std::filesystem::create_directories(std::filesystem::path(options_.socket_path).parent_path(),
+                                      ec);
   PHOTON_CHECK(writeFileAtomic(options_.config_path, config_if_starting, 0600));
-  PHOTON_CHECK(startBird(*runner_, {options_.bird_binary, options_.config_path, options_.socket_path,
-                          options_.pid_file}));
+  PHOTON_CHECK(startBird(*runner_, {options_.bird_binary, options_.config_path,
+                                    options_.socket_path, options_.pid_file}));
   // BIRD has daemonized; its socket may take a moment to accept.
   auto deadline = Clock::now() + kBirdStartWait;
   while (true) {
@@ -109,7 +110,8 @@ Json BgpReconciler::run(const BgpConfig& config, bool stopping) {
   input.stopping = stopping;
   input.applied_config = applied_config_;
   for (const auto& vip : config.vips) {
-    if (!input.healthy.count(vip.service)) input.healthy[vip.service] = health_.healthy(vip.service);
+    if (!input.healthy.count(vip.service))
+      input.healthy[vip.service] = health_.healthy(vip.service);
   }
   auto nl = netlink();
   if (!nl) note(nl.error().context("netlink"));
@@ -141,8 +143,8 @@ Json BgpReconciler::run(const BgpConfig& config, bool stopping) {
     applied_config_ = plan.config;
     configured = true;
   } else if (plan.reconfigure) {
-    auto applied = applyBirdConfig(**ctl, {options_.config_path, options_.confirm_wait},
-                                   plan.config);
+    auto applied =
+        applyBirdConfig(**ctl, {options_.config_path, options_.confirm_wait}, plan.config);
     if (applied) {
       applied_config_ = plan.config;
       configured = true;

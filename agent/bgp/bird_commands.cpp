@@ -88,16 +88,16 @@ common::Status applyBirdConfig(BirdControl& bird, const BirdApplyOptions& option
   auto undo_after =
       std::chrono::duration_cast<std::chrono::seconds>(options.confirm_wait + options.undo_margin)
           .count();
-  PHOTON_TRY(auto configured, bird.command("configure \"" + next + "\" timeout " +
-                                           std::to_string(undo_after)));
+  PHOTON_TRY(auto configured,
+             bird.command("configure \"" + next + "\" timeout " + std::to_string(undo_after)));
   if (configured.code != kReconfigured && configured.code != kReconfigurationInProgress) {
     discard();
     return fail(ErrorCode::kUnavailable, "configure: " + configured.message());
   }
   if (auto s = waitForSessions(bird, up, options.confirm_wait); !s) {
     discard();
-    return std::unexpected(s.error().context("not confirmed, BIRD undoes it in " +
-                                             std::to_string(undo_after) + " s"));
+    return std::unexpected(
+        s.error().context("not confirmed, BIRD undoes it in " + std::to_string(undo_after) + " s"));
   }
   PHOTON_TRY(auto confirmed, bird.command("configure confirm"));
   if (confirmed.code != kReconfigurationConfirmed && confirmed.code != kNothingToDo) {

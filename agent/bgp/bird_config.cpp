@@ -12,8 +12,8 @@ std::string routeLine(const BgpVip& vip) {
   line += " {";
   for (const auto& c : vip.communities) {
     if (c.large) {
-      line += " bgp_large_community.add((" + std::to_string(c.a) + "," + std::to_string(c.b) +
-              "," + std::to_string(c.c) + "));";
+      line += " bgp_large_community.add((" + std::to_string(c.a) + "," + std::to_string(c.b) + "," +
+              std::to_string(c.c) + "));";
     } else {
       line += " bgp_community.add((" + std::to_string(c.a) + "," + std::to_string(c.b) + "));";
     }
@@ -30,9 +30,10 @@ void renderStatic(std::ostringstream& out, const char* name, const char* channel
 
 void renderBgp(std::ostringstream& out, const BgpConfig& config, const BgpNeighbor& n) {
   out << "protocol bgp " << bgpProtocolName(n) << " {\n"
-      << "  local " << (n.local_address.empty() ? "" : n.local_address + " ") << "as "
-      << config.asn << ";\n"
-      << "  neighbor " << n.address << " as " << n.asn << ";\n"
+      << "  local " << (n.local_address.empty() ? "" : n.local_address + " ") << "as " << config.asn
+      << ";\n"
+      << "  neighbor " << n.address << " as " << n.asn
+      << ";\n"
       // Retry fast after a failed connect; BIRD's default waits several seconds.
       << "  connect delay time 1;\n"
       << "  graceful restart " << (config.graceful_restart ? "on" : "off") << ";\n";

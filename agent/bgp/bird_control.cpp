@@ -27,7 +27,7 @@ bool refused(const std::string& line) {
 }  // namespace
 
 common::Result<std::unique_ptr<BirdSocket>> BirdSocket::connect(const std::string& path,
-                                                                 std::chrono::milliseconds timeout) {
+                                                                std::chrono::milliseconds timeout) {
   sockaddr_un addr{};
   if (path.size() >= sizeof(addr.sun_path)) {
     return fail(ErrorCode::kInvalid, "BIRD socket path too long: " + path);

@@ -44,8 +44,10 @@ std::vector<std::string> parseCommunityList(std::string_view text) {
     if (end == text.npos) break;
     std::string item;
     for (char c : text.substr(pos + 1, end - pos - 1)) {
-      if (c == ',') item += ':';
-      else if (c != ' ') item += c;
+      if (c == ',')
+        item += ':';
+      else if (c != ' ')
+        item += c;
     }
     out.push_back(item);
     pos = end + 1;
@@ -55,7 +57,9 @@ std::vector<std::string> parseCommunityList(std::string_view text) {
 
 }  // namespace
 
-std::string BirdReply::message() const { return lines.empty() ? std::string{} : lines.back().text; }
+std::string BirdReply::message() const {
+  return lines.empty() ? std::string{} : lines.back().text;
+}
 
 common::Result<std::optional<BirdReply>> BirdReplyReader::next() {
   size_t start = 0;
@@ -68,8 +72,8 @@ common::Result<std::optional<BirdReply>> BirdReplyReader::next() {
     partial_bytes_ += line.size() + 1;
     if (partial_bytes_ > kMaxReplyBytes) {
       buffer_.clear();
-      return fail(ErrorCode::kTooLarge, "BIRD reply larger than " +
-                                            std::to_string(kMaxReplyBytes) + " bytes");
+      return fail(ErrorCode::kTooLarge,
+                  "BIRD reply larger than " + std::to_string(kMaxReplyBytes) + " bytes");
     }
     if (!line.empty() && line.front() == '+') {
       spontaneous_.emplace_back(line.substr(1));

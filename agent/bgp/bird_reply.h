@@ -20,7 +20,7 @@ struct BirdLine {
 };
 
 struct BirdReply {
-  int code = 0;  // the final line's code
+  int code = 0;                 // the final line's code
   std::vector<BirdLine> lines;  // every line of the reply, the final one last
 
   bool ok() const { return code < 8000; }
@@ -56,9 +56,9 @@ struct BirdProtocol {
   std::string name;
   std::string proto;  // "BGP", "Static", "Device"
   std::string table;
-  std::string state;  // "up", "down", "start"
-  std::string since;  // as BIRD prints it; changes whenever the protocol restarts
-  std::string info;   // "Established", "Active", "Connect", …
+  std::string state;             // "up", "down", "start"
+  std::string since;             // as BIRD prints it; changes whenever the protocol restarts
+  std::string info;              // "Established", "Active", "Connect", …
   std::string neighbor_address;  // from `all`, for BGP
   std::string bgp_state;         // from `all`, for BGP
 };

@@ -7,8 +7,8 @@
 #include "agent/core/node_credentials.h"
 #include "agent/core/ssh_host_key.h"
 #include "agent/core/state_file.h"
-#include "common/log.h"
 #include "common/json_dump.h"
+#include "common/log.h"
 
 namespace photon::agent {
 namespace {
@@ -27,7 +27,9 @@ std::string seconds(std::chrono::milliseconds d) {
   return buf;
 }
 
-bool retryable(int status) { return status >= 500 || status == 429 || status == 408; }
+bool retryable(int status) {
+  return status >= 500 || status == 429 || status == 408;
+}
 }  // namespace
 
 Bootstrapper::Bootstrapper(BootstrapOptions options, MachineFacts machine,
@@ -50,7 +52,8 @@ common::Result<Bootstrapper::PhoneHomeAnswer> Bootstrapper::phoneHomeOnce() {
   // token is in every copy of the ISO and may only enrol a new machine.
   const bool as_node = !node_token_.empty();
   client_.setToken(as_node ? node_token_ : bootstrap_token_);
-  PHOTON_TRY(auto response, client_.request("POST", "/api/v1/phone-home", common::dumpJson(toJson(request))));
+  PHOTON_TRY(auto response,
+             client_.request("POST", "/api/v1/phone-home", common::dumpJson(toJson(request))));
   if (as_node && (response.status == 401 || response.status == 403)) {
     // A token from an earlier life of this machine (retired, re-enrolled): start afresh.
     log_(kNotice, "the saved node token was refused (" + common::describeHttpError(response) +
@@ -88,8 +91,8 @@ common::Result<Bootstrapper::PhoneHomeAnswer> Bootstrapper::phoneHomeWithRetries
     // A refused token or an active node will not change by asking again.
     if (error.code != ErrorCode::kUnavailable) return std::unexpected(error.context("phone home"));
     if (options_.max_attempts > 0 && attempt >= options_.max_attempts) {
-      return std::unexpected(error.context("phone home: gave up after " +
-                                           std::to_string(attempt) + " attempts"));
+      return std::unexpected(
+          error.context("phone home: gave up after " + std::to_string(attempt) + " attempts"));
     }
     auto delay = backoff.next();
     log_(kWarning, "phone home to " + client_.baseUrl() + " failed (attempt " +
@@ -116,8 +119,8 @@ common::Result<common::InstallPlan> Bootstrapper::waitForPlan(std::string& node_
     node_id = answer.node_id;
     if (answer.plan) return *answer.plan;
     auto delay = jittered(options_.plan_poll_interval, 0.2, random);
-    log_(kInfo, "node " + node_id + " is " + answer.state + ", no install plan yet; asking again in " +
-                    seconds(delay));
+    log_(kInfo, "node " + node_id + " is " + answer.state +
+                    ", no install plan yet; asking again in " + seconds(delay));
     sleep_(delay);
   }
 }
@@ -133,7 +136,8 @@ common::Status Bootstrapper::report(const std::string& node_id, const std::strin
   Backoff backoff(options_.retry_initial, options_.retry_max);
   constexpr int kAttempts = 8;  // a report is worth waiting for, not forever
   for (int attempt = 1;; ++attempt) {
-    auto response = client_.request("PUT", "/api/v1/nodes/" + node_id + "/observed", common::dumpJson(body));
+    auto response =
+        client_.request("PUT", "/api/v1/nodes/" + node_id + "/observed", common::dumpJson(body));
     std::string problem;
     if (!response) {
       problem = response.error().message;
@@ -155,8 +159,7 @@ common::Status Bootstrapper::report(const std::string& node_id, const std::strin
   }
 }
 
-common::Status Bootstrapper::runSteps(const std::string& node_id,
-                                      const common::InstallPlan& plan) {
+common::Status Bootstrapper::runSteps(const std::string& node_id, const common::InstallPlan& plan) {
   auto values = placeholderValues(plan, options_.state_dir);
   std::vector<Argv> steps;
   for (const auto& step : options_.steps) {
@@ -215,9 +218,8 @@ void Bootstrapper::obtainCertificate(const std::string& node_id) {
     if (got) {
       auto used = client_.useClientCertificate(options_.state_dir + "/" + kNodeCertFile,
                                                options_.state_dir + "/" + kNodeKeyFile);
-      log_(used ? kNotice : kWarning,
-           used ? "node " + node_id + ": client certificate issued"
-                : "node certificate: " + used.error().message);
+      log_(used ? kNotice : kWarning, used ? "node " + node_id + ": client certificate issued"
+                                           : "node certificate: " + used.error().message);
       return;
     }
     if (got.error().code == ErrorCode::kForbidden) {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/core/process_runner.h"
 #include "agent/bootstrap/install_steps.h"
+#include "agent/core/process_runner.h"
 #include "agent/facts/collector.h"
 #include "common/http_client.h"
 

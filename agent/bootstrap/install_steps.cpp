@@ -36,7 +36,8 @@ common::Result<Argv> splitStep(std::string_view text) {
       in_word = true;
     }
   }
-  if (quote) return common::invalid("install-step", "unterminated quote in '" + std::string(text) + "'");
+  if (quote)
+    return common::invalid("install-step", "unterminated quote in '" + std::string(text) + "'");
   if (in_word) out.push_back(std::move(word));
   if (out.empty()) return common::invalid("install-step", "empty step");
   return out;
@@ -93,7 +94,8 @@ common::Result<Argv> substitute(const Argv& step,
       std::string name = word.substr(open + 1, close - open - 1);
       auto it = values.find(name);
       if (it == values.end()) {
-        return common::invalid("install-step", "unknown placeholder {" + name + "} in '" + word + "'");
+        return common::invalid("install-step",
+                               "unknown placeholder {" + name + "} in '" + word + "'");
       }
       if (it->second.empty()) {
         return common::invalid("install-step",

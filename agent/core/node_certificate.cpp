@@ -3,9 +3,9 @@
 #include <fstream>
 
 #include "agent/core/state_file.h"
+#include "common/json_dump.h"
 #include "common/json_fields.h"
 #include "common/pki.h"
-#include "common/json_dump.h"
 
 namespace photon::agent {
 
@@ -19,18 +19,17 @@ bool certificateNeedsRenewal(const std::string& state_dir, int64_t now) {
 }
 
 common::Status requestNodeCertificate(common::HttpClient& client, const std::string& state_dir,
-                                      const std::string& node_id,
-                                      const std::string& ssh_host_key) {
+                                      const std::string& node_id, const std::string& ssh_host_key) {
   PHOTON_TRY(auto made, common::pki::makeKeyAndRequest(node_id));
   common::Json body = {{"csr", made.request_pem}};
   if (!ssh_host_key.empty()) body["ssh_host_key"] = ssh_host_key;
-  PHOTON_TRY(auto response,
-             client.request("POST", "/api/v1/nodes/" + node_id + "/certificate", common::dumpJson(body)));
+  PHOTON_TRY(auto response, client.request("POST", "/api/v1/nodes/" + node_id + "/certificate",
+                                           common::dumpJson(body)));
   // 404: a coordinator older than node certificates.
   if (response.status == 403 || response.status == 404) {
-    return common::fail(common::ErrorCode::kForbidden,
-                        "the coordinator issues no node certificates: " +
-                            common::describeHttpError(response));
+    return common::fail(
+        common::ErrorCode::kForbidden,
+        "the coordinator issues no node certificates: " + common::describeHttpError(response));
   }
   if (response.status != 200) {
     return common::fail(common::ErrorCode::kUnavailable,

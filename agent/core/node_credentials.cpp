@@ -23,7 +23,9 @@ std::unexpected<common::Error> reenroll(const std::string& path, const std::stri
 }
 }  // namespace
 
-bool isValidNodeId(const std::string& id) { return common::isValidName(id); }
+bool isValidNodeId(const std::string& id) {
+  return common::isValidName(id);
+}
 
 bool isValidNodeToken(const std::string& token) {
   return token.size() >= 16 && token.size() <= 512 &&

@@ -1,12 +1,12 @@
 #include "agent/core/process_runner.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,8 +115,7 @@ class ExecProcessRunner final : public ProcessRunner {
   }
 
   common::Result<ProcessResult> runAs(const std::vector<std::string>& argv,
-                                      std::chrono::milliseconds timeout,
-                                      const RunAs& as) override {
+                                      std::chrono::milliseconds timeout, const RunAs& as) override {
     return runWith(argv, timeout, &as);
   }
 
@@ -238,8 +237,7 @@ std::string outputTail(const std::string& output, size_t lines) {
 }
 
 common::Result<ProcessResult> ProcessRunner::runAs(const std::vector<std::string>& argv,
-                                                  std::chrono::milliseconds,
-                                                  const RunAs&) {
+                                                   std::chrono::milliseconds, const RunAs&) {
   return common::fail(common::ErrorCode::kUnavailable,
                       "run " + (argv.empty() ? std::string() : argv[0]) +
                           ": this runner cannot run a program as another user");

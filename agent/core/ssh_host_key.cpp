@@ -21,7 +21,8 @@ constexpr const char* kKeyType = "ssh-ed25519";
 
 // OpenSSH's wire encoding (RFC 4251): uint32 big-endian, and strings prefixed by their length.
 void putUint32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 void putString(std::string& out, const std::string& s) {
   putUint32(out, static_cast<uint32_t>(s.size()));
@@ -90,7 +91,8 @@ common::Result<SshHostKey> makeSshHostKey(const std::string& comment) {
   SshHostKey out;
   out.private_pem = "-----BEGIN OPENSSH PRIVATE KEY-----\n";
   std::string encoded = base64(body);
-  for (size_t at = 0; at < encoded.size(); at += 70) out.private_pem += encoded.substr(at, 70) + "\n";
+  for (size_t at = 0; at < encoded.size(); at += 70)
+    out.private_pem += encoded.substr(at, 70) + "\n";
   out.private_pem += "-----END OPENSSH PRIVATE KEY-----\n";
   OPENSSL_cleanse(body.data(), body.size());
   OPENSSL_cleanse(secret.data(), secret.size());

@@ -21,6 +21,6 @@ struct SshHostKey {
 // Makes `private_path` (0600) and `private_path`.pub (0644) unless the private key is there
 // already; either way returns the public key line (read from the .pub file when it exists).
 [[nodiscard]] common::Result<std::string> ensureSshHostKey(const std::string& private_path,
-                                                          const std::string& comment);
+                                                           const std::string& comment);
 
 }  // namespace photon::agent

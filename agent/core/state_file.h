@@ -2,8 +2,8 @@
 // in the same directory, fsync, rename, fsync of the directory.
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 #include "common/result.h"
 

@@ -36,7 +36,8 @@ common::Result<Fiid> getParameter(ipmi_ctx_t ctx, uint8_t channel, fiid_template
 common::Status readField(const Fiid& rs, const char* field, uint8_t* out, size_t size,
                          const char* what) {
   if (fiid_obj_get_data(rs.get(), field, out, size) != static_cast<int>(size)) {
-    return fail(ErrorCode::kUnavailable, std::string("BMC LAN parameter ") + what + ": short reply");
+    return fail(ErrorCode::kUnavailable,
+                std::string("BMC LAN parameter ") + what + ": short reply");
   }
   return {};
 }
@@ -67,10 +68,9 @@ common::Result<common::BmcFacts> queryBmcLan(ipmi_ctx* ctx) {
   if (ipmi_get_channel_number(ctx, IPMI_CHANNEL_MEDIUM_TYPE_LAN_802_3, &channel) < 0) channel = 1;
   out.channel = channel;
 
-  PHOTON_TRY(Fiid mac_rs, getParameter(ctx, channel,
-                                       tmpl_cmd_get_lan_configuration_parameters_mac_address_rs,
-                                       ipmi_cmd_get_lan_configuration_parameters_mac_address,
-                                       "MAC address"));
+  PHOTON_TRY(Fiid mac_rs,
+             getParameter(ctx, channel, tmpl_cmd_get_lan_configuration_parameters_mac_address_rs,
+                          ipmi_cmd_get_lan_configuration_parameters_mac_address, "MAC address"));
   uint8_t mac[6] = {};
   PHOTON_CHECK(readField(mac_rs, "mac_address", mac, sizeof mac, "MAC address"));
   // All zeros: a LAN channel that was never set up (ipmi_sim without a lan_config_program,
@@ -82,10 +82,9 @@ common::Result<common::BmcFacts> queryBmcLan(ipmi_ctx* ctx) {
     out.mac = text;
   }
 
-  PHOTON_TRY(Fiid ip_rs, getParameter(ctx, channel,
-                                      tmpl_cmd_get_lan_configuration_parameters_ip_address_rs,
-                                      ipmi_cmd_get_lan_configuration_parameters_ip_address,
-                                      "IP address"));
+  PHOTON_TRY(Fiid ip_rs,
+             getParameter(ctx, channel, tmpl_cmd_get_lan_configuration_parameters_ip_address_rs,
+                          ipmi_cmd_get_lan_configuration_parameters_ip_address, "IP address"));
   uint8_t ip[4] = {};
   PHOTON_CHECK(readField(ip_rs, "ip_address", ip, sizeof ip, "IP address"));
   // 0.0.0.0: the BMC has no address (DHCP not answered yet, or LAN access not set up).
@@ -96,10 +95,9 @@ common::Result<common::BmcFacts> queryBmcLan(ipmi_ctx* ctx) {
   }
 
   // The source is a nicety: a BMC that will not say keeps the address and MAC it gave.
-  auto source_rs =
-      getParameter(ctx, channel, tmpl_cmd_get_lan_configuration_parameters_ip_address_source_rs,
-                   ipmi_cmd_get_lan_configuration_parameters_ip_address_source,
-                   "IP address source");
+  auto source_rs = getParameter(
+      ctx, channel, tmpl_cmd_get_lan_configuration_parameters_ip_address_source_rs,
+      ipmi_cmd_get_lan_configuration_parameters_ip_address_source, "IP address source");
   uint64_t source = 0;
   if (source_rs && fiid_obj_get(source_rs->get(), "ip_address_source", &source) == 1) {
     out.address_source = sourceName(source);
@@ -108,7 +106,7 @@ common::Result<common::BmcFacts> queryBmcLan(ipmi_ctx* ctx) {
 }
 
 common::Result<common::BmcFacts> readInbandBmc(const std::string& device) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(device.c_str(), &st) != 0) {
     return fail(ErrorCode::kNotFound, "no IPMI device at " + device);
   }

@@ -44,6 +44,8 @@ common::Result<MachineFacts> collectMachineFacts(const std::string& root, std::s
   return out;
 }
 
-std::string factsDigest(const common::Facts& facts) { return sha256Hex(common::dumpJson(toJson(facts))); }
+std::string factsDigest(const common::Facts& facts) {
+  return sha256Hex(common::dumpJson(toJson(facts)));
+}
 
 }  // namespace photon::agent

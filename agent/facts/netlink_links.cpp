@@ -1,13 +1,13 @@
 #include "agent/facts/netlink_links.h"
 
 #include <linux/if.h>
+#include <linux/rtnetlink.h>
 #include <net/if_arp.h>
 #include <netlink/addr.h>
 #include <netlink/cache.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
-#include <linux/rtnetlink.h>
 
 #include <algorithm>
 #include <map>
@@ -46,7 +46,8 @@ struct Context {
 common::Result<std::vector<common::NicFacts>> listNetworkInterfaces() {
   SockPtr sock(nl_socket_alloc());
   if (!sock) return fail(ErrorCode::kInternal, "netlink: out of memory");
-  if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0) return nlError("netlink connect", err);
+  if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0)
+    return nlError("netlink connect", err);
 
   nl_cache* raw = nullptr;
   if (int err = rtnl_link_alloc_cache(sock.get(), AF_UNSPEC, &raw); err < 0) {

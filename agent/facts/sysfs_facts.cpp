@@ -63,7 +63,9 @@ std::string attribute(const std::string& path) {
 }
 }  // namespace
 
-std::string trimAttribute(std::string_view text) { return std::string(trimView(text)); }
+std::string trimAttribute(std::string_view text) {
+  return std::string(trimView(text));
+}
 
 common::CpuFacts parseCpuInfo(std::string_view cpuinfo) {
   common::CpuFacts cpu;
@@ -84,8 +86,8 @@ common::CpuFacts parseCpuInfo(std::string_view cpuinfo) {
     } else if (key == "flags" && !cpu.virtualization) {
       // Whole words only: "svm" must not match inside another flag's name.
       std::string padded = " " + std::string(value) + " ";
-      cpu.virtualization = padded.find(" vmx ") != std::string::npos ||
-                           padded.find(" svm ") != std::string::npos;
+      cpu.virtualization =
+          padded.find(" vmx ") != std::string::npos || padded.find(" svm ") != std::string::npos;
     }
   });
   cpu.cores = cores.empty() ? cpu.threads : static_cast<int64_t>(cores.size());

@@ -5,7 +5,9 @@
 namespace photon::agent {
 namespace {
 // The runs of one activation's switch-to-configuration (their units, photon-<run>.service).
-std::string switchRun(const Journal& journal) { return "switch-" + std::to_string(journal.id); }
+std::string switchRun(const Journal& journal) {
+  return "switch-" + std::to_string(journal.id);
+}
 std::string rollbackRun(const Journal& journal) {
   return "rollback-" + std::to_string(journal.id);
 }
@@ -105,7 +107,7 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
 }
 
 std::optional<Outcome> Activator::afterSwitch(Journal& journal, Timings& timings, int64_t started,
-                                           const common::Result<ProcessResult>& result) {
+                                              const common::Result<ProcessResult>& result) {
   if (!result || !result->ok()) {
     journal.reason = switchFailure(result, journal.spec);
     return rollBack(journal, timings, started);

@@ -24,8 +24,7 @@ std::string readLink(const std::string& path) {
 
 class CliNixSystem final : public NixSystem {
  public:
-  CliNixSystem(NixosOptions options, ProcessRunner& runner,
-               std::unique_ptr<SwitchRunner> switcher)
+  CliNixSystem(NixosOptions options, ProcessRunner& runner, std::unique_ptr<SwitchRunner> switcher)
       : options_(std::move(options)), runner_(runner), switcher_(std::move(switcher)) {}
 
   common::Status realise(const std::string& path, const Substitution& from) override {

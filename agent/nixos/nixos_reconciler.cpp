@@ -206,8 +206,8 @@ Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& b
         out["reason"] = "record the reboot: " + saved.error().message + " (not rebooted)";
         return out;
       }
-      common::logNotice("nixos: rebooting for " + desired.reboot_token + " into " +
-                        desired.system + " (boot " + boot_id + ")");
+      common::logNotice("nixos: rebooting for " + desired.reboot_token + " into " + desired.system +
+                        " (boot " + boot_id + ")");
       auto rebooted = rebooter_->reboot();
       if (!rebooted) {
         // Nothing happened: drop the record so that the next round asks again.
@@ -260,10 +260,9 @@ std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::
   }
   auto nix = makeNixSystem(options, *runner, std::move(switcher));
   auto health = makeHealthChecker(*runner, *units, options.health_check_timeout);
-  return std::make_unique<NixosReconciler>(std::move(options), std::move(state_dir),
-                                           std::move(runner), std::move(units), std::move(nix),
-                                           std::move(health),
-                                           rebooter ? std::move(rebooter) : makeSystemdRebooter());
+  return std::make_unique<NixosReconciler>(
+      std::move(options), std::move(state_dir), std::move(runner), std::move(units), std::move(nix),
+      std::move(health), rebooter ? std::move(rebooter) : makeSystemdRebooter());
 }
 
 }  // namespace photon::agent

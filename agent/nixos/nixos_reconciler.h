@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "agent/core/process_runner.h"
 #include "agent/core/reconciler.h"
 #include "agent/nixos/activator.h"
 #include "agent/nixos/health.h"
@@ -16,7 +17,6 @@
 #include "agent/nixos/nix_system.h"
 #include "agent/nixos/plan.h"
 #include "agent/nixos/reboot.h"
-#include "agent/core/process_runner.h"
 
 namespace photon::agent {
 

@@ -6,13 +6,14 @@
 
 namespace photon::agent {
 namespace {
-using common::Json;
 using common::appendHelp;
 using common::appendMetric;
 using common::appendSingle;
+using common::Json;
 
 // Label values read from reports (a VM's run state, an outcome) are kept to a short lowercase
-// word (with digits, '.', '_' and '-'), anything else is "other": no escaping to get wrong and no series per stray message.
+// word (with digits, '.', '_' and '-'), anything else is "other": no escaping to get wrong and no
+// series per stray message.
 std::string word(const Json& value) {
   if (!value.is_string()) return "unknown";
   const auto& s = value.get_ref<const std::string&>();
@@ -72,10 +73,10 @@ void appendCounts(std::string& out, const std::string& name, const std::string& 
 
 void appendSystem(std::string& out, const Json& system) {
   auto generation = system.find("generation");
-  appendSingle(out, "photon_agent_system_generation", "gauge",
-               "Number of the system profile's current generation (0: none yet)",
-               generation != system.end() && generation->is_number() ? generation->get<double>()
-                                                                     : 0);
+  appendSingle(
+      out, "photon_agent_system_generation", "gauge",
+      "Number of the system profile's current generation (0: none yet)",
+      generation != system.end() && generation->is_number() ? generation->get<double>() : 0);
   std::string outcome = word(system.value("outcome", Json()));
   appendHelp(out, "photon_agent_system_outcome", "gauge",
              "1 for the outcome of the last system activation (applied, activating, failed, "
@@ -106,10 +107,9 @@ void appendBgp(std::string& out, const Json& bgp) {
   appendCounts(out, "photon_agent_bgp_sessions", "BGP sessions of this node's BIRD by state",
                "state", {{"up", up}, {"down", down}});
   auto announced = bgp.find("announced");
-  appendSingle(out, "photon_agent_vips_announced", "gauge", "VIPs this node announces now",
-               announced != bgp.end() && announced->is_array()
-                   ? static_cast<double>(announced->size())
-                   : 0);
+  appendSingle(
+      out, "photon_agent_vips_announced", "gauge", "VIPs this node announces now",
+      announced != bgp.end() && announced->is_array() ? static_cast<double>(announced->size()) : 0);
 }
 }  // namespace
 
@@ -195,9 +195,9 @@ std::string AgentMetrics::render() const {
   // The domains' own state, from their last reports; a domain not running here has none.
   if (const Json* system = sectionOf(observed_, "system")) appendSystem(out, *system);
   if (const Json* units = sectionOf(observed_, "units")) {
-    appendCounts(out, "photon_agent_units", "Placed instances on this node by health", "health",
-                 countBy(units->value("instances", Json()), "health",
-                         {"healthy", "unhealthy", "starting"}));
+    appendCounts(
+        out, "photon_agent_units", "Placed instances on this node by health", "health",
+        countBy(units->value("instances", Json()), "health", {"healthy", "unhealthy", "starting"}));
   }
   if (const Json* vms = sectionOf(observed_, "vms")) {
     appendCounts(out, "photon_agent_vms", "VMs on this node by state", "state",

@@ -18,9 +18,9 @@ common::Result<std::unique_ptr<MetricsEndpoint>> serveAgentMetrics(const std::st
   PHOTON_TRY(endpoint->listener,
              MetricsListener::start(address, [metrics] { return metrics->render(); }));
   bool loopback = address.host.starts_with("127.") || address.host == "::1";
-  std::string where = (address.host.find(':') != std::string::npos ? "[" + address.host + "]"
-                                                                   : address.host) +
-                      ":" + std::to_string(endpoint->listener->port());
+  std::string where =
+      (address.host.find(':') != std::string::npos ? "[" + address.host + "]" : address.host) +
+      ":" + std::to_string(endpoint->listener->port());
   if (loopback) {
     common::logNotice("metrics on http://" + where + "/metrics");
   } else {

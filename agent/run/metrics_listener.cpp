@@ -1,8 +1,8 @@
 #include "agent/run/metrics_listener.h"
 
 #include <arpa/inet.h>
-#include <sys/socket.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 
@@ -21,7 +21,8 @@ common::Result<ListenAddress> parseListenAddress(const std::string& text) {
   std::string host, port;
   if (text.starts_with("[")) {
     auto close = text.find("]:");
-    if (close == std::string::npos) return invalid(field, "expected [IPv6]:PORT, got '" + text + "'");
+    if (close == std::string::npos)
+      return invalid(field, "expected [IPv6]:PORT, got '" + text + "'");
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
   } else {
@@ -36,8 +37,8 @@ common::Result<ListenAddress> parseListenAddress(const std::string& text) {
   if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1) {
     return invalid(field, "'" + host + "' is not an IP address");
   }
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
     return invalid(field, "'" + port + "' is not a port (0-65535)");
   }
   return ListenAddress{host, std::stoi(port)};

@@ -4,8 +4,8 @@
 #include <thread>
 
 #include "agent/run/desired_cache.h"
-#include "common/log.h"
 #include "common/json_dump.h"
+#include "common/log.h"
 
 namespace photon::agent {
 namespace {
@@ -15,7 +15,9 @@ constexpr int kWarning = static_cast<int>(common::LogLevel::kWarning);
 constexpr int kNotice = static_cast<int>(common::LogLevel::kNotice);
 constexpr int kInfo = static_cast<int>(common::LogLevel::kInfo);
 
-std::string etagFor(int64_t revision) { return "\"" + std::to_string(revision) + "\""; }
+std::string etagFor(int64_t revision) {
+  return "\"" + std::to_string(revision) + "\"";
+}
 
 int64_t revisionOf(const Json& document) {
   auto it = document.find("revision");
@@ -87,8 +89,8 @@ void RunLoop::acceptOrRefuse(Json document, const std::string& etag) {
   }
   if (!problem.empty()) {
     last_error_ = "desired revision " + std::to_string(revision) + " refused: " + problem;
-    log_(kError, last_error_ + "; revision " + std::to_string(applied_revision_.load()) +
-                     " keeps running");
+    log_(kError,
+         last_error_ + "; revision " + std::to_string(applied_revision_.load()) + " keeps running");
     return;
   }
   auto saved = saveDesiredCache(options_.state_dir + "/" + kDesiredCacheFile, document);
@@ -114,7 +116,8 @@ RunLoop::Fetch RunLoop::fetch() {
   bool waiting = options_.long_poll.count() > 0 && !seen_etag_.empty() && reachable_.load();
   if (!seen_etag_.empty()) headers["If-None-Match"] = seen_etag_;
   if (waiting) path += "?wait=" + std::to_string(options_.long_poll.count());
-  auto timeout = options_.request_timeout + (waiting ? options_.long_poll : std::chrono::seconds(0));
+  auto timeout =
+      options_.request_timeout + (waiting ? options_.long_poll : std::chrono::seconds(0));
   auto started = std::chrono::steady_clock::now();
   auto response = client->request("GET", path, "", headers,
                                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
@@ -231,11 +234,10 @@ std::chrono::milliseconds RunLoop::iterate() {
   bool ok = fetched != Fetch::kFailed && reported;
   last_progress_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
   if (on_pass_) {
-    on_pass_(PassRecord{fetched != Fetch::kFailed, reported, applied_revision_.load(), domains,
-                        domain_seconds_,
-                        std::chrono::duration<double>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count()});
+    on_pass_(PassRecord{
+        fetched != Fetch::kFailed, reported, applied_revision_.load(), domains, domain_seconds_,
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+            .count()});
   }
 
   if (!ok) {

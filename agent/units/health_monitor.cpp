@@ -44,9 +44,12 @@ void HealthMonitor::update(const std::vector<Target>& targets) {
 
 HealthState HealthMonitor::stateOf(const Entry& e) {
   switch (e.phase) {
-    case UnitPhase::kDown: return HealthState::kUnhealthy;
-    case UnitPhase::kStarting: return HealthState::kStarting;
-    case UnitPhase::kUp: break;
+    case UnitPhase::kDown:
+      return HealthState::kUnhealthy;
+    case UnitPhase::kStarting:
+      return HealthState::kStarting;
+    case UnitPhase::kUp:
+      break;
   }
   if (e.spec.kind == HealthKind::kNone) return HealthState::kHealthy;
   return e.tracker.state();
@@ -55,7 +58,8 @@ HealthState HealthMonitor::stateOf(const Entry& e) {
 bool HealthMonitor::healthy(const std::string& service) {
   std::lock_guard lock(mu_);
   for (const auto& [name, e] : entries_) {
-    if ((name == service || e.service == service) && stateOf(e) == HealthState::kHealthy) return true;
+    if ((name == service || e.service == service) && stateOf(e) == HealthState::kHealthy)
+      return true;
   }
   return false;
 }

@@ -40,10 +40,14 @@ class SystemHealthProbe final : public HealthProbe {
 
   Status check(const HealthCheckSpec& spec) override {
     switch (spec.kind) {
-      case HealthKind::kTcp: return checkTcpWithin(spec.port, timeout(spec));
-      case HealthKind::kHttp: return checkHttpWithin(spec.port, spec.path, timeout(spec));
-      case HealthKind::kExec: return checkExec(*runner_, spec);
-      case HealthKind::kNone: return {};
+      case HealthKind::kTcp:
+        return checkTcpWithin(spec.port, timeout(spec));
+      case HealthKind::kHttp:
+        return checkHttpWithin(spec.port, spec.path, timeout(spec));
+      case HealthKind::kExec:
+        return checkExec(*runner_, spec);
+      case HealthKind::kNone:
+        return {};
     }
     return {};
   }

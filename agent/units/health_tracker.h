@@ -41,9 +41,12 @@ class HealthTracker {
 
 inline std::string toString(HealthState state) {
   switch (state) {
-    case HealthState::kStarting: return "starting";
-    case HealthState::kHealthy: return "healthy";
-    case HealthState::kUnhealthy: return "unhealthy";
+    case HealthState::kStarting:
+      return "starting";
+    case HealthState::kHealthy:
+      return "healthy";
+    case HealthState::kUnhealthy:
+      return "unhealthy";
   }
   return "starting";
 }

@@ -2,23 +2,23 @@
 
 #include <algorithm>
 
-#include "common/validate.h"
 #include "common/json_dump.h"
+#include "common/validate.h"
 
 namespace photon::agent {
 namespace {
 
 using common::invalid;
-using common::Json;
 using common::joinPath;
+using common::Json;
 using common::Result;
 using common::Status;
 
 constexpr std::string_view kPrefix = "photon-";
 constexpr std::string_view kSuffix = ".service";
-constexpr int64_t kMaxCpuMillis = 1'024'000;          // 1024 cores
-constexpr int64_t kMinMemory = 1 << 20;              // below 1 MiB nothing starts
-constexpr int64_t kMaxMemory = int64_t{1} << 42;      // 4 TiB
+constexpr int64_t kMaxCpuMillis = 1'024'000;      // 1024 cores
+constexpr int64_t kMinMemory = 1 << 20;           // below 1 MiB nothing starts
+constexpr int64_t kMaxMemory = int64_t{1} << 42;  // 4 TiB
 
 bool hasControlChar(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
@@ -108,19 +108,26 @@ std::string instanceNameOf(const std::string& unit) {
 
 std::string toString(UnitRestart policy) {
   switch (policy) {
-    case UnitRestart::kAlways: return "always";
-    case UnitRestart::kOnFailure: return "on-failure";
-    case UnitRestart::kNo: return "no";
+    case UnitRestart::kAlways:
+      return "always";
+    case UnitRestart::kOnFailure:
+      return "on-failure";
+    case UnitRestart::kNo:
+      return "no";
   }
   return "no";
 }
 
 std::string toString(HealthKind kind) {
   switch (kind) {
-    case HealthKind::kNone: return "none";
-    case HealthKind::kHttp: return "http";
-    case HealthKind::kTcp: return "tcp";
-    case HealthKind::kExec: return "exec";
+    case HealthKind::kNone:
+      return "none";
+    case HealthKind::kHttp:
+      return "http";
+    case HealthKind::kTcp:
+      return "tcp";
+    case HealthKind::kExec:
+      return "exec";
   }
   return "none";
 }
@@ -128,7 +135,8 @@ std::string toString(HealthKind kind) {
 bool isIdentifier(const std::string& s) {
   if (s.empty() || s.size() > 128) return false;
   if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '_'; });
 }
 
 bool isValidUser(const std::string& s) {
@@ -151,9 +159,10 @@ Result<InstanceSpec> parseInstance(const Json& j, const std::string& path) {
   InstanceSpec s;
   PHOTON_TRY(s.name, common::readString(j, "name", path));
   if (!common::isValidName(s.name)) {
-    return invalid(joinPath(path, "name"),
-                   "must be 1-63 characters of [a-z0-9-] without a leading or trailing '-', got \"" +
-                       s.name + "\"");
+    return invalid(
+        joinPath(path, "name"),
+        "must be 1-63 characters of [a-z0-9-] without a leading or trailing '-', got \"" + s.name +
+            "\"");
   }
   if (common::isReservedInstanceName(s.name)) {
     return invalid(joinPath(path, "name"), "\"" + s.name + "\" is reserved: its unit would be " +
@@ -185,7 +194,8 @@ Result<InstanceSpec> parseInstance(const Json& j, const std::string& path) {
   if (env.size() > 256) return invalid(joinPath(path, "env"), "has more than 256 variables");
   for (const auto& [k, v] : env.items()) {
     auto field = joinPath(joinPath(path, "env"), k);
-    if (!isIdentifier(k)) return invalid(field, "key must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+    if (!isIdentifier(k))
+      return invalid(field, "key must be an identifier ([A-Za-z_][A-Za-z0-9_]*)");
     if (!v.is_string()) return invalid(field, "must be a string");
     const auto& value = v.get_ref<const std::string&>();
     if (value.size() > common::kMaxStringLength || value.find('\0') != std::string::npos ||
@@ -212,7 +222,8 @@ Result<InstanceSpec> parseInstance(const Json& j, const std::string& path) {
   if (!resources.is_object()) return invalid(joinPath(path, "resources"), "must be an object");
   auto rpath = joinPath(path, "resources");
   if (resources.contains("cpu_millis") && !resources["cpu_millis"].is_null()) {
-    PHOTON_TRY(s.resources.cpu_millis, common::readInt(resources, "cpu_millis", rpath, 1, kMaxCpuMillis));
+    PHOTON_TRY(s.resources.cpu_millis,
+               common::readInt(resources, "cpu_millis", rpath, 1, kMaxCpuMillis));
   }
   if (resources.contains("memory_bytes") && !resources["memory_bytes"].is_null()) {
     PHOTON_TRY(s.resources.memory_bytes,

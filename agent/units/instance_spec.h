@@ -33,9 +33,9 @@ struct Sandbox {
 // Checks go to 127.0.0.1 only: an instance's health is judged on its own node.
 struct HealthCheckSpec {
   HealthKind kind = HealthKind::kNone;
-  int port = 0;                    // http, tcp
-  std::string path = "/";          // http
-  std::vector<std::string> exec;   // exec: argv, absolute path first
+  int port = 0;                   // http, tcp
+  std::string path = "/";         // http
+  std::vector<std::string> exec;  // exec: argv, absolute path first
   // exec: the user the command runs as, the instance's own ("" : root, as the instance runs).
   std::string user;
   int interval_s = 10;

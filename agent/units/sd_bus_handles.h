@@ -1,9 +1,9 @@
 // RAII owners for sd-bus handles, and an sd_bus_error that frees itself.
 #pragma once
 
+#include <systemd/sd-bus.h>
 #include <memory>
 #include <string>
-#include <systemd/sd-bus.h>
 
 namespace photon::agent {
 

@@ -1,8 +1,8 @@
 #include "agent/units/sd_systemd_bus.h"
 
+#include <time.h>
 #include <cstring>
 #include <map>
-#include <time.h>
 
 #include "agent/units/sd_bus_handles.h"
 
@@ -122,8 +122,9 @@ int appendProperties(sd_bus_message* m, const TransientUnit& u) {
   if (r >= 0 && !u.runtime_directory.empty()) {
     r = appendStrvProperty(m, "RuntimeDirectory", {u.runtime_directory});
     if (r >= 0 && !u.runtime_directory_mode.empty()) {
-      r = sd_bus_message_append(m, "(sv)", "RuntimeDirectoryMode", "u",
-                                static_cast<uint32_t>(std::stoul(u.runtime_directory_mode, nullptr, 8)));
+      r = sd_bus_message_append(
+          m, "(sv)", "RuntimeDirectoryMode", "u",
+          static_cast<uint32_t>(std::stoul(u.runtime_directory_mode, nullptr, 8)));
     }
   }
   str("StandardOutputFileToAppend", u.standard_output_append);
@@ -183,7 +184,8 @@ class SdSystemdBus final : public SystemdBus {
     sd_bus_slot* slot = nullptr;
     int r = sd_bus_match_signal(bus_.get(), &slot, kService, kManagerPath, kManager, "JobRemoved",
                                 &SdSystemdBus::onJobRemoved, this);
-    if (r < 0) return fail(ErrorCode::kUnavailable, "match JobRemoved: " + std::string(strerror(-r)));
+    if (r < 0)
+      return fail(ErrorCode::kUnavailable, "match JobRemoved: " + std::string(strerror(-r)));
     job_slot_.reset(slot);
     r = sd_bus_match_signal(bus_.get(), &slot, kService, nullptr, kProperties, "PropertiesChanged",
                             &SdSystemdBus::onPropertiesChanged, this);
@@ -211,7 +213,8 @@ class SdSystemdBus final : public SystemdBus {
     if (r >= 0) r = sd_bus_message_append(call.get(), "ss", unit.name.c_str(), "fail");
     if (r >= 0) r = appendProperties(call.get(), unit);
     if (r >= 0) r = sd_bus_message_append(call.get(), "a(sa(sv))", 0);
-    if (r < 0) return fail(ErrorCode::kInternal, "build StartTransientUnit: " + std::string(strerror(-r)));
+    if (r < 0)
+      return fail(ErrorCode::kInternal, "build StartTransientUnit: " + std::string(strerror(-r)));
     SdBusError error;
     raw = nullptr;
     r = sd_bus_call(bus_.get(), call.get(), 0, error.get(), &raw);
@@ -259,8 +262,8 @@ class SdSystemdBus final : public SystemdBus {
     state.name = name;
     SdBusError error;
     sd_bus_message* raw = nullptr;
-    int r = sd_bus_call_method(bus_.get(), kService, kManagerPath, kManager, "GetUnit",
-                               error.get(), &raw, "s", name.c_str());
+    int r = sd_bus_call_method(bus_.get(), kService, kManagerPath, kManager, "GetUnit", error.get(),
+                               &raw, "s", name.c_str());
     SdBusMessagePtr reply(raw);
     if (r < 0) {
       if (error.has("org.freedesktop.systemd1.NoSuchUnit")) {
@@ -275,10 +278,9 @@ class SdSystemdBus final : public SystemdBus {
       return fail(ErrorCode::kInternal, "get unit " + name + ": " + strerror(-r));
     }
     std::string unit_path = path;
-    for (auto [prop, out] : {std::pair{"Description", &state.description},
-                             std::pair{"LoadState", &state.load_state},
-                             std::pair{"ActiveState", &state.active_state},
-                             std::pair{"SubState", &state.sub_state}}) {
+    for (auto [prop, out] :
+         {std::pair{"Description", &state.description}, std::pair{"LoadState", &state.load_state},
+          std::pair{"ActiveState", &state.active_state}, std::pair{"SubState", &state.sub_state}}) {
       SdBusError e;
       char* value = nullptr;
       r = sd_bus_get_property_string(bus_.get(), kService, unit_path.c_str(),
@@ -315,7 +317,8 @@ class SdSystemdBus final : public SystemdBus {
       s.sub_state = sub;
       units.emplace_back(std::move(s), path);
     }
-    if (r < 0) return fail(ErrorCode::kInternal, "parse ListUnitsByPatterns: " + std::string(strerror(-r)));
+    if (r < 0)
+      return fail(ErrorCode::kInternal, "parse ListUnitsByPatterns: " + std::string(strerror(-r)));
     std::vector<UnitState> out;
     out.reserve(units.size());
     for (auto& [state, path] : units) {
@@ -371,7 +374,8 @@ class SdSystemdBus final : public SystemdBus {
   }
 
   Result<std::string> waitForJob(const std::string& job) {
-    uint64_t deadline = nowUsec() + std::chrono::duration_cast<std::chrono::microseconds>(kJobTimeout).count();
+    uint64_t deadline =
+        nowUsec() + std::chrono::duration_cast<std::chrono::microseconds>(kJobTimeout).count();
     for (;;) {
       PHOTON_CHECK(drain());
       if (auto it = finished_jobs_.find(job); it != finished_jobs_.end()) {
@@ -380,7 +384,8 @@ class SdSystemdBus final : public SystemdBus {
         return result;
       }
       uint64_t now = nowUsec();
-      if (now >= deadline) return fail(ErrorCode::kUnavailable, "job " + job + " did not finish in time");
+      if (now >= deadline)
+        return fail(ErrorCode::kUnavailable, "job " + job + " did not finish in time");
       int r = sd_bus_wait(bus_.get(), deadline - now);
       if (r < 0) return fail(ErrorCode::kUnavailable, "wait on bus: " + std::string(strerror(-r)));
     }
@@ -389,7 +394,8 @@ class SdSystemdBus final : public SystemdBus {
   // The manager unloads a stopped transient unit on its next loop iteration; a new one with the
   // same name can start only after that.
   Status waitUnloaded(const std::string& name) {
-    uint64_t deadline = nowUsec() + std::chrono::duration_cast<std::chrono::microseconds>(kUnloadTimeout).count();
+    uint64_t deadline =
+        nowUsec() + std::chrono::duration_cast<std::chrono::microseconds>(kUnloadTimeout).count();
     for (;;) {
       SdBusError error;
       sd_bus_message* raw = nullptr;
@@ -442,7 +448,8 @@ Result<std::unique_ptr<SystemdBus>> connectSystemdBus(const std::string& address
   int r = 0;
   if (address.empty()) {
     r = sd_bus_open_system(&raw);
-    if (r < 0) return fail(ErrorCode::kUnavailable, "open system bus: " + std::string(strerror(-r)));
+    if (r < 0)
+      return fail(ErrorCode::kUnavailable, "open system bus: " + std::string(strerror(-r)));
   } else {
     r = sd_bus_new(&raw);
     if (r < 0) return fail(ErrorCode::kInternal, "new bus: " + std::string(strerror(-r)));

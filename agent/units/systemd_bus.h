@@ -21,14 +21,14 @@ struct TransientUnit {
   // exec: the start job waits for the execve, so a missing or unrunnable binary fails the start
   // (the agent reports it) instead of a started unit that dies with status 203/EXEC.
   std::string type = "exec";
-  std::vector<std::string> exec_start;  // argv; [0] is the absolute path
+  std::vector<std::string> exec_start;   // argv; [0] is the absolute path
   std::vector<std::string> environment;  // "KEY=value"
   std::string user;
   std::string restart = "on-failure";  // Restart=
   uint64_t restart_usec = 100'000;
   bool remain_after_exit = false;
-  std::optional<uint64_t> memory_max;               // bytes
-  std::optional<uint64_t> cpu_quota_per_sec_usec;   // 1'000'000 = one core
+  std::optional<uint64_t> memory_max;              // bytes
+  std::optional<uint64_t> cpu_quota_per_sec_usec;  // 1'000'000 = one core
   bool no_new_privileges = false;
   std::string protect_system;  // "" leaves it unset
   std::string protect_home;
@@ -38,9 +38,9 @@ struct TransientUnit {
   std::string kill_mode;  // "" leaves systemd's default
   // The sandbox a VM's QEMU runs in (agent/vms/vm_unit_runner.h); empty/unset leaves them out.
   std::optional<uint64_t> tasks_max;
-  std::string device_policy;                                    // "closed", "strict"
+  std::string device_policy;                                      // "closed", "strict"
   std::vector<std::pair<std::string, std::string>> device_allow;  // {"/dev/kvm", "rw"}
-  std::optional<uint64_t> capability_bounding_set;              // a mask of 1 << CAP_*
+  std::optional<uint64_t> capability_bounding_set;                // a mask of 1 << CAP_*
   std::string group;
   std::string runtime_directory;       // under /run, made and owned for `user`, removed at stop
   std::string runtime_directory_mode;  // "0700"

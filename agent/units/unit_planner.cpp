@@ -8,9 +8,12 @@ namespace photon::agent {
 
 std::string toString(UnitActionKind kind) {
   switch (kind) {
-    case UnitActionKind::kStop: return "stop";
-    case UnitActionKind::kStart: return "start";
-    case UnitActionKind::kReplace: return "replace";
+    case UnitActionKind::kStop:
+      return "stop";
+    case UnitActionKind::kStart:
+      return "start";
+    case UnitActionKind::kReplace:
+      return "replace";
   }
   return "?";
 }

@@ -17,10 +17,13 @@ std::vector<std::string> environmentOf(const InstanceSpec& spec) {
 // limits, restart policy and state are the container's. The overlay keeps the image untouched
 // so that replicas and restarts start from the same tree.
 std::vector<std::string> nspawnArgv(const InstanceSpec& spec, const RenderOptions& options) {
-  std::vector<std::string> argv = {
-      options.nspawn_path, "--quiet", "--keep-unit", "--register=no",
-      "--directory=" + options.images_dir + "/" + spec.image, "--volatile=overlay",
-      "--machine=photon-" + spec.name};
+  std::vector<std::string> argv = {options.nspawn_path,
+                                   "--quiet",
+                                   "--keep-unit",
+                                   "--register=no",
+                                   "--directory=" + options.images_dir + "/" + spec.image,
+                                   "--volatile=overlay",
+                                   "--machine=photon-" + spec.name};
   if (spec.sandbox.private_network) argv.push_back("--private-network");
   if (spec.sandbox.no_new_privileges) argv.push_back("--no-new-privileges=yes");
   if (!spec.user.empty()) argv.push_back("--user=" + spec.user);
@@ -59,7 +62,8 @@ TransientUnit renderUnit(const InstanceSpec& spec, const RenderOptions& options)
   // A run-once instance stays "active (exited)" after a clean exit, so that the agent sees it
   // has run and does not start it again.
   u.remain_after_exit = spec.restart == UnitRestart::kNo;
-  if (spec.resources.memory_bytes > 0) u.memory_max = static_cast<uint64_t>(spec.resources.memory_bytes);
+  if (spec.resources.memory_bytes > 0)
+    u.memory_max = static_cast<uint64_t>(spec.resources.memory_bytes);
   if (spec.resources.cpu_millis > 0) {
     u.cpu_quota_per_sec_usec = static_cast<uint64_t>(spec.resources.cpu_millis) * 1000;
   }

@@ -167,12 +167,12 @@ common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(RenderOptio
   return makeUnitsReconciler("", std::move(options));
 }
 
-common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(
-    const std::string& bus_address, RenderOptions options) {
+common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(const std::string& bus_address,
+                                                                     RenderOptions options) {
   auto bus = connectSystemdBus(bus_address);
   if (!bus) return std::unexpected(bus.error().context("units"));
-  return std::make_unique<UnitsReconciler>(std::move(*bus), makeSystemHealthProbe(makeProcessRunner()),
-                                           std::move(options));
+  return std::make_unique<UnitsReconciler>(
+      std::move(*bus), makeSystemHealthProbe(makeProcessRunner()), std::move(options));
 }
 
 }  // namespace photon::agent

@@ -24,11 +24,9 @@ std::string netdevOption(const NicSpec& nic) {
   return opt;
 }
 
-
 }  // namespace
 
-VmPaths vmPaths(const std::string& state_dir, const std::string& name,
-                const std::string& run_dir) {
+VmPaths vmPaths(const std::string& state_dir, const std::string& name, const std::string& run_dir) {
   std::string dir = state_dir + "/vms/" + name;
   std::string run = run_dir.empty() ? dir : run_dir;
   return {dir,
@@ -41,9 +39,13 @@ VmPaths vmPaths(const std::string& state_dir, const std::string& name,
           run + "/console.sock"};
 }
 
-std::string rootPortId(int index) { return "rp" + std::to_string(index); }
+std::string rootPortId(int index) {
+  return "rp" + std::to_string(index);
+}
 
-std::string qemuNodeName(const std::string& device_id) { return "photon-" + device_id; }
+std::string qemuNodeName(const std::string& device_id) {
+  return "photon-" + device_id;
+}
 
 Json blockdevAddArgs(const DiskSpec& disk) {
   return {{"node-name", qemuNodeName(disk.id)},
@@ -52,7 +54,9 @@ Json blockdevAddArgs(const DiskSpec& disk) {
 }
 
 Json diskDeviceArgs(const DiskSpec& disk, const std::string& port) {
-  return {{"driver", "virtio-blk-pci"}, {"id", disk.id}, {"drive", qemuNodeName(disk.id)},
+  return {{"driver", "virtio-blk-pci"},
+          {"id", disk.id},
+          {"drive", qemuNodeName(disk.id)},
           {"bus", port}};
 }
 
@@ -68,27 +72,26 @@ Json netdevAddArgs(const NicSpec& nic) {
 }
 
 Json nicDeviceArgs(const NicSpec& nic, const std::string& port) {
-  return {{"driver", "virtio-net-pci"}, {"id", nic.id}, {"netdev", qemuNodeName(nic.id)},
-          {"mac", nic.mac}, {"bus", port}};
+  return {{"driver", "virtio-net-pci"},
+          {"id", nic.id},
+          {"netdev", qemuNodeName(nic.id)},
+          {"mac", nic.mac},
+          {"bus", port}};
 }
 
 std::vector<std::string> buildQemuArgs(
     const VmSpec& spec, const VmPaths& paths, const QemuSettings& settings,
     const std::vector<std::pair<std::string, std::string>>& ports, bool start_paused) {
-  std::vector<std::string> a = {settings.binary,
-                                "-name", spec.name,
-                                "-machine", spec.machine + ",accel=" + settings.accel,
-                                "-smp", std::to_string(spec.cpus),
-                                "-m", std::to_string(spec.memory_mib),
-                                "-nodefaults", "-display", "none",
-                                "-qmp", "unix:" + paths.qmp_socket + ",server=on,wait=off",
-                                "-pidfile", paths.pid_file,
-                                // Not a file QEMU grows without end: a socket that drops the
-                                // bytes while no one reads, pumped into a rotated log
-                                // (agent/vms/console_log.h).
-                                "-chardev", "socket,id=console,path=" + paths.console_socket +
-                                                ",server=on,wait=off",
-                                "-serial", "chardev:console"};
+  std::vector<std::string> a = {
+      settings.binary, "-name", spec.name, "-machine", spec.machine + ",accel=" + settings.accel,
+      "-smp", std::to_string(spec.cpus), "-m", std::to_string(spec.memory_mib), "-nodefaults",
+      "-display", "none", "-qmp", "unix:" + paths.qmp_socket + ",server=on,wait=off", "-pidfile",
+      paths.pid_file,
+      // Not a file QEMU grows without end: a socket that drops the
+      // bytes while no one reads, pumped into a rotated log
+      // (agent/vms/console_log.h).
+      "-chardev", "socket,id=console,path=" + paths.console_socket + ",server=on,wait=off",
+      "-serial", "chardev:console"};
   if (start_paused) a.push_back("-S");
   if (settings.sandbox) {
     a.insert(a.end(), {"-sandbox",
@@ -118,7 +121,8 @@ std::vector<std::string> buildQemuArgs(
   for (const auto& nic : spec.nics) {
     std::string port = portOf(nic.id);
     if (port.empty()) continue;
-    a.insert(a.end(), {"-netdev", netdevOption(nic), "-device", common::dumpJson(nicDeviceArgs(nic, port))});
+    a.insert(a.end(),
+             {"-netdev", netdevOption(nic), "-device", common::dumpJson(nicDeviceArgs(nic, port))});
   }
   return a;
 }

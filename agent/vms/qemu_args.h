@@ -33,10 +33,9 @@ std::string rootPortId(int index);  // 1-based: "rp1"
 
 // Disks and NICs are cold-plugged behind the root ports named in `ports` (device id -> port id)
 // so that they can be unplugged later like hot-plugged ones. `start_paused` adds -S.
-std::vector<std::string> buildQemuArgs(const VmSpec& spec, const VmPaths& paths,
-                                       const QemuSettings& settings,
-                                       const std::vector<std::pair<std::string, std::string>>& ports,
-                                       bool start_paused);
+std::vector<std::string> buildQemuArgs(
+    const VmSpec& spec, const VmPaths& paths, const QemuSettings& settings,
+    const std::vector<std::pair<std::string, std::string>>& ports, bool start_paused);
 
 // QMP arguments for hot-plug, the same devices the command line creates.
 common::Json blockdevAddArgs(const DiskSpec& disk);

@@ -151,11 +151,11 @@ class UnixQmpConnector final : public QmpConnector {
     }
     std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return fail(ErrorCode::kUnavailable, std::string("socket: ") + std::strerror(errno));
+    if (fd < 0)
+      return fail(ErrorCode::kUnavailable, std::string("socket: ") + std::strerror(errno));
     auto channel = std::make_unique<UnixQmpChannel>(fd, timeout_);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      return fail(ErrorCode::kUnavailable,
-                  "connect " + socket_path + ": " + std::strerror(errno));
+      return fail(ErrorCode::kUnavailable, "connect " + socket_path + ": " + std::strerror(errno));
     }
     auto status = channel->handshake();
     if (!status) return std::unexpected(status.error().context("QMP " + socket_path));

@@ -22,8 +22,8 @@ class QmpChannel {
   virtual ~QmpChannel() = default;
   // Runs a command and returns its "return"; a QMP error, a timeout or a closed socket is an
   // error naming the command.
-  [[nodiscard]] virtual common::Result<common::Json> execute(const std::string& command,
-                                                             const common::Json& args = nullptr) = 0;
+  [[nodiscard]] virtual common::Result<common::Json> execute(
+      const std::string& command, const common::Json& args = nullptr) = 0;
   // Reads what arrives within `wait` and hands its events to the subscribers; an error when the
   // socket is closed (QEMU is gone).
   [[nodiscard]] virtual common::Status pollEvents(std::chrono::milliseconds wait) = 0;

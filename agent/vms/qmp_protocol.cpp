@@ -39,8 +39,7 @@ common::Result<QmpMessage> parseQmpMessage(std::string_view line) {
   return m;
 }
 
-std::string encodeQmpCommand(const std::string& command, const Json& args,
-                             const std::string& id) {
+std::string encodeQmpCommand(const std::string& command, const Json& args, const std::string& id) {
   Json j = {{"execute", command}, {"id", id}};
   if (!args.is_null()) j["arguments"] = args;
   return common::dumpJson(j) + "\n";

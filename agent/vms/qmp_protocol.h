@@ -16,11 +16,11 @@ enum class QmpKind { kGreeting, kReturn, kError, kEvent };
 
 struct QmpMessage {
   QmpKind kind = QmpKind::kReturn;
-  std::string id;          // kReturn / kError: the id of the command answered
-  common::Json value;      // kReturn: "return"; kEvent: "data"; kGreeting: "QMP"
-  std::string error_class; // kError
-  std::string error_desc;  // kError
-  std::string event;       // kEvent: its name, e.g. "DEVICE_DELETED"
+  std::string id;           // kReturn / kError: the id of the command answered
+  common::Json value;       // kReturn: "return"; kEvent: "data"; kGreeting: "QMP"
+  std::string error_class;  // kError
+  std::string error_desc;   // kError
+  std::string event;        // kEvent: its name, e.g. "DEVICE_DELETED"
 };
 
 [[nodiscard]] common::Result<QmpMessage> parseQmpMessage(std::string_view line);

@@ -39,8 +39,8 @@ common::Status VmReconciler::ensureDisk(const DiskSpec& disk) {
                                              disk.path, std::to_string(disk.size_gib) + "G"},
                                             std::chrono::seconds(30)));
   if (code != 0) {
-    return fail(ErrorCode::kInternal, "qemu-img create " + disk.path + " exited " +
-                                          std::to_string(code));
+    return fail(ErrorCode::kInternal,
+                "qemu-img create " + disk.path + " exited " + std::to_string(code));
   }
   return {};
 }
@@ -75,11 +75,11 @@ common::Status VmReconciler::prepareSandbox(const std::string& name, Runtime& vm
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail(ErrorCode::kUnavailable, "create " + dir + ": " + ec.message());
-  if (::chmod(root.c_str(), 0711) != 0 ||
-      ::chown(dir.c_str(), vm.record.uid, vm.record.uid) != 0 || ::chmod(dir.c_str(), 0700) != 0) {
-    return fail(ErrorCode::kUnavailable, "hand " + dir + " to uid " +
-                                             std::to_string(vm.record.uid) + ": " +
-                                             std::strerror(errno));
+  if (::chmod(root.c_str(), 0711) != 0 || ::chown(dir.c_str(), vm.record.uid, vm.record.uid) != 0 ||
+      ::chmod(dir.c_str(), 0700) != 0) {
+    return fail(
+        ErrorCode::kUnavailable,
+        "hand " + dir + " to uid " + std::to_string(vm.record.uid) + ": " + std::strerror(errno));
   }
   return {};
 }

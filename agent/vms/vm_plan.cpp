@@ -142,20 +142,34 @@ std::vector<std::string> pendingRestartFields(const VmSpec& desired, const VmSpe
 
 std::string toString(VmActionKind kind) {
   switch (kind) {
-    case VmActionKind::kStart: return "start";
-    case VmActionKind::kRestart: return "restart";
-    case VmActionKind::kPowerdown: return "powerdown";
-    case VmActionKind::kQuit: return "quit";
-    case VmActionKind::kPause: return "pause";
-    case VmActionKind::kResume: return "resume";
-    case VmActionKind::kReset: return "reset";
-    case VmActionKind::kAddDisk: return "add-disk";
-    case VmActionKind::kAddNic: return "add-nic";
-    case VmActionKind::kUnplug: return "unplug";
-    case VmActionKind::kFinishUnplug: return "finish-unplug";
-    case VmActionKind::kHoldDown: return "hold-down";
-    case VmActionKind::kExited: return "exited";
-    case VmActionKind::kForget: return "forget";
+    case VmActionKind::kStart:
+      return "start";
+    case VmActionKind::kRestart:
+      return "restart";
+    case VmActionKind::kPowerdown:
+      return "powerdown";
+    case VmActionKind::kQuit:
+      return "quit";
+    case VmActionKind::kPause:
+      return "pause";
+    case VmActionKind::kResume:
+      return "resume";
+    case VmActionKind::kReset:
+      return "reset";
+    case VmActionKind::kAddDisk:
+      return "add-disk";
+    case VmActionKind::kAddNic:
+      return "add-nic";
+    case VmActionKind::kUnplug:
+      return "unplug";
+    case VmActionKind::kFinishUnplug:
+      return "finish-unplug";
+    case VmActionKind::kHoldDown:
+      return "hold-down";
+    case VmActionKind::kExited:
+      return "exited";
+    case VmActionKind::kForget:
+      return "forget";
   }
   return "?";
 }

@@ -14,10 +14,10 @@
 namespace photon::agent {
 
 struct VmObservation {
-  bool alive = false;      // the QEMU process runs
-  bool exited = false;     // it ended since the last look
-  bool clean_exit = false; // ...after a SHUTDOWN event or with exit code 0
-  std::string run_state;   // query-status ("running", "paused", "prelaunch", ...); "" unknown
+  bool alive = false;       // the QEMU process runs
+  bool exited = false;      // it ended since the last look
+  bool clean_exit = false;  // ...after a SHUTDOWN event or with exit code 0
+  std::string run_state;    // query-status ("running", "paused", "prelaunch", ...); "" unknown
   std::set<std::string> devices;  // device ids present (qom-list /machine/peripheral)
   std::set<std::string> deleted;  // ids whose DEVICE_DELETED arrived
 };
@@ -41,8 +41,8 @@ enum class VmActionKind {
 
 struct VmAction {
   VmActionKind kind;
-  std::string device;  // device actions
-  std::string port;    // kAddDisk / kAddNic
+  std::string device;                                      // device actions
+  std::string port;                                        // kAddDisk / kAddNic
   std::vector<std::pair<std::string, std::string>> ports;  // kStart / kRestart
   std::string reason;  // kHoldDown: "crashed" / "shutdown"; errors such as "no free root port"
 };

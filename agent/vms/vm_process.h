@@ -20,9 +20,9 @@ namespace photon::agent {
 struct VmLaunch {
   std::string name;  // the VM's
   std::vector<std::string> argv;
-  std::string log_path;      // stdout/stderr appended here
-  uint64_t memory_max = 0;   // bytes: the cap on the whole process (0: none)
-  uint64_t tasks_max = 0;    // threads (0: none)
+  std::string log_path;     // stdout/stderr appended here
+  uint64_t memory_max = 0;  // bytes: the cap on the whole process (0: none)
+  uint64_t tasks_max = 0;   // threads (0: none)
   // Sandboxed: the uid and gid QEMU runs as (no user record: setpriv sets them in the unit),
   // and its supplementary groups (kvm's, for /dev/kvm).
   uint32_t uid = 0;

@@ -37,8 +37,9 @@ void VmReconciler::shutdown() {
 VmPaths VmReconciler::paths(const std::string& name) const {
   const VmSandbox& sb = options_.sandbox;
   if (!sb.enabled) return vmPaths(options_.state_dir, name);
-  return vmPaths(options_.state_dir, name,
-                 (sb.runtime_root_local.empty() ? sb.runtime_root : sb.runtime_root_local) + "/" + name);
+  return vmPaths(
+      options_.state_dir, name,
+      (sb.runtime_root_local.empty() ? sb.runtime_root : sb.runtime_root_local) + "/" + name);
 }
 
 void VmReconciler::loadRecords() {
@@ -53,14 +54,15 @@ void VmReconciler::loadRecords() {
     Json j = Json::parse(*text, nullptr, false);
     auto record = parseVmRecord(j);
     Runtime& vm = vms_[name];
-    if (record) vm.record = std::move(*record);
-    else vm.error = "state file: " + record.error().message + ", ignoring";
+    if (record)
+      vm.record = std::move(*record);
+    else
+      vm.error = "state file: " + record.error().message + ", ignoring";
   }
 }
 
 void VmReconciler::save(const std::string& name, Runtime& vm) {
-  auto status = writeFileAtomic(paths(name).state_file,
-                                common::dumpJson(toJson(vm.record)), 0600);
+  auto status = writeFileAtomic(paths(name).state_file, common::dumpJson(toJson(vm.record)), 0600);
   if (!status) vm.error = "save state: " + status.error().message;
 }
 
@@ -100,9 +102,9 @@ void VmReconciler::pumpConsole(const std::string& name, Runtime& vm) {
   if (pump) vm.console = std::move(*pump);
 }
 
-common::Result<Json> VmReconciler::qmp(Runtime& vm, const std::string& command,
-                                       const Json& args) {
-  if (!vm.qmp) return common::fail(common::ErrorCode::kUnavailable, command + ": no QMP connection");
+common::Result<Json> VmReconciler::qmp(Runtime& vm, const std::string& command, const Json& args) {
+  if (!vm.qmp)
+    return common::fail(common::ErrorCode::kUnavailable, command + ": no QMP connection");
   auto r = vm.qmp->execute(command, args);
   if (!r && r.error().code == common::ErrorCode::kUnavailable) vm.qmp.reset();
   return r;
@@ -204,8 +206,9 @@ Json VmReconciler::reconcile(const Json& section) {
 Json VmReconciler::report(const std::string& name, Runtime& vm,
                           const std::optional<VmSpec>& desired) {
   VmObservation o = observe(name, vm);
-  std::string status = o.alive ? (o.run_state.empty() ? "unknown" : o.run_state)
-                               : (vm.record.down_reason.empty() ? "stopped" : vm.record.down_reason);
+  std::string status = o.alive
+                           ? (o.run_state.empty() ? "unknown" : o.run_state)
+                           : (vm.record.down_reason.empty() ? "stopped" : vm.record.down_reason);
   Json j = {{"name", name},
             {"status", status},
             {"pid", o.alive ? vm.record.pid : 0},

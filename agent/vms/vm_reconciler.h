@@ -12,10 +12,10 @@
 
 #include "agent/core/reconciler.h"
 #include "agent/vms/console_log.h"
-#include "agent/vms/vm_process.h"
 #include "agent/vms/qemu_args.h"
 #include "agent/vms/qmp_channel.h"
 #include "agent/vms/vm_plan.h"
+#include "agent/vms/vm_process.h"
 #include "agent/vms/vm_record.h"
 #include "common/clock.h"
 
@@ -33,20 +33,20 @@ struct VmSandbox {
   // container users).
   uint32_t uid_base = 0x50000;
   uint32_t uid_count = 4096;
-  std::vector<uint32_t> groups;  // QEMU's supplementary groups: kvm's, for /dev/kvm
+  std::vector<uint32_t> groups;                 // QEMU's supplementary groups: kvm's, for /dev/kvm
   std::string runtime_root = "/run/photon-vm";  // sockets: <root>/<vm>/ as QEMU sees it
-  std::string runtime_root_local;  // the same as the agent sees it; "": runtime_root
+  std::string runtime_root_local;               // the same as the agent sees it; "": runtime_root
   int64_t memory_overhead_mib = 256;  // QEMU's own memory on top of the guest's (MemoryMax)
   int64_t tasks_overhead = 128;       // QEMU's threads besides the vCPUs (I/O pool up to 64)
 };
 
 struct VmOptions {
-  std::string state_dir;            // VMs live in <state_dir>/vms/<name>/
-  VmLimits limits;                  // image directories, node memory
-  QemuSettings qemu;                // accel "" or "auto": probed (kvm when usable, else tcg)
+  std::string state_dir;  // VMs live in <state_dir>/vms/<name>/
+  VmLimits limits;        // image directories, node memory
+  QemuSettings qemu;      // accel "" or "auto": probed (kvm when usable, else tcg)
   PlanSettings plan;
-  std::chrono::milliseconds qmp_timeout{5000};        // every QMP wait
-  std::chrono::milliseconds qmp_ready_timeout{10000}; // a new QEMU's socket to answer
+  std::chrono::milliseconds qmp_timeout{5000};         // every QMP wait
+  std::chrono::milliseconds qmp_ready_timeout{10000};  // a new QEMU's socket to answer
   VmSandbox sandbox;
   // Adapters; null: the real ones.
   std::shared_ptr<VmProcessRunner> runner;

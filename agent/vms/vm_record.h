@@ -20,8 +20,8 @@ struct VmRecord {
   bool running_expected = false;  // started by us and not asked to stop: an exit is unplanned
   std::string down_reason;        // "crashed" / "shutdown" when held down by the restart policy
   int64_t restarts = 0;
-  int64_t reset_generation = 0;   // the last one applied
-  int64_t powerdown_at = 0;       // when system_powerdown was sent (0: not stopping)
+  int64_t reset_generation = 0;                  // the last one applied
+  int64_t powerdown_at = 0;                      // when system_powerdown was sent (0: not stopping)
   std::map<std::string, common::Json> attached;  // device id -> its DiskSpec/NicSpec JSON
   std::map<std::string, std::string> ports;      // device id -> root port (also while pending)
   std::set<std::string> pending_unplug;

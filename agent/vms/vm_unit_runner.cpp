@@ -80,15 +80,20 @@ class UnitRunner final : public VmProcessRunner {
 
 }  // namespace
 
-std::string vmUnitName(const std::string& vm) { return "photon-vm-" + vm + ".service"; }
+std::string vmUnitName(const std::string& vm) {
+  return "photon-vm-" + vm + ".service";
+}
 
 std::vector<std::string> setprivArgv(const VmLaunch& launch, const std::string& setpriv) {
   std::string groups;
   for (uint32_t g : launch.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
-  std::vector<std::string> argv = {
-      setpriv, "--reuid=" + std::to_string(launch.uid), "--regid=" + std::to_string(launch.gid),
-      groups.empty() ? "--clear-groups" : "--groups=" + groups, "--inh-caps=-all",
-      "--bounding-set=-all", "--"};
+  std::vector<std::string> argv = {setpriv,
+                                   "--reuid=" + std::to_string(launch.uid),
+                                   "--regid=" + std::to_string(launch.gid),
+                                   groups.empty() ? "--clear-groups" : "--groups=" + groups,
+                                   "--inh-caps=-all",
+                                   "--bounding-set=-all",
+                                   "--"};
   argv.insert(argv.end(), launch.argv.begin(), launch.argv.end());
   return argv;
 }
@@ -105,8 +110,7 @@ TransientUnit vmUnit(const VmLaunch& launch, const std::string& setpriv) {
   u.device_policy = "closed";  // plus the pseudo devices (/dev/null, /dev/urandom, ...)
   u.device_allow = {{"/dev/kvm", "rw"}, {"/dev/net/tun", "rw"}};
   // Only what setpriv needs to become the VM's uid and drop the rest; QEMU has none.
-  u.capability_bounding_set =
-      (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) | (1ULL << CAP_SETPCAP);
+  u.capability_bounding_set = (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) | (1ULL << CAP_SETPCAP);
   u.no_new_privileges = true;
   u.protect_system = "full";
   u.protect_home = "read-only";

@@ -172,14 +172,15 @@ Json matchToJson(const RuleMatch& m) {
 }
 }  // namespace
 
-int Pool::prefixLength() const { return parseIpv4Cidr(cidr)->prefix_length; }
+int Pool::prefixLength() const {
+  return parseIpv4Cidr(cidr)->prefix_length;
+}
 
 int RuleMatch::selectorCount() const {
   return (machine_id ? 1 : 0) + (macs.empty() ? 0 : 1) + (bmc_macs.empty() ? 0 : 1) +
-         (dmi_vendor.empty() ? 0 : 1) +
-         (dmi_product.empty() ? 0 : 1) + (dmi_serial.empty() ? 0 : 1) + (min_cores ? 1 : 0) +
-         (min_memory_bytes ? 1 : 0) + (virtualization ? 1 : 0) + (min_disks ? 1 : 0) +
-         static_cast<int>(labels.size());
+         (dmi_vendor.empty() ? 0 : 1) + (dmi_product.empty() ? 0 : 1) +
+         (dmi_serial.empty() ? 0 : 1) + (min_cores ? 1 : 0) + (min_memory_bytes ? 1 : 0) +
+         (virtualization ? 1 : 0) + (min_disks ? 1 : 0) + static_cast<int>(labels.size());
 }
 
 const Pool* Cluster::findPool(const std::string& name) const {
@@ -207,8 +208,7 @@ Result<Cluster> clusterFromJson(const Json& j) {
     for (size_t k = 0; k < i; ++k) {
       if (c.pools[i].range_start <= c.pools[k].range_end &&
           c.pools[k].range_start <= c.pools[i].range_end) {
-        return invalid(indexed("pools", i),
-                       "range overlaps pool '" + c.pools[k].name + "'");
+        return invalid(indexed("pools", i), "range overlaps pool '" + c.pools[k].name + "'");
       }
     }
   }

@@ -36,7 +36,7 @@ struct Pool {
 
 struct RuleMatch {
   std::optional<std::string> machine_id;
-  std::vector<std::string> macs;  // any of them
+  std::vector<std::string> macs;      // any of them
   std::vector<std::string> bmc_macs;  // the machine's BMC's MAC (facts.bmc), any of them
   std::string dmi_vendor, dmi_product, dmi_serial;  // empty: any
   std::optional<int64_t> min_cores;

@@ -128,28 +128,35 @@ void sanitizeFacts(Facts& f) {
 Json toJson(const Facts& f) {
   Json disks = Json::array();
   for (const auto& d : f.disks) {
-    disks.push_back({{"name", d.name}, {"size_bytes", d.size_bytes}, {"rotational", d.rotational},
-                     {"model", d.model}, {"serial", d.serial}, {"wwn", d.wwn}});
+    disks.push_back({{"name", d.name},
+                     {"size_bytes", d.size_bytes},
+                     {"rotational", d.rotational},
+                     {"model", d.model},
+                     {"serial", d.serial},
+                     {"wwn", d.wwn}});
   }
   Json nics = Json::array();
   for (const auto& n : f.nics) {
-    nics.push_back({{"name", n.name}, {"mac", n.mac}, {"link_up", n.link_up},
-                    {"speed_mbps", n.speed_mbps}, {"driver", n.driver},
+    nics.push_back({{"name", n.name},
+                    {"mac", n.mac},
+                    {"link_up", n.link_up},
+                    {"speed_mbps", n.speed_mbps},
+                    {"driver", n.driver},
                     {"addresses", n.addresses}});
   }
   Json out = {{"cpu",
-           {{"model", f.cpu.model},
-            {"cores", f.cpu.cores},
-            {"threads", f.cpu.threads},
-            {"virtualization", f.cpu.virtualization}}},
-          {"memory_bytes", f.memory_bytes},
-          {"disks", disks},
-          {"nics", nics},
-          {"dmi",
-           {{"vendor", f.dmi.vendor},
-            {"product", f.dmi.product},
-            {"serial", f.dmi.serial},
-            {"uuid", f.dmi.uuid}}}};
+               {{"model", f.cpu.model},
+                {"cores", f.cpu.cores},
+                {"threads", f.cpu.threads},
+                {"virtualization", f.cpu.virtualization}}},
+              {"memory_bytes", f.memory_bytes},
+              {"disks", disks},
+              {"nics", nics},
+              {"dmi",
+               {{"vendor", f.dmi.vendor},
+                {"product", f.dmi.product},
+                {"serial", f.dmi.serial},
+                {"uuid", f.dmi.uuid}}}};
   if (f.bmc.present()) {
     out["bmc"] = {{"channel", f.bmc.channel},
                   {"address", f.bmc.address},

@@ -9,8 +9,8 @@ namespace photon::common {
 namespace {
 
 using common::invalid;
-using common::Json;
 using common::joinPath;
+using common::Json;
 using common::readInt;
 using common::readString;
 
@@ -39,8 +39,8 @@ common::Status checkDeviceId(const std::string& id, const std::string& field,
   return {};
 }
 
-common::Result<DiskSpec> parseDisk(const Json& obj, const std::string& path,
-                                   const VmLimits& limits, std::set<std::string>& seen) {
+common::Result<DiskSpec> parseDisk(const Json& obj, const std::string& path, const VmLimits& limits,
+                                   std::set<std::string>& seen) {
   PHOTON_CHECK(common::requireObject(obj, path));
   DiskSpec disk;
   PHOTON_TRY(disk.id, readString(obj, "id", path));
@@ -128,9 +128,9 @@ common::Result<VmSpec> parseVmSpec(const Json& obj, const std::string& path,
   PHOTON_TRY(spec.cpus, readInt(obj, "cpus", path, 1, kMaxCpus, 1));
   PHOTON_TRY(spec.memory_mib, readInt(obj, "memory_mib", path, 16, kMaxMemoryMib));
   if (limits.node_memory_mib > 0 && spec.memory_mib > limits.node_memory_mib) {
-    return invalid(joinPath(path, "memory_mib"),
-                   "exceeds the node's memory (" + std::to_string(limits.node_memory_mib) +
-                       " MiB)");
+    return invalid(
+        joinPath(path, "memory_mib"),
+        "exceeds the node's memory (" + std::to_string(limits.node_memory_mib) + " MiB)");
   }
   PHOTON_TRY(spec.machine, readString(obj, "machine", path, "q35"));
   if (spec.machine != "q35") return invalid(joinPath(path, "machine"), "must be \"q35\"");
@@ -143,8 +143,9 @@ common::Result<VmSpec> parseVmSpec(const Json& obj, const std::string& path,
                    "at most " + std::to_string(kMaxDevices) + " disks and NICs together");
   }
   for (size_t i = 0; i < disks.size(); ++i) {
-    PHOTON_TRY(DiskSpec disk, parseDisk(disks[i], joinPath(path, "disks") + "[" +
-                                                      std::to_string(i) + "]", limits, ids));
+    PHOTON_TRY(
+        DiskSpec disk,
+        parseDisk(disks[i], joinPath(path, "disks") + "[" + std::to_string(i) + "]", limits, ids));
     spec.disks.push_back(std::move(disk));
   }
   for (size_t i = 0; i < nics.size(); ++i) {
@@ -161,19 +162,26 @@ common::Result<VmSpec> parseVmSpec(const Json& obj, const std::string& path,
   }
 
   PHOTON_TRY(std::string state, readString(obj, "state", path, "running"));
-  if (state == "running") spec.state = VmState::kRunning;
-  else if (state == "stopped") spec.state = VmState::kStopped;
-  else if (state == "paused") spec.state = VmState::kPaused;
-  else return invalid(joinPath(path, "state"), "must be \"running\", \"stopped\" or \"paused\"");
+  if (state == "running")
+    spec.state = VmState::kRunning;
+  else if (state == "stopped")
+    spec.state = VmState::kStopped;
+  else if (state == "paused")
+    spec.state = VmState::kPaused;
+  else
+    return invalid(joinPath(path, "state"), "must be \"running\", \"stopped\" or \"paused\"");
 
   PHOTON_TRY(std::string restart, readString(obj, "restart", path, "on-failure"));
-  if (restart == "always") spec.restart = RestartPolicy::kAlways;
-  else if (restart == "on-failure") spec.restart = RestartPolicy::kOnFailure;
-  else if (restart == "never") spec.restart = RestartPolicy::kNever;
-  else return invalid(joinPath(path, "restart"), "must be \"always\", \"on-failure\" or \"never\"");
+  if (restart == "always")
+    spec.restart = RestartPolicy::kAlways;
+  else if (restart == "on-failure")
+    spec.restart = RestartPolicy::kOnFailure;
+  else if (restart == "never")
+    spec.restart = RestartPolicy::kNever;
+  else
+    return invalid(joinPath(path, "restart"), "must be \"always\", \"on-failure\" or \"never\"");
 
-  PHOTON_TRY(spec.reset_generation,
-             readInt(obj, "reset_generation", path, 0, INT64_MAX, 0));
+  PHOTON_TRY(spec.reset_generation, readInt(obj, "reset_generation", path, 0, INT64_MAX, 0));
   PHOTON_TRY(Json console, common::readObject(obj, "console_log", path));
   auto console_path = joinPath(path, "console_log");
   PHOTON_TRY(spec.console_log_bytes,
@@ -196,9 +204,8 @@ common::Result<std::vector<VmSpec>> parseVmSection(const Json& section, const Vm
     }
     if (spec.state != VmState::kStopped) memory += spec.memory_mib;
     if (limits.node_memory_mib > 0 && memory > limits.node_memory_mib) {
-      return invalid(path + ".memory_mib",
-                     "the VMs together exceed the node's memory (" +
-                         std::to_string(limits.node_memory_mib) + " MiB)");
+      return invalid(path + ".memory_mib", "the VMs together exceed the node's memory (" +
+                                               std::to_string(limits.node_memory_mib) + " MiB)");
     }
     specs.push_back(std::move(spec));
   }
@@ -207,18 +214,24 @@ common::Result<std::vector<VmSpec>> parseVmSection(const Json& section, const Vm
 
 std::string toString(VmState state) {
   switch (state) {
-    case VmState::kRunning: return "running";
-    case VmState::kStopped: return "stopped";
-    case VmState::kPaused: return "paused";
+    case VmState::kRunning:
+      return "running";
+    case VmState::kStopped:
+      return "stopped";
+    case VmState::kPaused:
+      return "paused";
   }
   return "running";
 }
 
 std::string toString(RestartPolicy policy) {
   switch (policy) {
-    case RestartPolicy::kAlways: return "always";
-    case RestartPolicy::kOnFailure: return "on-failure";
-    case RestartPolicy::kNever: return "never";
+    case RestartPolicy::kAlways:
+      return "always";
+    case RestartPolicy::kOnFailure:
+      return "on-failure";
+    case RestartPolicy::kNever:
+      return "never";
   }
   return "on-failure";
 }
@@ -231,19 +244,25 @@ Json toJson(const DiskSpec& disk) {
 
 Json toJson(const NicSpec& nic) {
   Json j = {{"id", nic.id}, {"mac", nic.mac}};
-  if (nic.kind == "user") j["user"] = true;
-  else j[nic.kind] = nic.ifname;
+  if (nic.kind == "user")
+    j["user"] = true;
+  else
+    j[nic.kind] = nic.ifname;
   return j;
 }
 
 Json toJson(const VmSpec& spec) {
-  Json j = {{"name", spec.name},       {"cpus", spec.cpus},
-            {"memory_mib", spec.memory_mib}, {"machine", spec.machine},
-            {"disks", Json::array()},  {"nics", Json::array()},
-            {"state", toString(spec.state)}, {"restart", toString(spec.restart)},
-            {"reset_generation", spec.reset_generation},
-            {"console_log", {{"max_bytes", spec.console_log_bytes},
-                             {"files", spec.console_log_files}}}};
+  Json j = {
+      {"name", spec.name},
+      {"cpus", spec.cpus},
+      {"memory_mib", spec.memory_mib},
+      {"machine", spec.machine},
+      {"disks", Json::array()},
+      {"nics", Json::array()},
+      {"state", toString(spec.state)},
+      {"restart", toString(spec.restart)},
+      {"reset_generation", spec.reset_generation},
+      {"console_log", {{"max_bytes", spec.console_log_bytes}, {"files", spec.console_log_files}}}};
   for (const auto& d : spec.disks) j["disks"].push_back(toJson(d));
   for (const auto& n : spec.nics) j["nics"].push_back(toJson(n));
   if (!spec.kernel.empty()) j["kernel"] = spec.kernel;

@@ -23,8 +23,8 @@ struct DiskSpec {
 
 struct NicSpec {
   std::string id;
-  std::string mac;   // normalised lowercase
-  std::string kind;  // "tap", "bridge" or "user"
+  std::string mac;     // normalised lowercase
+  std::string kind;    // "tap", "bridge" or "user"
   std::string ifname;  // the tap device or the bridge; empty for "user"
   bool operator==(const NicSpec&) const = default;
 };

@@ -8,7 +8,9 @@
 
 namespace photon::coordinator {
 namespace {
-std::string etagFor(int64_t revision) { return "\"" + std::to_string(revision) + "\""; }
+std::string etagFor(int64_t revision) {
+  return "\"" + std::to_string(revision) + "\"";
+}
 
 common::Result<int64_t> waitSeconds(const HttpRequest& req, std::chrono::seconds max) {
   if (!req.hasParam("wait")) return 0;
@@ -23,7 +25,6 @@ common::Result<int64_t> waitSeconds(const HttpRequest& req, std::chrono::seconds
   }
   return seconds;
 }
-
 
 // Answers a desired-document request whose caller knows `known` (an ETag, or empty), the
 // document being at `revision` (read once per request: it is most of a 304's work).
@@ -78,57 +79,56 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
   });
 
   router.put("/api/v1/nodes/{id}/observed", [&ctx](const HttpRequest& req, HttpResponse& res) {
-               auto id = pathName(req, "id");
-               if (!okOrSend(id, res)) return;
-               if (!okOrSend(ctx.auth.requireNode(req, *id, /*admin_too=*/false), res)) return;
-               auto body = common::parseJsonBody(req.body);
-               if (!okOrSend(body, res)) return;
-               // A report that ends an install: the node as it was before, which putObserved
-               // moves on (only then: reports are every node's heartbeat).
-               auto report = parseInstallReport(*body);
-               std::optional<common::Node> before;
-               if (report && report->phase == "installed") {
-                 if (auto node = ctx.inventory.getNode(*id)) before = *node;
-               }
-               auto revision = ctx.inventory.putObserved(*id, *body);
-               if (!okOrSend(revision, res)) return;
-               if (before) power::afterObserved(ctx.inventory, *before);
-               sendJson(res, 200, Json{{"revision", *revision}});
-             });
+    auto id = pathName(req, "id");
+    if (!okOrSend(id, res)) return;
+    if (!okOrSend(ctx.auth.requireNode(req, *id, /*admin_too=*/false), res)) return;
+    auto body = common::parseJsonBody(req.body);
+    if (!okOrSend(body, res)) return;
+    // A report that ends an install: the node as it was before, which putObserved
+    // moves on (only then: reports are every node's heartbeat).
+    auto report = parseInstallReport(*body);
+    std::optional<common::Node> before;
+    if (report && report->phase == "installed") {
+      if (auto node = ctx.inventory.getNode(*id)) before = *node;
+    }
+    auto revision = ctx.inventory.putObserved(*id, *body);
+    if (!okOrSend(revision, res)) return;
+    if (before) power::afterObserved(ctx.inventory, *before);
+    sendJson(res, 200, Json{{"revision", *revision}});
+  });
 
   router.get("/api/v1/nodes/{id}/observed", [&ctx](const HttpRequest& req, HttpResponse& res) {
-               auto id = pathName(req, "id");
-               if (!okOrSend(id, res)) return;
-               if (!okOrSend(ctx.auth.requireNode(req, *id, /*admin_too=*/true), res)) return;
-               auto doc = ctx.inventory.observed(*id);
-               if (!okOrSend(doc, res)) return;
-               sendJson(res, 200, Json{{"observed", doc->body}, {"revision", doc->revision}});
-             });
+    auto id = pathName(req, "id");
+    if (!okOrSend(id, res)) return;
+    if (!okOrSend(ctx.auth.requireNode(req, *id, /*admin_too=*/true), res)) return;
+    auto doc = ctx.inventory.observed(*id);
+    if (!okOrSend(doc, res)) return;
+    sendJson(res, 200, Json{{"observed", doc->body}, {"revision", doc->revision}});
+  });
 
   // The operator sets a section of a node's desired state by hand; deployments and placement
   // write the same sections.
-  router.put("/api/v1/nodes/{id}/desired/{section}", [&ctx](const HttpRequest& req, HttpResponse& res) {
-               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto id = pathName(req, "id");
-               if (!okOrSend(id, res)) return;
-               auto section = pathName(req, "section");
-               if (!okOrSend(section, res)) return;
-               if (*section == "node-id" || *section == "revision") {
-                 sendError(res, common::Error{common::ErrorCode::kInvalid, "reserved section",
-                                              "section"});
-                 return;
-               }
-               if (!okOrSend(common::checkJsonDepth(req.body), res)) return;
-               Json value = Json::parse(req.body, nullptr, false);
-               if (value.is_discarded()) {
-                 sendError(res, common::Error{common::ErrorCode::kInvalid, "malformed JSON",
-                                              "body"});
-                 return;
-               }
-               auto revision = ctx.inventory.setDesiredSection(*id, *section, value);
-               if (!okOrSend(revision, res)) return;
-               sendJson(res, 200, Json{{"revision", *revision}});
-             });
+  router.put(
+      "/api/v1/nodes/{id}/desired/{section}", [&ctx](const HttpRequest& req, HttpResponse& res) {
+        if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+        auto id = pathName(req, "id");
+        if (!okOrSend(id, res)) return;
+        auto section = pathName(req, "section");
+        if (!okOrSend(section, res)) return;
+        if (*section == "node-id" || *section == "revision") {
+          sendError(res, common::Error{common::ErrorCode::kInvalid, "reserved section", "section"});
+          return;
+        }
+        if (!okOrSend(common::checkJsonDepth(req.body), res)) return;
+        Json value = Json::parse(req.body, nullptr, false);
+        if (value.is_discarded()) {
+          sendError(res, common::Error{common::ErrorCode::kInvalid, "malformed JSON", "body"});
+          return;
+        }
+        auto revision = ctx.inventory.setDesiredSection(*id, *section, value);
+        if (!okOrSend(revision, res)) return;
+        sendJson(res, 200, Json{{"revision", *revision}});
+      });
 }
 
 }  // namespace photon::coordinator

@@ -41,9 +41,8 @@ class Authenticator {
   [[nodiscard]] common::Status requireAdmin(const HttpRequest& req);
   [[nodiscard]] common::Status requireBootstrap(const HttpRequest& req);
   // The node itself; with `admin_too`, the operator may also (reading, never writing).
-  [[nodiscard]] common::Result<Caller> requireNode(const HttpRequest& req,
-                                                  const std::string& id, bool admin_too,
-                                                  bool token_enough = false);
+  [[nodiscard]] common::Result<Caller> requireNode(const HttpRequest& req, const std::string& id,
+                                                   bool admin_too, bool token_enough = false);
 
  private:
   std::string admin_hash_;

@@ -31,12 +31,13 @@ void registerCertificateRoutes(Router& router, ApiContext& ctx) {
     }
     auto issued = ctx.certificates->issue(*id, *csr, *host_key);
     if (!okOrSend(issued, res)) return;
-    common::logNotice("node " + *id + ": certificate " + issued->serial_hex + " issued, valid until " +
-                      std::to_string(issued->not_after));
-    sendJson(res, 200, Json{{"certificate", issued->cert_pem},
-                            {"ca", ctx.certificates->caPem()},
-                            {"serial", issued->serial_hex},
-                            {"not_after", issued->not_after}});
+    common::logNotice("node " + *id + ": certificate " + issued->serial_hex +
+                      " issued, valid until " + std::to_string(issued->not_after));
+    sendJson(res, 200,
+             Json{{"certificate", issued->cert_pem},
+                  {"ca", ctx.certificates->caPem()},
+                  {"serial", issued->serial_hex},
+                  {"not_after", issued->not_after}});
   });
 
   // Public: the CA's certificate is what every client checks the fleet against.

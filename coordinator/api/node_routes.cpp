@@ -61,77 +61,80 @@ Json observedSystem(ApiContext& ctx, const std::string& id) {
 
 void registerNodeRoutes(Router& router, ApiContext& ctx) {
   router.get("/api/v1/nodes", [&ctx](const HttpRequest& req, HttpResponse& res) {
-               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto filter = filterFromQuery(req);
-               if (!okOrSend(filter, res)) return;
-               // ?with=system adds each node's system domain as its agent last reported it
-               // (the console's generation and reboot columns); opt-in, as it reads every
-               // node's observed report.
-               const std::string with = req.param("with");
-               if (req.hasParam("with") && with != "system") {
-                 sendError(res, common::Error{common::ErrorCode::kInvalid,
-                                              "only 'system' may be asked for", "with", {}});
-                 return;
-               }
-               // ?changed_since=REV: only the nodes whose documents changed after REV (the
-               // console's live updates), at the revision read before looking.
-               std::optional<int64_t> read_at;
-               if (req.hasParam("changed_since")) {
-                 auto since = wholeParam(req, "changed_since", INT64_MAX);
-                 if (!okOrSend(since, res)) return;
-                 read_at = ctx.inventory.store().revision();
-                 auto changed = nodesChangedSince(ctx.inventory.store(), *since, with == "system");
-                 if (!okOrSend(changed, res)) return;
-                 filter->ids = std::move(*changed);
-               }
-               auto list = ctx.inventory.listNodes(*filter);
-               if (!okOrSend(list, res)) return;
-               if (read_at) list->revision = *read_at;
-               Json nodes = Json::array();
-               for (const auto& n : list->nodes) {
-                 nodes.push_back(nodeView(ctx, n));
-                 if (with == "system") nodes.back()["observed_system"] = observedSystem(ctx, n.id);
-               }
-               sendJson(res, 200, Json{{"nodes", nodes}, {"revision", list->revision}});
-             });
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto filter = filterFromQuery(req);
+    if (!okOrSend(filter, res)) return;
+    // ?with=system adds each node's system domain as its agent last reported it
+    // (the console's generation and reboot columns); opt-in, as it reads every
+    // node's observed report.
+    const std::string with = req.param("with");
+    if (req.hasParam("with") && with != "system") {
+      sendError(
+          res,
+          common::Error{common::ErrorCode::kInvalid, "only 'system' may be asked for", "with", {}});
+      return;
+    }
+    // ?changed_since=REV: only the nodes whose documents changed after REV (the
+    // console's live updates), at the revision read before looking.
+    std::optional<int64_t> read_at;
+    if (req.hasParam("changed_since")) {
+      auto since = wholeParam(req, "changed_since", INT64_MAX);
+      if (!okOrSend(since, res)) return;
+      read_at = ctx.inventory.store().revision();
+      auto changed = nodesChangedSince(ctx.inventory.store(), *since, with == "system");
+      if (!okOrSend(changed, res)) return;
+      filter->ids = std::move(*changed);
+    }
+    auto list = ctx.inventory.listNodes(*filter);
+    if (!okOrSend(list, res)) return;
+    if (read_at) list->revision = *read_at;
+    Json nodes = Json::array();
+    for (const auto& n : list->nodes) {
+      nodes.push_back(nodeView(ctx, n));
+      if (with == "system") nodes.back()["observed_system"] = observedSystem(ctx, n.id);
+    }
+    sendJson(res, 200, Json{{"nodes", nodes}, {"revision", list->revision}});
+  });
 
   router.get("/api/v1/nodes/{id}", [&ctx](const HttpRequest& req, HttpResponse& res) {
-               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto id = pathName(req, "id");
-               if (!okOrSend(id, res)) return;
-               auto node = ctx.inventory.getNode(*id);
-               if (!okOrSend(node, res)) return;
-               Json out = nodeView(ctx, *node);
-               auto observed = ctx.inventory.observed(*id);
-               if (observed && observed->revision != 0) out["observed"] = observed->body;
-               out["revision"] = ctx.inventory.store().revision();
-               sendJson(res, 200, out);
-             });
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto id = pathName(req, "id");
+    if (!okOrSend(id, res)) return;
+    auto node = ctx.inventory.getNode(*id);
+    if (!okOrSend(node, res)) return;
+    Json out = nodeView(ctx, *node);
+    auto observed = ctx.inventory.observed(*id);
+    if (observed && observed->revision != 0) out["observed"] = observed->body;
+    out["revision"] = ctx.inventory.store().revision();
+    sendJson(res, 200, out);
+  });
 
   // The node's last state changes, oldest first, each with what moved it.
   router.get("/api/v1/nodes/{id}/history", [&ctx](const HttpRequest& req, HttpResponse& res) {
-               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto id = pathName(req, "id");
-               if (!okOrSend(id, res)) return;
-               auto history = ctx.inventory.history(*id);
-               if (!okOrSend(history, res)) return;
-               sendJson(res, 200, Json{{"node_id", *id},
-                                       {"history", common::toJson(*history)},
-                                       {"limit", kNodeHistoryLimit}});
-             });
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto id = pathName(req, "id");
+    if (!okOrSend(id, res)) return;
+    auto history = ctx.inventory.history(*id);
+    if (!okOrSend(history, res)) return;
+    sendJson(
+        res, 200,
+        Json{
+            {"node_id", *id}, {"history", common::toJson(*history)}, {"limit", kNodeHistoryLimit}});
+  });
 
   router.patch("/api/v1/nodes/{id}", [&ctx](const HttpRequest& req, HttpResponse& res) {
-                 if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-                 auto id = pathName(req, "id");
-                 if (!okOrSend(id, res)) return;
-                 auto body = common::parseJsonBody(req.body);
-                 if (!okOrSend(body, res)) return;
-                 auto node = ctx.inventory.patchNode(*id, *body);
-                 if (!okOrSend(node, res)) return;
-                 sendJson(res, 200, nodeView(ctx, *node));
-               });
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto id = pathName(req, "id");
+    if (!okOrSend(id, res)) return;
+    auto body = common::parseJsonBody(req.body);
+    if (!okOrSend(body, res)) return;
+    auto node = ctx.inventory.patchNode(*id, *body);
+    if (!okOrSend(node, res)) return;
+    sendJson(res, 200, nodeView(ctx, *node));
+  });
 
-  router.post("/api/v1/nodes/{id}/actions/{action}", [&ctx](const HttpRequest& req, HttpResponse& res) {
+  router.post("/api/v1/nodes/{id}/actions/{action}",
+              [&ctx](const HttpRequest& req, HttpResponse& res) {
                 if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                 auto id = pathName(req, "id");
                 if (!okOrSend(id, res)) return;
@@ -155,8 +158,8 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
                 Json power_steps = power::powerForLifecycle(ctx.inventory, *node, action_name);
                 if (!power_steps.is_null()) out["power_operations"] = power_steps;
                 if (power_steps.contains("error")) {
-                  common::logWarning("node " + *id + ": " + action_name + ": power: " +
-                                     power_steps["error"].get<std::string>());
+                  common::logWarning("node " + *id + ": " + action_name +
+                                     ": power: " + power_steps["error"].get<std::string>());
                 }
                 sendJson(res, 200, out);
               });

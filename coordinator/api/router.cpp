@@ -60,11 +60,21 @@ void Router::add(std::string method, const std::string& route, Handler handler) 
       Route{std::move(method), route, splitSegments<std::string>(route), std::move(handler)});
 }
 
-void Router::get(const std::string& r, Handler h) { add("GET", r, std::move(h)); }
-void Router::put(const std::string& r, Handler h) { add("PUT", r, std::move(h)); }
-void Router::post(const std::string& r, Handler h) { add("POST", r, std::move(h)); }
-void Router::patch(const std::string& r, Handler h) { add("PATCH", r, std::move(h)); }
-void Router::del(const std::string& r, Handler h) { add("DELETE", r, std::move(h)); }
+void Router::get(const std::string& r, Handler h) {
+  add("GET", r, std::move(h));
+}
+void Router::put(const std::string& r, Handler h) {
+  add("PUT", r, std::move(h));
+}
+void Router::post(const std::string& r, Handler h) {
+  add("POST", r, std::move(h));
+}
+void Router::patch(const std::string& r, Handler h) {
+  add("PATCH", r, std::move(h));
+}
+void Router::del(const std::string& r, Handler h) {
+  add("DELETE", r, std::move(h));
+}
 
 bool Router::runsInline(const HttpRequest& req) {
   return req.method == "GET" || req.method == "HEAD";
@@ -145,8 +155,8 @@ void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
     // Counted when answered: wrap the answer so that the metric sees the final status and the
     // whole time held.
     auto answer = std::move(res.hold->answer);
-    res.hold->answer = [this, answer = std::move(answer), method = req.method,
-                        route = best->name, started](HttpResponse& out) {
+    res.hold->answer = [this, answer = std::move(answer), method = req.method, route = best->name,
+                        started](HttpResponse& out) {
       answer(out);
       record(method, route, out.status, started);
     };

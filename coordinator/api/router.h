@@ -21,8 +21,7 @@ using common::Json;
 void sendJson(HttpResponse& res, int status, const Json& body);
 void sendError(HttpResponse& res, const common::Error& error);
 // A plain error body for what the edge answers itself (431, 413, …).
-void sendError(HttpResponse& res, int status, const std::string& message,
-               const std::string& field);
+void sendError(HttpResponse& res, int status, const std::string& message, const std::string& field);
 
 class Router {
  public:

@@ -10,13 +10,14 @@ void registerServiceRoutes(Router& router, ApiContext& ctx, placement::ServiceSt
   registerClusterApplyRoute(router, ctx, services);
   constexpr const char* kService = R"(/api/v1/services/([^/]+))";
   router.get("/api/v1/services", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
-               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto list = services.list();
-               if (!okOrSend(list, res)) return;
-               sendJson(res, 200, *list);
-             });
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto list = services.list();
+    if (!okOrSend(list, res)) return;
+    sendJson(res, 200, *list);
+  });
 
-  router.put("/api/v1/services/{name}", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
+  router.put("/api/v1/services/{name}",
+             [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
@@ -33,7 +34,8 @@ void registerServiceRoutes(Router& router, ApiContext& ctx, placement::ServiceSt
                              {"warnings", put->warnings}});
              });
 
-  router.get("/api/v1/services/{name}", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
+  router.get("/api/v1/services/{name}",
+             [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
@@ -42,7 +44,8 @@ void registerServiceRoutes(Router& router, ApiContext& ctx, placement::ServiceSt
                sendJson(res, 200, *shown);
              });
 
-  router.del("/api/v1/services/{name}", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
+  router.del("/api/v1/services/{name}",
+             [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;
@@ -52,7 +55,8 @@ void registerServiceRoutes(Router& router, ApiContext& ctx, placement::ServiceSt
                sendJson(res, 200, Json{{"deleted", *name}, {"revision", *revision}});
              });
 
-  router.get("/api/v1/services/{name}/allocations", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
+  router.get("/api/v1/services/{name}/allocations",
+             [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                auto name = pathName(req, "name");
                if (!okOrSend(name, res)) return;

@@ -64,51 +64,47 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
     std::string out;
     ctx.metrics.render(out);
     placement::appendPlacementMetrics(out, ctx.inventory);
-    appendSingle(out, "photon_store_revision", "gauge",
-        "The store's current revision.",
-        static_cast<double>(ctx.inventory.store().revision()));
+    appendSingle(out, "photon_store_revision", "gauge", "The store's current revision.",
+                 static_cast<double>(ctx.inventory.store().revision()));
     for (const auto& counter : ctx.inventory.store().counters()) {
       appendHelp(out, counter.name, "counter", counter.help);
       appendMetric(out, counter.name, "", counter.value);
     }
     if (ctx.leadership) {
-      appendSingle(out, "photon_leader", "gauge",
-          "1 while this coordinator runs the controllers.",
-          ctx.leadership->isLeader() ? 1 : 0);
+      appendSingle(out, "photon_leader", "gauge", "1 while this coordinator runs the controllers.",
+                   ctx.leadership->isLeader() ? 1 : 0);
       appendSingle(out, "photon_leader_changes_total", "counter",
-          "Times this coordinator started or stopped leading.",
-          static_cast<double>(ctx.leadership->changes()));
+                   "Times this coordinator started or stopped leading.",
+                   static_cast<double>(ctx.leadership->changes()));
     }
     if (ctx.liveness_sharing) {
       auto shared = ctx.liveness_sharing->stats();
       appendSingle(out, "photon_liveness_published_total", "counter",
-          "Batches of answered polls this coordinator wrote to the store.",
-          static_cast<double>(shared.published));
+                   "Batches of answered polls this coordinator wrote to the store.",
+                   static_cast<double>(shared.published));
       appendSingle(out, "photon_liveness_publish_failures_total", "counter",
-          "Batches the store refused or did not answer.",
-          static_cast<double>(shared.publish_failures));
+                   "Batches the store refused or did not answer.",
+                   static_cast<double>(shared.publish_failures));
       appendSingle(out, "photon_liveness_document_bytes", "gauge",
-          "Size of this coordinator's last liveness batch.",
-          static_cast<double>(shared.last_document_bytes));
+                   "Size of this coordinator's last liveness batch.",
+                   static_cast<double>(shared.last_document_bytes));
       appendSingle(out, "photon_liveness_coordinators", "gauge",
-          "Coordinators whose liveness batch is fresh (this one's included).",
-          static_cast<double>(shared.coordinators));
+                   "Coordinators whose liveness batch is fresh (this one's included).",
+                   static_cast<double>(shared.coordinators));
     }
     if (auto enrolment = ctx.inventory.enrolmentStats()) {
       appendSingle(out, "photon_enrolment_discovered", "gauge",
-          "Nodes waiting in discovered (a new machine past the cap gets a 429).",
-          static_cast<double>(enrolment->discovered));
-      appendSingle(out, "photon_enrolment_discovered_cap", "gauge",
-          "--max-discovered (0: no cap).",
-          static_cast<double>(enrolment->max_discovered));
+                   "Nodes waiting in discovered (a new machine past the cap gets a 429).",
+                   static_cast<double>(enrolment->discovered));
+      appendSingle(out, "photon_enrolment_discovered_cap", "gauge", "--max-discovered (0: no cap).",
+                   static_cast<double>(enrolment->max_discovered));
       appendSingle(out, "photon_enrolment_refused_total", "counter",
-          "Phone-homes of new machines refused by the discovered cap.",
-          static_cast<double>(enrolment->refused_by_cap));
+                   "Phone-homes of new machines refused by the discovered cap.",
+                   static_cast<double>(enrolment->refused_by_cap));
       appendHelp(out, "photon_pool_addresses", "gauge",
                  "Addresses of each pool: allocated (to approved nodes only) and its size.");
       for (const auto& pool : enrolment->pools) {
-        appendMetric(out, "photon_pool_addresses",
-                     "pool=\"" + pool.pool + "\",kind=\"allocated\"",
+        appendMetric(out, "photon_pool_addresses", "pool=\"" + pool.pool + "\",kind=\"allocated\"",
                      static_cast<double>(pool.allocated));
         appendMetric(out, "photon_pool_addresses", "pool=\"" + pool.pool + "\",kind=\"size\"",
                      static_cast<double>(pool.size));
@@ -126,9 +122,8 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
       for (const auto& [state, count] : by_state) {
         appendMetric(out, "photon_nodes", "state=\"" + state + "\"", count);
       }
-      appendSingle(out, "photon_nodes_missing", "gauge",
-          "Nodes whose agent stopped polling.",
-          missing);
+      appendSingle(out, "photon_nodes_missing", "gauge", "Nodes whose agent stopped polling.",
+                   missing);
     }
     appendDeploymentMetrics(out, ctx.inventory);
     power::appendPowerMetrics(out, ctx.inventory.store());

@@ -15,50 +15,50 @@ void registerVmRoutes(Router& router, ApiContext& ctx) {
   auto vms = ctx.vms ? ctx.vms : std::make_shared<VmService>(ctx.inventory);
 
   router.get("/api/v1/vms", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
-               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto list = vms->list();
-               if (!okOrSend(list, res)) return;
-               Json out = Json::array();
-               for (const auto& r : *list) out.push_back(vms->view(r));
-               sendJson(res, 200, Json{{"vms", out}, {"revision", ctx.inventory.store().revision()}});
-             });
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto list = vms->list();
+    if (!okOrSend(list, res)) return;
+    Json out = Json::array();
+    for (const auto& r : *list) out.push_back(vms->view(r));
+    sendJson(res, 200, Json{{"vms", out}, {"revision", ctx.inventory.store().revision()}});
+  });
 
   router.get("/api/v1/vms/{name}", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
-               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, "name");
-               if (!okOrSend(name, res)) return;
-               auto record = vms->get(*name);
-               if (!okOrSend(record, res)) return;
-               sendJson(res, 200, vms->view(*record));
-             });
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto name = pathName(req, "name");
+    if (!okOrSend(name, res)) return;
+    auto record = vms->get(*name);
+    if (!okOrSend(record, res)) return;
+    sendJson(res, 200, vms->view(*record));
+  });
 
   router.put("/api/v1/vms/{name}", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
-               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, "name");
-               if (!okOrSend(name, res)) return;
-               auto body = common::parseJsonBody(req.body);
-               if (!okOrSend(body, res)) return;
-               bool created = false;
-               auto record = vms->put(*name, *body, &created);
-               if (!okOrSend(record, res)) return;
-               common::logNotice("vm " + *name + (created ? " placed on " : " updated on ") +
-                                 record->node);
-               Json out = vms->view(*record);
-               out["revision"] = record->mod_revision;
-               sendJson(res, created ? 201 : 200, out);
-             });
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto name = pathName(req, "name");
+    if (!okOrSend(name, res)) return;
+    auto body = common::parseJsonBody(req.body);
+    if (!okOrSend(body, res)) return;
+    bool created = false;
+    auto record = vms->put(*name, *body, &created);
+    if (!okOrSend(record, res)) return;
+    common::logNotice("vm " + *name + (created ? " placed on " : " updated on ") + record->node);
+    Json out = vms->view(*record);
+    out["revision"] = record->mod_revision;
+    sendJson(res, created ? 201 : 200, out);
+  });
 
   router.del("/api/v1/vms/{name}", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
-               if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-               auto name = pathName(req, "name");
-               if (!okOrSend(name, res)) return;
-               auto removed = vms->remove(*name);
-               if (!okOrSend(removed, res)) return;
-               common::logNotice("vm " + *name + " deleted");
-               sendJson(res, 200, Json{{"name", *name}, {"deleted", true}});
-             });
+    if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+    auto name = pathName(req, "name");
+    if (!okOrSend(name, res)) return;
+    auto removed = vms->remove(*name);
+    if (!okOrSend(removed, res)) return;
+    common::logNotice("vm " + *name + " deleted");
+    sendJson(res, 200, Json{{"name", *name}, {"deleted", true}});
+  });
 
-  router.post("/api/v1/vms/{name}/actions/{action}", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
+  router.post("/api/v1/vms/{name}/actions/{action}",
+              [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
                 if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
                 auto name = pathName(req, "name");
                 if (!okOrSend(name, res)) return;

@@ -4,7 +4,9 @@
 
 namespace photon::coordinator {
 
-std::string etcdLeaderKey(const StoreConfig& config) { return etcdPrefix(config) + "leader"; }
+std::string etcdLeaderKey(const StoreConfig& config) {
+  return etcdPrefix(config) + "leader";
+}
 
 common::Result<std::unique_ptr<EtcdLeadership>> makeLeadership(const StoreConfig& config) {
   if (config.kind != "etcd") return std::unique_ptr<EtcdLeadership>();

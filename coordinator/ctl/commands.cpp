@@ -6,13 +6,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "coordinator/ctl/bgp_command.h"
 #include "common/text.h"
+#include "coordinator/ctl/bgp_command.h"
+#include "coordinator/ctl/deploy_command.h"
+#include "coordinator/ctl/node_history_command.h"
 #include "coordinator/ctl/power_commands.h"
 #include "coordinator/ctl/rest.h"
 #include "coordinator/ctl/service_commands.h"
-#include "coordinator/ctl/deploy_command.h"
-#include "coordinator/ctl/node_history_command.h"
 #include "coordinator/ctl/table.h"
 #include "coordinator/ctl/vm_commands.h"
 
@@ -20,8 +20,8 @@ namespace photon::ctl {
 namespace {
 using Json = nlohmann::json;
 
-const std::vector<std::string> kActions = {"commission", "install",     "drain", "undrain",
-                                           "reprovision", "rescue", "retire"};
+const std::vector<std::string> kActions = {"commission",  "install", "drain", "undrain",
+                                           "reprovision", "rescue",  "retire"};
 
 int64_t nowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -65,9 +65,8 @@ int printNodes(CtlContext& ctx, const std::vector<std::string>& args) {
     ctx.out << j->dump(2) << "\n";
     return 0;
   }
-  std::vector<std::vector<std::string>> rows = {
-      {"ID", "HOSTNAME", "STATE", "LIVENESS", "POWER", "POOL", "CLASS", "ADDRESS", "SINCE",
-       "LABELS"}};
+  std::vector<std::vector<std::string>> rows = {{"ID", "HOSTNAME", "STATE", "LIVENESS", "POWER",
+                                                 "POOL", "CLASS", "ADDRESS", "SINCE", "LABELS"}};
   int64_t now = nowSeconds();
   std::optional<FailoverTimes> times;
   for (const auto& n : (*j)["nodes"]) {
@@ -78,9 +77,8 @@ int printNodes(CtlContext& ctx, const std::vector<std::string>& args) {
     }
     rows.push_back({str(n, "id"), str(n, "hostname"), str(n, "state"),
                     liveness.empty() ? "-" : liveness, powerColumn(n), str(n, "pool"),
-                    str(n, "class"),
-                    str(n, "address"), ago(n.value("state_since", int64_t{0}), now),
-                    labelsText(n["labels"])});
+                    str(n, "class"), str(n, "address"),
+                    ago(n.value("state_since", int64_t{0}), now), labelsText(n["labels"])});
   }
   ctx.out << renderTable(rows);
   ctx.out << (*j)["nodes"].size() << " node(s) at revision " << str(*j, "revision") << "\n";
@@ -102,8 +100,8 @@ int showNode(CtlContext& ctx, const std::string& id) {
       {"id:", str(*j, "id")},
       {"hostname:", str(*j, "hostname")},
       {"machine-id:", str(*j, "machine_id")},
-      {"state:", str(*j, "state") + " (since " + ago(j->value("state_since", int64_t{0}), now) +
-                     ")"},
+      {"state:",
+       str(*j, "state") + " (since " + ago(j->value("state_since", int64_t{0}), now) + ")"},
       {"liveness:", liveness.empty() ? "-" : liveness},
       {"class / pool:", str(*j, "class") + " / " + str(*j, "pool")},
       {"profile:", str(*j, "profile")},
@@ -118,8 +116,8 @@ int showNode(CtlContext& ctx, const std::string& id) {
   };
   for (const auto& d : f["disks"]) {
     rows.push_back({"disk:", str(d, "name") + " " +
-                                 std::to_string(d.value("size_bytes", int64_t{0}) >> 30) +
-                                 " GiB " + str(d, "model") + " " + str(d, "serial")});
+                                 std::to_string(d.value("size_bytes", int64_t{0}) >> 30) + " GiB " +
+                                 str(d, "model") + " " + str(d, "serial")});
   }
   for (const auto& n : f["nics"]) {
     rows.push_back({"nic:", str(n, "name") + " " + str(n, "mac") +
@@ -131,7 +129,8 @@ int showNode(CtlContext& ctx, const std::string& id) {
   }
   if (!str(*j, "last_error").empty()) rows.push_back({"last error:", str(*j, "last_error")});
   if (!str(*j, "drained_by").empty()) rows.push_back({"drained by:", str(*j, "drained_by")});
-  if (j->contains("power_step")) rows.push_back({"power step:", powerStepText((*j)["power_step"], id)});
+  if (j->contains("power_step"))
+    rows.push_back({"power step:", powerStepText((*j)["power_step"], id)});
   ctx.out << renderTable(rows);
   if (j->contains("observed")) {
     ctx.out << "observed (reported " << ago((*j)["observed"].value("reported_at", int64_t{0}), now)
@@ -199,14 +198,16 @@ int clusterApply(CtlContext& ctx, const std::string& file) {
     ctx.out << j->dump(2) << "\n";
     return 0;
   }
-  ctx.out << "cluster " << str(*j, "name") << " applied at revision " << str(*j, "revision") << "\n";
+  ctx.out << "cluster " << str(*j, "name") << " applied at revision " << str(*j, "revision")
+          << "\n";
   // The declaration's services it created, updated (they roll) and deleted (they stop).
   const Json services = j->value("services", Json::object());
   for (const char* what : {"created", "updated", "deleted"}) {
     auto it = services.find(what);
     if (it == services.end() || !it->is_array()) continue;
     for (const auto& name : *it) {
-      if (name.is_string()) ctx.out << "  service " << name.get<std::string>() << ": " << what << "\n";
+      if (name.is_string())
+        ctx.out << "  service " << name.get<std::string>() << ": " << what << "\n";
     }
   }
   for (const auto& w : j->value("warnings", Json::array())) {
@@ -233,8 +234,9 @@ int knownHosts(CtlContext& ctx) {
     return 0;
   }
   auto plain = [](const std::string& s) {
-    return !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                             "0123456789.-:") == std::string::npos;
+    return !s.empty() && s.find_first_not_of(
+                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789.-:") == std::string::npos;
   };
   for (const auto& h : (*j)["hosts"]) {
     std::string names;
@@ -263,7 +265,8 @@ Commands:
   cluster apply FILE                            apply the cluster declaration (JSON)
   cluster show                                  print the applied declaration
   known-hosts                                   the fleet's SSH host keys as a known_hosts file
-)" + powerUsage() + serviceUsage() + vmUsage() + deployUsage() + bgpUsage() + R"(
+)" + powerUsage() +
+         serviceUsage() + vmUsage() + deployUsage() + bgpUsage() + R"(
 The coordinator URL and token file also come from PHOTON_COORDINATOR and PHOTON_TOKEN_FILE.
 )";
 }

@@ -40,7 +40,8 @@ std::string progressBar(const Json& d, int width) {
 void printNodes(CtlContext& ctx, const Json& d) {
   std::vector<std::vector<std::string>> rows = {{"NODE", "STATUS", "REVERT", "SECONDS", "REASON"}};
   for (const auto& n : d["nodes"]) {
-    int64_t started = n.value("started_at", int64_t{0}), finished = n.value("finished_at", int64_t{0});
+    int64_t started = n.value("started_at", int64_t{0}),
+            finished = n.value("finished_at", int64_t{0});
     rows.push_back({str(n, "id"), str(n, "status"), str(n, "revert"),
                     started && finished ? std::to_string(finished - started) : "-",
                     str(n, "reason").substr(0, 100)});
@@ -69,7 +70,8 @@ std::optional<Json> follow(CtlContext& ctx, const std::string& id, std::chrono::
     }
     reachable_at = std::chrono::steady_clock::now();
     std::string state = str(*d, "state");
-    std::string line = id + " " + state + " " + progressBar(*d, 30) + "  " + countsText((*d)["progress"]);
+    std::string line =
+        id + " " + state + " " + progressBar(*d, 30) + "  " + countsText((*d)["progress"]);
     if (tty) {
       ctx.out << "\r\033[K" << line << std::flush;
     } else if (line != last_line && !ctx.json_output) {
@@ -139,30 +141,46 @@ int deployCommand(CtlContext& ctx, const std::vector<std::string>& args) {
       return n.has_value();
     };
     bool ok = true, takes_value = true;
-    if (a == "--pool" && value) body["selector"]["pool"] = *value;
-    else if (a == "--class" && value) body["selector"]["class"] = *value;
-    else if (a == "--node" && value) body["selector"]["nodes"].push_back(*value);
+    if (a == "--pool" && value)
+      body["selector"]["pool"] = *value;
+    else if (a == "--class" && value)
+      body["selector"]["class"] = *value;
+    else if (a == "--node" && value)
+      body["selector"]["nodes"].push_back(*value);
     else if (a == "--label" && value && value->find('=') != std::string::npos) {
       auto eq = value->find('=');
       body["selector"]["labels"][value->substr(0, eq)] = value->substr(eq + 1);
-    } else if (a == "--max-parallel") ok = numeric("max_parallel");
-    else if (a == "--confirm-within") ok = numeric("confirm_within_s");
-    else if (a == "--node-timeout") ok = numeric("node_timeout_s");
-    else if (a == "--mode" && value) body["mode"] = *value;
-    else if (a == "--reboot" && value) body["reboot"] = *value;
-    else if (a == "--reboot-timeout") ok = numeric("reboot_timeout_s");
-    else if (a == "--substituter" && value) body["substituters"].push_back(*value);
-    else if (a == "--trusted-key" && value) body["trusted_public_keys"].push_back(*value);
+    } else if (a == "--max-parallel")
+      ok = numeric("max_parallel");
+    else if (a == "--confirm-within")
+      ok = numeric("confirm_within_s");
+    else if (a == "--node-timeout")
+      ok = numeric("node_timeout_s");
+    else if (a == "--mode" && value)
+      body["mode"] = *value;
+    else if (a == "--reboot" && value)
+      body["reboot"] = *value;
+    else if (a == "--reboot-timeout")
+      ok = numeric("reboot_timeout_s");
+    else if (a == "--substituter" && value)
+      body["substituters"].push_back(*value);
+    else if (a == "--trusted-key" && value)
+      body["trusted_public_keys"].push_back(*value);
     else if (a == "--health" && value) {
       body["health"] = Json::parse(*value, nullptr, false);
       ok = !body["health"].is_discarded();
-    } else if (a == "--poll-ms" && value && number(*value)) poll_ms = std::clamp<int64_t>(*number(*value), 50, 60000);
+    } else if (a == "--poll-ms" && value && number(*value))
+      poll_ms = std::clamp<int64_t>(*number(*value), 50, 60000);
     else {
       takes_value = false;
-      if (a == "--no-auto-revert") body["auto_revert"] = false;
-      else if (a == "--no-require-sigs") body["require_sigs"] = false;
-      else if (a == "--no-wait") wait = false;
-      else ok = false;
+      if (a == "--no-auto-revert")
+        body["auto_revert"] = false;
+      else if (a == "--no-require-sigs")
+        body["require_sigs"] = false;
+      else if (a == "--no-wait")
+        wait = false;
+      else
+        ok = false;
     }
     if (!ok) {
       ctx.err << "photonctl deploy: bad or incomplete argument '" << a << "'\n" << deployUsage();
@@ -210,8 +228,8 @@ int deploymentsCommand(CtlContext& ctx, const std::vector<std::string>& args) {
   }
   std::vector<std::vector<std::string>> rows = {{"ID", "STATE", "PROGRESS", "SECONDS", "SYSTEM"}};
   for (const auto& d : (*j)["deployments"]) {
-    rows.push_back({str(d, "id"), str(d, "state"), progressBar(d, 10), str(d, "elapsed_s"),
-                    str(d, "system")});
+    rows.push_back(
+        {str(d, "id"), str(d, "state"), progressBar(d, 10), str(d, "elapsed_s"), str(d, "system")});
   }
   ctx.out << renderTable(rows);
   return 0;

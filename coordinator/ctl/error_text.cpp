@@ -132,8 +132,8 @@ std::string describeRefusal(const std::string& method, const std::string& path,
            " (check --token-file or PHOTON_TOKEN_FILE)";
   }
   if (status == 403) return with("the token may not be used for " + target.noun);
-  if (status == 404) return error.empty() ? "the coordinator has no " + target.noun
-                                          : "not found: " + error;
+  if (status == 404)
+    return error.empty() ? "the coordinator has no " + target.noun : "not found: " + error;
   if (status >= 400 && status < 500) {
     std::string text = with("the coordinator refused " + doing);
     if (allowed.is_array() && !allowed.empty()) text += "; allowed now: " + joinList(allowed);
@@ -152,8 +152,8 @@ std::string describeUnreachable(const std::string& path, const std::string& clie
   size_t start = 0;
   while (start < client_error.size()) {
     size_t end = client_error.find("; ", start);
-    std::string one = client_error.substr(start, end == std::string::npos ? std::string::npos
-                                                                          : end - start);
+    std::string one =
+        client_error.substr(start, end == std::string::npos ? std::string::npos : end - start);
     size_t space = one.find(' ');
     size_t colon = one.rfind(": ");
     if (space != std::string::npos && colon != std::string::npos && colon > space) {
@@ -179,8 +179,9 @@ std::string describeUnreachable(const std::string& path, const std::string& clie
       text += (i == 0 ? " " : "; ") + attempts[i].first + ": " + attempts[i].second;
     }
   }
-  return text + ". Is it running there? The URL comes from --coordinator or PHOTON_COORDINATOR "
-                "(default http://127.0.0.1:7480).";
+  return text +
+         ". Is it running there? The URL comes from --coordinator or PHOTON_COORDINATOR "
+         "(default http://127.0.0.1:7480).";
 }
 
 }  // namespace photon::ctl

@@ -18,12 +18,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> command;
   po::options_description opts("photonctl options");
   opts.add_options()("help,h", "show this help")(
-      "coordinator", po::value(&coordinator), "coordinator URL, or several comma-separated (tried in turn) (or PHOTON_COORDINATOR)")(
+      "coordinator", po::value(&coordinator),
+      "coordinator URL, or several comma-separated (tried in turn) (or PHOTON_COORDINATOR)")(
       "token-file", po::value(&token_file), "admin token file (or PHOTON_TOKEN_FILE)")(
       "ca-file", po::value(&ca_file),
       "PEM CA that signed the coordinator's HTTPS certificate (or PHOTON_CA_FILE; default: the "
-      "system's CAs)")(
-      "output,o", po::value(&output)->default_value("table"), "table or json");
+      "system's CAs)")("output,o", po::value(&output)->default_value("table"), "table or json");
   po::options_description hidden;
   hidden.add_options()("command", po::value(&command));
   po::options_description all;
@@ -32,22 +32,25 @@ int main(int argc, char** argv) {
   positional.add("command", -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv)
-                  .options(all)
-                  .positional(positional)
-                  .style(po::command_line_style::default_style &
-                         ~po::command_line_style::allow_guessing)
-                  .allow_unregistered()
-                  .run(),
-              vm);
+    po::store(
+        po::command_line_parser(argc, argv)
+            .options(all)
+            .positional(positional)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .allow_unregistered()
+            .run(),
+        vm);
     po::notify(vm);
   } catch (const std::exception& e) {
     std::cerr << "photonctl: " << e.what() << "\n";
     return 2;
   }
   // Options after the command (e.g. "nodes --state active") belong to the command.
-  auto parsed = po::command_line_parser(argc, argv).options(all).positional(positional)
-                    .allow_unregistered().run();
+  auto parsed = po::command_line_parser(argc, argv)
+                    .options(all)
+                    .positional(positional)
+                    .allow_unregistered()
+                    .run();
   command = po::collect_unrecognized(parsed.options, po::include_positional);
   if (vm.count("help") || command.empty()) {
     std::cout << ctl::usage() << "\n" << opts;

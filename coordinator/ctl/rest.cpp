@@ -3,8 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
-#include "coordinator/ctl/error_text.h"
 #include "common/text.h"
+#include "coordinator/ctl/error_text.h"
 
 namespace photon::ctl {
 using Json = nlohmann::json;

@@ -28,9 +28,9 @@ int listServices(CtlContext& ctx) {
   for (const auto& s : (*j)["services"]) {
     const Json& st = s["status"];
     rows.push_back({str(s, "name"), s.value("core", false) ? "core" : "service", str(s, "owner"),
-                    s.value("global", false) ? "global" : str(s, "replicas"),
-                    str(st, "placed"), str(st, "healthy"),
-                    std::to_string(st["unplaced"].size()), str(st, "instance_revision")});
+                    s.value("global", false) ? "global" : str(s, "replicas"), str(st, "placed"),
+                    str(st, "healthy"), std::to_string(st["unplaced"].size()),
+                    str(st, "instance_revision")});
   }
   ctx.out << renderTable(rows);
   return 0;
@@ -50,11 +50,11 @@ int showService(CtlContext& ctx, const std::string& name) {
                      ? "the cluster declaration (change it there, photonctl cluster apply)"
                      : str(*j, "owner")},
       {"placed / healthy:", str(st, "placed") + " / " + str(st, "healthy")},
-      {"revision:", str(st, "instance_revision") + " (last healthy " +
-                        str(st, "last_healthy_revision") + ")"}};
+      {"revision:",
+       str(st, "instance_revision") + " (last healthy " + str(st, "last_healthy_revision") + ")"}};
   if (!str(st, "reverted_from").empty()) {
-    rows.push_back({"reverted:", "from " + str(st, "reverted_from") + ": " +
-                                     str(st, "revert_reason")});
+    rows.push_back(
+        {"reverted:", "from " + str(st, "reverted_from") + ": " + str(st, "revert_reason")});
   }
   if (!str(st, "paused_reason").empty()) rows.push_back({"paused:", str(st, "paused_reason")});
   for (const auto& u : st["unplaced"]) {
@@ -128,9 +128,8 @@ int showAllocations(CtlContext& ctx, const std::string& name) {
   for (const auto& a : (*j)["allocations"]) {
     std::string state = str(a, "state");
     if (!str(a, "replaces").empty()) state += " " + str(a, "replaces");
-    rows.push_back({str(a, "name"), str(a, "slot"), str(a, "node"), str(a, "hostname"),
-                    state, str(a, "health").empty() ? "-" : str(a, "health"),
-                    str(a, "revision")});
+    rows.push_back({str(a, "name"), str(a, "slot"), str(a, "node"), str(a, "hostname"), state,
+                    str(a, "health").empty() ? "-" : str(a, "health"), str(a, "revision")});
   }
   ctx.out << renderTable(rows);
   for (const auto& u : (*j)["unplaced"]) {
@@ -184,8 +183,8 @@ int drainAndWait(CtlContext& ctx, const std::vector<std::string>& args) {
     std::string state = str(*shown, "state");
     auto left = instancesOn(ctx, node);
     if (!left) return 1;
-    std::string line = node + ": " + state + ", " + std::to_string(left->size()) +
-                       " instance(s) left";
+    std::string line =
+        node + ": " + state + ", " + std::to_string(left->size()) + " instance(s) left";
     for (const auto& name : *left) line += " " + name;
     if (line != last) ctx.out << line << "\n";
     last = line;

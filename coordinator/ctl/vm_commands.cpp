@@ -10,7 +10,9 @@ namespace photon::ctl {
 namespace {
 using Json = nlohmann::json;
 
-std::string vmPath(const std::string& name) { return "/api/v1/vms/" + urlEncode(name); }
+std::string vmPath(const std::string& name) {
+  return "/api/v1/vms/" + urlEncode(name);
+}
 
 // One VM's row in the list: what is wanted next to what its node reports.
 std::vector<std::string> row(const Json& v) {
@@ -70,14 +72,13 @@ int put(CtlContext& ctx, const std::string& name, const std::string& file,
 int act(CtlContext& ctx, const std::string& action, const std::string& name) {
   auto j = call(ctx, "POST", vmPath(name) + "/actions/" + action);
   if (!j) return 1;
-  ctx.out << (ctx.json_output ? j->dump(2)
-                              : "vm " + name + ": " + action + " (wanted " +
-                                    (str((*j)["spec"], "state").empty()
-                                         ? std::string("running")
-                                         : str((*j)["spec"], "state")) +
-                                    ", reset generation " +
-                                    std::to_string((*j)["spec"].value("reset_generation", 0)) +
-                                    ")")
+  ctx.out << (ctx.json_output
+                  ? j->dump(2)
+                  : "vm " + name + ": " + action + " (wanted " +
+                        (str((*j)["spec"], "state").empty() ? std::string("running")
+                                                            : str((*j)["spec"], "state")) +
+                        ", reset generation " +
+                        std::to_string((*j)["spec"].value("reset_generation", 0)) + ")")
           << "\n";
   return 0;
 }

@@ -69,17 +69,25 @@ common::Result<E> parseName(const std::array<std::pair<E, std::string_view>, N>&
 }
 
 // The body fields that make up the node's desired "system" section.
-const std::set<std::string> kSectionFields = {"system",         "substituters", "trusted_public_keys",
-                                              "require_sigs",   "mode",         "health",
-                                              "confirm_within_s"};
+const std::set<std::string> kSectionFields = {
+    "system", "substituters", "trusted_public_keys", "require_sigs",
+    "mode",   "health",       "confirm_within_s"};
 const std::set<std::string> kOwnFields = {"selector",       "max_parallel", "auto_revert",
                                           "node_timeout_s", "reboot",       "reboot_timeout_s"};
 }  // namespace
 
-std::string_view toString(DeploymentState state) { return nameOf(kStates, state); }
-std::string_view toString(NodeStatus status) { return nameOf(kStatuses, status); }
-std::string_view toString(RevertStatus status) { return nameOf(kReverts, status); }
-std::string_view toString(RebootPolicy policy) { return nameOf(kRebootPolicies, policy); }
+std::string_view toString(DeploymentState state) {
+  return nameOf(kStates, state);
+}
+std::string_view toString(NodeStatus status) {
+  return nameOf(kStatuses, status);
+}
+std::string_view toString(RevertStatus status) {
+  return nameOf(kReverts, status);
+}
+std::string_view toString(RebootPolicy policy) {
+  return nameOf(kRebootPolicies, policy);
+}
 
 std::optional<RebootPolicy> parseRebootPolicy(const std::string& text) {
   for (const auto& [policy, name] : kRebootPolicies) {
@@ -107,7 +115,9 @@ bool Deployment::stopping() const {
          std::any_of(nodes.begin(), nodes.end(), [](const auto& n) { return isFailure(n.status); });
 }
 
-std::string revertTag(const std::string& deployment_id) { return deployment_id + "-revert"; }
+std::string revertTag(const std::string& deployment_id) {
+  return deployment_id + "-revert";
+}
 
 Json desiredSection(const Deployment& d) {
   common::SystemSpec spec = d.spec;
@@ -115,7 +125,9 @@ Json desiredSection(const Deployment& d) {
   return common::toJson(spec);
 }
 
-std::string rebootToken(const std::string& deployment_id) { return deployment_id + "-reboot"; }
+std::string rebootToken(const std::string& deployment_id) {
+  return deployment_id + "-reboot";
+}
 
 Json rebootSection(const Deployment& d) {
   common::SystemSpec spec = d.spec;
@@ -207,7 +219,8 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
   // Records from before reboots existed carry neither field: they never reboot.
   PHOTON_TRY(std::string reboot, common::readString(j, "reboot", "", "never"));
   auto policy = parseRebootPolicy(reboot);
-  if (!policy) return fail(ErrorCode::kInternal, "stored deployment has unknown reboot " + reboot, "reboot");
+  if (!policy)
+    return fail(ErrorCode::kInternal, "stored deployment has unknown reboot " + reboot, "reboot");
   d.reboot = *policy;
   PHOTON_TRY(d.reboot_timeout_s,
              common::readInt(j, "reboot_timeout_s", "", 0, kMaxNodeTimeoutS, 0));
@@ -241,8 +254,7 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
                common::readInt(nj, "revert_started_at", "nodes", 0, INT64_MAX, 0));
     PHOTON_TRY(n.revert_finished_at,
                common::readInt(nj, "revert_finished_at", "nodes", 0, INT64_MAX, 0));
-    PHOTON_TRY(n.step_started_at,
-               common::readInt(nj, "step_started_at", "nodes", 0, INT64_MAX, 0));
+    PHOTON_TRY(n.step_started_at, common::readInt(nj, "step_started_at", "nodes", 0, INT64_MAX, 0));
     PHOTON_TRY(n.boot_id, common::readString(nj, "boot_id", "nodes", ""));
     PHOTON_TRY(n.drained_by_us, common::readBool(nj, "drained_by_us", "nodes", false));
     d.nodes.push_back(std::move(n));
@@ -287,15 +299,15 @@ common::Result<DeploymentRequest> parseDeploymentRequest(const Json& body) {
   PHOTON_TRY(std::string reboot, common::readString(body, "reboot", "", default_reboot));
   auto policy = parseRebootPolicy(reboot);
   if (!policy) {
-    return common::invalid("reboot", "must be when-required, always or never, not " +
-                                         reboot.substr(0, 64));
+    return common::invalid("reboot",
+                           "must be when-required, always or never, not " + reboot.substr(0, 64));
   }
   r.reboot = *policy;
   if (r.reboot != RebootPolicy::kNever && r.spec.mode == common::ActivationMode::kTest) {
     return common::invalid("reboot", "mode test does not survive a reboot; use boot or switch");
   }
-  PHOTON_TRY(r.reboot_timeout_s, common::readInt(body, "reboot_timeout_s", "", 1,
-                                                 kMaxNodeTimeoutS, kDefaultRebootTimeoutS));
+  PHOTON_TRY(r.reboot_timeout_s, common::readInt(body, "reboot_timeout_s", "", 1, kMaxNodeTimeoutS,
+                                                 kDefaultRebootTimeoutS));
   return r;
 }
 

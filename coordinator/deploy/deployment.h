@@ -26,8 +26,18 @@ enum class DeploymentState { kRunning, kReverting, kSucceeded, kFailed, kCancell
 // applied, rolled-back, failed, timeout: its outcome; skipped: drained or missing at its turn;
 // not-started: the rollout stopped before its turn; cancelled: the operator cancelled it.
 enum class NodeStatus {
-  kPending, kUpdating, kApplied, kRolledBack, kFailed, kTimeout, kSkipped, kNotStarted, kCancelled,
-  kDraining, kRebooting, kConfirming
+  kPending,
+  kUpdating,
+  kApplied,
+  kRolledBack,
+  kFailed,
+  kTimeout,
+  kSkipped,
+  kNotStarted,
+  kCancelled,
+  kDraining,
+  kRebooting,
+  kConfirming
 };
 
 // Whether an applied node is rebooted: only when its agent reports reboot_required (the booted
@@ -38,8 +48,16 @@ enum class RebootPolicy { kWhenRequired, kAlways, kNever };
 // (its previous section written), then, when it must reboot to run it, reboot-pending (waiting
 // for its wave), draining, rebooting, confirming, as the rollout's reboot; and the outcomes.
 enum class RevertStatus {
-  kNone, kReverting, kReverted, kRevertFailed, kNothingToRevert, kCancelled,
-  kRebootPending, kDraining, kRebooting, kConfirming
+  kNone,
+  kReverting,
+  kReverted,
+  kRevertFailed,
+  kNothingToRevert,
+  kCancelled,
+  kRebootPending,
+  kDraining,
+  kRebooting,
+  kConfirming
 };
 
 std::string_view toString(DeploymentState state);

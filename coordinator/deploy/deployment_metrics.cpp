@@ -15,9 +15,9 @@ void appendDeploymentMetrics(std::string& out, Inventory& inventory) {
   auto all = deployments.list(SIZE_MAX);
   if (!all) return;
   std::map<std::string, int> by_state;
-  for (auto s : {DeploymentState::kRunning, DeploymentState::kReverting,
-                 DeploymentState::kSucceeded, DeploymentState::kFailed,
-                 DeploymentState::kCancelled}) {
+  for (auto s :
+       {DeploymentState::kRunning, DeploymentState::kReverting, DeploymentState::kSucceeded,
+        DeploymentState::kFailed, DeploymentState::kCancelled}) {
     by_state[std::string(toString(s))] = 0;
   }
   std::map<std::string, int> nodes;

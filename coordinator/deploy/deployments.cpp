@@ -7,9 +7,9 @@
 #include "common/log.h"
 #include "coordinator/deploy/reboot_steps.h"
 #include "coordinator/deploy/rollout.h"
+#include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/inventory/selector.h"
-#include "coordinator/inventory/keys.h"
 
 namespace photon::coordinator {
 namespace {
@@ -34,7 +34,6 @@ std::string skipReason(Inventory& inventory, const common::Node& node) {
   return "";
 }
 
-
 // Drains (or undrains) a node for its reboot. Done before the record that says so is committed,
 // and idempotent, so that a record that lost its commit redoes it harmlessly next round. Only
 // the deployment's own drain is undone: a node the operator drained meanwhile stays drained
@@ -44,8 +43,8 @@ Result<bool> moveDrain(Inventory& inventory, const std::string& deployment_id,
   auto owner = deploymentDrainOwner(deployment_id);
   auto moved = drain ? inventory.drainFor(node_id, owner) : inventory.undrainFor(node_id, owner);
   if (!moved) {
-    return std::unexpected(moved.error().context(drain ? "drain " + node_id
-                                                       : "undrain " + node_id));
+    return std::unexpected(
+        moved.error().context(drain ? "drain " + node_id : "undrain " + node_id));
   }
   if (*moved) {
     common::logInfo("deployments: " + std::string(drain ? "drained " : "undrained ") + node_id +
@@ -216,10 +215,10 @@ Result<Deployment> Deployments::cancel(const std::string& id) {
 Result<Deployment> Deployments::cancelOnce(const std::string& id) {
   PHOTON_TRY(auto loaded, load(id));
   if (isFinal(loaded.deployment.state)) {
-    return fail(ErrorCode::kConflict,
-                "deployment " + id + " is already " +
-                    std::string(toString(loaded.deployment.state)),
-                "state");
+    return fail(
+        ErrorCode::kConflict,
+        "deployment " + id + " is already " + std::string(toString(loaded.deployment.state)),
+        "state");
   }
   Deployment next = cancelDeployment(loaded.deployment, inventory_.clock().nowSeconds());
   PHOTON_CHECK(undrainAll(inventory_, next, cancelUndrains(loaded.deployment, next)));

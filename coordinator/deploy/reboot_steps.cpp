@@ -82,8 +82,8 @@ std::string deploymentDrainOwner(const std::string& deployment_id) {
   return "deployment " + deployment_id;
 }
 
-RebootPhase startReboot(const std::string& deployment_id, NodeRollout& node,
-                        const NodeInput& input, std::vector<std::string>& drain, int64_t now) {
+RebootPhase startReboot(const std::string& deployment_id, NodeRollout& node, const NodeInput& input,
+                        std::vector<std::string>& drain, int64_t now) {
   node.step_started_at = now;
   if (input.state == "active") {
     node.drained_by_us = true;

@@ -36,8 +36,8 @@ std::string deploymentDrainOwner(const std::string& deployment_id);
 // Starts the reboot: drains an active node (then the drain is this deployment's to undo); a
 // node drained already stays as it is, and whoever drained it keeps it — unless that is this
 // deployment (its drain committed, the record saying so lost), whose drain it stays to undo.
-RebootPhase startReboot(const std::string& deployment_id, NodeRollout& node,
-                        const NodeInput& input, std::vector<std::string>& drain, int64_t now);
+RebootPhase startReboot(const std::string& deployment_id, NodeRollout& node, const NodeInput& input,
+                        std::vector<std::string>& drain, int64_t now);
 
 // One round of a node in `phase`.
 [[nodiscard]] RebootRound stepReboot(RebootPhase phase, NodeRollout& node, const NodeInput& input,

@@ -39,8 +39,8 @@ void observeUpdate(Deployment& d, NodeRollout& node, const NodeInput& input, int
   }
   if (now - node.started_at >= d.node_timeout_s) {
     node.status = NodeStatus::kTimeout;
-    node.reason = "no outcome reported within node_timeout_s (" +
-                  std::to_string(d.node_timeout_s) + "s)";
+    node.reason =
+        "no outcome reported within node_timeout_s (" + std::to_string(d.node_timeout_s) + "s)";
     node.finished_at = now;
   }
 }
@@ -64,9 +64,12 @@ RebootTarget forwardTarget(const Deployment& d) {
 
 NodeStatus statusOf(RebootPhase phase) {
   switch (phase) {
-    case RebootPhase::kDraining: return NodeStatus::kDraining;
-    case RebootPhase::kRebooting: return NodeStatus::kRebooting;
-    case RebootPhase::kConfirming: return NodeStatus::kConfirming;
+    case RebootPhase::kDraining:
+      return NodeStatus::kDraining;
+    case RebootPhase::kRebooting:
+      return NodeStatus::kRebooting;
+    case RebootPhase::kConfirming:
+      return NodeStatus::kConfirming;
   }
   return NodeStatus::kDraining;
 }
@@ -240,8 +243,10 @@ Deployment cancelDeployment(const Deployment& d, int64_t now) {
       node.revert_finished_at = now;
     }
   }
-  if (next.reason.empty()) next.reason = "cancelled by the operator";
-  else next.reason += "; cancelled by the operator";
+  if (next.reason.empty())
+    next.reason = "cancelled by the operator";
+  else
+    next.reason += "; cancelled by the operator";
   finish(next, DeploymentState::kCancelled, now);
   return next;
 }

@@ -45,8 +45,8 @@ std::optional<SystemReport> parseSystemReport(const Json& report);
 
 struct RolloutStep {
   Deployment next;
-  std::vector<std::string> start;   // set desiredSection(next) on these (recording `previous`)
-  std::vector<std::string> revert;  // set revertSection(next, node), or remove the section
+  std::vector<std::string> start;    // set desiredSection(next) on these (recording `previous`)
+  std::vector<std::string> revert;   // set revertSection(next, node), or remove the section
   std::vector<std::string> drain;    // drain these (placement moves their instances)
   std::vector<std::string> reboot;   // set rebootSection(next) on these
   std::vector<std::string> undrain;  // return these to active

@@ -9,8 +9,10 @@ namespace photon::coordinator {
 namespace {
 
 std::string lowerTrimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -39,9 +41,9 @@ common::Result<std::string> inflateBounded(const std::string& in, int window_bit
     size_t produced = sizeof(chunk) - z.avail_out;
     if (out.size() + produced > max_bytes) {
       inflateEnd(&z);
-      return std::unexpected(common::Error{
-          common::ErrorCode::kTooLarge,
-          "the body inflates past " + std::to_string(max_bytes) + " bytes", "body"});
+      return std::unexpected(
+          common::Error{common::ErrorCode::kTooLarge,
+                        "the body inflates past " + std::to_string(max_bytes) + " bytes", "body"});
     }
     out.append(chunk, produced);
     if (rc == Z_OK && produced == 0 && z.avail_in == 0) {

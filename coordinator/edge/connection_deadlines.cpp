@@ -14,7 +14,9 @@ void ConnectionDeadline::armAt(Clock::time_point when) {
   deadline_ns_.store(toNanos(when), std::memory_order_release);
 }
 
-void ConnectionDeadline::disarm() { deadline_ns_.store(kNone, std::memory_order_release); }
+void ConnectionDeadline::disarm() {
+  deadline_ns_.store(kNone, std::memory_order_release);
+}
 
 bool ConnectionDeadline::claimIfPassed(Clock::time_point now) {
   int64_t deadline = deadline_ns_.load(std::memory_order_acquire);

@@ -72,10 +72,10 @@ void HttpMetrics::render(std::string& out) const {
   appendHelp(out, "photon_http_requests_total", "counter", "HTTP requests by route and status.");
   for (const auto& [key, count] : requests) {
     const auto& [method, route, status] = key;
-    appendMetric(out, "photon_http_requests_total",
-                 "method=\"" + method + "\",route=\"" + route + "\",code=\"" +
-                     std::to_string(status) + "\"",
-                 static_cast<double>(count));
+    appendMetric(
+        out, "photon_http_requests_total",
+        "method=\"" + method + "\",route=\"" + route + "\",code=\"" + std::to_string(status) + "\"",
+        static_cast<double>(count));
   }
   appendHelp(out, "photon_http_request_duration_seconds", "histogram",
              "HTTP request latency by route.");

@@ -151,8 +151,8 @@ common::Status HttpServer::Impl::loadTls() {
   SSL_CTX* ctx = tls->native_handle();
   // TLS 1.2 and 1.3 only; OpenSSL's default ciphers for them are all forward-secret AEADs.
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // Idle kept-alive connections give OpenSSL's read and write buffers back (~34 kB each); the
   // edge's own TLS stream (tls_stream.h) keeps none either.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -183,8 +183,8 @@ common::Status HttpServer::Impl::loadTls() {
 awaitable<void> HttpServer::Impl::acceptLoop() {
   for (;;) {
     beast::error_code ec;
-    tcp::socket socket = co_await acceptor.async_accept(
-        asio::make_strand(io), asio::redirect_error(use_awaitable, ec));
+    tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(io),
+                                                        asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) co_return;
       // Out of file descriptors, say: pause rather than spin, and keep serving.
@@ -301,12 +301,15 @@ awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
                                      asio::redirect_error(use_awaitable, ec));
   }
   if (ec == http::error::header_limit) {
-    co_return Refusal{431, "header_too_large", "the request headers exceed " +
-                      std::to_string(limits.max_header_bytes) + " bytes", "headers"};
+    co_return Refusal{
+        431, "header_too_large",
+        "the request headers exceed " + std::to_string(limits.max_header_bytes) + " bytes",
+        "headers"};
   }
   if (ec == http::error::body_limit) {
-    co_return Refusal{413, "body_too_large", "the body exceeds " +
-                      std::to_string(limits.max_body_bytes) + " bytes", "body"};
+    co_return Refusal{413, "body_too_large",
+                      "the body exceeds " + std::to_string(limits.max_body_bytes) + " bytes",
+                      "body"};
   }
   if (ec && deadline.timedOut()) co_return Refusal{0, "header_timeout", "", ""};
   if (ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -318,8 +321,10 @@ awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
   auto& head = parser.get();
   std::string encoding(head[http::field::content_encoding]);
   if (!knownContentEncoding(encoding)) {
-    co_return Refusal{415, "encoding", "unsupported Content-Encoding \"" + encoding +
-                      "\" (gzip, deflate or identity)", "Content-Encoding"};
+    co_return Refusal{
+        415, "encoding",
+        "unsupported Content-Encoding \"" + encoding + "\" (gzip, deflate or identity)",
+        "Content-Encoding"};
   }
   // An operator's curl sends "Expect: 100-continue" before a large body and waits for this.
   if (!parser.is_done() && beast::iequals(head[http::field::expect], "100-continue")) {
@@ -335,8 +340,9 @@ awaitable<std::optional<Refusal>> HttpServer::Impl::readRequest(
   // A handler and a held poll have bounds of their own; the answer's write is armed anew.
   deadline.disarm();
   if (ec == http::error::body_limit) {
-    co_return Refusal{413, "body_too_large", "the body exceeds " +
-                      std::to_string(limits.max_body_bytes) + " bytes", "body"};
+    co_return Refusal{413, "body_too_large",
+                      "the body exceeds " + std::to_string(limits.max_body_bytes) + " bytes",
+                      "body"};
   }
   if (ec && deadline.timedOut()) {
     co_return Refusal{408, "body_timeout", "the body did not arrive in time", "body"};
@@ -422,8 +428,7 @@ awaitable<void> HttpServer::Impl::serve(Stream& stream, ConnectionDeadline& dead
   beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
-    std::optional<Refusal> refusal =
-        co_await readRequest(stream, deadline, buffer, parser, first);
+    std::optional<Refusal> refusal = co_await readRequest(stream, deadline, buffer, parser, first);
     unsigned version = parser.is_header_done() ? parser.get().version() : 11;
     if (refusal) {
       if (refusal->status != 0) {
@@ -494,7 +499,9 @@ awaitable<void> HttpServer::Impl::serve(Stream& stream, ConnectionDeadline& dead
 HttpServer::HttpServer(const Router& router, HttpMetrics& metrics, HttpServerOptions options)
     : impl_(std::make_unique<Impl>(router, metrics, std::move(options))) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
 common::Result<int> HttpServer::start() {
   Impl& s = *impl_;
@@ -559,8 +566,12 @@ void HttpServer::notifyChanged(const std::vector<std::string>& keys) {
   impl_->waiters.notify(keys);
 }
 
-void HttpServer::notifyAll() { impl_->waiters.notifyAll(); }
+void HttpServer::notifyAll() {
+  impl_->waiters.notifyAll();
+}
 
-size_t HttpServer::heldPolls() const { return impl_->waiters.size(); }
+size_t HttpServer::heldPolls() const {
+  return impl_->waiters.size();
+}
 
 }  // namespace photon::coordinator

@@ -22,7 +22,8 @@ void forEachQueryPair(std::string_view query, Visit visit) {
     auto eq = part.find('=');
     // Only the first '=' separates: "label=rack=r2" is the parameter label with value rack=r2.
     std::string_view name = part.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
     if (!name.empty() && !visit(percentDecode(name, true), value)) return;
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

@@ -14,7 +14,9 @@ namespace {
 
 // Drained buffers are given back: an idle connection (10,000 held polls) keeps none; a malloc
 // per read or write is the price.
-void release(std::string& buffer) { std::string().swap(buffer); }
+void release(std::string& buffer) {
+  std::string().swap(buffer);
+}
 
 std::string describeErrors(int ssl_error) {
   std::string out;
@@ -132,7 +134,9 @@ void TlsEngine::releaseInput() {
   in_capacity_ = in_size_ = in_pos_ = 0;
 }
 
-void TlsEngine::sent() { release(out_); }
+void TlsEngine::sent() {
+  release(out_);
+}
 
 int TlsEngine::bioRead(bio_st* bio, char* data, int size) {
   auto* self = static_cast<TlsEngine*>(BIO_get_data(bio));

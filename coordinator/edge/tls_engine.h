@@ -1,9 +1,9 @@
 // One TLS connection's OpenSSL state, with no socket: ciphertext goes in through
-// prepareInput()/commitInput() and comes out through output(). The edge's TLS stream (tls_stream.h) moves the bytes over the
-// socket. Why not Asio's ssl::stream: it keeps two 17 kB buffers and a 2 × 17 kB BIO pair per
-// connection whether it is busy or idle, 68 kB that 10,000 held long-polls cannot afford; here
-// the buffers hold only what is in flight and are given back when it is done, and OpenSSL's
-// own (SSL_MODE_RELEASE_BUFFERS) likewise.
+// prepareInput()/commitInput() and comes out through output(). The edge's TLS stream (tls_stream.h)
+// moves the bytes over the socket. Why not Asio's ssl::stream: it keeps two 17 kB buffers and a 2 ×
+// 17 kB BIO pair per connection whether it is busy or idle, 68 kB that 10,000 held long-polls
+// cannot afford; here the buffers hold only what is in flight and are given back when it is done,
+// and OpenSSL's own (SSL_MODE_RELEASE_BUFFERS) likewise.
 #pragma once
 
 #include <cstddef>
@@ -20,10 +20,10 @@ namespace photon::coordinator {
 class TlsEngine {
  public:
   enum class Want {
-    kDone,     // the call completed (see the result's bytes)
-    kInput,    // needs more ciphertext: prepareInput()/commitInput() some, then call again
-    kClosed,   // the peer sent close_notify
-    kFailed,   // a protocol error (error() says which); the connection is over
+    kDone,    // the call completed (see the result's bytes)
+    kInput,   // needs more ciphertext: prepareInput()/commitInput() some, then call again
+    kClosed,  // the peer sent close_notify
+    kFailed,  // a protocol error (error() says which); the connection is over
   };
   struct Result {
     Want want = Want::kDone;

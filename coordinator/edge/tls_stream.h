@@ -60,8 +60,9 @@ class TlsStream {
     // body): fewer records and fewer writes than one per piece.
     std::string plain(std::min<size_t>(boost::asio::buffer_size(buffers), kRecord), '\0');
     boost::asio::buffer_copy(boost::asio::buffer(plain), buffers);
-    return run([plain = std::move(plain)](TlsEngine& e) { return e.write(plain.data(), plain.size()); },
-               std::forward<Token>(token), plain.empty());
+    return run(
+        [plain = std::move(plain)](TlsEngine& e) { return e.write(plain.data(), plain.size()); },
+        std::forward<Token>(token), plain.empty());
   }
 
   // Sends close_notify and does not wait for the peer's.

@@ -7,8 +7,8 @@
 
 namespace photon::coordinator {
 
-void Inventory::stageDiscoveredIndex(Txn& txn, const std::string& id,
-                                     std::optional<NodeState> from, NodeState to) {
+void Inventory::stageDiscoveredIndex(Txn& txn, const std::string& id, std::optional<NodeState> from,
+                                     NodeState to) {
   const bool was = from == NodeState::kDiscovered;
   const bool is = to == NodeState::kDiscovered;
   // Put again while it stays discovered: a node from before the index existed joins it.
@@ -25,7 +25,8 @@ Status Inventory::checkDiscoveredCap() {
   if (count < options_.max_discovered) return {};
   ++refused_by_cap_;
   return common::fail(common::ErrorCode::kTooMany,
-                      std::to_string(count) + " machines already wait in discovered (the limit): "
+                      std::to_string(count) +
+                          " machines already wait in discovered (the limit): "
                           "approve or retire some (photonctl nodes --state discovered), or raise "
                           "the limit, before more enrol",
                       "machine_id");
@@ -40,8 +41,8 @@ Result<EnrolmentStats> Inventory::enrolmentStats() {
   PHOTON_TRY(auto cluster, clusterOrEmpty());
   for (const auto& pool : cluster.pools) {
     PHOTON_TRY(auto taken, store_.range(keys::allocPrefix(pool.name)));
-    stats.pools.push_back({pool.name, static_cast<int64_t>(taken.kvs.size()),
-                           static_cast<int64_t>(pool.size())});
+    stats.pools.push_back(
+        {pool.name, static_cast<int64_t>(taken.kvs.size()), static_cast<int64_t>(pool.size())});
   }
   return stats;
 }

@@ -6,7 +6,9 @@
 
 namespace photon::coordinator {
 
-bool isReservedLabel(const std::string& key) { return key.starts_with("photon.io/"); }
+bool isReservedLabel(const std::string& key) {
+  return key.starts_with("photon.io/");
+}
 
 common::Status refuseReservedLabels(const std::map<std::string, std::string>& labels,
                                     const std::string& field) {
@@ -34,7 +36,8 @@ common::Status mayClaim(const common::Node& node, const ClaimEvidence& evidence)
                       "), and this phone-home did not present node " + node.id +
                       "'s credential; if this machine really is " + node.id +
                       " booted into the installer again, an operator puts it in reprovisioning "
-                      "or rescue first (photonctl " + action + " " + node.id +
+                      "or rescue first (photonctl " +
+                      action + " " + node.id +
                       "), otherwise another machine is claiming its identity",
                   "machine_id", allowed};
   return std::unexpected(e);

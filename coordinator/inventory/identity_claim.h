@@ -19,7 +19,7 @@ bool isReservedLabel(const std::string& key);
 
 struct ClaimEvidence {
   bool presented_current_token = false;  // the caller showed this node's current token
-  bool received_anything = false;  // an address, a desired document or a report exists
+  bool received_anything = false;        // an address, a desired document or a report exists
 };
 
 // Whether a phone-home may take over `node` (found by its machine-id): (a) it presents the node's

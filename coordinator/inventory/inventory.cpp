@@ -29,7 +29,6 @@ Inventory::Inventory(Store& store, const common::Clock& clock, LivenessTracker& 
                      InventoryOptions options)
     : options_(options), store_(store), clock_(clock), liveness_(liveness) {}
 
-
 Result<std::optional<Inventory::LoadedNode>> Inventory::loadNode(const std::string& id) {
   PHOTON_TRY(auto kv, store_.get(keys::node(id)));
   if (!kv) return std::optional<LoadedNode>{};
@@ -210,7 +209,7 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action, std::strin
     Node& node = loaded.node;
     if (action == NodeAction::kDrain && isDrainState(node.state) &&
         node.drained_by != kOperatorDrain) {
-      node.drained_by = kOperatorDrain;  // a deployment's drain, now the operator's
+      node.drained_by = kOperatorDrain;                  // a deployment's drain, now the operator's
       PHOTON_CHECK(commitNode(loaded, node.state, ""));  // no state change: no history entry
       return node;
     }

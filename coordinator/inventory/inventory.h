@@ -149,15 +149,13 @@ class Inventory {
   // The desired document's revision alone: the agents' 304 path parses nothing.
   [[nodiscard]] Result<int64_t> desiredRevision(const std::string& id);
   // Replaces one section of a node's desired document ("system", "units", "bgp", ...).
-  [[nodiscard]] Result<int64_t> setDesiredSection(const std::string& id,
-                                                           const std::string& section,
-                                                    const Json& value);
+  [[nodiscard]] Result<int64_t> setDesiredSection(const std::string& id, const std::string& section,
+                                                  const Json& value);
   // The same change added to `txn` (a compare on the desired document and its new value), for a
   // caller that writes other keys in the same transaction. A null value removes the section.
   // Returns the desired document's mod_revision the compare holds it to (0: absent).
   [[nodiscard]] Result<int64_t> stageDesiredSection(Txn& txn, const std::string& id,
-                                                    const std::string& section,
-                                                    const Json& value);
+                                                    const std::string& section, const Json& value);
   [[nodiscard]] Result<Document> observed(const std::string& id);
   // Stores the agent's report; an "install" phase in it moves the lifecycle.
   [[nodiscard]] Result<int64_t> putObserved(const std::string& id, const Json& observed);
@@ -245,9 +243,7 @@ class Inventory {
   // (on etcd a quorum round trip each was the enrolment rate). What they hold counts as taken
   // for the next ones' decisions: addresses, the discovered cap, any key they compare.
   GroupCommit phone_home_commits_{store_};
-  std::function<bool(const std::string&)> drain_complete_ = [](const std::string&) {
-    return true;
-  };
+  std::function<bool(const std::string&)> drain_complete_ = [](const std::string&) { return true; };
 };
 
 }  // namespace photon::coordinator

@@ -9,18 +9,32 @@ namespace photon::coordinator::keys {
 inline constexpr const char* kCluster = "cluster";
 inline constexpr const char* kNodesPrefix = "nodes/";
 
-inline std::string node(const std::string& id) { return kNodesPrefix + id; }
+inline std::string node(const std::string& id) {
+  return kNodesPrefix + id;
+}
 // The node's token hash on its own, so the agents' hot path reads no large document.
-inline std::string token(const std::string& id) { return "tokens/" + id; }
+inline std::string token(const std::string& id) {
+  return "tokens/" + id;
+}
 // Token hash -> node id: who is calling, so that a node using another's URL gets a 403.
-inline std::string tokenIndex(const std::string& hash) { return "idx/token/" + hash; }
-inline std::string desired(const std::string& id) { return "desired/" + id; }
+inline std::string tokenIndex(const std::string& hash) {
+  return "idx/token/" + hash;
+}
+inline std::string desired(const std::string& id) {
+  return "desired/" + id;
+}
 // The node's client certificate serials the coordinator issued and its SSH host key: deleted
 // (the certificates revoked) when the node is reprovisioned or retired.
-inline std::string certificate(const std::string& id) { return "certs/" + id; }
-inline std::string observed(const std::string& id) { return "observed/" + id; }
+inline std::string certificate(const std::string& id) {
+  return "certs/" + id;
+}
+inline std::string observed(const std::string& id) {
+  return "observed/" + id;
+}
 // The node's last state changes (inventory/node_history.h).
-inline std::string history(const std::string& id) { return "history/" + id; }
+inline std::string history(const std::string& id) {
+  return "history/" + id;
+}
 // Each coordinator's batch of the polls it answered (inventory/liveness_sharing.h).
 inline constexpr const char* kLivenessPrefix = "liveness/";
 inline std::string liveness(const std::string& coordinator_id) {
@@ -28,21 +42,35 @@ inline std::string liveness(const std::string& coordinator_id) {
 }
 // VMs the coordinator placed (coordinator/vms/): the record names the node it runs on.
 inline constexpr const char* kVmsPrefix = "vms/";
-inline std::string vm(const std::string& name) { return kVmsPrefix + name; }
-inline std::string machineIndex(const std::string& machine_id) { return "idx/machine/" + machine_id; }
-inline std::string macIndex(const std::string& mac) { return "idx/mac/" + mac; }
-inline std::string serialIndex(const std::string& serial) { return "idx/serial/" + serial; }
+inline std::string vm(const std::string& name) {
+  return kVmsPrefix + name;
+}
+inline std::string machineIndex(const std::string& machine_id) {
+  return "idx/machine/" + machine_id;
+}
+inline std::string macIndex(const std::string& mac) {
+  return "idx/mac/" + mac;
+}
+inline std::string serialIndex(const std::string& serial) {
+  return "idx/serial/" + serial;
+}
 // Nodes in `discovered`, so that the cap on them is counted without reading every node.
 inline constexpr const char* kDiscoveredPrefix = "idx/discovered/";
-inline std::string discovered(const std::string& id) { return kDiscoveredPrefix + id; }
-inline std::string allocPrefix(const std::string& pool) { return "alloc/" + pool + "/"; }
+inline std::string discovered(const std::string& id) {
+  return kDiscoveredPrefix + id;
+}
+inline std::string allocPrefix(const std::string& pool) {
+  return "alloc/" + pool + "/";
+}
 // Deployments: the record, an index of the running ones (the controller reads only those), the
 // running deployment that holds each node (so that two never touch one node), the id counter.
 inline constexpr const char* kDeploymentsPrefix = "deployments/d/";
 inline constexpr const char* kRunningDeploymentsPrefix = "deployments/running/";
 inline constexpr const char* kDeploymentLocksPrefix = "deployments/node/";
 inline constexpr const char* kDeploymentSequence = "deployments/sequence";
-inline std::string deployment(const std::string& id) { return kDeploymentsPrefix + id; }
+inline std::string deployment(const std::string& id) {
+  return kDeploymentsPrefix + id;
+}
 inline std::string runningDeployment(const std::string& id) {
   return kRunningDeploymentsPrefix + id;
 }

@@ -78,24 +78,32 @@ common::Result<NodeState> nextState(NodeState state, NodeAction action) {
 
 std::optional<int64_t> deadlineSeconds(NodeState state, const common::LifecycleSettings& s) {
   switch (state) {
-    case NodeState::kCommissioning: return s.commission_deadline_s;
+    case NodeState::kCommissioning:
+      return s.commission_deadline_s;
     case NodeState::kInstallPending:
     case NodeState::kInstalling:
-    case NodeState::kReprovisioning: return s.install_deadline_s;
-    case NodeState::kDraining: return s.drain_deadline_s;
-    default: return std::nullopt;
+    case NodeState::kReprovisioning:
+      return s.install_deadline_s;
+    case NodeState::kDraining:
+      return s.drain_deadline_s;
+    default:
+      return std::nullopt;
   }
 }
 
 std::optional<NodeState> stateAfterDeadline(NodeState state) {
   switch (state) {
-    case NodeState::kCommissioning: return NodeState::kCommissionFailed;
+    case NodeState::kCommissioning:
+      return NodeState::kCommissionFailed;
     case NodeState::kInstallPending:
     case NodeState::kInstalling:
-    case NodeState::kReprovisioning: return NodeState::kInstallFailed;
+    case NodeState::kReprovisioning:
+      return NodeState::kInstallFailed;
     // A drain past its deadline stops what is left and counts as drained.
-    case NodeState::kDraining: return NodeState::kDrained;
-    default: return std::nullopt;
+    case NodeState::kDraining:
+      return NodeState::kDrained;
+    default:
+      return std::nullopt;
   }
 }
 

@@ -73,7 +73,8 @@ Result<common::pki::Issued> NodeCertificates::issue(const std::string& id,
     }
     PHOTON_TRY(common::pki::Issued issued,
                common::pki::signRequest(*authority_, request_pem, id, now, validity_));
-    Json next = {{"serial", issued.serial_hex}, {"not_after", issued.not_after}, {"issued_at", now}};
+    Json next = {
+        {"serial", issued.serial_hex}, {"not_after", issued.not_after}, {"issued_at", now}};
     // The certificate being replaced stays valid until it expires: the agent's open connection
     // presented it, and a renewal must not cut it.
     if (record.contains("serial") && record.value("not_after", int64_t{0}) > now) {
@@ -98,7 +99,8 @@ bool NodeCertificates::isCurrent(const std::string& id, const std::string& seria
   Json record = Json::parse((*kv)->value, nullptr, false);
   if (!record.is_object()) return false;
   const int64_t now = inventory_.clock().nowSeconds();
-  if (sameSerial(record.value("serial", ""), serial_hex) && record.value("not_after", int64_t{0}) > now) {
+  if (sameSerial(record.value("serial", ""), serial_hex) &&
+      record.value("not_after", int64_t{0}) > now) {
     return true;
   }
   return sameSerial(record.value("previous_serial", ""), serial_hex) &&

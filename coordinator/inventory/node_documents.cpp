@@ -98,8 +98,7 @@ Result<int64_t> Inventory::putObserved(const std::string& id, const Json& observ
       std::optional<S> next;
       if (phase == "installing" && (state == S::kInstallPending || state == S::kInstalling)) {
         if (state == S::kInstallPending) next = S::kInstalling;
-      } else if (phase == "installed" &&
-                 (state == S::kInstallPending || state == S::kInstalling)) {
+      } else if (phase == "installed" && (state == S::kInstallPending || state == S::kInstalling)) {
         next = S::kActive;
       } else if (phase == "failed" && (state == S::kInstallPending || state == S::kInstalling)) {
         next = S::kInstallFailed;

@@ -19,11 +19,20 @@ using common::fail;
 
 // Boards ship with these in place of a serial; they identify nothing.
 bool isPlaceholderSerial(const std::string& serial) {
-  static const std::array<std::string_view, 11> kPlaceholders = {
-      "", "0", "none", "n/a", "not specified", "not applicable", "to be filled by o.e.m.",
-      "system serial number", "default string", "0123456789", "chassis serial number"};
+  static const std::array<std::string_view, 11> kPlaceholders = {"",
+                                                                 "0",
+                                                                 "none",
+                                                                 "n/a",
+                                                                 "not specified",
+                                                                 "not applicable",
+                                                                 "to be filled by o.e.m.",
+                                                                 "system serial number",
+                                                                 "default string",
+                                                                 "0123456789",
+                                                                 "chassis serial number"};
   std::string lower;
-  for (char c : serial) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : serial)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return std::find(kPlaceholders.begin(), kPlaceholders.end(), lower) != kPlaceholders.end();
 }
 
@@ -116,15 +125,14 @@ Result<PhoneHomeResult> Inventory::phoneHome(const common::PhoneHomeRequest& req
   }
 }
 
-Status Inventory::checkClaim(Txn& txn, const Node& node,
-                             const PhoneHomeProof& proof) {
+Status Inventory::checkClaim(Txn& txn, const Node& node, const PhoneHomeProof& proof) {
   ClaimEvidence evidence;
   // Every key read here is guarded by the transaction: a token rotated or a document written
   // meanwhile sends the phone-home round again.
   PHOTON_TRY(auto token_hash, store_.get(keys::token(node.id)));
   txn.expect(keys::token(node.id), token_hash ? token_hash->mod_revision : 0);
-  const bool token_ok = proof.node_token && token_hash &&
-                        tokenMatchesHash(*proof.node_token, token_hash->value);
+  const bool token_ok =
+      proof.node_token && token_hash && tokenMatchesHash(*proof.node_token, token_hash->value);
   const bool certified = proof.certified_node == node.id;
   evidence.presented_current_token = token_ok || certified;
   if (!proof.empty() && !evidence.presented_current_token) return refuseOtherNodesToken(node.id);
@@ -188,7 +196,8 @@ Result<PhoneHomeResult> Inventory::phoneHomeOnce(const common::PhoneHomeRequest&
         enterState(node, NodeState::kDiscovered, cluster.settings);
         node.last_error = "matched rule " + rule->name +
                           " by MAC only, which does not prove the machine: commission it "
-                          "(photonctl commission " + node.id + ") once checked";
+                          "(photonctl commission " +
+                          node.id + ") once checked";
       } else if (is_new || rule) {
         if (rule) {
           enterState(node, rule->auto_install ? NodeState::kInstallPending : NodeState::kReady,
@@ -252,8 +261,8 @@ Status Inventory::addIdentityIndexes(Txn& txn, const Node& node, const Node* pre
   for (size_t i = 0; i < node.facts.nics.size(); ++i) {
     const auto& mac = node.facts.nics[i].mac;
     if (mac.empty() || !macs.insert(mac).second) continue;  // bonds share a MAC
-    PHOTON_CHECK(claim(keys::macIndex(mac), "MAC " + mac,
-                       "facts.nics[" + std::to_string(i) + "].mac"));
+    PHOTON_CHECK(
+        claim(keys::macIndex(mac), "MAC " + mac, "facts.nics[" + std::to_string(i) + "].mac"));
   }
   const auto& serial = node.facts.dmi.serial;
   bool has_serial = !isPlaceholderSerial(serial);
@@ -299,10 +308,10 @@ Result<common::InstallPlan> Inventory::ensureAllocation(Txn& txn, Node& node,
       alloc_hint_[pool->name] = index;
     }
     if (index >= static_cast<int64_t>(pool->size())) {
-      return fail(ErrorCode::kConflict,
-                  "pool " + pool->name + " is full (" + std::to_string(pool->size()) +
-                      " addresses)",
-                  "pool");
+      return fail(
+          ErrorCode::kConflict,
+          "pool " + pool->name + " is full (" + std::to_string(pool->size()) + " addresses)",
+          "pool");
     }
     txn.expectAbsent(keys::alloc(pool->name, index)).put(keys::alloc(pool->name, index), node.id);
     node.address_index = index;

@@ -19,10 +19,11 @@ struct Selector {
   std::string class_name;
   std::map<std::string, std::string> labels;
 
-  bool empty() const { return nodes.empty() && pool.empty() && class_name.empty() && labels.empty(); }
+  bool empty() const {
+    return nodes.empty() && pool.empty() && class_name.empty() && labels.empty();
+  }
 
-  bool matches(const std::string& id, const std::string& node_pool,
-               const std::string& node_class,
+  bool matches(const std::string& id, const std::string& node_pool, const std::string& node_class,
                const std::map<std::string, std::string>& node_labels) const;
   // Any node record with id, pool, class_name and labels: common::Node, the scheduler's node.
   template <typename NodeLike>

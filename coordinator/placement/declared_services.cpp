@@ -69,8 +69,8 @@ Result<DeclarationApplied> applyDeclaration(Inventory& inventory, const common::
   for (const auto& kv : range.kvs) {
     PHOTON_TRY(Json j, parseStored(kv));
     bool owned = j.is_object() && j.value(kOwnerField, "") == kDeclarationOwner;
-    existing[kv.key.substr(std::string(keys::kServicesPrefix).size())] = {kv.mod_revision,
-                                                                          kv.value, owned};
+    existing[kv.key.substr(std::string(keys::kServicesPrefix).size())] = {kv.mod_revision, kv.value,
+                                                                          owned};
   }
 
   Txn txn;
@@ -88,8 +88,8 @@ Result<DeclarationApplied> applyDeclaration(Inventory& inventory, const common::
       return fail(ErrorCode::kConflict,
                   "service '" + spec.name +
                       "' was created through the API and is left to it: delete it there "
-                      "(photonctl service delete " + spec.name +
-                      ") or give the declared one another name",
+                      "(photonctl service delete " +
+                      spec.name + ") or give the declared one another name",
                   "services[" + std::to_string(i) + "].name");
     } else if (it->second.text != text) {
       txn.expect(keys::service(spec.name), it->second.mod_revision)
@@ -105,8 +105,8 @@ Result<DeclarationApplied> applyDeclaration(Inventory& inventory, const common::
   auto revision = inventory.store().commit(txn);
   if (!revision) {
     if (revision.error().code == ErrorCode::kConflict) {
-      return fail(ErrorCode::kConflict, "a service changed while the declaration was applied; retry",
-                  "services");
+      return fail(ErrorCode::kConflict,
+                  "a service changed while the declaration was applied; retry", "services");
     }
     return std::unexpected(revision.error());
   }

@@ -225,8 +225,7 @@ common::Status PlacementController::round() {
     ServiceOutput& o = outputs[next++];
     if (o.reverted_spec) {
       common::logNotice("placement: service " + name + " reverted to revision " +
-                        o.round.state.last_healthy_revision + ": " +
-                        o.round.state.revert_reason);
+                        o.round.state.last_healthy_revision + ": " + o.round.state.revert_reason);
     }
     w.spec = std::move(o.spec);
     w.round = std::move(o.round);
@@ -317,7 +316,8 @@ common::Status PlacementController::writeNodeSections(const std::set<std::string
   }
   for (const auto& [name, stored] : world_.specs()) {
     auto it = world_.states().find(name);
-    if (it != world_.states().end()) placed.emplace(name, PlacedService{&stored.value, &it->second.value});
+    if (it != world_.states().end())
+      placed.emplace(name, PlacedService{&stored.value, &it->second.value});
   }
   // A few nodes: their shares from the services on them; many: one pass over every allocation.
   std::map<std::string, NodeShare> shares;

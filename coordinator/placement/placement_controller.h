@@ -11,15 +11,15 @@
 #include <mutex>
 #include <optional>
 #include <set>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
 #include "coordinator/control/controller.h"
 #include "coordinator/inventory/liveness.h"
 #include "coordinator/placement/node_sections.h"
 #include "coordinator/placement/placement_world.h"
-#include "coordinator/placement/world.h"
 #include "coordinator/placement/service_store.h"
+#include "coordinator/placement/world.h"
 #include "coordinator/vms/vm_service.h"
 
 namespace photon::coordinator::placement {
@@ -62,7 +62,7 @@ class PlacementController final : public Controller {
 
  private:
   struct Written {
-    std::string signature;     // of what this coordinator last wrote (or found) there
+    std::string signature;         // of what this coordinator last wrote (or found) there
     int64_t desired_revision = 0;  // the desired document's mod_revision then
   };
   common::Status round();
@@ -76,7 +76,7 @@ class PlacementController final : public Controller {
   std::shared_ptr<VmService> vms_;  // kept: it keeps what the VMs hold per node
   LivenessTracker& liveness_;
   PlacementOptions options_;
-  std::mutex mutex_;  // one round at a time (the control thread and sweepOnce() in tests)
+  std::mutex mutex_;      // one round at a time (the control thread and sweepOnce() in tests)
   PlacementWorld world_;  // under mutex_
   // Everything is read again at most this far apart, a safety net under the change feed.
   static constexpr int64_t kFullReadSeconds = 300;

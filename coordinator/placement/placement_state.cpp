@@ -109,12 +109,9 @@ Json toJson(const PlacementState& s) {
     if (!u.replaces.empty()) j["replaces"] = u.replaces;
     unplaced.push_back(j);
   }
-  Json j = {{"service", s.service},
-            {"next_index", s.next_index},
-            {"allocations", allocations},
-            {"unplaced", unplaced},
-            {"templates", s.templates},
-            {"last_healthy_revision", s.last_healthy_revision}};
+  Json j = {{"service", s.service},       {"next_index", s.next_index},
+            {"allocations", allocations}, {"unplaced", unplaced},
+            {"templates", s.templates},   {"last_healthy_revision", s.last_healthy_revision}};
   if (!s.last_healthy_spec.is_null()) j["last_healthy_spec"] = s.last_healthy_spec;
   if (!s.reverted_from.empty()) j["reverted_from"] = s.reverted_from;
   if (!s.revert_reason.empty()) j["revert_reason"] = s.revert_reason;

@@ -60,7 +60,8 @@ int64_t packScore(const SchedulerNode& node, const Resources& used, const Resour
     if (capacity <= 0) return 0;
     return static_cast<int64_t>(static_cast<double>(left) * 1e6 / static_cast<double>(capacity));
   };
-  return part(node.capacity.cpu_millis, node.capacity.cpu_millis - used.cpu_millis - want.cpu_millis) +
+  return part(node.capacity.cpu_millis,
+              node.capacity.cpu_millis - used.cpu_millis - want.cpu_millis) +
          part(node.capacity.memory_bytes,
               node.capacity.memory_bytes - used.memory_bytes - want.memory_bytes);
 }
@@ -94,8 +95,8 @@ DemandResult schedulePinned(const std::vector<SchedulerNode>& nodes,
     if (usage.count(demand.service, it->second) > 0) continue;
     if (!fits(nodes[it->second], usage.used[it->second], demand.resources)) {
       ++result.unplaced;
-      result.reason = std::string(kNoCapacity) + ": pinned node " + id + " lacks " +
-                      describe(demand.resources);
+      result.reason =
+          std::string(kNoCapacity) + ": pinned node " + id + " lacks " + describe(demand.resources);
       continue;
     }
     place(usage, result, nodes[it->second], it->second, demand);
@@ -211,7 +212,8 @@ DemandResult scheduleSpread(const std::vector<SchedulerNode>& nodes,
   result.unplaced = wanted - placed;
   if (result.unplaced == 0) return result;
   if (schedulable == 0) {
-    result.reason = std::string(kNoNodeMatches) + ": no node takes new instances (active, alive, "
+    result.reason = std::string(kNoNodeMatches) +
+                    ": no node takes new instances (active, alive, "
                     "not draining)";
   } else if (matching == 0) {
     result.reason = std::string(kNoNodeMatches) + ": none of " + std::to_string(schedulable) +
@@ -276,8 +278,9 @@ std::vector<DemandResult> schedule(const std::vector<SchedulerNode>& nodes,
   };
   std::vector<DemandResult> results(demands.size());
   for (size_t d : order) {
-    results[d] = demands[d].pinned_nodes.empty() ? scheduleSpread(nodes, sorted, usage, demands[d], spread)
-                                                 : schedulePinned(nodes, by_id, usage, demands[d]);
+    results[d] = demands[d].pinned_nodes.empty()
+                     ? scheduleSpread(nodes, sorted, usage, demands[d], spread)
+                     : schedulePinned(nodes, by_id, usage, demands[d]);
   }
   return results;
 }

@@ -14,10 +14,10 @@ bool failedHealth(const std::string& h) {
 }
 
 Json templateOf(const ServiceSpec& spec) {
-  return {{"instance", spec.instance},
-          {"resources",
-           {{"cpu_millis", spec.resources.cpu_millis},
-            {"memory_bytes", spec.resources.memory_bytes}}}};
+  return {
+      {"instance", spec.instance},
+      {"resources",
+       {{"cpu_millis", spec.resources.cpu_millis}, {"memory_bytes", spec.resources.memory_bytes}}}};
 }
 
 Resources resourcesOf(const PlacementState& state, const ServiceSpec& spec,
@@ -109,9 +109,10 @@ ServiceRound planService(const ServiceSpec& spec, PlacementState state, const Wo
       continue;
     }
     if (spec.core()) {
-      bool stop = n->state == NodeState::kDrained ||
-                  (n->state == NodeState::kDraining && !world.nodes_with_movable.contains(a.node)) ||
-                  !agentExpected(n->state);
+      bool stop =
+          n->state == NodeState::kDrained ||
+          (n->state == NodeState::kDraining && !world.nodes_with_movable.contains(a.node)) ||
+          !agentExpected(n->state);
       if (!stop) kept.push_back(a);
       continue;
     }
@@ -163,9 +164,9 @@ ServiceRound planService(const ServiceSpec& spec, PlacementState state, const Wo
         waiting.push_back(&a);
       }
     }
-    int64_t in_flight = std::count_if(s.allocations.begin(), s.allocations.end(), [&](const auto& b) {
-      return live(b) && !b.replaces.empty();
-    });
+    int64_t in_flight =
+        std::count_if(s.allocations.begin(), s.allocations.end(),
+                      [&](const auto& b) { return live(b) && !b.replaces.empty(); });
     std::sort(waiting.begin(), waiting.end(),
               [](const Allocation* x, const Allocation* y) { return x->slot < y->slot; });
     for (const Allocation* a : waiting) {
@@ -227,10 +228,10 @@ ServiceRound planService(const ServiceSpec& spec, PlacementState state, const Wo
       if (in_flight >= spec.update.max_parallel) break;
       const NodeView* n = world.node(a->node);
       Resources had = resourcesOf(s, spec, a->revision);
-      bool in_place = spec.core() ||
-                      (n && n->sched.schedulable && spec.selector.matches(n->sched) &&
-                       had.cpu_millis == spec.resources.cpu_millis &&
-                       had.memory_bytes == spec.resources.memory_bytes);
+      bool in_place =
+          spec.core() || (n && n->sched.schedulable && spec.selector.matches(n->sched) &&
+                          had.cpu_millis == spec.resources.cpu_millis &&
+                          had.memory_bytes == spec.resources.memory_bytes);
       if (in_place && a->revision != revision) {
         a->revision = revision;
         a->health.clear();

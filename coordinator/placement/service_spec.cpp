@@ -14,9 +14,9 @@ constexpr int64_t kMaxCpuMillis = 1'024'000;      // the units domain's bounds
 constexpr int64_t kMinMemory = int64_t{1} << 20;  // 1 MiB
 constexpr int64_t kMaxMemory = int64_t{1} << 42;  // 4 TiB
 
-const std::set<std::string> kServiceKeys = {"name",   "replicas",       "global", "selector",
-                                            "resources", "spread",      "distinct_hosts",
-                                            "update", "instance"};
+const std::set<std::string> kServiceKeys = {"name",           "replicas",  "global",
+                                            "selector",       "resources", "spread",
+                                            "distinct_hosts", "update",    "instance"};
 // Placement writes these into every instance itself.
 const std::set<std::string> kReservedInstanceKeys = {"name", "service", "revision", "resources"};
 
@@ -77,9 +77,9 @@ common::Status checkInstance(const Json& j, const std::string& path) {
   PHOTON_CHECK(common::requireObject(j, path));
   for (const auto& key : kReservedInstanceKeys) {
     if (j.contains(key)) {
-      return invalid(joinPath(path, key), "is set by placement (the service's " +
-                                              std::string(key == "resources" ? "resources" : "name") +
-                                              ")");
+      return invalid(joinPath(path, key),
+                     "is set by placement (the service's " +
+                         std::string(key == "resources" ? "resources" : "name") + ")");
     }
   }
   PHOTON_TRY(auto kind, common::readString(j, "kind", path, "process"));
@@ -110,7 +110,8 @@ common::Status checkInstance(const Json& j, const std::string& path) {
     for (const char* k : {"http", "tcp", "exec"}) {
       if (health.contains(k) && !health[k].is_null()) ++kinds;
     }
-    if (kinds != 1) return invalid(joinPath(path, "health"), "needs exactly one of http, tcp, exec");
+    if (kinds != 1)
+      return invalid(joinPath(path, "health"), "needs exactly one of http, tcp, exec");
   }
   if (j.dump().size() > 64 * 1024) return invalid(path, "is larger than 64 KiB");
   return {};
@@ -145,7 +146,8 @@ Result<ServiceSpec> serviceFromJson(const Json& j, const std::string& name) {
   }
   PHOTON_TRY(Json selector, common::readObject(j, "selector", ""));
   PHOTON_TRY(s.selector, selectorFromJson(selector, "selector"));
-  if (!j.contains("resources")) return invalid("resources", "is required (cpu_millis, memory_bytes)");
+  if (!j.contains("resources"))
+    return invalid("resources", "is required (cpu_millis, memory_bytes)");
   PHOTON_TRY(Json resources, common::readObject(j, "resources", ""));
   PHOTON_TRY(s.resources, resourcesFromJson(resources, "resources", true));
   PHOTON_TRY(Json spread, common::readObject(j, "spread", ""));
@@ -175,8 +177,8 @@ Result<ServiceSpec> coreServiceFromJson(const Json& j, const std::string& path) 
   PHOTON_TRY(s.pinned, common::readStringList(j, "nodes", path));
   if (s.pinned.empty()) return invalid(joinPath(path, "nodes"), "pins the service to no node");
   for (size_t i = 0; i < s.pinned.size(); ++i) {
-    PHOTON_CHECK(common::checkName(joinPath(path, "nodes") + "[" + std::to_string(i) + "]",
-                                   s.pinned[i]));
+    PHOTON_CHECK(
+        common::checkName(joinPath(path, "nodes") + "[" + std::to_string(i) + "]", s.pinned[i]));
   }
   PHOTON_TRY(Json resources, common::readObject(j, "resources", path));
   PHOTON_TRY(s.resources, resourcesFromJson(resources, joinPath(path, "resources"), false));
@@ -224,8 +226,8 @@ CoreServices coreServicesOf(const common::Cluster& cluster) {
   auto it = cluster.extra.find("core_services");
   if (it == cluster.extra.end() || it->is_null()) return out;
   if (!it->is_array()) {
-    out.errors.push_back(common::Error{common::ErrorCode::kInvalid, "must be a list",
-                                       "core_services", {}});
+    out.errors.push_back(
+        common::Error{common::ErrorCode::kInvalid, "must be a list", "core_services", {}});
     return out;
   }
   std::set<std::string> names;
@@ -237,7 +239,8 @@ CoreServices coreServicesOf(const common::Cluster& cluster) {
     } else if (!names.insert(spec->name).second) {
       out.errors.push_back(common::Error{common::ErrorCode::kInvalid,
                                          "duplicate core service '" + spec->name + "'",
-                                         path + ".name", {}});
+                                         path + ".name",
+                                         {}});
     } else {
       out.services.push_back(std::move(*spec));
     }
@@ -283,8 +286,8 @@ Result<SpecCheck> checkAgainstCluster(const ServiceSpec& spec, const common::Clu
     max_memory = std::max(max_memory, n.capacity.memory_bytes);
   }
   if (any && spec.resources.cpu_millis > max_cpu) {
-    return invalid("resources.cpu_millis", "exceeds the largest node's capacity (" +
-                                               std::to_string(max_cpu) + " millis)");
+    return invalid("resources.cpu_millis",
+                   "exceeds the largest node's capacity (" + std::to_string(max_cpu) + " millis)");
   }
   if (any && spec.resources.memory_bytes > max_memory) {
     return invalid("resources.memory_bytes", "exceeds the largest node's capacity (" +

@@ -47,8 +47,9 @@ common::Status refuseDeclared(const std::optional<KeyValue>& existing, const std
   PHOTON_TRY(Json j, parseStored(*existing));
   if (j.is_object() && j.value(kOwnerField, "") == kDeclarationOwner) {
     return fail(ErrorCode::kConflict,
-                "'" + name + "' belongs to the cluster declaration: change its services there "
-                             "and run photonctl cluster apply",
+                "'" + name +
+                    "' belongs to the cluster declaration: change its services there "
+                    "and run photonctl cluster apply",
                 "name");
   }
   return {};
@@ -154,7 +155,8 @@ Json ServiceStore::statusOf(const ServiceSpec& spec, const std::optional<Placeme
   Json unplaced = Json::array();
   if (state) {
     counts = countInstances(*state);
-    for (const auto& u : state->unplaced) unplaced.push_back({{"slot", u.slot}, {"reason", u.reason}});
+    for (const auto& u : state->unplaced)
+      unplaced.push_back({{"slot", u.slot}, {"reason", u.reason}});
     status["last_healthy_revision"] = state->last_healthy_revision;
     if (!state->reverted_from.empty()) {
       status["reverted_from"] = state->reverted_from;
@@ -256,8 +258,8 @@ bool ServiceStore::nothingRunsOn(const std::string& node_id) {
   auto observed = inventory_.observed(node_id);
   if (!observed) return false;
   const Json& body = observed->body;
-  bool reports_units = body.contains("domains") && body["domains"].is_object() &&
-                       body["domains"].contains("units");
+  bool reports_units =
+      body.contains("domains") && body["domains"].is_object() && body["domains"].contains("units");
   if (!reports_units) return true;  // no units domain there: nothing of ours can run
   // The agent stops what its desired state no longer lists once it has applied that revision.
   auto applied = body.find("desired_revision");

@@ -18,8 +18,12 @@ namespace photon::coordinator::placement {
 namespace keys {
 inline constexpr const char* kServicesPrefix = "services/";
 inline constexpr const char* kPlacementPrefix = "placement/";
-inline std::string service(const std::string& name) { return kServicesPrefix + name; }
-inline std::string placement(const std::string& name) { return kPlacementPrefix + name; }
+inline std::string service(const std::string& name) {
+  return kServicesPrefix + name;
+}
+inline std::string placement(const std::string& name) {
+  return kPlacementPrefix + name;
+}
 }  // namespace keys
 
 template <typename T>

@@ -19,8 +19,9 @@ struct NodeView {
   SchedulerNode sched;  // id, labels, class, pool, capacity, schedulable
   common::NodeState state = common::NodeState::kDiscovered;
   bool alive = true;
-  int64_t missing_for = 0;    // seconds since it went missing (past its TTL); 0 while alive
-  std::string declared_name;  // its "photon.io/node" label (the Nix declaration's name), or hostname
+  int64_t missing_for = 0;  // seconds since it went missing (past its TTL); 0 while alive
+  std::string
+      declared_name;  // its "photon.io/node" label (the Nix declaration's name), or hostname
   std::string hostname;
 };
 

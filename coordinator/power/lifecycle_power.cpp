@@ -11,7 +11,9 @@ using common::Json;
 
 // The last lifecycle step's operations for a node (a node has one step at a time: the next
 // action replaces the record). Beside power/<node>, apart from it: the power service owns that.
-std::string stepKey(const std::string& node_id) { return "power-lifecycle/" + node_id; }
+std::string stepKey(const std::string& node_id) {
+  return "power-lifecycle/" + node_id;
+}
 
 common::Status recordStep(Store& store, const std::string& node_id, const std::string& action,
                           const std::vector<std::string>& ids, int64_t now) {
@@ -75,8 +77,8 @@ void afterObserved(Inventory& inventory, const common::Node& before) {
   Json steps = powerForLifecycle(inventory, *now, "installed");
   if (steps.is_null()) return;  // no BMC: the installer reboots the machine, or an operator
   if (steps.contains("error")) {
-    common::logWarning("node " + before.id + ": installed: power: " +
-                       steps["error"].get<std::string>());
+    common::logWarning("node " + before.id +
+                       ": installed: power: " + steps["error"].get<std::string>());
   } else {
     common::logNotice("node " + before.id + ": installed: booting it from its disk (" +
                       std::to_string(steps["operations"].size()) + " power operations)");

@@ -25,7 +25,8 @@ PowerManager::PowerManager(PowerManagerOptions options, AccessFor access, Done d
       max_polls_(static_cast<size_t>(options.max_poll_workers > 0
                                          ? options.max_poll_workers
                                          : std::max(1, std::max(1, options.workers) / 2))),
-      max_workers_(static_cast<size_t>(std::max(options.max_workers, std::max(1, options.workers)))) {
+      max_workers_(
+          static_cast<size_t>(std::max(options.max_workers, std::max(1, options.workers)))) {
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     workers_.emplace_back([this] { work(); });
   }

@@ -29,16 +29,15 @@ void appendPowerMetrics(std::string& out, Store& store) {
                          static_cast<double>(count));
   }
   common::appendSingle(out, "photon_power_errors_total", "counter",
-      "BMC operations and polls that failed (unanswered, refused, past deadline).",
-      errors);
+                       "BMC operations and polls that failed (unanswered, refused, past deadline).",
+                       errors);
   double waiting = 0;
   for (const auto& kv : queued->kvs) {
     if (auto doc = parseStored(kv); doc && (*doc)["ops"].is_array())
       waiting += (*doc)["ops"].size();
   }
   common::appendSingle(out, "photon_power_requests_queued", "gauge",
-      "Power operations asked for and not yet taken by the leader.",
-      waiting);
+                       "Power operations asked for and not yet taken by the leader.", waiting);
 }
 
 common::Json powerSummary(Store& store, const std::string& target) {

@@ -141,7 +141,8 @@ common::Result<std::vector<PowerJob>> takeRequests(Store& store, int64_t now) {
     PHOTON_TRY(auto running, store.get(running_key));
     Json held{{"ops", Json::array()}};
     if (running) {
-      if (auto parsed = parseStored(*running); parsed && (*parsed)["ops"].is_array()) held = *parsed;
+      if (auto parsed = parseStored(*running); parsed && (*parsed)["ops"].is_array())
+        held = *parsed;
     }
     for (auto& entry : taken) held["ops"].push_back(std::move(entry));
     Txn txn;

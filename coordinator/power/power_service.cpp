@@ -145,7 +145,8 @@ void PowerService::poll() {
     // A BMC that keeps failing is asked half as often after each failure, down to 1/16.
     auto failed = failures.find(target);
     int slower = failed == failures.end() ? 0 : std::min(failed->second, 4);
-    bool due = last == polled_.end() || now - last->second >= options_.poll_interval * (1 << slower);
+    bool due =
+        last == polled_.end() || now - last->second >= options_.poll_interval * (1 << slower);
     // A target busy with an operation reports its state when that ends.
     if (due && !manager_->busy(target)) {
       submit(PowerJob{target, "", PowerJob::Kind::kStatus, {}, {}, "poll"});
@@ -181,8 +182,8 @@ void PowerService::resumeOrphans(SteadyTime now) {
       std::lock_guard lock(mutex_);
       if (in_hand_.contains(op.job.id)) continue;
     }
-    common::logNotice("power " + op.job.target + ": " + describeJob(op.job) + " (" +
-                      op.job.reason + ") was taken by a leader that did not finish it; running it");
+    common::logNotice("power " + op.job.target + ": " + describeJob(op.job) + " (" + op.job.reason +
+                      ") was taken by a leader that did not finish it; running it");
     submit(std::move(op.job));
   }
 }

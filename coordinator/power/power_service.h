@@ -66,9 +66,9 @@ class PowerService final : public Controller {
   SteadyTime leading_since_{};
   std::mutex mutex_;  // guards what workers and the control thread share, below
   SteadyTime last_tick_{};
-  std::set<std::string> in_hand_;            // ids of operations submitted and not finished
+  std::set<std::string> in_hand_;             // ids of operations submitted and not finished
   std::map<std::string, int> poll_failures_;  // consecutive failed polls by target
-  std::unique_ptr<PowerManager> manager_;  // last: its workers call back into this object
+  std::unique_ptr<PowerManager> manager_;     // last: its workers call back into this object
 };
 
 }  // namespace photon::coordinator::power

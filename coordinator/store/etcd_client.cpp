@@ -16,7 +16,6 @@ constexpr size_t kMaxIdlePerEndpoint = 16;
 // A watch stream is idle for as long as nothing changes; it ends only on error or cancel.
 constexpr auto kWatchReadTimeout = std::chrono::hours(24);
 
-
 std::string etcdErrorMessage(const httplib::Result& result) {
   auto j = etcd::Json::parse(result->body, nullptr, false);
   if (j.is_object() && j.contains("message") && j["message"].is_string()) {
@@ -164,10 +163,10 @@ common::Status EtcdClient::watch(const etcd::Json& create_request,
     size_t count = options_.endpoints.size();
     size_t failed = index;
     if (count > 1 && preferred_.compare_exchange_strong(failed, (index + 1) % count)) ++failovers_;
-    return fail(ErrorCode::kUnavailable, "etcd watch at " + options_.endpoints[index] + ": " +
-                                             common::describeTransportError(
-                                                 result.error(), options_.endpoints[index],
-                                                 transportOptions()));
+    return fail(ErrorCode::kUnavailable,
+                "etcd watch at " + options_.endpoints[index] + ": " +
+                    common::describeTransportError(result.error(), options_.endpoints[index],
+                                                   transportOptions()));
   }
   if (!buffer.empty()) (void)on_line(buffer);
   return fail(ErrorCode::kUnavailable, "etcd watch at " + options_.endpoints[index] +

@@ -23,7 +23,9 @@ std::string etcdPrefix(const StoreConfig& config) {
   return prefix;
 }
 
-std::string etcdStorePrefix(const StoreConfig& config) { return etcdPrefix(config) + "kv/"; }
+std::string etcdStorePrefix(const StoreConfig& config) {
+  return etcdPrefix(config) + "kv/";
+}
 
 common::Status checkStoreConfig(const StoreConfig& config) {
   if (config.kind == "sqlite") {

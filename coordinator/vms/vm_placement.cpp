@@ -62,10 +62,10 @@ common::Result<std::string> placeVm(const std::vector<VmHost>& hosts,
                 "no node fits VM " + request.name + ": no active node has hardware virtualization",
                 "node");
   }
-  std::string detail = most_free_id.empty()
-                           ? "every one holds " + std::to_string(kMaxVmsPerNode) + " VMs"
-                           : "the most free is " + std::to_string(most_free) + " MiB on " +
-                                 most_free_id;
+  std::string detail =
+      most_free_id.empty()
+          ? "every one holds " + std::to_string(kMaxVmsPerNode) + " VMs"
+          : "the most free is " + std::to_string(most_free) + " MiB on " + most_free_id;
   return fail(ErrorCode::kConflict,
               "no node fits VM " + request.name + ": it needs " +
                   std::to_string(request.memory_mib) + " MiB and, of " +

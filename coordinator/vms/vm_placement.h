@@ -12,10 +12,10 @@ namespace photon::coordinator {
 
 struct VmHost {
   std::string id;
-  std::string state;         // the node's lifecycle state; only "active" hosts VMs
+  std::string state;  // the node's lifecycle state; only "active" hosts VMs
   bool virtualization = false;
-  int64_t memory_mib = 0;    // the node's memory (facts)
-  int64_t placed_mib = 0;    // memory of the VMs placed there, stopped ones included
+  int64_t memory_mib = 0;  // the node's memory (facts)
+  int64_t placed_mib = 0;  // memory of the VMs placed there, stopped ones included
   int64_t placed_vms = 0;
   int64_t freeMib() const { return memory_mib - placed_mib; }
 };

@@ -16,9 +16,9 @@ using common::fail;
 using common::invalid;
 
 // Every field of the agent's VM spec, and "node" (the pin, kept out of the spec).
-const std::set<std::string> kFields = {"name",   "cpus",  "memory_mib", "machine", "disks",
-                                       "nics",   "kernel", "initrd",    "cmdline", "state",
-                                       "restart", "reset_generation", "node"};
+const std::set<std::string> kFields = {
+    "name",    "cpus",  "memory_mib", "machine",          "disks", "nics", "kernel", "initrd",
+    "cmdline", "state", "restart",    "reset_generation", "node"};
 
 std::unexpected<common::Error> changedConcurrently(const std::string& key) {
   return fail(ErrorCode::kConflict, "changed concurrently", key);
@@ -188,8 +188,12 @@ Result<VmRecord> VmService::act(const std::string& name, VmAction action) {
     if (!r) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
     VmRecord after = *r;
     switch (action) {
-      case VmAction::kStart: after.spec["state"] = "running"; break;
-      case VmAction::kStop: after.spec["state"] = "stopped"; break;
+      case VmAction::kStart:
+        after.spec["state"] = "running";
+        break;
+      case VmAction::kStop:
+        after.spec["state"] = "stopped";
+        break;
       case VmAction::kReset:
         after.spec["reset_generation"] = r->spec.value("reset_generation", int64_t{0}) + 1;
         break;

@@ -18,7 +18,9 @@
 
 namespace photon::test {
 
-inline std::string agentBinary() { return std::string(PHOTON_BUILD_DIR) + "/agent/photon-agent"; }
+inline std::string agentBinary() {
+  return std::string(PHOTON_BUILD_DIR) + "/agent/photon-agent";
+}
 
 class AgentProcess {
  public:

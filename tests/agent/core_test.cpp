@@ -43,7 +43,7 @@ TEST_CASE("node credentials: saved 0600, read back, corrupt files ask for re-enr
 
   std::string token(64, 'a');
   REQUIRE(agent::saveCredentials(t.path(), {"node-0123456789", token}));
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(t.file("node-token").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   auto loaded = agent::loadCredentials(t.path());

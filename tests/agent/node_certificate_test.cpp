@@ -53,8 +53,8 @@ TEST_CASE("pki: a request whose signature does not match its key is refused", "[
   // request no longer parses); either way it is a 400 on "csr".
   std::string tampered = made->request_pem;
   tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
-  auto refused = common::pki::signRequest(*ca, tampered, "n1", 1'800'000'000,
-                                          std::chrono::seconds(60));
+  auto refused =
+      common::pki::signRequest(*ca, tampered, "n1", 1'800'000'000, std::chrono::seconds(60));
   REQUIRE_FALSE(refused);
   CHECK(refused.error().field == "csr");
   // A CA key that is not the CA certificate's is caught when the coordinator starts.

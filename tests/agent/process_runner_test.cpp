@@ -42,8 +42,8 @@ TEST_CASE("process runner: the child starts with no blocked signals", "[agent]")
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &term, &old);
-  auto r = photon::agent::makeProcessRunner()->run({"/bin/sh", "-c", "grep SigBlk /proc/self/status"},
-                                                    std::chrono::seconds(5));
+  auto r = photon::agent::makeProcessRunner()->run(
+      {"/bin/sh", "-c", "grep SigBlk /proc/self/status"}, std::chrono::seconds(5));
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   REQUIRE(r);
   CHECK(r->output == "SigBlk:\t0000000000000000\n");
@@ -53,8 +53,8 @@ TEST_CASE("spawnDetached: its own session, output appended to the log, the pid o
           "[agent]") {
   photon::test::TempDir t;
   std::string log = t.write("out.log", "before\n");
-  auto pid = photon::agent::spawnDetached({"/bin/sh", "-c", "s=$(ps -o sid= -p $$); echo sid=$((s))"},
-                                            log);
+  auto pid = photon::agent::spawnDetached(
+      {"/bin/sh", "-c", "s=$(ps -o sid= -p $$); echo sid=$((s))"}, log);
   REQUIRE(pid);
   int status = 0;
   REQUIRE(::waitpid(*pid, &status, 0) == *pid);

@@ -43,7 +43,9 @@ class BenchHealth : public ServiceHealth {
   std::map<std::string, bool> healthy_;
 };
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 void report(const char* what, std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -115,11 +117,11 @@ int run(int argc, char** argv) {
   photon::test::Netns node_ns("photon-bgpb-" + tag + "-n");
   photon::test::PidFileGuard router_pid(dir.file("router.pid"));
   photon::test::PidFileGuard node_pid(dir.file("node.pid"));
-  photon::test::makeVethPair(router_ns, "bgp-r", "10.77.0.1/30", node_ns, "bgp-n",
-                             "10.77.0.2/30");
+  photon::test::makeVethPair(router_ns, "bgp-r", "10.77.0.1/30", node_ns, "bgp-n", "10.77.0.2/30");
   auto conf = dir.write("router.conf", kRouterConfig);
   auto started = inNetns(router_ns, [&] {
-    return startBird(*photon::agent::makeProcessRunner(), {"/usr/sbin/bird", conf, dir.file("router.sock"), dir.file("router.pid")});
+    return startBird(*photon::agent::makeProcessRunner(),
+                     {"/usr/sbin/bird", conf, dir.file("router.sock"), dir.file("router.pid")});
   });
   if (!started) {
     std::fprintf(stderr, "bgp_bench: %s\n", started.error().message.c_str());
@@ -149,14 +151,14 @@ int run(int argc, char** argv) {
     auto t0 = Clock::now();
     reconcile(section(0));
     down_call.push_back(ms(Clock::now() - t0));
-    down.push_back(ms(until([&] { return !routerHas(router, "10.9.0.1/32"); }, t0,
-                            std::chrono::seconds(10))));
+    down.push_back(
+        ms(until([&] { return !routerHas(router, "10.9.0.1/32"); }, t0, std::chrono::seconds(10))));
     health.set("probe", true);
     t0 = Clock::now();
     reconcile(section(0));
     up_call.push_back(ms(Clock::now() - t0));
-    up.push_back(ms(until([&] { return routerHas(router, "10.9.0.1/32"); }, t0,
-                          std::chrono::seconds(10))));
+    up.push_back(
+        ms(until([&] { return routerHas(router, "10.9.0.1/32"); }, t0, std::chrono::seconds(10))));
   }
   std::printf("--- one VIP, %d rounds (reconcile called right after the health change)\n", rounds);
   report("healthy -> route on the router", up);
@@ -170,8 +172,8 @@ int run(int argc, char** argv) {
   auto bulk_out = reconcile(section(1000));
   if (bulk_out.contains("errors")) std::fprintf(stderr, "%s\n", bulk_out["errors"].dump().c_str());
   double bulk_call = ms(Clock::now() - t0);
-  double bulk = ms(until([&] { return routerRouteCount(router) == 1001; }, t0,
-                         std::chrono::seconds(60)));
+  double bulk =
+      ms(until([&] { return routerRouteCount(router) == 1001; }, t0, std::chrono::seconds(60)));
   std::printf("--- 1,000 VIPs\n");
   std::printf("%-58s %8.1f ms (reconcile call %.1f ms)\n",
               "announce 1,000 VIPs -> all 1,001 routes on the router", bulk, bulk_call);
@@ -182,22 +184,22 @@ int run(int argc, char** argv) {
     t0 = Clock::now();
     reconcile(section(1000));
     change_call.push_back(ms(Clock::now() - t0));
-    change.push_back(ms(until([&] { return routerRouteCount(router) == want; }, t0,
-                              std::chrono::seconds(30))));
+    change.push_back(
+        ms(until([&] { return routerRouteCount(router) == want; }, t0, std::chrono::seconds(30))));
   }
   report("one VIP flips among 1,000 -> router updated", change);
   report("  of which the reconcile call (render, check, configure)", change_call);
   health.set("bulk", false);
   t0 = Clock::now();
   reconcile(section(1000));
-  double gone = ms(until([&] { return routerRouteCount(router) <= 1; }, t0,
-                         std::chrono::seconds(60)));
+  double gone =
+      ms(until([&] { return routerRouteCount(router) <= 1; }, t0, std::chrono::seconds(60)));
   std::printf("%-58s %8.1f ms\n", "withdraw 1,000 VIPs -> gone from the router", gone);
   auto session = showProtocols(router);
   if (session) {
     for (auto& p : *session) {
-      if (p.name == "node1") std::printf("router session: %s since %s\n", p.info.c_str(),
-                                         p.since.c_str());
+      if (p.name == "node1")
+        std::printf("router session: %s since %s\n", p.info.c_str(), p.since.c_str());
     }
   }
   return 0;

@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "common/http_client.h"
+#include "common/log.h"
 #include "coordinator/auth/tokens.h"
 #include "coordinator/coordinator_server.h"
 #include "coordinator/store/etcd_store.h"
 #include "coordinator/store/sqlite_store.h"
-#include "common/log.h"
 #include "tests/support/coordinator_fixture.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/process_cpu.h"
@@ -141,7 +141,9 @@ struct Bench {
       Json desired = call(*n.client, "GET", "/api/v1/nodes/" + n.id + "/desired", "", 200);
       Json s = desired.value("system", Json());
       if (!s.is_object() || s.value("deployment", "").empty()) continue;
-      Json report = {{"outcome", "applied"}, {"system", s["system"]}, {"deployment", s["deployment"]},
+      Json report = {{"outcome", "applied"},
+                     {"system", s["system"]},
+                     {"deployment", s["deployment"]},
                      {"generation", 2}};
       call(*n.client, "PUT", "/api/v1/nodes/" + n.id + "/observed",
            Json{{"domains", {{"system", report}}}}.dump(), 200);
@@ -230,17 +232,18 @@ int main(int argc, char** argv) {
       succeeded = succeeded && d["state"] == "succeeded";
       applied += d["progress"]["by_status"].value("applied", 0);
     }
-    std::printf("deployment_bench %s on %s: %d nodes in %d deployment(s), max_parallel %d in "
-                "all%s: %s in %.0f ms, %d waves, %.1f ms per wave; process CPU %.1f s\n",
-                mode.c_str(), kind.c_str(), count, groups, parallel,
-                driven ? "" : (", sweep " + std::to_string(sweep_ms) + " ms").c_str(),
-                succeeded ? "succeeded" : "NOT succeeded", total, waves,
-                waves ? total / waves : 0.0, test::processCpuSeconds(pid) - cpu_before);
+    std::printf(
+        "deployment_bench %s on %s: %d nodes in %d deployment(s), max_parallel %d in "
+        "all%s: %s in %.0f ms, %d waves, %.1f ms per wave; process CPU %.1f s\n",
+        mode.c_str(), kind.c_str(), count, groups, parallel,
+        driven ? "" : (", sweep " + std::to_string(sweep_ms) + " ms").c_str(),
+        succeeded ? "succeeded" : "NOT succeeded", total, waves, waves ? total / waves : 0.0,
+        test::processCpuSeconds(pid) - cpu_before);
     if (driven) {
-      std::printf("  control round (sweepOnce): %.2f ms mean, %.2f ms max; simulated agents' "
-                  "pass over %d nodes: %.1f ms mean\n",
-                  tick_ms / std::max(1, rounds), tick_max, count,
-                  agents_ms / std::max(1, rounds));
+      std::printf(
+          "  control round (sweepOnce): %.2f ms mean, %.2f ms max; simulated agents' "
+          "pass over %d nodes: %.1f ms mean\n",
+          tick_ms / std::max(1, rounds), tick_max, count, agents_ms / std::max(1, rounds));
     }
     return succeeded && applied == count ? 0 : 1;
   } catch (const std::exception& e) {

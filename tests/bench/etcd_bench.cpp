@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -202,8 +202,8 @@ int main(int argc, char** argv) {
   }
   test::TempDir dir;
   std::vector<std::pair<std::string, std::vector<std::string>>> backends = {
-      {"sqlite", {"--data-dir", dir.file("sqlite"), "--log-level", "warning",
-                  "--max-discovered", "0"}},
+      {"sqlite",
+       {"--data-dir", dir.file("sqlite"), "--log-level", "warning", "--max-discovered", "0"}},
       {"etcd",
        {"--store", "etcd", "--etcd-endpoints", etcd.endpoints(), "--etcd-prefix", "/bench/",
         "--log-level", "warning", "--max-discovered", "0"}}};

@@ -4,9 +4,9 @@
 // reported it observed, with 5 s polling and with long-poll. Everything on 127.0.0.1.
 //
 // Environment: PHOTON_BENCH_AGENTS (1000), PHOTON_BENCH_IDLE_S (60), PHOTON_AGENT_BIN.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -55,7 +55,7 @@ struct Coordinator {
     auto store = coordinator::SqliteStore::open(dir.file("data"));
     if (!store) throw std::runtime_error(store.error().message);
     coordinator::CoordinatorOptions options;  // defaults: the production settings
-    options.max_discovered = 0;  // a bench enrols thousands of machines at once
+    options.max_discovered = 0;               // a bench enrols thousands of machines at once
     options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);
     options.bootstrap_token_hash = coordinator::sha256Hex(test::kBootstrapToken);
     server = std::make_unique<coordinator::CoordinatorServer>(std::move(*store), clock, options);
@@ -65,7 +65,8 @@ struct Coordinator {
   ~Coordinator() { server->stop(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
   std::unique_ptr<common::HttpClient> client(const std::string& token) const {
-    auto c = common::HttpClient::create(url(), {.connect_timeout = 3000ms, .read_timeout = 30000ms});
+    auto c =
+        common::HttpClient::create(url(), {.connect_timeout = 3000ms, .read_timeout = 30000ms});
     if (!c) throw std::runtime_error(c.error().message);
     (*c)->setToken(token);
     return std::move(*c);
@@ -172,8 +173,8 @@ void fleetRound(Coordinator& c, const std::vector<agent::NodeCredentials>& nodes
     agent::Connect connect = [url, creds]() -> common::Result<agent::Connection> {
       agent::Connection conn;
       conn.credentials = creds;
-      PHOTON_TRY(conn.client, common::HttpClient::create(
-                                  url, {.read_timeout = 30000ms, .keep_alive = true}));
+      PHOTON_TRY(conn.client,
+                 common::HttpClient::create(url, {.read_timeout = 30000ms, .keep_alive = true}));
       conn.facts_digest = "bench";
       return conn;
     };
@@ -199,8 +200,7 @@ void fleetRound(Coordinator& c, const std::vector<agent::NodeCredentials>& nodes
   };
   std::vector<int64_t> initial(nodes.size(), 0);
   if (!allReported(initial, 120s)) {
-    std::printf("fleet of %zu agents: did not all report within 120 s of start-up\n",
-                nodes.size());
+    std::printf("fleet of %zu agents: did not all report within 120 s of start-up\n", nodes.size());
     return;
   }
   double settle = secondsSince(started);
@@ -225,15 +225,16 @@ void fleetRound(Coordinator& c, const std::vector<agent::NodeCredentials>& nodes
   double change_took = secondsSince(changed_from);
   bool ok = allReported(want, 120s);
   double converged = secondsSince(changed_from);
-  std::printf("fleet of %zu agents, %s: start-up %.1f s; changing every desired revision took "
-              "%.2f s; all observed %.2f s after the first change (%.2f s after the last)%s\n",
-              nodes.size(),
-              long_poll.count() > 0 ? ("long-poll " + std::to_string(long_poll.count()) +
-                                       " s, kept-alive connections, every poll held by the edge")
-                                          .c_str()
-                                    : "5 s polling",
-              settle, change_took, converged, converged - change_took,
-              ok ? "" : " — NOT CONVERGED within 120 s");
+  std::printf(
+      "fleet of %zu agents, %s: start-up %.1f s; changing every desired revision took "
+      "%.2f s; all observed %.2f s after the first change (%.2f s after the last)%s\n",
+      nodes.size(),
+      long_poll.count() > 0 ? ("long-poll " + std::to_string(long_poll.count()) +
+                               " s, kept-alive connections, every poll held by the edge")
+                                  .c_str()
+                            : "5 s polling",
+      settle, change_took, converged, converged - change_took,
+      ok ? "" : " — NOT CONVERGED within 120 s");
 }
 }  // namespace
 

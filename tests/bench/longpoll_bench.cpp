@@ -173,13 +173,11 @@ int main(int argc, char** argv) {
   // Let the last requests reach the server and be parked.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::cout << "held: " << b.sent.load() << " of " << b.count << " (failed " << b.failed.load()
-            << (b.first_error.empty() ? "" : ": " + b.first_error) << ") in " << open_s
-            << " s\n";
+            << (b.first_error.empty() ? "" : ": " + b.first_error) << ") in " << open_s << " s\n";
 
   double cpu_before = photon::test::processCpuSeconds(coordinator_pid);
-  b.change_at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       Clock::now().time_since_epoch())
-                       .count();
+  b.change_at_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
   auto put = (*control)->request("PUT", path + "/bench",
                                  "{\"at\": " + std::to_string(b.change_at_ns.load()) + "}");
   if (!put || put->status != 200) {

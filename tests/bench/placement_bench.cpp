@@ -28,7 +28,9 @@ long statusKiB(const char* key) {
   return -1;
 }
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 std::string pad(int i, int width) {
   std::string s = std::to_string(i);
@@ -88,13 +90,15 @@ int main(int argc, char** argv) {
   }
   int busiest = 0;
   for (const auto& [n, k] : per_node) busiest = std::max(busiest, k);
-  std::printf("place: %zu instances (%zu unplaced) of %d services on %d nodes in %.0f ms: %.0f "
-              "placements/s; busiest node %d instances\n",
-              placed, unplaced, service_count, node_count, ms(took),
-              placed / std::chrono::duration<double>(took).count(), busiest);
-  std::printf("scheduler memory: RSS %+ld KiB over the run (input built before), peak RSS %ld "
-              "KiB for the whole process\n",
-              rss_after - rss_before, hwm);
+  std::printf(
+      "place: %zu instances (%zu unplaced) of %d services on %d nodes in %.0f ms: %.0f "
+      "placements/s; busiest node %d instances\n",
+      placed, unplaced, service_count, node_count, ms(took),
+      placed / std::chrono::duration<double>(took).count(), busiest);
+  std::printf(
+      "scheduler memory: RSS %+ld KiB over the run (input built before), peak RSS %ld "
+      "KiB for the whole process\n",
+      rss_after - rss_before, hwm);
 
   // A node that holds 200 instances goes missing: 200 single-replica services put there, then
   // the node stops taking work and its instances are re-placed while everything else holds its
@@ -148,9 +152,10 @@ int main(int argc, char** argv) {
     moved += r.nodes.size();
     for (const auto& n : r.nodes) stayed_off = stayed_off && n != victim;
   }
-  std::printf("failover: %d instances of a missing node re-placed (%zu placed%s) among %zu "
-              "others in %.1f ms\n",
-              lost, moved, stayed_off ? ", none on the missing node" : ", SOME ON THE MISSING NODE",
-              survivors.size(), ms(took));
+  std::printf(
+      "failover: %d instances of a missing node re-placed (%zu placed%s) among %zu "
+      "others in %.1f ms\n",
+      lost, moved, stayed_off ? ", none on the missing node" : ", SOME ON THE MISSING NODE",
+      survivors.size(), ms(took));
   return unplaced == 0 && stayed_off && moved == static_cast<size_t>(lost) ? 0 : 1;
 }

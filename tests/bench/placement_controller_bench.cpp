@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <vector>
 #include <cstdio>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/http_client.h"
@@ -30,9 +30,13 @@ using common::Json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
-bool ok(const common::Result<common::HttpResponse>& r) { return r && r->status / 100 == 2; }
+bool ok(const common::Result<common::HttpResponse>& r) {
+  return r && r->status / 100 == 2;
+}
 
 double threadCpuMs() {
   rusage u{};
@@ -168,10 +172,11 @@ int main(int argc, char** argv) {
   auto& kept = inventory.store();
   int64_t revision = kept.revision();
   Timed settle = timed([&] { server.sweepOnce(); });
-  std::printf("round after the first: %.1f ms wall, %.1f ms CPU, %zu services planned, %lld "
-              "store writes\n",
-              settle.wall_ms, settle.cpu_ms, server.placement().lastPlanned(),
-              static_cast<long long>(kept.revision() - revision));
+  std::printf(
+      "round after the first: %.1f ms wall, %.1f ms CPU, %zu services planned, %lld "
+      "store writes\n",
+      settle.wall_ms, settle.cpu_ms, server.placement().lastPlanned(),
+      static_cast<long long>(kept.revision() - revision));
   // Idle rounds: wall-clock and this thread's CPU time, the median of 5.
   auto idleRounds = [&](const char* what) {
     std::vector<double> idle_ms, idle_cpu_ms;
@@ -184,9 +189,10 @@ int main(int argc, char** argv) {
     }
     std::sort(idle_ms.begin(), idle_ms.end());
     std::sort(idle_cpu_ms.begin(), idle_cpu_ms.end());
-    std::printf("idle round %s, median of 5: %.2f ms wall, %.2f ms CPU (min %.2f, max %.2f ms "
-                "wall), services planned %zu\n",
-                what, idle_ms[2], idle_cpu_ms[2], idle_ms.front(), idle_ms.back(), planned);
+    std::printf(
+        "idle round %s, median of 5: %.2f ms wall, %.2f ms CPU (min %.2f, max %.2f ms "
+        "wall), services planned %zu\n",
+        what, idle_ms[2], idle_cpu_ms[2], idle_ms.front(), idle_ms.back(), planned);
     return idle_ms[2];
   };
   const double idle = idleRounds("after placing");
@@ -201,11 +207,12 @@ int main(int argc, char** argv) {
   Timed update = timed([&] { server.sweepOnce(); });
   size_t update_planned = server.placement().lastPlanned();
   Timed update_next = timed([&] { server.sweepOnce(); });
-  std::printf("rolling update of one service (%d replicas, max_parallel 10): starting round "
-              "%.1f ms wall, %.1f ms CPU (%zu services planned); next round %.1f ms wall, "
-              "%.1f ms CPU (%zu planned)\n",
-              replicas, update.wall_ms, update.cpu_ms, update_planned, update_next.wall_ms,
-              update_next.cpu_ms, server.placement().lastPlanned());
+  std::printf(
+      "rolling update of one service (%d replicas, max_parallel 10): starting round "
+      "%.1f ms wall, %.1f ms CPU (%zu services planned); next round %.1f ms wall, "
+      "%.1f ms CPU (%zu planned)\n",
+      replicas, update.wall_ms, update.cpu_ms, update_planned, update_next.wall_ms,
+      update_next.cpu_ms, server.placement().lastPlanned());
 
   // Every node but the busiest reports; past TTL + grace the busiest one's instances move.
   auto unitsOn = [&](const std::string& id) -> size_t {
@@ -229,13 +236,14 @@ int main(int argc, char** argv) {
   size_t left = unitsOn(victim);
 
   const int total = service_count * replicas;
-  std::printf("controller round, %d instances of %d services on %d nodes (%s): first %.0f ms "
-              "(%.0f placements/s with store I/O), idle %.0f ms\n",
-              total, service_count, node_count, kind.c_str(), ms(first),
-              total / (ms(first) / 1000), idle);
-  std::printf("controller failover round: %zu instances of a missing node moved in %.0f ms, "
-              "%.0f ms CPU, %zu services planned (%zu left in its desired units)\n",
-              on_victim, failover.wall_ms, failover.cpu_ms, failover_planned, left);
+  std::printf(
+      "controller round, %d instances of %d services on %d nodes (%s): first %.0f ms "
+      "(%.0f placements/s with store I/O), idle %.0f ms\n",
+      total, service_count, node_count, kind.c_str(), ms(first), total / (ms(first) / 1000), idle);
+  std::printf(
+      "controller failover round: %zu instances of a missing node moved in %.0f ms, "
+      "%.0f ms CPU, %zu services planned (%zu left in its desired units)\n",
+      on_victim, failover.wall_ms, failover.cpu_ms, failover_planned, left);
   std::printf("coordinator process RSS: %.0f MiB; load average at the end %s\n", rssMib(),
               loadAverage().c_str());
   server.stop();

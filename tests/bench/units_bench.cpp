@@ -1,11 +1,11 @@
 // Units benchmark against a real systemd booted in systemd-nspawn, driven over its bus from the
 // host: desired-to-active latency, crash detection latency, and the agent's CPU while it
 // supervises 200 instances. Run: scripts/bench 30-units (figures in docs/benchmarks.md).
+#include <sys/resource.h>
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -20,7 +20,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 double cpuSeconds() {
   rusage u{};
@@ -30,12 +32,15 @@ double cpuSeconds() {
 
 void report(const char* what, std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  std::printf("%-44s n=%zu median=%.1f ms p90=%.1f ms max=%.1f ms\n", what, v.size(), v[v.size() / 2],
-              v[v.size() * 9 / 10], v.back());
+  std::printf("%-44s n=%zu median=%.1f ms p90=%.1f ms max=%.1f ms\n", what, v.size(),
+              v[v.size() / 2], v[v.size() * 9 / 10], v.back());
 }
 
 Json instance(const std::string& name) {
-  return {{"name", name}, {"exec", {"/bin/sleep", "100000"}}, {"revision", 1}, {"restart", "always"},
+  return {{"name", name},
+          {"exec", {"/bin/sleep", "100000"}},
+          {"revision", 1},
+          {"restart", "always"},
           {"resources", {{"memory_bytes", 64 << 20}}}};
 }
 
@@ -123,7 +128,9 @@ int main(int argc, char** argv) {
     out = r.reconcile(section);
     pass_ms.push_back(ms(Clock::now() - p0));
     auto next = p0 + 1s;
-    while (Clock::now() < next) (void)r.waitForChange(std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()));
+    while (Clock::now() < next)
+      (void)r.waitForChange(
+          std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()));
   }
   double cpu = cpuSeconds() - cpu0;
   double wall = ms(Clock::now() - w0) / 1000;

@@ -29,8 +29,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: vm_placement_bench NODES VMS THREADS\n";
     return 2;
   }
-  int node_count = std::stoi(argv[1]), vm_count = std::stoi(argv[2]),
-      threads = std::stoi(argv[3]);
+  int node_count = std::stoi(argv[1]), vm_count = std::stoi(argv[2]), threads = std::stoi(argv[3]);
   test::CoordinatorFixture c;
   Json cluster = test::CoordinatorFixture::sampleCluster();
   cluster["pools"][0]["cidr"] = "10.0.0.0/16";
@@ -91,7 +90,8 @@ int main(int argc, char** argv) {
   std::printf("PUT /api/v1/vms: %d VMs on %d nodes from %d threads in %.2f s (%.0f/s), %d failed\n",
               vm_count, node_count, threads, seconds, vm_count / seconds, failures.load());
 
-  std::sort(marks.begin(), marks.end(), [](const Mark& a, const Mark& b) { return a.done < b.done; });
+  std::sort(marks.begin(), marks.end(),
+            [](const Mark& a, const Mark& b) { return a.done < b.done; });
   for (size_t i = 1; i < marks.size(); ++i) {
     int n = marks[i].done - marks[i - 1].done;
     double wall = std::chrono::duration<double>(marks[i].at - marks[i - 1].at).count();
@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
     auto placed = coordinator::placeVm(hosts, {"vm", 512 + i % 1024, "", ""});
     sink += placed ? placed->size() : 0;
   }
-  double pure = std::chrono::duration<double>(std::chrono::steady_clock::now() - pure_start).count();
+  double pure =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - pure_start).count();
   std::printf("placeVm alone over %d hosts: %.2f us a decision (%zu)\n", node_count,
               pure / kDecisions * 1e6, sink % 10);
   return failures.load() == 0 ? 0 : 1;

@@ -18,7 +18,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -82,12 +84,12 @@ int main(int argc, char** argv) {
   std::vector<double> add_ms, unplug_ms;
   for (int i = 0; i < kRounds; ++i) {
     std::string id = "x" + std::to_string(i);
-    section.back()["disks"] = Json::array(
-        {{{"id", id}, {"image", id + ".qcow2"}, {"size_gib", 1}}});
+    section.back()["disks"] =
+        Json::array({{{"id", id}, {"image", id + ".qcow2"}, {"size_gib", 1}}});
     // The image is created outside the timed part: the round trip is QMP, not qemu-img.
-    auto create = makeVmProcessRunner()->run(
-        {"qemu-img", "create", "-q", "-f", "qcow2", world.tmp.path() + "/images/" + id + ".qcow2",
-         "1G"}, std::chrono::seconds(30));
+    auto create = makeVmProcessRunner()->run({"qemu-img", "create", "-q", "-f", "qcow2",
+                                              world.tmp.path() + "/images/" + id + ".qcow2", "1G"},
+                                             std::chrono::seconds(30));
     if (!create || *create != 0) return 1;
     auto t0 = Clock::now();
     Json o = reconciler->reconcile(section);
@@ -141,14 +143,19 @@ int main(int argc, char** argv) {
   long rss_after = rssKib();
 
   std::printf("vms: accel %s\n", o["accel"].get<std::string>().c_str());
-  std::printf("vms: desired -> QMP ready (spawn + greeting + capabilities), median of %d: %.1f ms\n",
-              kRounds, median(start_ms));
-  std::printf("vms: disk hot-plug round trip (blockdev-add + device_add + qom-list), median: %.1f ms\n",
-              median(add_ms));
-  std::printf("vms: disk unplug round trip (device_del .. DEVICE_DELETED .. blockdev-del), median: %.1f ms\n",
-              median(unplug_ms));
-  std::printf("vms: %d VMs held: agent RSS %ld KiB (before the last 15: %ld KiB), QEMU RSS total %ld MiB\n",
-              running, rss_after, rss_before, qemu_rss / 1024);
+  std::printf(
+      "vms: desired -> QMP ready (spawn + greeting + capabilities), median of %d: %.1f ms\n",
+      kRounds, median(start_ms));
+  std::printf(
+      "vms: disk hot-plug round trip (blockdev-add + device_add + qom-list), median: %.1f ms\n",
+      median(add_ms));
+  std::printf(
+      "vms: disk unplug round trip (device_del .. DEVICE_DELETED .. blockdev-del), median: %.1f "
+      "ms\n",
+      median(unplug_ms));
+  std::printf(
+      "vms: %d VMs held: agent RSS %ld KiB (before the last 15: %ld KiB), QEMU RSS total %ld MiB\n",
+      running, rss_after, rss_before, qemu_rss / 1024);
   std::printf("vms: steady reconcile pass over %d VMs (2 QMP queries each), median: %.1f ms\n",
               running, median(pass_ms));
   return running == 20 ? 0 : 1;

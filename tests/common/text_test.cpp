@@ -17,9 +17,9 @@ TEST_CASE("text: bytes that are not UTF-8 are replaced, valid text is kept", "[t
         "Gr\xc3\xbc\xc3\x9f \xe2\x82\xac \xf0\x9f\x98\x80");
   const std::string r = "\xEF\xBF\xBD";
   CHECK(validUtf8("\xff\xff") == r + r);
-  CHECK(validUtf8("a\xc3") == "a" + r);                  // cut short
-  CHECK(validUtf8("\xc0\xaf") == r + r);                 // overlong '/'
-  CHECK(validUtf8("\xed\xa0\x80") == r + r + r);         // a surrogate
+  CHECK(validUtf8("a\xc3") == "a" + r);                   // cut short
+  CHECK(validUtf8("\xc0\xaf") == r + r);                  // overlong '/'
+  CHECK(validUtf8("\xed\xa0\x80") == r + r + r);          // a surrogate
   CHECK(validUtf8("\xf4\x90\x80\x80") == r + r + r + r);  // above U+10FFFF
   CHECK(isValidUtf8("\xe2\x82\xac"));
   CHECK_FALSE(isValidUtf8("\xe2\x82"));
@@ -28,7 +28,8 @@ TEST_CASE("text: bytes that are not UTF-8 are replaced, valid text is kept", "[t
 TEST_CASE("text: control characters are written out, once", "[trust]") {
   CHECK(escapeControls("a\nb\r\tc") == "a\\nb\\r\\tc");
   CHECK(escapeControls("\x1b[2J\x07\x7f") == "\\x1b[2J\\x07\\x7f");
-  CHECK(escapeControls("csi \xc2\x9b" "31m") == "csi \\x9b31m");
+  CHECK(escapeControls("csi \xc2\x9b"
+                       "31m") == "csi \\x9b31m");
   CHECK(escapeControls("caf\xc3\xa9 \xc2\xa0ok") == "caf\xc3\xa9 \xc2\xa0ok");  // é and NBSP kept
   CHECK(escapeControls("C:\\path") == "C:\\path");
   std::string once = escapeControls("x\ny\x1b");

@@ -21,8 +21,7 @@ Json vm() {
 }
 }  // namespace
 
-TEST_CASE("vm spec, coordinator mode: any absolute path without '..', image names kept",
-          "[vms]") {
+TEST_CASE("vm spec, coordinator mode: any absolute path without '..', image names kept", "[vms]") {
   auto spec = parseVmSpec(vm(), "", coordinatorLimits());
   REQUIRE(spec);
   CHECK(spec->disks[0].path == "web.qcow2");

@@ -5,8 +5,8 @@
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
-using test::CoordinatorFixture;
 using common::Json;
+using test::CoordinatorFixture;
 
 namespace {
 struct Enrolled {
@@ -95,7 +95,8 @@ TEST_CASE("desired: a node holds one long-poll at a time, a newer one releases t
     first_took = std::chrono::steady_clock::now() - started;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  CHECK(c.as(photon::test::kAdminToken, "GET", path + "?wait=1", "", {{"If-None-Match", etag}}).status == 304);
+  CHECK(c.as(photon::test::kAdminToken, "GET", path + "?wait=1", "", {{"If-None-Match", etag}})
+            .status == 304);
   node_poll.join();
   CHECK(first_status == 304);
   CHECK(first_took >= std::chrono::milliseconds(1900));
@@ -112,8 +113,8 @@ TEST_CASE("auth: each token opens only its own doors", "[inventory][integration]
   CHECK(c.as(a.token, "GET", a_desired).status == 200);
   CHECK(c.as(a.token, "PUT", "/api/v1/nodes/" + b.id + "/observed", "{}").status == 403);
   CHECK(c.as(a.token, "GET", "/api/v1/nodes").status == 403);
-  CHECK(c.as(a.token, "POST", "/api/v1/phone-home", CoordinatorFixture::machine(3).dump())
-            .status == 403);
+  CHECK(c.as(a.token, "POST", "/api/v1/phone-home", CoordinatorFixture::machine(3).dump()).status ==
+        403);
   CHECK(c.bootstrap("GET", "/api/v1/nodes").status == 403);
   CHECK(c.bootstrap("GET", a_desired).status == 403);
   CHECK(c.admin("POST", "/api/v1/phone-home", CoordinatorFixture::machine(3)).status == 403);
@@ -140,8 +141,9 @@ TEST_CASE("observed: the agent's install reports move the lifecycle and are stor
   CHECK(node.body["state"] == "active");
   CHECK(node.body["observed"]["agent_version"] == "t");
 
-  REQUIRE(put(bad, R"({"install": {"phase": "failed", "error": "disko: no disk /dev/sdz"}})")
-              .status == 200);
+  REQUIRE(
+      put(bad, R"({"install": {"phase": "failed", "error": "disko: no disk /dev/sdz"}})").status ==
+      200);
   node = c.admin("GET", "/api/v1/nodes/" + bad.id);
   CHECK(node.body["state"] == "install-failed");
   CHECK(node.body["last_error"] == "disko: no disk /dev/sdz");

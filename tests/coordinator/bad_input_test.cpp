@@ -4,8 +4,8 @@
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
-using test::CoordinatorFixture;
 using common::Json;
+using test::CoordinatorFixture;
 
 namespace {
 struct Case {
@@ -47,14 +47,11 @@ TEST_CASE("bad input: each kind answers a clear error and changes nothing",
       {"malformed JSON", "POST", "/api/v1/phone-home", "{\"machine_id\": ", 400, "body", true},
       {"not an object", "POST", "/api/v1/phone-home", "[1,2]", 400, "body", true},
       {"missing field", "POST", "/api/v1/phone-home", "{}", 400, "machine_id", true},
-      {"wrong type", "POST", "/api/v1/phone-home", wrong_type.dump(), 400, "facts.cpu.cores",
-       true},
+      {"wrong type", "POST", "/api/v1/phone-home", wrong_type.dump(), 400, "facts.cpu.cores", true},
       {"bad MAC", "POST", "/api/v1/phone-home", bad_mac.dump(), 400, "facts.nics[0].mac", true},
-      {"bad machine id", "POST", "/api/v1/phone-home", bad_machine.dump(), 400, "machine_id",
-       true},
+      {"bad machine id", "POST", "/api/v1/phone-home", bad_machine.dump(), 400, "machine_id", true},
       {"bad hostname", "POST", "/api/v1/phone-home", bad_host.dump(), 400, "hostname", true},
-      {"too many disks", "POST", "/api/v1/phone-home", many_disks.dump(), 400, "facts.disks",
-       true},
+      {"too many disks", "POST", "/api/v1/phone-home", many_disks.dump(), 400, "facts.disks", true},
       {"unparsable address", "PUT", "/api/v1/cluster", bad_pool.dump(), 400,
        "pools[0].range_start"},
       {"bad pool name", "PUT", "/api/v1/cluster", bad_name.dump(), 400, "pools[0].name"},
@@ -71,8 +68,8 @@ TEST_CASE("bad input: each kind answers a clear error and changes nothing",
   Json cluster_before = c.admin("GET", "/api/v1/cluster").body;
   for (const auto& k : cases) {
     INFO(k.name);
-    auto r = c.as(k.bootstrap ? test::kBootstrapToken : test::kAdminToken, k.method, k.path,
-                  k.body);
+    auto r =
+        c.as(k.bootstrap ? test::kBootstrapToken : test::kAdminToken, k.method, k.path, k.body);
     CHECK(r.status == k.status);
     REQUIRE(r.body.is_object());
     CHECK(r.body["error"].is_string());

@@ -17,12 +17,8 @@ const std::string kGood = test::storePath("nixos-system-good");
 const std::string kBad = test::storePath("nixos-system-bad");
 
 Json request(const std::string& system, int max_parallel, bool auto_revert = true) {
-  return {{"system", system},
-          {"selector", {{"pool", "web"}}},
-          {"max_parallel", max_parallel},
-          {"confirm_within_s", 30},
-          {"node_timeout_s", 60},
-          {"auto_revert", auto_revert}};
+  return {{"system", system},       {"selector", {{"pool", "web"}}}, {"max_parallel", max_parallel},
+          {"confirm_within_s", 30}, {"node_timeout_s", 60},          {"auto_revert", auto_revert}};
 }
 
 Json show(CoordinatorFixture& c, const std::string& id) {

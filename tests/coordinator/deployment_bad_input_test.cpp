@@ -37,8 +37,7 @@ TEST_CASE("deployments: bad input is a 400 naming the field, and nothing is stor
        [](Json& b) { b["system"] = "/nix/store/0c9lqkrw9rk6pm4bdrd1wqj8b6qgm9bb-x/../../etc"; },
        "system"},
       {"unknown mode", [](Json& b) { b["mode"] = "reboot"; }, "mode"},
-      {"ssh substituter", [](Json& b) { b["substituters"] = {"ssh://cache"}; },
-       "substituters[0]"},
+      {"ssh substituter", [](Json& b) { b["substituters"] = {"ssh://cache"}; }, "substituters[0]"},
       {"substituter with a space", [](Json& b) { b["substituters"] = {"https://a b"}; },
        "substituters[0]"},
       {"bad key", [](Json& b) { b["trusted_public_keys"] = {"no-colon"}; },
@@ -53,18 +52,36 @@ TEST_CASE("deployments: bad input is a 400 naming the field, and nothing is stor
       {"max_parallel a string", [](Json& b) { b["max_parallel"] = "2"; }, "max_parallel"},
       {"auto_revert not a bool", [](Json& b) { b["auto_revert"] = "yes"; }, "auto_revert"},
       {"health exec not absolute",
-       [](Json& b) { b["health"] = {{"exec", {{"pg_isready"}}}}; }, "health.exec[0]"},
-      {"health http not http", [](Json& b) { b["health"] = {{"http", {"ftp://x"}}}; },
+       [](Json& b) {
+         b["health"] = {{"exec", {{"pg_isready"}}}};
+       },
+       "health.exec[0]"},
+      {"health http not http",
+       [](Json& b) {
+         b["health"] = {{"http", {"ftp://x"}}};
+       },
        "health.http[0]"},
       {"no selector", [](Json& b) { b.erase("selector"); }, "selector"},
       {"selector not an object", [](Json& b) { b["selector"] = "web"; }, "selector"},
-      {"selector unknown field", [](Json& b) { b["selector"] = {{"rack", "r1"}}; },
+      {"selector unknown field",
+       [](Json& b) {
+         b["selector"] = {{"rack", "r1"}};
+       },
        "selector.rack"},
-      {"selector bad pool", [](Json& b) { b["selector"] = {{"pool", "Web Pool"}}; },
+      {"selector bad pool",
+       [](Json& b) {
+         b["selector"] = {{"pool", "Web Pool"}};
+       },
        "selector.pool"},
-      {"selector matches nothing", [](Json& b) { b["selector"] = {{"labels", {{"rack", "none"}}}}; },
+      {"selector matches nothing",
+       [](Json& b) {
+         b["selector"] = {{"labels", {{"rack", "none"}}}};
+       },
        "selector"},
-      {"selector names an unknown node", [](Json& b) { b["selector"] = {{"nodes", {"n-404"}}}; },
+      {"selector names an unknown node",
+       [](Json& b) {
+         b["selector"] = {{"nodes", {"n-404"}}};
+       },
        "selector.nodes[0]"},
       {"unknown field", [](Json& b) { b["max-parallel"] = 2; }, "max-parallel"},
   };

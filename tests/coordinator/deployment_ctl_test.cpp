@@ -61,13 +61,16 @@ CtlRun photonctlOnTty(const std::vector<std::string>& args) {
 
 std::vector<std::string> deployArgs(CoordinatorFixture& c, const std::string& token_file,
                                     const std::string& system) {
-  return {"--coordinator", c.url(), "--token-file", token_file, "deploy", system, "--pool", "web",
-          "--max-parallel", "1", "--confirm-within", "30", "--poll-ms", "50"};
+  return {"--coordinator", c.url(), "--token-file",   token_file, "deploy",           system,
+          "--pool",        "web",   "--max-parallel", "1",        "--confirm-within", "30",
+          "--poll-ms",     "50"};
 }
 }  // namespace
 
-TEST_CASE("photonctl deploy: a progress bar on a terminal, exit 0 when every node applied, "
-          "1 after a cancel", "[deployments][integration]") {
+TEST_CASE(
+    "photonctl deploy: a progress bar on a terminal, exit 0 when every node applied, "
+    "1 after a cancel",
+    "[deployments][integration]") {
   CoordinatorFixture c;
   auto fleet = test::activeFleet(c, 2);
   test::TempDir t;
@@ -88,8 +91,8 @@ TEST_CASE("photonctl deploy: a progress bar on a terminal, exit 0 when every nod
         if (!desired || desired->status != 200) continue;
         Json s = Json::parse(desired->body, nullptr, false).value("system", Json());
         if (!s.is_object() || answered[node.id] == s.value("deployment", "")) continue;
-        Json report = {{"outcome", "applied"}, {"system", s["system"]},
-                       {"deployment", s["deployment"]}};
+        Json report = {
+            {"outcome", "applied"}, {"system", s["system"]}, {"deployment", s["deployment"]}};
         auto put = (*client)->request("PUT", "/api/v1/nodes/" + node.id + "/observed",
                                       Json{{"domains", {{"system", report}}}}.dump());
         if (put && put->status == 200) answered[node.id] = s.value("deployment", "");

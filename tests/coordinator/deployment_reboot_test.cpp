@@ -68,7 +68,9 @@ Deployment rebootingFirst(World& w, int nodes) {
   return advance(d, w.lookup(), 2).next;
 }
 
-NodeStatus status(const RolloutStep& s, size_t i) { return s.next.nodes[i].status; }
+NodeStatus status(const RolloutStep& s, size_t i) {
+  return s.next.nodes[i].status;
+}
 }  // namespace
 
 TEST_CASE("reboot: applied node is drained, rebooted, confirmed back, then undrained",
@@ -121,9 +123,10 @@ TEST_CASE("reboot: applied node is drained, rebooted, confirmed back, then undra
   CHECK(step.start == std::vector<std::string>{"n1"});  // the next wave
 }
 
-TEST_CASE("reboot: when-required skips nodes whose agent needs none, never skips all, always "
-          "reboots all",
-          "[deployments][reboot]") {
+TEST_CASE(
+    "reboot: when-required skips nodes whose agent needs none, never skips all, always "
+    "reboots all",
+    "[deployments][reboot]") {
   for (auto [policy, required, expect] :
        {std::tuple{RebootPolicy::kWhenRequired, false, NodeStatus::kApplied},
         std::tuple{RebootPolicy::kWhenRequired, true, NodeStatus::kDraining},

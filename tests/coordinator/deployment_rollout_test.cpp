@@ -33,9 +33,12 @@ struct World {
   }
   void report(const std::string& id, const std::string& outcome, const std::string& system,
               const std::string& deployment) {
-    inputs[id].report = {{"outcome", outcome},     {"system", system},
-                         {"deployment", deployment}, {"previous_system", kOld},
-                         {"reason", "because"},    {"generation", 7},
+    inputs[id].report = {{"outcome", outcome},
+                         {"system", system},
+                         {"deployment", deployment},
+                         {"previous_system", kOld},
+                         {"reason", "because"},
+                         {"generation", 7},
                          {"timings", {{"switch_ms", 61}, {"note", "not a number"}}}};
   }
 };
@@ -132,8 +135,7 @@ TEST_CASE("rollout: the previous desired section is what a revert restores", "[d
   CHECK_FALSE(revertSection(make(1, 1), NodeRollout{.id = "x"}));
 }
 
-TEST_CASE("rollout: without auto_revert a failure ends the deployment as failed",
-          "[deployments]") {
+TEST_CASE("rollout: without auto_revert a failure ends the deployment as failed", "[deployments]") {
   World w;
   Deployment d = advance(make(3, 1, false), w.lookup(), 0).next;
   w.report("n0", "failed", kNew, "d-1");

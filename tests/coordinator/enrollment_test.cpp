@@ -44,14 +44,30 @@ TEST_CASE("enrollment: every selector must hold", "[inventory]") {
   for (int i = 0; i < 8; ++i) {
     common::RuleMatch broken = match;
     switch (i) {
-      case 0: broken.min_cores = 17; break;
-      case 1: broken.min_memory_bytes = (int64_t{64} << 30) + 1; break;
-      case 2: broken.virtualization = false; break;
-      case 3: broken.min_disks = 3; break;
-      case 4: broken.dmi_vendor = "Other"; break;
-      case 5: broken.macs = {"52:54:00:aa:bb:cd"}; break;
-      case 6: broken.labels = {{"rack", "r2"}}; break;
-      case 7: broken.machine_id = "f123456789abcdef0123456789abcdef"; break;
+      case 0:
+        broken.min_cores = 17;
+        break;
+      case 1:
+        broken.min_memory_bytes = (int64_t{64} << 30) + 1;
+        break;
+      case 2:
+        broken.virtualization = false;
+        break;
+      case 3:
+        broken.min_disks = 3;
+        break;
+      case 4:
+        broken.dmi_vendor = "Other";
+        break;
+      case 5:
+        broken.macs = {"52:54:00:aa:bb:cd"};
+        break;
+      case 6:
+        broken.labels = {{"rack", "r2"}};
+        break;
+      case 7:
+        broken.machine_id = "f123456789abcdef0123456789abcdef";
+        break;
     }
     INFO("selector " << i);
     CHECK_FALSE(ruleMatches(broken, m));
@@ -67,9 +83,8 @@ TEST_CASE("enrollment: priority wins, then the most selectors, then the first na
   cores_and_vendor.dmi_vendor = "ACME";
   common::RuleMatch nothing;
 
-  std::vector<common::EnrollmentRule> rules = {rule("generic", 0, nothing),
-                                               rule("specific", 0, cores_and_vendor),
-                                               rule("cores", 0, cores)};
+  std::vector<common::EnrollmentRule> rules = {
+      rule("generic", 0, nothing), rule("specific", 0, cores_and_vendor), rule("cores", 0, cores)};
   CHECK(matchRule(rules, m)->name == "specific");
   rules.push_back(rule("urgent", 5, nothing));
   CHECK(matchRule(rules, m)->name == "urgent");
@@ -81,7 +96,8 @@ TEST_CASE("enrollment: priority wins, then the most selectors, then the first na
   CHECK(matchRule(none, m) == nullptr);
 }
 
-TEST_CASE("enrollment: bmc_macs matches the BMC's MAC from the in-band facts", "[inventory][power]") {
+TEST_CASE("enrollment: bmc_macs matches the BMC's MAC from the in-band facts",
+          "[inventory][power]") {
   auto m = machine();
   common::RuleMatch match;
   match.bmc_macs = {"52:54:00:00:0b:01", "52:54:00:00:0b:02"};
@@ -99,15 +115,17 @@ TEST_CASE("enrollment: bmc_macs matches the BMC's MAC from the in-band facts", "
   CHECK_FALSE(pinsIdentity(match));
 }
 
-TEST_CASE("enrollment: a rule's bmc_macs are read, normalised and validated", "[inventory][power]") {
-  common::Json doc = {{"name", "c"},
-                      {"pools", common::Json::array({{{"name", "p"},
-                                                      {"cidr", "10.0.0.0/24"},
-                                                      {"range_start", "10.0.0.10"},
-                                                      {"range_end", "10.0.0.20"}}})},
-                      {"rules", common::Json::array({{{"name", "r"},
-                                                      {"pool", "p"},
-                                                      {"match", {{"bmc_macs", {"52:54:00:AA:00:01"}}}}}})}};
+TEST_CASE("enrollment: a rule's bmc_macs are read, normalised and validated",
+          "[inventory][power]") {
+  common::Json doc = {
+      {"name", "c"},
+      {"pools", common::Json::array({{{"name", "p"},
+                                      {"cidr", "10.0.0.0/24"},
+                                      {"range_start", "10.0.0.10"},
+                                      {"range_end", "10.0.0.20"}}})},
+      {"rules",
+       common::Json::array(
+           {{{"name", "r"}, {"pool", "p"}, {"match", {{"bmc_macs", {"52:54:00:AA:00:01"}}}}}})}};
   auto cluster = common::clusterFromJson(doc);
   INFO((cluster ? std::string() : cluster.error().message));
   REQUIRE(cluster);

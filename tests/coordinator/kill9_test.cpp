@@ -23,17 +23,16 @@ namespace {
 struct Acknowledged {
   std::mutex mutex;
   std::map<std::string, std::string> nodes;  // machine_id -> node id
-  std::map<std::string, int> label_seq;       // node id -> last acknowledged "seq" label
+  std::map<std::string, int> label_seq;      // node id -> last acknowledged "seq" label
 };
 
 std::unique_ptr<test::ChildProcess> startCoordinator(const test::TempDir& dir, int& port) {
   std::remove(dir.file("port").c_str());
   auto child = std::make_unique<test::ChildProcess>(
       std::vector<std::string>{PHOTON_BUILD_DIR "/coordinator/photon-coordinator", "--listen",
-                               "127.0.0.1:0", "--data-dir", dir.file("data"),
-                               "--admin-token-file", dir.file("admin"),
-                               "--bootstrap-token-file", dir.file("boot"), "--port-file",
-                               dir.file("port")},
+                               "127.0.0.1:0", "--data-dir", dir.file("data"), "--admin-token-file",
+                               dir.file("admin"), "--bootstrap-token-file", dir.file("boot"),
+                               "--port-file", dir.file("port")},
       dir.file("coordinator.log"));
   port = test::waitForPortFile(dir.file("port"), std::chrono::seconds(10));
   return child;
@@ -105,8 +104,8 @@ TEST_CASE("kill -9 loses no acknowledged write", "[inventory][integration]") {
   auto nodes = Json::parse(r->body)["nodes"];
   std::map<std::string, Json> by_machine;
   for (const auto& n : nodes) by_machine[n["machine_id"]] = n;
-  INFO("acknowledged " << acked.nodes.size() << " enrollments, "
-                       << acked.label_seq.size() << " relabelled nodes");
+  INFO("acknowledged " << acked.nodes.size() << " enrollments, " << acked.label_seq.size()
+                       << " relabelled nodes");
   REQUIRE(acked.nodes.size() > 10);
   for (const auto& [machine, id] : acked.nodes) {
     INFO("machine " << machine);

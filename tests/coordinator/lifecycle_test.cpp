@@ -35,8 +35,7 @@ TEST_CASE("lifecycle: each transient state has a deadline and a failure state", 
   s.drain_deadline_s = 33;
   CHECK(deadlineSeconds(NodeState::kCommissioning, s) == 11);
   CHECK(stateAfterDeadline(NodeState::kCommissioning) == NodeState::kCommissionFailed);
-  for (auto st : {NodeState::kInstallPending, NodeState::kInstalling,
-                  NodeState::kReprovisioning}) {
+  for (auto st : {NodeState::kInstallPending, NodeState::kInstalling, NodeState::kReprovisioning}) {
     CHECK(deadlineSeconds(st, s) == 22);
     CHECK(stateAfterDeadline(st) == NodeState::kInstallFailed);
   }

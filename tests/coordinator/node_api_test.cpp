@@ -3,8 +3,8 @@
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
-using test::CoordinatorFixture;
 using common::Json;
+using test::CoordinatorFixture;
 
 namespace {
 std::string enroll(CoordinatorFixture& c, int n, int cores = 8) {

@@ -32,17 +32,17 @@ Json history(CoordinatorFixture& c, const std::string& id) {
 std::vector<std::string> steps(const Json& h) {
   std::vector<std::string> out;
   for (const auto& t : h) {
-    out.push_back((t["from"].is_null() ? std::string("-") : t["from"].get<std::string>()) +
-                  " -> " + t["to"].get<std::string>() + " (" + t["cause"].get<std::string>() +
-                  ")");
+    out.push_back((t["from"].is_null() ? std::string("-") : t["from"].get<std::string>()) + " -> " +
+                  t["to"].get<std::string>() + " (" + t["cause"].get<std::string>() + ")");
   }
   return out;
 }
 }  // namespace
 
-TEST_CASE("node history: enrolment, install reports and operator actions are each recorded "
-          "with their cause and time",
-          "[inventory][console][integration]") {
+TEST_CASE(
+    "node history: enrolment, install reports and operator actions are each recorded "
+    "with their cause and time",
+    "[inventory][console][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   const int64_t t0 = c.clock().nowSeconds();
@@ -75,9 +75,10 @@ TEST_CASE("node history: enrolment, install reports and operator actions are eac
   CHECK(c.admin("GET", "/api/v1/nodes/" + node.id).body["state"] == "drained");
 }
 
-TEST_CASE("node history: a refused action records nothing and a passed deadline records the "
-          "failure with its error",
-          "[inventory][console][integration]") {
+TEST_CASE(
+    "node history: a refused action records nothing and a passed deadline records the "
+    "failure with its error",
+    "[inventory][console][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   auto node = c.enrol(1);

@@ -5,8 +5,8 @@
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
-using test::CoordinatorFixture;
 using common::Json;
+using test::CoordinatorFixture;
 
 TEST_CASE("phone-home: a matching rule enrolls the machine and hands out an install plan",
           "[inventory][integration]") {
@@ -36,9 +36,10 @@ TEST_CASE("phone-home: a matching rule enrolls the machine and hands out an inst
   CHECK(node.body["facts"]["cpu"]["cores"] == 8);
 }
 
-TEST_CASE("phone-home: the same machine again (with its token) is the same node, with the same "
-          "plan and a new token that replaces the old",
-          "[inventory][integration]") {
+TEST_CASE(
+    "phone-home: the same machine again (with its token) is the same node, with the same "
+    "plan and a new token that replaces the old",
+    "[inventory][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   auto first = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(7));
@@ -55,9 +56,10 @@ TEST_CASE("phone-home: the same machine again (with its token) is the same node,
   CHECK(c.admin("GET", "/api/v1/nodes").body["nodes"].size() == 1);
 }
 
-TEST_CASE("phone-home: a machine no rule matches stays discovered, rules, labels and the "
-          "operator take it further",
-          "[inventory][integration]") {
+TEST_CASE(
+    "phone-home: a machine no rule matches stays discovered, rules, labels and the "
+    "operator take it further",
+    "[inventory][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   auto small = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(2, 2));
@@ -92,9 +94,10 @@ TEST_CASE("phone-home: a machine no rule matches stays discovered, rules, labels
   CHECK(gnode.body["labels"]["accel"] == "yes");
 }
 
-TEST_CASE("phone-home: a duplicate MAC or DMI serial on another machine is refused with the "
-          "other node named",
-          "[inventory][integration]") {
+TEST_CASE(
+    "phone-home: a duplicate MAC or DMI serial on another machine is refused with the "
+    "other node named",
+    "[inventory][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   auto first = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(1));

@@ -7,15 +7,16 @@
 #include "coordinator/placement/scheduler.h"
 
 using namespace photon;
+using common::Json;
 using coordinator::parseSelector;
 using coordinator::Selector;
-using common::Json;
 
 TEST_CASE("selector: ids, pool, class and labels must all match", "[inventory]") {
-  auto parsed = parseSelector(
-      Json{{"nodes", {"n-1", "n-2"}}, {"pool", "web"}, {"class", "compute"},
-           {"labels", {{"rack", "r1"}}}},
-      "selector");
+  auto parsed = parseSelector(Json{{"nodes", {"n-1", "n-2"}},
+                                   {"pool", "web"},
+                                   {"class", "compute"},
+                                   {"labels", {{"rack", "r1"}}}},
+                              "selector");
   REQUIRE(parsed);
   common::Node node;
   node.id = "n-1";
@@ -24,8 +25,8 @@ TEST_CASE("selector: ids, pool, class and labels must all match", "[inventory]")
   node.labels = {{"rack", "r1"}, {"tier", "gold"}};
   CHECK(parsed->matches(node));
   // The scheduler's view of the same node answers the same.
-  coordinator::placement::SchedulerNode sched{.id = node.id, .labels = node.labels,
-                                              .class_name = node.class_name, .pool = node.pool};
+  coordinator::placement::SchedulerNode sched{
+      .id = node.id, .labels = node.labels, .class_name = node.class_name, .pool = node.pool};
   CHECK(parsed->matches(sched));
   auto differs = [&](auto change) {
     common::Node other = node;

@@ -10,8 +10,7 @@
 
 using namespace photon::coordinator;
 
-TEST_CASE("store leadership: the store's files include nothing above the store",
-          "[etcd]") {
+TEST_CASE("store leadership: the store's files include nothing above the store", "[etcd]") {
   // store sits below control, inventory and the domains: an include upwards is a layering
   // error (it was control/etcd_leadership.h in open_store.h).
   const std::regex upward(R"(#include "coordinator/(?!store/)[^"]+")");
@@ -37,7 +36,8 @@ TEST_CASE("store leadership: none for SQLite, for etcd, the leader key beside th
   CHECK(*none == nullptr);
 
   // Not started: nothing is sent to the (absent) etcd.
-  StoreConfig etcd{.kind = "etcd", .etcd_endpoints = "http://127.0.0.1:1", .etcd_prefix = "/site-a"};
+  StoreConfig etcd{
+      .kind = "etcd", .etcd_endpoints = "http://127.0.0.1:1", .etcd_prefix = "/site-a"};
   auto election = makeLeadership(etcd);
   REQUIRE(election);
   CHECK(*election != nullptr);

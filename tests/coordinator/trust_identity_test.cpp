@@ -9,7 +9,9 @@ using common::Json;
 using test::CoordinatorFixture;
 
 namespace {
-std::string errorOf(const test::Reply& r) { return r.body.value("error", ""); }
+std::string errorOf(const test::Reply& r) {
+  return r.body.value("error", "");
+}
 
 test::Reply phoneHomeAs(CoordinatorFixture& c, const std::string& token, const Json& body) {
   return c.as(token, "POST", "/api/v1/phone-home", body.dump());
@@ -39,15 +41,16 @@ TEST_CASE("trust: a phone-home carrying a photon.io/ label is refused, naming th
   auto ok = c.bootstrap("POST", "/api/v1/phone-home", attack);
   REQUIRE(ok.status == 200);
   std::string id = ok.body["node_id"];
-  auto patched = c.admin("PATCH", "/api/v1/nodes/" + id,
-                         Json{{"labels", {{"photon.io/node", "core-1"}}}});
+  auto patched =
+      c.admin("PATCH", "/api/v1/nodes/" + id, Json{{"labels", {{"photon.io/node", "core-1"}}}});
   CHECK(patched.status == 200);
   CHECK(c.admin("GET", "/api/v1/nodes/" + id).body["labels"]["photon.io/node"] == "core-1");
 }
 
-TEST_CASE("trust: claiming an enrolled machine-id with the bootstrap token alone is a 409 and "
-          "leaves the node's token working",
-          "[trust][integration]") {
+TEST_CASE(
+    "trust: claiming an enrolled machine-id with the bootstrap token alone is a 409 and "
+    "leaves the node's token working",
+    "[trust][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   Json victim = CoordinatorFixture::machine(1);  // rule "big": install-pending, has an address
@@ -77,9 +80,10 @@ TEST_CASE("trust: claiming an enrolled machine-id with the bootstrap token alone
   }
 }
 
-TEST_CASE("trust: a node phoning home again with its own token is recognised and gets a new "
-          "token",
-          "[trust][integration]") {
+TEST_CASE(
+    "trust: a node phoning home again with its own token is recognised and gets a new "
+    "token",
+    "[trust][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   Json machine = CoordinatorFixture::machine(3);
@@ -103,9 +107,10 @@ TEST_CASE("trust: a node phoning home again with its own token is recognised and
   CHECK(readDesired(c, again, id) == 200);
 }
 
-TEST_CASE("trust: an operator's reprovision or rescue lets the machine enrol again with the "
-          "bootstrap token, the old token stops working",
-          "[trust][integration]") {
+TEST_CASE(
+    "trust: an operator's reprovision or rescue lets the machine enrol again with the "
+    "bootstrap token, the old token stops working",
+    "[trust][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   for (const char* action : {"reprovision", "rescue"}) {
@@ -124,9 +129,10 @@ TEST_CASE("trust: an operator's reprovision or rescue lets the machine enrol aga
   }
 }
 
-TEST_CASE("trust: a discovered node that has received nothing may phone home again, once it "
-          "has reported, only its token moves it",
-          "[trust][integration]") {
+TEST_CASE(
+    "trust: a discovered node that has received nothing may phone home again, once it "
+    "has reported, only its token moves it",
+    "[trust][integration]") {
   CoordinatorFixture c;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   Json small = CoordinatorFixture::machine(7, 2);  // no rule matches: discovered

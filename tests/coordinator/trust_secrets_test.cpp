@@ -13,12 +13,13 @@ namespace {
 // by `match`) and its BGP config with an MD5 password.
 Json clusterWithCore1(const Json& match) {
   Json cluster = CoordinatorFixture::sampleCluster();
-  cluster["rules"].push_back({{"name", "node-core-1"},
-                              {"priority", 1000000},
-                              {"match", match},
-                              {"pool", "web"},
-                              {"labels", {{"photon.io/node", "core-1"}, {"photon.io/role", "core"}}},
-                              {"auto_install", true}});
+  cluster["rules"].push_back(
+      {{"name", "node-core-1"},
+       {"priority", 1000000},
+       {"match", match},
+       {"pool", "web"},
+       {"labels", {{"photon.io/node", "core-1"}, {"photon.io/role", "core"}}},
+       {"auto_install", true}});
   cluster["bgp"] = Json::parse(R"({"asn": 65000, "nodes": {"core-1": {"asn": 65000,
       "router_id": "10.0.0.11",
       "neighbors": [{"address": "10.0.0.1", "asn": 65100, "password": "s3cret-md5"}]}}})");
@@ -36,9 +37,10 @@ std::string stateOf(CoordinatorFixture& c, const std::string& id) {
 }
 }  // namespace
 
-TEST_CASE("trust: a machine claiming a declared node's MAC stays discovered and reads no BGP "
-          "password until an operator commissions it",
-          "[trust][integration]") {
+TEST_CASE(
+    "trust: a machine claiming a declared node's MAC stays discovered and reads no BGP "
+    "password until an operator commissions it",
+    "[trust][integration]") {
   CoordinatorFixture c;
   // The declaration knows core-1 by its MAC only (machine 1's).
   Json match = {{"macs", {"52:54:00:00:00:01"}}};
@@ -87,9 +89,10 @@ TEST_CASE("trust: a machine claiming a declared node's MAC stays discovered and 
   CHECK(desired["bgp"]["neighbors"][0]["password"] == "s3cret-md5");
 }
 
-TEST_CASE("trust: a declared node pinned by machine-id, or by MAC and serial, installs at once, "
-          "its BGP section goes when it is reprovisioned",
-          "[trust][integration]") {
+TEST_CASE(
+    "trust: a declared node pinned by machine-id, or by MAC and serial, installs at once, "
+    "its BGP section goes when it is reprovisioned",
+    "[trust][integration]") {
   const Json machine = CoordinatorFixture::machine(1);
   for (const Json& match :
        {Json{{"machine_id", machine["machine_id"]}},
@@ -120,8 +123,7 @@ TEST_CASE("trust: a declared node pinned by machine-id, or by MAC and serial, in
 
   // The same machine where the declaration pins a MAC alone: it waits for a commission.
   CoordinatorFixture c;
-  REQUIRE(c.admin("PUT", "/api/v1/cluster",
-                  clusterWithCore1({{"macs", {"52:54:00:00:00:01"}}}))
+  REQUIRE(c.admin("PUT", "/api/v1/cluster", clusterWithCore1({{"macs", {"52:54:00:00:00:01"}}}))
               .status == 200);
   auto r = c.bootstrap("POST", "/api/v1/phone-home", machine);
   REQUIRE(r.status == 200);

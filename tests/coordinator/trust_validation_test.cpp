@@ -31,8 +31,8 @@ TEST_CASE("trust: an instance that would be photon-agent or photon-coordinator i
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   auto enrolled = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(1));
   REQUIRE(enrolled.status == 200);
-  std::string path = "/api/v1/nodes/" + enrolled.body["node_id"].get<std::string>() +
-                     "/desired/units";
+  std::string path =
+      "/api/v1/nodes/" + enrolled.body["node_id"].get<std::string>() + "/desired/units";
   for (const char* name : {"agent", "coordinator", "bootstrap", "photon-agent"}) {
     Json units = {{{"name", "web-1"}, {"exec", {"/bin/true"}}},
                   {{"name", name}, {"exec", {"/bin/sh", "-c", "kill 1"}}}};
@@ -87,7 +87,9 @@ TEST_CASE("trust: photonctl shows a machine's terminal escapes instead of runnin
   REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
   Json machine = CoordinatorFixture::machine(6, 2);
   // Sets the terminal's title and clears the screen; an 8-bit CSI in UTF-8 as well.
-  machine["facts"]["dmi"]["vendor"] = "\x1b]0;owned\x07\x1b[2J\xc2\x9b" "31mACME";
+  machine["facts"]["dmi"]["vendor"] =
+      "\x1b]0;owned\x07\x1b[2J\xc2\x9b"
+      "31mACME";
   auto r = c.bootstrap("POST", "/api/v1/phone-home", machine);
   REQUIRE(r.status == 200);
   std::string id = r.body["node_id"];
@@ -104,7 +106,7 @@ TEST_CASE("trust: photonctl shows a machine's terminal escapes instead of runnin
     CHECK(run.out.find('\x1b') == std::string::npos);
     CHECK(run.out.find('\x07') == std::string::npos);
     CHECK(run.out.find("\xc2\x9b") == std::string::npos);
-    if (command[0] == "node") CHECK(run.out.find("\\x1b]0;owned\\x07\\x1b[2J\\x9b31mACME") !=
-                                    std::string::npos);
+    if (command[0] == "node")
+      CHECK(run.out.find("\\x1b]0;owned\\x07\\x1b[2J\\x9b31mACME") != std::string::npos);
   }
 }

@@ -174,7 +174,9 @@ TEST_CASE("vms: start, stop and reset change the node's desired section", "[vms]
   World w;
   auto& c = w.c;
   REQUIRE(c.admin("PUT", "/api/v1/vms/a", vm(512)).status == 201);
-  auto rev = [&] { return c.admin("GET", "/api/v1/nodes/" + w.big.id + "/desired").body["revision"]; };
+  auto rev = [&] {
+    return c.admin("GET", "/api/v1/nodes/" + w.big.id + "/desired").body["revision"];
+  };
   auto before = rev();
   auto r = c.admin("POST", "/api/v1/vms/a/actions/stop");
   REQUIRE(r.status == 200);
@@ -244,11 +246,13 @@ TEST_CASE("vms: delete takes the VM out of its node's section, the list merges o
   REQUIRE(c.admin("PUT", "/api/v1/vms/b", vm(512)).status == 201);
   REQUIRE(sectionNames(c, w.big.id) == Names{"a", "b"});
 
-  Json observed = {{"domains", {{"vms", {{"accel", "tcg"},
-                                         {"vms", {{{"name", "a"}, {"status", "running"},
-                                                   {"pid", 42}}}}}}}}};
-  REQUIRE(c.as(w.big.token, "PUT", "/api/v1/nodes/" + w.big.id + "/observed", observed.dump())
-              .status == 200);
+  Json observed = {
+      {"domains",
+       {{"vms",
+         {{"accel", "tcg"}, {"vms", {{{"name", "a"}, {"status", "running"}, {"pid", 42}}}}}}}}};
+  REQUIRE(
+      c.as(w.big.token, "PUT", "/api/v1/nodes/" + w.big.id + "/observed", observed.dump()).status ==
+      200);
   auto list = c.admin("GET", "/api/v1/vms");
   REQUIRE(list.body["vms"].size() == 2);
   CHECK(list.body["vms"][0]["status"] == "running");

@@ -90,9 +90,8 @@ TEST_CASE("deployment e2e: a good generation reaches every node, a bad one stops
   };
 
   // 1. The good generation: every node applies it, photonctl exits 0.
-  int code = photonctl({"deploy", good, "--pool", "web", "--max-parallel", "2",
-                        "--confirm-within", "10", "--substituter", cache, "--trusted-key", key,
-                        "--poll-ms", "100"},
+  int code = photonctl({"deploy", good, "--pool", "web", "--max-parallel", "2", "--confirm-within",
+                        "10", "--substituter", cache, "--trusted-key", key, "--poll-ms", "100"},
                        t.file("deploy-good.log"));
   std::string out = test::readText(t.file("deploy-good.log"));
   INFO(out);
@@ -113,8 +112,8 @@ TEST_CASE("deployment e2e: a good generation reaches every node, a bad one stops
   // 2. A generation whose health check never passes: the first wave rolls back on its own,
   // the rollout stops (the third node is never touched), and auto_revert gives the updated
   // nodes the good generation back. photonctl exits non-zero.
-  code = photonctl({"deploy", bad, "--pool", "web", "--max-parallel", "2", "--confirm-within",
-                    "2", "--substituter", cache, "--trusted-key", key, "--health",
+  code = photonctl({"deploy", bad, "--pool", "web", "--max-parallel", "2", "--confirm-within", "2",
+                    "--substituter", cache, "--trusted-key", key, "--health",
                     R"({"exec": [["/bin/false"]]})", "--poll-ms", "100"},
                    t.file("deploy-bad.log"));
   out = test::readText(t.file("deploy-bad.log"));

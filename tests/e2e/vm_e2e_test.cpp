@@ -39,7 +39,9 @@ int photonctl(CoordinatorFixture& c, test::TempDir& dir, const std::vector<std::
   return code;
 }
 
-bool alive(int pid) { return pid > 0 && ::kill(pid, 0) == 0; }
+bool alive(int pid) {
+  return pid > 0 && ::kill(pid, 0) == 0;
+}
 }  // namespace
 
 TEST_CASE("vms end to end: photonctl vm put runs the VM on its node's agent, stop powers it down",
@@ -64,8 +66,8 @@ TEST_CASE("vms end to end: photonctl vm put runs the VM on its node's agent, sto
   // On the host (no systemd as PID 1): QEMU as the agent's child. The sandboxed units are
   // tested in tests/agent/vms/vm_sandbox_test.cpp, under a systemd in systemd-nspawn.
   AgentProcess agent({"run", "--coordinator", c.url(), "--state-dir", state, "--domains", "vms",
-                      "--vm-unsandboxed", "--vm-image-dir", world.tmp.path() + "/images", "--vm-image-dir",
-                      world.guest, "--poll-interval", "1", "--retry-max", "0.5"},
+                      "--vm-unsandboxed", "--vm-image-dir", world.tmp.path() + "/images",
+                      "--vm-image-dir", world.guest, "--poll-interval", "1", "--retry-max", "0.5"},
                      world.tmp.file("agent.log"));
 
   std::string out;

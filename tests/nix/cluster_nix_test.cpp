@@ -76,8 +76,7 @@ TEST_CASE("cluster.nix: a node declared by MAC enrolls as that node", "[nix][int
 
 TEST_CASE("cluster.nix: a 1,000-node declaration evaluates and is accepted", "[nix][integration]") {
   TempDir tmp;
-  Json doc = evalCluster(example("large") + " { inherit count; }", tmp,
-                         {"--arg", "count", "1000"});
+  Json doc = evalCluster(example("large") + " { inherit count; }", tmp, {"--arg", "count", "1000"});
   REQUIRE(doc["nodes"].size() == 1000);
   // Every named node has its own enrollment rule, plus the declaration's one.
   CHECK(doc["rules"].size() == 1001);
@@ -92,14 +91,16 @@ TEST_CASE("cluster.nix: a 1,000-node declaration evaluates and is accepted", "[n
 
 TEST_CASE("ip.nix: parses and formats IPv4 like inet_pton", "[nix]") {
   TempDir tmp;
-  auto r = nixEval("let ip = import " + kNixDir + "/lib/ip.nix; in [ "
-                   "(ip.parseIpv4 \"10.0.1.7\") (ip.parseIpv4 \"255.255.255.255\") "
-                   "(ip.parseIpv4 \"010.0.0.1\") (ip.parseIpv4 \"256.0.0.1\") "
-                   "(ip.parseIpv4 \"1.2.3\") (ip.formatIpv4 167772423) "
-                   "(ip.parseCidr \"10.0.1.0/24\") (ip.parseCidr \"10.0.1.1/24\") "
-                   "(ip.parseCidr \"10.0.0.0/33\") (ip.hostRoute \"10.0.0.5\") "
-                   "(ip.hostRoute \"10.0.0.0/24\") (ip.isIp \"fd00::1\") (ip.isIp \"fd00:::1\") ]",
-                   tmp.path());
+  auto r =
+      nixEval("let ip = import " + kNixDir +
+                  "/lib/ip.nix; in [ "
+                  "(ip.parseIpv4 \"10.0.1.7\") (ip.parseIpv4 \"255.255.255.255\") "
+                  "(ip.parseIpv4 \"010.0.0.1\") (ip.parseIpv4 \"256.0.0.1\") "
+                  "(ip.parseIpv4 \"1.2.3\") (ip.formatIpv4 167772423) "
+                  "(ip.parseCidr \"10.0.1.0/24\") (ip.parseCidr \"10.0.1.1/24\") "
+                  "(ip.parseCidr \"10.0.0.0/33\") (ip.hostRoute \"10.0.0.5\") "
+                  "(ip.hostRoute \"10.0.0.0/24\") (ip.isIp \"fd00::1\") (ip.isIp \"fd00:::1\") ]",
+              tmp.path());
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   Json got = Json::parse(r.out);
@@ -109,7 +110,9 @@ TEST_CASE("ip.nix: parses and formats IPv4 like inet_pton", "[nix]") {
   CHECK(got[3].is_null());
   CHECK(got[4].is_null());
   CHECK(got[5] == "10.0.1.7");
-  CHECK(got[6] == Json{{"network", 167772416}, {"prefixLength", 24}, {"first", 167772416},
+  CHECK(got[6] == Json{{"network", 167772416},
+                       {"prefixLength", 24},
+                       {"first", 167772416},
                        {"last", 167772671}});
   CHECK(got[7].is_null());
   CHECK(got[8].is_null());

@@ -73,7 +73,8 @@ const BadCase kCases[] = {
     {R"([ "bgp" "communities" ])", R"([ "65000:70000" ])",
      "bgp.communities[0]: is not a community"},
     {R"([ "nodes" "core-3" "bgp" "peers" ])", R"([ { address = "10.0.0.1"; asn = 65100; } ])",
-     "nodes.core-3.bgp.peers[0]: neighbour 10.0.0.1 of nodes.core-3 is already given by bgp.peers[0]"},
+     "nodes.core-3.bgp.peers[0]: neighbour 10.0.0.1 of nodes.core-3 is already given by "
+     "bgp.peers[0]"},
     {R"([ "bgp" "peers" ])", R"([ { address = "10.0.0.1"; asn = 65100; holdTime = 2; } ])",
      "bgp.peers[0].holdTime: must be 0 (never time out) or 3-65535 seconds (got 2)"},
     {R"([ "bgp" "peers" ])",
@@ -82,7 +83,8 @@ const BadCase kCases[] = {
     {R"([ "nodes" "core-3" "bgp" "peers" ])",
      R"([ { address = "10.0.0.3"; asn = 65101; bfd = { intervalMs = 1; }; } ])",
      "nodes.core-3.bgp.peers[0].bfd.intervalMs: must be between 10 and 10000 (got 1)"},
-    {R"([ "bgp" "peers" ])", R"([ { address = "10.0.0.1"; asn = 65100; bfd = { interval = 100; }; } ])",
+    {R"([ "bgp" "peers" ])",
+     R"([ { address = "10.0.0.1"; asn = 65100; bfd = { interval = 100; }; } ])",
      "bgp.peers[0].bfd.interval: unknown attribute"},
     {R"([ "vips" "api" "address" ])", R"("10.0.0.12")",
      "vips.api.address: address 10.0.0.12 is already used by nodes.core-2.address"},
@@ -184,7 +186,7 @@ TEST_CASE("cluster.nix: a declared service's spec is checked, each mistake named
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto doc = photon::common::Json::parse(r.out);
-  CHECK(doc["vips"].back() == photon::common::Json{{"name", "db"}, {"address", "10.0.100.9/32"},
-                                                    {"service", "db"}});
+  CHECK(doc["vips"].back() ==
+        photon::common::Json{{"name", "db"}, {"address", "10.0.100.9/32"}, {"service", "db"}});
   for (const auto& s : doc["services"]) CHECK_FALSE(s.contains("vip"));
 }

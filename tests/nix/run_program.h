@@ -54,10 +54,10 @@ class ChildProcess {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     // Its own process group, so that kill() also reaches what a script started.
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -121,12 +121,13 @@ struct ProgramResult {
 };
 
 // Runs `argv` to completion (killed after `timeout`); its output lands in `scratch_dir`.
-inline ProgramResult runProgram(const std::vector<std::string>& argv, const std::string& scratch_dir,
+inline ProgramResult runProgram(const std::vector<std::string>& argv,
+                                const std::string& scratch_dir,
                                 const std::map<std::string, std::string>& extra_env = {},
                                 std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
   static int counter = 0;
-  std::string base = scratch_dir + "/run-" + std::to_string(getpid()) + "-" +
-                     std::to_string(counter++);
+  std::string base =
+      scratch_dir + "/run-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
   ProgramResult result;
   {
     ChildProcess child(argv, base + ".out", base + ".err", extra_env);

@@ -29,7 +29,9 @@ CoordinatorFixture::CoordinatorFixture(
   if (!port) throw std::runtime_error(port.error().message);
 }
 
-CoordinatorFixture::~CoordinatorFixture() { server_->stop(); }
+CoordinatorFixture::~CoordinatorFixture() {
+  server_->stop();
+}
 
 std::string CoordinatorFixture::url() const {
   return (https_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(server_->port());
@@ -100,8 +102,10 @@ common::Json CoordinatorFixture::machine(int n, int cores) {
             {"memory_bytes", int64_t{16} << 30},
             {"disks", {{{"name", "vda"}, {"size_bytes", int64_t{100} << 30}}}},
             {"nics", {{{"name", "eth0"}, {"mac", mac}, {"link_up", true}}}},
-            {"dmi", {{"vendor", "QEMU"}, {"product", "Standard PC"},
-                     {"serial", "SER-" + std::to_string(n)}}}}}};
+            {"dmi",
+             {{"vendor", "QEMU"},
+              {"product", "Standard PC"},
+              {"serial", "SER-" + std::to_string(n)}}}}}};
 }
 
 }  // namespace photon::test

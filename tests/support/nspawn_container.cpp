@@ -1,19 +1,19 @@
 #include "tests/support/nspawn_container.h"
 
-#include <cerrno>
-#include <cstring>
-#include <csignal>
 #include <fcntl.h>
-#include <fstream>
-#include <spawn.h>
-#include <sstream>
-#include <stdexcept>
 #include <linux/magic.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
-#include <thread>
 #include <unistd.h>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 #include <filesystem>
 
@@ -70,7 +70,7 @@ bool otherNspawnRunning() {
 // Empty on a host whose PID 1 is systemd: that one places containers itself.
 std::vector<std::string> cgroupRoots() {
   if (readAll("/proc/1/comm") == "systemd\n") return {};
-  struct statfs fs{};
+  struct statfs fs {};
   if (::statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC) {
     return {"/sys/fs/cgroup"};
   }
@@ -155,9 +155,16 @@ std::string ensureNspawnRootfs(const std::string& source_dir, const std::string&
 NspawnContainer::NspawnContainer(Options options) {
   auto name = options.name + "-" + std::to_string(getpid());
   log_path_ = "/tmp/photon-nspawn-" + name + ".log";
-  std::vector<std::string> argv = {"/usr/bin/systemd-nspawn", "-b", "-D", options.rootfs,
-                                   "-M", name, "--register=no", "--keep-unit",
-                                   "--volatile=overlay", "--console=read-only"};
+  std::vector<std::string> argv = {"/usr/bin/systemd-nspawn",
+                                   "-b",
+                                   "-D",
+                                   options.rootfs,
+                                   "-M",
+                                   name,
+                                   "--register=no",
+                                   "--keep-unit",
+                                   "--volatile=overlay",
+                                   "--console=read-only"};
   if (options.private_network) argv.push_back("--private-network");
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   ::unlink(log_path_.c_str());
@@ -170,7 +177,7 @@ NspawnContainer::NspawnContainer(Options options) {
     auto children = readAll("/proc/" + std::to_string(nspawn_pid_) + "/task/" +
                             std::to_string(nspawn_pid_) + "/children");
     init_pid_ = children.empty() ? -1 : std::stoi(children);
-    struct stat st{};
+    struct stat st {};
     if (init_pid_ > 0 && ::stat((root() + "/run/dbus/system_bus_socket").c_str(), &st) == 0) return;
     int status = 0;
     if (waitpid(nspawn_pid_, &status, WNOHANG) == nspawn_pid_) {

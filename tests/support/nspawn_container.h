@@ -6,9 +6,9 @@
 // container by its PID and removes the cgroup dirs, also when the test failed.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace photon::test {

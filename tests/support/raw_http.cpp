@@ -152,8 +152,8 @@ RawReply sendWhileReading(RawConnection& connection, const std::function<std::st
       continue;
     }
     if (p.revents & POLLOUT) {
-      ssize_t n = ::send(connection.fd(), pending.data(), pending.size(),
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+      ssize_t n =
+          ::send(connection.fd(), pending.data(), pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) {
         sent += static_cast<size_t>(n);
         pending.erase(0, static_cast<size_t>(n));

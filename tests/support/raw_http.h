@@ -30,7 +30,7 @@ class RawConnection {
 };
 
 struct RawReply {
-  int status = 0;  // 0: no complete response (closed or timed out)
+  int status = 0;                              // 0: no complete response (closed or timed out)
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 };

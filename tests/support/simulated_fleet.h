@@ -61,12 +61,13 @@ inline common::Json desiredSystem(CoordinatorFixture& c, const FleetNode& node) 
 inline void reportSystem(CoordinatorFixture& c, const FleetNode& node, const std::string& outcome,
                          const std::string& system, const std::string& deployment,
                          const std::string& previous_system = "", const std::string& reason = "") {
-  common::Json report = {{"outcome", outcome},     {"system", system},
+  common::Json report = {{"outcome", outcome},       {"system", system},
                          {"deployment", deployment}, {"previous_system", previous_system},
-                         {"reason", reason},       {"generation", 2}};
+                         {"reason", reason},         {"generation", 2}};
   common::Json observed = {{"agent_version", "test"}, {"domains", {{"system", report}}}};
-  REQUIRE(c.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed", observed.dump())
-              .status == 200);
+  REQUIRE(
+      c.as(node.token, "PUT", "/api/v1/nodes/" + node.id + "/observed", observed.dump()).status ==
+      200);
 }
 
 // Answers the node's current desired section with `outcome`, as an agent would once done.

@@ -33,8 +33,8 @@ IssuedCertificate TestCa::issue(const std::string& name, const std::string& subj
   run({kOpenssl, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
        "-subj", subject, "-keyout", out.key_file, "-out", csr},
       log);
-  run({kOpenssl, "x509", "-req", "-in", csr, "-CA", ca_file_, "-CAkey", ca_key_,
-       "-CAcreateserial", "-days", std::to_string(days), "-extfile", ext, "-out", out.cert_file},
+  run({kOpenssl, "x509", "-req", "-in", csr, "-CA", ca_file_, "-CAkey", ca_key_, "-CAcreateserial",
+       "-days", std::to_string(days), "-extfile", ext, "-out", out.cert_file},
       log);
   return out;
 }

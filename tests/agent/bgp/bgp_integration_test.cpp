@@ -86,7 +86,8 @@ struct World {
     photon::test::makeVethPair(router, "bgp-r", "10.77.0.1/30", node, "bgp-n", "10.77.0.2/30");
     auto conf = dir.write("router.conf", kRouterConfig);
     auto started = inNetns(router, [&] {
-      return startBird(*photon::agent::makeProcessRunner(), {"/usr/sbin/bird", conf, dir.file("router.sock"), dir.file("router.pid")});
+      return startBird(*photon::agent::makeProcessRunner(),
+                       {"/usr/sbin/bird", conf, dir.file("router.sock"), dir.file("router.pid")});
     });
     if (!started) throw std::runtime_error(started.error().message);
     options.socket_path = dir.file("node.sock");
@@ -203,7 +204,8 @@ TEST_CASE("bgp: healthy VIPs reach the router, others are withdrawn, sessions ne
 
   // Unhealthy: withdrawn within a couple of seconds, address gone.
   w.health.set("web", false);
-  out = w.reconcile(section({{"10.9.0.1/32", "web"}, {"10.9.0.2/32", "db"}, {"10.9.0.3/32", "web"}}));
+  out =
+      w.reconcile(section({{"10.9.0.1/32", "web"}, {"10.9.0.2/32", "db"}, {"10.9.0.3/32", "web"}}));
   CHECK(out["announced"] == Json{"10.9.0.2/32"});
   CHECK(waitFor([&] { return w.routerPrefixes() == Prefixes{"10.9.0.2/32"}; },
                 std::chrono::seconds(2)));

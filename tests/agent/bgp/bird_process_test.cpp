@@ -1,10 +1,10 @@
 #include "agent/bgp/bird_process.h"
 
+#include <pthread.h>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <fstream>
-#include <pthread.h>
 #include <sstream>
 #include <thread>
 

@@ -62,7 +62,8 @@ class Fabric {
     auto file = dir_.write("router.conf", router_config_);
     guards_.push_back(std::make_unique<PidFileGuard>(dir_.file("router.pid")));
     auto started = inNetns(router_, [&] {
-      return agent::startBird(*agent::makeProcessRunner(),
+      return agent::startBird(
+          *agent::makeProcessRunner(),
           {"/usr/sbin/bird", file, dir_.file("router.sock"), dir_.file("router.pid")});
     });
     if (!started) throw std::runtime_error(started.error().message);

@@ -32,7 +32,6 @@
 
 extern char** environ;
 
-
 namespace photon::test {
 
 // /run/netns/<name>, like `ip netns add`, made with unshare + a bind mount.
@@ -105,7 +104,6 @@ class PidFileGuard {
 
 // Runs a program to its end (execve with an argument vector) and returns its exit status.
 inline int runProgram(const std::vector<std::string>& args);
-
 
 namespace netns_detail {
 
@@ -260,7 +258,8 @@ inline void makeBridgePort(const Netns& ns, const std::string& bridge, const std
 }
 
 inline void setLinkDown(const Netns& ns, const std::string& name) {
-  netns_detail::withRouteSocket(ns, [&](nl_sock* sock) { netns_detail::linkUp(sock, name, false); });
+  netns_detail::withRouteSocket(ns,
+                                [&](nl_sock* sock) { netns_detail::linkUp(sock, name, false); });
 }
 
 inline PidFileGuard::~PidFileGuard() {

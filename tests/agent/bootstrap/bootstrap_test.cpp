@@ -21,9 +21,12 @@ namespace {
 // once or only after the operator's `install` action.
 common::Json clusterFor(bool auto_install) {
   common::Json cluster = CoordinatorFixture::sampleCluster();
-  cluster["rules"] = common::Json::array(
-      {{{"name", "any"}, {"priority", 5}, {"match", {{"min_cores", 1}}}, {"class", "compute"},
-        {"pool", "web"}, {"auto_install", auto_install}}});
+  cluster["rules"] = common::Json::array({{{"name", "any"},
+                                           {"priority", 5},
+                                           {"match", {{"min_cores", 1}}},
+                                           {"class", "compute"},
+                                           {"pool", "web"},
+                                           {"auto_install", auto_install}}});
   return cluster;
 }
 
@@ -36,8 +39,17 @@ std::string script(const TempDir& t, const std::string& name, const std::string&
 std::vector<std::string> agentArgs(const CoordinatorFixture& c, const TempDir& t) {
   std::string token = t.write("bootstrap-token", std::string(test::kBootstrapToken) + "\n");
   std::filesystem::create_directories(t.file("state"));
-  return {"bootstrap", "--coordinator", c.url(), "--bootstrap-token-file", token, "--state-dir",
-          t.file("state"), "--plan-poll-interval", "0.2", "--retry-max", "0.5"};
+  return {"bootstrap",
+          "--coordinator",
+          c.url(),
+          "--bootstrap-token-file",
+          token,
+          "--state-dir",
+          t.file("state"),
+          "--plan-poll-interval",
+          "0.2",
+          "--retry-max",
+          "0.5"};
 }
 
 common::Json nodeOf(CoordinatorFixture& c, const std::string& id) {
@@ -65,8 +77,9 @@ TEST_CASE("bootstrap: enroll, wait for the plan, install, node ends active", "[a
   script(t, "partition", "echo \"partition $*\" >> " + record + "\necho partitioned\n");
   script(t, "install", "echo \"install $*\" >> " + record + "\n");
   auto args = agentArgs(c, t);
-  for (std::string step : {t.file("partition") + " --layout {disk_layout} --host {hostname}",
-                           t.file("install") + " --system {system_profile} {address}/{prefix_length} {node_id}"}) {
+  for (std::string step :
+       {t.file("partition") + " --layout {disk_layout} --host {hostname}",
+        t.file("install") + " --system {system_profile} {address}/{prefix_length} {node_id}"}) {
     args.push_back("--install-step");
     args.push_back(step);
   }
@@ -92,8 +105,10 @@ TEST_CASE("bootstrap: enroll, wait for the plan, install, node ends active", "[a
   std::getline(in, line1);
   std::getline(in, line2);
   CHECK(line1 == "partition --layout single-ssd --host web-1");
-  CHECK(line2 == "install --system /nix/store/0c9lqkrw9rk6pm4bdrd1wqj8b6qgm9bb-nixos-system-web "
-                 "10.0.1.10/24 " + id);
+  CHECK(line2 ==
+        "install --system /nix/store/0c9lqkrw9rk6pm4bdrd1wqj8b6qgm9bb-nixos-system-web "
+        "10.0.1.10/24 " +
+            id);
 
   auto observed = c.admin("GET", "/api/v1/nodes/" + id + "/observed").body;
   CHECK(observed["observed"]["install"]["phase"] == "installed");
@@ -103,7 +118,7 @@ TEST_CASE("bootstrap: enroll, wait for the plan, install, node ends active", "[a
   auto creds = agent::loadCredentials(t.file("state"));
   REQUIRE(creds);
   CHECK(creds->node_id == id);
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(t.file("state/node-token").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   auto desired = c.as(creds->token, "GET", "/api/v1/nodes/" + id + "/desired");
@@ -111,18 +126,18 @@ TEST_CASE("bootstrap: enroll, wait for the plan, install, node ends active", "[a
   CHECK(agent.log().find("no --reboot-command given") != std::string::npos);
 }
 
-TEST_CASE("bootstrap: a failing step is reported with its output, node install-failed",
-          "[agent]") {
+TEST_CASE("bootstrap: a failing step is reported with its output, node install-failed", "[agent]") {
   CoordinatorFixture c;
   TempDir t;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", clusterFor(true)).status == 200);
-  script(t, "fail", "for i in 1 2 3 4 5; do echo \"progress $i\"; done\n"
-                    "echo 'error: no disk matches the layout' >&2\nexit 3\n");
+  script(t, "fail",
+         "for i in 1 2 3 4 5; do echo \"progress $i\"; done\n"
+         "echo 'error: no disk matches the layout' >&2\nexit 3\n");
   std::string after = t.file("after-ran");
   script(t, "after", "touch " + after + "\n");
-  t.write("steps.json", common::Json{{"steps", {{"true"}, {t.file("fail"), "{disk_layout}"},
-                                                {t.file("after")}}}}
-                            .dump());
+  t.write("steps.json",
+          common::Json{{"steps", {{"true"}, {t.file("fail"), "{disk_layout}"}, {t.file("after")}}}}
+              .dump());
   auto args = agentArgs(c, t);
   args.insert(args.end(), {"--install-config", t.file("steps.json")});
   AgentProcess agent(args, t.file("agent.log"));
@@ -143,15 +158,15 @@ TEST_CASE("bootstrap: a failing step is reported with its output, node install-f
   CHECK(error.find("error: no disk matches the layout") != std::string::npos);
 }
 
-TEST_CASE("bootstrap: a reboot mid-install phones home as the same node and finishes",
-          "[agent]") {
+TEST_CASE("bootstrap: a reboot mid-install phones home as the same node and finishes", "[agent]") {
   CoordinatorFixture c;
   TempDir t;
   REQUIRE(c.admin("PUT", "/api/v1/cluster", clusterFor(true)).status == 200);
   // The "power cut": the step kills the agent that runs it, mid-install.
   script(t, "crash", "kill -9 $PPID\nsleep 5\n");
   auto first_args = agentArgs(c, t);
-  first_args.insert(first_args.end(), {"--install-step", "true", "--install-step", t.file("crash")});
+  first_args.insert(first_args.end(),
+                    {"--install-step", "true", "--install-step", t.file("crash")});
   std::string id;
   {
     AgentProcess first(first_args, t.file("agent1.log"));
@@ -176,8 +191,7 @@ TEST_CASE("bootstrap: a reboot mid-install phones home as the same node and fini
   CHECK(stateOf(c, id) == "active");
 }
 
-TEST_CASE("bootstrap: an unreachable coordinator is retried with a line per failure",
-          "[agent]") {
+TEST_CASE("bootstrap: an unreachable coordinator is retried with a line per failure", "[agent]") {
   TempDir t;
   std::string token = t.write("bootstrap-token", std::string(test::kBootstrapToken));
   // Port 1 on loopback: nothing listens, connections are refused at once.
@@ -225,7 +239,7 @@ TEST_CASE("bootstrap: a state dir that does not exist yet is made, mode 0700", "
   INFO(agent.log());
   REQUIRE(code);
   CHECK(*code == 0);
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(state.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0700);
   auto creds = agent::loadCredentials(state);

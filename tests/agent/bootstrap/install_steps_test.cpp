@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "agent/core/process_runner.h"
 #include "agent/bootstrap/install_steps.h"
+#include "agent/core/process_runner.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon;
@@ -39,8 +39,8 @@ TEST_CASE("install steps: placeholders come from the plan, unknown or empty ones
   plan.system_profile = "/nix/store/abc-nixos-system";
   auto values = agent::placeholderValues(plan, "/var/lib/photon");
 
-  auto step = agent::substitute({"install", "--system={system_profile}", "{address}/{prefix_length}",
-                                 "{state_dir}/x", "{hostname}"},
+  auto step = agent::substitute({"install", "--system={system_profile}",
+                                 "{address}/{prefix_length}", "{state_dir}/x", "{hostname}"},
                                 values);
   REQUIRE(step);
   CHECK(*step == Argv{"install", "--system=/nix/store/abc-nixos-system", "10.0.1.10/24",

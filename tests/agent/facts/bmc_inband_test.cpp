@@ -30,11 +30,10 @@ common::IpmiCtx lanSession(const test::IpmiSim& bmc) {
   common::IpmiCtx ctx(ipmi_ctx_create());
   REQUIRE(ctx);
   std::string host = "127.0.0.1:" + std::to_string(bmc.port());
-  int rc = ipmi_ctx_open_outofband_2_0(ctx.get(), host.c_str(), test::IpmiSim::kUser,
-                                       test::IpmiSim::kPassword, nullptr, 0,
-                                       IPMI_PRIVILEGE_LEVEL_ADMIN, 3, 2000, 500,
-                                       IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE,
-                                       IPMI_FLAGS_DEFAULT);
+  int rc = ipmi_ctx_open_outofband_2_0(
+      ctx.get(), host.c_str(), test::IpmiSim::kUser, test::IpmiSim::kPassword, nullptr, 0,
+      IPMI_PRIVILEGE_LEVEL_ADMIN, 3, 2000, 500,
+      IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE, IPMI_FLAGS_DEFAULT);
   INFO(ipmi_ctx_errormsg(ctx.get()));
   REQUIRE(rc == 0);
   return ctx;

@@ -3,12 +3,12 @@
 // pair and a dummy link, and reports what listNetworkInterfaces() saw through a pipe.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>

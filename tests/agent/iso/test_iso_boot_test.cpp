@@ -28,7 +28,8 @@ Json testCluster() {
     "name": "iso-test",
     "pools": [{"name": "lab", "cidr": "10.0.9.0/24", "range_start": "10.0.9.10",
                "range_end": "10.0.9.20", "gateway": "10.0.9.1", "hostname_pattern": "iso-{index}",
-               "disk_layout": "single-disk", "profile": ")") + kProfile + R"("}],
+               "disk_layout": "single-disk", "profile": ")") +
+                     kProfile + R"("}],
     "rules": [{"name": "vms", "match": {"min_disks": 1}, "pool": "lab", "auto_install": true}]
   })");
 }
@@ -63,10 +64,10 @@ TEST_CASE("test ISO: boots under TCG, phones home with the VM's facts and instal
   const std::string token = tmp.write("bootstrap-token", kBootstrapToken);
   const std::string iso = tmp.file("photon-test.iso");
   // The kernel download is kept in the build tree between runs.
-  auto built = runProgram({kBuilder, "--agent", kAgent, "--coordinator", "http://10.0.2.2:" + port,
-                           "--token-file", token, "--out", iso, "--cache",
-                           std::string(PHOTON_BUILD_DIR) + "/test-iso-cache"},
-                          tmp.path(), {}, std::chrono::minutes(5));
+  auto built = runProgram(
+      {kBuilder, "--agent", kAgent, "--coordinator", "http://10.0.2.2:" + port, "--token-file",
+       token, "--out", iso, "--cache", std::string(PHOTON_BUILD_DIR) + "/test-iso-cache"},
+      tmp.path(), {}, std::chrono::minutes(5));
   INFO(built.out << built.err);
   REQUIRE(built.exit_code == 0);
 
@@ -83,11 +84,29 @@ TEST_CASE("test ISO: boots under TCG, phones home with the VM's facts and instal
 
   const std::string serial_log = tmp.file("serial.log");
   auto started = Clock::now();
-  ChildProcess qemu({"qemu-system-x86_64", "-accel", "tcg", "-m", "512", "-cdrom", iso,
-                     "-boot", "d", "-nographic", "-no-reboot", "-serial", "file:" + serial_log, "-monitor", "none",
-                     "-drive", "file=" + disk + ",if=none,id=d0,format=raw,cache=unsafe",
-                     "-device", "virtio-blk-pci,drive=d0,serial=" + disk_serial,
-                     "-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0,mac=" + std::string(mac)},
+  ChildProcess qemu({"qemu-system-x86_64",
+                     "-accel",
+                     "tcg",
+                     "-m",
+                     "512",
+                     "-cdrom",
+                     iso,
+                     "-boot",
+                     "d",
+                     "-nographic",
+                     "-no-reboot",
+                     "-serial",
+                     "file:" + serial_log,
+                     "-monitor",
+                     "none",
+                     "-drive",
+                     "file=" + disk + ",if=none,id=d0,format=raw,cache=unsafe",
+                     "-device",
+                     "virtio-blk-pci,drive=d0,serial=" + disk_serial,
+                     "-netdev",
+                     "user,id=n0",
+                     "-device",
+                     "virtio-net-pci,netdev=n0,mac=" + std::string(mac)},
                     tmp.file("qemu.out"), tmp.file("qemu.err"));
 
   // Bounded: a phone-home, then the node active (the agent reports it after the steps).

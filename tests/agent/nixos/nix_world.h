@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "agent/nixos/nixos_reconciler.h"
 #include "agent/core/process_runner.h"
+#include "agent/nixos/nixos_reconciler.h"
 #include "tests/support/temp_dir.h"
 
 namespace photon::test {

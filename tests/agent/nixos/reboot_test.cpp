@@ -30,7 +30,9 @@ struct FakeRebooter final : Rebooter {
   bool* refuse_;
 };
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 void boot(NixWorld& w, const std::string& system, const std::string& boot_id) {
   std::filesystem::remove(w.file("root/run/booted-system"));
   std::filesystem::create_symlink(system, w.file("root/run/booted-system"));
@@ -58,8 +60,9 @@ TEST_CASE("nixos: a reboot token reboots once, is recognised after the reboot, h
   NixWorld w;
   int calls = 0;
   bool refuse = false;
-  auto rec = makeNixosReconciler(w.options(), w.stateDir(),
-                                 std::make_unique<FakeRebooter>(w.file("boot_id"), &calls, &refuse));
+  auto rec =
+      makeNixosReconciler(w.options(), w.stateDir(),
+                          std::make_unique<FakeRebooter>(w.file("boot_id"), &calls, &refuse));
   REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
   boot(w, w.path("good"), "boot-1");
 

@@ -16,8 +16,9 @@ using photon::test::NixWorld;
 using photon::test::reconcileUntilSettled;
 using photon::test::waitFor;
 
-TEST_CASE("nixos: without systemd, an agent killed during switch-to-configuration rolls back on restart",
-          "[nixos][integration]") {
+TEST_CASE(
+    "nixos: without systemd, an agent killed during switch-to-configuration rolls back on restart",
+    "[nixos][integration]") {
   NixWorld w;
   {
     auto rec = makeNixosReconciler(w.options(), w.stateDir());

@@ -115,7 +115,10 @@ int scrapePort(const AgentProcess& agent) {
 TEST_CASE("agent metrics: the domains' reports become gauges and counters promtool accepts",
           "[agent-metrics]") {
   agent::AgentMetrics metrics("0.1.0");
-  agent::PassRecord pass{true, true, 42, domainsReport(),
+  agent::PassRecord pass{true,
+                         true,
+                         42,
+                         domainsReport(),
                          {{"system", 0.25}, {"units", 0.5}, {"vms", 0.125}, {"bgp", 0.0625}},
                          1.7e9};
   metrics.record(pass);
@@ -179,22 +182,24 @@ TEST_CASE("agent metrics: a running agent serves GET /metrics only, promtool acc
   AgentProcess agent({"run", "--coordinator", c.url(), "--state-dir", t.path(), "--poll-interval",
                       "1", "--metrics-listen", "127.0.0.1:0"},
                      t.file("agent.log"));
-  int64_t revision = c.admin("PUT", "/api/v1/nodes/" + id + "/desired/system",
-                             Json{{"profile", "/nix/store/x"}})
-                         .body["revision"];
+  int64_t revision =
+      c.admin("PUT", "/api/v1/nodes/" + id + "/desired/system", Json{{"profile", "/nix/store/x"}})
+          .body["revision"];
   int port = 0;
   REQUIRE(waitUntil([&] { return (port = scrapePort(agent)) > 0; }, 10s));
   INFO(agent.log());
   httplib::Client http("127.0.0.1", port);
   http.set_read_timeout(5, 0);
   std::string text;
-  REQUIRE(waitUntil([&] {
-    auto res = http.Get("/metrics");
-    if (!res || res->status != 200) return false;
-    text = res->body;
-    return sample(text, "photon_agent_desired_revision_applied") == revision &&
-           sample(text, "photon_agent_coordinator_reachable") == 1;
-  }, 15s));
+  REQUIRE(waitUntil(
+      [&] {
+        auto res = http.Get("/metrics");
+        if (!res || res->status != 200) return false;
+        text = res->body;
+        return sample(text, "photon_agent_desired_revision_applied") == revision &&
+               sample(text, "photon_agent_coordinator_reachable") == 1;
+      },
+      15s));
   INFO(text);
   CHECK(promtoolProblems(t, text).empty());
   auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch());
@@ -214,8 +219,8 @@ TEST_CASE("agent metrics: a running agent serves GET /metrics only, promtool acc
                    t.file("bad.log"));
   CHECK(bad.waitExit(10s) == 64);
   CHECK(bad.log().find("--metrics-listen") != std::string::npos);
-  AgentProcess taken({"run", "--coordinator", c.url(), "--state-dir", t.path(),
-                      "--metrics-listen", "127.0.0.1:" + std::to_string(port)},
+  AgentProcess taken({"run", "--coordinator", c.url(), "--state-dir", t.path(), "--metrics-listen",
+                      "127.0.0.1:" + std::to_string(port)},
                      t.file("taken.log"));
   CHECK(taken.waitExit(10s) == 78);
   CHECK(taken.log().find("cannot listen on 127.0.0.1:" + std::to_string(port)) !=
@@ -226,8 +231,8 @@ TEST_CASE("agent metrics: the shipped alert rules load and fire as their tests s
           "[agent-metrics]") {
   TempDir t;
   const std::string dir = std::string(PHOTON_SOURCE_DIR) + "/nix/alerts/";
-  int checked = run({"promtool", "check", "rules", dir + "photon-agent.rules.yml"}, "",
-                    t.file("check.out"));
+  int checked =
+      run({"promtool", "check", "rules", dir + "photon-agent.rules.yml"}, "", t.file("check.out"));
   INFO(slurp(t.file("check.out")));
   CHECK(checked == 0);
   int tested = run({"promtool", "test", "rules", dir + "photon-agent.rules.test.yml"}, "",

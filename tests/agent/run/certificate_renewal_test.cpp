@@ -41,8 +41,10 @@ std::optional<common::pki::CertificateInfo> nodeCertificate(const std::string& s
 
 }  // namespace
 
-TEST_CASE("node certificate: the agent gets one, renews it before it expires, and the expired "
-          "one is refused", "[trust][integration]") {
+TEST_CASE(
+    "node certificate: the agent gets one, renews it before it expires, and the expired "
+    "one is refused",
+    "[trust][integration]") {
   TempDir dir, state;
   test::TestCa server_ca;
   auto server = server_ca.server("coordinator");
@@ -52,18 +54,18 @@ TEST_CASE("node certificate: the agent gets one, renews it before it expires, an
   std::string ca_key = dir.write("cluster-ca.key", cluster_ca->key_pem);
   REQUIRE(::chmod(ca_key.c_str(), 0600) == 0);  // the coordinator refuses a key others can read
   // 0.000347 days: 30 s, renewed from about 19 s after issue.
-  CoordinatorProcess coordinator(dir, "coordinator",
-                                 {"--data-dir", dir.file("data"), "--tls-cert", server.cert_file,
-                                  "--tls-key", server.key_file, "--node-ca-cert", ca_cert,
-                                  "--node-ca-key", ca_key, "--node-cert-days", "0.000347"});
+  CoordinatorProcess coordinator(
+      dir, "coordinator",
+      {"--data-dir", dir.file("data"), "--tls-cert", server.cert_file, "--tls-key", server.key_file,
+       "--node-ca-cert", ca_cert, "--node-ca-key", ca_key, "--node-cert-days", "0.000347"});
   REQUIRE(coordinator.port() > 0);
   const std::string url = "https://127.0.0.1:" + std::to_string(coordinator.port());
 
   auto boot = common::HttpClient::create(url, {.ca_file = server_ca.caFile()});
   REQUIRE(boot);
   (*boot)->setToken(test::kBootstrapToken);
-  auto enrolled = (*boot)->request("POST", "/api/v1/phone-home",
-                                   test::CoordinatorFixture::machine(1).dump());
+  auto enrolled =
+      (*boot)->request("POST", "/api/v1/phone-home", test::CoordinatorFixture::machine(1).dump());
   REQUIRE(enrolled);
   REQUIRE(enrolled->status == 200);
   Json answer = Json::parse(enrolled->body);
@@ -76,8 +78,9 @@ TEST_CASE("node certificate: the agent gets one, renews it before it expires, an
   auto observedRevision = [&] {
     auto r = (*admin)->request("GET", "/api/v1/nodes/" + node_id + "/observed");
     if (!r || r->status != 200) return int64_t{0};
-    return Json::parse(r->body).value("observed", Json::object()).value("desired_revision",
-                                                                         int64_t{0});
+    return Json::parse(r->body)
+        .value("observed", Json::object())
+        .value("desired_revision", int64_t{0});
   };
   auto putDesired = [&](const std::string& profile) {
     auto r = (*admin)->request("PUT", "/api/v1/nodes/" + node_id + "/desired/system",
@@ -88,10 +91,10 @@ TEST_CASE("node certificate: the agent gets one, renews it before it expires, an
   };
 
   std::string config = state.write("agent.json", Json{{"coordinator", url}}.dump());
-  AgentProcess agent({"run", "--state-dir", state.path(), "--config", config, "--ca-file",
-                      server_ca.caFile(), "--poll-interval", "1", "--long-poll", "2",
-                      "--retry-max", "0.5"},
-                     state.file("agent.log"));
+  AgentProcess agent(
+      {"run", "--state-dir", state.path(), "--config", config, "--ca-file", server_ca.caFile(),
+       "--poll-interval", "1", "--long-poll", "2", "--retry-max", "0.5"},
+      state.file("agent.log"));
   INFO(agent.log());
 
   // The first certificate, asked for with the node token at start.
@@ -106,17 +109,20 @@ TEST_CASE("node certificate: the agent gets one, renews it before it expires, an
 
   // Renewed in its last third: before the first one expires.
   std::optional<common::pki::CertificateInfo> renewed;
-  REQUIRE(waitUntil([&] {
-    renewed = nodeCertificate(state.path());
-    return renewed && renewed->serial_hex != first.serial_hex;
-  }, 40s));
+  REQUIRE(waitUntil(
+      [&] {
+        renewed = nodeCertificate(state.path());
+        return renewed && renewed->serial_hex != first.serial_hex;
+      },
+      40s));
   CHECK(wallNow() < first.not_after);
   CHECK(renewed->common_name == node_id);
   CHECK(agent.log().find("client certificate renewed") != std::string::npos);
 
   // Past the first one's end the agent still reaches the coordinator: with the new one (with
   // a client CA set, a node's token alone no longer gets its desired document).
-  std::this_thread::sleep_for(std::chrono::seconds(std::max<int64_t>(0, first.not_after - wallNow() + 1)));
+  std::this_thread::sleep_for(
+      std::chrono::seconds(std::max<int64_t>(0, first.not_after - wallNow() + 1)));
   revision = putDesired("/nix/store/second");
   REQUIRE(waitUntil([&] { return observedRevision() == revision; }, 15s));
   CHECK(agent.running());

@@ -84,8 +84,10 @@ Json observedOf(CoordinatorFixture& c, const std::string& id) {
 }
 }  // namespace
 
-TEST_CASE("run binary: notifies systemd, converges, follows SIGHUP to a restarted coordinator, "
-          "stops on SIGTERM", "[agent]") {
+TEST_CASE(
+    "run binary: notifies systemd, converges, follows SIGHUP to a restarted coordinator, "
+    "stops on SIGTERM",
+    "[agent]") {
   TempDir data, t;
   auto c = std::make_unique<CoordinatorFixture>(data.file("coordinator"));
   auto node = enroll(*c, t.path());
@@ -98,8 +100,8 @@ TEST_CASE("run binary: notifies systemd, converges, follows SIGHUP to a restarte
   int64_t revision = c->admin("PUT", "/api/v1/nodes/" + node.id + "/desired/system",
                               Json{{"profile", "/nix/store/x"}})
                          .body["revision"];
-  REQUIRE(waitUntil([&] { return observedOf(*c, node.id).value("desired_revision", 0) == revision; },
-                    10s));
+  REQUIRE(waitUntil(
+      [&] { return observedOf(*c, node.id).value("desired_revision", 0) == revision; }, 10s));
   notify.collect(1s);
   INFO(agent.log());
   CHECK(notify.count("READY=1") == 1);
@@ -114,11 +116,13 @@ TEST_CASE("run binary: notifies systemd, converges, follows SIGHUP to a restarte
   // timeout: a coordinator stopped inside this process may leave the agent's request in
   // flight unanswered, where a coordinator process that exits closes it at once.)
   c.reset();
-  REQUIRE(waitUntil([&] {
-    notify.collect(100ms);
-    return notify.count("STATUS=desired revision " + std::to_string(revision) +
-                        ", 0 domains, coordinator unreachable") >= 1;
-  }, 25s));
+  REQUIRE(waitUntil(
+      [&] {
+        notify.collect(100ms);
+        return notify.count("STATUS=desired revision " + std::to_string(revision) +
+                            ", 0 domains, coordinator unreachable") >= 1;
+      },
+      25s));
   CHECK(agent.running());
 
   // It comes back on another port: a new config and SIGHUP.
@@ -128,8 +132,8 @@ TEST_CASE("run binary: notifies systemd, converges, follows SIGHUP to a restarte
   int64_t next = c->admin("PUT", "/api/v1/nodes/" + node.id + "/desired/system",
                           Json{{"profile", "/nix/store/y"}})
                      .body["revision"];
-  REQUIRE(waitUntil([&] { return observedOf(*c, node.id).value("desired_revision", 0) == next; },
-                    10s));
+  REQUIRE(
+      waitUntil([&] { return observedOf(*c, node.id).value("desired_revision", 0) == next; }, 10s));
   CHECK(agent.log().find("reloaded: coordinator " + c->url()) != std::string::npos);
 
   // SIGTERM while parked in a long-poll: a clean exit, at once.

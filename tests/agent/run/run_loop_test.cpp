@@ -87,7 +87,8 @@ struct LoopHarness {
   }
 
   LoopHarness(const std::string& coordinator_url, const std::string& state_dir,
-              agent::RunOptions options) : url(coordinator_url) {
+              agent::RunOptions options)
+      : url(coordinator_url) {
     options.state_dir = state_dir;
     auto r = std::make_unique<RecordingReconciler>();
     reconciler = r.get();
@@ -97,16 +98,16 @@ struct LoopHarness {
       agent::Connection c;
       PHOTON_TRY(c.credentials, agent::loadCredentials(state_dir));
       std::lock_guard lock(url_mutex);
-      PHOTON_TRY(c.client, common::HttpClient::create(url, {.connect_timeout = 500ms,
-                                                            .read_timeout = 2000ms}));
+      PHOTON_TRY(c.client, common::HttpClient::create(
+                               url, {.connect_timeout = 500ms, .read_timeout = 2000ms}));
       c.facts_digest = "digest";
       return c;
     };
-    loop = std::make_unique<agent::RunLoop>(options, connect, std::move(reconcilers),
-                                            [this](int level, const std::string& line) {
-                                              std::lock_guard lock(log_mutex);
-                                              log += "<" + std::to_string(level) + ">" + line + "\n";
-                                            });
+    loop = std::make_unique<agent::RunLoop>(
+        options, connect, std::move(reconcilers), [this](int level, const std::string& line) {
+          std::lock_guard lock(log_mutex);
+          log += "<" + std::to_string(level) + ">" + line + "\n";
+        });
   }
   void start() {
     REQUIRE(loop->start());
@@ -193,8 +194,8 @@ TEST_CASE("run loop: a document that does not validate is refused whole", "[agen
 
   // A valid revision clears the error.
   int64_t fixed = setUnits(c, node.id, {{"web", {{"replicas", 3}}}});
-  REQUIRE(waitUntil([&] { return observedOf(c, node.id).value("desired_revision", 0) == fixed; },
-                    5s));
+  REQUIRE(
+      waitUntil([&] { return observedOf(c, node.id).value("desired_revision", 0) == fixed; }, 5s));
   CHECK(observedOf(c, node.id)["last_error"] == "");
 }
 
@@ -228,13 +229,12 @@ TEST_CASE("run loop: coordinator down keeps the last state, a restarted one is r
   Json changed = {{"db", {{"replicas", 2}}}};
   int64_t next = setUnits(*c, node.id, changed);
   CHECK(next > revision);
-  REQUIRE(waitUntil([&] { return observedOf(*c, node.id).value("desired_revision", 0) == next; },
-                    5s));
+  REQUIRE(
+      waitUntil([&] { return observedOf(*c, node.id).value("desired_revision", 0) == next; }, 5s));
   CHECK(observedOf(*c, node.id)["domains"]["units"]["applied"] == changed);
 }
 
-TEST_CASE("run loop: a restart with the coordinator down runs the document from disk",
-          "[agent]") {
+TEST_CASE("run loop: a restart with the coordinator down runs the document from disk", "[agent]") {
   TempDir state;
   Json units = {{"cache", {{"replicas", 1}}}};
   {
@@ -272,8 +272,7 @@ TEST_CASE("run loop: a corrupt cache is ignored, not applied", "[agent]") {
   CHECK_FALSE(h.reconciler->sawAny([](const Json& s) { return s.contains("evil"); }));
 }
 
-TEST_CASE("run loop: long-poll answers a change at once, and stop cuts a poll short",
-          "[agent]") {
+TEST_CASE("run loop: long-poll answers a change at once, and stop cuts a poll short", "[agent]") {
   CoordinatorFixture c;
   TempDir state;
   auto node = enroll(c);

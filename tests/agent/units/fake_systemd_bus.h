@@ -24,8 +24,10 @@ class FakeSystemdBus final : public SystemdBus {
 
   common::Status startTransientUnit(const TransientUnit& unit) override {
     s_.calls.push_back("start " + unit.name);
-    if (s_.units.contains(unit.name)) return common::fail(common::ErrorCode::kConflict, "Unit " + unit.name + " already exists");
-    if (s_.fail_start.contains(unit.name)) return common::fail(common::ErrorCode::kUnavailable, "job ended failed");
+    if (s_.units.contains(unit.name))
+      return common::fail(common::ErrorCode::kConflict, "Unit " + unit.name + " already exists");
+    if (s_.fail_start.contains(unit.name))
+      return common::fail(common::ErrorCode::kUnavailable, "job ended failed");
     UnitState st;
     st.name = unit.name;
     st.description = unit.description;

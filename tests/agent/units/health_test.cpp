@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
 #include <httplib.h>
 #include <pthread.h>
+#include <catch2/catch.hpp>
 
 #include <csignal>
 #include <thread>
@@ -34,7 +34,9 @@ TEST_CASE("units health: tcp, http and exec probes against real endpoints", "[un
   auto probe = makeSystemHealthProbe(makeProcessRunner());
   httplib::Server server;
   server.set_tcp_nodelay(true);
-  server.Get("/ok", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  server.Get("/ok", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
   server.Get("/bad", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
   int port = server.bind_to_any_port("127.0.0.1");
   REQUIRE(port > 0);
@@ -42,7 +44,10 @@ TEST_CASE("units health: tcp, http and exec probes against real endpoints", "[un
   struct Stop {
     httplib::Server& s;
     std::thread& t;
-    ~Stop() { s.stop(); t.join(); }
+    ~Stop() {
+      s.stop();
+      t.join();
+    }
   } stop{server, t};
 
   HealthCheckSpec h;
@@ -80,12 +85,14 @@ TEST_CASE("units health: tcp, http and exec probes against real endpoints", "[un
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
 }
 
-TEST_CASE("units health: the monitor runs checks on their interval and reports unhealthy", "[units]") {
+TEST_CASE("units health: the monitor runs checks on their interval and reports unhealthy",
+          "[units]") {
   HealthMonitor monitor(makeSystemHealthProbe(makeProcessRunner()));
   InstanceSpec good, bad;
   good.name = "good";
   good.revision = "1";
-  good.health = {.kind = HealthKind::kExec, .exec = {"/bin/true"}, .interval_s = 1, .rise = 1, .fall = 1};
+  good.health = {
+      .kind = HealthKind::kExec, .exec = {"/bin/true"}, .interval_s = 1, .rise = 1, .fall = 1};
   bad = good;
   bad.name = "bad";
   bad.health.exec = {"/bin/false"};

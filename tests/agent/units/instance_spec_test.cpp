@@ -9,7 +9,8 @@ using photon::common::Json;
 
 namespace {
 Json good() {
-  return Json::parse(R"({"name": "web", "kind": "process", "exec": ["/usr/bin/web", "--port", "8080"],
+  return Json::parse(
+      R"({"name": "web", "kind": "process", "exec": ["/usr/bin/web", "--port", "8080"],
     "env": {"MODE": "prod", "_X1": "y"}, "user": "www-data", "restart": "always",
     "resources": {"cpu_millis": 500, "memory_bytes": 268435456},
     "sandbox": {"protect_system": "strict", "private_network": true},
@@ -96,7 +97,8 @@ TEST_CASE("units render: a process becomes a sandboxed transient service", "[uni
   CHECK(revisionFromDescription(u.description) == "7");
 }
 
-TEST_CASE("units render: a container runs its image under systemd-nspawn in the unit's cgroup", "[units]") {
+TEST_CASE("units render: a container runs its image under systemd-nspawn in the unit's cgroup",
+          "[units]") {
   auto j = good();
   j["kind"] = "container";
   j["image"] = "busybox";

@@ -38,12 +38,12 @@ TEST_CASE("units plan: a running unit of the desired revision is adopted, not to
 }
 
 TEST_CASE("units plan: new, changed, removed and stray units", "[units]") {
-  auto plan = planUnits({spec("new", "1"), spec("changed", "2"), spec("same", "1")}, {},
-                        {unit("changed", "1"), unit("same", "1"), unit("removed", "4"),
-                         unit("stray", "x")});
-  CHECK(describe(plan) == std::vector<std::string>{
-                              "stop photon-removed.service", "stop photon-stray.service",
-                              "start photon-new.service", "replace photon-changed.service"});
+  auto plan = planUnits(
+      {spec("new", "1"), spec("changed", "2"), spec("same", "1")}, {},
+      {unit("changed", "1"), unit("same", "1"), unit("removed", "4"), unit("stray", "x")});
+  CHECK(describe(plan) ==
+        std::vector<std::string>{"stop photon-removed.service", "stop photon-stray.service",
+                                 "start photon-new.service", "replace photon-changed.service"});
   CHECK(plan[3].spec.revision == "2");
 }
 

@@ -15,7 +15,9 @@ class PassingProbe final : public HealthProbe {
 };
 
 Json instance(const std::string& name, int revision) {
-  return {{"name", name}, {"exec", {"/bin/sleep", "1000"}}, {"revision", revision},
+  return {{"name", name},
+          {"exec", {"/bin/sleep", "1000"}},
+          {"revision", revision},
           {"resources", {{"memory_bytes", 64 << 20}}}};
 }
 const Json* find(const Json& out, const std::string& name) {
@@ -47,7 +49,8 @@ TEST_CASE("units reconciler: a restarted agent adopts what runs and restarts not
   FakeSystemdBus::Shared world;
   Json section = {instance("a", 1), instance("b", 1)};
   {
-    UnitsReconciler first(std::make_unique<FakeSystemdBus>(world), std::make_unique<PassingProbe>());
+    UnitsReconciler first(std::make_unique<FakeSystemdBus>(world),
+                          std::make_unique<PassingProbe>());
     first.reconcile(section);
   }
   auto pid = world.units.at("photon-a.service").main_pid;
@@ -78,7 +81,8 @@ TEST_CASE("units reconciler: a failed replacement defers the rest of the rollout
   world.fail_start.insert("photon-a.service");
   auto out = r.reconcile(Json{instance("a", 2), instance("b", 2)});
   CHECK(world.calls == std::vector<std::string>{"stop photon-a.service", "start photon-a.service"});
-  CHECK((*find(out, "a"))["error"].get<std::string>().find("job ended failed") != std::string::npos);
+  CHECK((*find(out, "a"))["error"].get<std::string>().find("job ended failed") !=
+        std::string::npos);
   CHECK((*find(out, "b"))["error"].get<std::string>().find("deferred") != std::string::npos);
   CHECK((*find(out, "b"))["revision"] == "1");
 }
@@ -94,7 +98,8 @@ TEST_CASE("units reconciler: a null section keeps everything and starts nothing"
   CHECK_FALSE(r.validate(Json::object()));
 }
 
-TEST_CASE("units reconciler: an instance without a check is healthy while its unit is up", "[units]") {
+TEST_CASE("units reconciler: an instance without a check is healthy while its unit is up",
+          "[units]") {
   FakeSystemdBus::Shared world;
   UnitsReconciler r(std::make_unique<FakeSystemdBus>(world), std::make_unique<PassingProbe>());
   auto out = r.reconcile(Json{instance("a", 1)});

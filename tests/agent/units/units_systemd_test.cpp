@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "agent/units/sd_systemd_bus.h"
-#include "agent/units/units_reconciler.h"
 #include "agent/units/unit_render.h"
+#include "agent/units/units_reconciler.h"
 #include "tests/support/child_process.h"
 #include "tests/support/nspawn_container.h"
 #include "tests/support/temp_dir.h"
@@ -33,7 +33,9 @@ std::unique_ptr<UnitsReconciler> reconciler(const NspawnContainer& c) {
 }
 
 Json instance(const std::string& name, int revision) {
-  return {{"name", name}, {"exec", {"/bin/sleep", "1000"}}, {"revision", revision},
+  return {{"name", name},
+          {"exec", {"/bin/sleep", "1000"}},
+          {"revision", revision},
           {"restart", "always"}};
 }
 
@@ -45,7 +47,8 @@ Json find(const Json& out, const std::string& name) {
 }
 
 // Reconciles until `done` holds for the observed state, waking on unit changes; bounded.
-Json reconcileUntil(UnitsReconciler& r, const Json& section, const std::function<bool(const Json&)>& done,
+Json reconcileUntil(UnitsReconciler& r, const Json& section,
+                    const std::function<bool(const Json&)>& done,
                     std::chrono::seconds limit = 20s) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   Json out = r.reconcile(section);
@@ -193,7 +196,8 @@ TEST_CASE("units systemd: a container instance runs its image under systemd-nspa
   std::filesystem::create_directories(tree + "/etc");
   std::ofstream(tree + "/etc/os-release") << "ID=photon-test\n";
   std::filesystem::copy_file("/bin/busybox", tree + "/bin/busybox");
-  for (const char* applet : {"sh", "sleep"}) std::filesystem::create_symlink("busybox", tree + "/bin/" + applet);
+  for (const char* applet : {"sh", "sleep"})
+    std::filesystem::create_symlink("busybox", tree + "/bin/" + applet);
   auto images = c.root() + "/var/lib/machines/tiny";
   std::filesystem::create_directories(images);
   auto tarball = tmp.path() + "/tiny.tar";
@@ -201,8 +205,12 @@ TEST_CASE("units systemd: a container instance runs its image under systemd-nspa
   REQUIRE(ChildProcess({"/usr/bin/tar", "-C", images, "-xf", tarball}).wait(30s) == 0);
 
   auto r = reconciler(c);
-  Json ctr = {{"name", "tiny"}, {"kind", "container"}, {"image", "tiny"},
-              {"exec", {"/bin/sleep", "1001"}}, {"revision", 1}, {"restart", "always"},
+  Json ctr = {{"name", "tiny"},
+              {"kind", "container"},
+              {"image", "tiny"},
+              {"exec", {"/bin/sleep", "1001"}},
+              {"revision", 1},
+              {"restart", "always"},
               {"resources", {{"memory_bytes", 128 << 20}}}};
   auto out = r->reconcile(Json{ctr});
   REQUIRE(find(out, "tiny")["state"] == "active");
@@ -219,7 +227,10 @@ TEST_CASE("units systemd: a container instance runs its image under systemd-nspa
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
     std::ifstream cmd(e.path() / "cmdline");
     std::string line((std::istreambuf_iterator<char>(cmd)), {});
-    if (line != std::string("/bin/sleep\0" "1001\0", 16)) continue;
+    if (line != std::string("/bin/sleep\0"
+                            "1001\0",
+                            16))
+      continue;
     std::error_code ec;
     auto ns = std::filesystem::read_symlink(e.path() / "ns/pid", ec);
     if (!ec && ns != outer_ns) nested = true;
@@ -240,7 +251,9 @@ TEST_CASE("units systemd: a missing binary fails the start, with systemd's answe
           "[units][integration]") {
   NspawnContainer c(containerOptions("missing"));
   auto r = reconciler(c);
-  Json section = {{{"name", "ghost"}, {"exec", {"/nonexistent/photon-ghost"}}, {"revision", 1},
+  Json section = {{{"name", "ghost"},
+                   {"exec", {"/nonexistent/photon-ghost"}},
+                   {"revision", 1},
                    {"restart", "no"}}};
   // Type=exec: the start job itself fails; a simple unit would have started and died after.
   auto out = r->reconcile(section);

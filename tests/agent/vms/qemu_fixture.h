@@ -24,8 +24,8 @@ namespace photon::test {
 inline std::string buildVmGuest(const std::string& source_dir, const std::string& build_dir) {
   std::string out = build_dir + "/vm-guest";
   auto runner = agent::makeVmProcessRunner();
-  auto code = runner->run({source_dir + "/tests/vm-guest/build-guest.sh", out},
-                          std::chrono::minutes(3));
+  auto code =
+      runner->run({source_dir + "/tests/vm-guest/build-guest.sh", out}, std::chrono::minutes(3));
   if (!code) throw std::runtime_error("building the test guest: " + code.error().message);
   if (*code != 0) {
     throw std::runtime_error("building the test guest exited " + std::to_string(*code));

@@ -12,7 +12,8 @@ TEST_CASE("qmp protocol: greeting, replies, errors and events are told apart", "
   REQUIRE(greeting);
   CHECK(greeting->kind == QmpKind::kGreeting);
 
-  auto ret = parseQmpMessage(R"({"return": {"status": "running", "singlestep": false, "running": true}, "id": "photon-7"})");
+  auto ret = parseQmpMessage(
+      R"({"return": {"status": "running", "singlestep": false, "running": true}, "id": "photon-7"})");
   REQUIRE(ret);
   CHECK(ret->kind == QmpKind::kReturn);
   CHECK(ret->id == "photon-7");

@@ -54,8 +54,8 @@ const PlanSettings kSettings{4, 30};
 TEST_CASE("vm plan: a new VM starts with every device on its own root port", "[vms]") {
   auto actions = planVm(spec(), VmRecord{}, VmObservation{}, 0, kSettings);
   REQUIRE(kinds(actions) == std::vector{VmActionKind::kStart});
-  CHECK(actions[0].ports == std::vector<std::pair<std::string, std::string>>{{"d1", "rp1"},
-                                                                              {"n1", "rp2"}});
+  CHECK(actions[0].ports ==
+        std::vector<std::pair<std::string, std::string>>{{"d1", "rp1"}, {"n1", "rp2"}});
   CHECK(planVm(spec(), booted(spec()), running(), 0, kSettings).empty());
 }
 
@@ -63,8 +63,7 @@ TEST_CASE("vm plan: stop is a powerdown, then quit after the grace period", "[vm
   VmSpec s = spec();
   s.state = VmState::kStopped;
   VmRecord r = booted(spec());
-  CHECK(kinds(planVm(s, r, running(), 1000, kSettings)) ==
-        std::vector{VmActionKind::kPowerdown});
+  CHECK(kinds(planVm(s, r, running(), 1000, kSettings)) == std::vector{VmActionKind::kPowerdown});
   r.powerdown_at = 1000;
   r.running_expected = false;
   CHECK(planVm(s, r, running(), 1029, kSettings).empty());

@@ -48,14 +48,18 @@ TEST_CASE("vm reconciler: bad input is refused and nothing reaches QEMU", "[vms]
   o.connector = connector;
   VmReconciler r(o);
 
-  Json good = {{"name", "a"}, {"memory_mib", 256}, {"disks", Json::array({{{"id", "d"}, {"image", "a.qcow2"}}})}};
+  Json good = {{"name", "a"},
+               {"memory_mib", 256},
+               {"disks", Json::array({{{"id", "d"}, {"image", "a.qcow2"}}})}};
   for (auto bad : {Json{{"path", "/etc/passwd"}}, Json{{"mac", "nope"}}, Json{{"memory", 4096}},
                    Json{{"dup", true}}}) {
     Json vm = good;
     if (bad.contains("path")) vm["disks"][0] = {{"id", "d"}, {"path", "/etc/passwd"}};
-    if (bad.contains("mac")) vm["nics"] = Json::array({{{"id", "n"}, {"mac", "nope"}, {"user", true}}});
+    if (bad.contains("mac"))
+      vm["nics"] = Json::array({{{"id", "n"}, {"mac", "nope"}, {"user", true}}});
     if (bad.contains("memory")) vm["memory_mib"] = 4096;
-    if (bad.contains("dup")) vm["nics"] = Json::array({{{"id", "d"}, {"mac", "52:54:00:00:00:01"}, {"user", true}}});
+    if (bad.contains("dup"))
+      vm["nics"] = Json::array({{{"id", "d"}, {"mac", "52:54:00:00:00:01"}, {"user", true}}});
     Json section = Json::array({vm});
     auto status = r.validate(section);
     REQUIRE_FALSE(status);

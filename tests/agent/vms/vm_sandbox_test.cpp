@@ -1,16 +1,17 @@
 // Sandboxed VMs: each QEMU in photon-vm-<name>.service of a real systemd (booted in
 // systemd-nspawn, tests/support/nspawn_container.h), as a uid of its own (no user record: setpriv
-// in the unit), under QEMU's seccomp sandbox, and adopted after an agent restart through its unit. The reconciler runs on the host
-// and drives the container's systemd over its bus; the test's directory is bind-mounted at the
-// same path, so QEMU inside and the agent outside name the same files and sockets.
+// in the unit), under QEMU's seccomp sandbox, and adopted after an agent restart through its unit.
+// The reconciler runs on the host and drives the container's systemd over its bus; the test's
+// directory is bind-mounted at the same path, so QEMU inside and the agent outside name the same
+// files and sockets.
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 
 #include "agent/units/sd_systemd_bus.h"
-#include "agent/vms/vm_unit_runner.h"
 #include "agent/vms/qmp_channel.h"
+#include "agent/vms/vm_unit_runner.h"
 #include "tests/agent/vms/vm_test_steps.h"
 #include "tests/support/nspawn_container.h"
 
@@ -56,7 +57,8 @@ struct SandboxWorld {
 
   VmOptions options() {
     VmOptions o = vms.options();
-    o.runner = makeVmUnitRunner(bus, {.local_pid = [this](pid_t p) { return container.hostPid(p); }});
+    o.runner =
+        makeVmUnitRunner(bus, {.local_pid = [this](pid_t p) { return container.hostPid(p); }});
     o.sandbox.enabled = true;
     o.sandbox.uid_base = kUid;
     o.sandbox.runtime_root_local = container.root() + "/run/photon-vm";
@@ -67,8 +69,10 @@ struct SandboxWorld {
 
 }  // namespace
 
-TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption through the unit, "
-          "exec stopped by seccomp", "[vms][sandbox][integration]") {
+TEST_CASE(
+    "vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption through the unit, "
+    "exec stopped by seccomp",
+    "[vms][sandbox][integration]") {
   SandboxWorld world;
   Json vm = world.vms.vm("s1");
   vm["disks"] = Json::array({{{"id", "d0"}, {"image", "d0.qcow2"}, {"size_gib", 1}}});
@@ -96,8 +100,8 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption
     CHECK(statusField(pid, "CapEff") == "0000000000000000");
     CHECK(statusField(pid, "CapBnd") == "0000000000000000");
     CHECK(statusField(pid, "Groups").empty());
-    CHECK(readText("/proc/" + std::to_string(pid) + "/cgroup")
-              .find("/photon-vm-s1.service\n") != std::string::npos);
+    CHECK(readText("/proc/" + std::to_string(pid) + "/cgroup").find("/photon-vm-s1.service\n") !=
+          std::string::npos);
     auto unit = world.bus->unitState("photon-vm-s1.service");
     REQUIRE(unit);
     CHECK(unit->active_state == "active");
@@ -106,7 +110,7 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption
     // Its disk and its socket directory are its user's; the QMP socket is reachable only
     // through that 0700 directory.
     std::string run_dir = world.container.root() + "/run/photon-vm/s1";
-    struct stat st{};
+    struct stat st {};
     REQUIRE(::stat(run_dir.c_str(), &st) == 0);
     CHECK(st.st_uid == kUid);
     CHECK((st.st_mode & 0777) == 0700);
@@ -176,14 +180,13 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption
   ::chmod(helper.c_str(), 0755);
   Json escape = {{"type", "bridge"}, {"id", "x"}, {"br", "br0"}, {"helper", helper}};
   {
-    auto qmp = makeUnixQmpConnector(5s)->connect(world.container.root() +
-                                                 "/run/photon-vm/s1/qmp.sock");
+    auto qmp =
+        makeUnixQmpConnector(5s)->connect(world.container.root() + "/run/photon-vm/s1/qmp.sock");
     REQUIRE(qmp);
     (void)(*qmp)->execute("netdev_add", escape);  // no reply: QEMU is gone
   }
-  auto runner = makeVmUnitRunner(world.bus, {.local_pid = [&](pid_t p) {
-    return world.container.hostPid(p);
-  }});
+  auto runner = makeVmUnitRunner(
+      world.bus, {.local_pid = [&](pid_t p) { return world.container.hostPid(p); }});
   VmProcessStatus after;
   for (int i = 0; i < 100; ++i) {
     after = runner->status("s1", 0);
@@ -199,11 +202,11 @@ TEST_CASE("vms sandbox: QEMU in its own unit as its own user, hot-plug, adoption
   // The same request to a QEMU without the sandbox runs the program: the check above can fail.
   std::string sock = world.vms.tmp.path() + "/control.sock";
   auto plain = makeVmProcessRunner();
-  auto control = plain->spawn({.name = "control",
-                               .argv = {"qemu-system-x86_64", "-machine", "none", "-nodefaults",
-                                        "-display", "none", "-qmp",
-                                        "unix:" + sock + ",server=on,wait=off"},
-                               .log_path = world.vms.tmp.path() + "/control.log"});
+  auto control =
+      plain->spawn({.name = "control",
+                    .argv = {"qemu-system-x86_64", "-machine", "none", "-nodefaults", "-display",
+                             "none", "-qmp", "unix:" + sock + ",server=on,wait=off"},
+                    .log_path = world.vms.tmp.path() + "/control.log"});
   REQUIRE(control);
   for (int i = 0; i < 100 && !std::filesystem::exists(sock); ++i) std::this_thread::sleep_for(20ms);
   {

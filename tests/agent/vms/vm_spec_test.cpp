@@ -7,7 +7,9 @@ using photon::common::Json;
 
 namespace {
 
-VmLimits limits() { return VmLimits{{"/var/lib/photon/images"}, 4096}; }
+VmLimits limits() {
+  return VmLimits{{"/var/lib/photon/images"}, 4096};
+}
 
 Json vm() {
   return Json::parse(R"({"name": "web", "cpus": 2, "memory_mib": 512,

@@ -20,8 +20,8 @@ struct Run {
 
 Run photonctl(test::TempDir& dir, const std::string& url, std::vector<std::string> args) {
   std::string token = dir.write("admin.token", std::string(test::kAdminToken) + "\n");
-  std::vector<std::string> argv = {PHOTON_BUILD_DIR "/coordinator/photonctl", "--coordinator",
-                                   url, "--token-file", token};
+  std::vector<std::string> argv = {PHOTON_BUILD_DIR "/coordinator/photonctl", "--coordinator", url,
+                                   "--token-file", token};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string log = dir.file("photonctl.log");
   std::remove(log.c_str());
@@ -54,8 +54,8 @@ TEST_CASE("photonctl: https to a plain-HTTP coordinator says the TLS handshake f
   auto run = photonctl(dir, https, {"nodes"});
   INFO(run.output);
   CHECK(run.code == 1);
-  CHECK(run.output.find("cannot reach the coordinator at " + https + ": the TLS handshake failed") !=
-        std::string::npos);
+  CHECK(run.output.find("cannot reach the coordinator at " + https +
+                        ": the TLS handshake failed") != std::string::npos);
 }
 
 TEST_CASE("photonctl: a refused declaration is one sentence that names the field",

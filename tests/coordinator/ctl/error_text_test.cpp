@@ -8,7 +8,9 @@ using ctl::describeRefusal;
 using ctl::describeUnreachable;
 
 namespace {
-common::HttpResponse answer(int status, const std::string& body) { return {status, body, {}}; }
+common::HttpResponse answer(int status, const std::string& body) {
+  return {status, body, {}};
+}
 }  // namespace
 
 TEST_CASE("photonctl errors: a refused declaration is a sentence naming the field",
@@ -53,19 +55,22 @@ TEST_CASE("photonctl errors: token, missing things, server failures", "[inventor
 
 TEST_CASE("photonctl errors: an unreachable coordinator says what failed and what to check",
           "[inventory]") {
-  auto refused = describeUnreachable("/api/v1/nodes?state=active",
-                                     "GET http://127.0.0.1:7480/api/v1/nodes?state=active: Connection");
-  CHECK(refused.starts_with("cannot reach the coordinator at http://127.0.0.1:7480: the "
-                            "connection was refused or the host could not be reached."));
+  auto refused =
+      describeUnreachable("/api/v1/nodes?state=active",
+                          "GET http://127.0.0.1:7480/api/v1/nodes?state=active: Connection");
+  CHECK(
+      refused.starts_with("cannot reach the coordinator at http://127.0.0.1:7480: the "
+                          "connection was refused or the host could not be reached."));
   CHECK(refused.find("--coordinator or PHOTON_COORDINATOR") != std::string::npos);
 
   auto tls = describeUnreachable("/api/v1/nodes",
                                  "GET https://c:7480/api/v1/nodes: SSLServerVerification");
   CHECK(tls.find("at https://c:7480: TLS verification failed") != std::string::npos);
 
-  auto both = describeUnreachable(
-      "/api/v1/cluster", "PUT http://a:1/api/v1/cluster: ConnectionTimeout; "
-                         "PUT http://b:2/api/v1/cluster: Read");
-  CHECK(both.starts_with("cannot reach any coordinator: http://a:1: connecting timed out; "
-                         "http://b:2: no answer came"));
+  auto both = describeUnreachable("/api/v1/cluster",
+                                  "PUT http://a:1/api/v1/cluster: ConnectionTimeout; "
+                                  "PUT http://b:2/api/v1/cluster: Read");
+  CHECK(
+      both.starts_with("cannot reach any coordinator: http://a:1: connecting timed out; "
+                       "http://b:2: no answer came"));
 }

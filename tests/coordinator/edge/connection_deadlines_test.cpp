@@ -15,8 +15,8 @@ TEST_CASE("connection deadlines: a sweep expires only connections whose deadline
   auto [b_id, b] = registry.add({[&] { ++expired_b; }, [] {}});
   auto [c_id, c] = registry.add({[&] { ++expired_c; }, [] {}});
   const auto now = Clock::now();
-  a->armAt(now - 1ms);   // passed
-  b->armAt(now + 10s);   // not yet
+  a->armAt(now - 1ms);  // passed
+  b->armAt(now + 10s);  // not yet
   // c is not armed: a handler or a held poll runs.
   CHECK(registry.sweep(now) == 1);
   CHECK(expired_a == 1);
@@ -49,8 +49,7 @@ TEST_CASE("connection deadlines: a step that ends in time disarms its deadline",
   CHECK(expired == 1);
 }
 
-TEST_CASE("connection deadlines: removed connections are neither expired nor closed",
-          "[edge]") {
+TEST_CASE("connection deadlines: removed connections are neither expired nor closed", "[edge]") {
   ConnectionDeadlines registry;
   int expired = 0, closed = 0;
   auto [gone_id, gone] = registry.add({[&] { ++expired; }, [&] { ++closed; }});

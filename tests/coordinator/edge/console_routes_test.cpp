@@ -89,8 +89,7 @@ TEST_CASE("the fleet watch is held until the store moves, and bounded", "[consol
   SECTION("the current revision is held until a node changes") {
     RawConnection conn(port);
     REQUIRE(conn.send("GET /api/v1/watch?wait=20&since=" + std::to_string(revision) +
-                      " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kAdminToken +
-                      "\r\n\r\n"));
+                      " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kAdminToken + "\r\n\r\n"));
     // Nothing yet: the poll is parked.
     CHECK(readReply(conn, std::chrono::milliseconds(400)).status == 0);
     const auto started = std::chrono::steady_clock::now();
@@ -126,14 +125,17 @@ TEST_CASE("the node list gives each node's reported system when asked", "[consol
   auto two = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(2));
   REQUIRE(one.status == 200);
   REQUIRE(two.status == 200);
-  common::Json observed = {
-      {"domains",
-       {{"system",
-         {{"outcome", "applied"}, {"system", "/nix/store/x-web"}, {"generation", 7},
-          {"reboot_required", true}, {"booted_system", "/nix/store/y-web"}}}}}};
+  common::Json observed = {{"domains",
+                            {{"system",
+                              {{"outcome", "applied"},
+                               {"system", "/nix/store/x-web"},
+                               {"generation", 7},
+                               {"reboot_required", true},
+                               {"booted_system", "/nix/store/y-web"}}}}}};
   const std::string id = one.body["node_id"];
-  REQUIRE(c.as(one.body["token"], "PUT", "/api/v1/nodes/" + id + "/observed", observed.dump())
-              .status == 200);
+  REQUIRE(
+      c.as(one.body["token"], "PUT", "/api/v1/nodes/" + id + "/observed", observed.dump()).status ==
+      200);
 
   auto plain = c.admin("GET", "/api/v1/nodes");
   REQUIRE(plain.status == 200);
@@ -145,9 +147,9 @@ TEST_CASE("the node list gives each node's reported system when asked", "[consol
   for (const auto& node : with.body["nodes"]) {
     if (node["id"] == id) {
       CHECK(node["observed_system"] == common::Json{{"outcome", "applied"},
-                                                     {"system", "/nix/store/x-web"},
-                                                     {"generation", 7},
-                                                     {"reboot_required", true}});
+                                                    {"system", "/nix/store/x-web"},
+                                                    {"generation", 7},
+                                                    {"reboot_required", true}});
     } else {
       CHECK(node["observed_system"].is_null());
     }

@@ -48,9 +48,11 @@ TEST_CASE("coordinator edge: a phone-home nested 100,000 deep is refused and not
   REQUIRE(at != std::string::npos);
   body.insert(at + 9, "\"x\":" + std::string(100000, '[') + std::string(100000, ']') + ",");
   RawConnection conn(c.server().port());
-  REQUIRE(conn.send("POST /api/v1/phone-home HTTP/1.1\r\nHost: t\r\nContent-Type: "
-                    "application/json\r\n" + authorization(kBootstrapToken) +
-                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  REQUIRE(
+      conn.send("POST /api/v1/phone-home HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                "application/json\r\n" +
+                authorization(kBootstrapToken) + "Content-Length: " + std::to_string(body.size()) +
+                "\r\n\r\n" + body));
   auto reply = readReply(conn);
   CHECK(reply.status == 400);
   CHECK(Json::parse(reply.body)["field"].get<std::string>().rfind("facts.x[0]", 0) == 0);
@@ -71,8 +73,9 @@ TEST_CASE("coordinator edge: 2,000 held long-polls, one change answers all, no t
   // Operators' polls (an admin token holds no per-node slot), 2,000 connections from this one
   // thread.
   constexpr int kPolls = 2000;
-  std::string request = "GET " + path + "?wait=30 HTTP/1.1\r\nHost: t\r\nIf-None-Match: " +
-                        first.etag + "\r\n" + authorization(kAdminToken) + "\r\n";
+  std::string request = "GET " + path +
+                        "?wait=30 HTTP/1.1\r\nHost: t\r\nIf-None-Match: " + first.etag + "\r\n" +
+                        authorization(kAdminToken) + "\r\n";
   std::vector<RawConnection> polls;
   polls.reserve(kPolls);
   for (int i = 0; i < kPolls; ++i) {

@@ -48,7 +48,7 @@ bool hello(int port) {
 
 TEST_CASE("edge: a chunked body past the limit is refused with 413, not read into memory",
           "[edge][integration]") {
-  EdgeServer edge;  // 1 MiB bodies
+  EdgeServer edge;   // 1 MiB bodies
   hello(edge.port);  // warm: the first connection's allocations are not the body's
   size_t rss_before = residentBytes();
   RawConnection c(edge.port);
@@ -79,8 +79,8 @@ TEST_CASE("edge: a chunked body past the limit is refused with 413, not read int
 TEST_CASE("edge: a Content-Length past the limit is refused before the body is sent",
           "[edge][integration]") {
   EdgeServer edge;
-  auto reply = roundTrip(edge.port,
-                         "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 999999999\r\n\r\n");
+  auto reply =
+      roundTrip(edge.port, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 999999999\r\n\r\n");
   CHECK(reply.status == 413);
   CHECK(field(reply) == "body");
 }
@@ -91,22 +91,25 @@ TEST_CASE("edge: a gzip bomb is refused at the inflated limit, a sane gzip body 
   std::string bomb = gzip(std::string(256u << 20, '['));  // 256 MiB of brackets, ~250 kB
   REQUIRE(bomb.size() < (1u << 20));
   size_t rss_before = residentBytes();
-  auto refused = roundTrip(edge.port, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
-                                      "Content-Length: " + std::to_string(bomb.size()) +
-                                          "\r\n\r\n" + bomb);
+  auto refused = roundTrip(edge.port,
+                           "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
+                           "Content-Length: " +
+                               std::to_string(bomb.size()) + "\r\n\r\n" + bomb);
   CHECK(refused.status == 413);
   CHECK(residentBytes() < rss_before + (24u << 20));
 
   std::string doc = Json{{"facts", {{"cpu", 4}}}}.dump();
   std::string packed = gzip(doc);
-  auto ok = roundTrip(edge.port, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
-                                 "Content-Length: " + std::to_string(packed.size()) +
-                                     "\r\n\r\n" + packed);
+  auto ok = roundTrip(edge.port,
+                      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\n"
+                      "Content-Length: " +
+                          std::to_string(packed.size()) + "\r\n\r\n" + packed);
   REQUIRE(ok.status == 200);
   CHECK(Json::parse(ok.body)["bytes"] == doc.size());
 
-  auto unknown = roundTrip(edge.port, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: br\r\n"
-                                      "Content-Length: 2\r\n\r\n{}");
+  auto unknown = roundTrip(edge.port,
+                           "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: br\r\n"
+                           "Content-Length: 2\r\n\r\n{}");
   CHECK(unknown.status == 415);
   CHECK(field(unknown) == "Content-Encoding");
 }
@@ -123,11 +126,12 @@ TEST_CASE("edge: headers past the limit are refused with 431", "[edge][integrati
 TEST_CASE("edge: JSON nested 100,000 deep is a 400 naming where, and the server stays up",
           "[edge][integration]") {
   EdgeServer edge;
-  std::string deep = "{\"facts\": {\"x\": " + std::string(100000, '[') +
-                     std::string(100000, ']') + "}}";
-  auto reply = roundTrip(edge.port, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: "
-                                    "application/json\r\nContent-Length: " +
-                                        std::to_string(deep.size()) + "\r\n\r\n" + deep);
+  std::string deep =
+      "{\"facts\": {\"x\": " + std::string(100000, '[') + std::string(100000, ']') + "}}";
+  auto reply = roundTrip(edge.port,
+                         "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                         "application/json\r\nContent-Length: " +
+                             std::to_string(deep.size()) + "\r\n\r\n" + deep);
   CHECK(reply.status == 400);
   CHECK(field(reply).rfind("facts.x[0]", 0) == 0);
   CHECK(hello(edge.port));
@@ -163,8 +167,7 @@ TEST_CASE("edge: a client that trickles its headers is cut while others are serv
   CHECK(edge.renderedMetrics().find("reason=\"header_timeout\"") != std::string::npos);
 }
 
-TEST_CASE("edge: a body that stops arriving gets 408 at the body deadline",
-          "[edge][integration]") {
+TEST_CASE("edge: a body that stops arriving gets 408 at the body deadline", "[edge][integration]") {
   coordinator::EdgeLimits limits;
   limits.body_timeout = std::chrono::milliseconds(600);
   EdgeServer edge(limits);
@@ -202,8 +205,9 @@ TEST_CASE("edge: Expect: 100-continue gets its interim answer, then the body is 
           "[edge][integration]") {
   EdgeServer edge;
   RawConnection c(edge.port);
-  REQUIRE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
-                 "Content-Length: 2\r\n\r\n"));
+  REQUIRE(
+      c.send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+             "Content-Length: 2\r\n\r\n"));
   // The interim "100 Continue" must come before we send the body.
   char head[64] = {};
   pollfd p{c.fd(), POLLIN, 0};

@@ -76,9 +76,10 @@ TEST_CASE("edge TLS: a client certificate from the cluster CA names the caller",
   const std::string url = "https://" + edge.hostPort();
 
   auto node = ca.client("n-0001");
-  auto with_cert = call(url, {.ca_file = ca.caFile(),
-                              .client_cert_file = node.cert_file,
-                              .client_key_file = node.key_file},
+  auto with_cert = call(url,
+                        {.ca_file = ca.caFile(),
+                         .client_cert_file = node.cert_file,
+                         .client_key_file = node.key_file},
                         "POST", "/echo");
   REQUIRE(with_cert);
   REQUIRE(with_cert->status == 200);
@@ -93,12 +94,13 @@ TEST_CASE("edge TLS: a client certificate from the cluster CA names the caller",
 
   // A certificate from another CA does not get through the handshake.
   auto forged = stranger.client("n-0001");
-  auto refused = call(url, {.ca_file = ca.caFile(),
-                            .client_cert_file = forged.cert_file,
-                            .client_key_file = forged.key_file},
+  auto refused = call(url,
+                      {.ca_file = ca.caFile(),
+                       .client_cert_file = forged.cert_file,
+                       .client_key_file = forged.key_file},
                       "POST", "/echo");
   INFO((refused ? "answered " + std::to_string(refused->status) + " " + refused->body
-                 : "failed: " + refused.error().message));
+                : "failed: " + refused.error().message));
   CHECK(!refused);
   // With TLS 1.3 the client may see the broken connection a moment before the server counts
   // the failed handshake.

@@ -57,15 +57,17 @@ struct TlsCluster {
                                               const std::string& name) {
     auto made = common::pki::makeKeyAndRequest("not-the-node-id");
     REQUIRE(made);
-    auto res = client.request("POST", "/api/v1/nodes/" + id + "/certificate",
-                              Json{{"csr", made->request_pem},
-                                   {"ssh_host_key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH0 root@x"}}
-                                  .dump());
+    auto res =
+        client.request("POST", "/api/v1/nodes/" + id + "/certificate",
+                       Json{{"csr", made->request_pem},
+                            {"ssh_host_key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH0 root@x"}}
+                           .dump());
     REQUIRE(res);
     INFO(res->body);
     REQUIRE(res->status == 200);
     auto body = Json::parse(res->body);
-    return {files.write(name + ".crt", body["certificate"]), files.write(name + ".key", made->key_pem)};
+    return {files.write(name + ".crt", body["certificate"]),
+            files.write(name + ".key", made->key_pem)};
   }
 };
 
@@ -97,8 +99,8 @@ TEST_CASE("node certificates: a node trades its token for a certificate that nam
   // … and only that node.
   auto other = t.c->bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(2));
   REQUIRE(other.status == 200);
-  CHECK(status(*by_cert, "GET", "/api/v1/nodes/" + other.body["node_id"].get<std::string>() +
-                                    "/desired") == 403);
+  CHECK(status(*by_cert, "GET",
+               "/api/v1/nodes/" + other.body["node_id"].get<std::string>() + "/desired") == 403);
   // The fleet's SSH host keys, for known_hosts.
   auto hosts = t.c->admin("GET", "/api/v1/known-hosts");
   REQUIRE(hosts.status == 200);
@@ -106,9 +108,10 @@ TEST_CASE("node certificates: a node trades its token for a certificate that nam
   CHECK(hosts.body["hosts"][0]["ssh_host_key"] == "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH0");
 }
 
-TEST_CASE("node certificates: a renewal keeps the previous one until the next, retire revokes "
-          "them all",
-          "[trust][edge][integration]") {
+TEST_CASE(
+    "node certificates: a renewal keeps the previous one until the next, retire revokes "
+    "them all",
+    "[trust][edge][integration]") {
   TlsCluster t;
   auto enrolled = t.c->bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(1));
   REQUIRE(enrolled.status == 200);
@@ -156,7 +159,8 @@ TEST_CASE("node certificates: a forged or malformed request is refused, naming t
   CHECK(b1["field"] == "csr");
   auto made = common::pki::makeKeyAndRequest(id);
   REQUIRE(made);
-  auto [s2, b2] = post(Json{{"csr", made->request_pem}, {"ssh_host_key", "ssh-ed25519 AAAA\n<0>x"}});
+  auto [s2, b2] =
+      post(Json{{"csr", made->request_pem}, {"ssh_host_key", "ssh-ed25519 AAAA\n<0>x"}});
   CHECK(s2 == 400);
   CHECK(b2["field"] == "ssh_host_key");
   // The bootstrap token is not a node's.

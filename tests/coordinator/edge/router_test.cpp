@@ -51,12 +51,10 @@ TEST_CASE("router: unknown paths are 404 and wrong methods 405, both naming what
           "[edge]") {
   HttpMetrics metrics;
   Router router(metrics);
-  router.get("/api/v1/things/{id}", [](const HttpRequest&, HttpResponse& res) {
-    sendJson(res, 200, Json::object());
-  });
-  router.del("/api/v1/things/{id}", [](const HttpRequest&, HttpResponse& res) {
-    sendJson(res, 200, Json::object());
-  });
+  router.get("/api/v1/things/{id}",
+             [](const HttpRequest&, HttpResponse& res) { sendJson(res, 200, Json::object()); });
+  router.del("/api/v1/things/{id}",
+             [](const HttpRequest&, HttpResponse& res) { sendJson(res, 200, Json::object()); });
   auto missing = dispatch(router, request("GET", "/api/v1/nothing"));
   CHECK(missing.status == 404);
   CHECK(Json::parse(missing.body)["field"] == "path");
@@ -65,8 +63,9 @@ TEST_CASE("router: unknown paths are 404 and wrong methods 405, both naming what
   CHECK(Json::parse(wrong.body)["field"] == "method");
   bool has_allow = false;
   for (const auto& [name, value] : wrong.headers) {
-    if (name == "Allow") has_allow = value.find("GET") != std::string::npos &&
-                                     value.find("DELETE") != std::string::npos;
+    if (name == "Allow")
+      has_allow =
+          value.find("GET") != std::string::npos && value.find("DELETE") != std::string::npos;
   }
   CHECK(has_allow);
 }
@@ -75,9 +74,8 @@ TEST_CASE("router: a handler that throws is a 500 and the router keeps serving",
   HttpMetrics metrics;
   Router router(metrics);
   router.post("/boom", [](const HttpRequest&, HttpResponse&) { throw std::runtime_error("x"); });
-  router.get("/ok", [](const HttpRequest&, HttpResponse& res) {
-    sendJson(res, 200, Json::object());
-  });
+  router.get("/ok",
+             [](const HttpRequest&, HttpResponse& res) { sendJson(res, 200, Json::object()); });
   CHECK(dispatch(router, request("POST", "/boom")).status == 500);
   CHECK(dispatch(router, request("GET", "/ok")).status == 200);
 }
@@ -91,13 +89,11 @@ TEST_CASE("router: query parameters split on the first '=' and decode '+' and '%
   CHECK(req.param("nope").empty());
 }
 
-TEST_CASE("router: metrics name routes by template, and a client cannot invent methods",
-          "[edge]") {
+TEST_CASE("router: metrics name routes by template, and a client cannot invent methods", "[edge]") {
   HttpMetrics metrics;
   Router router(metrics);
-  router.get("/api/v1/nodes/{id}", [](const HttpRequest&, HttpResponse& res) {
-    sendJson(res, 200, Json::object());
-  });
+  router.get("/api/v1/nodes/{id}",
+             [](const HttpRequest&, HttpResponse& res) { sendJson(res, 200, Json::object()); });
   dispatch(router, request("GET", "/api/v1/nodes/a"));
   dispatch(router, request("GET", "/api/v1/nodes/b"));
   dispatch(router, request("BREW", "/api/v1/nodes/b"));

@@ -137,8 +137,7 @@ TEST_CASE("TLS engine: handshake, records both ways, close_notify", "[edge]") {
   CHECK(closed.want == Want::kClosed);
 }
 
-TEST_CASE("TLS engine: bytes that are not TLS fail the handshake with OpenSSL's reason",
-          "[edge]") {
+TEST_CASE("TLS engine: bytes that are not TLS fail the handshake with OpenSSL's reason", "[edge]") {
   photon::test::TestCa ca;
   auto server_ctx = serverContext(ca.server("coordinator"));
   TlsEngine server(server_ctx.get(), /*server=*/true);

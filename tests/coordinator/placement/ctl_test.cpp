@@ -12,14 +12,15 @@
 #include "tests/support/photonctl_runner.h"
 
 using namespace photon;
+using common::Json;
 using test::ChildProcess;
 using test::CoordinatorFixture;
 using test::SimCluster;
-using common::Json;
 
 using Ctl = test::PhotonctlRunner;
 
-TEST_CASE("photonctl: service put, services, allocations, drain --wait", "[placement][integration]") {
+TEST_CASE("photonctl: service put, services, allocations, drain --wait",
+          "[placement][integration]") {
   CoordinatorFixture c;
   SimCluster sim(c);
   for (int i = 0; i < 3; ++i) sim.addNode(i, {{"rack", "r" + std::to_string(i)}});
@@ -77,7 +78,8 @@ TEST_CASE("photonctl: nodes and allocations say how long a node is missing and w
                           .count();
   // Set before the server starts: a coordinator's clock never counts anyone missing before its
   // own start (the liveness grace floor), so a clock set back afterwards would keep all alive.
-  CoordinatorFixture c({}, [&c, now](coordinator::CoordinatorOptions&) { c.clock().set(now - 60); });
+  CoordinatorFixture c({},
+                       [&c, now](coordinator::CoordinatorOptions&) { c.clock().set(now - 60); });
   // TTL 30 s, grace 20 s: a node's instances move once it has been silent for over 50 s.
   SimCluster sim(c, {{"placement", {{"failover_grace_s", 20}}}});
   for (int i = 0; i < 4; ++i) sim.addNode(i, {{"rack", "r" + std::to_string(i)}});
@@ -86,7 +88,7 @@ TEST_CASE("photonctl: nodes and allocations say how long a node is missing and w
   sim.settle();
   auto placed = sim.placedPerNode("web");
   REQUIRE(placed.size() == 2);
-  const std::string gone = placed.begin()->first;     // silent from now - 60: failed over
+  const std::string gone = placed.begin()->first;    // silent from now - 60: failed over
   const std::string going = placed.rbegin()->first;  // silent from now - 40: not yet
   for (int step = 0; step < 6; ++step) {
     c.clock().advance(10);
@@ -108,7 +110,8 @@ TEST_CASE("photonctl: nodes and allocations say how long a node is missing and w
   REQUIRE(ctl.run({"node", "show", going}, out) == 0);
   CHECK(std::regex_search(out, std::regex("liveness: +missing [0-9]+s, fails over in")));
   REQUIRE(ctl.run({"allocations", "web"}, out) == 0);
-  CHECK(std::regex_search(out, std::regex("node .* \\(" + going +
-                                          "\\): missing [0-9]+s, fails over in [0-9]+s\n")));
-  CHECK(std::regex_search(out, std::regex("node .* \\(" + gone + "\\): missing [0-9]+s, failover due\n")));
+  CHECK(std::regex_search(
+      out, std::regex("node .* \\(" + going + "\\): missing [0-9]+s, fails over in [0-9]+s\n")));
+  CHECK(std::regex_search(
+      out, std::regex("node .* \\(" + gone + "\\): missing [0-9]+s, failover due\n")));
 }

@@ -49,9 +49,10 @@ Json serviceEntry(CoordinatorFixture& c, const std::string& name) {
 }
 }  // namespace
 
-TEST_CASE("declared services: cluster apply places them, rolls a change, stops a removed one, "
-          "and leaves the API's alone",
-          "[declaration][placement][integration]") {
+TEST_CASE(
+    "declared services: cluster apply places them, rolls a change, stops a removed one, "
+    "and leaves the API's alone",
+    "[declaration][placement][integration]") {
   CoordinatorFixture c;
   SimCluster sim(c);
   for (int i = 0; i < 3; ++i) sim.addNode(i, {{"rack", "r" + std::to_string(i)}});
@@ -62,9 +63,10 @@ TEST_CASE("declared services: cluster apply places them, rolls a change, stops a
   REQUIRE(sim.putService("cache", SimCluster::service(1)).status == 201);
 
   // Two declared services.
-  auto file = ctl.dir.write("cluster.json", declaration(c, {declaredService("web", 2, "/bin/web"),
-                                                            declaredService("jobs", 1, "/bin/jobs")})
-                                                .dump());
+  auto file =
+      ctl.dir.write("cluster.json", declaration(c, {declaredService("web", 2, "/bin/web"),
+                                                    declaredService("jobs", 1, "/bin/jobs")})
+                                        .dump());
   REQUIRE(ctl.run({"cluster", "apply", file}, out) == 0);
   INFO(out);
   CHECK(out.find("service web: created") != std::string::npos);
@@ -122,7 +124,8 @@ TEST_CASE("declared services: cluster apply places them, rolls a change, stops a
   CHECK(serviceEntry(c, "jobs")["status"]["instance_revision"] == jobs_revision);
 
   // Removing jobs from the declaration stops it; the API's cache survives every apply.
-  ctl.dir.write("cluster.json", declaration(c, Json::array({declaredService("web", 2, "/bin/web2")})).dump());
+  ctl.dir.write("cluster.json",
+                declaration(c, Json::array({declaredService("web", 2, "/bin/web2")})).dump());
   int code = ctl.run({"cluster", "apply", file}, out);
   INFO(out);
   REQUIRE(code == 0);

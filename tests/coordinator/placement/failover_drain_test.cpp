@@ -5,10 +5,10 @@
 #include "tests/coordinator/placement/sim_cluster.h"
 
 using namespace photon;
+using common::Json;
 using test::CoordinatorFixture;
 using test::SimCluster;
 using test::SimNode;
-using common::Json;
 
 namespace {
 const SimNode& byId(SimCluster& sim, const std::string& id) {
@@ -79,9 +79,10 @@ TEST_CASE("failover: a missing node's instances move after the grace, back, its 
   CHECK(sim.units(byId(sim, lost_node)).empty());
 }
 
-TEST_CASE("drain: instances move max_parallel at a time, each old one stopped only when its "
-          "replacement is healthy",
-          "[placement][integration]") {
+TEST_CASE(
+    "drain: instances move max_parallel at a time, each old one stopped only when its "
+    "replacement is healthy",
+    "[placement][integration]") {
   CoordinatorFixture c;
   SimCluster sim(c);
   for (int i = 0; i < 3; ++i) sim.addNode(i, {{"rack", "r1"}});
@@ -130,8 +131,8 @@ TEST_CASE("drain: the agent must apply the emptied desired state before the drai
   SimCluster sim(c);
   auto a = sim.addNode(1, {{"rack", "r1"}});
   auto b = sim.addNode(2, {{"rack", "r2"}});
-  REQUIRE(sim.putService("web", SimCluster::service(1, {{"update", {{"max_parallel", 1},
-                                                                    {"min_healthy_s", 0}}}}))
+  REQUIRE(sim.putService("web", SimCluster::service(
+                                    1, {{"update", {{"max_parallel", 1}, {"min_healthy_s", 0}}}}))
               .status == 201);
   sim.settle();
   auto placed = sim.placedPerNode("web");
@@ -176,7 +177,8 @@ TEST_CASE("drain: past the deadline what is left stops", "[placement][integratio
   CHECK(sim.instanceNames(only).empty());
 }
 
-TEST_CASE("drain: an undrain calls the move off, the replacements stop", "[placement][integration]") {
+TEST_CASE("drain: an undrain calls the move off, the replacements stop",
+          "[placement][integration]") {
   CoordinatorFixture c;
   SimCluster sim(c);
   for (int i = 0; i < 2; ++i) sim.addNode(i, {{"rack", "r1"}});

@@ -16,8 +16,8 @@ TEST_CASE("node sections: a section holding nothing of ours is left as it is", "
 }
 
 TEST_CASE("node sections: our instances replace ours and keep the operator's", "[placement]") {
-  Json current = Json::array({{{"name", "manual"}},
-                              {{"name", "web-0"}, {"placed_by", "placement"}, {"revision", "1"}}});
+  Json current = Json::array(
+      {{{"name", "manual"}}, {{"name", "web-0"}, {"placed_by", "placement"}, {"revision", "1"}}});
   Json ours = Json::array({{{"name", "web-1"}, {"placed_by", "placement"}, {"revision", "2"}}});
   Json merged = mergeUnits(current, ours);
   REQUIRE(merged.size() == 2);

@@ -14,9 +14,16 @@ PlacementState sample() {
   PlacementState s;
   s.service = "web";
   s.next_index = 7;
-  s.allocations.push_back({.name = "web-5", .slot = 1, .node = "n-2", .revision = "r1",
-                           .created_at = 100, .health = "healthy", .error = "",
-                           .healthy_since = 120, .replaces = "web-3", .lost = true});
+  s.allocations.push_back({.name = "web-5",
+                           .slot = 1,
+                           .node = "n-2",
+                           .revision = "r1",
+                           .created_at = 100,
+                           .health = "healthy",
+                           .error = "",
+                           .healthy_since = 120,
+                           .replaces = "web-3",
+                           .lost = true});
   s.unplaced.push_back({2, "no-capacity: none of 3 nodes has room", "web-4"});
   s.templates["r1"] = Json{{"exec", {"/bin/web"}}};
   s.last_healthy_spec = Json{{"name", "web"}};
@@ -67,10 +74,11 @@ TEST_CASE("placement state: a corrupt allocation is an error, not a dropped inst
 
 TEST_CASE("placement state: an agent's long error is bounded so the document reads back",
           "[placement]") {
-  Json observed = {{"domains",
-                    {{"units",
-                      {{"instances",
-                        {{{"name", "web-5"}, {"state", "failed"}, {"error", std::string(20000, 'x')}}}}}}}}};
+  Json observed = {
+      {"domains",
+       {{"units",
+         {{"instances",
+           {{{"name", "web-5"}, {"state", "failed"}, {"error", std::string(20000, 'x')}}}}}}}}};
   auto units = parseObservedUnits(observed);
   REQUIRE(units.contains("web-5"));
   CHECK(units["web-5"].error.size() < 1100);

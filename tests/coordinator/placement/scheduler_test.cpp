@@ -101,8 +101,8 @@ TEST_CASE("scheduler: the reasons for what it cannot place", "[placement]") {
 
 TEST_CASE("scheduler: pinned demands go to their nodes only, even when not schedulable",
           "[placement]") {
-  std::vector<SchedulerNode> nodes = {node("core-1", "r1"), node("core-2", "r2", 8, 16 * kGiB, false),
-                                      node("w", "r3")};
+  std::vector<SchedulerNode> nodes = {node("core-1", "r1"),
+                                      node("core-2", "r2", 8, 16 * kGiB, false), node("w", "r3")};
   Demand d = demand("etcd", 0);
   d.pinned_nodes = {"core-1", "core-2", "core-9"};
   auto r = schedule(nodes, {}, {d});
@@ -131,8 +131,8 @@ TEST_CASE("scheduler: properties over random clusters (seeded)", "[placement]") 
     int racks = pick(1, 6);
     int count = pick(5, 60);
     for (int i = 0; i < count; ++i) {
-      auto n = node("n" + std::to_string(i), "r" + std::to_string(pick(0, racks - 1)),
-                    pick(1, 32), int64_t{pick(1, 64)} * kGiB, pick(0, 9) != 0);
+      auto n = node("n" + std::to_string(i), "r" + std::to_string(pick(0, racks - 1)), pick(1, 32),
+                    int64_t{pick(1, 64)} * kGiB, pick(0, 9) != 0);
       if (pick(0, 3) == 0) n.labels["tier"] = "gold";
       nodes.push_back(n);
     }
@@ -197,8 +197,7 @@ TEST_CASE("scheduler: properties over random clusters (seeded)", "[placement]") 
   }
 }
 
-TEST_CASE("scheduler: spread stays within one of even when there is room (seeded)",
-          "[placement]") {
+TEST_CASE("scheduler: spread stays within one of even when there is room (seeded)", "[placement]") {
   for (uint32_t seed = 1; seed <= 30; ++seed) {
     std::mt19937 rng(seed);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -206,8 +205,8 @@ TEST_CASE("scheduler: spread stays within one of even when there is room (seeded
     int racks = pick(2, 7);
     for (int i = 0; i < 40; ++i) {
       // Every rack gets nodes; all are large enough for everything asked below.
-      nodes.push_back(node("n" + std::to_string(i), "r" + std::to_string(i % racks), 64,
-                           256 * kGiB));
+      nodes.push_back(
+          node("n" + std::to_string(i), "r" + std::to_string(i % racks), 64, 256 * kGiB));
     }
     // Existing instances of the service, unevenly spread, count for the balance.
     std::vector<ExistingAllocation> existing;

@@ -5,9 +5,9 @@
 #include "tests/coordinator/placement/sim_cluster.h"
 
 using namespace photon;
+using common::Json;
 using test::CoordinatorFixture;
 using test::SimCluster;
-using common::Json;
 
 TEST_CASE("services: replicas spread over racks reach the nodes' desired units",
           "[placement][integration]") {
@@ -102,7 +102,8 @@ TEST_CASE("services: an unplaced slot says why", "[placement][integration]") {
   sim.addNode(2, {{"rack", "r2"}}, 2);
 
   SECTION("no node matches the selector") {
-    auto put = sim.putService("web", SimCluster::service(1, {{"selector", {{"labels", {{"tier", "gold"}}}}}}));
+    auto put = sim.putService(
+        "web", SimCluster::service(1, {{"selector", {{"labels", {{"tier", "gold"}}}}}}));
     REQUIRE(put.status == 201);
     REQUIRE(put.body["warnings"].size() == 1);
     CHECK(put.body["warnings"][0].get<std::string>().starts_with("selector.labels.tier"));
@@ -127,7 +128,8 @@ TEST_CASE("services: an unplaced slot says why", "[placement][integration]") {
     CHECK(sim.allocations("web")["unplaced"].empty());
   }
   SECTION("spread exhausted") {
-    REQUIRE(sim.putService("web", SimCluster::service(3, {{"distinct_hosts", true}})).status == 201);
+    REQUIRE(sim.putService("web", SimCluster::service(3, {{"distinct_hosts", true}})).status ==
+            201);
     sim.round();
     auto a = sim.allocations("web");
     CHECK(a["allocations"].size() == 2);
@@ -158,7 +160,8 @@ TEST_CASE("services: bad input is refused naming the field", "[placement][integr
   refused("web", no_replicas, 400, "replicas");
   refused("web", with({{"selector", {{"class", "gpu"}}}}), 400, "selector.class");
   refused("web", with({{"selector", {{"pool", "nope"}}}}), 400, "selector.pool");
-  refused("web", with({{"selector", {{"labels", {{"rack", "r 1"}}}}}}), 400, "selector.labels.rack");
+  refused("web", with({{"selector", {{"labels", {{"rack", "r 1"}}}}}}), 400,
+          "selector.labels.rack");
   refused("web", with({{"selector", {{"zone", "a"}}}}), 400, "selector.zone");
   refused("web", with({{"resources", {{"cpu_millis", 5000}, {"memory_bytes", 1 << 30}}}}), 400,
           "resources.cpu_millis");
@@ -199,8 +202,10 @@ TEST_CASE("services: VMs placed on a node hold their memory against services",
              {"kernel", "/var/lib/photon/images/vmlinuz"},
              {"disks", {{{"id", "root"}, {"image", "root.qcow2"}, {"size_gib", 1}}}}};
   REQUIRE(c.admin("PUT", "/api/v1/vms/big", vm).status / 100 == 2);
-  REQUIRE(sim.putService("web", SimCluster::service(4, {{"resources", {{"cpu_millis", 100},
-                                                                       {"memory_bytes", int64_t{1} << 30}}}}))
+  REQUIRE(sim.putService(
+                 "web",
+                 SimCluster::service(
+                     4, {{"resources", {{"cpu_millis", 100}, {"memory_bytes", int64_t{1} << 30}}}}))
               .status == 201);
   sim.round();
   auto a = sim.allocations("web");

@@ -140,8 +140,9 @@ class SimCluster {
     Json s = {{"replicas", replicas},
               {"resources", {{"cpu_millis", 1000}, {"memory_bytes", int64_t{1} << 30}}},
               {"update", {{"max_parallel", 1}, {"min_healthy_s", 10}, {"auto_revert", true}}},
-              {"instance", {{"exec", {"/run/current-system/sw/bin/web", "--port", "8080"}},
-                            {"health", {{"http", {{"port", 8080}, {"path", "/healthz"}}}}}}}};
+              {"instance",
+               {{"exec", {"/run/current-system/sw/bin/web", "--port", "8080"}},
+                {"health", {{"http", {{"port", 8080}, {"path", "/healthz"}}}}}}}};
     for (auto& [k, v] : extra.items()) s[k] = v;
     return s;
   }

@@ -5,18 +5,19 @@
 #include "tests/coordinator/placement/sim_cluster.h"
 
 using namespace photon;
+using common::Json;
 using test::CoordinatorFixture;
 using test::SimCluster;
 using test::SimNode;
-using common::Json;
 
 namespace {
 Json withPort(int port, int max_parallel = 1) {
   return SimCluster::service(
-      4, {{"update", {{"max_parallel", max_parallel}, {"min_healthy_s", 10}, {"auto_revert", true}}},
-          {"instance",
-           {{"exec", {"/run/current-system/sw/bin/web", "--port", std::to_string(port)}},
-            {"health", {{"tcp", {{"port", port}}}}}}}});
+      4,
+      {{"update", {{"max_parallel", max_parallel}, {"min_healthy_s", 10}, {"auto_revert", true}}},
+       {"instance",
+        {{"exec", {"/run/current-system/sw/bin/web", "--port", std::to_string(port)}},
+         {"health", {{"tcp", {{"port", port}}}}}}}});
 }
 
 std::map<std::string, int> revisions(SimCluster& sim) {
@@ -27,9 +28,10 @@ std::map<std::string, int> revisions(SimCluster& sim) {
 }
 }  // namespace
 
-TEST_CASE("rolling update: max_parallel at a time, each healthy for min_healthy_s, a failing "
-          "revision reverts to the last healthy spec",
-          "[placement][integration]") {
+TEST_CASE(
+    "rolling update: max_parallel at a time, each healthy for min_healthy_s, a failing "
+    "revision reverts to the last healthy spec",
+    "[placement][integration]") {
   CoordinatorFixture c;
   SimCluster sim(c);
   for (int i = 0; i < 4; ++i) sim.addNode(i, {{"rack", "r" + std::to_string(i)}});
@@ -154,8 +156,9 @@ TEST_CASE("core services stay pinned to their declared nodes and carry their VIP
   REQUIRE(bgp1["vips"].size() == 1);
   CHECK(bgp1["vips"][0] == Json{{"address", "10.0.100.1/32"}, {"service", "etcd"}});
   CHECK(sim.desired(core3)["bgp"]["vips"].empty());
-  REQUIRE(sim.putService("web", SimCluster::service(1, {{"selector", {{"labels", {{"rack", "r3"}}}}}}))
-              .status == 201);
+  REQUIRE(
+      sim.putService("web", SimCluster::service(1, {{"selector", {{"labels", {{"rack", "r3"}}}}}}))
+          .status == 201);
   sim.settle(1);
   auto bgp3 = sim.desired(core3)["bgp"];
   REQUIRE(bgp3["vips"].size() == 1);

@@ -33,8 +33,12 @@ inline int freePort(int type) {
   ::close(fd);
   return ntohs(addr.sin_port);
 }
-inline int freeUdpPort() { return freePort(SOCK_DGRAM); }
-inline int freeTcpPort() { return freePort(SOCK_STREAM); }
+inline int freeUdpPort() {
+  return freePort(SOCK_DGRAM);
+}
+inline int freeTcpPort() {
+  return freePort(SOCK_STREAM);
+}
 
 // A BMC that never answers: a bound UDP socket nobody reads (IPMI's RMCP+: datagrams to it are
 // queued and dropped; the client hears nothing, not even an ICMP port unreachable), or with
@@ -71,13 +75,19 @@ class IpmiSim {
   static std::string lanScript(const std::string& log, const std::string& address,
                                const std::string& mac) {
     return "#!/bin/sh\n"
-           "echo \"$@\" >> " + log + "\n"
+           "echo \"$@\" >> " +
+           log +
+           "\n"
            "[ \"$1\" = get ] || exit 0\n"
            "shift\n"
            "for p in \"$@\"; do case $p in\n"
-           "  ip_addr) echo ip_addr:" + address + ";;\n"
+           "  ip_addr) echo ip_addr:" +
+           address +
+           ";;\n"
            "  ip_addr_src) echo ip_addr_src:static;;\n"
-           "  mac_addr) echo mac_addr:" + mac + ";;\n"
+           "  mac_addr) echo mac_addr:" +
+           mac +
+           ";;\n"
            "  subnet_mask) echo subnet_mask:255.255.255.0;;\n"
            "  *) echo $p:0.0.0.0;;\n"
            "esac; done\n";
@@ -117,12 +127,10 @@ class IpmiSim {
                     "    allowed_auths_operator none md2 md5 straight\n"
                     "    allowed_auths_admin none md2 md5 straight\n"
                     "    guid a123456789abcdefa123456789abcdef\n" +
-                    lan_config +
-                    "  endlan\n" +
+                    lan_config + "  endlan\n" +
                     (vm_port ? "  serial 15 127.0.0.1 " + std::to_string(vm_port) + " codec VM\n"
                              : std::string()) +
-                    "  chassis_control \"" +
-                    prog +
+                    "  chassis_control \"" + prog +
                     "\"\n"
                     "  user 2 true \"" +
                     kUser + "\" \"" + kPassword + "\" admin 10 none md2 md5 straight\n");

@@ -19,8 +19,9 @@ TEST_CASE("lifecycle power: a retire the BMC failed shows on the node and is ret
   test::TickedPower power(c, milliseconds(1000));
   test::TempDir dir;
   std::string id = test::enrol(c, 1);
-  REQUIRE(c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", test::ipmiBmc(silent.port(), "pw"))
-              .status == 200);
+  REQUIRE(
+      c.admin("PUT", "/api/v1/nodes/" + id + "/bmc", test::ipmiBmc(silent.port(), "pw")).status ==
+      200);
   // Nothing to retry before any lifecycle step.
   CHECK(c.admin("POST", "/api/v1/nodes/" + id + "/power/retry").status == 409);
 
@@ -80,9 +81,10 @@ TEST_CASE("lifecycle power: a retire the BMC failed shows on the node and is ret
   CHECK(nothing.body.dump().find("is ok, not failed") != std::string::npos);
 }
 
-TEST_CASE("lifecycle power: a failed rescue step is retried as a rescue, and is history once the "
-          "node moves on",
-          "[power][integration]") {
+TEST_CASE(
+    "lifecycle power: a failed rescue step is retried as a rescue, and is history once the "
+    "node moves on",
+    "[power][integration]") {
   CoordinatorFixture c;
   test::SilentBmc silent;
   test::IpmiSim sim;

@@ -300,7 +300,8 @@ TEST_CASE(
   auto takeover = std::chrono::steady_clock::now();
   TickedPower next(c, deadline);
   Json done = awaitOperation(c, id, op);
-  auto after = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - takeover);
+  auto after =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - takeover);
   CHECK(done["result"] == "ok");
   CHECK(sim.power() == "1");
   CHECK(after >= deadline + coordinator::power::kLeadershipLapse);

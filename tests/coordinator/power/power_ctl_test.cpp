@@ -8,8 +8,8 @@
 
 #include "coordinator/power/power_service.h"
 #include "tests/coordinator/power/ipmi_sim.h"
-#include "tests/support/child_process.h"
 #include "tests/coordinator/power/power_test_support.h"
+#include "tests/support/child_process.h"
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;

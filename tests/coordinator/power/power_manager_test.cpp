@@ -2,8 +2,8 @@
 // and nobody else anything. Real BMCs: ipmi_sim, and a bound UDP socket that never replies.
 #include "coordinator/power/power_manager.h"
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -225,8 +225,9 @@ TEST_CASE(
   REQUIRE(outcomes.waitFor(21, milliseconds(30000)));
   auto last_poll = std::chrono::steady_clock::now() - t0;
   CHECK(last_poll >= milliseconds(9 * 1500));
-  WARN("operation beside 20 dead polls: " << took.count() << " ms, started after "
-                                           << std::chrono::duration_cast<milliseconds>(started - t0).count() << " ms");
+  WARN("operation beside 20 dead polls: "
+       << took.count() << " ms, started after "
+       << std::chrono::duration_cast<milliseconds>(started - t0).count() << " ms");
 }
 
 TEST_CASE("power manager: a job it may not start is dropped unrun and unreported",
