@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "agent/vms/vm_reconciler.h"
+#include "agent/vms/vm_uids.h"
 
 namespace photon::agent {
 
@@ -65,9 +66,8 @@ common::Status VmReconciler::prepareSandbox(const std::string& name, Runtime& vm
     for (const auto& [other, runtime] : vms_) {
       if (other != name && runtime.record.uid != 0) taken.insert(runtime.record.uid);
     }
-    auto uid = freeVmUid(taken, sb.uid_base, sb.uid_count);
-    if (!uid) return fail(ErrorCode::kUnavailable, "no free VM uid left in the sandbox's range");
-    vm.record.uid = *uid;
+    PHOTON_TRY(vm.record.uid, allocateVmUid(options_.state_dir + "/vm-uid-next", taken,
+                                            sb.uid_base, sb.uid_count));
   }
   // The root is traversable (0711) for every VM's uid; each VM's directory is its own (0700).
   const std::string dir = paths(name).run_dir;
