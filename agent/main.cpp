@@ -101,7 +101,12 @@ std::vector<std::unique_ptr<Reconciler>> buildReconcilers(const DomainSettings& 
           "uid, skipping the domain");
     } else if (auto bus = connectSystemdBus()) {
       // /dev/kvm is root:kvm 0660: each VM's uid gets the kvm group as its one extra group.
-      if (const group* kvm = ::getgrnam("kvm")) vms.sandbox.groups = {kvm->gr_gid};
+      QemuGroups groups = qemuGroups([](const std::string& name) -> std::optional<uint32_t> {
+        if (const group* g = ::getgrnam(name.c_str())) return g->gr_gid;
+        return std::nullopt;
+      });
+      if (!groups.warning.empty()) common::logWarning("vms domain: " + groups.warning);
+      vms.sandbox.groups = groups.groups;
       vms.runner = makeVmUnitRunner(std::shared_ptr<SystemdBus>(std::move(*bus)));
       vms.sandbox.enabled = true;
       reconcilers.push_back(makeVmReconciler(vms));

@@ -50,6 +50,14 @@ common::Status VmReconciler::ensureDisk(const DiskSpec& disk) {
 // and no other VM's QEMU can open it.
 common::Status VmReconciler::ownDisk(const DiskSpec& disk, const VmRecord& record) {
   if (!options_.sandbox.enabled) return {};
+  if (record.uid == 0) {
+    // Adopted from an agent before per-VM uids: its QEMU runs as the old shared user, and a
+    // disk handed to uid 0 would be one it cannot open.
+    return fail(ErrorCode::kConflict,
+                "this VM's QEMU runs as the shared user of an agent before per-VM uids and cannot "
+                "open " +
+                    disk.path + ": restart the VM to give it its own uid");
+  }
   if (::chown(disk.path.c_str(), record.uid, record.uid) != 0 ||
       ::chmod(disk.path.c_str(), 0600) != 0) {
     return fail(ErrorCode::kUnavailable, "hand " + disk.path + " to uid " +

@@ -164,3 +164,47 @@ TEST_CASE(
   CHECK(world.launchedUid("b") != uid_a);
   CHECK(world.launchedUid("b") == uid_a + 1);
 }
+
+TEST_CASE(
+    "vms sandbox: a disk hot-plugged into a VM adopted from before per-VM uids is refused with "
+    "what to do",
+    "[vms][sandbox][integration]") {
+  FakeSandbox world;
+  // Started by an agent before per-VM uids (here: unsandboxed), so its record has no uid.
+  {
+    VmReconciler before(world.options(false));
+    Json out = before.reconcile(Json::array({FakeSandbox::vm("old", {})}));
+    INFO(out.dump());
+    REQUIRE(world.qemus->by_name.count("old"));
+    REQUIRE(world.qemus->by_name.at("old").alive);
+  }
+  const std::string disk = world.disk("d1.raw");
+  VmReconciler r(world.options());
+  world.qemus->commands.clear();
+  Json out = r.reconcile(Json::array({FakeSandbox::vm("old", {"d1"})}));
+  INFO(out.dump());
+  const Json* old = photon::test::findVm(out, "old");
+  REQUIRE(old);
+  CHECK((*old)["status"] == "running");  // adopted, not restarted
+  REQUIRE(old->contains("error"));
+  CHECK_THAT((*old)["error"].get<std::string>(),
+             Catch::Contains("add-disk d1") &&
+                 Catch::Contains("restart the VM to give it its own uid"));
+  // Nothing reached QEMU and the disk was not handed to root 0600.
+  for (const auto& c : world.qemus->commands) CHECK(c.find("blockdev-add") == std::string::npos);
+  CHECK((statOf(disk).st_mode & 0777) == 0644);
+}
+
+TEST_CASE("vms sandbox: QEMU gets the kvm group, and a node without one is told what to do",
+          "[vms][sandbox]") {
+  auto with = qemuGroups([](const std::string& name) -> std::optional<uint32_t> {
+    if (name == "kvm") return 108;
+    return std::nullopt;
+  });
+  CHECK(with.groups == std::vector<uint32_t>{108});
+  CHECK(with.warning.empty());
+  auto without = qemuGroups([](const std::string&) -> std::optional<uint32_t> { return {}; });
+  CHECK(without.groups.empty());
+  CHECK_THAT(without.warning, Catch::Contains("no group kvm") && Catch::Contains("/dev/kvm") &&
+                                  Catch::Contains("create a kvm group"));
+}
