@@ -361,6 +361,9 @@ int runMain(const std::vector<std::string>& args) {
       "an independent Nix store directory (--store) for the nixos domain; default: the node's")(
       "nixos-root", po::value(&nixos.root)->default_value(nixos.root),
       "where run/current-system and run/booted-system are read")(
+      "nixos-switch-bus", po::value(&nixos.switch_bus),
+      "D-Bus address of the systemd switch-to-configuration runs under (default: the system "
+      "bus); \"none\": as the agent's child, only on a host without systemd (tests)")(
       "metrics-listen", po::value(&metrics_listen),
       "serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9478; default: off)")(
       "log-level", po::value<std::string>()->default_value("info"), "error .. debug");

@@ -15,6 +15,9 @@
 
 namespace photon::agent {
 
+// NixosOptions::switch_bus for a host without systemd.
+inline constexpr const char* kSwitchInProcess = "none";
+
 struct NixosOptions {
   // The system profile whose generations are the node's systems.
   std::string profile = "/nix/var/nix/profiles/system";
@@ -32,8 +35,10 @@ struct NixosOptions {
   // How often the health gate re-runs failing checks before the confirm deadline.
   std::chrono::milliseconds health_interval{std::chrono::milliseconds(500)};
   std::chrono::milliseconds health_check_timeout{std::chrono::seconds(5)};
-  // The systemd switch-to-configuration runs under (a D-Bus address; "": the system bus). When
-  // none answers, it runs as the agent's child (hosts without systemd, most tests).
+  // The systemd switch-to-configuration runs under: a D-Bus address, "" for the system bus, or
+  // kSwitchInProcess to run it as the agent's child (hosts without systemd: the tests). Inside
+  // the agent's sandbox a switch cannot work, so a bus that does not answer is an error of the
+  // domain, never a silent fallback to the child.
   std::string switch_bus;
 };
 

@@ -243,3 +243,28 @@ TEST_CASE("nixos: test mode switches without touching the profile", "[nixos][int
   CHECK(w.currentSystem() == w.path("good2"));
   CHECK(w.calls().back() == w.path("good2") + " test");
 }
+
+TEST_CASE(
+    "nixos: with no systemd on the switch bus the domain fails naming the bus and activates "
+    "nothing",
+    "[nixos][integration]") {
+  NixWorld w;
+  auto options = w.options();
+  // A node whose bus does not answer: the switch must not fall back to the agent's child,
+  // which would run it inside the agent's sandbox.
+  options.switch_bus = "unix:path=" + w.file("no-systemd.sock");
+  auto rec = makeNixosReconciler(options, w.stateDir());
+  auto out = reconcileUntilSettled(*rec, w.desired("good"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "failed");
+  CHECK_THAT(out["reason"].get<std::string>(),
+             Catch::Contains("no systemd answers on bus " + options.switch_bus) &&
+                 Catch::Contains("nothing was activated"));
+  CHECK(w.calls().empty());
+  CHECK(w.profileSystem().empty());
+
+  // The explicit in-process value is what a host without systemd runs with.
+  options.switch_bus = photon::agent::kSwitchInProcess;
+  auto in_process = makeNixosReconciler(options, w.stateDir());
+  CHECK(reconcileUntilSettled(*in_process, w.desired("good"))["outcome"] == "applied");
+}
