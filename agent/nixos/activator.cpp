@@ -218,6 +218,12 @@ std::optional<Outcome> Activator::recover(Journal journal) {
         timings.switch_ms = now_ms() - started;
         return afterSwitch(journal, timings, started, **adopted);
       }
+      if (!adopted && now_ms() < journal.deadline_ms) {
+        // The run could not be asked about (the manager may be re-executing itself for the new
+        // generation) and may still be going: the activation stays pending and is asked about
+        // again on the next reconcile, until its deadline.
+        return std::nullopt;
+      }
       // No run to adopt (it never started, the node rebooted, or it was the agent's child and
       // died with it): whether it got through is unknown, go back to what ran before.
       journal.reason = "the agent stopped during switch-to-configuration " +

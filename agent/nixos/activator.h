@@ -25,7 +25,8 @@ class Activator {
   std::optional<Outcome> activate(const SystemSpec& spec);
   // Takes an interrupted activation to an end: one interrupted before it changed anything is
   // dropped (nothing returned; plan again), one interrupted while switching takes the outcome
-  // of its switch-to-configuration unit (rolled back when there is none),
+  // of its switch-to-configuration unit (rolled back when there is none; nothing returned and
+  // the journal kept while the unit cannot be asked about before the deadline),
   // one interrupted in its health gate resumes the gate until its deadline, one interrupted
   // while rolling back rolls back again.
   std::optional<Outcome> recover(Journal journal);

@@ -16,6 +16,65 @@ using photon::test::NixWorld;
 using photon::test::reconcileUntilSettled;
 using photon::test::waitFor;
 
+namespace {
+
+// What the switch runner below was asked.
+struct SwitchCalls {
+  int adopts = 0;
+  std::vector<std::string> runs;
+};
+
+// A systemd that cannot be asked about the switch unit the first `failures` times (re-executing
+// itself for the new generation), and then reports that the run succeeded. Runs (a rollback's)
+// succeed at once.
+class ReexecutingManager final : public photon::agent::SwitchRunner {
+ public:
+  ReexecutingManager(std::shared_ptr<SwitchCalls> calls, int failures)
+      : calls_(std::move(calls)), failures_(failures) {}
+  photon::common::Result<photon::agent::ProcessResult> run(
+      const std::string& name, const std::vector<std::string>&,
+      std::chrono::milliseconds) override {
+    calls_->runs.push_back(name);
+    return photon::agent::ProcessResult{.exit_code = 0};
+  }
+  photon::common::Result<std::optional<photon::agent::ProcessResult>> adopt(
+      const std::string&, std::chrono::milliseconds) override {
+    if (++calls_->adopts <= failures_) {
+      return photon::common::fail(photon::common::ErrorCode::kUnavailable,
+                                  "read photon-switch-42.service: Connection reset by peer");
+    }
+    return std::optional<photon::agent::ProcessResult>(
+        photon::agent::ProcessResult{.exit_code = 0});
+  }
+  void release(const std::string&) override {}
+
+ private:
+  std::shared_ptr<SwitchCalls> calls_;
+  int failures_;
+};
+
+// The journal an agent killed while `name`'s switch ran leaves, with `good` (generation 1)
+// before it.
+photon::agent::Journal switchingJournal(NixWorld& w, const std::string& name,
+                                        int64_t deadline_ms) {
+  photon::agent::Journal j;
+  j.id = 42;
+  j.phase = photon::agent::Phase::kSwitching;
+  j.spec = *photon::agent::parseSystemSpec(w.desired(name));
+  j.previous = photon::agent::Generation{1, w.path("good")};
+  j.previous_system = w.path("good");
+  j.deadline_ms = deadline_ms;
+  return j;
+}
+
+int64_t wallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
 TEST_CASE(
     "nixos: without systemd, an agent killed during switch-to-configuration rolls back on restart",
     "[nixos][integration]") {
@@ -122,4 +181,53 @@ TEST_CASE("nixos: an agent killed while realising starts the activation again",
   INFO(out.dump());
   CHECK(out["outcome"] == "applied");
   CHECK(w.profileSystem() == w.path("good2"));
+}
+
+TEST_CASE(
+    "nixos: a switch unit that cannot be asked about after a restart is asked again, not rolled "
+    "back",
+    "[nixos][integration]") {
+  NixWorld w;
+  {
+    // good, then good2 switched to: the node as the switch that the journal below is about
+    // leaves it once it has succeeded.
+    auto rec = makeNixosReconciler(w.options(), w.stateDir());
+    REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+    REQUIRE(reconcileUntilSettled(*rec, w.desired("good2"))["outcome"] == "applied");
+  }
+  photon::agent::NixosState state(w.stateDir());
+  REQUIRE(state.saveJournal(switchingJournal(w, "good2", wallMs() + 60'000)));
+
+  auto calls = std::make_shared<SwitchCalls>();
+  auto rec = makeNixosReconciler(w.options(), w.stateDir(), nullptr,
+                                 std::make_unique<ReexecutingManager>(calls, 1));
+  auto out = reconcileUntilSettled(*rec, w.desired("good2"));
+  INFO(out.dump());
+  // The first ask failed; the next reconcile asked again and took the switch's success.
+  CHECK(calls->adopts == 2);
+  CHECK(calls->runs.empty());  // no rollback
+  CHECK(out["outcome"] == "applied");
+  CHECK_FALSE(std::filesystem::exists(w.stateDir() + "/nixos-journal.json"));
+}
+
+TEST_CASE("nixos: a switch unit that cannot be asked about past its deadline is rolled back",
+          "[nixos][integration]") {
+  NixWorld w;
+  {
+    auto rec = makeNixosReconciler(w.options(), w.stateDir());
+    REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+  }
+  photon::agent::NixosState state(w.stateDir());
+  REQUIRE(state.saveJournal(switchingJournal(w, "good2", wallMs() - 1)));
+
+  auto calls = std::make_shared<SwitchCalls>();
+  auto rec = makeNixosReconciler(w.options(), w.stateDir(), nullptr,
+                                 std::make_unique<ReexecutingManager>(calls, 1000));
+  auto out = reconcileUntilSettled(*rec, w.desired("good2"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "rolled-back");
+  CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("Connection reset by peer"));
+  CHECK(calls->adopts == 1);
+  CHECK(calls->runs == std::vector<std::string>{"rollback-42"});
+  CHECK(w.profileSystem() == w.path("good"));
 }
