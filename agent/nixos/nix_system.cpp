@@ -72,6 +72,7 @@ class CliNixSystem final : public NixSystem {
   }
 
   void releaseSwitch(const std::string& run) override { switcher_->release(run); }
+  void abandonSwitches() override { switcher_->abandon(); }
 
   std::string currentSystem() override { return readLink(runPath("current-system")); }
   std::string bootedSystem() override { return readLink(runPath("booted-system")); }

@@ -86,6 +86,8 @@ class NixSystem {
       const std::string& run, std::chrono::milliseconds timeout) = 0;
   // Forgets the run once its outcome is recorded.
   virtual void releaseSwitch(const std::string& run) = 0;
+  // Agent shutdown: waits on runs return, and the runs go on (SwitchRunner::abandon).
+  virtual void abandonSwitches() = 0;
   // /run/current-system and /run/booted-system (empty when absent).
   virtual std::string currentSystem() = 0;
   virtual std::string bootedSystem() = 0;

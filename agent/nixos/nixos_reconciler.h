@@ -41,7 +41,8 @@ class NixosReconciler final : public Reconciler {
   // {"token", "state": requested|done|failed, "health": ok|failed, "reason"} while the desired
   // section carries a reboot_token.
   Json reconcile(const Json& section) override;
-  // Stops a health gate (its journal resumes it on the next start) and waits for the worker.
+  // Stops a health gate or a wait on a switch unit (the unit goes on; the journal resumes or
+  // adopts either on the next start) and waits for the worker.
   void shutdown() override;
 
  private:

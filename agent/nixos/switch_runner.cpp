@@ -19,6 +19,7 @@ class ChildSwitchRunner final : public SwitchRunner {
   }
 
   void release(const std::string&) override {}
+  void abandon() override {}
 
  private:
   ProcessRunner& runner_;

@@ -33,6 +33,10 @@ class SwitchRunner {
       const std::string& name, std::chrono::milliseconds timeout) = 0;
   // Forgets a run whose outcome has been recorded; one not known is no error.
   virtual void release(const std::string& name) = 0;
+  // The agent is stopping: every wait on a run (run, adopt), now or later, returns at once with
+  // an error and leaves the run going for the next agent to adopt. (A child run cannot outlive
+  // the agent: the child runner keeps waiting for it.) Thread-safe.
+  virtual void abandon() = 0;
 };
 
 // The agent's child, through `runner` (which must outlive it).

@@ -4,6 +4,7 @@
 // RuntimeMaxSec at the run's deadline (systemd kills it there, agent or not).
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -88,16 +89,23 @@ class UnitSwitchRunner final : public SwitchRunner {
     ::unlink(logPath(name).c_str());
   }
 
+  void abandon() override { abandoned_ = true; }
+
  private:
   std::string logPath(const std::string& name) const { return log_dir_ + "/" + name + ".log"; }
 
   // Until the unit has ended. systemd kills it at its RuntimeMaxSec; should it still run at
   // `deadline` (which includes the stop grace), the agent stops it. A bus error is retried
-  // until then: the manager may be re-executing itself for the new generation.
+  // until then: the manager may be re-executing itself for the new generation. An abandoned
+  // wait returns within kPollEvery and leaves the unit running.
   common::Result<ProcessResult> waitEnd(const std::string& name, Clock::time_point deadline) {
     const std::string unit = switchUnitName(name);
     common::Error last;
     for (;;) {
+      if (abandoned_) {
+        return fail(ErrorCode::kUnavailable,
+                    "the agent is stopping: " + unit + " goes on without it, for the next agent");
+      }
       auto state = bus_->unitState(unit);
       if (state) {
         if (state->load_state == "not-found") {
@@ -128,6 +136,7 @@ class UnitSwitchRunner final : public SwitchRunner {
 
   std::shared_ptr<SystemdBus> bus_;
   std::string log_dir_;
+  std::atomic<bool> abandoned_ = false;  // checked each kPollEvery
 };
 
 }  // namespace
