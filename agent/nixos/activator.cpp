@@ -108,8 +108,9 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   // 3. switch-to-configuration must finish within the confirm deadline.
   t0 = now_ms();
   auto left = std::chrono::milliseconds(std::max<int64_t>(journal.deadline_ms - t0, 1));
-  auto switched =
-      nix_.switchToConfiguration(spec.system, modeName(spec.mode), left, switchRun(journal));
+  auto switched = nix_.switchToConfiguration(spec.system, modeName(spec.mode), left,
+                                             switchRun(journal),
+                                             switchEnvironment(spec.install_bootloader));
   timings.switch_ms = now_ms() - t0;
   // Left waiting at shutdown: the switch goes on in its unit, and the journal (switching) has
   // the next start adopt it.
@@ -182,7 +183,8 @@ std::optional<Outcome> Activator::rollBack(Journal& journal, Timings& timings, i
     return done("failed", journal.reason + "; rollback impossible: no system ran before");
   }
   auto switched = nix_.switchToConfiguration(target, modeName(mode), options_.rollback_timeout,
-                                             rollbackRun(journal));
+                                             rollbackRun(journal),
+                                             switchEnvironment(journal.spec.install_bootloader));
   // Left waiting at shutdown: the journal (rolling back) has the next start wait for that unit.
   if (!switched && stopped()) return std::nullopt;
   if (!switched) return done("failed", journal.reason + "; rollback: " + switched.error().message);

@@ -76,10 +76,10 @@ class NixSystem {
   // Makes generation `number` current again.
   [[nodiscard]] virtual common::Status switchGeneration(int64_t number) = 0;
   // Runs SYSTEM/bin/switch-to-configuration MODE as the run `run` (see switch_runner.h): on a
-  // node in a unit of its own that outlives the agent.
+  // node in a unit of its own that outlives the agent. `environment`: switchEnvironment().
   [[nodiscard]] virtual common::Result<ProcessResult> switchToConfiguration(
       const std::string& system, const std::string& mode, std::chrono::milliseconds timeout,
-      const std::string& run) = 0;
+      const std::string& run, const std::vector<std::string>& environment) = 0;
   // The run `run` an agent before this one started: how it ended (waiting up to `timeout` while
   // it goes on); nothing when it is not known.
   [[nodiscard]] virtual common::Result<std::optional<ProcessResult>> adoptSwitch(

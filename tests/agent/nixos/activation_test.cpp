@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "tests/agent/nixos/nix_world.h"
+#include "tests/agent/nixos/scripted_switch_runner.h"
 
 using photon::agent::makeNixosReconciler;
 using photon::common::Json;
@@ -267,4 +268,28 @@ TEST_CASE(
   options.switch_bus = photon::agent::kSwitchInProcess;
   auto in_process = makeNixosReconciler(options, w.stateDir());
   CHECK(reconcileUntilSettled(*in_process, w.desired("good"))["outcome"] == "applied");
+}
+
+TEST_CASE(
+    "nixos: a desired system that asks to install the boot loader switches with "
+    "NIXOS_INSTALL_BOOTLOADER=1 and one that does not without it",
+    "[nixos][integration]") {
+  NixWorld w;
+  auto processes = photon::agent::makeProcessRunner();
+  auto calls = std::make_shared<photon::test::SwitchCalls>();
+  auto rec = makeNixosReconciler(
+      w.options(), w.stateDir(), nullptr,
+      std::make_unique<photon::test::ScriptedSwitchRunner>(
+          calls, 0, photon::agent::makeChildSwitchRunner(*processes)));
+  REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+  auto desired = w.desired("good2");
+  desired["install_bootloader"] = true;
+  auto out = reconcileUntilSettled(*rec, desired);
+  INFO(out.dump());
+  CHECK(out["outcome"] == "applied");
+  REQUIRE(calls->runs.size() == 2);
+  CHECK(calls->runs[0].environment.empty());
+  CHECK(calls->runs[1].environment == std::vector<std::string>{"NIXOS_INSTALL_BOOTLOADER=1"});
+  // The child runner passes it through env(1), and the switch still ran.
+  CHECK(w.calls().back() == w.path("good2") + " switch");
 }

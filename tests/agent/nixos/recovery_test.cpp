@@ -7,6 +7,7 @@
 
 #include "agent/nixos/journal.h"
 #include "tests/agent/nixos/child_agent.h"
+#include "tests/agent/nixos/scripted_switch_runner.h"
 
 using photon::agent::makeNixosReconciler;
 using photon::common::Json;
@@ -18,40 +19,8 @@ using photon::test::waitFor;
 
 namespace {
 
-// What the switch runner below was asked.
-struct SwitchCalls {
-  int adopts = 0;
-  std::vector<std::string> runs;
-};
-
-// A systemd that cannot be asked about the switch unit the first `failures` times (re-executing
-// itself for the new generation), and then reports that the run succeeded. Runs (a rollback's)
-// succeed at once.
-class ReexecutingManager final : public photon::agent::SwitchRunner {
- public:
-  ReexecutingManager(std::shared_ptr<SwitchCalls> calls, int failures)
-      : calls_(std::move(calls)), failures_(failures) {}
-  photon::common::Result<photon::agent::ProcessResult> run(
-      const std::string& name, const std::vector<std::string>&,
-      std::chrono::milliseconds) override {
-    calls_->runs.push_back(name);
-    return photon::agent::ProcessResult{.exit_code = 0};
-  }
-  photon::common::Result<std::optional<photon::agent::ProcessResult>> adopt(
-      const std::string&, std::chrono::milliseconds) override {
-    if (++calls_->adopts <= failures_) {
-      return photon::common::fail(photon::common::ErrorCode::kUnavailable,
-                                  "read photon-switch-42.service: Connection reset by peer");
-    }
-    return std::optional<photon::agent::ProcessResult>(
-        photon::agent::ProcessResult{.exit_code = 0});
-  }
-  void release(const std::string&) override {}
-
- private:
-  std::shared_ptr<SwitchCalls> calls_;
-  int failures_;
-};
+using photon::test::ScriptedSwitchRunner;
+using photon::test::SwitchCalls;
 
 // The journal an agent killed while `name`'s switch ran leaves, with `good` (generation 1)
 // before it.
@@ -200,7 +169,7 @@ TEST_CASE(
 
   auto calls = std::make_shared<SwitchCalls>();
   auto rec = makeNixosReconciler(w.options(), w.stateDir(), nullptr,
-                                 std::make_unique<ReexecutingManager>(calls, 1));
+                                 std::make_unique<ScriptedSwitchRunner>(calls, 1));
   auto out = reconcileUntilSettled(*rec, w.desired("good2"));
   INFO(out.dump());
   // The first ask failed; the next reconcile asked again and took the switch's success.
@@ -222,12 +191,13 @@ TEST_CASE("nixos: a switch unit that cannot be asked about past its deadline is 
 
   auto calls = std::make_shared<SwitchCalls>();
   auto rec = makeNixosReconciler(w.options(), w.stateDir(), nullptr,
-                                 std::make_unique<ReexecutingManager>(calls, 1000));
+                                 std::make_unique<ScriptedSwitchRunner>(calls, 1000));
   auto out = reconcileUntilSettled(*rec, w.desired("good2"));
   INFO(out.dump());
   CHECK(out["outcome"] == "rolled-back");
   CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("Connection reset by peer"));
   CHECK(calls->adopts == 1);
-  CHECK(calls->runs == std::vector<std::string>{"rollback-42"});
+  REQUIRE(calls->runs.size() == 1);
+  CHECK(calls->runs[0].name == "rollback-42");
   CHECK(w.profileSystem() == w.path("good"));
 }

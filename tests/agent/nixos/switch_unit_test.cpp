@@ -240,10 +240,28 @@ TEST_CASE("nixos: a switch unit that ended is read as its exit, its signal or it
   CHECK_FALSE(switchUnitResult(s)->ok());
 
   auto unit = switchUnit("switch-7", {"/nix/store/x/bin/switch-to-configuration", "switch"},
-                         std::chrono::seconds(30), "/var/lib/photon-agent/switch-7.log");
+                         std::chrono::seconds(30), "/var/lib/photon-agent/switch-7.log", {});
   CHECK(unit.name == "photon-switch-7.service");
   CHECK(unit.remain_after_exit);
   CHECK(unit.restart == "no");
   CHECK(unit.runtime_max_usec == 30'000'000u);
-  CHECK(unit.user.empty());  // switch-to-configuration needs root
+  CHECK(unit.environment.empty());
+}
+
+TEST_CASE(
+    "nixos: the switch unit gets the environment nixos-rebuild gives switch-to-configuration",
+    "[nixos][sandbox]") {
+  const char* archive = "/nix/store/x-glibc-locales/lib/locale/locale-archive";
+  // The agent's LOCALE_ARCHIVE (a unit does not inherit it) and the boot loader install asked
+  // for by the desired system.
+  auto env = switchUnitEnvironment(switchEnvironment(true), archive);
+  CHECK(env == std::vector<std::string>{"NIXOS_INSTALL_BOOTLOADER=1",
+                                        std::string("LOCALE_ARCHIVE=") + archive});
+  auto unit = switchUnit("switch-7", {"/nix/store/x/bin/switch-to-configuration", "boot"},
+                         std::chrono::seconds(30), "/var/lib/photon-agent/switch-7.log", env);
+  CHECK(unit.environment == env);
+  // Neither asked for nor set: nothing.
+  CHECK(switchUnitEnvironment(switchEnvironment(false), nullptr).empty());
+  CHECK(switchUnitEnvironment({}, "").empty());
+  CHECK(switchEnvironment(false).empty());
 }
