@@ -108,9 +108,9 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   // 3. switch-to-configuration must finish within the confirm deadline.
   t0 = now_ms();
   auto left = std::chrono::milliseconds(std::max<int64_t>(journal.deadline_ms - t0, 1));
-  auto switched = nix_.switchToConfiguration(spec.system, modeName(spec.mode), left,
-                                             switchRun(journal),
-                                             switchEnvironment(spec.install_bootloader));
+  auto switched =
+      nix_.switchToConfiguration(spec.system, modeName(spec.mode), left, switchRun(journal),
+                                 switchEnvironment(spec.install_bootloader));
   timings.switch_ms = now_ms() - t0;
   // Left waiting at shutdown: the switch goes on in its unit, and the journal (switching) has
   // the next start adopt it.

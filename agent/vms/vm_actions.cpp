@@ -74,8 +74,8 @@ common::Status VmReconciler::prepareSandbox(const std::string& name, Runtime& vm
     for (const auto& [other, runtime] : vms_) {
       if (other != name && runtime.record.uid != 0) taken.insert(runtime.record.uid);
     }
-    PHOTON_TRY(vm.record.uid, allocateVmUid(options_.state_dir + "/vm-uid-next", taken,
-                                            sb.uid_base, sb.uid_count));
+    PHOTON_TRY(vm.record.uid, allocateVmUid(options_.state_dir + "/vm-uid-next", taken, sb.uid_base,
+                                            sb.uid_count));
   }
   // The root is traversable (0711) for every VM's uid; each VM's directory is its own (0700).
   const std::string dir = paths(name).run_dir;

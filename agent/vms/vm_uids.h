@@ -23,8 +23,8 @@ std::optional<uint32_t> nextVmUid(const std::set<uint32_t>& taken, uint32_t base
 // before returning it (a crash can skip a uid, never hand one out twice). A missing counter
 // starts past every uid in use; a damaged one is an error, not a restart from the range's base.
 [[nodiscard]] common::Result<uint32_t> allocateVmUid(const std::string& counter_file,
-                                                     const std::set<uint32_t>& taken,
-                                                     uint32_t base, uint32_t count);
+                                                     const std::set<uint32_t>& taken, uint32_t base,
+                                                     uint32_t count);
 
 // Gives `path` back to root (0:0, 0600) when it still belongs to `uid`; a file gone, or one
 // that has since become someone else's, is left alone. Symlinks are not followed.

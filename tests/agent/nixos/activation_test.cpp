@@ -277,10 +277,9 @@ TEST_CASE(
   NixWorld w;
   auto processes = photon::agent::makeProcessRunner();
   auto calls = std::make_shared<photon::test::SwitchCalls>();
-  auto rec = makeNixosReconciler(
-      w.options(), w.stateDir(), nullptr,
-      std::make_unique<photon::test::ScriptedSwitchRunner>(
-          calls, 0, photon::agent::makeChildSwitchRunner(*processes)));
+  auto rec = makeNixosReconciler(w.options(), w.stateDir(), nullptr,
+                                 std::make_unique<photon::test::ScriptedSwitchRunner>(
+                                     calls, 0, photon::agent::makeChildSwitchRunner(*processes)));
   REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
   auto desired = w.desired("good2");
   desired["install_bootloader"] = true;

@@ -24,8 +24,7 @@ using photon::test::SwitchCalls;
 
 // The journal an agent killed while `name`'s switch ran leaves, with `good` (generation 1)
 // before it.
-photon::agent::Journal switchingJournal(NixWorld& w, const std::string& name,
-                                        int64_t deadline_ms) {
+photon::agent::Journal switchingJournal(NixWorld& w, const std::string& name, int64_t deadline_ms) {
   photon::agent::Journal j;
   j.id = 42;
   j.phase = photon::agent::Phase::kSwitching;

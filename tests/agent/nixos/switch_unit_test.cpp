@@ -248,9 +248,8 @@ TEST_CASE("nixos: a switch unit that ended is read as its exit, its signal or it
   CHECK(unit.environment.empty());
 }
 
-TEST_CASE(
-    "nixos: the switch unit gets the environment nixos-rebuild gives switch-to-configuration",
-    "[nixos][sandbox]") {
+TEST_CASE("nixos: the switch unit gets the environment nixos-rebuild gives switch-to-configuration",
+          "[nixos][sandbox]") {
   const char* archive = "/nix/store/x-glibc-locales/lib/locale/locale-archive";
   // The agent's LOCALE_ARCHIVE (a unit does not inherit it) and the boot loader install asked
   // for by the desired system.

@@ -76,8 +76,7 @@ class FakeQmpChannel final : public agent::QmpChannel {
   FakeQmpChannel(std::shared_ptr<FakeQemus> qemus, std::string vm)
       : qemus_(std::move(qemus)), vm_(std::move(vm)) {}
 
-  common::Result<common::Json> execute(const std::string& command,
-                                       const common::Json&) override {
+  common::Result<common::Json> execute(const std::string& command, const common::Json&) override {
     qemus_->commands.push_back(vm_ + " " + command);
     if (command == "query-status") return common::Json{{"status", "running"}};
     if (command == "qom-list") return common::Json::array();

@@ -187,9 +187,9 @@ TEST_CASE(
   REQUIRE(old);
   CHECK((*old)["status"] == "running");  // adopted, not restarted
   REQUIRE(old->contains("error"));
-  CHECK_THAT((*old)["error"].get<std::string>(),
-             Catch::Contains("add-disk d1") &&
-                 Catch::Contains("restart the VM to give it its own uid"));
+  CHECK_THAT(
+      (*old)["error"].get<std::string>(),
+      Catch::Contains("add-disk d1") && Catch::Contains("restart the VM to give it its own uid"));
   // Nothing reached QEMU and the disk was not handed to root 0600.
   for (const auto& c : world.qemus->commands) CHECK(c.find("blockdev-add") == std::string::npos);
   CHECK((statOf(disk).st_mode & 0777) == 0644);
