@@ -53,10 +53,10 @@ common::Status VmReconciler::ownDisk(const DiskSpec& disk, const VmRecord& recor
   if (record.uid == 0) {
     // Adopted from an agent before per-VM uids: its QEMU runs as the old shared user, and a
     // disk handed to uid 0 would be one it cannot open.
-    return fail(ErrorCode::kConflict,
-                "this VM's QEMU runs as the shared user of an agent before per-VM uids and cannot "
-                "open " +
-                    disk.path + ": restart the VM to give it its own uid");
+    const std::string why =
+        "this VM's QEMU runs as the shared user of an agent before per-VM uids and cannot open " +
+        disk.path;
+    return fail(ErrorCode::kConflict, why + ": restart the VM to give it its own uid");
   }
   if (::chown(disk.path.c_str(), record.uid, record.uid) != 0 ||
       ::chmod(disk.path.c_str(), 0600) != 0) {
