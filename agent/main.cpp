@@ -101,7 +101,12 @@ std::vector<std::unique_ptr<Reconciler>> buildReconcilers(const DomainSettings& 
           "uid, skipping the domain");
     } else if (auto bus = connectSystemdBus()) {
       // /dev/kvm is root:kvm 0660: each VM's uid gets the kvm group as its one extra group.
-      if (const group* kvm = ::getgrnam("kvm")) vms.sandbox.groups = {kvm->gr_gid};
+      QemuGroups groups = qemuGroups([](const std::string& name) -> std::optional<uint32_t> {
+        if (const group* g = ::getgrnam(name.c_str())) return g->gr_gid;
+        return std::nullopt;
+      });
+      if (!groups.warning.empty()) common::logWarning("vms domain: " + groups.warning);
+      vms.sandbox.groups = groups.groups;
       vms.runner = makeVmUnitRunner(std::shared_ptr<SystemdBus>(std::move(*bus)));
       vms.sandbox.enabled = true;
       reconcilers.push_back(makeVmReconciler(vms));
@@ -356,6 +361,9 @@ int runMain(const std::vector<std::string>& args) {
       "an independent Nix store directory (--store) for the nixos domain; default: the node's")(
       "nixos-root", po::value(&nixos.root)->default_value(nixos.root),
       "where run/current-system and run/booted-system are read")(
+      "nixos-switch-bus", po::value(&nixos.switch_bus),
+      "D-Bus address of the systemd switch-to-configuration runs under (default: the system "
+      "bus); \"none\": as the agent's child, only on a host without systemd (tests)")(
       "metrics-listen", po::value(&metrics_listen),
       "serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9478; default: off)")(
       "log-level", po::value<std::string>()->default_value("info"), "error .. debug");

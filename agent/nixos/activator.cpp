@@ -32,9 +32,17 @@ Activator::Activator(const NixosOptions& options, NixSystem& nix, HealthChecker&
     : now_ms(wallMs), options_(options), nix_(nix), health_(health), state_(state) {}
 
 void Activator::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    wake_.notify_all();
+  }
+  nix_.abandonSwitches();
+}
+
+bool Activator::stopped() {
   std::lock_guard lock(mutex_);
-  stopping_ = true;
-  wake_.notify_all();
+  return stopping_;
 }
 
 common::Status Activator::record(const Journal& journal) {
@@ -101,8 +109,12 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   t0 = now_ms();
   auto left = std::chrono::milliseconds(std::max<int64_t>(journal.deadline_ms - t0, 1));
   auto switched =
-      nix_.switchToConfiguration(spec.system, modeName(spec.mode), left, switchRun(journal));
+      nix_.switchToConfiguration(spec.system, modeName(spec.mode), left, switchRun(journal),
+                                 switchEnvironment(spec.install_bootloader));
   timings.switch_ms = now_ms() - t0;
+  // Left waiting at shutdown: the switch goes on in its unit, and the journal (switching) has
+  // the next start adopt it.
+  if (!switched && stopped()) return std::nullopt;
   return afterSwitch(journal, timings, started, switched);
 }
 
@@ -145,7 +157,7 @@ std::optional<Outcome> Activator::confirm(Journal& journal, Timings& timings, in
   return rollBack(journal, timings, started);
 }
 
-Outcome Activator::rollBack(Journal& journal, Timings& timings, int64_t started) {
+std::optional<Outcome> Activator::rollBack(Journal& journal, Timings& timings, int64_t started) {
   const int64_t t0 = now_ms();
   journal.phase = Phase::kRollingBack;
   // A journal that cannot be written does not stop the rollback: the node must not stay on
@@ -171,7 +183,10 @@ Outcome Activator::rollBack(Journal& journal, Timings& timings, int64_t started)
     return done("failed", journal.reason + "; rollback impossible: no system ran before");
   }
   auto switched = nix_.switchToConfiguration(target, modeName(mode), options_.rollback_timeout,
-                                             rollbackRun(journal));
+                                             rollbackRun(journal),
+                                             switchEnvironment(journal.spec.install_bootloader));
+  // Left waiting at shutdown: the journal (rolling back) has the next start wait for that unit.
+  if (!switched && stopped()) return std::nullopt;
   if (!switched) return done("failed", journal.reason + "; rollback: " + switched.error().message);
   if (!switched->ok()) {
     return done("failed", journal.reason + "; rollback: switch-to-configuration of " + target +
@@ -217,6 +232,12 @@ std::optional<Outcome> Activator::recover(Journal journal) {
       if (adopted && *adopted) {
         timings.switch_ms = now_ms() - started;
         return afterSwitch(journal, timings, started, **adopted);
+      }
+      if (!adopted && (stopped() || now_ms() < journal.deadline_ms)) {
+        // The run could not be asked about (the manager may be re-executing itself for the new
+        // generation) and may still be going: the activation stays pending and is asked about
+        // again on the next reconcile, until its deadline.
+        return std::nullopt;
       }
       // No run to adopt (it never started, the node rebooted, or it was the agent's child and
       // died with it): whether it got through is unknown, go back to what ran before.

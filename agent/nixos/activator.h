@@ -25,12 +25,14 @@ class Activator {
   std::optional<Outcome> activate(const SystemSpec& spec);
   // Takes an interrupted activation to an end: one interrupted before it changed anything is
   // dropped (nothing returned; plan again), one interrupted while switching takes the outcome
-  // of its switch-to-configuration unit (rolled back when there is none),
+  // of its switch-to-configuration unit (rolled back when there is none; nothing returned and
+  // the journal kept while the unit cannot be asked about before the deadline),
   // one interrupted in its health gate resumes the gate until its deadline, one interrupted
   // while rolling back rolls back again.
   std::optional<Outcome> recover(Journal journal);
 
-  // Makes a running health gate give up at once (agent shutdown).
+  // Agent shutdown: makes a running health gate give up at once, and a wait on a switch unit
+  // return, leaving the unit running (the journal has the next start adopt it).
   void stop();
 
   // Wall clock in ms since the epoch; replaceable in tests.
@@ -41,11 +43,13 @@ class Activator {
   std::optional<Outcome> afterSwitch(Journal& journal, Timings& timings, int64_t started,
                                      const common::Result<ProcessResult>& result);
   std::optional<Outcome> confirm(Journal& journal, Timings& timings, int64_t started);
-  Outcome rollBack(Journal& journal, Timings& timings, int64_t started);
+  // Nothing when the agent stopped while waiting for the rollback's switch.
+  std::optional<Outcome> rollBack(Journal& journal, Timings& timings, int64_t started);
   Outcome finish(const Journal& journal, Timings& timings, int64_t started, std::string outcome,
                  std::string reason);
   // Saves the journal; when even that fails the node has not been changed by this step yet.
   [[nodiscard]] common::Status record(const Journal& journal);
+  bool stopped();
   int64_t generationNumber();
 
   NixosOptions options_;

@@ -59,11 +59,11 @@ class CliNixSystem final : public NixSystem {
     return runEnv({"--switch-generation", std::to_string(number)}, "nix-env --switch-generation");
   }
 
-  common::Result<ProcessResult> switchToConfiguration(const std::string& system,
-                                                      const std::string& mode,
-                                                      std::chrono::milliseconds timeout,
-                                                      const std::string& run) override {
-    return switcher_->run(run, {realPath(system) + "/bin/switch-to-configuration", mode}, timeout);
+  common::Result<ProcessResult> switchToConfiguration(
+      const std::string& system, const std::string& mode, std::chrono::milliseconds timeout,
+      const std::string& run, const std::vector<std::string>& environment) override {
+    return switcher_->run(run, {realPath(system) + "/bin/switch-to-configuration", mode}, timeout,
+                          environment);
   }
 
   common::Result<std::optional<ProcessResult>> adoptSwitch(
@@ -72,6 +72,7 @@ class CliNixSystem final : public NixSystem {
   }
 
   void releaseSwitch(const std::string& run) override { switcher_->release(run); }
+  void abandonSwitches() override { switcher_->abandon(); }
 
   std::string currentSystem() override { return readLink(runPath("current-system")); }
   std::string bootedSystem() override { return readLink(runPath("booted-system")); }

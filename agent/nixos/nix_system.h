@@ -15,6 +15,9 @@
 
 namespace photon::agent {
 
+// NixosOptions::switch_bus for a host without systemd.
+inline constexpr const char* kSwitchInProcess = "none";
+
 struct NixosOptions {
   // The system profile whose generations are the node's systems.
   std::string profile = "/nix/var/nix/profiles/system";
@@ -32,8 +35,10 @@ struct NixosOptions {
   // How often the health gate re-runs failing checks before the confirm deadline.
   std::chrono::milliseconds health_interval{std::chrono::milliseconds(500)};
   std::chrono::milliseconds health_check_timeout{std::chrono::seconds(5)};
-  // The systemd switch-to-configuration runs under (a D-Bus address; "": the system bus). When
-  // none answers, it runs as the agent's child (hosts without systemd, most tests).
+  // The systemd switch-to-configuration runs under: a D-Bus address, "" for the system bus, or
+  // kSwitchInProcess to run it as the agent's child (hosts without systemd: the tests). Inside
+  // the agent's sandbox a switch cannot work, so a bus that does not answer is an error of the
+  // domain, never a silent fallback to the child.
   std::string switch_bus;
 };
 
@@ -71,16 +76,18 @@ class NixSystem {
   // Makes generation `number` current again.
   [[nodiscard]] virtual common::Status switchGeneration(int64_t number) = 0;
   // Runs SYSTEM/bin/switch-to-configuration MODE as the run `run` (see switch_runner.h): on a
-  // node in a unit of its own that outlives the agent.
+  // node in a unit of its own that outlives the agent. `environment`: switchEnvironment().
   [[nodiscard]] virtual common::Result<ProcessResult> switchToConfiguration(
       const std::string& system, const std::string& mode, std::chrono::milliseconds timeout,
-      const std::string& run) = 0;
+      const std::string& run, const std::vector<std::string>& environment) = 0;
   // The run `run` an agent before this one started: how it ended (waiting up to `timeout` while
   // it goes on); nothing when it is not known.
   [[nodiscard]] virtual common::Result<std::optional<ProcessResult>> adoptSwitch(
       const std::string& run, std::chrono::milliseconds timeout) = 0;
   // Forgets the run once its outcome is recorded.
   virtual void releaseSwitch(const std::string& run) = 0;
+  // Agent shutdown: waits on runs return, and the runs go on (SwitchRunner::abandon).
+  virtual void abandonSwitches() = 0;
   // /run/current-system and /run/booted-system (empty when absent).
   virtual std::string currentSystem() = 0;
   virtual std::string bootedSystem() = 0;

@@ -74,6 +74,7 @@ void NixosReconciler::joinIfDone() {
 
 Json NixosReconciler::reconcile(const Json& section) {
   joinIfDone();
+  if (!unavailable_.empty()) return {{"outcome", "failed"}, {"reason", unavailable_}};
   std::optional<SystemSpec> desired;
   if (!section.is_null()) {
     auto parsed = parseSystemSpec(section);
@@ -246,23 +247,48 @@ Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& b
   return out;
 }
 
+namespace {
+
+// The runner options.switch_bus names: a unit over that bus, or null for the agent's own child.
+// A bus that does not answer leaves null and says why in `unavailable`.
+std::unique_ptr<SwitchRunner> switchRunnerFor(const NixosOptions& options,
+                                              const std::string& state_dir,
+                                              std::string& unavailable) {
+  if (options.switch_bus == kSwitchInProcess) {
+    common::logWarning(
+        "nixos: switch-to-configuration runs as the agent's child (switch bus \"none\"): an "
+        "activation the agent is stopped in is rolled back");
+    return nullptr;
+  }
+  auto bus = connectSystemdBus(options.switch_bus);
+  if (bus) return makeUnitSwitchRunner(std::shared_ptr<SystemdBus>(std::move(*bus)), state_dir);
+  // Inside the agent's sandbox a switch cannot work: refuse to activate instead of falling back.
+  const std::string name =
+      options.switch_bus.empty() ? "the system bus" : "bus " + options.switch_bus;
+  unavailable = "switch-to-configuration runs in a systemd unit, but no systemd answers on " +
+                name + ": " + bus.error().message +
+                " (nothing was activated; on a host without systemd set the switch bus to "
+                "\"none\")";
+  common::logError("nixos: " + unavailable);
+  return nullptr;
+}
+
+}  // namespace
+
 std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::string state_dir,
-                                                     std::unique_ptr<Rebooter> rebooter) {
+                                                     std::unique_ptr<Rebooter> rebooter,
+                                                     std::unique_ptr<SwitchRunner> switcher) {
   auto runner = makeProcessRunner();
   auto units = makeBusUnitStates();
-  std::unique_ptr<SwitchRunner> switcher;
-  if (auto bus = connectSystemdBus(options.switch_bus)) {
-    switcher = makeUnitSwitchRunner(std::shared_ptr<SystemdBus>(std::move(*bus)), state_dir);
-  } else {
-    common::logWarning("nixos: " + bus.error().message +
-                       ": switch-to-configuration runs as the agent's child, and an activation "
-                       "the agent is stopped in is rolled back");
-  }
+  std::string unavailable;
+  if (!switcher) switcher = switchRunnerFor(options, state_dir, unavailable);
   auto nix = makeNixSystem(options, *runner, std::move(switcher));
   auto health = makeHealthChecker(*runner, *units, options.health_check_timeout);
-  return std::make_unique<NixosReconciler>(
+  auto reconciler = std::make_unique<NixosReconciler>(
       std::move(options), std::move(state_dir), std::move(runner), std::move(units), std::move(nix),
       std::move(health), rebooter ? std::move(rebooter) : makeSystemdRebooter());
+  if (!unavailable.empty()) reconciler->setUnavailable(std::move(unavailable));
+  return reconciler;
 }
 
 }  // namespace photon::agent

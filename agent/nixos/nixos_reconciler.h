@@ -29,6 +29,10 @@ class NixosReconciler final : public Reconciler {
                   std::unique_ptr<Rebooter> rebooter);
   ~NixosReconciler() override;
 
+  // The domain cannot activate anything (no systemd to run switch-to-configuration in): every
+  // reconcile reports `failed` with this reason and the node is left alone.
+  void setUnavailable(std::string reason) { unavailable_ = std::move(reason); }
+
   std::string section() const override { return "system"; }
   [[nodiscard]] common::Status validate(const Json& section) const override;
   // Reports {"outcome": "applied"|"rolled-back"|"failed"|"activating", "system",
@@ -37,7 +41,8 @@ class NixosReconciler final : public Reconciler {
   // {"token", "state": requested|done|failed, "health": ok|failed, "reason"} while the desired
   // section carries a reboot_token.
   Json reconcile(const Json& section) override;
-  // Stops a health gate (its journal resumes it on the next start) and waits for the worker.
+  // Stops a health gate or a wait on a switch unit (the unit goes on; the journal resumes or
+  // adopts either on the next start) and waits for the worker.
   void shutdown() override;
 
  private:
@@ -69,11 +74,14 @@ class NixosReconciler final : public Reconciler {
   bool busy_ = false;
   std::string target_;      // the system being activated
   std::string deployment_;  // and its deployment
+  std::string unavailable_;
 };
 
 // Wires the real adapters: fork/execve, nix-store/nix-env, sd-bus, HTTP/TCP checks; systemd's
-// reboot unless `rebooter` is given (tests).
-std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::string state_dir,
-                                                     std::unique_ptr<Rebooter> rebooter = nullptr);
+// reboot unless `rebooter` is given, and the switch runner options.switch_bus names unless
+// `switcher` is given (tests).
+std::unique_ptr<NixosReconciler> makeNixosReconciler(
+    NixosOptions options, std::string state_dir, std::unique_ptr<Rebooter> rebooter = nullptr,
+    std::unique_ptr<SwitchRunner> switcher = nullptr);
 
 }  // namespace photon::agent

@@ -8,8 +8,14 @@ class ChildSwitchRunner final : public SwitchRunner {
   explicit ChildSwitchRunner(ProcessRunner& runner) : runner_(runner) {}
 
   common::Result<ProcessResult> run(const std::string&, const std::vector<std::string>& argv,
-                                    std::chrono::milliseconds timeout) override {
-    return runner_.run(argv, timeout);
+                                    std::chrono::milliseconds timeout,
+                                    const std::vector<std::string>& environment) override {
+    if (environment.empty()) return runner_.run(argv, timeout);
+    // The child has the agent's environment; env(1) adds the run's, by argv as ever.
+    std::vector<std::string> with = {"env"};
+    with.insert(with.end(), environment.begin(), environment.end());
+    with.insert(with.end(), argv.begin(), argv.end());
+    return runner_.run(with, timeout);
   }
 
   // The child died with the agent before (PR_SET_PDEATHSIG): nothing is left to adopt.
@@ -19,12 +25,18 @@ class ChildSwitchRunner final : public SwitchRunner {
   }
 
   void release(const std::string&) override {}
+  void abandon() override {}
 
  private:
   ProcessRunner& runner_;
 };
 
 }  // namespace
+
+std::vector<std::string> switchEnvironment(bool install_bootloader) {
+  if (!install_bootloader) return {};
+  return {"NIXOS_INSTALL_BOOTLOADER=1"};
+}
 
 std::unique_ptr<SwitchRunner> makeChildSwitchRunner(ProcessRunner& runner) {
   return std::make_unique<ChildSwitchRunner>(runner);

@@ -21,11 +21,12 @@ class SwitchRunner {
  public:
   virtual ~SwitchRunner() = default;
   // Runs argv as the run `name` ("switch-<activation id>") until it ends, killed once `timeout`
-  // has passed. A run of that name still going (an agent before was killed while it ran) is
-  // waited for instead of being started a second time.
-  [[nodiscard]] virtual common::Result<ProcessResult> run(const std::string& name,
-                                                          const std::vector<std::string>& argv,
-                                                          std::chrono::milliseconds timeout) = 0;
+  // has passed, with `environment` ("KEY=value") added to what it would have. A run of that
+  // name still going (an agent before was killed while it ran) is waited for instead of being
+  // started a second time.
+  [[nodiscard]] virtual common::Result<ProcessResult> run(
+      const std::string& name, const std::vector<std::string>& argv,
+      std::chrono::milliseconds timeout, const std::vector<std::string>& environment) = 0;
   // A run an agent before this one started: how it ended, waiting while it still goes (killed
   // once `timeout` has passed). Nothing when no such run is known: it never started, the node
   // rebooted since, or (the child runner) it died with its agent.
@@ -33,6 +34,10 @@ class SwitchRunner {
       const std::string& name, std::chrono::milliseconds timeout) = 0;
   // Forgets a run whose outcome has been recorded; one not known is no error.
   virtual void release(const std::string& name) = 0;
+  // The agent is stopping: every wait on a run (run, adopt), now or later, returns at once with
+  // an error and leaves the run going for the next agent to adopt. (A child run cannot outlive
+  // the agent: the child runner keeps waiting for it.) Thread-safe.
+  virtual void abandon() = 0;
 };
 
 // The agent's child, through `runner` (which must outlive it).
@@ -46,7 +51,15 @@ std::unique_ptr<SwitchRunner> makeUnitSwitchRunner(std::shared_ptr<SystemdBus> b
 // The unit a run is started as (pure, for the tests to look at).
 std::string switchUnitName(const std::string& name);
 TransientUnit switchUnit(const std::string& name, const std::vector<std::string>& argv,
-                         std::chrono::milliseconds timeout, const std::string& log_path);
+                         std::chrono::milliseconds timeout, const std::string& log_path,
+                         const std::vector<std::string>& environment);
+// What a switch unit's environment adds to `environment` (the run's own): the agent's
+// LOCALE_ARCHIVE when it has one (null: none), as nixos-rebuild's systemd-run passes it on; a
+// unit does not inherit the agent's environment as a child does. Pure.
+std::vector<std::string> switchUnitEnvironment(std::vector<std::string> environment,
+                                               const char* locale_archive);
+// The environment a switch of a spec asking for `install_bootloader` runs with. Pure.
+std::vector<std::string> switchEnvironment(bool install_bootloader);
 // How a unit that has ended ended; nothing while it still runs. Pure.
 std::optional<ProcessResult> switchUnitResult(const UnitState& state);
 

@@ -4,6 +4,8 @@
 // RuntimeMaxSec at the run's deadline (systemd kills it there, agent or not).
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -45,7 +47,8 @@ class UnitSwitchRunner final : public SwitchRunner {
       : bus_(std::move(bus)), log_dir_(std::move(log_dir)) {}
 
   common::Result<ProcessResult> run(const std::string& name, const std::vector<std::string>& argv,
-                                    std::chrono::milliseconds timeout) override {
+                                    std::chrono::milliseconds timeout,
+                                    const std::vector<std::string>& environment) override {
     if (argv.empty()) return common::invalid("argv", "is empty");
     const std::string unit = switchUnitName(name);
     PHOTON_TRY(auto state, bus_->unitState(unit));
@@ -59,7 +62,9 @@ class UnitSwitchRunner final : public SwitchRunner {
     exec.front() = resolveProgram(exec.front());
     if (exec.front().empty()) return common::invalid("argv", argv.front() + " not found");
     ::unlink(logPath(name).c_str());
-    if (auto started = bus_->startTransientUnit(switchUnit(name, exec, timeout, logPath(name)));
+    auto unit_env = switchUnitEnvironment(environment, std::getenv("LOCALE_ARCHIVE"));
+    if (auto started =
+            bus_->startTransientUnit(switchUnit(name, exec, timeout, logPath(name), unit_env));
         !started) {
       // A program that ran and failed at once fails the start job too (it ended before systemd
       // saw it running): that is its outcome. One that never ran leaves only an error.
@@ -88,16 +93,23 @@ class UnitSwitchRunner final : public SwitchRunner {
     ::unlink(logPath(name).c_str());
   }
 
+  void abandon() override { abandoned_ = true; }
+
  private:
   std::string logPath(const std::string& name) const { return log_dir_ + "/" + name + ".log"; }
 
   // Until the unit has ended. systemd kills it at its RuntimeMaxSec; should it still run at
   // `deadline` (which includes the stop grace), the agent stops it. A bus error is retried
-  // until then: the manager may be re-executing itself for the new generation.
+  // until then: the manager may be re-executing itself for the new generation. An abandoned
+  // wait returns within kPollEvery and leaves the unit running.
   common::Result<ProcessResult> waitEnd(const std::string& name, Clock::time_point deadline) {
     const std::string unit = switchUnitName(name);
     common::Error last;
     for (;;) {
+      if (abandoned_) {
+        return fail(ErrorCode::kUnavailable,
+                    "the agent is stopping: " + unit + " goes on without it, for the next agent");
+      }
       auto state = bus_->unitState(unit);
       if (state) {
         if (state->load_state == "not-found") {
@@ -128,6 +140,7 @@ class UnitSwitchRunner final : public SwitchRunner {
 
   std::shared_ptr<SystemdBus> bus_;
   std::string log_dir_;
+  std::atomic<bool> abandoned_ = false;  // checked each kPollEvery
 };
 
 }  // namespace
@@ -136,13 +149,23 @@ std::string switchUnitName(const std::string& name) {
   return "photon-" + name + ".service";
 }
 
+std::vector<std::string> switchUnitEnvironment(std::vector<std::string> environment,
+                                               const char* locale_archive) {
+  if (locale_archive != nullptr && *locale_archive != '\0') {
+    environment.push_back(std::string("LOCALE_ARCHIVE=") + locale_archive);
+  }
+  return environment;
+}
+
 TransientUnit switchUnit(const std::string& name, const std::vector<std::string>& argv,
-                         std::chrono::milliseconds timeout, const std::string& log_path) {
+                         std::chrono::milliseconds timeout, const std::string& log_path,
+                         const std::vector<std::string>& environment) {
   TransientUnit u;
   u.name = switchUnitName(name);
   u.description = "Photon activation " + name;
   u.type = "exec";
   u.exec_start = argv;
+  u.environment = environment;
   u.restart = "no";
   u.remain_after_exit = true;
   u.runtime_max_usec = std::max<uint64_t>(usec(timeout), 1);

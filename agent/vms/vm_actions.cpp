@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "agent/vms/vm_reconciler.h"
+#include "agent/vms/vm_uids.h"
 
 namespace photon::agent {
 
@@ -49,6 +50,14 @@ common::Status VmReconciler::ensureDisk(const DiskSpec& disk) {
 // and no other VM's QEMU can open it.
 common::Status VmReconciler::ownDisk(const DiskSpec& disk, const VmRecord& record) {
   if (!options_.sandbox.enabled) return {};
+  if (record.uid == 0) {
+    // Adopted from an agent before per-VM uids: its QEMU runs as the old shared user, and a
+    // disk handed to uid 0 would be one it cannot open.
+    const std::string why =
+        "this VM's QEMU runs as the shared user of an agent before per-VM uids and cannot open " +
+        disk.path;
+    return fail(ErrorCode::kConflict, why + ": restart the VM to give it its own uid");
+  }
   if (::chown(disk.path.c_str(), record.uid, record.uid) != 0 ||
       ::chmod(disk.path.c_str(), 0600) != 0) {
     return fail(ErrorCode::kUnavailable, "hand " + disk.path + " to uid " +
@@ -65,9 +74,8 @@ common::Status VmReconciler::prepareSandbox(const std::string& name, Runtime& vm
     for (const auto& [other, runtime] : vms_) {
       if (other != name && runtime.record.uid != 0) taken.insert(runtime.record.uid);
     }
-    auto uid = freeVmUid(taken, sb.uid_base, sb.uid_count);
-    if (!uid) return fail(ErrorCode::kUnavailable, "no free VM uid left in the sandbox's range");
-    vm.record.uid = *uid;
+    PHOTON_TRY(vm.record.uid, allocateVmUid(options_.state_dir + "/vm-uid-next", taken, sb.uid_base,
+                                            sb.uid_count));
   }
   // The root is traversable (0711) for every VM's uid; each VM's directory is its own (0700).
   const std::string dir = paths(name).run_dir;

@@ -5,6 +5,7 @@
 
 #include "agent/core/state_file.h"
 #include "agent/vms/qmp_protocol.h"
+#include "agent/vms/vm_uids.h"
 #include "common/json_dump.h"
 
 namespace photon::agent {
@@ -176,7 +177,13 @@ Json VmReconciler::reconcile(const Json& section) {
     if (keep_only) continue;
     for (const auto& action : planVm(want, vm.record, observed, now, options_.plan)) {
       if (action.kind == VmActionKind::kForget) {
-        forgotten.push_back(name);
+        // Its uid may come back to a later VM (vm_uids.h): its disks go back to root first, and
+        // a VM whose disks could not be given back is kept until they are.
+        if (auto released = disownDisks(vm.record); !released) {
+          vm.error = "forget: " + released.error().message;
+        } else {
+          forgotten.push_back(name);
+        }
         break;
       }
       if (auto status = apply(name, vm, want, action); !status) {

@@ -23,8 +23,8 @@ namespace photon::agent {
 
 // Each VM's QEMU in a systemd unit of its own (runner: makeVmUnitRunner), with QEMU's seccomp
 // sandbox, as a uid of its own that owns its disks and its socket directory, so that one VM's
-// QEMU can open neither the host's files nor another VM's disks. The uid is uid_base + n (n the
-// lowest no other VM of the node holds, kept in the VM's record), its gid the same number;
+// QEMU can open neither the host's files nor another VM's disks. The uid is uid_base + n (n from
+// a counter that only grows, vm_uids.h; kept in the VM's record), its gid the same number;
 // neither has a user record: systemd's User= would need one, and QEMU's -runas is killed by its
 // own elevateprivileges=deny filter, so setpriv sets them in the unit before exec'ing QEMU.
 struct VmSandbox {

@@ -49,11 +49,4 @@ common::Result<VmRecord> parseVmRecord(const Json& j) {
   return r;
 }
 
-std::optional<uint32_t> freeVmUid(const std::set<uint32_t>& taken, uint32_t base, uint32_t count) {
-  for (uint32_t i = 0; i < count; ++i) {
-    if (!taken.contains(base + i)) return base + i;
-  }
-  return std::nullopt;
-}
-
 }  // namespace photon::agent

@@ -26,16 +26,13 @@ struct VmRecord {
   std::map<std::string, std::string> ports;      // device id -> root port (also while pending)
   std::set<std::string> pending_unplug;
   // Sandboxed: the uid (and gid) this VM's QEMU runs as and its disks belong to; 0 until its
-  // first start. Kept for the VM's life, so that its disks stay its own across restarts.
+  // first start (vm_uids.h). Kept for the VM's life, so that its disks stay its own across
+  // restarts.
   uint32_t uid = 0;
 };
 
 common::Json toJson(const VmRecord& record);
 // A damaged file yields an error: the caller keeps the QEMU running and reports it.
 [[nodiscard]] common::Result<VmRecord> parseVmRecord(const common::Json& j);
-
-// The lowest of base .. base+count-1 that no other VM holds (`taken`); nothing when all are.
-// Pure.
-std::optional<uint32_t> freeVmUid(const std::set<uint32_t>& taken, uint32_t base, uint32_t count);
 
 }  // namespace photon::agent

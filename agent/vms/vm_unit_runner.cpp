@@ -119,6 +119,14 @@ TransientUnit vmUnit(const VmLaunch& launch, const std::string& setpriv) {
   return u;
 }
 
+QemuGroups qemuGroups(const std::function<std::optional<uint32_t>(const std::string&)>& lookup) {
+  if (auto kvm = lookup("kvm")) return {{*kvm}, ""};
+  return {{},
+          "no group kvm on this node: a sandboxed QEMU runs as its VM's uid with no group that "
+          "may open /dev/kvm, so a VM with KVM acceleration fails to start; create a kvm group, "
+          "make /dev/kvm root:kvm 0660 (udev) and restart the agent"};
+}
+
 std::unique_ptr<VmProcessRunner> makeVmUnitRunner(std::shared_ptr<SystemdBus> bus,
                                                   VmUnitOptions options) {
   return std::make_unique<UnitRunner>(std::move(bus), std::move(options));

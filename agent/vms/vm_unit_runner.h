@@ -9,7 +9,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/units/systemd_bus.h"
 #include "agent/vms/vm_process.h"
@@ -29,6 +31,16 @@ std::string vmUnitName(const std::string& vm);  // "photon-vm-<vm>.service"
 // (pure, for the tests to look at).
 TransientUnit vmUnit(const VmLaunch& launch, const std::string& setpriv);
 std::vector<std::string> setprivArgv(const VmLaunch& launch, const std::string& setpriv);
+
+// The supplementary groups a sandboxed QEMU gets: kvm's, since /dev/kvm is root:kvm 0660 and
+// the VM's uid has no user record to be a member through. `lookup` finds a group's gid by name
+// (getgrnam on a node). Without a kvm group there are none, and `warning` says what follows
+// and what to do.
+struct QemuGroups {
+  std::vector<uint32_t> groups;
+  std::string warning;  // "" when kvm's group was found
+};
+QemuGroups qemuGroups(const std::function<std::optional<uint32_t>(const std::string&)>& lookup);
 
 std::unique_ptr<VmProcessRunner> makeVmUnitRunner(std::shared_ptr<SystemdBus> bus,
                                                   VmUnitOptions options = {});

@@ -183,6 +183,8 @@ common::Result<SystemSpec> parseSystemSpec(const Json& section) {
   if (spec.reboot_token.size() > 128 || !hasNoSpace(spec.reboot_token)) {
     return invalid("system.reboot_token", "must be up to 128 characters without spaces");
   }
+  PHOTON_TRY(spec.install_bootloader,
+             common::readBool(section, "install_bootloader", "system", false));
   return spec;
 }
 
@@ -204,6 +206,7 @@ Json toJson(const SystemSpec& spec) {
   };
   if (!spec.deployment.empty()) out["deployment"] = spec.deployment;
   if (!spec.reboot_token.empty()) out["reboot_token"] = spec.reboot_token;
+  if (spec.install_bootloader) out["install_bootloader"] = true;
   return out;
 }
 

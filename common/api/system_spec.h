@@ -39,6 +39,9 @@ struct SystemSpec {
   // records the token with the boot id before rebooting, so a node that comes back sees the
   // reboot done and never reboots for the same token again (no reboot loop).
   std::string reboot_token;
+  // switch-to-configuration installs the boot loader (NIXOS_INSTALL_BOOTLOADER=1, as
+  // nixos-rebuild --install-bootloader gives it), for this activation and its rollback.
+  bool install_bootloader = false;
 
   bool operator==(const SystemSpec&) const = default;
 };

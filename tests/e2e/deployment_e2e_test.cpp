@@ -72,7 +72,7 @@ TEST_CASE("deployment e2e: a good generation reaches every node, a bad one stops
                                  "--domains", "nixos", "--poll-interval", "0.2", "--retry-max",
                                  "0.5", "--nixos-profile", a.dir + "/profiles/system",
                                  "--nixos-store", a.dir + "/store", "--nixos-root",
-                                 world.file("root")},
+                                 world.file("root"), "--nixos-switch-bus", "none"},
         a.dir + "/agent.log");
     agents.push_back(std::move(a));
   }

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "tests/agent/nixos/nix_world.h"
+#include "tests/agent/nixos/scripted_switch_runner.h"
 
 using photon::agent::makeNixosReconciler;
 using photon::common::Json;
@@ -242,4 +243,52 @@ TEST_CASE("nixos: test mode switches without touching the profile", "[nixos][int
   CHECK(rolled["outcome"] == "rolled-back");
   CHECK(w.currentSystem() == w.path("good2"));
   CHECK(w.calls().back() == w.path("good2") + " test");
+}
+
+TEST_CASE(
+    "nixos: with no systemd on the switch bus the domain fails naming the bus and activates "
+    "nothing",
+    "[nixos][integration]") {
+  NixWorld w;
+  auto options = w.options();
+  // A node whose bus does not answer: the switch must not fall back to the agent's child,
+  // which would run it inside the agent's sandbox.
+  options.switch_bus = "unix:path=" + w.file("no-systemd.sock");
+  auto rec = makeNixosReconciler(options, w.stateDir());
+  auto out = reconcileUntilSettled(*rec, w.desired("good"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "failed");
+  CHECK_THAT(out["reason"].get<std::string>(),
+             Catch::Contains("no systemd answers on bus " + options.switch_bus) &&
+                 Catch::Contains("nothing was activated"));
+  CHECK(w.calls().empty());
+  CHECK(w.profileSystem().empty());
+
+  // The explicit in-process value is what a host without systemd runs with.
+  options.switch_bus = photon::agent::kSwitchInProcess;
+  auto in_process = makeNixosReconciler(options, w.stateDir());
+  CHECK(reconcileUntilSettled(*in_process, w.desired("good"))["outcome"] == "applied");
+}
+
+TEST_CASE(
+    "nixos: a desired system that asks to install the boot loader switches with "
+    "NIXOS_INSTALL_BOOTLOADER=1 and one that does not without it",
+    "[nixos][integration]") {
+  NixWorld w;
+  auto processes = photon::agent::makeProcessRunner();
+  auto calls = std::make_shared<photon::test::SwitchCalls>();
+  auto rec = makeNixosReconciler(w.options(), w.stateDir(), nullptr,
+                                 std::make_unique<photon::test::ScriptedSwitchRunner>(
+                                     calls, 0, photon::agent::makeChildSwitchRunner(*processes)));
+  REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+  auto desired = w.desired("good2");
+  desired["install_bootloader"] = true;
+  auto out = reconcileUntilSettled(*rec, desired);
+  INFO(out.dump());
+  CHECK(out["outcome"] == "applied");
+  REQUIRE(calls->runs.size() == 2);
+  CHECK(calls->runs[0].environment.empty());
+  CHECK(calls->runs[1].environment == std::vector<std::string>{"NIXOS_INSTALL_BOOTLOADER=1"});
+  // The child runner passes it through env(1), and the switch still ran.
+  CHECK(w.calls().back() == w.path("good2") + " switch");
 }

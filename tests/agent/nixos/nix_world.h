@@ -88,6 +88,7 @@ class NixWorld {
     o.rollback_timeout = std::chrono::seconds(20);
     o.health_interval = std::chrono::milliseconds(100);
     o.health_check_timeout = std::chrono::seconds(2);
+    o.switch_bus = agent::kSwitchInProcess;  // the host has no systemd
     return o;
   }
   std::string stateDir() const { return dir_.file("state"); }

@@ -7,6 +7,7 @@
 
 #include "agent/nixos/journal.h"
 #include "tests/agent/nixos/child_agent.h"
+#include "tests/agent/nixos/scripted_switch_runner.h"
 
 using photon::agent::makeNixosReconciler;
 using photon::common::Json;
@@ -15,6 +16,32 @@ using photon::test::journalPhase;
 using photon::test::NixWorld;
 using photon::test::reconcileUntilSettled;
 using photon::test::waitFor;
+
+namespace {
+
+using photon::test::ScriptedSwitchRunner;
+using photon::test::SwitchCalls;
+
+// The journal an agent killed while `name`'s switch ran leaves, with `good` (generation 1)
+// before it.
+photon::agent::Journal switchingJournal(NixWorld& w, const std::string& name, int64_t deadline_ms) {
+  photon::agent::Journal j;
+  j.id = 42;
+  j.phase = photon::agent::Phase::kSwitching;
+  j.spec = *photon::agent::parseSystemSpec(w.desired(name));
+  j.previous = photon::agent::Generation{1, w.path("good")};
+  j.previous_system = w.path("good");
+  j.deadline_ms = deadline_ms;
+  return j;
+}
+
+int64_t wallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 TEST_CASE(
     "nixos: without systemd, an agent killed during switch-to-configuration rolls back on restart",
@@ -122,4 +149,54 @@ TEST_CASE("nixos: an agent killed while realising starts the activation again",
   INFO(out.dump());
   CHECK(out["outcome"] == "applied");
   CHECK(w.profileSystem() == w.path("good2"));
+}
+
+TEST_CASE(
+    "nixos: a switch unit that cannot be asked about after a restart is asked again, not rolled "
+    "back",
+    "[nixos][integration]") {
+  NixWorld w;
+  {
+    // good, then good2 switched to: the node as the switch that the journal below is about
+    // leaves it once it has succeeded.
+    auto rec = makeNixosReconciler(w.options(), w.stateDir());
+    REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+    REQUIRE(reconcileUntilSettled(*rec, w.desired("good2"))["outcome"] == "applied");
+  }
+  photon::agent::NixosState state(w.stateDir());
+  REQUIRE(state.saveJournal(switchingJournal(w, "good2", wallMs() + 60'000)));
+
+  auto calls = std::make_shared<SwitchCalls>();
+  auto rec = makeNixosReconciler(w.options(), w.stateDir(), nullptr,
+                                 std::make_unique<ScriptedSwitchRunner>(calls, 1));
+  auto out = reconcileUntilSettled(*rec, w.desired("good2"));
+  INFO(out.dump());
+  // The first ask failed; the next reconcile asked again and took the switch's success.
+  CHECK(calls->adopts == 2);
+  CHECK(calls->runs.empty());  // no rollback
+  CHECK(out["outcome"] == "applied");
+  CHECK_FALSE(std::filesystem::exists(w.stateDir() + "/nixos-journal.json"));
+}
+
+TEST_CASE("nixos: a switch unit that cannot be asked about past its deadline is rolled back",
+          "[nixos][integration]") {
+  NixWorld w;
+  {
+    auto rec = makeNixosReconciler(w.options(), w.stateDir());
+    REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+  }
+  photon::agent::NixosState state(w.stateDir());
+  REQUIRE(state.saveJournal(switchingJournal(w, "good2", wallMs() - 1)));
+
+  auto calls = std::make_shared<SwitchCalls>();
+  auto rec = makeNixosReconciler(w.options(), w.stateDir(), nullptr,
+                                 std::make_unique<ScriptedSwitchRunner>(calls, 1000));
+  auto out = reconcileUntilSettled(*rec, w.desired("good2"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "rolled-back");
+  CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("Connection reset by peer"));
+  CHECK(calls->adopts == 1);
+  REQUIRE(calls->runs.size() == 1);
+  CHECK(calls->runs[0].name == "rollback-42");
+  CHECK(w.profileSystem() == w.path("good"));
 }

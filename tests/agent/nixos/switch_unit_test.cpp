@@ -137,6 +137,39 @@ TEST_CASE("nixos: an activation goes on when the agent is killed, and the next a
   WARN("restarted agent: adopted the finished switch and confirmed in " << adopt_ms << " ms");
 }
 
+TEST_CASE(
+    "nixos: agent shutdown leaves a running switch unit to the next agent and returns promptly",
+    "[nixos][sandbox][integration]") {
+  SwitchWorld s;
+  s.applyGood();
+  auto desired = s.w.desired("slow", 60);
+  {
+    auto rec = makeNixosReconciler(s.options(), s.w.stateDir());
+    REQUIRE(rec->reconcile(desired)["outcome"] == "activating");
+    REQUIRE(waitFor([&] { return s.lastCallIs("slow"); }));
+    auto started = std::chrono::steady_clock::now();
+    rec->shutdown();
+    auto shutdown_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
+    // It waits at most one poll of the unit (1 s), not for the switch (60 s deadline).
+    CHECK(shutdown_ms < 3000);
+    WARN("agent shutdown during a running switch took " << shutdown_ms << " ms");
+  }
+  REQUIRE(journalPhase(s.w) == "switching");
+  auto units = s.switchUnits();
+  REQUIRE(units.size() == 1);
+  CHECK(units[0].sub_state == "running");
+
+  std::ofstream(s.w.file("root/run/release")) << "go";
+  auto rec = makeNixosReconciler(s.options(), s.w.stateDir());
+  auto out = reconcileUntilSettled(*rec, desired);
+  INFO(out.dump());
+  CHECK(out["outcome"] == "applied");
+  CHECK(countOf(s.w.calls(), s.w.path("slow") + " switch") == 1);
+  CHECK(s.switchUnits().empty());
+}
+
 TEST_CASE("nixos: systemd kills switch-to-configuration at its deadline while no agent runs",
           "[nixos][sandbox][integration]") {
   SwitchWorld s;
@@ -207,10 +240,27 @@ TEST_CASE("nixos: a switch unit that ended is read as its exit, its signal or it
   CHECK_FALSE(switchUnitResult(s)->ok());
 
   auto unit = switchUnit("switch-7", {"/nix/store/x/bin/switch-to-configuration", "switch"},
-                         std::chrono::seconds(30), "/var/lib/photon-agent/switch-7.log");
+                         std::chrono::seconds(30), "/var/lib/photon-agent/switch-7.log", {});
   CHECK(unit.name == "photon-switch-7.service");
   CHECK(unit.remain_after_exit);
   CHECK(unit.restart == "no");
   CHECK(unit.runtime_max_usec == 30'000'000u);
-  CHECK(unit.user.empty());  // switch-to-configuration needs root
+  CHECK(unit.environment.empty());
+}
+
+TEST_CASE("nixos: the switch unit gets the environment nixos-rebuild gives switch-to-configuration",
+          "[nixos][sandbox]") {
+  const char* archive = "/nix/store/x-glibc-locales/lib/locale/locale-archive";
+  // The agent's LOCALE_ARCHIVE (a unit does not inherit it) and the boot loader install asked
+  // for by the desired system.
+  auto env = switchUnitEnvironment(switchEnvironment(true), archive);
+  CHECK(env == std::vector<std::string>{"NIXOS_INSTALL_BOOTLOADER=1",
+                                        std::string("LOCALE_ARCHIVE=") + archive});
+  auto unit = switchUnit("switch-7", {"/nix/store/x/bin/switch-to-configuration", "boot"},
+                         std::chrono::seconds(30), "/var/lib/photon-agent/switch-7.log", env);
+  CHECK(unit.environment == env);
+  // Neither asked for nor set: nothing.
+  CHECK(switchUnitEnvironment(switchEnvironment(false), nullptr).empty());
+  CHECK(switchUnitEnvironment({}, "").empty());
+  CHECK(switchEnvironment(false).empty());
 }

@@ -30,12 +30,14 @@ TEST_CASE("nixos spec: a full section parses with defaults", "[nixos]") {
   CHECK(spec->mode == ActivationMode::kSwitch);
   CHECK(spec->confirm_within_s == 120);
   CHECK(spec->health.empty());
+  CHECK_FALSE(spec->install_bootloader);
 
   Json j = base();
   j["mode"] = "boot";
   j["require_sigs"] = false;
   j["confirm_within_s"] = 30;
   j["deployment"] = "d-7";
+  j["install_bootloader"] = true;
   j["health"] = {{"units", {"nginx.service", "getty@tty1.service"}},
                  {"http", {"http://127.0.0.1:8080/healthz"}},
                  {"tcp", {"127.0.0.1:22", "[::1]:5432"}},
@@ -44,6 +46,7 @@ TEST_CASE("nixos spec: a full section parses with defaults", "[nixos]") {
   REQUIRE(full);
   CHECK(full->mode == ActivationMode::kBoot);
   CHECK_FALSE(full->require_sigs);
+  CHECK(full->install_bootloader);
   CHECK(full->health.units.size() == 2);
   CHECK(full->health.exec[0][0] == "/run/current-system/sw/bin/true");
   // What is written back parses to the same spec (the journal relies on it).
@@ -74,6 +77,7 @@ TEST_CASE("nixos spec: bad input is refused naming the field", "[nixos]") {
   CHECK_THAT(refusal(with("confirm_within_s", 0)), Catch::Contains("between 1 and 3600"));
   CHECK_THAT(refusal(with("confirm_within_s", 1LL << 40)), Catch::Contains("confirm_within_s"));
   CHECK_THAT(refusal(with("require_sigs", "yes")), Catch::Contains("require_sigs"));
+  CHECK_THAT(refusal(with("install_bootloader", 1)), Catch::Contains("install_bootloader"));
   CHECK_THAT(refusal(with("health", {{"units", {"nginx; reboot"}}})),
              Catch::Contains("health.units[0]"));
   CHECK_THAT(refusal(with("health", {{"http", {"ftp://x"}}})), Catch::Contains("health.http[0]"));
