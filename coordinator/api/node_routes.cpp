@@ -1,6 +1,9 @@
 #include <cctype>
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "common/log.h"
 #include "common/validate.h"
@@ -77,17 +80,25 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
     // ?changed_since=REV: only the nodes whose documents changed after REV (the
     // console's live updates), at the revision read before looking.
     std::optional<int64_t> read_at;
+    std::optional<std::set<std::string>> keep_only;  // changed, but read with the whole fleet
     if (req.hasParam("changed_since")) {
       auto since = wholeParam(req, "changed_since", INT64_MAX);
       if (!okOrSend(since, res)) return;
       read_at = ctx.inventory.store().revision();
       auto changed = nodesChangedSince(ctx.inventory.store(), *since, with == "system");
       if (!okOrSend(changed, res)) return;
-      filter->ids = std::move(*changed);
+      if (chooseChangedRead(changed->ids.size(), changed->fleet) == ChangedRead::kOneByOne) {
+        filter->ids = std::move(changed->ids);
+      } else {
+        keep_only = std::move(changed->ids);
+      }
     }
     auto list = ctx.inventory.listNodes(*filter);
     if (!okOrSend(list, res)) return;
     if (read_at) list->revision = *read_at;
+    if (keep_only) {
+      std::erase_if(list->nodes, [&](const Node& n) { return !keep_only->contains(n.id); });
+    }
     Json nodes = Json::array();
     for (const auto& n : list->nodes) {
       nodes.push_back(nodeView(ctx, n));
