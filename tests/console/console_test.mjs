@@ -147,6 +147,33 @@ async function waitText(page, selector, pattern, timeout = 20000) {
 }
 
 // A GET of `path` exactly as written: fetch() would resolve "%2e%2e" and ".." first.
+// The coordinator answers a corrupt stored history with a 500 (tests/coordinator's
+// node_history_test makes one for real); here the browser is handed that answer, and the node
+// page must say so and still show a change made elsewhere.
+async function checkHistoryError(page, c, id) {
+  const answer = (r) => {
+    if (r.isInterceptResolutionHandled()) return;
+    if (new URL(r.url()).pathname === `/api/v1/nodes/${id}/history`) {
+      r.respond({ status: 500, contentType: 'application/json',
+        body: JSON.stringify({ error: `stored history/${id} is corrupt: not JSON`, field: '' }) });
+    } else {
+      r.continue();
+    }
+  };
+  await page.setRequestInterception(true);
+  page.on('request', answer);
+  try {
+    await c.must('POST', `/api/v1/nodes/${id}/actions/undrain`);
+    await waitText(page, '#history-error', /Cannot read the history: stored history\/.* is corrupt/);
+    await waitText(page, '#node-state .badge', /^active$/);
+    assert.equal(await page.$('#node-state .drained-by'), null);
+    assert.equal(await page.evaluate(() => window.photonNoReload), true, 'no reload');
+  } finally {
+    page.off('request', answer);
+    await page.setRequestInterception(false);
+  }
+}
+
 function rawGet(port, path) {
   return new Promise((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path }, (res) => {
@@ -297,6 +324,9 @@ async function main() {
     step('the drain is the newest entry of its history, shown without a reload');
     await waitText(page, '#history', /active\s*draining\s*operator: drain/);
     await page.screenshot({ path: join(outDir, 'node-history.png'), fullPage: true });
+
+    step('a history the coordinator cannot read is said, and the node page keeps refreshing');
+    await checkHistoryError(page, c, hostile.id);
 
     step('a change made elsewhere shows without a reload');
     await page.goto(`${c.url}/ui/#/machines`);
