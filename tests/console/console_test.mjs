@@ -122,6 +122,59 @@ async function checkBulkActions(page, c, outDir, spare) {
   await waitText(page, '#selected-count', /^None selected$/);
 }
 
+// Signed in again from the sign-in page, a bulk drain of a hundred nodes whose first answer is a
+// 401 (the token expired meanwhile): the workers stop at the calls already on their way (at most
+// one per worker, 4), the sign-in page shows, and the notice says the session expired.
+async function checkBulkExpired(page, c) {
+  await page.waitForSelector('#token');
+  await page.type('#token', ADMIN_TOKEN);
+  await page.click('#sign-in');
+  await page.waitForFunction((n) => (document.querySelector('#machines') || { dataset: {} }).dataset.loaded === String(n),
+    { timeout: 30000 }, FLEET);
+  await page.select('#filter-state', 'active');
+  await setInput(page, '#search', '');
+  await setInput(page, '#filter-label', 'rack=r2');
+  const all = (await c.must('GET', '/api/v1/nodes')).nodes;
+  const picked = all.filter((n) => n.state === 'active' && n.labels.rack === 'r2').map((n) => n.id);
+  assert.ok(picked.length > 20, `${picked.length} active in rack r2`);
+  await waitRows(page, picked.length);
+  await clickIn(page, '#pick-shown');
+  await waitText(page, '#selected-count', new RegExp(`^${picked.length} selected$`));
+
+  let sent = 0;
+  const answer = (r) => {
+    if (r.isInterceptResolutionHandled()) return;
+    if (r.method() === 'POST' && /\/actions\/drain$/.test(new URL(r.url()).pathname)) {
+      sent += 1;
+      if (sent === 1) {
+        r.respond({ status: 401, contentType: 'application/json',
+          body: JSON.stringify({ error: 'unauthorized', field: '' }) });
+        return;
+      }
+    }
+    r.continue();
+  };
+  await page.setRequestInterception(true);
+  page.on('request', answer);
+  try {
+    await clickIn(page, '#bulk-drain');
+    await page.waitForSelector('#confirm[open]');
+    await page.click('#confirm-ok');
+    await page.waitForSelector('#token', { timeout: 10000 });
+    await waitText(page, '#sign-in-error', /Session expired/);
+    await waitText(page, '#notice', /^Drain stopped: the session expired\. \d+ of \d+ done/);
+    await sleep(1000); // what a worker still running would send meanwhile
+    assert.ok(sent >= 1 && sent <= 4, `${sent} drains sent after the first was refused (4 workers)`);
+    const drained = (await c.must('GET', '/api/v1/nodes')).nodes
+      .filter((n) => picked.includes(n.id) && n.state !== 'active').map((n) => n.id);
+    assert.ok(drained.length <= 3, `${drained.length} drained of ${picked.length}`);
+    for (const id of drained) await c.must('POST', `/api/v1/nodes/${id}/actions/undrain`);
+  } finally {
+    page.off('request', answer);
+    await page.setRequestInterception(false);
+  }
+}
+
 // Sets a filter input as typing would (an input event), in one step in the page: the filter bar
 // may be rebuilt by a live refresh (a new state among the choices) between two keystrokes.
 async function setInput(page, selector, text) {
@@ -384,6 +437,9 @@ async function main() {
     await page.evaluate(() => sessionStorage.setItem('photon.admin-token', 'revoked'));
     await page.goto(`${c.url}/ui/#/machines`);
     await page.waitForSelector('#token');
+
+    step('a session that expires during a bulk drain stops every worker and says so');
+    await checkBulkExpired(page, c);
 
     assert.deepEqual(seen.dialogs, [], 'no dialog opened');
     assert.deepEqual(seen.csp, [], 'no CSP violation');
