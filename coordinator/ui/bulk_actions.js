@@ -3,7 +3,7 @@
 // a time); the notice says how many were done and why each refused one was refused.
 import { api, enc } from './api.js';
 import { el } from './dom.js';
-import { confirmAction, notify, afterWrites } from './actions.js';
+import { confirmAction, notify, afterWrite } from './actions.js';
 
 const ACTIONS = [['drain', 'Drain'], ['undrain', 'Undrain']];
 const PARALLEL = 4;
@@ -68,7 +68,7 @@ export function bulkBar(selectedRows, { onClear }) {
         running = false;
         update();
         // Signed out, there is no page to re-read.
-        if (!expired) afterWrites();
+        if (!expired) afterWrite();
       }
     },
   }));

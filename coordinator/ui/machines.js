@@ -77,7 +77,7 @@ export function machinesPage(main) {
 
   function afterSelection() {
     bulk.update();
-    virtual.repaint();
+    virtual.paint();
     renderHeadBox();
   }
 

@@ -45,10 +45,6 @@ export class VirtualRows {
     this.paint();
   }
 
-  repaint() {
-    this.paint();
-  }
-
   detach() {
     this.scroller.removeEventListener('scroll', this.onScroll);
     window.removeEventListener('resize', this.onScroll);
