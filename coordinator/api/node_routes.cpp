@@ -1,3 +1,4 @@
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <optional>
@@ -8,9 +9,11 @@
 #include "common/log.h"
 #include "common/validate.h"
 #include "coordinator/api/node_changes.h"
+#include "coordinator/api/node_table_view.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/inventory/node_history.h"
 #include "coordinator/power/lifecycle_power.h"
+#include "coordinator/power/power_metrics.h"
 
 namespace photon::coordinator {
 namespace {
@@ -45,8 +48,16 @@ common::Result<NodeFilter> filterFromQuery(const HttpRequest& req) {
   return filter;
 }
 
+// What of the reported system domain the list carries; the table shows no store path.
+constexpr std::array<const char*, 5> kSystemKeys = {"generation", "outcome", "system",
+                                                    "reboot_required", "deployment"};
+constexpr std::array<const char*, 3> kTableSystemKeys = {"generation", "outcome",
+                                                         "reboot_required"};
+
 // The summary of the node's reported system domain, or null before its agent reported one.
-Json observedSystem(ApiContext& ctx, const std::string& id) {
+template <size_t N>
+Json observedSystem(ApiContext& ctx, const std::string& id,
+                    const std::array<const char*, N>& keys) {
   auto observed = ctx.inventory.observed(id);
   if (!observed) return nullptr;
   const Json* system = nullptr;
@@ -55,7 +66,7 @@ Json observedSystem(ApiContext& ctx, const std::string& id) {
   }
   if (!system) return nullptr;
   Json out = Json::object();
-  for (const char* key : {"generation", "outcome", "system", "reboot_required", "deployment"}) {
+  for (const char* key : keys) {
     if (auto v = system->find(key); v != system->end()) out[key] = *v;
   }
   return out;
@@ -75,6 +86,16 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
       sendError(
           res,
           common::Error{common::ErrorCode::kInvalid, "only 'system' may be asked for", "with", {}});
+      return;
+    }
+    // ?view=table: each node as the console's machines table needs it (node_table_view.h).
+    const auto views = req.params("view");
+    const bool table = !views.empty();
+    if (table && (views.size() != 1 || views[0] != "table")) {
+      sendError(
+          res,
+          common::Error{
+              common::ErrorCode::kInvalid, "only 'table' may be asked for", "view", {"table"}});
       return;
     }
     // ?changed_since=REV: only the nodes whose documents changed after REV (the
@@ -101,8 +122,16 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
     }
     Json nodes = Json::array();
     for (const auto& n : list->nodes) {
-      nodes.push_back(nodeView(ctx, n));
-      if (with == "system") nodes.back()["observed_system"] = observedSystem(ctx, n.id);
+      if (table) {
+        nodes.push_back(nodeTableView(n, ctx.inventory.liveness(n),
+                                      power::powerSummary(ctx.inventory.store(), n.id)));
+      } else {
+        nodes.push_back(nodeView(ctx, n));
+      }
+      if (with == "system") {
+        nodes.back()["observed_system"] = table ? observedSystem(ctx, n.id, kTableSystemKeys)
+                                                : observedSystem(ctx, n.id, kSystemKeys);
+      }
     }
     sendJson(res, 200, Json{{"nodes", nodes}, {"revision", list->revision}});
   });

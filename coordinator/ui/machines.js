@@ -185,8 +185,9 @@ export function machinesPage(main) {
   return {
     async refresh() {
       const full = since === 0 || Date.now() - lastFull > FULL_READ_MS;
-      const path = full ? '/api/v1/nodes?with=system'
-        : `/api/v1/nodes?with=system&changed_since=${since}`;
+      // view=table: each node with only the fields a row reads (a third of the full form).
+      const path = full ? '/api/v1/nodes?view=table&with=system'
+        : `/api/v1/nodes?view=table&with=system&changed_since=${since}`;
       const data = await api('GET', path);
       const nodes = data.nodes || [];
       if (full) {
