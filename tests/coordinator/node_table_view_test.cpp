@@ -81,9 +81,13 @@ TEST_CASE("nodes: view=table answers a part of the full list, smaller, and refus
   CoordinatorFixture c;
   std::vector<CoordinatorFixture::Enrolled> node;
   for (int i = 0; i < 3; ++i) node.push_back(c.enrol(i));
-  REQUIRE(c.as(node[1].token, "PUT", "/api/v1/nodes/" + node[1].id + "/observed",
-               R"({"domains": {"system": {"generation": 4, "outcome": "applied",
-                   "system": "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-nixos-system", "reboot_required": true}}})")
+  const Json report = {{"domains",
+                        {{"system",
+                          {{"generation", 4},
+                           {"outcome", "applied"},
+                           {"system", "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-nixos-system"},
+                           {"reboot_required", true}}}}}};
+  REQUIRE(c.as(node[1].token, "PUT", "/api/v1/nodes/" + node[1].id + "/observed", report.dump())
               .status == 200);
   REQUIRE(c.admin("POST", "/api/v1/nodes/" + node[2].id + "/actions/rescue").status == 200);
 
