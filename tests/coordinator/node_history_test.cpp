@@ -136,8 +136,8 @@ TEST_CASE(
   const std::string key = "history/" + node.id;
   const std::string path = "/api/v1/nodes/" + node.id + "/history";
   // Valid JSON the strict reader refuses (an unknown state), then not JSON at all.
-  for (const std::string corrupt :
-       {R"([{"at": 1, "from": null, "to": "levitating", "cause": "x"}])", std::string("{[")}) {
+  for (const std::string& corrupt : std::vector<std::string>{
+           R"([{"at": 1, "from": null, "to": "levitating", "cause": "x"}])", std::string("{[")}) {
     coordinator::Txn txn;
     txn.put(key, corrupt);
     REQUIRE(store.commit(txn));
