@@ -39,6 +39,7 @@ Json toJson(const std::vector<NodeTransition>& history) {
 
 Result<std::vector<NodeTransition>> nodeHistoryFromJson(const Json& j, const std::string& path) {
   if (!j.is_array()) return invalid(path, "must be an array");
+  if (j.size() > kMaxListLength) return invalid(path, "has too many entries");
   std::vector<NodeTransition> out;
   out.reserve(j.size());
   for (size_t i = 0; i < j.size(); ++i) {

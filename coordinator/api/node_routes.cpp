@@ -1,13 +1,19 @@
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "common/log.h"
 #include "common/validate.h"
 #include "coordinator/api/node_changes.h"
+#include "coordinator/api/node_table_view.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/inventory/node_history.h"
 #include "coordinator/power/lifecycle_power.h"
+#include "coordinator/power/power_metrics.h"
 
 namespace photon::coordinator {
 namespace {
@@ -42,8 +48,16 @@ common::Result<NodeFilter> filterFromQuery(const HttpRequest& req) {
   return filter;
 }
 
+// What of the reported system domain the list carries; the table shows no store path.
+constexpr std::array<const char*, 5> kSystemKeys = {"generation", "outcome", "system",
+                                                    "reboot_required", "deployment"};
+constexpr std::array<const char*, 3> kTableSystemKeys = {"generation", "outcome",
+                                                         "reboot_required"};
+
 // The summary of the node's reported system domain, or null before its agent reported one.
-Json observedSystem(ApiContext& ctx, const std::string& id) {
+template <size_t N>
+Json observedSystem(ApiContext& ctx, const std::string& id,
+                    const std::array<const char*, N>& keys) {
   auto observed = ctx.inventory.observed(id);
   if (!observed) return nullptr;
   const Json* system = nullptr;
@@ -52,7 +66,7 @@ Json observedSystem(ApiContext& ctx, const std::string& id) {
   }
   if (!system) return nullptr;
   Json out = Json::object();
-  for (const char* key : {"generation", "outcome", "system", "reboot_required", "deployment"}) {
+  for (const char* key : keys) {
     if (auto v = system->find(key); v != system->end()) out[key] = *v;
   }
   return out;
@@ -74,24 +88,50 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
           common::Error{common::ErrorCode::kInvalid, "only 'system' may be asked for", "with", {}});
       return;
     }
+    // ?view=table: each node as the console's machines table needs it (node_table_view.h).
+    const auto views = req.params("view");
+    const bool table = !views.empty();
+    if (table && (views.size() != 1 || views[0] != "table")) {
+      sendError(
+          res,
+          common::Error{
+              common::ErrorCode::kInvalid, "only 'table' may be asked for", "view", {"table"}});
+      return;
+    }
     // ?changed_since=REV: only the nodes whose documents changed after REV (the
     // console's live updates), at the revision read before looking.
     std::optional<int64_t> read_at;
+    std::optional<std::set<std::string>> keep_only;  // changed, but read with the whole fleet
     if (req.hasParam("changed_since")) {
       auto since = wholeParam(req, "changed_since", INT64_MAX);
       if (!okOrSend(since, res)) return;
       read_at = ctx.inventory.store().revision();
       auto changed = nodesChangedSince(ctx.inventory.store(), *since, with == "system");
       if (!okOrSend(changed, res)) return;
-      filter->ids = std::move(*changed);
+      if (chooseChangedRead(changed->ids.size(), changed->fleet) == ChangedRead::kOneByOne) {
+        filter->ids = std::move(changed->ids);
+      } else {
+        keep_only = std::move(changed->ids);
+      }
     }
     auto list = ctx.inventory.listNodes(*filter);
     if (!okOrSend(list, res)) return;
     if (read_at) list->revision = *read_at;
+    if (keep_only) {
+      std::erase_if(list->nodes, [&](const Node& n) { return !keep_only->contains(n.id); });
+    }
     Json nodes = Json::array();
     for (const auto& n : list->nodes) {
-      nodes.push_back(nodeView(ctx, n));
-      if (with == "system") nodes.back()["observed_system"] = observedSystem(ctx, n.id);
+      if (table) {
+        nodes.push_back(nodeTableView(n, ctx.inventory.liveness(n),
+                                      power::powerSummary(ctx.inventory.store(), n.id)));
+      } else {
+        nodes.push_back(nodeView(ctx, n));
+      }
+      if (with == "system") {
+        nodes.back()["observed_system"] = table ? observedSystem(ctx, n.id, kTableSystemKeys)
+                                                : observedSystem(ctx, n.id, kSystemKeys);
+      }
     }
     sendJson(res, 200, Json{{"nodes", nodes}, {"revision", list->revision}});
   });

@@ -1,6 +1,5 @@
 #include "coordinator/ctl/commands.h"
 
-#include <chrono>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -22,12 +21,6 @@ using Json = nlohmann::json;
 
 const std::vector<std::string> kActions = {"commission",  "install", "drain", "undrain",
                                            "reprovision", "rescue",  "retire"};
-
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string labelsText(const Json& labels) {
   std::string out;

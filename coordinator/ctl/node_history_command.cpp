@@ -1,6 +1,5 @@
 #include "coordinator/ctl/node_history_command.h"
 
-#include <chrono>
 #include <ctime>
 
 #include "coordinator/ctl/rest.h"
@@ -34,9 +33,7 @@ int nodeHistoryCommand(CtlContext& ctx, const std::string& id) {
     ctx.out << "no state changes recorded for " << id << "\n";
     return 0;
   }
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  int64_t now = nowSeconds();
   std::vector<std::vector<std::string>> rows = {{"WHEN", "", "FROM", "TO", "CAUSE", "ERROR"}};
   for (const auto& t : history) {
     int64_t at = t.value("at", int64_t{0});

@@ -105,9 +105,7 @@ void printMissingNodes(CtlContext& ctx, const Json& allocations) {
   Json nodes = Json::parse(res->body, nullptr, false);
   if (!nodes.is_object() || !nodes["nodes"].is_array()) return;
   std::optional<FailoverTimes> times;
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  int64_t now = nowSeconds();
   for (const auto& n : nodes["nodes"]) {
     if (!holding.contains(str(n, "id")) || str(n, "liveness") != "missing") continue;
     if (!times) times = fetchFailoverTimes(ctx);

@@ -1,6 +1,7 @@
 #include "coordinator/ctl/table.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/text.h"
 
@@ -37,6 +38,12 @@ std::string ago(int64_t then, int64_t now) {
   if (d < 7200) return std::to_string(d / 60) + "m ago";
   if (d < 172800) return std::to_string(d / 3600) + "h ago";
   return std::to_string(d / 86400) + "d ago";
+}
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace photon::ctl

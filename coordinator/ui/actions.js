@@ -2,7 +2,9 @@
 // asks in a modal dialog that names what it acts on.
 import { api } from './api.js';
 
-let afterWrite = () => {};
+// What to do after a write (app.js: re-read the page at once); a live binding, so that the bulk
+// actions call the one registered.
+export let afterWrite = () => {};
 export function onWrite(callback) {
   afterWrite = callback;
 }
@@ -35,11 +37,6 @@ export function confirmAction(title, text, okLabel, items = []) {
   return new Promise((resolve) => {
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
   });
-}
-
-// After writes made outside act() (bulk actions): the page re-reads at once.
-export function afterWrites() {
-  afterWrite();
 }
 
 // Runs an API write after confirmation; the error, if any, as a notice. Returns the answer.

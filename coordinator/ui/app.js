@@ -101,7 +101,7 @@ async function route() {
 window.addEventListener('hashchange', route);
 window.addEventListener(SIGNED_OUT, () => {
   // (During sign-in the form itself says why.)
-  if (!header.hidden) signInPage('Signed out: the coordinator refused the token.');
+  if (!header.hidden) signInPage('Session expired: the coordinator no longer takes this token. Sign in again.');
 });
 document.getElementById('sign-out').addEventListener('click', () => {
   session.signOut();

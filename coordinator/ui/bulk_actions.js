@@ -3,32 +3,38 @@
 // a time); the notice says how many were done and why each refused one was refused.
 import { api, enc } from './api.js';
 import { el } from './dom.js';
-import { confirmAction, notify, afterWrites } from './actions.js';
+import { confirmAction, notify, afterWrite } from './actions.js';
 
 const ACTIONS = [['drain', 'Drain'], ['undrain', 'Undrain']];
 const PARALLEL = 4;
 
-// Runs `action` on every node, PARALLEL at a time; the refusals, by node.
+// Runs `action` on every node, PARALLEL at a time: { refused (by node), done, expired }. The
+// first 401 stops every worker (the token is gone: each further call would be refused too, and
+// nothing more may be sent on the operator's behalf); `expired` says so.
 async function runAll(action, nodes, progress) {
   const refused = [];
   let next = 0;
-  let done = 0;
+  let answered = 0;
+  let expired = false;
   async function worker() {
-    while (next < nodes.length) {
+    while (!expired && next < nodes.length) {
       const r = nodes[next];
       next += 1;
       try {
         await api('POST', `/api/v1/nodes/${enc(r.id)}/actions/${action}`);
       } catch (e) {
-        if (e.status === 401) throw e;
+        if (e.status === 401) {
+          expired = true;
+          return;
+        }
         refused.push(`${r.id}: ${e.message}`);
       }
-      done += 1;
-      progress(done);
+      answered += 1;
+      progress(answered);
     }
   }
   await Promise.all(Array.from({ length: Math.min(PARALLEL, nodes.length) }, worker));
-  return refused;
+  return { refused, done: answered - refused.length, expired };
 }
 
 export function bulkBar(selectedRows, { onClear }) {
@@ -46,18 +52,23 @@ export function bulkBar(selectedRows, { onClear }) {
       if (!ok) return;
       running = true;
       update();
+      let expired = false;
       try {
-        const refused = await runAll(action, nodes, (n) => notify(`${label}: ${n} of ${nodes.length}…`, 'ok'));
-        const done = nodes.length - refused.length;
-        if (refused.length) {
-          notify(`${label}: ${done} done, ${refused.length} refused — ${refused.join('; ')}`);
+        const result = await runAll(action, nodes, (n) => notify(`${label}: ${n} of ${nodes.length}…`, 'ok'));
+        expired = result.expired;
+        const { refused, done } = result;
+        const also = refused.length ? `, ${refused.length} refused — ${refused.join('; ')}` : '';
+        if (expired) {
+          // The sign-in page is shown by now (api.js); the notice stays over it.
+          notify(`${label} stopped: the session expired. ${done} of ${nodes.length} done${also}. Sign in again to finish.`);
         } else {
-          notify(`${label}: ${done} done`, 'ok');
+          notify(`${label}: ${done} done${also}`, refused.length ? 'error' : 'ok');
         }
       } finally {
         running = false;
         update();
-        afterWrites();
+        // Signed out, there is no page to re-read.
+        if (!expired) afterWrite();
       }
     },
   }));

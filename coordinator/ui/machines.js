@@ -77,7 +77,7 @@ export function machinesPage(main) {
 
   function afterSelection() {
     bulk.update();
-    virtual.repaint();
+    virtual.paint();
     renderHeadBox();
   }
 
@@ -185,8 +185,9 @@ export function machinesPage(main) {
   return {
     async refresh() {
       const full = since === 0 || Date.now() - lastFull > FULL_READ_MS;
-      const path = full ? '/api/v1/nodes?with=system'
-        : `/api/v1/nodes?with=system&changed_since=${since}`;
+      // view=table: each node with only the fields a row reads (about half the full form's bytes).
+      const path = full ? '/api/v1/nodes?view=table&with=system'
+        : `/api/v1/nodes?view=table&with=system&changed_since=${since}`;
       const data = await api('GET', path);
       const nodes = data.nodes || [];
       if (full) {

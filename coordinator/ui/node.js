@@ -104,6 +104,11 @@ function observedSection(n) {
 
 // The node's last state changes (GET .../history), newest first: how it got where it is.
 function historySection(history) {
+  if (history && history.error) {
+    return el('section', { 'aria-labelledby': 'history-h' },
+      el('h2', { id: 'history-h', text: 'Lifecycle history' }),
+      el('p', { id: 'history-error', class: 'error', text: `Cannot read the history: ${history.error}` }));
+  }
   const entries = history && Array.isArray(history.history) ? [...history.history].reverse() : [];
   return el('section', { 'aria-labelledby': 'history-h' },
     el('h2', { id: 'history-h', text: 'Lifecycle history' }),
@@ -142,7 +147,12 @@ export function nodePage(main, id) {
       }
       let power = null;
       if (n.power) power = await api('GET', `/api/v1/nodes/${enc(id)}/power`).catch(() => null);
-      const history = await getOrNull(`/api/v1/nodes/${enc(id)}/history`);
+      // A history the coordinator cannot read (a corrupt stored record: 500) is said in its
+      // section; the rest of the page keeps showing and refreshing.
+      const history = await getOrNull(`/api/v1/nodes/${enc(id)}/history`).catch((e) => {
+        if (e.status === 401) throw e;
+        return { error: e.message };
+      });
       // Unchanged: keep the page as it is (open details, focus, selection).
       if (!changed([n, power, history, Math.floor(Date.now() / 60000)])) return;
       const name = `${n.id} (${n.hostname || 'no hostname'})`;

@@ -45,10 +45,6 @@ export class VirtualRows {
     this.paint();
   }
 
-  repaint() {
-    this.paint();
-  }
-
   detach() {
     this.scroller.removeEventListener('scroll', this.onScroll);
     window.removeEventListener('resize', this.onScroll);
@@ -92,19 +88,29 @@ export class VirtualRows {
     this.measure(trs);
   }
 
-  // Puts `wanted` in the body, leaving rows that stay where they are (a row moved or removed
-  // loses the keyboard focus inside it): first out what goes, then in what is new.
+  // Puts `wanted` in the body, leaving rows that stay where they are (a row moved loses the
+  // keyboard focus inside it): first in what is new, then out what goes. Not the other way
+  // round: removing the row that holds the focus makes Chromium lay the page out there and then
+  // (focus fix-up), and with the old rows half gone and the top spacer already grown the table
+  // was shorter than the scroll offset, so Chromium clamped the scroll for good (a dozen rows
+  // short of the end when scrolled there with a row focused). In first, the table is never
+  // shorter than it will be.
   place(wanted) {
     const keep = new Set(wanted);
-    for (const child of [...this.tbody.children]) if (!keep.has(child)) child.remove();
-    let cursor = this.tbody.firstChild;
+    const skip = (node) => {
+      let n = node;
+      while (n && !keep.has(n)) n = n.nextSibling;
+      return n;
+    };
+    let cursor = skip(this.tbody.firstChild);
     for (const node of wanted) {
       if (cursor === node) {
-        cursor = cursor.nextSibling;
+        cursor = skip(cursor.nextSibling);
       } else {
         this.tbody.insertBefore(node, cursor);
       }
     }
+    for (const child of [...this.tbody.children]) if (!keep.has(child)) child.remove();
   }
 
   // The <tr> of row `index`, drawn now if it was not: scrolled to the edge of the view it is

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 
+#include "coordinator/api/node_changes.h"
 #include "tests/support/coordinator_fixture.h"
 
 using namespace photon;
 using common::Json;
+using coordinator::ChangedRead;
+using coordinator::chooseChangedRead;
 using test::CoordinatorFixture;
 
 namespace {
@@ -62,4 +65,52 @@ TEST_CASE("nodes: changed_since lists only the nodes changed after the given rev
   auto bad = c.admin("GET", "/api/v1/nodes?changed_since=-1");
   CHECK(bad.status == 400);
   CHECK(bad.body["field"] == "changed_since");
+}
+
+TEST_CASE(
+    "nodes: changed_since of an old revision reads the fleet in one range, not one node at a time",
+    "[console][inventory]") {
+  // A handful: point reads, whatever the fleet.
+  CHECK(chooseChangedRead(0, 0) == ChangedRead::kOneByOne);
+  CHECK(chooseChangedRead(3, 3) == ChangedRead::kOneByOne);
+  CHECK(chooseChangedRead(16, 5000) == ChangedRead::kOneByOne);
+  // More: point reads only while the range read would read 8 times as many documents.
+  CHECK(chooseChangedRead(600, 5000) == ChangedRead::kOneByOne);
+  CHECK(chooseChangedRead(700, 5000) == ChangedRead::kRange);
+  CHECK(chooseChangedRead(17, 40) == ChangedRead::kRange);
+  CHECK(chooseChangedRead(5000, 5000) == ChangedRead::kRange);
+  // Never more point reads than a list may hold, however large the fleet.
+  CHECK(chooseChangedRead(1024, 100000) == ChangedRead::kOneByOne);
+  CHECK(chooseChangedRead(1025, 100000) == ChangedRead::kRange);
+}
+
+TEST_CASE("nodes: changed_since=0 over a fleet read in one range answers the same as the full list",
+          "[console][inventory][integration]") {
+  CoordinatorFixture c;
+  std::vector<std::string> node;
+  for (int i = 0; i < 20; ++i) node.push_back(c.enrol(i).id);
+  const int64_t r20 = c.admin("GET", "/api/v1/nodes").body["revision"];
+  for (int i = 20; i < 40; ++i) node.push_back(c.enrol(i).id);
+  REQUIRE(c.admin("POST", "/api/v1/nodes/" + node[7] + "/actions/rescue").status == 200);
+  // 40 and 21 changed of 40: past the handful and more than an eighth, so one range read.
+  REQUIRE(chooseChangedRead(40, 40) == ChangedRead::kRange);
+  REQUIRE(chooseChangedRead(21, 40) == ChangedRead::kRange);
+
+  auto full = c.admin("GET", "/api/v1/nodes?with=system");
+  auto since0 = c.admin("GET", "/api/v1/nodes?with=system&changed_since=0");
+  REQUIRE(full.status == 200);
+  REQUIRE(since0.status == 200);
+  REQUIRE(full.body["nodes"].size() == 40);
+  CHECK(since0.body["nodes"] == full.body["nodes"]);
+  CHECK(since0.body["revision"] == full.body["revision"]);
+
+  // The range read is kept to the nodes changed: the last 20 enrolled and the one rescued.
+  auto later = c.admin("GET", "/api/v1/nodes?changed_since=" + std::to_string(r20));
+  std::vector<std::string> want(node.begin() + 20, node.end());
+  want.push_back(node[7]);
+  std::sort(want.begin(), want.end());
+  CHECK(ids(later.body) == want);
+  // With a filter: the changed nodes that match it.
+  auto rescued = c.admin("GET", "/api/v1/nodes?state=rescue&changed_since=0");
+  CHECK(ids(rescued.body) == std::vector<std::string>{node[7]});
 }

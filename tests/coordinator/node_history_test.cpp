@@ -125,3 +125,32 @@ TEST_CASE("node history: an unknown node is a 404 and only the admin may read it
   CHECK(c.as(node.token, "GET", "/api/v1/nodes/" + node.id + "/history").status == 403);
   CHECK(c.as("", "GET", "/api/v1/nodes/" + node.id + "/history").status == 401);
 }
+
+TEST_CASE(
+    "node history: a corrupt stored history is a 500 to read and starts again from the next "
+    "change",
+    "[inventory][console][integration]") {
+  CoordinatorFixture c;
+  auto node = c.enrol(1);  // discovered
+  auto& store = c.server().inventory().store();
+  const std::string key = "history/" + node.id;
+  const std::string path = "/api/v1/nodes/" + node.id + "/history";
+  // Valid JSON the strict reader refuses (an unknown state), then not JSON at all.
+  for (const std::string& corrupt : std::vector<std::string>{
+           R"([{"at": 1, "from": null, "to": "levitating", "cause": "x"}])", std::string("{[")}) {
+    coordinator::Txn txn;
+    txn.put(key, corrupt);
+    REQUIRE(store.commit(txn));
+    auto r = c.admin("GET", path);
+    CHECK(r.status == 500);  // the server's fault, not the client's
+    CHECK(r.body["error"].get<std::string>().find("stored " + key + " is corrupt") !=
+          std::string::npos);
+    CHECK(r.body["field"] == "");  // no field of the request was wrong
+    // The node itself still reads.
+    CHECK(c.admin("GET", "/api/v1/nodes/" + node.id).status == 200);
+  }
+  // The next change is not stopped by it, and the history starts again from that change.
+  REQUIRE(c.admin("POST", "/api/v1/nodes/" + node.id + "/actions/rescue").status == 200);
+  Json h = history(c, node.id);
+  CHECK(steps(h) == std::vector<std::string>{"discovered -> rescue (operator: rescue)"});
+}

@@ -2,6 +2,8 @@
 // or the API's JSON with -o json.
 #include <catch2/catch.hpp>
 
+#include <ctime>
+
 #include "tests/support/photonctl_runner.h"
 
 using photon::common::Json;
@@ -11,6 +13,8 @@ TEST_CASE("photonctl nodes history: the changes as a table and as JSON",
           "[inventory][console][integration]") {
   CoordinatorFixture c;
   photon::test::PhotonctlRunner ctl{c};
+  // The changes happened three hours ago by the wall clock photonctl reads.
+  c.clock().set(static_cast<int64_t>(std::time(nullptr)) - 3 * 3600 - 60);
   auto r = c.bootstrap("POST", "/api/v1/phone-home", CoordinatorFixture::machine(1));
   REQUIRE(r.status == 200);
   const std::string id = r.body["node_id"];
@@ -22,6 +26,7 @@ TEST_CASE("photonctl nodes history: the changes as a table and as JSON",
   CHECK(out.find("(enrolled)") != std::string::npos);
   CHECK(out.find("phone-home") != std::string::npos);
   CHECK(out.find("operator: rescue") != std::string::npos);
+  CHECK(out.find("3h ago") != std::string::npos);
   CHECK(out.find("2 change(s), the last 50 kept") != std::string::npos);
 
   REQUIRE(ctl.run({"-o", "json", "nodes", "history", id}, out) == 0);
