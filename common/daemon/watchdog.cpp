@@ -5,17 +5,20 @@ namespace photon::common {
 WatchdogThread::WatchdogThread(std::chrono::microseconds period, std::function<bool()> healthy,
                                std::function<void()> ping) {
   thread_ = std::thread([this, period, healthy = std::move(healthy), ping = std::move(ping)] {
-    std::unique_lock lock(mutex_);
+    common::MutexLock lock(mutex_);
     while (!done_) {
       if (healthy()) ping();
-      wake_.wait_for(lock, period, [this] { return done_; });
+      lock.waitFor(wake_, period, [this] {
+        mutex_.assertHeld();  // the predicate runs under the lock
+        return done_;
+      });
     }
   });
 }
 
 WatchdogThread::~WatchdogThread() {
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     done_ = true;
   }
   wake_.notify_all();

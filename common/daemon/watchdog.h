@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/daemon/service_notifier.h"
+#include "common/mutex.h"
 
 namespace photon::common {
 
@@ -24,9 +25,9 @@ class WatchdogThread {
   WatchdogThread& operator=(const WatchdogThread&) = delete;
 
  private:
-  std::mutex mutex_;
+  common::Mutex mutex_;
   std::condition_variable wake_;
-  bool done_ = false;  // guarded by mutex_
+  bool done_ GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 
