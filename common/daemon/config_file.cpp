@@ -31,7 +31,8 @@ Result<Json> parseJsonConfig(std::string_view text, const std::string& source) {
     return invalid("config",
                    source + " is larger than " + std::to_string(kMaxConfigBytes) + " bytes");
   }
-  PHOTON_CHECK(checkJsonDepth(text));
+  // Depth only here: the parser below says where a syntax error is.
+  PHOTON_CHECK(checkJsonDepth(text, kDefaultMaxJsonDepth, /*malformed_is_error=*/false));
   try {
     Json parsed = Json::parse(text);
     if (!parsed.is_object()) return invalid("config", source + ": must be a JSON object");
