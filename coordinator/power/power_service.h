@@ -71,7 +71,7 @@ class PowerService final : public Controller {
   std::set<std::string> in_hand_ GUARDED_BY(mutex_);
   // consecutive failed polls by target
   std::map<std::string, int> poll_failures_ GUARDED_BY(mutex_);
-  std::unique_ptr<PowerManager> manager_;     // last: its workers call back into this object
+  std::unique_ptr<PowerManager> manager_;  // last: its workers call back into this object
 };
 
 }  // namespace photon::coordinator::power
