@@ -1,35 +1,28 @@
 // photon-agent: `bootstrap` (from the ISO: facts, phone home, install) and `run` (the node's
 // daemon: pull desired state, reconcile, report). Wiring only; the work is in the libraries.
-#include <grp.h>
-#include <pthread.h>
 #include <signal.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <boost/program_options.hpp>
-#include <condition_variable>
 #include <filesystem>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 #include <algorithm>
 
-#include "agent/bgp/bgp_reconciler.h"
 #include "agent/bootstrap/bootstrapper.h"
 #include "agent/core/node_certificate.h"
 #include "agent/core/node_credentials.h"
-#include "agent/core/program_path.h"
 #include "agent/core/state_file.h"
+#include "agent/domains/domain_set.h"
 #include "agent/facts/collector.h"
 #include "agent/nixos/nixos_reconciler.h"
+#include "agent/run/domain_list.h"
 #include "agent/run/metrics_endpoint.h"
 #include "agent/run/run_loop.h"
-#include "agent/run/service_notifier.h"
-#include "agent/units/sd_systemd_bus.h"
-#include "agent/units/units_reconciler.h"
-#include "agent/vms/vm_reconciler.h"
-#include "agent/vms/vm_unit_runner.h"
+#include "agent/run/run_settings.h"
+#include "common/daemon/service_notifier.h"
+#include "common/daemon/signals.h"
+#include "common/daemon/watchdog.h"
 #include "common/log.h"
 #include "common/pki.h"
 
@@ -48,82 +41,6 @@ void logAt(int level, const std::string& message) {
 std::chrono::milliseconds secondsToMs(double s) {
   return std::chrono::milliseconds(static_cast<int64_t>(s * 1000));
 }
-
-// ---- Domains --------------------------------------------------------------------------------
-// The domains, in the order the loop reconciles them (the system generation first, then what
-// runs on it). Each is asked for by name with --domains; one that cannot start here (no system
-// bus, say) is skipped with a warning and the others run.
-struct DomainSettings {
-  std::string state_dir;
-  std::vector<std::string> names;
-  std::vector<std::string> vm_image_dirs;
-  std::string bird_socket = "/run/photon/bird.ctl";
-  NixosOptions nixos;  // profile, store and root come from --nixos-* (a node keeps the defaults)
-  bool vm_unsandboxed = false;  // QEMU as the agent's child, for nodes without systemd
-};
-
-// A VIP is announced only while its service is healthy; without the units domain nothing is.
-class NothingHealthy final : public ServiceHealth {
- public:
-  bool healthy(const std::string&) override { return false; }
-};
-
-std::vector<std::unique_ptr<Reconciler>> buildReconcilers(const DomainSettings& settings) {
-  std::vector<std::unique_ptr<Reconciler>> reconcilers;
-  auto wanted = [&](const std::string& name) {
-    return std::find(settings.names.begin(), settings.names.end(), name) != settings.names.end();
-  };
-  if (wanted("nixos")) {
-    reconcilers.push_back(makeNixosReconciler(settings.nixos, settings.state_dir));
-  }
-  static std::shared_ptr<ServiceHealth> health = std::make_shared<NothingHealthy>();
-  if (wanted("units")) {
-    auto units = makeUnitsReconciler();
-    if (units) {
-      health = (*units)->serviceHealth();
-      reconcilers.push_back(std::move(*units));
-    } else {
-      common::logWarning("units domain: " + units.error().message + ", skipping it");
-    }
-  }
-  if (wanted("vms")) {
-    VmOptions vms;
-    vms.state_dir = settings.state_dir;
-    vms.limits.image_dirs = settings.vm_image_dirs;
-    if (settings.vm_unsandboxed) {
-      common::logWarning(
-          "vms domain: QEMU runs unsandboxed, as the agent's child (--vm-unsandboxed)");
-      reconcilers.push_back(makeVmReconciler(vms));
-    } else if (resolveProgram("setpriv").empty()) {
-      // Never a silent fallback to root QEMUs: without setpriv or systemd the domain is skipped.
-      common::logError(
-          "vms domain: no setpriv (util-linux) in PATH to start QEMU as its VM's "
-          "uid, skipping the domain");
-    } else if (auto bus = connectSystemdBus()) {
-      // /dev/kvm is root:kvm 0660: each VM's uid gets the kvm group as its one extra group.
-      QemuGroups groups = qemuGroups([](const std::string& name) -> std::optional<uint32_t> {
-        if (const group* g = ::getgrnam(name.c_str())) return g->gr_gid;
-        return std::nullopt;
-      });
-      if (!groups.warning.empty()) common::logWarning("vms domain: " + groups.warning);
-      vms.sandbox.groups = groups.groups;
-      vms.runner = makeVmUnitRunner(std::shared_ptr<SystemdBus>(std::move(*bus)));
-      vms.sandbox.enabled = true;
-      reconcilers.push_back(makeVmReconciler(vms));
-    } else {
-      common::logError("vms domain: " + bus.error().message +
-                       ": QEMU runs only in a sandboxed unit, skipping the domain");
-    }
-  }
-  if (wanted("bgp")) {
-    BgpOptions bgp;
-    bgp.socket_path = settings.bird_socket;
-    bgp.config_path = settings.state_dir + "/bird/bird.conf";
-    reconcilers.push_back(makeBgpReconciler(bgp, *health));
-  }
-  return reconcilers;
-}
-// ---------------------------------------------------------------------------------------------
 
 common::Result<std::string> readTokenFile(const std::string& path) {
   PHOTON_TRY(std::string text, readFile(path));
@@ -271,55 +188,6 @@ int bootstrapMain(const std::vector<std::string>& args) {
   return 0;
 }
 
-// The run-mode settings a reload (SIGHUP) can change: flags give the defaults, --config (JSON:
-// {"coordinator", "poll_interval", "long_poll"}) overrides them and is read again on reload.
-struct RunSettings {
-  std::string url;
-  double poll_interval = 5;
-  int long_poll = 0;
-};
-
-common::Result<RunSettings> readRunConfig(const std::string& path, RunSettings base) {
-  if (path.empty()) return base;
-  PHOTON_TRY(std::string text, readFile(path));
-  PHOTON_TRY(common::Json j, common::parseJsonBody(text));
-  PHOTON_CHECK(common::requireObject(j, ""));
-  PHOTON_TRY(base.url, common::readString(j, "coordinator", "", base.url));
-  PHOTON_TRY(int64_t poll, common::readInt(j, "poll_interval", "", 1, 3600,
-                                           static_cast<int64_t>(base.poll_interval)));
-  if (j.contains("poll_interval")) base.poll_interval = static_cast<double>(poll);
-  PHOTON_TRY(int64_t wait, common::readInt(j, "long_poll", "", 0, 600, base.long_poll));
-  base.long_poll = static_cast<int>(wait);
-  return base;
-}
-
-// Gets or renews the node's client certificate when it is missing or in its last third, and
-// switches `client` to it; returns when to look again (0: the coordinator issues none).
-int64_t renewNodeCertificate(common::HttpClient& client, const std::string& state_dir,
-                             const std::string& node_id) {
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  if (certificateNeedsRenewal(state_dir, now)) {
-    auto got = requestNodeCertificate(client, state_dir, node_id,
-                                      readSshHostKey("/etc/ssh/ssh_host_ed25519_key.pub"));
-    if (!got && got.error().code == common::ErrorCode::kForbidden) return 0;
-    if (!got) {
-      common::logWarning("node certificate: " + got.error().message + "; trying again in 5 min");
-      return now + 300;
-    }
-    common::logNotice("node " + node_id + ": client certificate renewed");
-    auto used = client.useClientCertificate(state_dir + "/" + kNodeCertFile,
-                                            state_dir + "/" + kNodeKeyFile);
-    if (!used) common::logWarning("node certificate: " + used.error().message);
-  }
-  auto pem = readFile(state_dir + "/" + kNodeCertFile);
-  if (!pem) return 0;
-  auto info = common::pki::readCertificate(*pem);
-  if (!info) return 0;
-  return info->not_after - (info->not_after - info->not_before) / 3;
-}
-
 int runMain(const std::vector<std::string>& args) {
   po::options_description desc("photon-agent run: pull desired state, reconcile, report");
   std::string state_dir, config, facts_root = "/", ca_file;
@@ -346,10 +214,10 @@ int runMain(const std::vector<std::string>& args) {
       "retry-max", po::value(&retry_max)->default_value(60), "longest backoff between retries, s")(
       "facts-root", po::value(&facts_root)->default_value("/"), "root the facts are read under")(
       "domains", po::value(&domains)->default_value(""),
-      "comma-separated domains to reconcile: nixos,units,vms,bgp (default: none — only fetch, "
-      "keep and report the desired document)")("vm-image-dir",
-                                               po::value(&vm_image_dirs)->composing(),
-                                               "directory VM disk images may live in (repeat)")(
+      ("comma-separated domains to reconcile: " + domainNames() +
+       " (default: none — only fetch, keep and report the desired document)")
+          .c_str())("vm-image-dir", po::value(&vm_image_dirs)->composing(),
+                    "directory VM disk images may live in (repeat)")(
       "vm-unsandboxed", po::bool_switch(&vm_unsandboxed),
       "run QEMU as the agent's own child (root, no unit, no seccomp): only where there is no "
       "systemd; by default each VM runs in photon-vm-<name>.service as user photon-vm")(
@@ -382,7 +250,7 @@ int runMain(const std::vector<std::string>& args) {
   common::setLogLevel(vm["log-level"].as<std::string>());
   auto settings = readRunConfig(config, flags);
   if (!settings) {
-    common::logError("config " + config + ": " + settings.error().message);
+    common::logError("config: " + settings.error().message);
     return kExitConfig;
   }
   if (settings->url.empty()) {
@@ -425,29 +293,18 @@ int runMain(const std::vector<std::string>& args) {
     return c;
   };
 
-  // Signals go to one thread through sigwait; every other thread (and each child, which resets
-  // its mask) never sees them asynchronously.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  DomainSettings domain_settings{state_dir, {}, vm_image_dirs, bird_socket, nixos, vm_unsandboxed};
-  for (size_t start = 0; start < domains.size();) {
-    size_t comma = domains.find(',', start);
-    std::string name = domains.substr(start, comma == std::string::npos ? comma : comma - start);
-    if (name != "nixos" && name != "units" && name != "vms" && name != "bgp") {
-      common::logError("--domains: unknown domain '" + name + "' (nixos, units, vms, bgp)");
-      return kExitUsage;
-    }
-    domain_settings.names.push_back(name);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+  // Before any thread starts: the stop and reload signals reach only the signal thread below.
+  common::BlockedSignals signals{SIGTERM, SIGINT, SIGHUP};
+  auto domain_list = parseDomainList(domains);
+  if (!domain_list) {
+    common::logError("--domains: " + domain_list.error().message);
+    return kExitUsage;
   }
   common::logInfo("domains: " + (domains.empty() ? std::string("none") : domains));
-  RunLoop loop(options, connect, buildReconcilers(domain_settings), logAt);
+  // Outlives the loop: the bgp domain holds a reference to its service health.
+  DomainSet domain_set =
+      buildDomains({state_dir, *domain_list, vm_image_dirs, bird_socket, nixos, vm_unsandboxed});
+  RunLoop loop(options, connect, std::move(domain_set.reconcilers), logAt);
   if (auto started = loop.start(); !started) {
     common::logError("cannot start: " + started.error().message);
     return kExitConfig;
@@ -457,44 +314,25 @@ int runMain(const std::vector<std::string>& args) {
     common::logError("--metrics-listen: " + metrics.error().message);
     return metrics.error().code == common::ErrorCode::kInvalid ? kExitUsage : kExitConfig;
   }
-  auto notifier = makeSystemdNotifier();
-  std::atomic<bool> done{false};
-  std::thread signal_thread([&] {
-    while (!done) {
-      int sig = 0;
-      if (sigwait(&signals, &sig) != 0) continue;
-      if (done) break;
-      if (sig == SIGHUP) {
-        common::logNotice("SIGHUP: reloading config, credentials and facts");
-        loop.requestReload();
-      } else {
-        common::logNotice(std::string(sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopping");
-        notifier->stopping();
-        loop.stop();
-      }
+  auto notifier = common::makeSystemdNotifier();
+  common::SignalThread signal_thread(signals, [&](int sig) {
+    if (sig == SIGHUP) {
+      common::logNotice("SIGHUP: reloading config, credentials and facts");
+      loop.requestReload();
+    } else {
+      common::logNotice(std::string(common::signalName(sig)) + ": stopping");
+      notifier->stopping();
+      loop.stop();
     }
   });
-
   // Pings only while the loop makes progress: a loop stuck past everything it may legitimately
   // block on (a long-poll, its request timeouts, the longest backoff, a slow reconcile) stops
   // the pings and systemd restarts the agent.
-  std::mutex watchdog_mutex;
-  std::condition_variable watchdog_cv;
-  std::thread watchdog_thread;
-  if (auto timeout = watchdogTimeout()) {
-    auto stall_limit = options.long_poll + 2 * options.request_timeout + options.retry_max +
-                       options.poll_interval + std::chrono::seconds(300);
-    auto period = *timeout / 2;
-    watchdog_thread = std::thread([&, period, stall_limit] {
-      std::unique_lock lock(watchdog_mutex);
-      while (!done) {
-        if (std::chrono::steady_clock::now() - loop.lastProgress() < stall_limit) {
-          notifier->watchdog();
-        }
-        watchdog_cv.wait_for(lock, period, [&] { return done.load(); });
-      }
-    });
-  }
+  const auto stall_limit = options.long_poll + 2 * options.request_timeout + options.retry_max +
+                           options.poll_interval + std::chrono::seconds(300);
+  auto watchdog = common::startWatchdog(*notifier, [&] {
+    return std::chrono::steady_clock::now() - loop.lastProgress() < stall_limit;
+  });
 
   bool ready = false;
   std::string last_status;
@@ -511,14 +349,7 @@ int runMain(const std::vector<std::string>& args) {
       (settings->long_poll > 0 ? ", long-poll " + std::to_string(settings->long_poll) + "s" : ""));
   loop.run();
 
-  {
-    std::lock_guard lock(watchdog_mutex);
-    done = true;
-  }
-  watchdog_cv.notify_all();
-  if (watchdog_thread.joinable()) watchdog_thread.join();
-  pthread_kill(signal_thread.native_handle(), SIGTERM);  // wakes its sigwait
-  signal_thread.join();
+  watchdog.reset();
   common::logNotice("stopped");
   return 0;
 }

@@ -1,4 +1,5 @@
-// Time comes through a Clock so that deadlines and TTLs are tested with a hand-driven one.
+// Time comes through a Clock so that deadlines and TTLs are tested with a hand-driven one
+// (tests/fakes/manual_clock.h).
 #pragma once
 
 #include <atomic>
@@ -21,17 +22,6 @@ class SystemClock final : public Clock {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
-};
-
-class ManualClock final : public Clock {
- public:
-  explicit ManualClock(int64_t start = 1'800'000'000) : now_(start) {}
-  int64_t nowSeconds() const override { return now_.load(); }
-  void advance(int64_t seconds) { now_ += seconds; }
-  void set(int64_t seconds) { now_ = seconds; }
-
- private:
-  std::atomic<int64_t> now_;
 };
 
 }  // namespace photon::common

@@ -108,7 +108,7 @@ common::Result<int> CoordinatorServer::start() {
 
 void CoordinatorServer::stop() {
   {
-    std::lock_guard lock(sweep_mutex_);
+    common::MutexLock lock(sweep_mutex_);
     if (stopping_) return;
     stopping_ = true;
   }
@@ -131,7 +131,7 @@ void CoordinatorServer::wakeControl() {
   // still setting the leadership up. On a follower a woken round returns at once.
   if (!options_.wake_on_changes) return;
   {
-    std::lock_guard lock(sweep_mutex_);
+    common::MutexLock lock(sweep_mutex_);
     wake_ = true;
   }
   sweep_cv_.notify_all();
@@ -168,14 +168,18 @@ void CoordinatorServer::sweepOnce() {
 
 void CoordinatorServer::sweepLoop() {
   using Steady = std::chrono::steady_clock;
-  std::unique_lock lock(sweep_mutex_);
+  common::MutexLock lock(sweep_mutex_);
   auto last_end = Steady::now();
   while (!stopping_) {
-    sweep_cv_.wait_until(lock, last_end + options_.sweep_interval,
-                         [this] { return stopping_ || wake_; });
+    lock.waitUntil(sweep_cv_, last_end + options_.sweep_interval, [this] {
+      sweep_mutex_.assertHeld();  // the predicate runs under the lock
+      return stopping_ || wake_;
+    });
     if (stopping_) break;
-    if (wake_ && sweep_cv_.wait_until(lock, last_end + options_.min_round_gap,
-                                      [this] { return stopping_; })) {
+    if (wake_ && lock.waitUntil(sweep_cv_, last_end + options_.min_round_gap, [this] {
+          sweep_mutex_.assertHeld();  // the predicate runs under the lock
+          return stopping_;
+        })) {
       break;
     }
     wake_ = false;

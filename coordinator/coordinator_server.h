@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/control/controller.h"
 #include "coordinator/control/leadership.h"
@@ -105,10 +106,10 @@ class CoordinatorServer {
   std::atomic<uint64_t> grace_given_at_change_{0};
   std::atomic<uint64_t> control_rounds_{0};
   std::thread sweep_thread_;
-  std::mutex sweep_mutex_;
+  common::Mutex sweep_mutex_;
   std::condition_variable sweep_cv_;
-  bool stopping_ = false;
-  bool wake_ = false;
+  bool stopping_ GUARDED_BY(sweep_mutex_) = false;
+  bool wake_ GUARDED_BY(sweep_mutex_) = false;
   int port_ = 0;
 };
 

@@ -1,28 +1,23 @@
 // photon-coordinator: the inventory and placement service that agents pull from.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
+#include <cstdio>
 #include <iostream>
-#include <sstream>
-#include <thread>
 
 #include "common/clock.h"
+#include "common/daemon/service_notifier.h"
+#include "common/daemon/signals.h"
+#include "common/daemon/watchdog.h"
 #include "common/log.h"
-#include "common/pki.h"
 #include "coordinator/auth/tokens.h"
+#include "coordinator/ca_command.h"
 #include "coordinator/control/store_leadership.h"
 #include "coordinator/coordinator_server.h"
+#include "coordinator/listen_address.h"
 #include "coordinator/migrate_command.h"
 #include "coordinator/power/power_service.h"
 #include "coordinator/store_flags.h"
@@ -30,95 +25,9 @@
 namespace po = boost::program_options;
 using namespace photon;
 
-namespace {
-bool splitHostPort(const std::string& listen, std::string& host, int& port) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  try {
-    size_t used = 0;
-    port = std::stoi(listen.substr(colon + 1), &used);
-    return used == listen.size() - colon - 1 && port >= 0 && port <= 65535 && !host.empty();
-  } catch (...) {
-    return false;
-  }
-}
-
-// Plain HTTP is allowed without asking only where no one else can listen: 127.0.0.0/8 and ::1.
-bool isLoopbackHost(const std::string& host) {
-  in_addr v4{};
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
-  return host == "localhost";
-}
-}  // namespace
-
-// photon-coordinator ca init DIR: a new cluster CA for the nodes' certificates (and, if the
-// operator wants, for the coordinator's own HTTPS certificate).
-int caInit(int argc, char** argv) {
-  if (argc != 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cerr << "usage: photon-coordinator ca init DIR\n"
-                 "  writes DIR/ca.pem (the cluster CA's certificate, public) and DIR/ca.key\n"
-                 "  (its key, mode 0600); then start the coordinator with --node-ca-cert\n"
-                 "  DIR/ca.pem --node-ca-key DIR/ca.key\n";
-    return argc == 2 ? 0 : 2;
-  }
-  std::string dir = argv[1];
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (std::filesystem::exists(dir + "/ca.key") || std::filesystem::exists(dir + "/ca.pem")) {
-    std::cerr << "photon-coordinator: " << dir << " already holds a CA; not overwriting it\n";
-    return 1;
-  }
-  auto ca = common::pki::makeAuthority("Photon cluster CA", 3650);
-  if (!ca) {
-    std::cerr << "photon-coordinator: " << ca.error().message << "\n";
-    return 1;
-  }
-  auto write = [](const std::string& path, const std::string& text, mode_t mode) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) return false;
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ok = ::fsync(fd) == 0 && ok;
-    return ::close(fd) == 0 && ok;
-  };
-  if (!write(dir + "/ca.key", ca->key_pem, 0600) || !write(dir + "/ca.pem", ca->cert_pem, 0644)) {
-    std::cerr << "photon-coordinator: cannot write the CA into " << dir << ": "
-              << std::strerror(errno) << "\n";
-    return 1;
-  }
-  std::cout << "cluster CA written: " << dir << "/ca.pem (public), " << dir
-            << "/ca.key (secret, 0600), valid 10 years\n";
-  return 0;
-}
-
-common::Result<common::pki::Authority> loadNodeCa(const std::string& cert_file,
-                                                  const std::string& key_file) {
-  auto read = [](const std::string& path) -> common::Result<std::string> {
-    std::ifstream in(path);
-    if (!in) return common::invalid("node-ca", "cannot read " + path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  };
-  struct stat st {};
-  if (::stat(key_file.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    return common::invalid("node-ca-key", key_file + " is readable by others: chmod 600 it");
-  }
-  PHOTON_TRY(std::string cert, read(cert_file));
-  PHOTON_TRY(std::string key, read(key_file));
-  common::pki::Authority ca{cert, key};
-  PHOTON_CHECK(common::pki::checkAuthority(ca));
-  return ca;
-}
-
 int main(int argc, char** argv) {
   if (argc > 2 && std::string(argv[1]) == "ca" && std::string(argv[2]) == "init") {
-    return caInit(argc - 2, argv + 2);
+    return coordinator::runCaInit(argc - 2, argv + 2);
   }
   if (argc > 1 && (std::string(argv[1]) == "export" || std::string(argv[1]) == "import")) {
     signal(SIGPIPE, SIG_IGN);  // a member that closes a TLS connection must not kill us
@@ -232,7 +141,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   coordinator::CoordinatorOptions options;
-  if (!splitHostPort(listen, options.host, options.port)) {
+  if (!coordinator::splitHostPort(listen, options.host, options.port)) {
     std::cerr << "photon-coordinator: --listen must be HOST:PORT, got '" << listen << "'\n";
     return 2;
   }
@@ -257,7 +166,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!node_ca_cert.empty()) {
-    auto ca = loadNodeCa(node_ca_cert, node_ca_key);
+    auto ca = coordinator::loadNodeCa(node_ca_cert, node_ca_key);
     if (!ca) {
       std::cerr << "photon-coordinator: --" << ca.error().field << ": " << ca.error().message
                 << "\n";
@@ -281,7 +190,7 @@ int main(int argc, char** argv) {
     // With a client CA, a node proves itself with its certificate; its token alone only
     // fetches the first one.
     options.require_node_certificates = !tls.client_ca_file.empty();
-  } else if (!insecure_http && !isLoopbackHost(options.host)) {
+  } else if (!insecure_http && !coordinator::isLoopbackHost(options.host)) {
     std::cerr << "photon-coordinator: serving " << options.host
               << " needs --tls-cert and --tls-key (or --insecure-http, which sends every token "
                  "in clear text)\n";
@@ -327,12 +236,8 @@ int main(int argc, char** argv) {
     common::logWarning("open-file limit " + std::to_string(files.rlim_cur) +
                        " is below --max-connections; raise LimitNOFILE");
   }
-  // Block the stop signals before any thread starts, so they are taken only by sigwait below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Block the stop signals before any thread starts, so they are taken only by wait() below.
+  common::BlockedSignals signals{SIGTERM, SIGINT};
   signal(SIGPIPE, SIG_IGN);
   // (The etcd store starts its watch thread as it opens.)
   auto store = coordinator::openStore(store_config);
@@ -397,30 +302,17 @@ int main(int argc, char** argv) {
       std::fclose(f);
     }
   }
-  sd_notifyf(0, "READY=1\nSTATUS=serving on %s:%d", options.host.c_str(), *port);
-
-  // Watchdog pings at half the interval systemd asks for.
-  uint64_t watchdog_usec = 0;
-  std::atomic<bool> done{false};
-  std::thread watchdog;
-  if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
-    watchdog = std::thread([&] {
-      while (!done) {
-        sd_notify(0, "WATCHDOG=1");
-        std::this_thread::sleep_for(std::chrono::microseconds(watchdog_usec / 2));
-      }
-    });
-  }
-  int sig = 0;
-  sigwait(&signals, &sig);
-  common::logNotice(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
-                    ", stopping");
-  sd_notify(0, "STOPPING=1");
-  done = true;
+  auto notifier = common::makeSystemdNotifier();
+  notifier->status("serving on " + options.host + ":" + std::to_string(*port));
+  notifier->ready();
+  auto watchdog = common::startWatchdog(*notifier, [] { return true; });
+  int sig = signals.wait();
+  common::logNotice(std::string("received ") + common::signalName(sig) + ", stopping");
+  notifier->stopping();
+  watchdog.reset();
   // Hand leadership over first (the lease is revoked), so another coordinator takes the
   // controllers at once rather than after the lease TTL.
   if (leadership) leadership->stop();
   server.stop();
-  if (watchdog.joinable()) watchdog.detach();
   return 0;
 }

@@ -1,10 +1,12 @@
 #include "agent/core/node_certificate.h"
 
+#include <chrono>
 #include <fstream>
 
 #include "agent/core/state_file.h"
 #include "common/json_dump.h"
 #include "common/json_fields.h"
+#include "common/log.h"
 #include "common/pki.h"
 
 namespace photon::agent {
@@ -54,6 +56,31 @@ std::string readSshHostKey(const std::string& path) {
   std::string line;
   if (!in || !std::getline(in, line)) return {};
   return line.size() > 2048 ? std::string() : line;
+}
+
+int64_t renewNodeCertificate(common::HttpClient& client, const std::string& state_dir,
+                             const std::string& node_id) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  if (certificateNeedsRenewal(state_dir, now)) {
+    auto got = requestNodeCertificate(client, state_dir, node_id,
+                                      readSshHostKey("/etc/ssh/ssh_host_ed25519_key.pub"));
+    if (!got && got.error().code == common::ErrorCode::kForbidden) return 0;
+    if (!got) {
+      common::logWarning("node certificate: " + got.error().message + "; trying again in 5 min");
+      return now + 300;
+    }
+    common::logNotice("node " + node_id + ": client certificate renewed");
+    auto used = client.useClientCertificate(state_dir + "/" + kNodeCertFile,
+                                            state_dir + "/" + kNodeKeyFile);
+    if (!used) common::logWarning("node certificate: " + used.error().message);
+  }
+  auto pem = readFile(state_dir + "/" + kNodeCertFile);
+  if (!pem) return 0;
+  auto info = common::pki::readCertificate(*pem);
+  if (!info) return 0;
+  return info->not_after - (info->not_after - info->not_before) / 3;
 }
 
 }  // namespace photon::agent

@@ -28,6 +28,13 @@ bool certificateNeedsRenewal(const std::string& state_dir, int64_t now);
                                                     const std::string& node_id,
                                                     const std::string& ssh_host_key);
 
+// Gets or renews the node's client certificate when it is missing or in its last third, and
+// switches `client` to it; returns when to look again, in seconds since the epoch (0: the
+// coordinator issues none, or there is no certificate to watch). A failure is logged and
+// retried in 5 minutes.
+int64_t renewNodeCertificate(common::HttpClient& client, const std::string& state_dir,
+                             const std::string& node_id);
+
 // The first line of an OpenSSH public key file, or empty when there is none.
 std::string readSshHostKey(const std::string& path);
 

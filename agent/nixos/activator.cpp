@@ -33,7 +33,7 @@ Activator::Activator(const NixosOptions& options, NixSystem& nix, HealthChecker&
 
 void Activator::stop() {
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     stopping_ = true;
     wake_.notify_all();
   }
@@ -41,7 +41,7 @@ void Activator::stop() {
 }
 
 bool Activator::stopped() {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   return stopping_;
 }
 
@@ -146,10 +146,14 @@ std::optional<Outcome> Activator::confirm(Journal& journal, Timings& timings, in
     failure = healthy.error().message;
     int64_t left = journal.deadline_ms - now_ms();
     if (left <= 0) break;
-    std::unique_lock lock(mutex_);
+    common::MutexLock lock(mutex_);
     auto wait =
         std::chrono::milliseconds(std::min<int64_t>(left, options_.health_interval.count()));
-    if (wake_.wait_for(lock, wait, [this] { return stopping_; })) return std::nullopt;
+    if (lock.waitFor(wake_, wait, [this] {
+          mutex_.assertHeld();  // the predicate runs under the lock
+          return stopping_;
+        }))
+      return std::nullopt;
   }
   timings.health_ms = now_ms() - t0;
   journal.reason = "health check failed within confirm_within_s (" +

@@ -12,6 +12,7 @@
 #include "agent/nixos/health.h"
 #include "agent/nixos/journal.h"
 #include "agent/nixos/nix_system.h"
+#include "common/mutex.h"
 
 namespace photon::agent {
 
@@ -56,9 +57,9 @@ class Activator {
   NixSystem& nix_;
   HealthChecker& health_;
   const NixosState& state_;
-  std::mutex mutex_;
+  common::Mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;
+  bool stopping_ GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace photon::agent

@@ -66,7 +66,7 @@ NixosReconciler::Gathered NixosReconciler::gather() {
 void NixosReconciler::joinIfDone() {
   bool done = false;
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     done = !busy_ && worker_.joinable();
   }
   if (done) worker_.join();
@@ -86,7 +86,7 @@ Json NixosReconciler::reconcile(const Json& section) {
     desired = *parsed;
   }
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     if (busy_) {
       Json out = {{"outcome", "activating"}, {"system", target_}};
       if (!deployment_.empty()) out["deployment"] = deployment_;
@@ -98,7 +98,7 @@ Json NixosReconciler::reconcile(const Json& section) {
                        ? planNixos(desired, gathered.observed)
                        : NixosPlan{NixosAction::kHold, "cannot read the node's state"};
   if (plan.action == NixosAction::kActivate || plan.action == NixosAction::kRecover) {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     // A worker that ended after joinIfDone() looked: it no longer takes the lock, so joining
     // here cannot wait on us.
     if (worker_.joinable()) worker_.join();
@@ -129,7 +129,7 @@ void NixosReconciler::work(std::optional<SystemSpec> desired) {
     }
     if (plan.action == NixosAction::kActivate) {
       {
-        std::lock_guard lock(mutex_);
+        common::MutexLock lock(mutex_);
         target_ = desired->system;
         deployment_ = desired->deployment;
       }
@@ -137,7 +137,7 @@ void NixosReconciler::work(std::optional<SystemSpec> desired) {
     }
     break;
   }
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   busy_ = false;
 }
 

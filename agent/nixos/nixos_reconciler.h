@@ -17,6 +17,7 @@
 #include "agent/nixos/nix_system.h"
 #include "agent/nixos/plan.h"
 #include "agent/nixos/reboot.h"
+#include "common/mutex.h"
 
 namespace photon::agent {
 
@@ -69,12 +70,12 @@ class NixosReconciler final : public Reconciler {
   RebootState reboot_state_;
   Activator activator_;
 
-  std::mutex mutex_;
+  common::Mutex mutex_;
   std::thread worker_;
-  bool busy_ = false;
-  std::string target_;      // the system being activated
-  std::string deployment_;  // and its deployment
-  std::string unavailable_;
+  bool busy_ GUARDED_BY(mutex_) = false;
+  std::string target_ GUARDED_BY(mutex_);      // the system being activated
+  std::string deployment_ GUARDED_BY(mutex_);  // and its deployment
+  std::string unavailable_;                    // set by the wiring before the first reconcile
 };
 
 // Wires the real adapters: fork/execve, nix-store/nix-env, sd-bus, HTTP/TCP checks; systemd's

@@ -126,7 +126,7 @@ bool domainFailed(const std::string& domain, const Json& observed) {
 }
 
 void AgentMetrics::record(const PassRecord& pass) {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   ++passes_;
   reachable_ = pass.fetched && pass.reported;
   if (reachable_) {
@@ -148,7 +148,7 @@ void AgentMetrics::record(const PassRecord& pass) {
 }
 
 std::string AgentMetrics::render() const {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   std::string out;
   appendHelp(out, "photon_agent_info", "gauge", "The agent's version");
   appendMetric(out, "photon_agent_info", "version=\"" + word(Json(version_)) + "\"", 1);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/json_fields.h"
+#include "common/mutex.h"
 
 namespace photon::agent {
 
@@ -47,14 +48,14 @@ class AgentMetrics {
   };
 
   std::string version_;
-  mutable std::mutex mutex_;
-  int64_t passes_ = 0;
-  int64_t failed_polls_ = 0;
-  double last_success_ = 0;
-  bool reachable_ = false;
-  int64_t applied_revision_ = 0;
-  std::map<std::string, DomainCounters> domains_;
-  common::Json observed_ = common::Json::object();
+  mutable common::Mutex mutex_;
+  int64_t passes_ GUARDED_BY(mutex_) = 0;
+  int64_t failed_polls_ GUARDED_BY(mutex_) = 0;
+  double last_success_ GUARDED_BY(mutex_) = 0;
+  bool reachable_ GUARDED_BY(mutex_) = false;
+  int64_t applied_revision_ GUARDED_BY(mutex_) = 0;
+  std::map<std::string, DomainCounters> domains_ GUARDED_BY(mutex_);
+  common::Json observed_ GUARDED_BY(mutex_) = common::Json::object();
 };
 
 }  // namespace photon::agent

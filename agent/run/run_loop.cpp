@@ -39,7 +39,7 @@ RunLoop::RunLoop(RunOptions options, Connect connect,
 common::Status RunLoop::start() {
   PHOTON_TRY(Connection connection, connect_());
   {
-    std::lock_guard lock(connection_mutex_);
+    common::MutexLock lock(connection_mutex_);
     connection_ = std::move(connection);
   }
   auto cached = loadDesiredCache(options_.state_dir + "/" + kDesiredCacheFile);
@@ -63,7 +63,7 @@ void RunLoop::reconnect() {
     log_(kError, "reload: " + connection.error().message + "; keeping the previous settings");
     return;
   }
-  std::lock_guard lock(connection_mutex_);
+  common::MutexLock lock(connection_mutex_);
   connection_ = std::move(*connection);
   log_(kNotice, "reloaded: coordinator " + connection_.client->baseUrl() + ", node " +
                     connection_.credentials.node_id);
@@ -105,7 +105,7 @@ RunLoop::Fetch RunLoop::fetch() {
   common::HttpClient* client;
   std::string path;
   {
-    std::lock_guard lock(connection_mutex_);
+    common::MutexLock lock(connection_mutex_);
     client = connection_.client.get();
     client->setToken(connection_.credentials.token);
     path = "/api/v1/nodes/" + connection_.credentials.node_id + "/desired";
@@ -186,7 +186,7 @@ bool RunLoop::report(const Json& domains) {
   std::string path;
   common::HttpClient* client;
   {
-    std::lock_guard lock(connection_mutex_);
+    common::MutexLock lock(connection_mutex_);
     observed = {{"agent_version", PHOTON_VERSION},
                 {"facts_digest", connection_.facts_digest},
                 {"domains", domains},
@@ -212,7 +212,7 @@ bool RunLoop::report(const Json& domains) {
 
 std::chrono::milliseconds RunLoop::iterate() {
   {
-    std::unique_lock lock(wake_mutex_);
+    common::MutexLock lock(wake_mutex_);
     if (reload_) {
       reload_ = false;
       lock.unlock();
@@ -221,7 +221,7 @@ std::chrono::milliseconds RunLoop::iterate() {
   }
   int64_t renew_at = 0;
   {
-    std::lock_guard lock(connection_mutex_);
+    common::MutexLock lock(connection_mutex_);
     renew_at = connection_.renew_certificate_at;
   }
   const int64_t wall = std::chrono::duration_cast<std::chrono::seconds>(
@@ -270,12 +270,15 @@ void RunLoop::run() {
   running_ = true;
   while (true) {
     {
-      std::lock_guard lock(wake_mutex_);
+      common::MutexLock lock(wake_mutex_);
       if (stop_) break;
     }
     auto delay = iterate();
-    std::unique_lock lock(wake_mutex_);
-    wake_.wait_for(lock, delay, [this] { return stop_ || reload_; });
+    common::MutexLock lock(wake_mutex_);
+    lock.waitFor(wake_, delay, [this] {
+      wake_mutex_.assertHeld();  // the predicate runs under the lock
+      return stop_ || reload_;
+    });
     if (stop_) break;
   }
   log_(kNotice, "stopping: shutting the domains down cleanly; workloads keep running");
@@ -285,7 +288,7 @@ void RunLoop::run() {
 
 void RunLoop::stop() {
   {
-    std::lock_guard lock(wake_mutex_);
+    common::MutexLock lock(wake_mutex_);
     stop_ = true;
   }
   wake_.notify_all();
@@ -293,7 +296,7 @@ void RunLoop::stop() {
   // socket is lost, so it is repeated until the loop has left (bounded: 5 s).
   for (int i = 0; i < 100 && running_.load(); ++i) {
     {
-      std::lock_guard lock(connection_mutex_);
+      common::MutexLock lock(connection_mutex_);
       if (connection_.client) connection_.client->cancel();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -302,7 +305,7 @@ void RunLoop::stop() {
 
 void RunLoop::requestReload() {
   {
-    std::lock_guard lock(wake_mutex_);
+    common::MutexLock lock(wake_mutex_);
     reload_ = true;
   }
   wake_.notify_all();

@@ -21,6 +21,7 @@
 #include "agent/core/reconciler.h"
 #include "agent/run/agent_metrics.h"
 #include "common/http_client.h"
+#include "common/mutex.h"
 
 namespace photon::agent {
 
@@ -89,7 +90,7 @@ class RunLoop {
   std::vector<std::unique_ptr<Reconciler>> reconcilers_;
   Log log_;
 
-  std::mutex connection_mutex_;  // the client is cancelled from the signal thread
+  common::Mutex connection_mutex_;  // the client is cancelled from the signal thread
   Connection connection_;
   std::optional<common::Json> document_;  // the accepted document being run
   std::string seen_etag_;                 // the last revision fetched, accepted or not
@@ -110,10 +111,10 @@ class RunLoop {
   std::function<void(const PassRecord&)> on_pass_;
   std::vector<std::pair<std::string, double>> domain_seconds_;  // of the last reconcileAll()
 
-  mutable std::mutex wake_mutex_;
+  mutable common::Mutex wake_mutex_;
   std::condition_variable wake_;
-  bool stop_ = false;
-  bool reload_ = false;
+  bool stop_ GUARDED_BY(wake_mutex_) = false;
+  bool reload_ GUARDED_BY(wake_mutex_) = false;
 };
 
 }  // namespace photon::agent

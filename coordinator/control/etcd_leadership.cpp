@@ -28,7 +28,7 @@ void EtcdLeadership::start(std::string id) {
 
 void EtcdLeadership::stop() {
   {
-    std::lock_guard lock(stop_mutex_);
+    common::MutexLock lock(stop_mutex_);
     if (stopping_) return;
     stopping_ = true;
   }
@@ -44,12 +44,12 @@ bool EtcdLeadership::isLeader() const {
 
 std::string EtcdLeadership::leaderId() const {
   if (leading_.load() && !isLeader()) return {};  // our lease may be gone: nobody we know of
-  std::lock_guard lock(id_mutex_);
+  common::MutexLock lock(id_mutex_);
   return leader_id_;
 }
 
 void EtcdLeadership::setLeaderId(std::string id) {
-  std::lock_guard lock(id_mutex_);
+  common::MutexLock lock(id_mutex_);
   leader_id_ = std::move(id);
 }
 
@@ -180,8 +180,12 @@ void EtcdLeadership::loop() {
       campaign();
       if (leading_.load()) pause = keepalive_every;
     }
-    std::unique_lock lock(stop_mutex_);
-    if (stop_cv_.wait_for(lock, pause, [this] { return stopping_; })) break;
+    common::MutexLock lock(stop_mutex_);
+    if (lock.waitFor(stop_cv_, pause, [this] {
+          stop_mutex_.assertHeld();  // the predicate runs under the lock
+          return stopping_;
+        }))
+      break;
   }
   resign();
 }

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "common/mutex.h"
 #include "coordinator/control/leadership.h"
 #include "coordinator/store/etcd_client.h"
 
@@ -61,12 +62,12 @@ class EtcdLeadership final : public Leadership {
   int64_t lease_ = 0;         // loop thread only
   std::string last_problem_;  // loop thread only
 
-  mutable std::mutex id_mutex_;
-  std::string leader_id_;
+  mutable common::Mutex id_mutex_;
+  std::string leader_id_ GUARDED_BY(id_mutex_);
 
-  std::mutex stop_mutex_;
+  common::Mutex stop_mutex_;
   std::condition_variable stop_cv_;
-  bool stopping_ = false;
+  bool stopping_ GUARDED_BY(stop_mutex_) = false;
   std::thread thread_;
 };
 

@@ -33,21 +33,21 @@ bool ConnectionDeadline::claimIfPassed(Clock::time_point now) {
 std::pair<uint64_t, std::shared_ptr<ConnectionDeadline>> ConnectionDeadlines::add(
     Callbacks callbacks) {
   auto deadline = std::make_shared<ConnectionDeadline>();
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   uint64_t id = next_id_++;
   entries_.emplace(id, Entry{deadline, std::move(callbacks)});
   return {id, deadline};
 }
 
 void ConnectionDeadlines::remove(uint64_t id) {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   entries_.erase(id);
 }
 
 size_t ConnectionDeadlines::sweep(ConnectionDeadline::Clock::time_point now) {
   std::vector<std::function<void()>> expired;
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     for (auto& [id, entry] : entries_) {
       if (entry.deadline->claimIfPassed(now)) expired.push_back(entry.callbacks.expire);
     }
@@ -60,14 +60,14 @@ size_t ConnectionDeadlines::sweep(ConnectionDeadline::Clock::time_point now) {
 void ConnectionDeadlines::closeAll() {
   std::vector<std::function<void()>> all;
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     for (auto& [id, entry] : entries_) all.push_back(entry.callbacks.close);
   }
   for (auto& close : all) close();
 }
 
 size_t ConnectionDeadlines::size() const {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   return entries_.size();
 }
 

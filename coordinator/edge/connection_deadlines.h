@@ -16,6 +16,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "common/mutex.h"
+
 namespace photon::coordinator {
 
 class ConnectionDeadline {
@@ -68,9 +70,9 @@ class ConnectionDeadlines {
     std::shared_ptr<ConnectionDeadline> deadline;
     Callbacks callbacks;
   };
-  mutable std::mutex mutex_;
-  uint64_t next_id_ = 1;
-  std::unordered_map<uint64_t, Entry> entries_;
+  mutable common::Mutex mutex_;
+  uint64_t next_id_ GUARDED_BY(mutex_) = 1;
+  std::unordered_map<uint64_t, Entry> entries_ GUARDED_BY(mutex_);
 };
 
 }  // namespace photon::coordinator

@@ -22,7 +22,7 @@ uint64_t LongPollWaiters::add(const std::string& key, const std::string& holder,
   Wake released;
   uint64_t id;
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     id = next_id_++;
     if (!holder.empty()) {
       if (auto h = by_holder_.find(holder); h != by_holder_.end()) released = take(h->second);
@@ -37,14 +37,14 @@ uint64_t LongPollWaiters::add(const std::string& key, const std::string& holder,
 }
 
 void LongPollWaiters::remove(uint64_t id) {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   take(id);
 }
 
 size_t LongPollWaiters::notify(const std::vector<std::string>& keys) {
   std::vector<Wake> woken;
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     for (const auto& key : keys) {
       auto k = by_key_.find(key);
       if (k == by_key_.end()) continue;
@@ -59,7 +59,7 @@ size_t LongPollWaiters::notify(const std::vector<std::string>& keys) {
 size_t LongPollWaiters::notifyAll() {
   std::vector<Wake> woken;
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     woken.reserve(entries_.size());
     for (auto& [id, entry] : entries_) woken.push_back(std::move(entry.wake));
     entries_.clear();
@@ -71,7 +71,7 @@ size_t LongPollWaiters::notifyAll() {
 }
 
 size_t LongPollWaiters::size() const {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   return entries_.size();
 }
 

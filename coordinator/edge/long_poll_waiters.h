@@ -11,6 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/mutex.h"
+
 namespace photon::coordinator {
 
 class LongPollWaiters {
@@ -35,14 +37,14 @@ class LongPollWaiters {
     std::string holder;
     Wake wake;
   };
-  // Takes entry `id` out of every index; returns its wake (empty when unknown). Under mutex_.
-  Wake take(uint64_t id);
+  // Takes entry `id` out of every index; returns its wake (empty when unknown).
+  Wake take(uint64_t id) REQUIRES(mutex_);
 
-  mutable std::mutex mutex_;
-  uint64_t next_id_ = 1;
-  std::unordered_map<uint64_t, Entry> entries_;
-  std::unordered_map<std::string, std::unordered_set<uint64_t>> by_key_;
-  std::unordered_map<std::string, uint64_t> by_holder_;
+  mutable common::Mutex mutex_;
+  uint64_t next_id_ GUARDED_BY(mutex_) = 1;
+  std::unordered_map<uint64_t, Entry> entries_ GUARDED_BY(mutex_);
+  std::unordered_map<std::string, std::unordered_set<uint64_t>> by_key_ GUARDED_BY(mutex_);
+  std::unordered_map<std::string, uint64_t> by_holder_ GUARDED_BY(mutex_);
 };
 
 }  // namespace photon::coordinator

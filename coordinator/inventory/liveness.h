@@ -11,6 +11,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/mutex.h"
+
 namespace photon::coordinator {
 
 // node id -> last poll (Unix seconds).
@@ -35,10 +37,10 @@ class LivenessTracker {
   void setShared(PollTimes merged);
 
  private:
-  mutable std::mutex mutex_;
-  int64_t floor_;
-  PollTimes own_;
-  PollTimes shared_;
+  mutable common::Mutex mutex_;
+  int64_t floor_ GUARDED_BY(mutex_);
+  PollTimes own_ GUARDED_BY(mutex_);
+  PollTimes shared_ GUARDED_BY(mutex_);
 };
 
 }  // namespace photon::coordinator

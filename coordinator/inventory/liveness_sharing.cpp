@@ -25,14 +25,14 @@ LivenessSharing::~LivenessSharing() {
 }
 
 void LivenessSharing::start() {
-  std::lock_guard lock(stop_mutex_);
+  common::MutexLock lock(stop_mutex_);
   stopping_ = false;
   if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
 }
 
 void LivenessSharing::stop() {
   {
-    std::lock_guard lock(stop_mutex_);
+    common::MutexLock lock(stop_mutex_);
     stopping_ = true;
   }
   stop_cv_.notify_all();
@@ -53,7 +53,7 @@ common::Status LivenessSharing::publish() {
   Txn txn;
   txn.put(keys::liveness(id_), text);
   auto written = inventory_.store().commit(txn);
-  std::lock_guard lock(stats_mutex_);
+  common::MutexLock lock(stats_mutex_);
   if (!written) {
     ++stats_.publish_failures;
     return std::unexpected(written.error().context("publish liveness"));
@@ -104,7 +104,7 @@ common::Status LivenessSharing::merge() {
     merged_signature_ = std::move(signature);
   }
   {
-    std::lock_guard lock(stats_mutex_);
+    common::MutexLock lock(stats_mutex_);
     stats_.coordinators = fresh;
   }
   if (!dead.empty() && leading_ && leading_()) {
@@ -122,7 +122,7 @@ common::Status LivenessSharing::merge() {
 }
 
 LivenessSharingStats LivenessSharing::stats() const {
-  std::lock_guard lock(stats_mutex_);
+  common::MutexLock lock(stats_mutex_);
   return stats_;
 }
 
@@ -132,7 +132,7 @@ void LivenessSharing::loop() {
   // takes effect at once.
   std::optional<steady_clock::time_point> last_publish;
   std::string last_problem;
-  std::unique_lock lock(stop_mutex_);
+  common::MutexLock lock(stop_mutex_);
   while (!stopping_) {
     lock.unlock();
     const auto ttl = milliseconds(seconds(std::max<int64_t>(ttlSeconds(), 1)));
@@ -154,7 +154,10 @@ void LivenessSharing::loop() {
       last_problem = problem;
     }
     lock.lock();
-    stop_cv_.wait_for(lock, merge_every, [this] { return stopping_; });
+    lock.waitFor(stop_cv_, merge_every, [this] {
+      stop_mutex_.assertHeld();  // the predicate runs under the lock
+      return stopping_;
+    });
   }
 }
 

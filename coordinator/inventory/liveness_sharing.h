@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/liveness_document.h"
 
@@ -68,12 +69,12 @@ class LivenessSharing {
   // The fresh documents (key, mod_revision) of the last merge.
   std::vector<std::pair<std::string, int64_t>> merged_signature_;
 
-  mutable std::mutex stats_mutex_;
-  LivenessSharingStats stats_;
+  mutable common::Mutex stats_mutex_;
+  LivenessSharingStats stats_ GUARDED_BY(stats_mutex_);
 
-  std::mutex stop_mutex_;
+  common::Mutex stop_mutex_;
   std::condition_variable stop_cv_;
-  bool stopping_ = false;
+  bool stopping_ GUARDED_BY(stop_mutex_) = false;
   std::thread thread_;
 };
 

@@ -34,7 +34,7 @@ PowerManager::PowerManager(PowerManagerOptions options, AccessFor access, Done d
 
 PowerManager::~PowerManager() {
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     stopping_ = true;
   }
   cv_.notify_all();
@@ -43,7 +43,7 @@ PowerManager::~PowerManager() {
 
 bool PowerManager::submit(PowerJob job) {
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     if (stopping_) return false;
     Lane& lane = lanes_[job.target];
     if (lane.jobs.size() >= options_.max_queued_per_target) return false;
@@ -80,21 +80,24 @@ std::optional<std::string> PowerManager::nextReady() {
 }
 
 bool PowerManager::busy(const std::string& target) const {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   auto it = lanes_.find(target);
   return it != lanes_.end() && (it->second.running || !it->second.jobs.empty());
 }
 
 size_t PowerManager::running() const {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   return running_;
 }
 
 void PowerManager::work() {
-  std::unique_lock lock(mutex_);
+  common::MutexLock lock(mutex_);
   while (true) {
     std::optional<std::string> next;
-    cv_.wait(lock, [&] { return stopping_ || (next = nextReady()).has_value(); });
+    lock.wait(cv_, [&] {
+      mutex_.assertHeld();  // the predicate runs under the lock
+      return stopping_ || (next = nextReady()).has_value();
+    });
     if (stopping_) return;
     const std::string target = std::move(*next);
     Lane& lane = lanes_[target];
@@ -126,8 +129,11 @@ void PowerManager::work() {
 }
 
 bool PowerManager::pauseFor(std::chrono::milliseconds pause) {
-  std::unique_lock lock(mutex_);
-  return !cv_.wait_for(lock, pause, [this] { return stopping_; });
+  common::MutexLock lock(mutex_);
+  return !lock.waitFor(cv_, pause, [this] {
+    mutex_.assertHeld();  // the predicate runs under the lock
+    return stopping_;
+  });
 }
 
 PowerOutcome PowerManager::execute(const PowerJob& job) {

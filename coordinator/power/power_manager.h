@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "coordinator/power/power_driver.h"
 
 namespace photon::coordinator::power {
@@ -88,9 +89,9 @@ class PowerManager {
   };
   void work();
   // Puts a lane whose front job is now first in line into the queue of its kind.
-  void markReady(const std::string& target, const Lane& lane);
+  void markReady(const std::string& target, const Lane& lane) REQUIRES(mutex_);
   // The target whose job a free worker runs next, if any may run now.
-  std::optional<std::string> nextReady();
+  std::optional<std::string> nextReady() REQUIRES(mutex_);
   PowerOutcome execute(const PowerJob& job);
   // Waits `pause` unless the manager stops first; false when it stops.
   bool pauseFor(std::chrono::milliseconds pause);
@@ -101,16 +102,18 @@ class PowerManager {
   DriverFactory drivers_;
   MayStart may_start_;
   size_t max_polls_;
-  mutable std::mutex mutex_;
+  mutable common::Mutex mutex_;
   std::condition_variable cv_;
-  std::map<std::string, Lane> lanes_;
+  std::map<std::string, Lane> lanes_ GUARDED_BY(mutex_);
   // Targets with a job and nothing running, by the kind of their first job.
-  std::deque<std::string> ready_operations_;
-  std::deque<std::string> ready_polls_;
-  size_t running_ = 0;
-  size_t running_polls_ = 0;
+  std::deque<std::string> ready_operations_ GUARDED_BY(mutex_);
+  std::deque<std::string> ready_polls_ GUARDED_BY(mutex_);
+  size_t running_ GUARDED_BY(mutex_) = 0;
+  size_t running_polls_ GUARDED_BY(mutex_) = 0;
   size_t max_workers_;
-  bool stopping_ = false;
+  bool stopping_ GUARDED_BY(mutex_) = false;
+  // Grown under mutex_ until stopping_; joined by the destructor alone, after it (no
+  // GUARDED_BY: the analysis cannot see that order).
   std::vector<std::thread> workers_;
 };
 

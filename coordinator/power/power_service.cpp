@@ -19,7 +19,7 @@ PowerService::PowerService(Inventory& inventory, PowerOptions options,
 }
 
 bool PowerService::mayStart(const PowerJob& job) {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   if (std::chrono::steady_clock::now() - last_tick_ <= kLeadershipLapse) return true;
   // No longer leading: the job stays in the store for the next leader (or for this coordinator
   // when it leads again).
@@ -38,7 +38,7 @@ common::Result<BmcAccess> PowerService::accessFor(const std::string& target) {
 void PowerService::record(const PowerOutcome& outcome) {
   const auto& job = outcome.job;
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     if (PowerManager::isPoll(job)) {
       if (outcome.ok) {
         poll_failures_.erase(job.target);
@@ -65,14 +65,14 @@ void PowerService::record(const PowerOutcome& outcome) {
                        ", ignoring");
   }
   if (!job.id.empty()) {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     in_hand_.erase(job.id);
   }
 }
 
 bool PowerService::submit(PowerJob job) {
   if (!job.id.empty()) {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     in_hand_.insert(job.id);
   }
   PowerJob copy = job;
@@ -137,7 +137,7 @@ void PowerService::poll() {
   std::map<std::string, std::chrono::steady_clock::time_point> kept;
   std::map<std::string, int> failures;
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     failures = poll_failures_;
   }
   for (const auto& target : *list) {
@@ -179,7 +179,7 @@ void PowerService::resumeOrphans(SteadyTime now) {
   }
   for (auto& op : *held) {
     {
-      std::lock_guard lock(mutex_);
+      common::MutexLock lock(mutex_);
       if (in_hand_.contains(op.job.id)) continue;
     }
     common::logNotice("power " + op.job.target + ": " + describeJob(op.job) + " (" + op.job.reason +
@@ -191,7 +191,7 @@ void PowerService::resumeOrphans(SteadyTime now) {
 void PowerService::tick() {
   const auto now = std::chrono::steady_clock::now();
   {
-    std::lock_guard lock(mutex_);
+    common::MutexLock lock(mutex_);
     if (now - last_tick_ > kLeadershipLapse) leading_since_ = now;  // a takeover, or the start
     last_tick_ = now;
   }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "coordinator/control/controller.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/power/power_manager.h"
@@ -64,11 +65,13 @@ class PowerService final : public Controller {
   // Control thread only: when each target was last polled, and when this leadership began.
   std::map<std::string, SteadyTime> polled_;
   SteadyTime leading_since_{};
-  std::mutex mutex_;  // guards what workers and the control thread share, below
-  SteadyTime last_tick_{};
-  std::set<std::string> in_hand_;             // ids of operations submitted and not finished
-  std::map<std::string, int> poll_failures_;  // consecutive failed polls by target
-  std::unique_ptr<PowerManager> manager_;     // last: its workers call back into this object
+  common::Mutex mutex_;  // guards what workers and the control thread share, below
+  SteadyTime last_tick_ GUARDED_BY(mutex_){};
+  // ids of operations submitted and not finished
+  std::set<std::string> in_hand_ GUARDED_BY(mutex_);
+  // consecutive failed polls by target
+  std::map<std::string, int> poll_failures_ GUARDED_BY(mutex_);
+  std::unique_ptr<PowerManager> manager_;  // last: its workers call back into this object
 };
 
 }  // namespace photon::coordinator::power

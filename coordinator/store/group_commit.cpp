@@ -8,12 +8,12 @@ bool isConflict(const common::Error& e) {
 }  // namespace
 
 bool GroupCommit::pending(const std::string& key) const {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   return pending_keys_.contains(key);
 }
 
 size_t GroupCommit::pendingPuts(const std::string& prefix) const {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   size_t n = 0;
   for (auto it = pending_puts_.lower_bound(prefix);
        it != pending_puts_.end() && it->first.starts_with(prefix); ++it) {
@@ -23,7 +23,7 @@ size_t GroupCommit::pendingPuts(const std::string& prefix) const {
 }
 
 std::string GroupCommit::pendingKeyOf(const Txn& txn) const {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   if (pending_keys_.empty()) return {};
   for (const auto& c : txn.compares) {
     if (pending_keys_.contains(c.key)) return c.key;
@@ -35,10 +35,10 @@ std::string GroupCommit::pendingKeyOf(const Txn& txn) const {
 }
 
 void GroupCommit::waitUntilCommitted(const std::string& key) {
-  std::unique_lock lock(mutex_);
+  common::MutexLock lock(mutex_);
   while (pending_keys_.contains(key)) {
     // Nobody may be committing: a queued group needs a leader, and this thread can be it.
-    if (!leadIfIdle(lock)) done_.wait(lock);
+    if (!leadIfIdle()) lock.wait(done_);
   }
 }
 
@@ -58,7 +58,7 @@ void GroupCommit::hold(const Txn& txn, int delta) {
 GroupCommit::Ticket GroupCommit::enqueue(Txn txn) {
   auto slot = std::make_shared<GroupCommitSlot>();
   slot->txn = std::move(txn);
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   hold(slot->txn, +1);
   queued_.push_back(slot);
   return slot;
@@ -108,20 +108,21 @@ std::vector<Result<int64_t>> GroupCommit::commitGroup(const std::vector<Ticket>&
 }
 
 Result<int64_t> GroupCommit::wait(const Ticket& ticket) {
-  std::unique_lock lock(mutex_);
+  common::MutexLock lock(mutex_);
   while (!ticket->done) {
-    if (!leadIfIdle(lock)) done_.wait(lock);
+    if (!leadIfIdle()) lock.wait(done_);
   }
   return ticket->result;
 }
 
-bool GroupCommit::leadIfIdle(std::unique_lock<std::mutex>& lock) {
+bool GroupCommit::leadIfIdle() {
   if (committing_ || queued_.empty()) return false;
   auto group = takeGroup();
-  lock.unlock();
+  // Released around the store's commit (the caller's MutexLock still owns it on return).
+  mutex_.unlock();
   bool split = false;
   auto results = commitGroup(group, &split);
-  lock.lock();
+  mutex_.lock();
   for (size_t i = 0; i < group.size(); ++i) {
     group[i]->result = std::move(results[i]);
     group[i]->done = true;
@@ -136,7 +137,7 @@ bool GroupCommit::leadIfIdle(std::unique_lock<std::mutex>& lock) {
 }
 
 GroupCommit::Stats GroupCommit::stats() const {
-  std::lock_guard lock(mutex_);
+  common::MutexLock lock(mutex_);
   return stats_;
 }
 

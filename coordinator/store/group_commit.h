@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "coordinator/store/store.h"
 
 namespace photon::coordinator {
@@ -55,27 +56,30 @@ class GroupCommit {
   Stats stats() const;
 
  private:
-  std::vector<Ticket> takeGroup();  // under the lock
+  std::vector<Ticket> takeGroup() REQUIRES(mutex_);
   // With the lock held and nobody committing, commits the next group (dropping the lock
   // meanwhile) and returns true; false when there is nothing to lead.
-  bool leadIfIdle(std::unique_lock<std::mutex>& lock);
+  bool leadIfIdle() REQUIRES(mutex_);
   // Without the lock: commits the group, one transaction or, after a conflict, one by one.
   std::vector<Result<int64_t>> commitGroup(const std::vector<Ticket>& group, bool* split);
-  void hold(const Txn& txn, int delta);  // under the lock
+  void hold(const Txn& txn, int delta) REQUIRES(mutex_);
 
   Store& store_;
   const GroupCommitLimits limits_;
-  mutable std::mutex mutex_;
+  mutable common::Mutex mutex_;
   std::condition_variable done_;
-  bool committing_ = false;
-  std::vector<Ticket> queued_;
-  std::map<std::string, int> pending_keys_;  // key -> uncommitted transactions holding it
-  std::map<std::string, int> pending_puts_;
-  Stats stats_;
+  bool committing_ GUARDED_BY(mutex_) = false;
+  std::vector<Ticket> queued_ GUARDED_BY(mutex_);
+  // key -> uncommitted transactions holding it
+  std::map<std::string, int> pending_keys_ GUARDED_BY(mutex_);
+  std::map<std::string, int> pending_puts_ GUARDED_BY(mutex_);
+  Stats stats_ GUARDED_BY(mutex_);
 };
 
 struct GroupCommitSlot {
   Txn txn;
+  // Both under the GroupCommit's mutex_ (not annotated: the analysis names a capability of the
+  // same object only).
   bool done = false;
   Result<int64_t> result = 0;
 };

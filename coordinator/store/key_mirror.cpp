@@ -3,14 +3,14 @@
 namespace photon::coordinator {
 
 std::optional<KeyValue> KeyMirror::get(const std::string& key) const {
-  std::shared_lock lock(mutex_);
+  common::ReaderLock lock(mutex_);
   auto it = kvs_.find(key);
   if (it == kvs_.end()) return std::nullopt;
   return it->second;
 }
 
 RangeResult KeyMirror::range(const std::string& prefix) const {
-  std::shared_lock lock(mutex_);
+  common::ReaderLock lock(mutex_);
   RangeResult out;
   out.revision = revision_;
   for (auto it = ordered_.lower_bound(prefix); it != ordered_.end(); ++it) {
@@ -21,7 +21,7 @@ RangeResult KeyMirror::range(const std::string& prefix) const {
 }
 
 std::vector<KeyRevision> KeyMirror::revisions(const std::string& prefix) const {
-  std::shared_lock lock(mutex_);
+  common::ReaderLock lock(mutex_);
   std::vector<KeyRevision> out;
   for (auto it = ordered_.lower_bound(prefix); it != ordered_.end(); ++it) {
     if (!it->first.starts_with(prefix)) break;
@@ -31,12 +31,12 @@ std::vector<KeyRevision> KeyMirror::revisions(const std::string& prefix) const {
 }
 
 int64_t KeyMirror::revision() const {
-  std::shared_lock lock(mutex_);
+  common::ReaderLock lock(mutex_);
   return revision_;
 }
 
 int64_t KeyMirror::modRevision(const std::string& key) const {
-  std::shared_lock lock(mutex_);
+  common::ReaderLock lock(mutex_);
   auto it = kvs_.find(key);
   return it == kvs_.end() ? 0 : it->second.mod_revision;
 }
@@ -44,7 +44,7 @@ int64_t KeyMirror::modRevision(const std::string& key) const {
 void KeyMirror::apply(std::vector<KeyChange> changes) {
   std::vector<std::string> changed;
   {
-    std::unique_lock lock(mutex_);
+    common::WriterLock lock(mutex_);
     int64_t newest = revision_;
     for (auto& change : changes) {
       int64_t at = change.kv.mod_revision;
@@ -73,7 +73,7 @@ void KeyMirror::apply(std::vector<KeyChange> changes) {
 
 void KeyMirror::replace(std::map<std::string, KeyValue> kvs, int64_t revision) {
   {
-    std::unique_lock lock(mutex_);
+    common::WriterLock lock(mutex_);
     kvs_.clear();
     kvs_.reserve(kvs.size());
     for (auto& [key, kv] : kvs) kvs_.emplace(key, std::move(kv));
@@ -90,14 +90,14 @@ void KeyMirror::index() {
 }
 
 void KeyMirror::setListener(Store::ChangeListener listener) {
-  std::lock_guard lock(listener_mutex_);
+  common::MutexLock lock(listener_mutex_);
   listener_ = std::make_shared<const Store::ChangeListener>(std::move(listener));
 }
 
 void KeyMirror::tell(const std::vector<std::string>& keys, bool everything) {
   std::shared_ptr<const Store::ChangeListener> listener;
   {
-    std::lock_guard lock(listener_mutex_);
+    common::MutexLock lock(listener_mutex_);
     listener = listener_;
   }
   if (listener && *listener) (*listener)(keys, everything);
@@ -105,7 +105,7 @@ void KeyMirror::tell(const std::vector<std::string>& keys, bool everything) {
 
 void KeyMirror::stop() {
   {
-    std::lock_guard lock(change_mutex_);
+    common::MutexLock lock(change_mutex_);
     stopping_ = true;
   }
   changed_.notify_all();
@@ -114,7 +114,7 @@ void KeyMirror::stop() {
 void KeyMirror::notify() {
   {
     // Taken so that a waiter between its check and its wait does not miss this.
-    std::lock_guard lock(change_mutex_);
+    common::MutexLock lock(change_mutex_);
   }
   changed_.notify_all();
 }
@@ -122,18 +122,19 @@ void KeyMirror::notify() {
 int64_t KeyMirror::waitForChange(const std::string& key, int64_t known_mod_revision,
                                  std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::unique_lock lock(change_mutex_);
+  common::MutexLock lock(change_mutex_);
   int64_t now_rev = modRevision(key);
   while (now_rev == known_mod_revision && !stopping_) {
-    if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) return modRevision(key);
+    if (lock.waitUntil(changed_, deadline) == std::cv_status::timeout) return modRevision(key);
     now_rev = modRevision(key);
   }
   return now_rev;
 }
 
 bool KeyMirror::waitForRevision(int64_t revision, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(change_mutex_);
-  return changed_.wait_for(lock, timeout, [&] {
+  common::MutexLock lock(change_mutex_);
+  return lock.waitFor(changed_, timeout, [&] {
+    change_mutex_.assertHeld();  // the predicate runs under the lock
     return stopping_ || this->revision() >= revision;
   }) && this->revision() >= revision;
 }

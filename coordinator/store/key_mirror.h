@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/mutex.h"
 #include "coordinator/store/store.h"
 
 namespace photon::coordinator {
@@ -53,22 +54,22 @@ class KeyMirror {
   void notify();
   void tell(const std::vector<std::string>& keys, bool everything);
 
-  void index();
+  void index() REQUIRES(mutex_);
 
-  mutable std::shared_mutex mutex_;
+  mutable common::SharedMutex mutex_;
   // Point reads (every agent poll makes two or three) by hash: in an ordered map of 50,000 keys
   // a lookup is 16 cache misses on keys that share long prefixes ("desired/node-…"). The
   // ordered view serves ranges; it points into kvs_, whose nodes never move.
-  std::unordered_map<std::string, KeyValue> kvs_;
-  std::map<std::string_view, const KeyValue*> ordered_;
-  int64_t revision_ = 0;
+  std::unordered_map<std::string, KeyValue> kvs_ GUARDED_BY(mutex_);
+  std::map<std::string_view, const KeyValue*> ordered_ GUARDED_BY(mutex_);
+  int64_t revision_ GUARDED_BY(mutex_) = 0;
 
-  std::mutex change_mutex_;
+  common::Mutex change_mutex_;
   std::condition_variable changed_;
-  bool stopping_ = false;  // under change_mutex_
+  bool stopping_ GUARDED_BY(change_mutex_) = false;
 
-  std::mutex listener_mutex_;
-  std::shared_ptr<const Store::ChangeListener> listener_;
+  common::Mutex listener_mutex_;
+  std::shared_ptr<const Store::ChangeListener> listener_ GUARDED_BY(listener_mutex_);
 };
 
 }  // namespace photon::coordinator

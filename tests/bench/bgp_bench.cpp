@@ -18,6 +18,7 @@
 #include "agent/bgp/bird_commands.h"
 #include "agent/bgp/bird_process.h"
 #include "tests/agent/bgp/netns.h"
+#include "tests/fakes/service_health.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon::agent;
@@ -26,22 +27,6 @@ using photon::test::inNetns;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-class BenchHealth : public ServiceHealth {
- public:
-  bool healthy(const std::string& service) override {
-    std::lock_guard lock(mu_);
-    return healthy_[service];
-  }
-  void set(const std::string& service, bool healthy) {
-    std::lock_guard lock(mu_);
-    healthy_[service] = healthy;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, bool> healthy_;
-};
 
 double ms(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
@@ -127,7 +112,7 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "bgp_bench: %s\n", started.error().message.c_str());
     return 1;
   }
-  BenchHealth health;
+  photon::test::SwitchableHealth health;
   BgpOptions options;
   options.socket_path = dir.file("node.sock");
   options.config_path = dir.file("node/bird.conf");

@@ -21,6 +21,7 @@
 #include "coordinator/placement/placement_controller.h"
 #include "coordinator/store/etcd_store.h"
 #include "coordinator/store/sqlite_store.h"
+#include "tests/fakes/manual_clock.h"
 #include "tests/support/coordinator_fixture.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/temp_dir.h"
@@ -113,7 +114,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<test::EtcdCluster> etcd;
   auto store = openStore(kind, dir, etcd);
   if (!store) return 1;
-  common::ManualClock clock;
+  test::ManualClock clock;
   coordinator::CoordinatorOptions options;
   options.max_discovered = 0;  // a bench enrols thousands of machines at once
   options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);

@@ -10,6 +10,7 @@
 #include "common/http_client.h"
 #include "common/json_fields.h"
 #include "coordinator/coordinator_server.h"
+#include "tests/fakes/manual_clock.h"
 #include "tests/support/temp_dir.h"
 
 namespace photon::test {
@@ -35,7 +36,7 @@ class CoordinatorFixture {
   ~CoordinatorFixture();
 
   std::string url() const;
-  common::ManualClock& clock() { return clock_; }
+  test::ManualClock& clock() { return clock_; }
   coordinator::CoordinatorServer& server() { return *server_; }
   const std::string& dataDir() const { return data_dir_; }
 
@@ -60,7 +61,7 @@ class CoordinatorFixture {
  private:
   TempDir temp_;
   std::string data_dir_;
-  common::ManualClock clock_;
+  test::ManualClock clock_;
   std::unique_ptr<coordinator::CoordinatorServer> server_;
   bool https_ = false;
   common::HttpClientOptions client_;

@@ -16,6 +16,7 @@
 #include "agent/bgp/bird_process.h"
 #include "agent/core/state_file.h"
 #include "tests/agent/bgp/netns.h"
+#include "tests/fakes/service_health.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon::agent;
@@ -26,22 +27,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kCommandTimeout = std::chrono::milliseconds(3000);
-
-class TestHealth : public ServiceHealth {
- public:
-  bool healthy(const std::string& service) override {
-    std::lock_guard lock(mu_);
-    return healthy_[service];
-  }
-  void set(const std::string& service, bool healthy) {
-    std::lock_guard lock(mu_);
-    healthy_[service] = healthy;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, bool> healthy_;
-};
 
 const char* kRouterConfig = R"(router id 10.77.0.1;
 timeformat protocol iso long ms;
@@ -78,7 +63,7 @@ struct World {
   photon::test::Netns node{"photon-bgp-" + tag + "-n"};
   photon::test::PidFileGuard router_bird{dir.file("router.pid")};
   photon::test::PidFileGuard node_bird{dir.file("node.pid")};
-  TestHealth health;
+  photon::test::SwitchableHealth health;
   BgpOptions options;
   std::unique_ptr<Reconciler> reconciler;
 
@@ -328,7 +313,7 @@ TEST_CASE("bgp: every rendered feature is a config BIRD accepts", "[bgp][integra
 
 TEST_CASE("bgp: an invalid section is refused before any config is written", "[bgp]") {
   photon::test::TempDir dir;
-  TestHealth health;
+  photon::test::SwitchableHealth health;
   BgpOptions options;
   options.socket_path = dir.file("none.sock");
   options.config_path = dir.file("bird.conf");

@@ -21,14 +21,10 @@
 #include "agent/bgp/bird_process.h"
 #include "coordinator/ctl/router_config.h"
 #include "tests/agent/bgp/netns.h"
+#include "tests/fakes/service_health.h"
 #include "tests/support/temp_dir.h"
 
 namespace photon::test {
-
-class AllHealthy : public agent::ServiceHealth {
- public:
-  bool healthy(const std::string&) override { return true; }
-};
 
 class Fabric {
  public:

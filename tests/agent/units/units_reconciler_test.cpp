@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/agent/units/fake_systemd_bus.h"
+#include "tests/fakes/systemd_bus.h"
 
 using namespace photon::agent;
 using photon::agent::test::FakeSystemdBus;

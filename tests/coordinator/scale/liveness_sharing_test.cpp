@@ -9,6 +9,7 @@
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/store/sqlite_store.h"
+#include "tests/fakes/manual_clock.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon;
@@ -20,7 +21,7 @@ TEST_CASE("liveness sharing: coordinators on one store agree, a stopped one's ba
   auto opened = SqliteStore::open(dir.file("data"));
   REQUIRE(opened);
   std::unique_ptr<Store> store = std::move(*opened);
-  common::ManualClock clock(1'800'000'000);
+  test::ManualClock clock(1'800'000'000);
   const int64_t ttl = common::LifecycleSettings{}.node_ttl_s;  // no cluster declared: 60 s
 
   LivenessTracker a_tracker(clock.nowSeconds()), b_tracker(clock.nowSeconds());
@@ -74,7 +75,7 @@ TEST_CASE("liveness sharing: a corrupt batch is skipped, the others still count"
   auto opened = SqliteStore::open(dir.file("data"));
   REQUIRE(opened);
   std::unique_ptr<Store> store = std::move(*opened);
-  common::ManualClock clock(1'800'000'000);
+  test::ManualClock clock(1'800'000'000);
   LivenessTracker tracker(clock.nowSeconds());
   Inventory inventory(*store, clock, tracker);
   LivenessSharing sharing(inventory, tracker, "a:7480", [] { return true; });

@@ -11,6 +11,7 @@
 #include "coordinator/inventory/keys.h"
 #include "coordinator/store/sqlite_store.h"
 #include "coordinator/vms/vm_service.h"
+#include "tests/fakes/manual_clock.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon;
@@ -120,7 +121,7 @@ TEST_CASE("vm ledger: a change the feed has not named is caught before a section
   auto opened = SqliteStore::open(dir.file("data"));
   REQUIRE(opened);
   std::unique_ptr<Store> store = std::move(*opened);
-  common::ManualClock clock(1'800'000'000);
+  test::ManualClock clock(1'800'000'000);
   LivenessTracker liveness(clock.nowSeconds());
   Inventory inventory(*store, clock, liveness);
   VmService vms(inventory);

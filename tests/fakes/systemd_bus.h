@@ -1,5 +1,6 @@
-// An in-memory systemd for the reconciler's unit tests: started units are "active/running" with
-// a made-up MainPID; every call is recorded so that tests can assert what was done, in order.
+// An in-memory systemd bus (SystemdBus) for unit tests of what drives units: started units are
+// "active/running" with a made-up MainPID; every call is recorded so that tests can assert what was
+// done, in order.
 #pragma once
 
 #include <map>

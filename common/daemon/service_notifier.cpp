@@ -1,8 +1,8 @@
-#include "agent/run/service_notifier.h"
+#include "common/daemon/service_notifier.h"
 
 #include <systemd/sd-daemon.h>
 
-namespace photon::agent {
+namespace photon::common {
 namespace {
 class SystemdNotifier final : public ServiceNotifier {
  public:
@@ -27,4 +27,4 @@ std::optional<std::chrono::microseconds> watchdogTimeout() {
   return std::chrono::microseconds(usec);
 }
 
-}  // namespace photon::agent
+}  // namespace photon::common

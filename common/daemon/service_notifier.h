@@ -1,5 +1,5 @@
-// What the agent tells systemd (sd_notify): READY=1 once the loop runs, STATUS= a one-line
-// summary, WATCHDOG=1 pings, STOPPING=1. An interface so the loop is tested without systemd.
+// What a daemon tells systemd (sd_notify): READY=1 once it serves, STATUS= a one-line
+// summary, WATCHDOG=1 pings, STOPPING=1. An interface so a daemon loop is tested without systemd.
 #pragma once
 
 #include <chrono>
@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-namespace photon::agent {
+namespace photon::common {
 
 class ServiceNotifier {
  public:
@@ -18,10 +18,10 @@ class ServiceNotifier {
   virtual void stopping() = 0;
 };
 
-// sd_notify to $NOTIFY_SOCKET; does nothing when the agent does not run under systemd.
+// sd_notify to $NOTIFY_SOCKET; does nothing when the daemon does not run under systemd.
 std::unique_ptr<ServiceNotifier> makeSystemdNotifier();
 
 // WATCHDOG_USEC when systemd asks this process for pings (sd_watchdog_enabled).
 std::optional<std::chrono::microseconds> watchdogTimeout();
 
-}  // namespace photon::agent
+}  // namespace photon::common
