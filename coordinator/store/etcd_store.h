@@ -20,6 +20,7 @@ namespace photon::coordinator {
 
 class EtcdStore final : public Store {
  public:
+  static constexpr size_t kCommitsInFlight = 4;
   // Loads every key under `prefix` ("/photon/kv/") and starts following them. Every
   // `progress_check` the watch is checked against etcd: a member that hangs without closing
   // the stream would otherwise leave the mirror behind until this coordinator's next write.
@@ -34,6 +35,9 @@ class EtcdStore final : public Store {
   Result<RangeResult> range(const std::string& prefix) override;
   // After a write returns, this coordinator's own reads see it (the mirror has caught up).
   Result<int64_t> commit(const Txn& txn) override;
+  // A txn waits on the members' fsyncs; etcd's raft batches proposals that arrive meanwhile
+  // into the same fsync, so a few in flight share it.
+  size_t commitsInFlight() const override { return kCommitsInFlight; }
   int64_t revision() override;
   int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
                         std::chrono::milliseconds timeout) override;

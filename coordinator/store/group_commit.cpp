@@ -1,11 +1,20 @@
 #include "coordinator/store/group_commit.h"
 
+#include <algorithm>
+
 namespace photon::coordinator {
 namespace {
 bool isConflict(const common::Error& e) {
   return e.code == common::ErrorCode::kConflict;
 }
 }  // namespace
+
+GroupCommit::GroupCommit(Store& store, GroupCommitLimits limits)
+    : store_(store), limits_([&] {
+        if (limits.max_in_flight == 0)
+          limits.max_in_flight = std::max<size_t>(1, store.commitsInFlight());
+        return limits;
+      }()) {}
 
 bool GroupCommit::pending(const std::string& key) const {
   std::lock_guard lock(mutex_);
@@ -37,7 +46,7 @@ std::string GroupCommit::pendingKeyOf(const Txn& txn) const {
 void GroupCommit::waitUntilCommitted(const std::string& key) {
   std::unique_lock lock(mutex_);
   while (pending_keys_.contains(key)) {
-    // Nobody may be committing: a queued group needs a leader, and this thread can be it.
+    // A queued group may have no leader yet, and this thread can be it.
     if (!leadIfIdle(lock)) done_.wait(lock);
   }
 }
@@ -65,7 +74,8 @@ GroupCommit::Ticket GroupCommit::enqueue(Txn txn) {
 }
 
 std::vector<GroupCommit::Ticket> GroupCommit::takeGroup() {
-  committing_ = true;
+  ++in_flight_;
+  stats_.most_in_flight = std::max<uint64_t>(stats_.most_in_flight, in_flight_);
   std::vector<Ticket> group;
   size_t ops = 0, compares = 0;
   size_t taken = 0;
@@ -116,7 +126,7 @@ Result<int64_t> GroupCommit::wait(const Ticket& ticket) {
 }
 
 bool GroupCommit::leadIfIdle(std::unique_lock<std::mutex>& lock) {
-  if (committing_ || queued_.empty()) return false;
+  if (in_flight_ >= limits_.max_in_flight || queued_.empty()) return false;
   auto group = takeGroup();
   lock.unlock();
   bool split = false;
@@ -127,7 +137,7 @@ bool GroupCommit::leadIfIdle(std::unique_lock<std::mutex>& lock) {
     group[i]->done = true;
     hold(group[i]->txn, -1);
   }
-  committing_ = false;
+  --in_flight_;
   ++stats_.groups;
   stats_.members += group.size();
   if (split) ++stats_.split;

@@ -88,6 +88,9 @@ class Store {
   // Applies every op when every compare holds, else nothing: a kConflict error whose field is
   // the key that moved. Returns the new revision once the write is durable.
   [[nodiscard]] virtual Result<int64_t> commit(const Txn& txn) = 0;
+  // How many transactions are worth having in flight at once (GroupCommit): 1 where writes
+  // are serialised anyway (SQLite's one writer), more where a write waits on a network quorum.
+  virtual size_t commitsInFlight() const { return 1; }
   virtual int64_t revision() = 0;
   // Waits until `key`'s mod_revision is no longer `known_mod_revision` (deleted counts as 0),
   // or the timeout passes. Returns the key's mod_revision then.
