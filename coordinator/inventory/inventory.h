@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/inventory/liveness.h"
+#include "coordinator/store/changed_keys.h"
 #include "coordinator/store/group_commit.h"
 #include "coordinator/store/store.h"
 
@@ -117,8 +118,12 @@ class Inventory {
   // The operator's action (`origin` says who asked, in the node's history). A drain of a node
   // that a deployment drained takes that drain over (200, state unchanged): the deployment then
   // leaves the node drained.
+  // `owner`: whose drain a drain or undrain is. Another owner than the operator (a deployment,
+  // drainFor) drains only an active node and undrains only its own drain; any other node it
+  // leaves alone. `changed`, when given, says whether the node moved.
   [[nodiscard]] Result<Node> act(const std::string& id, NodeAction action,
-                                 std::string_view origin = "operator");
+                                 std::string_view origin = "operator",
+                                 std::string_view owner = kOperatorDrain, bool* changed = nullptr);
   // The node's last state changes, oldest first (node_history.h).
   [[nodiscard]] Result<std::vector<common::NodeTransition>> history(const std::string& id);
   // A deployment's drain for a reboot, held as `owner` ("deployment d-N"): drains an active
@@ -224,10 +229,8 @@ class Inventory {
   Status refreshDeadlines();
   std::mutex deadlines_mutex_;
   std::unordered_map<std::string, DeadlineEntry> deadlines_;  // by node key
-  std::mutex deadline_feed_mutex_;  // what the feed said, apart: the watch thread never waits
-  bool deadline_feed_ = false;
-  bool deadline_everything_ = true;
-  std::set<std::string> deadline_dirty_;
+  static bool isNodeKey(std::string_view key);
+  ChangedKeys deadline_changes_{&Inventory::isNodeKey};
   // The declaration's node TTL and the cluster revision it was read at: liveness() is asked
   // per node (a deployment's wave asks hundreds of times a round) and parsed the cluster each.
   std::mutex ttl_mutex_;
