@@ -327,6 +327,11 @@ Status Inventory::refreshDeadlines() {
         } else {
           deadlines_[key] = entry;
         }
+        if (entry.timed()) {
+          timed_.insert(key);
+        } else {
+          timed_.erase(key);
+        }
       }
       return {};
     }
@@ -343,6 +348,10 @@ Status Inventory::refreshDeadlines() {
       if (entry.mod_revision != 0) seen.emplace(std::move(listed_key.key), entry);
     }
     deadlines_ = std::move(seen);  // forgotten nodes are forgotten here too
+    timed_.clear();
+    for (const auto& [key, entry] : deadlines_) {
+      if (entry.timed()) timed_.insert(key);
+    }
     return {};
   }();
   if (!status) deadline_changes_.invalidate();
@@ -355,8 +364,8 @@ Result<int> Inventory::expireDeadlines() {
   std::optional<common::Cluster> cluster;  // read only when a node moves
   int64_t now = clock_.nowSeconds();
   int moved = 0;
-  for (const auto& [key, entry] : deadlines_) {
-    if (!entry.parsed || (entry.deadline == 0 && entry.state != NodeState::kDraining)) continue;
+  for (const auto& key : timed_) {
+    const DeadlineEntry& entry = deadlines_.at(key);
     const std::string id = key.substr(std::string(keys::kNodesPrefix).size());
     bool drained = entry.state == NodeState::kDraining && drain_complete_(id);
     bool expired = entry.deadline != 0 && now > entry.deadline;

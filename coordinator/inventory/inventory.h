@@ -224,11 +224,15 @@ class Inventory {
     bool parsed = false;
     NodeState state = NodeState::kDiscovered;
     int64_t deadline = 0;
+    // Whether a sweep may act on it: a deadline, or a drain that may be complete.
+    bool timed() const { return parsed && (deadline != 0 || state == NodeState::kDraining); }
   };
   Result<DeadlineEntry> readDeadline(const std::string& key);
   Status refreshDeadlines();
   std::mutex deadlines_mutex_;
   std::unordered_map<std::string, DeadlineEntry> deadlines_;  // by node key
+  // The keys of the timed() entries: what a sweep walks (at 10,000 nodes, a handful).
+  std::set<std::string> timed_;
   static bool isNodeKey(std::string_view key);
   ChangedKeys deadline_changes_{&Inventory::isNodeKey};
   // The declaration's node TTL and the cluster revision it was read at: liveness() is asked
