@@ -106,6 +106,7 @@ std::set<std::string> PlacementController::refreshLiveness(
     draining_.clear();
     liveness_ttl_ = ttl;
     for (auto& [id, v] : world.nodes) refreshNodeLiveness(id, v, world.now, ttl, moved);
+    last_liveness_checks_ = world.nodes.size();
     return moved;
   }
   std::set<std::string> check = changed_nodes;
@@ -115,6 +116,7 @@ std::set<std::string> PlacementController::refreshLiveness(
     due_of_.erase(liveness_due_.begin()->second);
     liveness_due_.erase(liveness_due_.begin());
   }
+  last_liveness_checks_ = check.size();
   for (const auto& id : check) {
     auto it = world.nodes.find(id);
     if (it == world.nodes.end()) {

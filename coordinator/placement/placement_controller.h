@@ -59,6 +59,8 @@ class PlacementController final : public Controller {
 
   // Services planned in the last round (for benches and tests: an idle round plans none).
   size_t lastPlanned() const { return last_planned_; }
+  // Nodes whose liveness the last round looked at (an idle round: none).
+  size_t lastLivenessChecks() const { return last_liveness_checks_; }
 
  private:
   struct Written {
@@ -101,6 +103,7 @@ class PlacementController final : public Controller {
   std::set<std::string> draining_;  // in state draining
   int64_t liveness_ttl_ = -1;       // the TTL the due seconds were computed with
   size_t last_planned_ = 0;
+  size_t last_liveness_checks_ = 0;
 };
 
 }  // namespace photon::coordinator::placement
