@@ -100,5 +100,8 @@ TEST_CASE("placement: an idle round looks at no node's liveness until a last pol
   CHECK(placement.lastLivenessChecks() == 3);
   sim.round();
   CHECK(placement.lastLivenessChecks() == 0);
-  CHECK(sim.placedPerNode("web").size() == 2);
+  Json web = sim.allocations("web");
+  CHECK(web["allocations"].size() == 2);
+  CHECK(web["unplaced"].empty());
+  for (const auto& a : web["allocations"]) CHECK_FALSE(a.value("lost", false));
 }
