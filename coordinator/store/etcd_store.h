@@ -20,7 +20,7 @@ namespace photon::coordinator {
 
 class EtcdStore final : public Store {
  public:
-  static constexpr size_t kCommitsInFlight = 4;
+  static constexpr size_t kCommitsInFlight = 1;
   // Loads every key under `prefix` ("/photon/kv/") and starts following them. Every
   // `progress_check` the watch is checked against etcd: a member that hangs without closing
   // the stream would otherwise leave the mirror behind until this coordinator's next write.
@@ -35,8 +35,10 @@ class EtcdStore final : public Store {
   Result<RangeResult> range(const std::string& prefix) override;
   // After a write returns, this coordinator's own reads see it (the mirror has caught up).
   Result<int64_t> commit(const Txn& txn) override;
-  // A txn waits on the members' fsyncs; etcd's raft batches proposals that arrive meanwhile
-  // into the same fsync, so a few in flight share it.
+  // One group in flight: measured at 10,000 enrolments (docs/benchmarks.md, scale3), four in
+  // flight made enrolment slower (23.8 s against 18.0 s): smaller groups that met conflicts and
+  // were split, 2.9 txns per enrolment against 1.0, while etcd already shares one fsync among
+  // about four txns of one group at a time.
   size_t commitsInFlight() const override { return kCommitsInFlight; }
   int64_t revision() override;
   int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
