@@ -95,16 +95,23 @@ RebootPhase startReboot(const std::string& deployment_id, NodeRollout& node, con
 }
 
 RebootRound stepReboot(RebootPhase phase, NodeRollout& node, const NodeInput& input,
-                       const RebootTarget& target, int64_t now) {
+                       const RebootTarget& target, std::vector<std::string>& reboot,
+                       std::vector<std::string>& undrain, int64_t now) {
+  RebootRound round = waiting(phase);
   switch (phase) {
     case RebootPhase::kDraining:
-      return drainStep(node, input, target, now);
+      round = drainStep(node, input, target, now);
+      break;
     case RebootPhase::kRebooting:
-      return rebootStep(node, input, target, now);
+      round = rebootStep(node, input, target, now);
+      break;
     case RebootPhase::kConfirming:
-      return confirmStep(node, input, target, now);
+      round = confirmStep(node, input, target, now);
+      break;
   }
-  return waiting(phase);
+  if (round.reboot) reboot.push_back(node.id);
+  if (round.undrain) undrain.push_back(node.id);
+  return round;
 }
 
 }  // namespace photon::coordinator

@@ -14,6 +14,28 @@ namespace photon::coordinator {
 
 enum class RebootPhase { kDraining, kRebooting, kConfirming };
 
+// A node's rollout status (NodeStatus) and its revert status (RevertStatus) name the three
+// phases alike: the phase a status names (any other: draining, where a reboot starts) ...
+template <class Status>
+RebootPhase phaseOf(Status status) {
+  return status == Status::kRebooting    ? RebootPhase::kRebooting
+         : status == Status::kConfirming ? RebootPhase::kConfirming
+                                         : RebootPhase::kDraining;
+}
+// ... and the status that names a phase.
+template <class Status>
+Status statusIn(RebootPhase phase) {
+  switch (phase) {
+    case RebootPhase::kRebooting:
+      return Status::kRebooting;
+    case RebootPhase::kConfirming:
+      return Status::kConfirming;
+    case RebootPhase::kDraining:
+      break;
+  }
+  return Status::kDraining;
+}
+
 struct RebootTarget {
   std::string token;   // the section's reboot token once the node is drained
   std::string system;  // what it must come back booted into
@@ -39,8 +61,10 @@ std::string deploymentDrainOwner(const std::string& deployment_id);
 RebootPhase startReboot(const std::string& deployment_id, NodeRollout& node, const NodeInput& input,
                         std::vector<std::string>& drain, int64_t now);
 
-// One round of a node in `phase`.
+// One round of a node in `phase`; a node to tell to reboot now goes into `reboot`, one to
+// return to work into `undrain`.
 [[nodiscard]] RebootRound stepReboot(RebootPhase phase, NodeRollout& node, const NodeInput& input,
-                                     const RebootTarget& target, int64_t now);
+                                     const RebootTarget& target, std::vector<std::string>& reboot,
+                                     std::vector<std::string>& undrain, int64_t now);
 
 }  // namespace photon::coordinator

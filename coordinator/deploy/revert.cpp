@@ -44,35 +44,16 @@ void observeRevert(const Deployment& d, NodeRollout& node, const NodeInput& inpu
   }
 }
 
-RevertStatus revertStatusOf(RebootPhase phase) {
-  switch (phase) {
-    case RebootPhase::kDraining:
-      return RevertStatus::kDraining;
-    case RebootPhase::kRebooting:
-      return RevertStatus::kRebooting;
-    case RebootPhase::kConfirming:
-      return RevertStatus::kConfirming;
-  }
-  return RevertStatus::kDraining;
-}
-
-RebootPhase phaseOf(RevertStatus status) {
-  return status == RevertStatus::kRebooting    ? RebootPhase::kRebooting
-         : status == RevertStatus::kConfirming ? RebootPhase::kConfirming
-                                               : RebootPhase::kDraining;
-}
-
 void observeRevertReboot(const Deployment& d, NodeRollout& node, const NodeInput& input,
                          RolloutStep& step, int64_t now) {
   auto section = revertSection(d, node);
   RebootTarget target{rebootToken(revertTag(d.id)), section ? section->value("system", "") : "",
                       d.reboot_timeout_s, d.spec.confirm_within_s};
-  RebootRound round = stepReboot(phaseOf(node.revert), node, input, target, now);
-  if (round.reboot) step.revert_reboot.push_back(node.id);
-  if (round.undrain) step.undrain.push_back(node.id);
+  RebootRound round =
+      stepReboot(phaseOf(node.revert), node, input, target, step.revert_reboot, step.undrain, now);
   switch (round.result) {
     case RebootRound::Result::kWaiting:
-      node.revert = revertStatusOf(round.phase);
+      node.revert = statusIn<RevertStatus>(round.phase);
       break;
     case RebootRound::Result::kPassed:
       endRevert(node, RevertStatus::kReverted, "", now);
@@ -122,7 +103,7 @@ void advanceReverting(Deployment& d, RolloutStep& step, const NodeLookup& lookup
   for (auto& node : d.nodes) {
     if (busy >= d.max_parallel) break;
     if (node.revert != RevertStatus::kRebootPending) continue;
-    node.revert = revertStatusOf(startReboot(d.id, node, lookup(node.id), step.drain, now));
+    node.revert = statusIn<RevertStatus>(startReboot(d.id, node, lookup(node.id), step.drain, now));
     ++busy;
   }
   bool open = std::any_of(d.nodes.begin(), d.nodes.end(), [](const auto& n) {

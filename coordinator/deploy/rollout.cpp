@@ -62,33 +62,14 @@ RebootTarget forwardTarget(const Deployment& d) {
   return {rebootToken(d.id), d.spec.system, d.reboot_timeout_s, d.spec.confirm_within_s};
 }
 
-NodeStatus statusOf(RebootPhase phase) {
-  switch (phase) {
-    case RebootPhase::kDraining:
-      return NodeStatus::kDraining;
-    case RebootPhase::kRebooting:
-      return NodeStatus::kRebooting;
-    case RebootPhase::kConfirming:
-      return NodeStatus::kConfirming;
-  }
-  return NodeStatus::kDraining;
-}
-
-RebootPhase phaseOf(NodeStatus status) {
-  return status == NodeStatus::kRebooting    ? RebootPhase::kRebooting
-         : status == NodeStatus::kConfirming ? RebootPhase::kConfirming
-                                             : RebootPhase::kDraining;
-}
-
 // A node in one of the reboot steps of the deployment's system.
 void observeRebootStep(const Deployment& d, NodeRollout& node, const NodeInput& input,
                        RolloutStep& step, int64_t now) {
-  RebootRound round = stepReboot(phaseOf(node.status), node, input, forwardTarget(d), now);
-  if (round.reboot) step.reboot.push_back(node.id);
-  if (round.undrain) step.undrain.push_back(node.id);
+  RebootRound round = stepReboot(phaseOf(node.status), node, input, forwardTarget(d), step.reboot,
+                                 step.undrain, now);
   switch (round.result) {
     case RebootRound::Result::kWaiting:
-      node.status = statusOf(round.phase);
+      node.status = statusIn<NodeStatus>(round.phase);
       break;
     case RebootRound::Result::kPassed:
       node.status = NodeStatus::kApplied;
@@ -117,7 +98,7 @@ void observeInFlight(Deployment& d, NodeRollout& node, RolloutStep& step, const 
     case NodeStatus::kUpdating:
       observeUpdate(d, node, input, now);
       if (node.status == NodeStatus::kApplied && wantsReboot(d, input)) {
-        node.status = statusOf(startReboot(d.id, node, input, step.drain, now));
+        node.status = statusIn<NodeStatus>(startReboot(d.id, node, input, step.drain, now));
       }
       break;
     case NodeStatus::kDraining:

@@ -16,30 +16,15 @@ Status Inventory::commitNode(const LoadedNode& loaded, NodeState from, std::stri
 }
 
 Result<bool> Inventory::drainFor(const std::string& id, const std::string& owner) {
-  return withRetries<bool>([&]() -> Result<bool> {
-    PHOTON_TRY(auto loaded, requireNode(id));
-    if (loaded.node.state != NodeState::kActive) return false;
-    PHOTON_TRY(auto cluster, clusterOrEmpty());
-    enterState(loaded.node, NodeState::kDraining, cluster.settings);
-    loaded.node.drained_by = owner;
-    loaded.node.last_error.clear();
-    PHOTON_CHECK(commitNode(loaded, NodeState::kActive, owner + ": drain"));
-    return true;
-  });
+  bool drained = false;
+  PHOTON_CHECK(act(id, NodeAction::kDrain, owner, owner, &drained));
+  return drained;
 }
 
 Result<bool> Inventory::undrainFor(const std::string& id, const std::string& owner) {
-  return withRetries<bool>([&]() -> Result<bool> {
-    PHOTON_TRY(auto loaded, requireNode(id));
-    // Empty: drained before drains had owners, by the deployment that asks (it recorded so).
-    bool ours = loaded.node.drained_by == owner || loaded.node.drained_by.empty();
-    if (!isDrainState(loaded.node.state) || !ours) return false;
-    PHOTON_TRY(auto cluster, clusterOrEmpty());
-    const NodeState from = loaded.node.state;
-    enterState(loaded.node, NodeState::kActive, cluster.settings);
-    PHOTON_CHECK(commitNode(loaded, from, owner + ": undrain"));
-    return true;
-  });
+  bool undrained = false;
+  PHOTON_CHECK(act(id, NodeAction::kUndrain, owner, owner, &undrained));
+  return undrained;
 }
 
 }  // namespace photon::coordinator

@@ -66,7 +66,7 @@ Result<int64_t> Inventory::putCluster(const common::Cluster& cluster) {
 
 void Inventory::enterState(Node& node, NodeState state, const common::LifecycleSettings& s) {
   node.state = state;
-  if (state != NodeState::kDraining && state != NodeState::kDrained) node.drained_by.clear();
+  if (!isDrainState(state)) node.drained_by.clear();
   node.state_since = clock_.nowSeconds();
   auto seconds = deadlineSeconds(state, s);
   node.deadline = seconds ? node.state_since + *seconds : 0;
@@ -202,15 +202,25 @@ Result<Node> Inventory::patchNode(const std::string& id, const Json& patch) {
   });
 }
 
-Result<Node> Inventory::act(const std::string& id, NodeAction action, std::string_view origin) {
-  return withRetries<Node>([&]() -> Result<Node> {
+Result<Node> Inventory::act(const std::string& id, NodeAction action, std::string_view origin,
+                            std::string_view owner, bool* changed) {
+  const bool by_operator = owner == kOperatorDrain;
+  bool moved = false;
+  auto acted = withRetries<Node>([&]() -> Result<Node> {
+    moved = false;
     PHOTON_TRY(auto loaded, requireNode(id));
     PHOTON_TRY(auto cluster, clusterOrEmpty());
     Node& node = loaded.node;
-    if (action == NodeAction::kDrain && isDrainState(node.state) &&
-        node.drained_by != kOperatorDrain) {
+    if (!by_operator) {
+      // Empty: drained before drains had owners, by the deployment that asks (it recorded so).
+      const bool ours = node.drained_by == owner || node.drained_by.empty();
+      if (action == NodeAction::kDrain && node.state != NodeState::kActive) return node;
+      if (action == NodeAction::kUndrain && (!isDrainState(node.state) || !ours)) return node;
+    } else if (action == NodeAction::kDrain && isDrainState(node.state) &&
+               node.drained_by != kOperatorDrain) {
       node.drained_by = kOperatorDrain;                  // a deployment's drain, now the operator's
       PHOTON_CHECK(commitNode(loaded, node.state, ""));  // no state change: no history entry
+      moved = true;
       return node;
     }
     PHOTON_TRY(NodeState next, nextState(node.state, action));
@@ -234,14 +244,17 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action, std::strin
     stageDiscoveredIndex(txn, id, node.state, next);
     const NodeState from = node.state;
     enterState(node, next, cluster.settings);
-    if (action == NodeAction::kDrain) node.drained_by = kOperatorDrain;
+    if (action == NodeAction::kDrain) node.drained_by = std::string(owner);
     node.last_error.clear();
     PHOTON_CHECK(recordTransition(txn, node, from,
                                   std::string(origin) + ": " + std::string(toString(action))));
     txn.put(keys::node(id), toJson(node).dump());
     PHOTON_CHECK(store_.commit(txn));
+    moved = true;
     return node;
   });
+  if (changed) *changed = moved;
+  return acted;
 }
 
 Status Inventory::stageSecretsRemoval(Txn& txn, const std::string& id) {
@@ -274,23 +287,16 @@ void Inventory::releaseNode(Txn& txn, const Node& node) {
   txn.erase(keys::token(node.id));
 }
 
+bool Inventory::isNodeKey(std::string_view key) {
+  return key.starts_with(keys::kNodesPrefix);
+}
+
 void Inventory::attachDeadlineFeed() {
-  std::lock_guard lock(deadline_feed_mutex_);
-  deadline_feed_ = true;
-  deadline_everything_ = true;
+  deadline_changes_.attach();
 }
 
 void Inventory::noteNodeChanges(const std::vector<std::string>& changed, bool everything) {
-  std::lock_guard lock(deadline_feed_mutex_);
-  if (everything) {
-    deadline_everything_ = true;
-    deadline_dirty_.clear();
-    return;
-  }
-  if (deadline_everything_) return;
-  for (const auto& key : changed) {
-    if (key.starts_with(keys::kNodesPrefix)) deadline_dirty_.insert(key);
-  }
+  deadline_changes_.note(changed, everything);
 }
 
 Result<Inventory::DeadlineEntry> Inventory::readDeadline(const std::string& key) {
@@ -309,14 +315,8 @@ Result<Inventory::DeadlineEntry> Inventory::readDeadline(const std::string& key)
 }
 
 Status Inventory::refreshDeadlines() {
-  bool full = true;
-  std::set<std::string> dirty;
-  {
-    std::lock_guard lock(deadline_feed_mutex_);
-    full = deadline_everything_ || !deadline_feed_;
-    deadline_everything_ = false;
-    dirty.swap(deadline_dirty_);
-  }
+  auto [fed, everything, dirty] = deadline_changes_.take();
+  const bool full = everything || !fed;
   auto status = [&]() -> Status {
     if (!full) {
       // Only the nodes the change feed named.
@@ -326,6 +326,11 @@ Status Inventory::refreshDeadlines() {
           deadlines_.erase(key);
         } else {
           deadlines_[key] = entry;
+        }
+        if (entry.timed()) {
+          timed_.insert(key);
+        } else {
+          timed_.erase(key);
         }
       }
       return {};
@@ -343,12 +348,13 @@ Status Inventory::refreshDeadlines() {
       if (entry.mod_revision != 0) seen.emplace(std::move(listed_key.key), entry);
     }
     deadlines_ = std::move(seen);  // forgotten nodes are forgotten here too
+    timed_.clear();
+    for (const auto& [key, entry] : deadlines_) {
+      if (entry.timed()) timed_.insert(key);
+    }
     return {};
   }();
-  if (!status) {
-    std::lock_guard lock(deadline_feed_mutex_);
-    deadline_everything_ = true;
-  }
+  if (!status) deadline_changes_.invalidate();
   return status;
 }
 
@@ -358,8 +364,8 @@ Result<int> Inventory::expireDeadlines() {
   std::optional<common::Cluster> cluster;  // read only when a node moves
   int64_t now = clock_.nowSeconds();
   int moved = 0;
-  for (const auto& [key, entry] : deadlines_) {
-    if (!entry.parsed || (entry.deadline == 0 && entry.state != NodeState::kDraining)) continue;
+  for (const auto& key : timed_) {
+    const DeadlineEntry& entry = deadlines_.at(key);
     const std::string id = key.substr(std::string(keys::kNodesPrefix).size());
     bool drained = entry.state == NodeState::kDraining && drain_complete_(id);
     bool expired = entry.deadline != 0 && now > entry.deadline;

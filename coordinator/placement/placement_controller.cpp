@@ -62,21 +62,68 @@ void PlacementController::leadershipGained() {
   written_.clear();
 }
 
-std::set<std::string> PlacementController::refreshLiveness(World& world, int64_t ttl) {
-  std::set<std::string> moved;
-  for (auto& [id, v] : world.nodes) {
-    bool alive = true;
-    int64_t missing_for = 0;
-    if (agentExpected(v.state)) {
-      int64_t past = world.now - liveness_.lastSeen(id) - ttl;
-      alive = past <= 0;
-      missing_for = alive ? 0 : past;
+void PlacementController::forgetLiveness(const std::string& id) {
+  if (auto due = due_of_.find(id); due != due_of_.end()) {
+    liveness_due_.erase({due->second, id});
+    due_of_.erase(due);
+  }
+  missing_.erase(id);
+  draining_.erase(id);
+}
+
+void PlacementController::refreshNodeLiveness(const std::string& id, NodeView& v, int64_t now,
+                                              int64_t ttl, std::set<std::string>& moved) {
+  forgetLiveness(id);
+  bool alive = true;
+  int64_t missing_for = 0;
+  if (agentExpected(v.state)) {
+    const int64_t last = liveness_.lastSeen(id);
+    const int64_t past = now - last - ttl;
+    alive = past <= 0;
+    missing_for = alive ? 0 : past;
+    if (alive) {
+      due_of_[id] = last + ttl + 1;  // the first second at which `past` is positive
+      liveness_due_.emplace(last + ttl + 1, id);
+    } else {
+      missing_.insert(id);
     }
-    const bool schedulable = v.state == NodeState::kActive && alive;
-    if (alive != v.alive || schedulable != v.sched.schedulable) moved.insert(id);
-    v.alive = alive;
-    v.missing_for = missing_for;
-    v.sched.schedulable = schedulable;
+  }
+  if (v.state == NodeState::kDraining) draining_.insert(id);
+  const bool schedulable = v.state == NodeState::kActive && alive;
+  if (alive != v.alive || schedulable != v.sched.schedulable) moved.insert(id);
+  v.alive = alive;
+  v.missing_for = missing_for;
+  v.sched.schedulable = schedulable;
+}
+
+std::set<std::string> PlacementController::refreshLiveness(
+    World& world, int64_t ttl, const std::set<std::string>& changed_nodes, bool all) {
+  std::set<std::string> moved;
+  if (all || ttl != liveness_ttl_) {
+    liveness_due_.clear();
+    due_of_.clear();
+    missing_.clear();
+    draining_.clear();
+    liveness_ttl_ = ttl;
+    for (auto& [id, v] : world.nodes) refreshNodeLiveness(id, v, world.now, ttl, moved);
+    last_liveness_checks_ = world.nodes.size();
+    return moved;
+  }
+  std::set<std::string> check = changed_nodes;
+  check.insert(missing_.begin(), missing_.end());
+  while (!liveness_due_.empty() && liveness_due_.begin()->first <= world.now) {
+    check.insert(liveness_due_.begin()->second);
+    due_of_.erase(liveness_due_.begin()->second);
+    liveness_due_.erase(liveness_due_.begin());
+  }
+  last_liveness_checks_ = check.size();
+  for (const auto& id : check) {
+    auto it = world.nodes.find(id);
+    if (it == world.nodes.end()) {
+      forgetLiveness(id);  // gone from the store
+      continue;
+    }
+    refreshNodeLiveness(id, it->second, world.now, ttl, moved);
   }
   return moved;
 }
@@ -118,7 +165,8 @@ common::Status PlacementController::round() {
   World& world = world_.world();
   world.now = now;
   world.failover_grace_s = graceFrom(cluster, options_.failover_grace_s);
-  std::set<std::string> moved = refreshLiveness(world, cluster.settings.node_ttl_s);
+  std::set<std::string> moved =
+      refreshLiveness(world, cluster.settings.node_ttl_s, changes.nodes, changes.everything);
   moved.insert(changes.nodes.begin(), changes.nodes.end());
 
   // Which services to plan: those whose spec or memory changed, those on a node that moved or
@@ -153,8 +201,7 @@ common::Status PlacementController::round() {
 
   // A draining node's core instances stop once no movable instance is left there.
   world.nodes_with_movable.clear();
-  for (const auto& [id, v] : world.nodes) {
-    if (v.state != NodeState::kDraining) continue;
+  for (const auto& id : draining_) {
     for (const auto& name : world_.servicesOn(id)) {
       if (core_names.contains(name)) continue;
       const auto& allocations = world_.states().at(name).value.allocations;

@@ -59,6 +59,8 @@ class PlacementController final : public Controller {
 
   // Services planned in the last round (for benches and tests: an idle round plans none).
   size_t lastPlanned() const { return last_planned_; }
+  // Nodes whose liveness the last round looked at (an idle round: none).
+  size_t lastLivenessChecks() const { return last_liveness_checks_; }
 
  private:
   struct Written {
@@ -66,8 +68,13 @@ class PlacementController final : public Controller {
     int64_t desired_revision = 0;  // the desired document's mod_revision then
   };
   common::Status round();
-  // Sets each node's liveness for this round; returns the nodes whose liveness moved.
-  std::set<std::string> refreshLiveness(World& world, int64_t ttl);
+  // Sets the nodes' liveness for this round; returns the nodes whose liveness moved. Every node
+  // when `all`, else only where it can have moved (see liveness_due_).
+  std::set<std::string> refreshLiveness(World& world, int64_t ttl,
+                                        const std::set<std::string>& changed_nodes, bool all);
+  void refreshNodeLiveness(const std::string& id, NodeView& v, int64_t now, int64_t ttl,
+                           std::set<std::string>& moved);
+  void forgetLiveness(const std::string& id);
   // The nodes whose desired document someone else changed since this coordinator wrote it.
   common::Result<std::set<std::string>> editedDesired(const std::set<std::string>& changed);
   common::Status writeNodeSections(const std::set<std::string>* only);
@@ -85,7 +92,18 @@ class PlacementController final : public Controller {
   // in progress, slots unplaced, instances on a node that is missing.
   std::set<std::string> unsettled_;
   std::map<std::string, Written> written_;  // by node id
+  // An idle round looks at no node: liveness is checked again only for the nodes the feed
+  // named, the missing ones (they may poll again any time) and the alive ones whose last poll
+  // known is now a TTL old. A last poll only moves forward (a poll, another coordinator's
+  // batch, the grace floor), so an alive node stays alive at least until then; a takeover or
+  // a full read checks every node.
+  std::set<std::pair<int64_t, std::string>> liveness_due_;  // (second it may be missing, id)
+  std::unordered_map<std::string, int64_t> due_of_;
+  std::set<std::string> missing_;   // an agent expected, and not alive
+  std::set<std::string> draining_;  // in state draining
+  int64_t liveness_ttl_ = -1;       // the TTL the due seconds were computed with
   size_t last_planned_ = 0;
+  size_t last_liveness_checks_ = 0;
 };
 
 }  // namespace photon::coordinator::placement

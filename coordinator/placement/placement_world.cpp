@@ -19,47 +19,29 @@ std::string suffix(std::string_view key, std::string_view prefix) {
 const std::set<std::string> kNoServices;
 }  // namespace
 
+bool PlacementWorld::wanted(std::string_view k) {
+  return k == nk::kCluster || k.starts_with(nk::kNodesPrefix) || k.starts_with(kObservedPrefix) ||
+         k.starts_with(keys::kServicesPrefix) || k.starts_with(keys::kPlacementPrefix) ||
+         k.starts_with(kDesiredPrefix);
+}
+
 void PlacementWorld::attachFeed() {
-  std::lock_guard lock(feed_mutex_);
-  fed_ = true;
-  everything_ = true;
+  changed_.attach();
 }
 
 void PlacementWorld::noteChanges(const std::vector<std::string>& keys, bool everything) {
-  std::lock_guard lock(feed_mutex_);
-  if (everything) {
-    everything_ = true;
-    dirty_.clear();
-    return;
-  }
-  if (everything_) return;
-  for (const auto& key : keys) {
-    std::string_view k = key;
-    if (k == nk::kCluster || k.starts_with(nk::kNodesPrefix) || k.starts_with(kObservedPrefix) ||
-        k.starts_with(keys::kServicesPrefix) || k.starts_with(keys::kPlacementPrefix) ||
-        k.starts_with(kDesiredPrefix)) {
-      dirty_.insert(key);
-    }
-  }
+  changed_.note(keys, everything);
 }
 
 void PlacementWorld::invalidate() {
-  std::lock_guard lock(feed_mutex_);
-  everything_ = true;
-  dirty_.clear();
+  changed_.invalidate();
 }
 
 common::Result<WorldChanges> PlacementWorld::sync() {
   WorldChanges changes;
-  bool full = false;
-  std::set<std::string> dirty;
-  {
-    std::lock_guard lock(feed_mutex_);
-    full = everything_ || !fed_;
-    changes.everything = everything_;
-    everything_ = false;
-    dirty.swap(dirty_);
-  }
+  auto [fed, everything, dirty] = changed_.take();
+  const bool full = everything || !fed;
+  changes.everything = everything;
   common::Status status = full ? fullRead(changes) : common::Status{};
   if (!full) {
     for (const auto& key : dirty) {

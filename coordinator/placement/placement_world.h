@@ -16,6 +16,7 @@
 #include "common/api/cluster.h"
 #include "coordinator/placement/service_store.h"
 #include "coordinator/placement/world.h"
+#include "coordinator/store/changed_keys.h"
 #include "coordinator/store/store.h"
 
 namespace photon::coordinator::placement {
@@ -78,10 +79,8 @@ class PlacementWorld {
   void index(const std::string& name, const PlacementState* before, const PlacementState* after);
 
   Store& store_;
-  std::mutex feed_mutex_;  // what the feed said, apart so the watch thread never waits on a sync
-  bool fed_ = false;
-  bool everything_ = true;
-  std::set<std::string> dirty_;
+  static bool wanted(std::string_view key);  // a key the world is made of
+  ChangedKeys changed_{&PlacementWorld::wanted};
 
   int64_t cluster_revision_ = -1;
   common::Cluster cluster_;

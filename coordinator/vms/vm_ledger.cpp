@@ -52,31 +52,20 @@ Result<VmRecord> vmRecordFromStore(const KeyValue& kv) {
   return r;
 }
 
+bool VmLedger::wanted(std::string_view key) {
+  return key.starts_with(keys::kVmsPrefix) || key.starts_with(keys::kNodesPrefix);
+}
+
 void VmLedger::attachFeed() {
-  std::lock_guard lock(feed_mutex_);
-  fed_ = true;
-  everything_ = true;  // what came before the feed is unknown
+  changed_.attach();
 }
 
 void VmLedger::noteChanges(const std::vector<std::string>& keys, bool everything) {
-  std::lock_guard lock(feed_mutex_);
-  if (everything) {
-    everything_ = true;
-    dirty_.clear();
-    return;
-  }
-  if (everything_) return;  // the next sync reads it all anyway
-  for (const auto& key : keys) {
-    if (key.starts_with(keys::kVmsPrefix) || key.starts_with(keys::kNodesPrefix)) {
-      dirty_.insert(key);
-    }
-  }
+  changed_.note(keys, everything);
 }
 
 void VmLedger::invalidate() {
-  std::lock_guard lock(feed_mutex_);
-  everything_ = true;
-  dirty_.clear();
+  changed_.invalidate();
 }
 
 Result<bool> VmLedger::sync() {
@@ -84,14 +73,8 @@ Result<bool> VmLedger::sync() {
   // The revision is read before the feed's keys are taken: a change the feed has not named yet
   // may be past it (read again next time), never one the ledger claims to have.
   const int64_t revision = store_.revision();
-  bool everything;
-  std::set<std::string> dirty;
-  {
-    std::lock_guard lock(feed_mutex_);
-    everything = everything_ || (!fed_ && revision != revision_);
-    everything_ = false;
-    dirty.swap(dirty_);
-  }
+  auto [fed, everything, dirty] = changed_.take();
+  everything = everything || (!fed && revision != revision_);
   if (everything) {
     auto read = fullRead();
     if (!read) {

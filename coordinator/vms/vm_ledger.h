@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/json_fields.h"
+#include "coordinator/store/changed_keys.h"
 #include "coordinator/store/store.h"
 #include "coordinator/vms/vm_placement.h"
 
@@ -83,12 +84,8 @@ class VmLedger {
   void add(const RecordPtr& r, int sign);
 
   Store& store_;
-  // What the feed said, apart from the state so that the store's watch thread never waits on
-  // a sync.
-  std::mutex feed_mutex_;
-  bool fed_ = false;
-  bool everything_ = true;
-  std::set<std::string> dirty_;
+  static bool wanted(std::string_view key);  // a VM record or a node
+  ChangedKeys changed_{&VmLedger::wanted};
 
   mutable std::mutex mutex_;  // the state below; held through a sync
   int64_t revision_ = -1;

@@ -19,6 +19,7 @@
 #include "tests/support/coordinator_fixture.h"
 #include "tests/support/coordinator_process.h"
 #include "tests/support/etcd_cluster.h"
+#include "tests/support/etcd_metrics.h"
 #include "tests/support/process_cpu.h"
 
 using namespace photon;
@@ -216,10 +217,26 @@ int main(int argc, char** argv) {
     auto started = Clock::now();
     const std::string pid = std::to_string(coordinator.pid());
     double cpu_before = test::processCpuSeconds(pid);
+    const auto etcd_before = test::etcdWork(etcd);
     auto ids = enroll(coordinator.url(), nodes, enrol_threads);
     std::printf("%-7s phone-home: %zu machines from %d threads in %.2f s, coordinator CPU %.2f s\n",
                 name.c_str(), ids.size(), enrol_threads, msSince(started) / 1000,
                 test::processCpuSeconds(pid) - cpu_before);
+    if (name == "etcd" && !ids.empty()) {
+      // Where an enrolment's time goes on etcd: its transactions (one per group commit, plus
+      // what the control thread writes), the keys they put, and the members' fsyncs and CPU.
+      const auto spent = test::etcdWork(etcd) - etcd_before;
+      const double n = static_cast<double>(ids.size());
+      const double members = static_cast<double>(etcd.members());
+      std::printf(
+          "etcd    phone-home cost in etcd: %.3f txns and %.2f keys put per enrolment "
+          "(%.0f txns), %.3f WAL fsyncs per enrolment per member (%.1f ms each), "
+          "members' CPU %.2f s (%.2f ms per enrolment)\n",
+          spent.txns / members / n, spent.put_keys / members / n, spent.txns / members,
+          spent.fsyncs / members / n,
+          spent.fsyncs > 0 ? spent.fsync_seconds / spent.fsyncs * 1000 : 0.0, spent.cpu_seconds,
+          spent.cpu_seconds / n * 1000);
+    }
     if (ids.empty()) return 1;
     pollThroughput(name, coordinator.url(), ids, seconds);
     writeLatency(name, coordinator.url(), ids, writes);

@@ -134,7 +134,8 @@ std::string EtcdCluster::endpoints() const {
   return out;
 }
 
-bool EtcdCluster::memberHealthy(size_t index) {
+std::string EtcdCluster::memberGet(size_t index, const std::string& path) const {
+  if (index >= client_urls_.size()) return {};
   std::unique_ptr<httplib::Client> client =
       tls_.ca_file.empty()
           ? std::make_unique<httplib::Client>(client_urls_[index])
@@ -143,8 +144,12 @@ bool EtcdCluster::memberHealthy(size_t index) {
   client->set_tcp_nodelay(true);
   client->set_connection_timeout(std::chrono::milliseconds(500));
   client->set_read_timeout(std::chrono::seconds(2));
-  auto result = client->Get("/health");
-  return result && result->status == 200 && result->body.find("\"true\"") != std::string::npos;
+  auto result = client->Get(path);
+  return result && result->status == 200 ? result->body : std::string();
+}
+
+bool EtcdCluster::memberHealthy(size_t index) {
+  return memberGet(index, "/health").find("\"true\"") != std::string::npos;
 }
 
 bool EtcdCluster::ready(std::chrono::milliseconds timeout) {

@@ -37,6 +37,13 @@ class EtcdCluster {
   // SIGSTOP / SIGCONT one member: it hangs with its connections open.
   void pauseMember(size_t index, bool paused);
   const std::string& logFile(size_t index) const { return logs_[index]; }
+  size_t members() const { return members_.size(); }
+  // A member's PID (-1 when it is gone), for its CPU time.
+  pid_t memberPid(size_t index) const {
+    return index < members_.size() && members_[index] ? members_[index]->pid() : -1;
+  }
+  // GET `path` ("/metrics") from one member; the body, or empty when it did not answer 200.
+  std::string memberGet(size_t index, const std::string& path) const;
   // Why the cluster did not come up (empty when it did).
   const std::string& error() const { return error_; }
 

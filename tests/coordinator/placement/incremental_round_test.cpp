@@ -64,3 +64,44 @@ TEST_CASE("placement: an idle round plans no service and a report plans only its
   CHECK(placement.lastPlanned() == 1);
   CHECK(sim.units(y)[0]["exec"][0] == "/bin/b2");
 }
+
+TEST_CASE("placement: an idle round looks at no node's liveness until a last poll is a TTL old",
+          "[placement][scale]") {
+  CoordinatorFixture c;
+  SimCluster sim(c);  // node_ttl_s 30
+  for (int i = 0; i < 3; ++i) sim.addNode(i, {{"rack", "r" + std::to_string(i)}});
+  REQUIRE(sim.putService("web", SimCluster::service(2)).status == 201);
+  sim.settle();
+  auto& placement = c.server().placement();
+  sim.round();
+  CHECK(placement.lastLivenessChecks() == 0);
+
+  // 31 s without a poll: every node's last poll is past the TTL, so each is looked at, and
+  // from then on every round looks at the missing ones (they may poll again any time).
+  c.clock().advance(31);
+  sim.round();
+  CHECK(placement.lastLivenessChecks() == 3);
+  sim.round();
+  CHECK(placement.lastLivenessChecks() == 3);
+
+  // They report again: alive, and an idle round looks at none of them.
+  sim.reportAll();
+  sim.round();
+  CHECK(placement.lastLivenessChecks() == 3);
+  sim.round();
+  CHECK(placement.lastLivenessChecks() == 0);
+  c.clock().advance(20);
+  sim.reportAll();
+  sim.round();
+  CHECK(placement.lastLivenessChecks() == 0);  // not a TTL since they were last looked at
+  // 31 s after the first report but 11 s after the second: looked at, found alive, not moved.
+  c.clock().advance(11);
+  sim.round();
+  CHECK(placement.lastLivenessChecks() == 3);
+  sim.round();
+  CHECK(placement.lastLivenessChecks() == 0);
+  Json web = sim.allocations("web");
+  CHECK(web["allocations"].size() == 2);
+  CHECK(web["unplaced"].empty());
+  for (const auto& a : web["allocations"]) CHECK_FALSE(a.value("lost", false));
+}
