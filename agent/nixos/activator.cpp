@@ -4,6 +4,8 @@
 
 namespace photon::agent {
 namespace {
+using common::ActivationOutcome;
+
 // The runs of one activation's switch-to-configuration (their units, photon-<run>.service).
 std::string switchRun(const Journal& journal) {
   return "switch-" + std::to_string(journal.id);
@@ -56,7 +58,7 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   journal.spec = spec;
   journal.phase = Phase::kRealising;
   if (auto r = record(journal); !r) {
-    return finish(journal, timings, started, "failed", r.error().message);
+    return finish(journal, timings, started, ActivationOutcome::kFailed, r.error().message);
   }
 
   // 1. Realise: nothing on the node changes, so a failure here leaves it where it was.
@@ -66,7 +68,7 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   timings.realise_ms = now_ms() - t0;
   if (!realised) {
     return finish(
-        journal, timings, started, "failed",
+        journal, timings, started, ActivationOutcome::kFailed,
         "realise " + spec.system + ": " + realised.error().message + " (nothing was activated)");
   }
 
@@ -74,7 +76,7 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   auto previous = nix_.currentGeneration();
   if (!previous) {
     return finish(
-        journal, timings, started, "failed",
+        journal, timings, started, ActivationOutcome::kFailed,
         "read the current generation: " + previous.error().message + " (nothing was activated)");
   }
   journal.previous = *previous;
@@ -83,7 +85,7 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   journal.phase = Phase::kSwitching;
   journal.deadline_ms = now_ms() + spec.confirm_within_s * 1000;
   if (auto r = record(journal); !r) {
-    return finish(journal, timings, started, "failed",
+    return finish(journal, timings, started, ActivationOutcome::kFailed,
                   r.error().message + " (nothing was activated)");
   }
   if (spec.mode != ActivationMode::kTest) {
@@ -129,7 +131,7 @@ std::optional<Outcome> Activator::confirm(Journal& journal, Timings& timings, in
     auto healthy = health_.check(journal.spec.health);
     if (healthy) {
       timings.health_ms = now_ms() - t0;
-      return finish(journal, timings, started, "applied", "");
+      return finish(journal, timings, started, ActivationOutcome::kApplied, "");
     }
     failure = healthy.error().message;
     int64_t left = journal.deadline_ms - now_ms();
@@ -151,41 +153,47 @@ Outcome Activator::rollBack(Journal& journal, Timings& timings, int64_t started)
   // A journal that cannot be written does not stop the rollback: the node must not stay on
   // the generation that failed.
   (void)record(journal);
-  auto done = [&](std::string outcome, std::string reason) {
+  auto done = [&](ActivationOutcome outcome, std::string reason) {
     timings.rollback_ms = now_ms() - t0;
-    return finish(journal, timings, started, std::move(outcome), std::move(reason));
+    return finish(journal, timings, started, outcome, std::move(reason));
   };
   const auto mode = journal.spec.mode;
   std::string target = journal.previous_system;
   if (mode != ActivationMode::kTest) {
     if (!journal.previous) {
-      return done("failed", journal.reason +
-                                "; rollback impossible: the profile had no "
-                                "generation before this one");
+      return done(ActivationOutcome::kFailed, journal.reason +
+                                                  "; rollback impossible: the profile had no "
+                                                  "generation before this one");
     }
     target = journal.previous->system;
     auto back = nix_.switchGeneration(journal.previous->number);
-    if (!back) return done("failed", journal.reason + "; rollback: " + back.error().message);
+    if (!back)
+      return done(ActivationOutcome::kFailed,
+                  journal.reason + "; rollback: " + back.error().message);
   }
   if (target.empty()) {
-    return done("failed", journal.reason + "; rollback impossible: no system ran before");
+    return done(ActivationOutcome::kFailed,
+                journal.reason + "; rollback impossible: no system ran before");
   }
   auto switched = nix_.switchToConfiguration(target, modeName(mode), options_.rollback_timeout,
                                              rollbackRun(journal));
-  if (!switched) return done("failed", journal.reason + "; rollback: " + switched.error().message);
+  if (!switched)
+    return done(ActivationOutcome::kFailed,
+                journal.reason + "; rollback: " + switched.error().message);
   if (!switched->ok()) {
-    return done("failed", journal.reason + "; rollback: switch-to-configuration of " + target +
-                              ": " + switched->describe());
+    return done(ActivationOutcome::kFailed, journal.reason +
+                                                "; rollback: switch-to-configuration of " + target +
+                                                ": " + switched->describe());
   }
-  return done("rolled-back", journal.reason);
+  return done(ActivationOutcome::kRolledBack, journal.reason);
 }
 
 Outcome Activator::finish(const Journal& journal, Timings& timings, int64_t started,
-                          std::string outcome, std::string reason) {
+                          ActivationOutcome outcome, std::string reason) {
   timings.total_ms = now_ms() - started;
   Outcome o;
   o.activation_id = journal.id;
-  o.outcome = std::move(outcome);
+  o.outcome = outcome;
   o.system = journal.spec.system;
   o.previous_system = journal.previous_system;
   o.deployment = journal.spec.deployment;

@@ -42,8 +42,8 @@ class Activator {
                                      const common::Result<ProcessResult>& result);
   std::optional<Outcome> confirm(Journal& journal, Timings& timings, int64_t started);
   Outcome rollBack(Journal& journal, Timings& timings, int64_t started);
-  Outcome finish(const Journal& journal, Timings& timings, int64_t started, std::string outcome,
-                 std::string reason);
+  Outcome finish(const Journal& journal, Timings& timings, int64_t started,
+                 common::ActivationOutcome outcome, std::string reason);
   // Saves the journal; when even that fails the node has not been changed by this step yet.
   [[nodiscard]] common::Status record(const Journal& journal);
   int64_t generationNumber();

@@ -5,6 +5,8 @@
 
 namespace photon::agent {
 
+using common::ActivationOutcome;
+
 NixosReconciler::NixosReconciler(NixosOptions options, std::string state_dir,
                                  std::unique_ptr<ProcessRunner> runner,
                                  std::unique_ptr<UnitStates> units, std::unique_ptr<NixSystem> nix,
@@ -78,7 +80,7 @@ Json NixosReconciler::reconcile(const Json& section) {
   if (!section.is_null()) {
     auto parsed = parseSystemSpec(section);
     if (!parsed) {
-      return {{"outcome", "failed"},
+      return {{"outcome", toString(ActivationOutcome::kFailed)},
               {"reason", "invalid desired system: " + parsed.error().field + ": " +
                              parsed.error().message + " (nothing was activated)"}};
     }
@@ -87,7 +89,7 @@ Json NixosReconciler::reconcile(const Json& section) {
   {
     std::lock_guard lock(mutex_);
     if (busy_) {
-      Json out = {{"outcome", "activating"}, {"system", target_}};
+      Json out = {{"outcome", toString(ActivationOutcome::kActivating)}, {"system", target_}};
       if (!deployment_.empty()) out["deployment"] = deployment_;
       return out;
     }
@@ -107,7 +109,7 @@ Json NixosReconciler::reconcile(const Json& section) {
     target_ = target.system;
     deployment_ = target.deployment;
     worker_ = std::thread([this, desired] { work(desired); });
-    Json out = {{"outcome", "activating"}, {"system", target_}};
+    Json out = {{"outcome", toString(ActivationOutcome::kActivating)}, {"system", target_}};
     if (!deployment_.empty()) out["deployment"] = deployment_;
     return out;
   }
@@ -157,12 +159,12 @@ Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gat
       {"current_system", obs.current_system},
       {"reboot_required", rebootRequired(nix_->bootFiles(booted), nix_->bootFiles(active))}};
   if (!gathered.error.empty()) {
-    out["outcome"] = "failed";
+    out["outcome"] = toString(ActivationOutcome::kFailed);
     out["reason"] = plan.why + ": " + gathered.error;
     return out;
   }
   if (!desired) {
-    out["outcome"] = obs.last ? obs.last->outcome : "applied";
+    out["outcome"] = toString(obs.last ? obs.last->outcome : ActivationOutcome::kApplied);
     if (obs.last) out["reason"] = obs.last->reason;
     return out;
   }
@@ -171,10 +173,10 @@ Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gat
   const bool about_desired = obs.last && obs.last->system == desired->system &&
                              obs.last->deployment == desired->deployment;
   if (plan.action == NixosAction::kHold) {
-    out["outcome"] = obs.last ? obs.last->outcome : "failed";
+    out["outcome"] = toString(obs.last ? obs.last->outcome : ActivationOutcome::kFailed);
     out["reason"] = obs.last ? obs.last->reason : plan.why;
   } else {
-    out["outcome"] = "applied";
+    out["outcome"] = toString(ActivationOutcome::kApplied);
     // Only a node that runs (boot: has in its profile) the desired system reboots into it.
     if (!desired->reboot_token.empty()) out["reboot"] = rebootStep(*desired, boot_id);
   }

@@ -9,6 +9,7 @@
 
 #include "agent/core/program_path.h"
 #include "agent/nixos/switch_runner.h"
+#include "common/api/observed.h"
 
 namespace photon::agent {
 namespace {
@@ -155,8 +156,11 @@ TransientUnit switchUnit(const std::string& name, const std::vector<std::string>
 }
 
 std::optional<ProcessResult> switchUnitResult(const UnitState& state) {
-  const bool exited = state.active_state == "active" && state.sub_state == "exited";
-  const bool ended = exited || state.active_state == "failed" || state.active_state == "inactive";
+  using common::InstanceState;
+  const auto active = common::parseEnum<InstanceState>(state.active_state);
+  const bool exited = active == InstanceState::kActive && state.sub_state == "exited";
+  const bool ended =
+      exited || active == InstanceState::kFailed || active == InstanceState::kInactive;
   if (!ended) return std::nullopt;
   ProcessResult r;
   if (state.result == "timeout") {

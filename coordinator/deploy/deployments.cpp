@@ -30,7 +30,8 @@ std::string skipReason(Inventory& inventory, const common::Node& node) {
   if (node.state != common::NodeState::kActive) {
     return "node is " + std::string(common::toString(node.state));
   }
-  if (inventory.liveness(node) == "missing") return "node is missing (its agent stopped polling)";
+  if (inventory.liveness(node) == common::Liveness::kMissing)
+    return "node is missing (its agent stopped polling)";
   return "";
 }
 

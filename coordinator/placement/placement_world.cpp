@@ -205,7 +205,9 @@ common::Status PlacementWorld::readObserved(const std::string& id, WorldChanges&
   NodeObservation observation;
   if (kv) {
     PHOTON_TRY(Json body, parseStored(*kv));
-    observation = parseObservedUnits(body);
+    // A report placement cannot read (an agent newer than this coordinator naming a state it
+    // does not know) counts as no report of the node's units: they stay unknown, judged on nothing.
+    if (auto parsed = parseObservedUnits(body)) observation = std::move(*parsed);
     revisions_[id].observed = revision;
   } else if (known != revisions_.end()) {
     known->second.observed = 0;
@@ -318,8 +320,8 @@ std::string PlacementWorld::describe() const {
   }
   for (const auto& [id, observation] : world_.observed) {
     for (const auto& [name, o] : observation) {
-      out += "observed " + id + " " + name + " " + o.state + " " + o.health + " " + o.revision +
-             " " + o.error + "\n";
+      out += "observed " + id + " " + name + " " + std::string(common::toString(o.state)) + " " +
+             std::string(common::toString(o.health)) + " " + o.revision + " " + o.error + "\n";
     }
   }
   for (const auto& [name, s] : specs_) {
