@@ -63,7 +63,7 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
   router.get("/metrics", [&ctx](const HttpRequest&, HttpResponse& res) {
     std::string out;
     ctx.metrics.render(out);
-    placement::appendPlacementMetrics(out, ctx.inventory);
+    placement::appendPlacementMetrics(out, ctx.inventory, ctx.inventory.store());
     appendSingle(out, "photon_store_revision", "gauge", "The store's current revision.",
                  static_cast<double>(ctx.inventory.store().revision()));
     for (const auto& counter : ctx.inventory.store().counters()) {

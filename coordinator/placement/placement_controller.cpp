@@ -6,7 +6,6 @@
 #include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/placement/placement_round.h"
-#include "coordinator/vms/vm_service.h"
 
 namespace photon::coordinator::placement {
 namespace {
@@ -84,7 +83,7 @@ std::set<std::string> PlacementController::refreshLiveness(World& world, int64_t
 common::Result<std::set<std::string>> PlacementController::editedDesired(
     const std::set<std::string>& changed) {
   std::set<std::string> out;
-  Store& store = services_.inventory().store();
+  Store& store = services_.store();
   for (const auto& id : changed) {
     auto w = written_.find(id);
     if (w != written_.end()) {
@@ -198,12 +197,12 @@ common::Status PlacementController::round() {
 
   std::vector<ServiceInput> inputs;
   for (auto& [name, w] : work) inputs.push_back({w.spec, w.stored.value});
-  if (!inputs.empty()) {
+  if (!inputs.empty() && reserved_) {
     // VMs hold their memory (and a core per vCPU) on their nodes: one reservation per node.
-    PHOTON_TRY(auto vm_totals, vms_->totals());
+    PHOTON_TRY(auto held, reserved_->reservations());
     world.reserved.clear();
-    for (const auto& [node, t] : vm_totals) {
-      world.reserved.push_back({"vm:", node, {t.cpus * 1000, t.memory_mib << 20}});
+    for (const auto& r : held) {
+      world.reserved.push_back({r.holder, r.node, {r.cpu_millis, r.memory_bytes}});
     }
   }
   // The services not planned hold capacity too: asked for only when something is to be placed.
@@ -235,7 +234,7 @@ common::Status PlacementController::round() {
   // Store what changed; a conflict (another writer) leaves this round's node sections unwritten
   // and the world to be read again.
   bool all_stored = true;
-  Store& store = inventory.store();
+  Store& store = services_.store();
   std::set<std::string> touched;  // nodes whose share may have changed
   std::set<std::string> settled;
   for (auto& [name, w] : work) {
