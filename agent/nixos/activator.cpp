@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "common/error_context.h"
+
 namespace photon::agent {
 namespace {
 using common::ActivationOutcome;
@@ -150,9 +152,8 @@ std::optional<Outcome> Activator::confirm(Journal& journal, Timings& timings, in
 Outcome Activator::rollBack(Journal& journal, Timings& timings, int64_t started) {
   const int64_t t0 = now_ms();
   journal.phase = Phase::kRollingBack;
-  // A journal that cannot be written does not stop the rollback: the node must not stay on
-  // the generation that failed.
-  (void)record(journal);
+  common::ignoreError(record(journal), "nixos: record the rollback in the journal",
+                      "the node must not stay on the generation that failed");
   auto done = [&](ActivationOutcome outcome, std::string reason) {
     timings.rollback_ms = now_ms() - t0;
     return finish(journal, timings, started, outcome, std::move(reason));
@@ -202,8 +203,10 @@ Outcome Activator::finish(const Journal& journal, Timings& timings, int64_t star
   o.timings = timings;
   // The outcome is written before the journal goes: a crash in between finds both, and the
   // reconciler drops a journal whose id the outcome already carries.
-  (void)state_.saveOutcome(o);
-  (void)state_.removeJournal();
+  common::ignoreError(state_.saveOutcome(o), "nixos: save the activation's outcome",
+                      "the activation is over; the report shows the last outcome saved");
+  common::ignoreError(state_.removeJournal(), "nixos: remove the journal",
+                      "the next round drops a journal whose id the outcome carries");
   // Recorded: the units that kept the switch's outcome for a restarted agent can go.
   nix_.releaseSwitch(switchRun(journal));
   nix_.releaseSwitch(rollbackRun(journal));
@@ -215,7 +218,8 @@ std::optional<Outcome> Activator::recover(Journal journal) {
   const int64_t started = now_ms();
   switch (journal.phase) {
     case Phase::kRealising:
-      (void)state_.removeJournal();
+      common::ignoreError(state_.removeJournal(), "nixos: remove the journal",
+                          "nothing was activated; the next round plans again");
       return std::nullopt;
     case Phase::kSwitching: {
       // switch-to-configuration went on in its unit without the agent: wait for it (systemd

@@ -1,6 +1,7 @@
 #include "agent/nixos/nixos_reconciler.h"
 
 #include "agent/units/sd_systemd_bus.h"
+#include "common/error_context.h"
 #include "common/log.h"
 
 namespace photon::agent {
@@ -58,7 +59,8 @@ NixosReconciler::Gathered NixosReconciler::gather() {
     g.error = journal.error().message;
   } else if (*journal && g.observed.last && g.observed.last->activation_id == (*journal)->id) {
     // Finished, but the agent stopped before the journal was removed.
-    (void)state_.removeJournal();
+    common::ignoreError(state_.removeJournal(), "nixos: remove a finished activation's journal",
+                        "the next round tries again");
   } else {
     g.observed.journal = *journal;
   }
@@ -213,7 +215,8 @@ Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& b
       auto rebooted = rebooter_->reboot();
       if (!rebooted) {
         // Nothing happened: drop the record so that the next round asks again.
-        (void)reboot_state_.remove();
+        common::ignoreError(reboot_state_.remove(), "nixos: drop the reboot record",
+                            "the reboot failure is reported; a later round retries");
         out["state"] = "failed";
         out["reason"] = "reboot: " + rebooted.error().message;
         common::logError("nixos: " + out["reason"].get<std::string>());
@@ -242,7 +245,8 @@ Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& b
   }
   // Passed once in this boot: later rounds report it without running the checks again.
   done.health = "ok";
-  (void)reboot_state_.save(done);
+  common::ignoreError(reboot_state_.save(done), "nixos: record the passed health gate",
+                      "the next round runs the checks again");
   common::logInfo("nixos: back from the reboot for " + done.token + ", health gate passed");
   out["health"] = "ok";
   return out;

@@ -10,6 +10,7 @@
 #include "agent/core/program_path.h"
 #include "agent/nixos/switch_runner.h"
 #include "common/api/observed.h"
+#include "common/error_context.h"
 
 namespace photon::agent {
 namespace {
@@ -70,7 +71,8 @@ class UnitSwitchRunner final : public SwitchRunner {
           return *result;
         }
       }
-      (void)bus_->stopUnit(unit);
+      common::ignoreError(bus_->stopUnit(unit), "stop " + unit,
+                          "its start already failed, which is the error returned");
       return std::unexpected(started.error());
     }
     return waitEnd(name, Clock::now() + timeout + kStopGrace);
@@ -85,7 +87,8 @@ class UnitSwitchRunner final : public SwitchRunner {
   }
 
   void release(const std::string& name) override {
-    (void)bus_->stopUnit(switchUnitName(name));
+    common::ignoreError(bus_->stopUnit(switchUnitName(name)), "stop " + switchUnitName(name),
+                        "its outcome is recorded; a unit left behind is stopped with the next run");
     ::unlink(logPath(name).c_str());
   }
 
@@ -114,7 +117,8 @@ class UnitSwitchRunner final : public SwitchRunner {
       const auto now = Clock::now();
       if (now >= deadline) {
         if (!state) return std::unexpected(last.context("wait for " + unit));
-        (void)bus_->stopUnit(unit);
+        common::ignoreError(bus_->stopUnit(unit), "stop " + unit,
+                            "it ran past its deadline, which is the result returned");
         ProcessResult r;
         r.timed_out = true;
         r.output = tail(logPath(name));

@@ -1,5 +1,6 @@
 #include "coordinator/placement/placement_world.h"
 
+#include "common/error_context.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
 
@@ -205,9 +206,10 @@ common::Status PlacementWorld::readObserved(const std::string& id, WorldChanges&
   NodeObservation observation;
   if (kv) {
     PHOTON_TRY(Json body, parseStored(*kv));
-    // A report placement cannot read (an agent newer than this coordinator naming a state it
-    // does not know) counts as no report of the node's units: they stay unknown, judged on nothing.
-    if (auto parsed = parseObservedUnits(body)) observation = std::move(*parsed);
+    auto parsed = parseObservedUnits(body);
+    common::ignoreError(parsed, "placement: read node " + id + "'s units report",
+                        "its instances stay unknown, and nothing is judged on them");
+    if (parsed) observation = std::move(*parsed);
     revisions_[id].observed = revision;
   } else if (known != revisions_.end()) {
     known->second.observed = 0;
