@@ -8,7 +8,6 @@ namespace photon::coordinator {
 
 void registerServiceRoutes(Router& router, ApiContext& ctx, placement::ServiceStore& services) {
   registerClusterApplyRoute(router, ctx, services);
-  constexpr const char* kService = R"(/api/v1/services/([^/]+))";
   router.get("/api/v1/services", [&ctx, &services](const HttpRequest& req, HttpResponse& res) {
     if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
     auto list = services.list();
