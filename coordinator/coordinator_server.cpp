@@ -45,7 +45,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   context_->vms = vms;
   router_ = std::make_unique<Router>(metrics_);
   registerAllRoutes(*router_, *context_);
-  services_ = std::make_unique<placement::ServiceStore>(*inventory_);
+  services_ = std::make_unique<placement::ServiceStore>(*inventory_, *store_);
   registerServiceRoutes(*router_, *context_, *services_);
   // The power service itself (it talks to BMCs) is a controller main() adds with its flags.
   registerPowerRoutes(*router_, *context_);

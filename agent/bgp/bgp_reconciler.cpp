@@ -184,7 +184,7 @@ Json BgpReconciler::run(const BgpConfig& config, bool stopping) {
                             {"state", p.state},
                             {"since", p.since},
                             {"info", p.info},
-                            {"established", p.info == "Established"}});
+                            {"established", isEstablishedBgp(p)}});
       }
     }
   }

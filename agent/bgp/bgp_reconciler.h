@@ -13,6 +13,7 @@
 #include "agent/bgp/netlink.h"
 #include "agent/core/process_runner.h"
 #include "agent/core/reconciler.h"
+#include "agent/core/service_health.h"
 
 namespace photon::agent {
 
@@ -24,13 +25,6 @@ struct BgpOptions {
   std::string vip_link = "photon0";
   std::chrono::milliseconds command_timeout{5000};  // every read from BIRD's socket
   std::chrono::milliseconds confirm_wait{10000};    // sessions get this long to come back
-};
-
-// Whether this node's instance of a service is healthy. The units domain provides it.
-class ServiceHealth {
- public:
-  virtual ~ServiceHealth() = default;
-  virtual bool healthy(const std::string& service) = 0;
 };
 
 using NetlinkFactory = std::function<common::Result<std::unique_ptr<Netlink>>()>;

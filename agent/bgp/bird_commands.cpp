@@ -22,7 +22,7 @@ constexpr auto kPollInterval = std::chrono::milliseconds(50);
 std::set<std::string> establishedSessions(const std::vector<BirdProtocol>& protocols) {
   std::set<std::string> out;
   for (const auto& p : protocols) {
-    if (p.proto == "BGP" && p.info == "Established") out.insert(p.name);
+    if (isEstablishedBgp(p)) out.insert(p.name);
   }
   return out;
 }
@@ -37,7 +37,7 @@ common::Status waitForSessions(BirdControl& bird, const std::set<std::string>& b
     PHOTON_TRY(auto now, showProtocols(bird));
     missing.clear();
     for (const auto& p : now) {
-      if (before.count(p.name) && !(p.proto == "BGP" && p.info == "Established")) {
+      if (before.count(p.name) && !isEstablishedBgp(p)) {
         missing += (missing.empty() ? "" : ", ") + p.name;
       }
     }

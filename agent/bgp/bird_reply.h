@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/api/observed.h"
 #include "common/result.h"
 
 namespace photon::agent {
@@ -63,6 +64,11 @@ struct BirdProtocol {
   std::string bgp_state;         // from `all`, for BGP
 };
 [[nodiscard]] common::Result<std::vector<BirdProtocol>> parseProtocols(const BirdReply& reply);
+// A BGP protocol whose session is up (BIRD's info column names the session's state).
+inline bool isEstablishedBgp(const BirdProtocol& p) {
+  return p.proto == "BGP" && common::parseEnum<common::BgpSessionState>(p.info) ==
+                                 common::BgpSessionState::kEstablished;
+}
 
 // One route of `show route all`.
 struct BirdRoute {

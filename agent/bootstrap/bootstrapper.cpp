@@ -7,6 +7,7 @@
 #include "agent/core/node_credentials.h"
 #include "agent/core/ssh_host_key.h"
 #include "agent/core/state_file.h"
+#include "common/error_context.h"
 #include "common/json_dump.h"
 #include "common/log.h"
 
@@ -167,7 +168,8 @@ common::Status Bootstrapper::runSteps(const std::string& node_id, const common::
     if (!argv) {
       // Nothing ran yet: say so to the coordinator, or the node would sit in install-pending.
       std::string message = "install step '" + describeArgv(step) + "': " + argv.error().message;
-      (void)report(node_id, "failed", message);
+      common::ignoreError(report(node_id, "failed", message), "report the failed install step",
+                          "the step's own error is returned");
       return fail(ErrorCode::kInvalid, message);
     }
     steps.push_back(std::move(*argv));

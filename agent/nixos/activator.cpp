@@ -2,8 +2,12 @@
 
 #include <chrono>
 
+#include "common/error_context.h"
+
 namespace photon::agent {
 namespace {
+using common::ActivationOutcome;
+
 // The runs of one activation's switch-to-configuration (their units, photon-<run>.service).
 std::string switchRun(const Journal& journal) {
   return "switch-" + std::to_string(journal.id);
@@ -64,7 +68,7 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   journal.spec = spec;
   journal.phase = Phase::kRealising;
   if (auto r = record(journal); !r) {
-    return finish(journal, timings, started, "failed", r.error().message);
+    return finish(journal, timings, started, ActivationOutcome::kFailed, r.error().message);
   }
 
   // 1. Realise: nothing on the node changes, so a failure here leaves it where it was.
@@ -74,7 +78,7 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   timings.realise_ms = now_ms() - t0;
   if (!realised) {
     return finish(
-        journal, timings, started, "failed",
+        journal, timings, started, ActivationOutcome::kFailed,
         "realise " + spec.system + ": " + realised.error().message + " (nothing was activated)");
   }
 
@@ -82,7 +86,7 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   auto previous = nix_.currentGeneration();
   if (!previous) {
     return finish(
-        journal, timings, started, "failed",
+        journal, timings, started, ActivationOutcome::kFailed,
         "read the current generation: " + previous.error().message + " (nothing was activated)");
   }
   journal.previous = *previous;
@@ -91,7 +95,7 @@ std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
   journal.phase = Phase::kSwitching;
   journal.deadline_ms = now_ms() + spec.confirm_within_s * 1000;
   if (auto r = record(journal); !r) {
-    return finish(journal, timings, started, "failed",
+    return finish(journal, timings, started, ActivationOutcome::kFailed,
                   r.error().message + " (nothing was activated)");
   }
   if (spec.mode != ActivationMode::kTest) {
@@ -141,7 +145,7 @@ std::optional<Outcome> Activator::confirm(Journal& journal, Timings& timings, in
     auto healthy = health_.check(journal.spec.health);
     if (healthy) {
       timings.health_ms = now_ms() - t0;
-      return finish(journal, timings, started, "applied", "");
+      return finish(journal, timings, started, ActivationOutcome::kApplied, "");
     }
     failure = healthy.error().message;
     int64_t left = journal.deadline_ms - now_ms();
@@ -164,47 +168,52 @@ std::optional<Outcome> Activator::confirm(Journal& journal, Timings& timings, in
 std::optional<Outcome> Activator::rollBack(Journal& journal, Timings& timings, int64_t started) {
   const int64_t t0 = now_ms();
   journal.phase = Phase::kRollingBack;
-  // A journal that cannot be written does not stop the rollback: the node must not stay on
-  // the generation that failed.
-  (void)record(journal);
-  auto done = [&](std::string outcome, std::string reason) {
+  common::ignoreError(record(journal), "nixos: record the rollback in the journal",
+                      "the node must not stay on the generation that failed");
+  auto done = [&](ActivationOutcome outcome, std::string reason) {
     timings.rollback_ms = now_ms() - t0;
-    return finish(journal, timings, started, std::move(outcome), std::move(reason));
+    return finish(journal, timings, started, outcome, std::move(reason));
   };
   const auto mode = journal.spec.mode;
   std::string target = journal.previous_system;
   if (mode != ActivationMode::kTest) {
     if (!journal.previous) {
-      return done("failed", journal.reason +
-                                "; rollback impossible: the profile had no "
-                                "generation before this one");
+      return done(ActivationOutcome::kFailed, journal.reason +
+                                                  "; rollback impossible: the profile had no "
+                                                  "generation before this one");
     }
     target = journal.previous->system;
     auto back = nix_.switchGeneration(journal.previous->number);
-    if (!back) return done("failed", journal.reason + "; rollback: " + back.error().message);
+    if (!back)
+      return done(ActivationOutcome::kFailed,
+                  journal.reason + "; rollback: " + back.error().message);
   }
   if (target.empty()) {
-    return done("failed", journal.reason + "; rollback impossible: no system ran before");
+    return done(ActivationOutcome::kFailed,
+                journal.reason + "; rollback impossible: no system ran before");
   }
   auto switched = nix_.switchToConfiguration(target, modeName(mode), options_.rollback_timeout,
                                              rollbackRun(journal),
                                              switchEnvironment(journal.spec.install_bootloader));
   // Left waiting at shutdown: the journal (rolling back) has the next start wait for that unit.
   if (!switched && stopped()) return std::nullopt;
-  if (!switched) return done("failed", journal.reason + "; rollback: " + switched.error().message);
+  if (!switched)
+    return done(ActivationOutcome::kFailed,
+                journal.reason + "; rollback: " + switched.error().message);
   if (!switched->ok()) {
-    return done("failed", journal.reason + "; rollback: switch-to-configuration of " + target +
-                              ": " + switched->describe());
+    return done(ActivationOutcome::kFailed, journal.reason +
+                                                "; rollback: switch-to-configuration of " + target +
+                                                ": " + switched->describe());
   }
-  return done("rolled-back", journal.reason);
+  return done(ActivationOutcome::kRolledBack, journal.reason);
 }
 
 Outcome Activator::finish(const Journal& journal, Timings& timings, int64_t started,
-                          std::string outcome, std::string reason) {
+                          ActivationOutcome outcome, std::string reason) {
   timings.total_ms = now_ms() - started;
   Outcome o;
   o.activation_id = journal.id;
-  o.outcome = std::move(outcome);
+  o.outcome = outcome;
   o.system = journal.spec.system;
   o.previous_system = journal.previous_system;
   o.deployment = journal.spec.deployment;
@@ -213,8 +222,10 @@ Outcome Activator::finish(const Journal& journal, Timings& timings, int64_t star
   o.timings = timings;
   // The outcome is written before the journal goes: a crash in between finds both, and the
   // reconciler drops a journal whose id the outcome already carries.
-  (void)state_.saveOutcome(o);
-  (void)state_.removeJournal();
+  common::ignoreError(state_.saveOutcome(o), "nixos: save the activation's outcome",
+                      "the activation is over; the report shows the last outcome saved");
+  common::ignoreError(state_.removeJournal(), "nixos: remove the journal",
+                      "the next round drops a journal whose id the outcome carries");
   // Recorded: the units that kept the switch's outcome for a restarted agent can go.
   nix_.releaseSwitch(switchRun(journal));
   nix_.releaseSwitch(rollbackRun(journal));
@@ -226,7 +237,8 @@ std::optional<Outcome> Activator::recover(Journal journal) {
   const int64_t started = now_ms();
   switch (journal.phase) {
     case Phase::kRealising:
-      (void)state_.removeJournal();
+      common::ignoreError(state_.removeJournal(), "nixos: remove the journal",
+                          "nothing was activated; the next round plans again");
       return std::nullopt;
     case Phase::kSwitching: {
       // switch-to-configuration went on in its unit without the agent: wait for it (systemd

@@ -46,8 +46,8 @@ class Activator {
   std::optional<Outcome> confirm(Journal& journal, Timings& timings, int64_t started);
   // Nothing when the agent stopped while waiting for the rollback's switch.
   std::optional<Outcome> rollBack(Journal& journal, Timings& timings, int64_t started);
-  Outcome finish(const Journal& journal, Timings& timings, int64_t started, std::string outcome,
-                 std::string reason);
+  Outcome finish(const Journal& journal, Timings& timings, int64_t started,
+                 common::ActivationOutcome outcome, std::string reason);
   // Saves the journal; when even that fails the node has not been changed by this step yet.
   [[nodiscard]] common::Status record(const Journal& journal);
   bool stopped();

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "agent/core/unique_fd.h"
+#include "common/api/observed.h"
 #include "common/http_client.h"
 
 namespace photon::agent {
@@ -73,7 +74,7 @@ class RealHealthChecker final : public HealthChecker {
     for (const auto& unit : spec.units) {
       auto state = units_.activeState(unit);
       if (!state) return std::unexpected(state.error().context("unit " + unit));
-      if (*state != "active") {
+      if (common::parseEnum<common::InstanceState>(*state) != common::InstanceState::kActive) {
         return fail(ErrorCode::kUnavailable, "unit " + unit + " is " + *state + ", not active");
       }
     }

@@ -86,7 +86,7 @@ common::Result<Journal> journalFromJson(const Json& json) {
 
 Json toJson(const Outcome& o) {
   return {{"activation_id", o.activation_id},
-          {"outcome", o.outcome},
+          {"outcome", common::toString(o.outcome)},
           {"system", o.system},
           {"previous_system", o.previous_system},
           {"deployment", o.deployment},
@@ -105,7 +105,7 @@ common::Result<Outcome> outcomeFromJson(const Json& json) {
   PHOTON_CHECK(common::requireObject(json, "outcome"));
   Outcome o;
   PHOTON_TRY(o.activation_id, common::readInt(json, "activation_id", "outcome", 0, INT64_MAX, 0));
-  PHOTON_TRY(o.outcome, common::readString(json, "outcome", "outcome"));
+  PHOTON_TRY(o.outcome, common::readEnum<common::ActivationOutcome>(json, "outcome", "outcome"));
   PHOTON_TRY(o.system, common::readString(json, "system", "outcome"));
   PHOTON_TRY(o.previous_system, common::readString(json, "previous_system", "outcome", ""));
   PHOTON_TRY(o.deployment, common::readString(json, "deployment", "outcome", ""));

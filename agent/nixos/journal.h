@@ -11,6 +11,7 @@
 
 #include "agent/nixos/nix_system.h"
 #include "agent/nixos/system_spec.h"
+#include "common/api/observed.h"
 #include "common/json_fields.h"
 #include "common/result.h"
 
@@ -48,8 +49,8 @@ struct Timings {
 
 struct Outcome {
   int64_t activation_id = 0;
-  std::string outcome;  // "applied", "rolled-back", "failed"
-  std::string system;   // the generation this activation was for
+  common::ActivationOutcome outcome = common::ActivationOutcome::kFailed;  // never kActivating
+  std::string system;  // the generation this activation was for
   std::string previous_system;
   std::string deployment;
   int64_t generation = 0;  // the profile's generation after the activation

@@ -1,9 +1,12 @@
 #include "agent/nixos/nixos_reconciler.h"
 
 #include "agent/units/sd_systemd_bus.h"
+#include "common/error_context.h"
 #include "common/log.h"
 
 namespace photon::agent {
+
+using common::ActivationOutcome;
 
 NixosReconciler::NixosReconciler(NixosOptions options, std::string state_dir,
                                  std::unique_ptr<ProcessRunner> runner,
@@ -56,7 +59,8 @@ NixosReconciler::Gathered NixosReconciler::gather() {
     g.error = journal.error().message;
   } else if (*journal && g.observed.last && g.observed.last->activation_id == (*journal)->id) {
     // Finished, but the agent stopped before the journal was removed.
-    (void)state_.removeJournal();
+    common::ignoreError(state_.removeJournal(), "nixos: remove a finished activation's journal",
+                        "the next round tries again");
   } else {
     g.observed.journal = *journal;
   }
@@ -74,12 +78,13 @@ void NixosReconciler::joinIfDone() {
 
 Json NixosReconciler::reconcile(const Json& section) {
   joinIfDone();
-  if (!unavailable_.empty()) return {{"outcome", "failed"}, {"reason", unavailable_}};
+  if (!unavailable_.empty())
+    return {{"outcome", toString(ActivationOutcome::kFailed)}, {"reason", unavailable_}};
   std::optional<SystemSpec> desired;
   if (!section.is_null()) {
     auto parsed = parseSystemSpec(section);
     if (!parsed) {
-      return {{"outcome", "failed"},
+      return {{"outcome", toString(ActivationOutcome::kFailed)},
               {"reason", "invalid desired system: " + parsed.error().field + ": " +
                              parsed.error().message + " (nothing was activated)"}};
     }
@@ -88,7 +93,7 @@ Json NixosReconciler::reconcile(const Json& section) {
   {
     common::MutexLock lock(mutex_);
     if (busy_) {
-      Json out = {{"outcome", "activating"}, {"system", target_}};
+      Json out = {{"outcome", toString(ActivationOutcome::kActivating)}, {"system", target_}};
       if (!deployment_.empty()) out["deployment"] = deployment_;
       return out;
     }
@@ -108,7 +113,7 @@ Json NixosReconciler::reconcile(const Json& section) {
     target_ = target.system;
     deployment_ = target.deployment;
     worker_ = std::thread([this, desired] { work(desired); });
-    Json out = {{"outcome", "activating"}, {"system", target_}};
+    Json out = {{"outcome", toString(ActivationOutcome::kActivating)}, {"system", target_}};
     if (!deployment_.empty()) out["deployment"] = deployment_;
     return out;
   }
@@ -158,12 +163,12 @@ Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gat
       {"current_system", obs.current_system},
       {"reboot_required", rebootRequired(nix_->bootFiles(booted), nix_->bootFiles(active))}};
   if (!gathered.error.empty()) {
-    out["outcome"] = "failed";
+    out["outcome"] = toString(ActivationOutcome::kFailed);
     out["reason"] = plan.why + ": " + gathered.error;
     return out;
   }
   if (!desired) {
-    out["outcome"] = obs.last ? obs.last->outcome : "applied";
+    out["outcome"] = toString(obs.last ? obs.last->outcome : ActivationOutcome::kApplied);
     if (obs.last) out["reason"] = obs.last->reason;
     return out;
   }
@@ -172,10 +177,10 @@ Json NixosReconciler::report(const std::optional<SystemSpec>& desired, const Gat
   const bool about_desired = obs.last && obs.last->system == desired->system &&
                              obs.last->deployment == desired->deployment;
   if (plan.action == NixosAction::kHold) {
-    out["outcome"] = obs.last ? obs.last->outcome : "failed";
+    out["outcome"] = toString(obs.last ? obs.last->outcome : ActivationOutcome::kFailed);
     out["reason"] = obs.last ? obs.last->reason : plan.why;
   } else {
-    out["outcome"] = "applied";
+    out["outcome"] = toString(ActivationOutcome::kApplied);
     // Only a node that runs (boot: has in its profile) the desired system reboots into it.
     if (!desired->reboot_token.empty()) out["reboot"] = rebootStep(*desired, boot_id);
   }
@@ -212,7 +217,8 @@ Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& b
       auto rebooted = rebooter_->reboot();
       if (!rebooted) {
         // Nothing happened: drop the record so that the next round asks again.
-        (void)reboot_state_.remove();
+        common::ignoreError(reboot_state_.remove(), "nixos: drop the reboot record",
+                            "the reboot failure is reported; a later round retries");
         out["state"] = "failed";
         out["reason"] = "reboot: " + rebooted.error().message;
         common::logError("nixos: " + out["reason"].get<std::string>());
@@ -241,7 +247,8 @@ Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& b
   }
   // Passed once in this boot: later rounds report it without running the checks again.
   done.health = "ok";
-  (void)reboot_state_.save(done);
+  common::ignoreError(reboot_state_.save(done), "nixos: record the passed health gate",
+                      "the next round runs the checks again");
   common::logInfo("nixos: back from the reboot for " + done.token + ", health gate passed");
   out["health"] = "ok";
   return out;

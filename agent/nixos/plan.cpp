@@ -26,9 +26,10 @@ NixosPlan planNixos(const std::optional<SystemSpec>& desired, const NixosObserve
   const auto& last = observed.last;
   // The deployment id is part of the key: a new deployment of the same generation is a
   // deliberate retry by the operator.
-  if (last && last->outcome != "applied" && last->system == desired->system &&
-      last->deployment == desired->deployment) {
-    return {NixosAction::kHold, desired->system + " was " + last->outcome +
+  if (last && last->outcome != common::ActivationOutcome::kApplied &&
+      last->system == desired->system && last->deployment == desired->deployment) {
+    return {NixosAction::kHold, desired->system + " was " +
+                                    std::string(common::toString(last->outcome)) +
                                     " on this node; not retried until the desired system changes"};
   }
   if (runsDesired(*desired, observed)) return {NixosAction::kNothing, "runs the desired system"};

@@ -11,6 +11,8 @@
 
 #include "agent/core/program_path.h"
 #include "agent/nixos/switch_runner.h"
+#include "common/api/observed.h"
+#include "common/error_context.h"
 
 namespace photon::agent {
 namespace {
@@ -74,7 +76,8 @@ class UnitSwitchRunner final : public SwitchRunner {
           return *result;
         }
       }
-      (void)bus_->stopUnit(unit);
+      common::ignoreError(bus_->stopUnit(unit), "stop " + unit,
+                          "its start already failed, which is the error returned");
       return std::unexpected(started.error());
     }
     return waitEnd(name, Clock::now() + timeout + kStopGrace);
@@ -89,7 +92,8 @@ class UnitSwitchRunner final : public SwitchRunner {
   }
 
   void release(const std::string& name) override {
-    (void)bus_->stopUnit(switchUnitName(name));
+    common::ignoreError(bus_->stopUnit(switchUnitName(name)), "stop " + switchUnitName(name),
+                        "its outcome is recorded; a unit left behind is stopped with the next run");
     ::unlink(logPath(name).c_str());
   }
 
@@ -125,7 +129,8 @@ class UnitSwitchRunner final : public SwitchRunner {
       const auto now = Clock::now();
       if (now >= deadline) {
         if (!state) return std::unexpected(last.context("wait for " + unit));
-        (void)bus_->stopUnit(unit);
+        common::ignoreError(bus_->stopUnit(unit), "stop " + unit,
+                            "it ran past its deadline, which is the result returned");
         ProcessResult r;
         r.timed_out = true;
         r.output = tail(logPath(name));
@@ -178,8 +183,11 @@ TransientUnit switchUnit(const std::string& name, const std::vector<std::string>
 }
 
 std::optional<ProcessResult> switchUnitResult(const UnitState& state) {
-  const bool exited = state.active_state == "active" && state.sub_state == "exited";
-  const bool ended = exited || state.active_state == "failed" || state.active_state == "inactive";
+  using common::InstanceState;
+  const auto active = common::parseEnum<InstanceState>(state.active_state);
+  const bool exited = active == InstanceState::kActive && state.sub_state == "exited";
+  const bool ended =
+      exited || active == InstanceState::kFailed || active == InstanceState::kInactive;
   if (!ended) return std::nullopt;
   ProcessResult r;
   if (state.result == "timeout") {

@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "common/api/observed.h"
 #include "common/prometheus_text.h"
 
 namespace photon::agent {
@@ -82,10 +83,11 @@ void appendSystem(std::string& out, const Json& system) {
              "1 for the outcome of the last system activation (applied, activating, failed, "
              "rolled-back)");
   bool known = false;
-  for (const char* o : {"applied", "activating", "failed", "rolled-back"}) {
-    known = known || outcome == o;
-    appendMetric(out, "photon_agent_system_outcome", std::string("outcome=\"") + o + "\"",
-                 outcome == o ? 1 : 0);
+  for (const auto& entry : common::EnumNames<common::ActivationOutcome>::kNames) {
+    const std::string_view name = entry.second;
+    known = known || outcome == name;
+    appendMetric(out, "photon_agent_system_outcome", "outcome=\"" + std::string(name) + "\"",
+                 outcome == name ? 1 : 0);
   }
   if (!known) appendMetric(out, "photon_agent_system_outcome", "outcome=\"" + outcome + "\"", 1);
   appendSingle(out, "photon_agent_reboot_required", "gauge",
@@ -119,7 +121,10 @@ bool domainFailed(const std::string& domain, const Json& observed) {
       nonEmpty(observed, "desired_error")) {
     return true;
   }
-  if (domain == "system") return observed.value("outcome", Json()) == "failed";
+  if (domain == "system") {
+    return observed.value("outcome", Json()) ==
+           std::string(common::toString(common::ActivationOutcome::kFailed));
+  }
   if (domain == "units") return anyItemFailed(observed.value("instances", Json()));
   if (domain == "vms") return anyItemFailed(observed.value("vms", Json()));
   return false;

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "agent/bgp/bgp_reconciler.h"  // ServiceHealth: the interface the BGP domain gates VIPs on
+#include "agent/core/service_health.h"
 #include "agent/units/health_probe.h"
 #include "agent/units/health_tracker.h"
 #include "agent/units/instance_spec.h"

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "agent/units/unit_render.h"
+#include "common/api/observed.h"
 
 namespace photon::agent {
 
@@ -46,7 +47,9 @@ std::vector<UnitAction> planUnits(const std::vector<InstanceSpec>& desired,
     // Same revision: adopt it. systemd restarts a crashed service itself; the agent steps in
     // only once systemd has given up (failed, or unloaded-but-inactive), and never for a
     // run-once instance.
-    bool down = state.active_state == "failed" || state.active_state == "inactive";
+    const auto active = common::parseEnum<common::InstanceState>(state.active_state);
+    bool down =
+        active == common::InstanceState::kFailed || active == common::InstanceState::kInactive;
     if (down && spec.restart != UnitRestart::kNo) {
       replaces.push_back({UnitActionKind::kReplace, unit, spec, "unit is " + state.active_state});
     }

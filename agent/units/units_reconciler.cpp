@@ -5,17 +5,19 @@
 
 #include "agent/units/sd_systemd_bus.h"
 #include "agent/units/unit_planner.h"
+#include "common/api/observed.h"
 
 namespace photon::agent {
 namespace {
+using common::InstanceState;
 
 constexpr const char* kUnitPrefix = "photon-";
 
 UnitPhase phaseOf(const UnitState* unit) {
   if (!unit) return UnitPhase::kDown;
-  const auto& a = unit->active_state;
-  if (a == "active" || a == "reloading") return UnitPhase::kUp;
-  if (a == "activating") return UnitPhase::kStarting;
+  const auto a = common::parseEnum<InstanceState>(unit->active_state);
+  if (a == InstanceState::kActive || a == InstanceState::kReloading) return UnitPhase::kUp;
+  if (a == InstanceState::kActivating) return UnitPhase::kStarting;
   return UnitPhase::kDown;
 }
 
@@ -71,7 +73,7 @@ Json UnitsReconciler::reconcile(const Json& section) {
       if (!spec) {
         held.insert(key);
         refused[key] = {{"name", key},
-                        {"state", "refused"},
+                        {"state", toString(InstanceState::kRefused)},
                         {"error", spec.error().message},
                         {"field", spec.error().field}};
         continue;
@@ -142,7 +144,7 @@ Json UnitsReconciler::reconcile(const Json& section) {
     if (auto it = by_unit.find(unit); it != by_unit.end()) {
       j = unitJson(*it->second);
     } else {
-      j = {{"unit", unit}, {"state", "inactive"}};
+      j = {{"unit", unit}, {"state", toString(InstanceState::kInactive)}};
     }
     j["name"] = spec.name;
     j["desired_revision"] = spec.revision;

@@ -12,6 +12,7 @@
 
 #include "agent/vms/vm_reconciler.h"
 #include "agent/vms/vm_uids.h"
+#include "common/error_context.h"
 
 namespace photon::agent {
 
@@ -177,7 +178,9 @@ common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const Vm
     device_args = diskDeviceArgs(*disk, action.port);
     record = toJson(*disk);
     if (auto added = qmp(vm, "device_add", device_args); !added) {
-      (void)qmp(vm, "blockdev-del", Json{{"node-name", qemuNodeName(disk->id)}});
+      common::ignoreError(qmp(vm, "blockdev-del", Json{{"node-name", qemuNodeName(disk->id)}}),
+                          "vms: remove the block node of disk " + disk->id,
+                          "its device_add failed, which is the error returned");
       return std::unexpected(added.error());
     }
   } else {
@@ -187,7 +190,9 @@ common::Status VmReconciler::addDevice(Runtime& vm, const VmSpec& spec, const Vm
     device_args = nicDeviceArgs(*nic, action.port);
     record = toJson(*nic);
     if (auto added = qmp(vm, "device_add", device_args); !added) {
-      (void)qmp(vm, "netdev_del", Json{{"id", qemuNodeName(nic->id)}});
+      common::ignoreError(qmp(vm, "netdev_del", Json{{"id", qemuNodeName(nic->id)}}),
+                          "vms: remove the netdev of NIC " + nic->id,
+                          "its device_add failed, which is the error returned");
       return std::unexpected(added.error());
     }
   }

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "agent/vms/qemu_args.h"
+#include "common/api/observed.h"
 
 namespace photon::agent {
 namespace {
@@ -117,11 +118,12 @@ std::vector<VmAction> planVm(const std::optional<VmSpec>& desired, const VmRecor
   if (record.powerdown_at != 0) return planStopped(false, record, observed, now, settings);
 
   std::vector<VmAction> out;
-  if (desired->state == VmState::kPaused && observed.run_state == "running") {
+  const auto run_state = common::parseEnum<common::VmRunState>(observed.run_state);
+  if (desired->state == VmState::kPaused && run_state == common::VmRunState::kRunning) {
     out.push_back({VmActionKind::kPause});
   }
   if (desired->state == VmState::kRunning &&
-      (observed.run_state == "paused" || observed.run_state == "prelaunch")) {
+      (run_state == common::VmRunState::kPaused || run_state == common::VmRunState::kPrelaunch)) {
     out.push_back({VmActionKind::kResume});
   }
   if (desired->reset_generation > record.reset_generation) out.push_back({VmActionKind::kReset});

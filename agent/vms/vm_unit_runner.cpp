@@ -3,6 +3,7 @@
 #include <linux/capability.h>
 
 #include "agent/core/program_path.h"
+#include "common/api/observed.h"
 
 namespace photon::agent {
 namespace {
@@ -42,14 +43,16 @@ class UnitRunner final : public VmProcessRunner {
     VmProcessStatus s;
     auto state = bus_->unitState(vmUnitName(name));
     if (!state) return s;  // the bus is down: not known to be alive
-    const auto& a = state->active_state;
-    if ((a == "active" || a == "activating" || a == "deactivating" || a == "reloading") &&
+    using common::InstanceState;
+    const auto a = common::parseEnum<InstanceState>(state->active_state);
+    if ((a == InstanceState::kActive || a == InstanceState::kActivating ||
+         a == InstanceState::kDeactivating || a == InstanceState::kReloading) &&
         state->main_pid != 0) {
       s.pid = options_.local_pid(static_cast<pid_t>(state->main_pid));
       s.alive = s.pid > 0;
       return s;
     }
-    if (a == "failed") {
+    if (a == InstanceState::kFailed) {
       // Left loaded by systemd so that the ending can be read; the next spawn resets it.
       s.exit_known = true;
       if (state->exec_main_code == 2 || state->exec_main_code == 3) {

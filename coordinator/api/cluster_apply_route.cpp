@@ -23,7 +23,7 @@ void registerClusterApplyRoute(Router& router, ApiContext& ctx, placement::Servi
     if (!okOrSend(cluster, res)) return;
     // Declared BMCs (nodes[].bmc) are checked here, where the declaration comes in.
     if (!okOrSend(power::checkDeclaredBmcs(*cluster), res)) return;
-    auto applied = placement::applyDeclaration(services.inventory(), *cluster);
+    auto applied = placement::applyDeclaration(services.inventory(), services.store(), *cluster);
     if (!okOrSend(applied, res)) return;
     std::string changes;
     if (!applied->created.empty()) changes += "; created " + listed(applied->created);

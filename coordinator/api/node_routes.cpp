@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/api/observed.h"
 #include "common/log.h"
 #include "common/validate.h"
 #include "coordinator/api/node_changes.h"
@@ -22,7 +23,7 @@ common::Result<NodeFilter> filterFromQuery(const HttpRequest& req) {
   NodeFilter filter;
   if (req.hasParam("state")) {
     std::string state = req.param("state");
-    if (state == "missing") {
+    if (state == common::toString(common::Liveness::kMissing)) {
       filter.missing = true;
     } else if (auto parsed = common::parseNodeState(state)) {
       filter.state = *parsed;

@@ -13,17 +13,14 @@
 #include "common/result.h"
 #include "coordinator/edge/http_metrics.h"
 #include "coordinator/edge/http_types.h"
+#include "coordinator/edge/json_reply.h"
+#include "coordinator/edge/request_handler.h"
 
 namespace photon::coordinator {
 
 using common::Json;
 
-void sendJson(HttpResponse& res, int status, const Json& body);
-void sendError(HttpResponse& res, const common::Error& error);
-// A plain error body for what the edge answers itself (431, 413, …).
-void sendError(HttpResponse& res, int status, const std::string& message, const std::string& field);
-
-class Router {
+class Router final : public RequestHandler {
  public:
   using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
 
@@ -39,11 +36,12 @@ class Router {
 
   // Answers `req` into `res`: 404 for no route, 405 for a route without that method, 500 for a
   // handler that throws. A held request (res.hold) is counted when it is answered.
-  void dispatch(HttpRequest& req, HttpResponse& res) const;
+  void dispatch(HttpRequest& req, HttpResponse& res) const override;
 
   // Whether a request is served from memory and may run on an I/O thread; the rest (writes to
   // the store, which wait for a disk or a quorum) run on the worker pool.
   static bool runsInline(const HttpRequest& req);
+  bool answersInline(const HttpRequest& req) const override { return runsInline(req); }
 
  private:
   struct Route {

@@ -34,10 +34,10 @@ common::Result<int64_t> wholeParam(const HttpRequest& req, const std::string& na
 
 Json nodeView(ApiContext& ctx, const common::Node& node) {
   Json j = common::toJson(node);
-  std::string liveness = ctx.inventory.liveness(node);
-  // Liveness is empty where no agent is expected to poll; last_seen means nothing there.
-  if (!liveness.empty()) j["last_seen"] = ctx.liveness.lastSeen(node.id);
-  j["liveness"] = std::move(liveness);
+  common::Liveness liveness = ctx.inventory.liveness(node);
+  // Liveness is "" where no agent is expected to poll; last_seen means nothing there.
+  if (liveness != common::Liveness::kNotExpected) j["last_seen"] = ctx.liveness.lastSeen(node.id);
+  j["liveness"] = common::toString(liveness);
   // What its BMC last said (power/power_metrics.h); null for a node without one.
   j["power"] = power::powerSummary(ctx.inventory.store(), node.id);
   // The last lifecycle step's power operations while the node is in that step's state: a BMC
@@ -63,7 +63,7 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
   router.get("/metrics", [&ctx](const HttpRequest&, HttpResponse& res) {
     std::string out;
     ctx.metrics.render(out);
-    placement::appendPlacementMetrics(out, ctx.inventory);
+    placement::appendPlacementMetrics(out, ctx.inventory, ctx.inventory.store());
     appendSingle(out, "photon_store_revision", "gauge", "The store's current revision.",
                  static_cast<double>(ctx.inventory.store().revision()));
     for (const auto& counter : ctx.inventory.store().counters()) {
@@ -116,7 +116,7 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
       int missing = 0;
       for (const auto& n : nodes->nodes) {
         ++by_state[std::string(common::toString(n.state))];
-        if (ctx.inventory.liveness(n) == "missing") ++missing;
+        if (ctx.inventory.liveness(n) == common::Liveness::kMissing) ++missing;
       }
       appendHelp(out, "photon_nodes", "gauge", "Nodes by lifecycle state.");
       for (const auto& [state, count] : by_state) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/error_context.h"
 #include "common/log.h"
 
 namespace photon::coordinator {
@@ -117,7 +118,9 @@ void EtcdLeadership::campaign() {
     return;
   }
   // Somebody else was quicker (or the reply was lost: the lease then takes the key with it).
-  (void)client_->call("/v3/lease/revoke", Json{{"ID", std::to_string(lease)}});
+  common::ignoreError(client_->call("/v3/lease/revoke", Json{{"ID", std::to_string(lease)}}),
+                      "leadership: revoke the lease of a lost election",
+                      "the lease expires at its TTL");
   if (reply) {
     auto responses = reply->value("responses", Json::array());
     if (!responses.empty()) {
@@ -157,7 +160,9 @@ void EtcdLeadership::resign() {
   ++changes_;
   setLeaderId({});
   // Revoking deletes the key now: the next coordinator takes over without waiting the TTL out.
-  (void)client_->call("/v3/lease/revoke", Json{{"ID", std::to_string(lease_)}});
+  common::ignoreError(client_->call("/v3/lease/revoke", Json{{"ID", std::to_string(lease_)}}),
+                      "leadership: revoke the lease on resigning",
+                      "the next leader takes over when its TTL runs out");
   common::logNotice("leadership resigned: " + options_.id);
   lease_ = 0;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/api/observed.h"
 #include "common/text.h"
 #include "coordinator/ctl/bgp_command.h"
 #include "coordinator/ctl/deploy_command.h"
@@ -64,7 +65,7 @@ int printNodes(CtlContext& ctx, const std::vector<std::string>& args) {
   std::optional<FailoverTimes> times;
   for (const auto& n : (*j)["nodes"]) {
     std::string liveness = str(n, "liveness");
-    if (liveness == "missing") {
+    if (common::parseEnum<common::Liveness>(liveness) == common::Liveness::kMissing) {
       if (!times) times = fetchFailoverTimes(ctx);
       liveness = missingText(n, *times, now);
     }
@@ -87,7 +88,9 @@ int showNode(CtlContext& ctx, const std::string& id) {
   }
   int64_t now = nowSeconds();
   std::string liveness = str(*j, "liveness");
-  if (liveness == "missing") liveness = missingText(*j, fetchFailoverTimes(ctx), now);
+  if (common::parseEnum<common::Liveness>(liveness) == common::Liveness::kMissing) {
+    liveness = missingText(*j, fetchFailoverTimes(ctx), now);
+  }
   const Json& f = (*j)["facts"];
   std::vector<std::vector<std::string>> rows = {
       {"id:", str(*j, "id")},

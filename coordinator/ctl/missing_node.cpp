@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/api/observed.h"
+
 namespace photon::ctl {
 namespace {
 int64_t intAt(const nlohmann::json& j, const char* section, const char* key, int64_t fallback) {
@@ -39,8 +41,10 @@ std::string duration(int64_t s) {
 std::string missingText(const nlohmann::json& node, const FailoverTimes& times, int64_t now) {
   auto liveness = node.find("liveness");
   auto last_seen = node.find("last_seen");
-  if (liveness == node.end() || *liveness != "missing" || last_seen == node.end() ||
-      !last_seen->is_number_integer()) {
+  if (liveness == node.end() || !liveness->is_string() ||
+      common::parseEnum<common::Liveness>(liveness->get<std::string>()) !=
+          common::Liveness::kMissing ||
+      last_seen == node.end() || !last_seen->is_number_integer()) {
     return "";
   }
   int64_t missing_since = last_seen->get<int64_t>() + times.node_ttl_s;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/api/observed.h"
 #include "coordinator/ctl/rest.h"
 #include "coordinator/ctl/table.h"
 
@@ -107,7 +108,10 @@ void printMissingNodes(CtlContext& ctx, const Json& allocations) {
   std::optional<FailoverTimes> times;
   int64_t now = nowSeconds();
   for (const auto& n : nodes["nodes"]) {
-    if (!holding.contains(str(n, "id")) || str(n, "liveness") != "missing") continue;
+    if (!holding.contains(str(n, "id")) ||
+        common::parseEnum<common::Liveness>(str(n, "liveness")) != common::Liveness::kMissing) {
+      continue;
+    }
     if (!times) times = fetchFailoverTimes(ctx);
     ctx.out << "node " << str(n, "hostname") << " (" << str(n, "id")
             << "): " << missingText(n, *times, now) << "\n";

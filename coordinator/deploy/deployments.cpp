@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "common/error_context.h"
 #include "common/log.h"
 #include "coordinator/deploy/reboot_steps.h"
 #include "coordinator/deploy/rollout.h"
@@ -30,7 +31,8 @@ std::string skipReason(Inventory& inventory, const common::Node& node) {
   if (node.state != common::NodeState::kActive) {
     return "node is " + std::string(common::toString(node.state));
   }
-  if (inventory.liveness(node) == "missing") return "node is missing (its agent stopped polling)";
+  if (inventory.liveness(node) == common::Liveness::kMissing)
+    return "node is missing (its agent stopped polling)";
   return "";
 }
 
@@ -57,7 +59,8 @@ Result<bool> moveDrain(Inventory& inventory, const std::string& deployment_id,
 // so in its entry.
 Status undrainAll(Inventory& inventory, Deployment& d, const std::vector<std::string>& ids) {
   for (const auto& node_id : ids) {
-    PHOTON_TRY(bool undrained, moveDrain(inventory, d.id, node_id, false));
+    PHOTON_TRY_CTX(bool undrained, moveDrain(inventory, d.id, node_id, false),
+                   "undrain node " + node_id);
     if (undrained) continue;
     auto node = inventory.getNode(node_id);
     if (!node || !isDrainState(node->state)) continue;

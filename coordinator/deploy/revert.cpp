@@ -25,7 +25,7 @@ void observeRevert(const Deployment& d, NodeRollout& node, const NodeInput& inpu
   auto report = parseSystemReport(input.report);
   if (target && report && report->deployment == revertTag(d.id) &&
       report->system == target->value("system", "")) {
-    if (report->outcome == "applied") {
+    if (report->outcome == common::ActivationOutcome::kApplied) {
       if (revertNeedsReboot(d, node, *report)) {
         node.revert = RevertStatus::kRebootPending;
       } else {
@@ -33,7 +33,8 @@ void observeRevert(const Deployment& d, NodeRollout& node, const NodeInput& inpu
       }
       return;
     }
-    if (report->outcome == "rolled-back" || report->outcome == "failed") {
+    if (report->outcome == common::ActivationOutcome::kRolledBack ||
+        report->outcome == common::ActivationOutcome::kFailed) {
       endRevert(node, RevertStatus::kRevertFailed, report->reason, now);
       return;
     }

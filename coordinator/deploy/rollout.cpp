@@ -7,6 +7,7 @@
 
 namespace photon::coordinator {
 namespace {
+using common::ActivationOutcome;
 
 std::string str(const Json& j, const char* key) {
   auto it = j.find(key);
@@ -23,15 +24,17 @@ void observeUpdate(Deployment& d, NodeRollout& node, const NodeInput& input, int
   auto report = parseSystemReport(input.report);
   if (report && report->deployment == d.id && report->system == d.spec.system) {
     if (!report->previous_system.empty()) node.previous_system = report->previous_system;
-    if (report->outcome != "activating") node.timings = report->timings;
-    if (report->outcome == "applied") {
+    if (report->outcome != ActivationOutcome::kActivating) node.timings = report->timings;
+    if (report->outcome == ActivationOutcome::kApplied) {
       node.status = NodeStatus::kApplied;
       node.generation = report->generation;
       node.finished_at = now;
       return;
     }
-    if (report->outcome == "rolled-back" || report->outcome == "failed") {
-      node.status = report->outcome == "failed" ? NodeStatus::kFailed : NodeStatus::kRolledBack;
+    if (report->outcome == ActivationOutcome::kRolledBack ||
+        report->outcome == ActivationOutcome::kFailed) {
+      node.status = report->outcome == ActivationOutcome::kFailed ? NodeStatus::kFailed
+                                                                  : NodeStatus::kRolledBack;
       node.reason = report->reason.substr(0, 1024);
       node.finished_at = now;
       return;
@@ -161,7 +164,9 @@ void advanceRunning(Deployment& d, RolloutStep& step, const NodeLookup& lookup, 
 std::optional<SystemReport> parseSystemReport(const Json& report) {
   if (!report.is_object()) return std::nullopt;
   SystemReport r;
-  r.outcome = str(report, "outcome");
+  auto outcome = common::parseEnum<ActivationOutcome>(str(report, "outcome"));
+  if (!outcome) return std::nullopt;
+  r.outcome = *outcome;
   r.system = str(report, "system");
   r.deployment = str(report, "deployment");
   r.previous_system = str(report, "previous_system");
@@ -186,7 +191,6 @@ std::optional<SystemReport> parseSystemReport(const Json& report) {
       if (value.is_number() && key.size() <= 32 && r.timings.size() < 16) r.timings[key] = value;
     }
   }
-  if (r.outcome.empty()) return std::nullopt;
   return r;
 }
 

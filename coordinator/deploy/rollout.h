@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/api/observed.h"
 #include "coordinator/deploy/deployment.h"
 
 namespace photon::coordinator {
@@ -24,7 +25,7 @@ using NodeLookup = std::function<NodeInput(const std::string& node_id)>;
 
 // The agent's nixos report, the fields the rollout reads.
 struct SystemReport {
-  std::string outcome;  // applied, rolled-back, failed, activating
+  common::ActivationOutcome outcome = common::ActivationOutcome::kActivating;
   std::string system;
   std::string deployment;
   std::string previous_system;
@@ -41,6 +42,7 @@ struct SystemReport {
   std::string reboot_health;
   std::string reboot_reason;
 };
+// Nothing when the report has no outcome, or one this coordinator does not know.
 std::optional<SystemReport> parseSystemReport(const Json& report);
 
 struct RolloutStep {

@@ -21,6 +21,7 @@
 #include "common/pki.h"
 #include "coordinator/edge/body_decoding.h"
 #include "coordinator/edge/connection_deadlines.h"
+#include "coordinator/edge/json_reply.h"
 #include "coordinator/edge/long_poll_waiters.h"
 #include "coordinator/edge/tls_stream.h"
 
@@ -75,7 +76,7 @@ struct HttpServer::Impl {
   // Declared first, destroyed last: the coroutines that io's destructor discards unregister
   // from it.
   LongPollWaiters waiters;
-  const Router& router;
+  const RequestHandler& router;
   HttpMetrics& metrics;
   HttpServerOptions options;
   asio::io_context io;
@@ -115,7 +116,7 @@ struct HttpServer::Impl {
     return connections.add(std::move(callbacks));
   }
 
-  Impl(const Router& r, HttpMetrics& m, HttpServerOptions o)
+  Impl(const RequestHandler& r, HttpMetrics& m, HttpServerOptions o)
       : router(r),
         metrics(m),
         options(std::move(o)),
@@ -477,7 +478,7 @@ awaitable<void> HttpServer::Impl::serve(Stream& stream, ConnectionDeadline& dead
     }
 
     HttpResponse res;
-    if (Router::runsInline(req)) {
+    if (router.answersInline(req)) {
       answer(req, res);
     } else {
       // Writes wait for a disk or a quorum: on the worker pool, the connection's strand free.
@@ -496,7 +497,8 @@ awaitable<void> HttpServer::Impl::serve(Stream& stream, ConnectionDeadline& dead
   }
 }
 
-HttpServer::HttpServer(const Router& router, HttpMetrics& metrics, HttpServerOptions options)
+HttpServer::HttpServer(const RequestHandler& router, HttpMetrics& metrics,
+                       HttpServerOptions options)
     : impl_(std::make_unique<Impl>(router, metrics, std::move(options))) {}
 
 HttpServer::~HttpServer() {

@@ -16,8 +16,8 @@
 
 #include "common/json_depth.h"
 #include "common/result.h"
-#include "coordinator/api/router.h"
 #include "coordinator/edge/http_metrics.h"
+#include "coordinator/edge/request_handler.h"
 
 namespace photon::coordinator {
 
@@ -54,7 +54,7 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(const Router& router, HttpMetrics& metrics, HttpServerOptions options);
+  HttpServer(const RequestHandler& router, HttpMetrics& metrics, HttpServerOptions options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -92,8 +92,8 @@ Result<std::vector<common::NodeTransition>> Inventory::history(const std::string
   return readNodeHistory(store_, id);
 }
 
-std::string Inventory::liveness(const Node& node) {
-  if (!agentExpected(node.state)) return "";
+common::Liveness Inventory::liveness(const Node& node) {
+  if (!agentExpected(node.state)) return common::Liveness::kNotExpected;
   int64_t ttl = common::LifecycleSettings{}.node_ttl_s;
   auto revision = store_.modRevision(keys::kCluster);
   std::lock_guard lock(ttl_mutex_);
@@ -107,7 +107,8 @@ std::string Inventory::liveness(const Node& node) {
       ttl_ = ttl;
     }
   }
-  return liveness_.missing(node.id, clock_.nowSeconds(), ttl) ? "missing" : "alive";
+  return liveness_.missing(node.id, clock_.nowSeconds(), ttl) ? common::Liveness::kMissing
+                                                              : common::Liveness::kAlive;
 }
 
 Result<NodeList> Inventory::listNodes(const NodeFilter& filter) {

@@ -17,6 +17,7 @@
 #include "common/api/cluster.h"
 #include "common/api/node.h"
 #include "common/api/node_history.h"
+#include "common/api/observed.h"
 #include "common/clock.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/inventory/liveness.h"
@@ -148,7 +149,8 @@ class Inventory {
 
   // The node a token (by its SHA-256) was issued to, if any.
   std::optional<std::string> nodeForTokenHash(const std::string& token_hash);
-  std::string liveness(const Node& node);
+  // alive or missing; kNotExpected in a state without an agent to poll.
+  common::Liveness liveness(const Node& node);
 
   [[nodiscard]] Result<Document> desired(const std::string& id);
   // The desired document's revision alone: the agents' 304 path parses nothing.
@@ -171,6 +173,9 @@ class Inventory {
     drain_complete_ = std::move(check);
   }
 
+  // The inventory's own store. A domain that writes keys of its own gets its handle from the
+  // coordinator's wiring instead (placement's ServiceStore does); vms, deploy, power and the api
+  // still reach the store through here, and are to follow.
   Store& store() { return store_; }
   const common::Clock& clock() const { return clock_; }
 

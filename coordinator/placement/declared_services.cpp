@@ -41,7 +41,8 @@ Result<std::vector<ServiceSpec>> declaredServicesOf(const common::Cluster& clust
   return out;
 }
 
-Result<DeclarationApplied> applyDeclaration(Inventory& inventory, const common::Cluster& cluster) {
+Result<DeclarationApplied> applyDeclaration(Inventory& inventory, Store& store,
+                                            const common::Cluster& cluster) {
   PHOTON_TRY(auto declared, declaredServicesOf(cluster));
   PHOTON_TRY(auto nodes, inventory.listNodes({}));
   std::vector<SchedulerNode> sched;
@@ -59,7 +60,7 @@ Result<DeclarationApplied> applyDeclaration(Inventory& inventory, const common::
   }
 
   // What is stored now: name -> (mod_revision, text, owned by the declaration).
-  PHOTON_TRY(auto range, inventory.store().range(keys::kServicesPrefix));
+  PHOTON_TRY(auto range, store.range(keys::kServicesPrefix));
   struct Existing {
     int64_t mod_revision;
     std::string text;
@@ -102,7 +103,7 @@ Result<DeclarationApplied> applyDeclaration(Inventory& inventory, const common::
     txn.expect(keys::service(name), e.mod_revision).erase(keys::service(name));
     applied.deleted.push_back(name);
   }
-  auto revision = inventory.store().commit(txn);
+  auto revision = store.commit(txn);
   if (!revision) {
     if (revision.error().code == ErrorCode::kConflict) {
       return fail(ErrorCode::kConflict,

@@ -25,7 +25,8 @@ struct DeclarationApplied {
 
 // Stores the declaration and brings the declaration's services in line with it, in one
 // transaction: all or nothing. A declared name the API already owns is a conflict (409).
-[[nodiscard]] Result<DeclarationApplied> applyDeclaration(Inventory& inventory,
+// `store`: placement's handle on the store (the services are written there).
+[[nodiscard]] Result<DeclarationApplied> applyDeclaration(Inventory& inventory, Store& store,
                                                           const common::Cluster& cluster);
 
 }  // namespace photon::coordinator::placement

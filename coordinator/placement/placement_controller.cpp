@@ -2,11 +2,11 @@
 
 #include <set>
 
+#include "common/error_context.h"
 #include "common/log.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/placement/placement_round.h"
-#include "coordinator/vms/vm_service.h"
 
 namespace photon::coordinator::placement {
 namespace {
@@ -131,7 +131,7 @@ std::set<std::string> PlacementController::refreshLiveness(
 common::Result<std::set<std::string>> PlacementController::editedDesired(
     const std::set<std::string>& changed) {
   std::set<std::string> out;
-  Store& store = services_.inventory().store();
+  Store& store = services_.store();
   for (const auto& id : changed) {
     auto w = written_.find(id);
     if (w != written_.end()) {
@@ -151,7 +151,7 @@ common::Status PlacementController::round() {
     if (full_read_at_) world_.invalidate();  // (the first sync reads everything anyway)
     full_read_at_ = now;
   }
-  PHOTON_TRY(auto changes, world_.sync());
+  PHOTON_TRY_CTX(auto changes, world_.sync(), "read the world");
   // After a full read every node's desired document is read again too: an edit the feed did
   // not name is corrected then. A new declaration changes signatures, which is enough.
   if (changes.everything) written_.clear();
@@ -245,12 +245,12 @@ common::Status PlacementController::round() {
 
   std::vector<ServiceInput> inputs;
   for (auto& [name, w] : work) inputs.push_back({w.spec, w.stored.value});
-  if (!inputs.empty()) {
+  if (!inputs.empty() && reserved_) {
     // VMs hold their memory (and a core per vCPU) on their nodes: one reservation per node.
-    PHOTON_TRY(auto vm_totals, vms_->totals());
+    PHOTON_TRY_CTX(auto held, reserved_->reservations(), "read the capacity others hold");
     world.reserved.clear();
-    for (const auto& [node, t] : vm_totals) {
-      world.reserved.push_back({"vm:", node, {t.cpus * 1000, t.memory_mib << 20}});
+    for (const auto& r : held) {
+      world.reserved.push_back({r.holder, r.node, {r.cpu_millis, r.memory_bytes}});
     }
   }
   // The services not planned hold capacity too: asked for only when something is to be placed.
@@ -282,7 +282,7 @@ common::Status PlacementController::round() {
   // Store what changed; a conflict (another writer) leaves this round's node sections unwritten
   // and the world to be read again.
   bool all_stored = true;
-  Store& store = inventory.store();
+  Store& store = services_.store();
   std::set<std::string> touched;  // nodes whose share may have changed
   std::set<std::string> settled;
   for (auto& [name, w] : work) {
@@ -405,22 +405,25 @@ common::Status PlacementController::writeNodeSections(const std::set<std::string
 
     Json ours = unitsSection(share);
     Json bgp = entitled ? bgpSection(cluster, node.declared_name, servicesOf(share)) : nullptr;
-    PHOTON_TRY(auto desired, inventory.desired(id));
+    PHOTON_TRY_CTX(auto desired, inventory.desired(id), "read node " + id + "'s desired document");
     int64_t revision = desired.revision;
     auto current_units = desired.body.find("units");
     Json current = current_units == desired.body.end() ? Json(nullptr) : *current_units;
     Json merged = mergeUnits(current, ours);
     // No section yet and nothing of ours: leave the document alone.
     if (!(current.is_null() && ours.empty()) && merged != current) {
-      PHOTON_TRY(revision, inventory.setDesiredSection(id, "units", merged));
+      PHOTON_TRY_CTX(revision, inventory.setDesiredSection(id, "units", merged),
+                     "write node " + id + "'s units section");
     }
     auto current_bgp = desired.body.find("bgp");
     if (!bgp.is_null()) {
       if (current_bgp == desired.body.end() || *current_bgp != bgp) {
-        PHOTON_TRY(revision, inventory.setDesiredSection(id, "bgp", bgp));
+        PHOTON_TRY_CTX(revision, inventory.setDesiredSection(id, "bgp", bgp),
+                       "write node " + id + "'s bgp section");
       }
     } else if (!entitled && current_bgp != desired.body.end()) {
-      PHOTON_TRY(revision, inventory.setDesiredSection(id, "bgp", nullptr));  // removes it
+      PHOTON_TRY_CTX(revision, inventory.setDesiredSection(id, "bgp", nullptr),  // removes it
+                     "remove node " + id + "'s bgp section");
     }
     written_[id] = Written{std::move(sig), revision};
     return {};

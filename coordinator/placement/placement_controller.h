@@ -18,9 +18,9 @@
 #include "coordinator/inventory/liveness.h"
 #include "coordinator/placement/node_sections.h"
 #include "coordinator/placement/placement_world.h"
+#include "coordinator/placement/reserved_capacity.h"
 #include "coordinator/placement/service_store.h"
 #include "coordinator/placement/world.h"
-#include "coordinator/vms/vm_service.h"
 
 namespace photon::coordinator::placement {
 
@@ -32,15 +32,16 @@ struct PlacementOptions {
 
 class PlacementController final : public Controller {
  public:
-  // `vms`: the VmService the API writes through, fed by the store's changes (its totals are
-  // then kept, not recounted); without one the controller keeps its own.
+  // `reserved`: what other workloads hold on nodes (the coordinator's VmService, which the API
+  // writes through and the store's changes feed); none when null.
   PlacementController(ServiceStore& services, LivenessTracker& liveness,
-                      PlacementOptions options = {}, std::shared_ptr<VmService> vms = nullptr)
+                      PlacementOptions options = {},
+                      std::shared_ptr<ReservedCapacity> reserved = nullptr)
       : services_(services),
-        vms_(vms ? std::move(vms) : std::make_shared<VmService>(services.inventory())),
+        reserved_(std::move(reserved)),
         liveness_(liveness),
         options_(options),
-        world_(services.inventory().store()) {}
+        world_(services.store()) {}
 
   std::string name() const override { return "placement"; }
   void tick() override;
@@ -80,7 +81,7 @@ class PlacementController final : public Controller {
   common::Status writeNodeSections(const std::set<std::string>* only);
 
   ServiceStore& services_;
-  std::shared_ptr<VmService> vms_;  // kept: it keeps what the VMs hold per node
+  std::shared_ptr<ReservedCapacity> reserved_;
   LivenessTracker& liveness_;
   PlacementOptions options_;
   std::mutex mutex_;      // one round at a time (the control thread and sweepOnce() in tests)

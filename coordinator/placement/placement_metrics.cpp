@@ -8,8 +8,8 @@ namespace photon::coordinator::placement {
 using common::appendHelp;
 using common::appendMetric;
 
-void appendPlacementMetrics(std::string& out, Inventory& inventory) {
-  ServiceStore services(inventory);
+void appendPlacementMetrics(std::string& out, Inventory& inventory, Store& store) {
+  ServiceStore services(inventory, store);
   auto states = services.loadStates();
   if (!states) return;
   appendHelp(out, "photon_placement_instances", "gauge",

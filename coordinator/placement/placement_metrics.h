@@ -8,6 +8,6 @@
 
 namespace photon::coordinator::placement {
 
-void appendPlacementMetrics(std::string& out, Inventory& inventory);
+void appendPlacementMetrics(std::string& out, Inventory& inventory, Store& store);
 
 }  // namespace photon::coordinator::placement

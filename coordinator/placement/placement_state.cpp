@@ -27,7 +27,7 @@ common::Result<Allocation> allocationFromJson(const Json& a, const std::string& 
   PHOTON_TRY(out.node, readString(a, "node", path));
   PHOTON_TRY(out.revision, readString(a, "revision", path, ""));
   PHOTON_TRY(out.created_at, readInt(a, "created_at", path, 0, INT64_MAX, 0));
-  PHOTON_TRY(out.health, readString(a, "health", path, ""));
+  PHOTON_TRY(out.health, common::readEnum(a, "health", path, common::InstanceHealth::kUnknown));
   PHOTON_TRY(out.error, readString(a, "error", path, ""));
   PHOTON_TRY(out.healthy_since, readInt(a, "healthy_since", path, 0, INT64_MAX, 0));
   PHOTON_TRY(out.replaces, readString(a, "replaces", path, ""));
@@ -79,7 +79,7 @@ InstanceCounts countInstances(const PlacementState& s) {
       ++counts.lost;
     } else {
       ++counts.placed;
-      if (a.health == "healthy") ++counts.healthy;
+      if (a.health == common::InstanceHealth::kHealthy) ++counts.healthy;
     }
   }
   counts.unplaced = static_cast<int64_t>(s.unplaced.size());
@@ -92,7 +92,7 @@ Json toJson(const Allocation& a) {
             {"node", a.node},
             {"revision", a.revision},
             {"created_at", a.created_at},
-            {"health", a.health},
+            {"health", common::toString(a.health)},
             {"healthy_since", a.healthy_since}};
   if (!a.error.empty()) j["error"] = a.error;
   if (!a.replaces.empty()) j["replaces"] = a.replaces;

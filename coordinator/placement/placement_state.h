@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/api/observed.h"
 #include "common/json_fields.h"
 #include "common/result.h"
 
@@ -22,8 +23,9 @@ struct Allocation {
   std::string node;
   std::string revision;  // the instance revision it is to run
   int64_t created_at = 0;
-  // Last observed: "" (nothing yet), "starting", "healthy", "unhealthy", "failed", "refused".
-  std::string health;
+  // Last observed: kUnknown ("", nothing yet), starting, healthy, unhealthy, failed, refused,
+  // missing (its node is).
+  common::InstanceHealth health = common::InstanceHealth::kUnknown;
   std::string error;          // the agent's error for it, if any
   int64_t healthy_since = 0;  // 0: not healthy now
   // A replacement made for a drain: the named allocation stops once this one is healthy.

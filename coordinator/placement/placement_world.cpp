@@ -1,5 +1,6 @@
 #include "coordinator/placement/placement_world.h"
 
+#include "common/error_context.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
 
@@ -187,7 +188,10 @@ common::Status PlacementWorld::readObserved(const std::string& id, WorldChanges&
   NodeObservation observation;
   if (kv) {
     PHOTON_TRY(Json body, parseStored(*kv));
-    observation = parseObservedUnits(body);
+    auto parsed = parseObservedUnits(body);
+    common::ignoreError(parsed, "placement: read node " + id + "'s units report",
+                        "its instances stay unknown, and nothing is judged on them");
+    if (parsed) observation = std::move(*parsed);
     revisions_[id].observed = revision;
   } else if (known != revisions_.end()) {
     known->second.observed = 0;
@@ -300,8 +304,8 @@ std::string PlacementWorld::describe() const {
   }
   for (const auto& [id, observation] : world_.observed) {
     for (const auto& [name, o] : observation) {
-      out += "observed " + id + " " + name + " " + o.state + " " + o.health + " " + o.revision +
-             " " + o.error + "\n";
+      out += "observed " + id + " " + name + " " + std::string(common::toString(o.state)) + " " +
+             std::string(common::toString(o.health)) + " " + o.revision + " " + o.error + "\n";
     }
   }
   for (const auto& [name, s] : specs_) {

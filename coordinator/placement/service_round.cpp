@@ -9,8 +9,11 @@ namespace photon::coordinator::placement {
 namespace {
 using common::NodeState;
 
-bool failedHealth(const std::string& h) {
-  return h == "unhealthy" || h == "failed" || h == "refused";
+using common::InstanceHealth;
+
+bool failedHealth(InstanceHealth h) {
+  return h == InstanceHealth::kUnhealthy || h == InstanceHealth::kFailed ||
+         h == InstanceHealth::kRefused;
 }
 
 Json templateOf(const ServiceSpec& spec) {
@@ -40,7 +43,7 @@ void observeHealth(PlacementState& state, const World& world) {
     if (a.lost) continue;
     const NodeView* n = world.node(a.node);
     if (!n || !n->alive) {
-      a.health = "missing";
+      a.health = InstanceHealth::kMissing;
       a.healthy_since = 0;
       continue;
     }
@@ -49,14 +52,14 @@ void observeHealth(PlacementState& state, const World& world) {
       if (auto it = node->second.find(a.name); it != node->second.end()) o = &it->second;
     }
     if (!o) {
-      a.health = "";
+      a.health = InstanceHealth::kUnknown;
       a.error.clear();
       a.healthy_since = 0;
       continue;
     }
     a.health = healthOf(*o, a.revision);
     a.error = o->error;
-    if (a.health == "healthy") {
+    if (a.health == InstanceHealth::kHealthy) {
       if (a.healthy_since == 0) a.healthy_since = world.now;
     } else {
       a.healthy_since = 0;
@@ -74,7 +77,8 @@ std::optional<Json> revertTarget(const ServiceSpec& spec, PlacementState& state)
   }
   for (const auto& a : state.allocations) {
     if (a.lost || a.revision != revision || !failedHealth(a.health)) continue;
-    std::string why = "instance " + a.name + " on node " + a.node + " is " + a.health +
+    std::string why = "instance " + a.name + " on node " + a.node + " is " +
+                      std::string(common::toString(a.health)) +
                       (a.error.empty() ? "" : " (" + a.error + ")");
     if (spec.update.auto_revert && !state.last_healthy_spec.is_null() &&
         !state.last_healthy_revision.empty() && state.last_healthy_revision != revision) {
@@ -234,7 +238,7 @@ ServiceRound planService(const ServiceSpec& spec, PlacementState state, const Wo
                           had.memory_bytes == spec.resources.memory_bytes);
       if (in_place && a->revision != revision) {
         a->revision = revision;
-        a->health.clear();
+        a->health = InstanceHealth::kUnknown;
         a->error.clear();
         a->healthy_since = 0;
       } else {

@@ -65,7 +65,7 @@ Result<PutServiceResult> ServiceStore::put(const std::string& name, const Json& 
     if (n.state != common::NodeState::kRetired) sched.push_back(schedulerNodeOf(n));
   }
   PHOTON_TRY(auto check, checkAgainstCluster(spec, cluster, sched));
-  PHOTON_TRY(auto existing, inventory_.store().get(keys::service(name)));
+  PHOTON_TRY(auto existing, store_.get(keys::service(name)));
   PHOTON_CHECK(refuseDeclared(existing, name));
   Txn txn;
   if (existing) {
@@ -74,7 +74,7 @@ Result<PutServiceResult> ServiceStore::put(const std::string& name, const Json& 
     txn.expectAbsent(keys::service(name));
   }
   txn.put(keys::service(name), storedServiceText(spec));
-  auto revision = inventory_.store().commit(txn);
+  auto revision = store_.commit(txn);
   if (!revision) {
     if (revision.error().code == ErrorCode::kConflict) {
       return fail(ErrorCode::kConflict, "service " + name + " changed concurrently; retry", "name");
@@ -86,7 +86,7 @@ Result<PutServiceResult> ServiceStore::put(const std::string& name, const Json& 
 
 Result<int64_t> ServiceStore::remove(const std::string& name) {
   PHOTON_CHECK(common::checkName("name", name));
-  PHOTON_TRY(auto existing, inventory_.store().get(keys::service(name)));
+  PHOTON_TRY(auto existing, store_.get(keys::service(name)));
   if (!existing) {
     PHOTON_TRY(auto cluster, inventory_.clusterOrEmpty());
     for (const auto& core : coreServicesOf(cluster).services) {
@@ -100,11 +100,11 @@ Result<int64_t> ServiceStore::remove(const std::string& name) {
   PHOTON_CHECK(refuseDeclared(existing, name));
   Txn txn;
   txn.expect(keys::service(name), existing->mod_revision).erase(keys::service(name));
-  return inventory_.store().commit(txn);
+  return store_.commit(txn);
 }
 
 Result<std::map<std::string, Stored<ServiceSpec>>> ServiceStore::loadServices() {
-  PHOTON_TRY(auto range, inventory_.store().range(keys::kServicesPrefix));
+  PHOTON_TRY(auto range, store_.range(keys::kServicesPrefix));
   std::map<std::string, Stored<ServiceSpec>> out;
   for (const auto& kv : range.kvs) {
     std::string name = kv.key.substr(std::string(keys::kServicesPrefix).size());
@@ -120,7 +120,7 @@ Result<std::map<std::string, Stored<ServiceSpec>>> ServiceStore::loadServices() 
 }
 
 Result<std::map<std::string, Stored<PlacementState>>> ServiceStore::loadStates() {
-  PHOTON_TRY(auto range, inventory_.store().range(keys::kPlacementPrefix));
+  PHOTON_TRY(auto range, store_.range(keys::kPlacementPrefix));
   std::map<std::string, Stored<PlacementState>> out;
   for (const auto& kv : range.kvs) {
     std::string name = kv.key.substr(std::string(keys::kPlacementPrefix).size());
@@ -142,7 +142,7 @@ Result<std::optional<ServiceSpec>> ServiceStore::findSpec(const std::string& nam
     }
   }
   core = false;
-  PHOTON_TRY(auto kv, inventory_.store().get(keys::service(name)));
+  PHOTON_TRY(auto kv, store_.get(keys::service(name)));
   if (!kv) return std::optional<ServiceSpec>{};
   PHOTON_TRY(Json j, parseStored(*kv));
   PHOTON_TRY(auto spec, storedServiceFromJson(std::move(j), name));
@@ -192,14 +192,14 @@ Result<Json> ServiceStore::list() {
   };
   for (const auto& spec : coreServicesOf(cluster).services) add(spec, true);
   for (const auto& [name, stored] : services) add(stored.value, false);
-  return Json{{"services", out}, {"revision", inventory_.store().revision()}};
+  return Json{{"services", out}, {"revision", store_.revision()}};
 }
 
 Result<Json> ServiceStore::show(const std::string& name) {
   bool core = false;
   PHOTON_TRY(auto spec, findSpec(name, core));
   if (!spec) return fail(ErrorCode::kNotFound, "no service " + name, "name");
-  PHOTON_TRY(auto kv, inventory_.store().get(keys::placement(name)));
+  PHOTON_TRY(auto kv, store_.get(keys::placement(name)));
   std::optional<PlacementState> state;
   if (kv) {
     PHOTON_TRY(Json j, parseStored(*kv));
@@ -210,14 +210,14 @@ Result<Json> ServiceStore::show(const std::string& name) {
               {"owner", ownerOf(*spec)},
               {"spec", toJson(*spec)},
               {"status", statusOf(*spec, state)},
-              {"revision", inventory_.store().revision()}};
+              {"revision", store_.revision()}};
 }
 
 Result<Json> ServiceStore::allocations(const std::string& name) {
   bool core = false;
   PHOTON_TRY(auto spec, findSpec(name, core));
   if (!spec) return fail(ErrorCode::kNotFound, "no service " + name, "name");
-  PHOTON_TRY(auto kv, inventory_.store().get(keys::placement(name)));
+  PHOTON_TRY(auto kv, store_.get(keys::placement(name)));
   Json allocations = Json::array(), unplaced = Json::array();
   if (kv) {
     PHOTON_TRY(Json j, parseStored(*kv));

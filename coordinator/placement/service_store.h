@@ -52,7 +52,9 @@ std::string ownerOf(const ServiceSpec& spec);
 
 class ServiceStore {
  public:
-  explicit ServiceStore(Inventory& inventory) : inventory_(inventory) {}
+  // `store`: placement's handle on the store (services/, placement/ and the nodes' desired
+  // sections), handed in by the coordinator's wiring; the inventory is asked about nodes only.
+  ServiceStore(Inventory& inventory, Store& store) : inventory_(inventory), store_(store) {}
 
   // The API: validates, checks against the cluster and the nodes, stores.
   [[nodiscard]] Result<PutServiceResult> put(const std::string& name, const Json& body);
@@ -71,12 +73,14 @@ class ServiceStore {
   bool nothingRunsOn(const std::string& node_id);
 
   Inventory& inventory() { return inventory_; }
+  Store& store() { return store_; }
 
  private:
   Result<std::optional<ServiceSpec>> findSpec(const std::string& name, bool& core);
   Json statusOf(const ServiceSpec& spec, const std::optional<PlacementState>& state);
 
   Inventory& inventory_;
+  Store& store_;
 };
 
 }  // namespace photon::coordinator::placement

@@ -1,49 +1,36 @@
 #include "coordinator/placement/world.h"
 
+#include "common/api/units_report.h"
+
 namespace photon::coordinator::placement {
-namespace {
-constexpr size_t kMaxObservedError = 1024;
 
-std::string text(const common::Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
-}  // namespace
+using common::InstanceHealth;
+using common::InstanceState;
 
-NodeObservation parseObservedUnits(const common::Json& observed) {
+common::Result<NodeObservation> parseObservedUnits(const common::Json& observed) {
+  PHOTON_TRY(auto instances, common::unitsReportFromObserved(observed));
   NodeObservation out;
-  if (!observed.is_object()) return out;
-  auto domains = observed.find("domains");
-  if (domains == observed.end() || !domains->is_object()) return out;
-  auto units = domains->find("units");
-  if (units == domains->end() || !units->is_object()) return out;
-  auto instances = units->find("instances");
-  if (instances == units->end() || !instances->is_array()) return out;
-  for (const auto& i : *instances) {
-    if (!i.is_object()) continue;
-    std::string name = text(i, "name");
-    if (name.empty()) continue;
-    // The agent's error goes into the placement document (and its reasons): bounded, so that
-    // the stored state always reads back (common/json_fields.h's string limit).
-    std::string error = text(i, "error");
-    if (error.size() > kMaxObservedError) error = error.substr(0, kMaxObservedError) + "...";
-    out[name] = InstanceObservation{text(i, "state"), text(i, "health"), text(i, "revision"),
-                                    std::move(error)};
+  for (auto& i : instances) {
+    out[i.name] = InstanceObservation{i.state, i.health, std::move(i.revision), std::move(i.error)};
   }
   return out;
 }
 
-std::string healthOf(const InstanceObservation& o, const std::string& wanted_revision) {
-  if (o.state == "refused") return "refused";
-  if (o.state == "failed") return "failed";
+InstanceHealth healthOf(const InstanceObservation& o, const std::string& wanted_revision) {
+  if (o.state == InstanceState::kRefused) return InstanceHealth::kRefused;
+  if (o.state == InstanceState::kFailed) return InstanceHealth::kFailed;
   // A unit still running the previous revision says nothing about the wanted one.
-  if (!o.revision.empty() && o.revision != wanted_revision) return "starting";
-  if (o.health == "healthy") return o.state == "active" ? "healthy" : "starting";
-  if (!o.health.empty()) return o.health;
-  if (o.state == "active") return "healthy";
-  if (o.state == "activating" || o.state == "inactive" || o.state.empty()) return "starting";
-  return "unhealthy";
+  if (!o.revision.empty() && o.revision != wanted_revision) return InstanceHealth::kStarting;
+  if (o.health == InstanceHealth::kHealthy) {
+    return o.state == InstanceState::kActive ? InstanceHealth::kHealthy : InstanceHealth::kStarting;
+  }
+  if (o.health != InstanceHealth::kUnknown) return o.health;
+  if (o.state == InstanceState::kActive) return InstanceHealth::kHealthy;
+  if (o.state == InstanceState::kActivating || o.state == InstanceState::kInactive ||
+      o.state == InstanceState::kUnknown) {
+    return InstanceHealth::kStarting;
+  }
+  return InstanceHealth::kUnhealthy;
 }
 
 std::string World::nodeIdFor(const std::string& declared) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/api/node.h"
+#include "common/api/observed.h"
 #include "common/json_fields.h"
 #include "coordinator/placement/scheduler.h"
 
@@ -27,19 +28,21 @@ struct NodeView {
 
 // One instance as the node's agent reported it (observed "domains.units.instances[]").
 struct InstanceObservation {
-  std::string state;     // ActiveState, or "refused"
-  std::string health;    // starting / healthy / unhealthy, when a check ran
+  common::InstanceState state = common::InstanceState::kUnknown;     // ActiveState, or refused
+  common::InstanceHealth health = common::InstanceHealth::kUnknown;  // when a check ran
   std::string revision;  // the revision the running unit was started for
   std::string error;
   bool operator==(const InstanceObservation&) const = default;
 };
 using NodeObservation = std::map<std::string, InstanceObservation>;
 
-NodeObservation parseObservedUnits(const common::Json& observed);
+// The instances of a stored observed document, by name (common/api/units_report.h's strict
+// reader: an entry it cannot read is the error, naming its field).
+[[nodiscard]] common::Result<NodeObservation> parseObservedUnits(const common::Json& observed);
 
-// The health placement acts on: "refused", "failed", "healthy" (only for the wanted revision),
-// "unhealthy", "starting", or "" when the agent has not reported the instance yet.
-std::string healthOf(const InstanceObservation& o, const std::string& wanted_revision);
+// The health placement acts on: refused, failed, healthy (only for the wanted revision),
+// unhealthy, starting, or kUnknown when the agent has not reported the instance yet.
+common::InstanceHealth healthOf(const InstanceObservation& o, const std::string& wanted_revision);
 
 struct World {
   std::map<std::string, NodeView> nodes;  // by node id

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "common/error_context.h"
+
 namespace photon::coordinator {
 namespace {
 using common::ErrorCode;
@@ -153,11 +155,13 @@ Result<int64_t> SqliteStore::commit(const Txn& txn) {
   int64_t next = mirror_.revision() + 1;
   PHOTON_CHECK(exec("BEGIN IMMEDIATE"));
   if (auto written = writeOps(txn, next); !written) {
-    (void)exec("ROLLBACK");
+    common::ignoreError(exec("ROLLBACK"), "sqlite: roll back a failed write",
+                        "the write's own error is returned; SQLite rolls back on close");
     return std::unexpected(written.error());
   }
   if (auto done = exec("COMMIT"); !done) {
-    (void)exec("ROLLBACK");
+    common::ignoreError(exec("ROLLBACK"), "sqlite: roll back a failed commit",
+                        "the commit's own error is returned; SQLite rolls back on close");
     return std::unexpected(done.error());
   }
   std::vector<KeyChange> changes;

@@ -18,7 +18,7 @@ Result<VmHost> hostFromStore(const KeyValue& kv) {
   PHOTON_TRY(common::Node n, common::nodeFromJson(j));
   VmHost h;
   h.id = n.id;
-  h.state = std::string(common::toString(n.state));
+  h.state = n.state;
   h.virtualization = n.facts.cpu.virtualization;
   h.memory_mib = n.facts.memory_bytes >> 20;
   return h;

@@ -7,7 +7,9 @@ using common::fail;
 
 // Why `host` cannot take the VM, or empty when it can.
 std::string unfit(const VmHost& host, int64_t memory_mib) {
-  if (host.state != "active") return "node " + host.id + " is " + host.state + ", not active";
+  if (host.state != common::NodeState::kActive) {
+    return "node " + host.id + " is " + std::string(common::toString(host.state)) + ", not active";
+  }
   if (!host.virtualization) return "node " + host.id + " has no hardware virtualization";
   if (host.placed_vms >= kMaxVmsPerNode) {
     return "node " + host.id + " has " + std::to_string(host.placed_vms) + " VMs already";
@@ -44,7 +46,7 @@ common::Result<std::string> placeVm(const std::vector<VmHost>& hosts,
   int64_t most_free = -1;
   std::string most_free_id;
   for (const auto& host : hosts) {
-    if (host.state != "active" || !host.virtualization) continue;
+    if (host.state != common::NodeState::kActive || !host.virtualization) continue;
     ++candidates;
     if (host.placed_vms < kMaxVmsPerNode && host.freeMib() > most_free) {
       most_free = host.freeMib();

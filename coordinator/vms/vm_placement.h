@@ -6,13 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "common/api/node.h"
 #include "common/result.h"
 
 namespace photon::coordinator {
 
 struct VmHost {
   std::string id;
-  std::string state;  // the node's lifecycle state; only "active" hosts VMs
+  common::NodeState state = common::NodeState::kDiscovered;  // only an active node hosts VMs
   bool virtualization = false;
   int64_t memory_mib = 0;  // the node's memory (facts)
   int64_t placed_mib = 0;  // memory of the VMs placed there, stopped ones included

@@ -168,6 +168,15 @@ Result<std::map<std::string, VmTotals>> VmService::totals() {
   return ledger_.totals();
 }
 
+Result<std::vector<placement::NodeReservation>> VmService::reservations() {
+  PHOTON_TRY(auto by_node, totals());
+  std::vector<placement::NodeReservation> out;
+  for (const auto& [node, t] : by_node) {
+    out.push_back({"vm:", node, t.cpus * 1000, t.memory_mib << 20});
+  }
+  return out;
+}
+
 Status VmService::remove(const std::string& name) {
   std::lock_guard lock(write_mutex_);
   auto removed = withRetries<int64_t>([&]() -> Result<int64_t> {

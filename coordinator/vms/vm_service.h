@@ -12,6 +12,7 @@
 
 #include "common/json_fields.h"
 #include "coordinator/inventory/inventory.h"
+#include "coordinator/placement/reserved_capacity.h"
 #include "coordinator/vms/vm_ledger.h"
 
 namespace photon::coordinator {
@@ -19,7 +20,7 @@ namespace photon::coordinator {
 enum class VmAction { kStart, kStop, kReset };
 std::optional<VmAction> parseVmAction(std::string_view text);
 
-class VmService {
+class VmService final : public placement::ReservedCapacity {
  public:
   explicit VmService(Inventory& inventory) : inventory_(inventory), ledger_(inventory.store()) {}
 
@@ -40,6 +41,8 @@ class VmService {
   [[nodiscard]] Result<VmRecord> act(const std::string& name, VmAction action);
   // Per node, what the VMs placed there hold (placement reserves it).
   [[nodiscard]] Result<std::map<std::string, VmTotals>> totals();
+  // The same for placement: a VM holds its memory and a core per vCPU on its node.
+  [[nodiscard]] Result<std::vector<placement::NodeReservation>> reservations() override;
 
   // The record and what its node's agent reports of the VM ("observed": null until it does).
   Json view(const VmRecord& record);

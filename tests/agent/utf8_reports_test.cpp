@@ -52,7 +52,7 @@ TEST_CASE("agent utf-8: an activation's reason with raw bytes is kept and read b
   agent::NixosState state(t.path());
   agent::Outcome outcome;
   outcome.activation_id = 1;
-  outcome.outcome = "failed";
+  outcome.outcome = common::ActivationOutcome::kFailed;
   outcome.reason = "switch-to-configuration: \xff\xfe garbage";
   REQUIRE(state.saveOutcome(outcome));
   auto loaded = state.loadOutcome();

@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < node_count; ++i) {
     char id[16];
     std::snprintf(id, sizeof id, "node-%05d", i);
-    hosts.push_back({id, "active", true, 262144, int64_t{512} * (i % 97), i % 13});
+    hosts.push_back(
+        {id, common::NodeState::kActive, true, 262144, int64_t{512} * (i % 97), i % 13});
   }
   constexpr int kDecisions = 20000;
   auto pure_start = std::chrono::steady_clock::now();

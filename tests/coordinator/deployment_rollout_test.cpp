@@ -244,3 +244,23 @@ TEST_CASE("rollout: stopping is derived from the nodes, whatever an old record s
   CHECK_FALSE(make(2, 1).stopping());
   CHECK(cancelDeployment(make(2, 1), 5).stopping());
 }
+
+TEST_CASE("rollout: a report's outcome is read as its enum, and an unknown one is no outcome",
+          "[deployments]") {
+  Json report = {{"outcome", "rolled-back"}, {"system", kNew}, {"deployment", "d-1"}};
+  auto read = parseSystemReport(report);
+  REQUIRE(read);
+  CHECK(read->outcome == common::ActivationOutcome::kRolledBack);
+
+  report["outcome"] = "exploded";
+  CHECK_FALSE(parseSystemReport(report));
+  report.erase("outcome");
+  CHECK_FALSE(parseSystemReport(report));
+
+  // An updating node whose report says nothing known times out as a silent one would.
+  World w;
+  auto step = advance(make(1, 1), w.lookup(), 1000);
+  w.inputs["n0"].report = {{"outcome", "exploded"}, {"system", kNew}, {"deployment", "d-1"}};
+  CHECK(advance(step.next, w.lookup(), 1050).next.nodes[0].status == NodeStatus::kUpdating);
+  CHECK(advance(step.next, w.lookup(), 1100).next.nodes[0].status == NodeStatus::kTimeout);
+}

@@ -15,7 +15,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   common::Json stored = *body;
   stored["reported_at"] = 1;
   fuzz::mustDump(stored);
-  for (const auto& [name, o] : coordinator::placement::parseObservedUnits(stored)) {
+  // Unreadable is an answer; a readable report must yield a health for each instance.
+  auto units = coordinator::placement::parseObservedUnits(stored);
+  if (!units) return 0;
+  for (const auto& [name, o] : *units) {
     (void)coordinator::placement::healthOf(o, "1");
   }
   return 0;

@@ -44,16 +44,17 @@ TEST_CASE("nixos plan: activate what does not run, leave what does", "[nixos]") 
 TEST_CASE("nixos plan: a generation rolled back here is held until the desired changes",
           "[nixos]") {
   NixosObserved o = running(kA);
-  o.last = Outcome{.outcome = "rolled-back", .system = kB, .deployment = "d1"};
+  o.last = Outcome{
+      .outcome = photon::common::ActivationOutcome::kRolledBack, .system = kB, .deployment = "d1"};
   auto desired = spec(kB);
   desired.deployment = "d1";
   CHECK(planNixos(desired, o).action == NixosAction::kHold);
-  o.last->outcome = "failed";
+  o.last->outcome = photon::common::ActivationOutcome::kFailed;
   CHECK(planNixos(desired, o).action == NixosAction::kHold);
   desired.deployment = "d2";  // a new deployment of it is a deliberate retry
   CHECK(planNixos(desired, o).action == NixosAction::kActivate);
   CHECK(planNixos(spec(kA), o).action == NixosAction::kNothing);
-  o.last->outcome = "applied";
+  o.last->outcome = photon::common::ActivationOutcome::kApplied;
   desired.deployment = "d1";
   CHECK(planNixos(desired, o).action == NixosAction::kActivate);
 }
@@ -114,7 +115,7 @@ TEST_CASE("nixos journal: journal and outcome survive a round trip", "[nixos]") 
   REQUIRE(back);
   CHECK(*back == j);
   Outcome o{.activation_id = 7,
-            .outcome = "rolled-back",
+            .outcome = photon::common::ActivationOutcome::kRolledBack,
             .system = kB,
             .previous_system = kA,
             .deployment = "d",

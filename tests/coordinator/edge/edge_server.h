@@ -5,6 +5,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "coordinator/api/router.h"
 #include "coordinator/edge/http_server.h"
 
 namespace photon::test {

@@ -64,8 +64,11 @@ void observe(History& h, const std::set<std::string>& sick) {
   for (const auto& s : h.services) {
     for (const auto& a : s.state.allocations) {
       if (a.lost || !h.world.nodes.at(a.node).alive) continue;
-      h.world.observed[a.node][a.name] = {"active", sick.contains(a.node) ? "unhealthy" : "healthy",
-                                          a.revision, ""};
+      using photon::common::InstanceHealth;
+      h.world.observed[a.node][a.name] = {
+          photon::common::InstanceState::kActive,
+          sick.contains(a.node) ? InstanceHealth::kUnhealthy : InstanceHealth::kHealthy, a.revision,
+          ""};
     }
   }
 }

@@ -19,7 +19,7 @@ PlacementState sample() {
                            .node = "n-2",
                            .revision = "r1",
                            .created_at = 100,
-                           .health = "healthy",
+                           .health = photon::common::InstanceHealth::kHealthy,
                            .error = "",
                            .healthy_since = 120,
                            .replaces = "web-3",
@@ -79,7 +79,9 @@ TEST_CASE("placement state: an agent's long error is bounded so the document rea
        {{"units",
          {{"instances",
            {{{"name", "web-5"}, {"state", "failed"}, {"error", std::string(20000, 'x')}}}}}}}}};
-  auto units = parseObservedUnits(observed);
+  auto read = parseObservedUnits(observed);
+  REQUIRE(read);
+  auto& units = *read;
   REQUIRE(units.contains("web-5"));
   CHECK(units["web-5"].error.size() < 1100);
   PlacementState s = sample();
@@ -91,8 +93,14 @@ TEST_CASE("placement state: an agent's long error is bounded so the document rea
 
 TEST_CASE("placement state: instance counts, as status and metrics show them", "[placement]") {
   PlacementState s = sample();  // web-5: lost
-  s.allocations.push_back({.name = "web-6", .slot = 0, .node = "n-1", .health = "healthy"});
-  s.allocations.push_back({.name = "web-7", .slot = 2, .node = "n-3", .health = "starting"});
+  s.allocations.push_back({.name = "web-6",
+                           .slot = 0,
+                           .node = "n-1",
+                           .health = photon::common::InstanceHealth::kHealthy});
+  s.allocations.push_back({.name = "web-7",
+                           .slot = 2,
+                           .node = "n-3",
+                           .health = photon::common::InstanceHealth::kStarting});
   auto counts = countInstances(s);
   CHECK(counts.placed == 2);
   CHECK(counts.healthy == 1);

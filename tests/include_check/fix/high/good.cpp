@@ -1,0 +1,2 @@
+// Links photon_low: may include it.
+#include "fix/low/base.h"
