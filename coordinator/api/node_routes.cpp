@@ -124,7 +124,7 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
     Json nodes = Json::array();
     for (const auto& n : list->nodes) {
       if (table) {
-        nodes.push_back(nodeTableView(n, ctx.inventory.liveness(n),
+        nodes.push_back(nodeTableView(n, std::string(common::toString(ctx.inventory.liveness(n))),
                                       power::powerSummary(ctx.inventory.store(), n.id)));
       } else {
         nodes.push_back(nodeView(ctx, n));

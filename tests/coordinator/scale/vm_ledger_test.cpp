@@ -50,9 +50,9 @@ Seen seen(const VmLedger& ledger) {
   }
   for (const auto& [node, t] : ledger.totals()) s.totals[node] = {t.memory_mib, t.cpus, t.vms};
   for (const auto& h : ledger.hosts("", nullptr)) {
-    s.hosts.push_back(h.id + " " + h.state + " " + std::to_string(h.virtualization) + " " +
-                      std::to_string(h.memory_mib) + " " + std::to_string(h.placed_mib) + " " +
-                      std::to_string(h.placed_vms));
+    s.hosts.push_back(h.id + " " + std::string(common::toString(h.state)) + " " +
+                      std::to_string(h.virtualization) + " " + std::to_string(h.memory_mib) + " " +
+                      std::to_string(h.placed_mib) + " " + std::to_string(h.placed_vms));
   }
   return s;
 }
