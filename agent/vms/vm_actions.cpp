@@ -59,13 +59,7 @@ common::Status VmReconciler::ownDisk(const DiskSpec& disk, const VmRecord& recor
         disk.path;
     return fail(ErrorCode::kConflict, why + ": restart the VM to give it its own uid");
   }
-  if (::chown(disk.path.c_str(), record.uid, record.uid) != 0 ||
-      ::chmod(disk.path.c_str(), 0600) != 0) {
-    return fail(ErrorCode::kUnavailable, "hand " + disk.path + " to uid " +
-                                             std::to_string(record.uid) + ": " +
-                                             std::strerror(errno));
-  }
-  return {};
+  return ownDiskFile(disk.path, record.uid);
 }
 
 common::Status VmReconciler::prepareSandbox(const std::string& name, Runtime& vm) {
@@ -107,6 +101,13 @@ common::Status VmReconciler::start(const std::string& name, Runtime& vm, const V
     qemu_paths = vmPaths(options_.state_dir, name, options_.sandbox.runtime_root + "/" + name);
   }
   if (options_.sandbox.enabled) PHOTON_CHECK(prepareSandbox(name, vm));
+  if (options_.sandbox.enabled) {
+    // A disk the last boot had that this one does not (removed from the spec, or hot-plugged
+    // and not re-declared) is forgotten by the record below: root's again first.
+    std::set<std::string> kept;
+    for (const auto& disk : spec.disks) kept.insert(disk.path);
+    PHOTON_CHECK(disownDroppedDisks(vm.record, kept));
+  }
   for (const auto& disk : spec.disks) {
     PHOTON_CHECK(ensureDisk(disk));
     PHOTON_CHECK(ownDisk(disk, vm.record));
@@ -208,6 +209,11 @@ common::Status VmReconciler::finishUnplug(Runtime& vm, const std::string& id) {
                 : qmp(vm, "netdev_del", Json{{"id", qemuNodeName(id)}});
   // Already gone (e.g. finished before an agent restart) is done too.
   if (!r && !isNotFound(r.error())) return std::unexpected(r.error());
+  // Out of QEMU: the disk is root's again before the record forgets it (a failure is retried
+  // with the unplug, which then finds the device gone).
+  if (disk && options_.sandbox.enabled && vm.record.uid != 0 && it->second["path"].is_string()) {
+    PHOTON_CHECK(disownDisk(it->second["path"].get<std::string>(), vm.record.uid));
+  }
   vm.record.attached.erase(id);
   vm.record.ports.erase(id);
   vm.record.pending_unplug.erase(id);

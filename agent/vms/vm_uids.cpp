@@ -49,8 +49,6 @@ common::Result<uint32_t> allocateVmUid(const std::string& counter_file,
   return *uid;
 }
 
-namespace {
-
 std::set<std::string> recordedDisks(const VmRecord& record) {
   std::set<std::string> out;
   if (record.booted) {
@@ -64,19 +62,46 @@ std::set<std::string> recordedDisks(const VmRecord& record) {
   return out;
 }
 
+namespace {
+bool isDiskFile(const struct stat& st) {
+  return S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+}
 }  // namespace
 
-common::Status disownDisk(const std::string& path, uint32_t uid) {
+common::Status ownDiskFile(const std::string& path, uint32_t uid) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) {
-    if (errno == ENOENT) return {};
+    if (errno == ELOOP) {
+      return common::invalid("disks", path + " is a symbolic link: name the disk's own path");
+    }
     return fail(ErrorCode::kUnavailable, "open " + path + ": " + std::strerror(errno));
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail(ErrorCode::kUnavailable, "stat " + path + ": " + std::strerror(errno));
   }
-  if (!S_ISREG(st.st_mode) || st.st_uid != uid) return {};
+  if (!isDiskFile(st)) {
+    return common::invalid("disks", path + " is neither a regular file nor a block device");
+  }
+  if (::fchown(fd.get(), uid, uid) != 0 || ::fchmod(fd.get(), 0600) != 0) {
+    return fail(ErrorCode::kUnavailable,
+                "hand " + path + " to uid " + std::to_string(uid) + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+common::Status disownDisk(const std::string& path, uint32_t uid) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) {
+    // Gone, or a link: ownDiskFile never handed a link's target to anyone.
+    if (errno == ENOENT || errno == ELOOP) return {};
+    return fail(ErrorCode::kUnavailable, "open " + path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail(ErrorCode::kUnavailable, "stat " + path + ": " + std::strerror(errno));
+  }
+  if (!isDiskFile(st) || st.st_uid != uid) return {};
   if (::fchown(fd.get(), 0, 0) != 0 || ::fchmod(fd.get(), 0600) != 0) {
     return fail(ErrorCode::kUnavailable,
                 "give " + path + " back to root: " + std::string(std::strerror(errno)));
@@ -87,6 +112,14 @@ common::Status disownDisk(const std::string& path, uint32_t uid) {
 common::Status disownDisks(const VmRecord& record) {
   if (record.uid == 0) return {};
   for (const auto& path : recordedDisks(record)) PHOTON_CHECK(disownDisk(path, record.uid));
+  return {};
+}
+
+common::Status disownDroppedDisks(const VmRecord& record, const std::set<std::string>& kept) {
+  if (record.uid == 0) return {};
+  for (const auto& path : recordedDisks(record)) {
+    if (!kept.contains(path)) PHOTON_CHECK(disownDisk(path, record.uid));
+  }
   return {};
 }
 

@@ -26,11 +26,22 @@ std::optional<uint32_t> nextVmUid(const std::set<uint32_t>& taken, uint32_t base
                                                      const std::set<uint32_t>& taken, uint32_t base,
                                                      uint32_t count);
 
-// Gives `path` back to root (0:0, 0600) when it still belongs to `uid`; a file gone, or one
-// that has since become someone else's, is left alone. Symlinks are not followed.
+// Hands the disk at `path` (a regular file or a block device) to `uid` (uid:uid, 0600). A
+// symbolic link is refused, not followed: chown would hand its target — any file the link
+// names — to the VM's uid, and disownDisk (which does not follow links either) could never
+// give it back.
+[[nodiscard]] common::Status ownDiskFile(const std::string& path, uint32_t uid);
+// Gives `path` back to root (0:0, 0600) when it still belongs to `uid`; a file gone, a link, or
+// one that has since become someone else's, is left alone.
 [[nodiscard]] common::Status disownDisk(const std::string& path, uint32_t uid);
-// disownDisk for every disk the record names (booted with, hot-plugged since) and its uid;
-// nothing to do for a VM that never had a uid of its own.
+// The paths of every disk the record names: booted with, hot-plugged since.
+std::set<std::string> recordedDisks(const VmRecord& record);
+// disownDisk for every disk the record names and its uid; nothing to do for a VM that never had
+// a uid of its own.
 [[nodiscard]] common::Status disownDisks(const VmRecord& record);
+// disownDisk for the disks the record names that `kept` does not: a disk that left the VM's spec
+// before a restart, say. Its uid stays the VM's, but its disk must not.
+[[nodiscard]] common::Status disownDroppedDisks(const VmRecord& record,
+                                                const std::set<std::string>& kept);
 
 }  // namespace photon::agent

@@ -40,9 +40,28 @@ Result<std::vector<InstanceReport>> unitsReportFromObserved(const Json& observed
   const std::string path = "domains.units.instances";
   if (!instances->is_array()) return invalid(path, "must be an array");
   for (size_t i = 0; i < instances->size(); ++i) {
-    PHOTON_TRY(auto r,
-               instanceReportFromJson((*instances)[i], path + "[" + std::to_string(i) + "]"));
-    out.push_back(std::move(r));
+    const Json& entry = (*instances)[i];
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    auto r = instanceReportFromJson(entry, at);
+    if (r) {
+      out.push_back(std::move(*r));
+      continue;
+    }
+    // One entry this coordinator cannot read (a state newer than its table, say) must not hide
+    // the node's other instances, a failed one among them: it stays, with what was wrong as its
+    // error and nothing known of its state or health. Only an entry with no name is dropped.
+    auto name = entry.is_object() ? entry.find("name") : entry.end();
+    if (!entry.is_object() || name == entry.end() || !name->is_string() ||
+        name->get_ref<const std::string&>().empty()) {
+      continue;
+    }
+    InstanceReport unreadable;
+    unreadable.name = name->get<std::string>();
+    unreadable.error = (r.error().field.empty() ? "" : r.error().field + ": ") + r.error().message;
+    if (unreadable.error.size() > kMaxReportedError) {
+      unreadable.error = unreadable.error.substr(0, kMaxReportedError) + "...";
+    }
+    out.push_back(std::move(unreadable));
   }
   return out;
 }

@@ -33,7 +33,9 @@ Json toJson(const InstanceReport& report);
 [[nodiscard]] Result<InstanceReport> instanceReportFromJson(const Json& j, const std::string& path);
 
 // The instances of a whole observed document ({"domains": {"units": {"instances": [...]}}}); a
-// document without a units domain or instances has none. The first bad entry is the error.
+// document without a units domain or instances has none; instances that are not an array are
+// the error. An entry that does not read is kept by name with state and health unknown and what
+// was wrong as its error (so it hides none of the others); one without a name is dropped.
 [[nodiscard]] Result<std::vector<InstanceReport>> unitsReportFromObserved(const Json& observed);
 
 }  // namespace photon::common

@@ -60,9 +60,12 @@ class TlsStream {
     // body): fewer records and fewer writes than one per piece.
     std::string plain(std::min<size_t>(boost::asio::buffer_size(buffers), kRecord), '\0');
     boost::asio::buffer_copy(boost::asio::buffer(plain), buffers);
+    // Read before the lambda takes `plain`: the order in which run()'s arguments are evaluated
+    // is unspecified (clang-tidy's bugprone-use-after-move found it).
+    const bool nothing = plain.empty();
     return run(
         [plain = std::move(plain)](TlsEngine& e) { return e.write(plain.data(), plain.size()); },
-        std::forward<Token>(token), plain.empty());
+        std::forward<Token>(token), nothing);
   }
 
   // Sends close_notify and does not wait for the peer's.

@@ -112,20 +112,34 @@ TEST_CASE("units report: the agent's instances are read from an observed documen
   CHECK(unitsReportFromObserved(Json{{"domains", {{"system", Json::object()}}}})->empty());
 }
 
-TEST_CASE("units report: an unknown unit state is an error naming the instance's field",
-          "[common]") {
-  Json observed = {
-      {"domains",
-       {{"units",
-         {{"instances",
-           {{{"name", "a"}, {"state", "active"}}, {{"name", "b"}, {"state", "zombie"}}}}}}}}};
+TEST_CASE(
+    "units report: an entry with an unknown state is kept by name with the error and hides none "
+    "of the others",
+    "[common]") {
+  Json observed = {{"domains",
+                    {{"units",
+                      {{"instances",
+                        {{{"name", "a"}, {"state", "active"}},
+                         {{"name", "b"}, {"state", "zombie"}},
+                         {{"name", "c"}, {"state", "failed"}}}}}}}}};
   auto units = unitsReportFromObserved(observed);
-  REQUIRE_FALSE(units);
-  CHECK(units.error().field == "domains.units.instances[1].state");
-  CHECK(units.error().message.starts_with("unknown value 'zombie'"));
+  REQUIRE(units);
+  REQUIRE(units->size() == 3);
+  CHECK((*units)[1].name == "b");
+  CHECK((*units)[1].state == InstanceState::kUnknown);
+  CHECK((*units)[1].health == InstanceHealth::kUnknown);
+  CHECK((*units)[1].error.starts_with("domains.units.instances[1].state: unknown value 'zombie'"));
+  // The failed instance after it is still seen as failed.
+  CHECK((*units)[2].state == InstanceState::kFailed);
 
-  observed["domains"]["units"]["instances"] = {{{"state", "active"}}};
+  observed["domains"]["units"]["instances"] = {{{"state", "active"}}, {{"name", "d"}}};
   auto nameless = unitsReportFromObserved(observed);
-  REQUIRE_FALSE(nameless);
-  CHECK(nameless.error().field == "domains.units.instances[0].name");
+  REQUIRE(nameless);
+  REQUIRE(nameless->size() == 1);
+  CHECK((*nameless)[0].name == "d");
+
+  observed["domains"]["units"]["instances"] = "not a list";
+  auto bad = unitsReportFromObserved(observed);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().field == "domains.units.instances");
 }

@@ -208,3 +208,61 @@ TEST_CASE("vms sandbox: QEMU gets the kvm group, and a node without one is told 
   CHECK_THAT(without.warning, Catch::Contains("no group kvm") && Catch::Contains("/dev/kvm") &&
                                   Catch::Contains("create a kvm group"));
 }
+
+namespace {
+std::string plainFile(const photon::test::TempDir& tmp, const std::string& name) {
+  const std::string path = tmp.path() + "/" + name;
+  std::ofstream(path) << "disk";
+  ::chmod(path.c_str(), 0644);
+  return path;
+}
+}  // namespace
+
+TEST_CASE(
+    "vms sandbox: a disk named through a symbolic link is refused and the link's target stays "
+    "root's",
+    "[vms][sandbox][integration]") {
+  photon::test::TempDir tmp;
+  const std::string target = plainFile(tmp, "shadow");
+  const std::string link = tmp.path() + "/disk.raw";
+  std::filesystem::create_symlink(target, link);
+  constexpr uint32_t kUid = 0x50007;
+
+  auto owned = ownDiskFile(link, kUid);
+  REQUIRE_FALSE(owned);
+  CHECK_THAT(owned.error().message, Catch::Contains("symbolic link"));
+  CHECK(statOf(target).st_uid == 0u);
+  CHECK((statOf(target).st_mode & 0777) == 0644);
+  // Forgetting a VM that named it is not held up by the link either.
+  CHECK(disownDisk(link, kUid));
+
+  const std::string real = plainFile(tmp, "real.raw");
+  REQUIRE(ownDiskFile(real, kUid));
+  CHECK(statOf(real).st_uid == kUid);
+  CHECK((statOf(real).st_mode & 0777) == 0600);
+}
+
+TEST_CASE("vms sandbox: the disks a VM's record names that its next boot does not go back to root",
+          "[vms][sandbox][integration]") {
+  photon::test::TempDir tmp;
+  constexpr uint32_t kUid = 0x50008;
+  VmRecord record;
+  record.uid = kUid;
+  VmSpec booted;
+  booted.disks = {DiskSpec{.id = "a", .path = plainFile(tmp, "a.raw")},
+                  DiskSpec{.id = "b", .path = plainFile(tmp, "b.raw")}};
+  record.booted = booted;
+  const std::string hot = plainFile(tmp, "c.raw");
+  record.attached["c"] = Json{{"id", "c"}, {"path", hot}};
+  CHECK(recordedDisks(record) ==
+        std::set<std::string>{booted.disks[0].path, booted.disks[1].path, hot});
+  for (const auto& path : recordedDisks(record)) REQUIRE(ownDiskFile(path, kUid));
+
+  // The next boot keeps only disk a: b (left the spec) and c (hot-plugged, not re-declared) are
+  // forgotten by the record, so they are root's again first.
+  REQUIRE(disownDroppedDisks(record, {booted.disks[0].path}));
+  CHECK(statOf(booted.disks[0].path).st_uid == kUid);
+  CHECK(statOf(booted.disks[1].path).st_uid == 0u);
+  CHECK(statOf(hot).st_uid == 0u);
+  CHECK((statOf(hot).st_mode & 0777) == 0600);
+}
