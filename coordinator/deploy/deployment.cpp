@@ -5,66 +5,75 @@
 #include <set>
 #include <utility>
 
+#include "common/api/name_table.h"
 #include "coordinator/inventory/selector.h"
+
+// The wire names of the deployment enums (common/api/name_table.h).
+namespace photon::common {
+template <>
+struct EnumNames<coordinator::DeploymentState> {
+  static constexpr std::array<std::pair<coordinator::DeploymentState, std::string_view>, 5> kNames{{
+      {coordinator::DeploymentState::kRunning, "running"},
+      {coordinator::DeploymentState::kReverting, "reverting"},
+      {coordinator::DeploymentState::kSucceeded, "succeeded"},
+      {coordinator::DeploymentState::kFailed, "failed"},
+      {coordinator::DeploymentState::kCancelled, "cancelled"},
+  }};
+};
+
+template <>
+struct EnumNames<coordinator::NodeStatus> {
+  static constexpr std::array<std::pair<coordinator::NodeStatus, std::string_view>, 12> kNames{{
+      {coordinator::NodeStatus::kPending, "pending"},
+      {coordinator::NodeStatus::kUpdating, "updating"},
+      {coordinator::NodeStatus::kApplied, "applied"},
+      {coordinator::NodeStatus::kRolledBack, "rolled-back"},
+      {coordinator::NodeStatus::kFailed, "failed"},
+      {coordinator::NodeStatus::kTimeout, "timeout"},
+      {coordinator::NodeStatus::kSkipped, "skipped"},
+      {coordinator::NodeStatus::kNotStarted, "not-started"},
+      {coordinator::NodeStatus::kCancelled, "cancelled"},
+      {coordinator::NodeStatus::kDraining, "draining"},
+      {coordinator::NodeStatus::kRebooting, "rebooting"},
+      {coordinator::NodeStatus::kConfirming, "confirming"},
+  }};
+};
+
+template <>
+struct EnumNames<coordinator::RebootPolicy> {
+  static constexpr std::array<std::pair<coordinator::RebootPolicy, std::string_view>, 3> kNames{{
+      {coordinator::RebootPolicy::kWhenRequired, "when-required"},
+      {coordinator::RebootPolicy::kAlways, "always"},
+      {coordinator::RebootPolicy::kNever, "never"},
+  }};
+};
+
+template <>
+struct EnumNames<coordinator::RevertStatus> {
+  static constexpr std::array<std::pair<coordinator::RevertStatus, std::string_view>, 10> kNames{{
+      {coordinator::RevertStatus::kNone, ""},
+      {coordinator::RevertStatus::kReverting, "reverting"},
+      {coordinator::RevertStatus::kReverted, "reverted"},
+      {coordinator::RevertStatus::kRevertFailed, "revert-failed"},
+      {coordinator::RevertStatus::kNothingToRevert, "nothing-to-revert"},
+      {coordinator::RevertStatus::kCancelled, "cancelled"},
+      {coordinator::RevertStatus::kRebootPending, "reboot-pending"},
+      {coordinator::RevertStatus::kDraining, "draining"},
+      {coordinator::RevertStatus::kRebooting, "rebooting"},
+      {coordinator::RevertStatus::kConfirming, "confirming"},
+  }};
+};
+}  // namespace photon::common
 
 namespace photon::coordinator {
 namespace {
 using common::ErrorCode;
 using common::fail;
 
-constexpr std::array<std::pair<DeploymentState, std::string_view>, 5> kStates = {{
-    {DeploymentState::kRunning, "running"},
-    {DeploymentState::kReverting, "reverting"},
-    {DeploymentState::kSucceeded, "succeeded"},
-    {DeploymentState::kFailed, "failed"},
-    {DeploymentState::kCancelled, "cancelled"},
-}};
-constexpr std::array<std::pair<NodeStatus, std::string_view>, 12> kStatuses = {{
-    {NodeStatus::kPending, "pending"},
-    {NodeStatus::kUpdating, "updating"},
-    {NodeStatus::kApplied, "applied"},
-    {NodeStatus::kRolledBack, "rolled-back"},
-    {NodeStatus::kFailed, "failed"},
-    {NodeStatus::kTimeout, "timeout"},
-    {NodeStatus::kSkipped, "skipped"},
-    {NodeStatus::kNotStarted, "not-started"},
-    {NodeStatus::kCancelled, "cancelled"},
-    {NodeStatus::kDraining, "draining"},
-    {NodeStatus::kRebooting, "rebooting"},
-    {NodeStatus::kConfirming, "confirming"},
-}};
-constexpr std::array<std::pair<RebootPolicy, std::string_view>, 3> kRebootPolicies = {{
-    {RebootPolicy::kWhenRequired, "when-required"},
-    {RebootPolicy::kAlways, "always"},
-    {RebootPolicy::kNever, "never"},
-}};
-constexpr std::array<std::pair<RevertStatus, std::string_view>, 10> kReverts = {{
-    {RevertStatus::kNone, ""},
-    {RevertStatus::kReverting, "reverting"},
-    {RevertStatus::kReverted, "reverted"},
-    {RevertStatus::kRevertFailed, "revert-failed"},
-    {RevertStatus::kNothingToRevert, "nothing-to-revert"},
-    {RevertStatus::kCancelled, "cancelled"},
-    {RevertStatus::kRebootPending, "reboot-pending"},
-    {RevertStatus::kDraining, "draining"},
-    {RevertStatus::kRebooting, "rebooting"},
-    {RevertStatus::kConfirming, "confirming"},
-}};
-
-template <typename E, size_t N>
-std::string_view nameOf(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
-  for (const auto& [e, name] : table) {
-    if (e == value) return name;
-  }
-  return "unknown";
-}
-
-template <typename E, size_t N>
-common::Result<E> parseName(const std::array<std::pair<E, std::string_view>, N>& table,
-                            const std::string& name, const std::string& field) {
-  for (const auto& [e, n] : table) {
-    if (n == name) return e;
-  }
+// A stored document's enum: a name the table does not hold is the store's fault, not a caller's.
+template <typename E>
+common::Result<E> parseName(const std::string& name, const std::string& field) {
+  if (auto value = common::parseEnum<E>(name)) return *value;
   return fail(ErrorCode::kInternal, "stored deployment has unknown " + field + " " + name, field);
 }
 
@@ -77,23 +86,20 @@ const std::set<std::string> kOwnFields = {"selector",       "max_parallel", "aut
 }  // namespace
 
 std::string_view toString(DeploymentState state) {
-  return nameOf(kStates, state);
+  return common::enumName(state);
 }
 std::string_view toString(NodeStatus status) {
-  return nameOf(kStatuses, status);
+  return common::enumName(status);
 }
 std::string_view toString(RevertStatus status) {
-  return nameOf(kReverts, status);
+  return common::enumName(status);
 }
 std::string_view toString(RebootPolicy policy) {
-  return nameOf(kRebootPolicies, policy);
+  return common::enumName(policy);
 }
 
 std::optional<RebootPolicy> parseRebootPolicy(const std::string& text) {
-  for (const auto& [policy, name] : kRebootPolicies) {
-    if (name == text) return policy;
-  }
-  return std::nullopt;
+  return common::parseEnum<RebootPolicy>(text);
 }
 
 bool inFlight(NodeStatus status) {
@@ -209,7 +215,7 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
   PHOTON_CHECK(common::requireObject(j, "deployment"));
   PHOTON_TRY(d.id, common::readString(j, "id", ""));
   PHOTON_TRY(std::string state, common::readString(j, "state", ""));
-  PHOTON_TRY(d.state, parseName(kStates, state, "state"));
+  PHOTON_TRY(d.state, parseName<DeploymentState>(state, "state"));
   PHOTON_TRY(Json spec, common::readObject(j, "spec", ""));
   PHOTON_TRY(d.spec, common::parseSystemSpec(spec));
   PHOTON_TRY(d.selector, common::readObject(j, "selector", ""));
@@ -218,10 +224,7 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
   PHOTON_TRY(d.node_timeout_s, common::readInt(j, "node_timeout_s", "", 1, kMaxNodeTimeoutS));
   // Records from before reboots existed carry neither field: they never reboot.
   PHOTON_TRY(std::string reboot, common::readString(j, "reboot", "", "never"));
-  auto policy = parseRebootPolicy(reboot);
-  if (!policy)
-    return fail(ErrorCode::kInternal, "stored deployment has unknown reboot " + reboot, "reboot");
-  d.reboot = *policy;
+  PHOTON_TRY(d.reboot, parseName<RebootPolicy>(reboot, "reboot"));
   PHOTON_TRY(d.reboot_timeout_s,
              common::readInt(j, "reboot_timeout_s", "", 0, kMaxNodeTimeoutS, 0));
   PHOTON_TRY(d.reason, common::readString(j, "reason", "", ""));
@@ -239,9 +242,9 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
     NodeRollout n;
     PHOTON_TRY(n.id, common::readString(nj, "id", "nodes"));
     PHOTON_TRY(std::string status, common::readString(nj, "status", "nodes"));
-    PHOTON_TRY(n.status, parseName(kStatuses, status, "nodes.status"));
+    PHOTON_TRY(n.status, parseName<NodeStatus>(status, "nodes.status"));
     PHOTON_TRY(std::string revert, common::readString(nj, "revert", "nodes", ""));
-    PHOTON_TRY(n.revert, parseName(kReverts, revert, "nodes.revert"));
+    PHOTON_TRY(n.revert, parseName<RevertStatus>(revert, "nodes.revert"));
     PHOTON_TRY(n.desired_written, common::readBool(nj, "desired_written", "nodes", false));
     n.previous = nj.value("previous", Json());
     PHOTON_TRY(n.previous_system, common::readString(nj, "previous_system", "nodes", ""));

@@ -3,62 +3,62 @@
 #include <array>
 #include <utility>
 
+#include "common/api/name_table.h"
+
+// The wire names of the power enums, as every enum that crosses the wire has them
+// (common/api/name_table.h).
+namespace photon::common {
+template <>
+struct EnumNames<coordinator::power::PowerAction> {
+  static constexpr std::array<std::pair<coordinator::power::PowerAction, std::string_view>, 4>
+      kNames{{
+          {coordinator::power::PowerAction::kOn, "on"},
+          {coordinator::power::PowerAction::kOff, "off"},
+          {coordinator::power::PowerAction::kCycle, "cycle"},
+          {coordinator::power::PowerAction::kSoft, "soft"},
+      }};
+};
+
+template <>
+struct EnumNames<coordinator::power::PowerState> {
+  static constexpr std::array<std::pair<coordinator::power::PowerState, std::string_view>, 3>
+      kNames{{
+          {coordinator::power::PowerState::kOn, "on"},
+          {coordinator::power::PowerState::kOff, "off"},
+          {coordinator::power::PowerState::kUnknown, "unknown"},
+      }};
+};
+
+template <>
+struct EnumNames<coordinator::power::BootDevice> {
+  static constexpr std::array<std::pair<coordinator::power::BootDevice, std::string_view>, 3>
+      kNames{{
+          {coordinator::power::BootDevice::kPxe, "pxe"},
+          {coordinator::power::BootDevice::kCdrom, "cdrom"},
+          {coordinator::power::BootDevice::kDisk, "disk"},
+      }};
+};
+}  // namespace photon::common
+
 namespace photon::coordinator::power {
-namespace {
-
-template <typename E, size_t N>
-std::string_view nameOf(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
-  for (const auto& [e, name] : table) {
-    if (e == value) return name;
-  }
-  return "unknown";
-}
-
-template <typename E, size_t N>
-std::optional<E> parseName(const std::array<std::pair<E, std::string_view>, N>& table,
-                           std::string_view text) {
-  for (const auto& [e, name] : table) {
-    if (name == text) return e;
-  }
-  return std::nullopt;
-}
-
-constexpr std::array<std::pair<PowerAction, std::string_view>, 4> kActions{{
-    {PowerAction::kOn, "on"},
-    {PowerAction::kOff, "off"},
-    {PowerAction::kCycle, "cycle"},
-    {PowerAction::kSoft, "soft"},
-}};
-constexpr std::array<std::pair<PowerState, std::string_view>, 3> kStates{{
-    {PowerState::kOn, "on"},
-    {PowerState::kOff, "off"},
-    {PowerState::kUnknown, "unknown"},
-}};
-constexpr std::array<std::pair<BootDevice, std::string_view>, 3> kDevices{{
-    {BootDevice::kPxe, "pxe"},
-    {BootDevice::kCdrom, "cdrom"},
-    {BootDevice::kDisk, "disk"},
-}};
-
-}  // namespace
 
 std::string_view toString(PowerAction action) {
-  return nameOf(kActions, action);
+  return common::enumName(action);
 }
 std::string_view toString(PowerState state) {
-  return nameOf(kStates, state);
+  return common::enumName(state);
 }
 std::string_view toString(BootDevice device) {
-  return nameOf(kDevices, device);
+  return common::enumName(device);
 }
 std::optional<PowerAction> parsePowerAction(std::string_view text) {
-  return parseName(kActions, text);
+  return common::parseEnum<PowerAction>(text);
 }
 std::optional<PowerState> parsePowerState(std::string_view text) {
-  return parseName(kStates, text);
+  return common::parseEnum<PowerState>(text);
 }
 std::optional<BootDevice> parseBootDevice(std::string_view text) {
-  return parseName(kDevices, text);
+  return common::parseEnum<BootDevice>(text);
 }
 
 }  // namespace photon::coordinator::power
