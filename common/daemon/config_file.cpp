@@ -41,6 +41,10 @@ Result<Json> parseJsonConfig(std::string_view text, const std::string& source) {
     // nlohmann's byte is one past the offending character (1-based).
     size_t at = e.byte > 0 ? static_cast<size_t>(e.byte) - 1 : 0;
     return invalid("config", source + ": malformed JSON at " + describePosition(text, at));
+  } catch (const Json::exception& e) {
+    // A number too large for a double (out_of_range 406) is not a parse_error (found by
+    // fuzz_daemon_config): the daemon would have ended on an uncaught exception.
+    return invalid("config", source + ": " + e.what());
   }
 }
 

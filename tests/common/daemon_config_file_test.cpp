@@ -44,3 +44,11 @@ TEST_CASE("config file: a key's error reads as the key and what is wrong", "[com
   Error whole{ErrorCode::kInvalid, "x.json: must be a JSON object", "config", {}};
   CHECK(describeConfigError(whole) == "x.json: must be a JSON object");
 }
+
+TEST_CASE("config file: a number too large for a double is refused, not thrown", "[common]") {
+  // fuzz_daemon_config's first crash: nlohmann throws out_of_range, not parse_error, for it.
+  auto config = parseJsonConfig(R"({"poll_interval": 8888e8444444444444444444})", "agent.json");
+  REQUIRE_FALSE(config);
+  CHECK(config.error().field == "config");
+  CHECK_THAT(config.error().message, Catch::Contains("agent.json") && Catch::Contains("number"));
+}
