@@ -71,6 +71,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   http_ = std::make_unique<HttpServer>(*router_, metrics_, std::move(http));
   // A held long-poll is answered the moment its key changes, whoever wrote it; a report, a
   // node change or an API write wakes the control thread.
+  inventory_->attachTokenFeed();
   store_->setChangeListener(
       [this, server = http_.get(), vms](const std::vector<std::string>& keys, bool everything) {
         vms->noteChanges(keys, everything);

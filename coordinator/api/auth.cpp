@@ -44,18 +44,51 @@ common::Result<Caller> Authenticator::identify(const HttpRequest& req, bool toke
     }
     return fail(ErrorCode::kUnauthorized, "missing bearer token", "authorization");
   }
-  std::string hash = sha256Hex(std::string_view(header).substr(kBearer.size()));
-  if (sameHash(hash, admin_hash_)) return Caller{Caller::Role::kAdmin, {}};
-  if (sameHash(hash, bootstrap_hash_)) return Caller{Caller::Role::kBootstrap, {}};
-  // Looked up by SHA-256 of a 256-bit random token: timing reveals nothing usable.
-  if (auto node = inventory_.nodeForTokenHash(hash)) {
-    if (require_node_certificates_ && !token_enough && certifiedNode(req) != *node) {
-      return fail(ErrorCode::kUnauthorized,
-                  "node " + *node + " must present its own client certificate", "certificate");
+  auto caller = remembered(req, header);
+  if (!caller) {
+    std::string hash = sha256Hex(std::string_view(header).substr(kBearer.size()));
+    auto generation = inventory_.tokenGeneration();  // read before the lookup it vouches for
+    if (sameHash(hash, admin_hash_)) {
+      caller = Caller{Caller::Role::kAdmin, {}};
+    } else if (sameHash(hash, bootstrap_hash_)) {
+      caller = Caller{Caller::Role::kBootstrap, {}};
+    } else if (auto node = inventory_.nodeForTokenHash(hash)) {
+      // Looked up by SHA-256 of a 256-bit random token: timing reveals nothing usable.
+      caller = Caller{Caller::Role::kNode, *node};
+    } else {
+      return fail(ErrorCode::kUnauthorized, "unknown or revoked token", "authorization");
     }
-    return Caller{Caller::Role::kNode, *node};
+    remember(req, header, *caller, generation);
   }
-  return fail(ErrorCode::kUnauthorized, "unknown or revoked token", "authorization");
+  if (caller->role == Caller::Role::kNode && require_node_certificates_ && !token_enough &&
+      certifiedNode(req) != caller->node_id) {
+    return fail(ErrorCode::kUnauthorized,
+                "node " + caller->node_id + " must present its own client certificate",
+                "certificate");
+  }
+  return *caller;
+}
+
+std::optional<Caller> Authenticator::remembered(const HttpRequest& req,
+                                                const std::string& header) const {
+  const ProvenCaller* proven = req.proven;
+  if (!proven || proven->role < 0 || !sameHash(proven->authorization, header)) return std::nullopt;
+  auto generation = inventory_.tokenGeneration();
+  if (!generation || *generation != proven->token_generation) return std::nullopt;
+  return Caller{static_cast<Caller::Role>(proven->role), proven->node_id};
+}
+
+void Authenticator::remember(const HttpRequest& req, const std::string& header,
+                             const Caller& caller, std::optional<uint64_t> generation) {
+  if (!req.proven) return;
+  if (!generation) {  // no change feed: nothing would tell the connection of a revocation
+    req.proven->role = -1;
+    return;
+  }
+  req.proven->authorization = header;
+  req.proven->role = static_cast<int>(caller.role);
+  req.proven->node_id = caller.node_id;
+  req.proven->token_generation = *generation;
 }
 
 common::Status Authenticator::requireAdmin(const HttpRequest& req) {

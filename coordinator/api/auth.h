@@ -49,6 +49,12 @@ class Authenticator {
   std::string bootstrap_hash_;
   // The node a verified, unrevoked client certificate names, if any.
   std::optional<std::string> certifiedNode(const HttpRequest& req) const;
+  // The caller this connection's earlier request proved with the same Authorization header,
+  // while no token has changed since (Inventory::tokenGeneration): a kept-alive agent's poll
+  // then costs no SHA-256 and no index lookup.
+  std::optional<Caller> remembered(const HttpRequest& req, const std::string& header) const;
+  void remember(const HttpRequest& req, const std::string& header, const Caller& caller,
+                std::optional<uint64_t> generation);
 
   Inventory& inventory_;
   bool require_node_certificates_ = false;

@@ -427,6 +427,7 @@ template <class Stream>
 awaitable<void> HttpServer::Impl::serve(Stream& stream, ConnectionDeadline& deadline,
                                         std::optional<PeerCertificate> peer) {
   beast::flat_buffer buffer;
+  ProvenCaller proven;  // one connection, one client: what its earlier requests proved
   for (bool first = true;; first = false) {
     http::request_parser<http::string_body> parser;
     std::optional<Refusal> refusal = co_await readRequest(stream, deadline, buffer, parser, first);
@@ -452,6 +453,7 @@ awaitable<void> HttpServer::Impl::serve(Stream& stream, ConnectionDeadline& dead
       if (!fresh) it->second += ", " + std::string(field.value());
     }
     req.peer = peer;
+    req.proven = &proven;
 
     auto body = decodeBody(std::move(message.body()), req.header("Content-Encoding"),
                            options.limits.max_body_bytes);

@@ -26,6 +26,17 @@ struct CaseInsensitiveLess {
   bool operator()(const std::string& a, const std::string& b) const;
 };
 
+// What an earlier request on the same kept-alive connection proved about its caller, so that an
+// agent's next poll skips hashing and looking up the same token (a third of a 304's work). The
+// api fills and checks it (coordinator/api/auth.cpp); the edge keeps one per connection, never
+// shares it across connections and never reads it.
+struct ProvenCaller {
+  std::string authorization;      // the Authorization header that proved it; empty: nothing yet
+  int role = -1;                  // the api's Caller::Role
+  std::string node_id;            // for a node
+  uint64_t token_generation = 0;  // the inventory's token generation it was proved at
+};
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", …
   std::string target;  // as sent: path and query
@@ -36,6 +47,7 @@ struct HttpRequest {
   // Filled by the router from the route's "{name}" segments.
   std::map<std::string, std::string> path_params;
   std::optional<PeerCertificate> peer;  // only over TLS with a verified client certificate
+  ProvenCaller* proven = nullptr;       // the connection's, see ProvenCaller; null: none kept
 
   std::string header(const std::string& name) const;
   bool hasParam(const std::string& name) const;

@@ -298,6 +298,17 @@ void Inventory::attachDeadlineFeed() {
 
 void Inventory::noteNodeChanges(const std::vector<std::string>& changed, bool everything) {
   deadline_changes_.note(changed, everything);
+  const std::string token_prefix = keys::tokenIndex("");
+  if (everything || std::any_of(changed.begin(), changed.end(), [&](const std::string& key) {
+        return key.starts_with(token_prefix);
+      })) {
+    token_generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+}
+
+std::optional<uint64_t> Inventory::tokenGeneration() const {
+  if (!token_feed_attached_.load(std::memory_order_acquire)) return std::nullopt;
+  return token_generation_.load(std::memory_order_acquire);
 }
 
 Result<Inventory::DeadlineEntry> Inventory::readDeadline(const std::string& key) {

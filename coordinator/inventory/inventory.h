@@ -149,6 +149,12 @@ class Inventory {
 
   // The node a token (by its SHA-256) was issued to, if any.
   std::optional<std::string> nodeForTokenHash(const std::string& token_hash);
+  // Moves whenever a token's index entry changes (issued, rotated, revoked) or the store
+  // reloads, so that whoever remembers which node a token names knows when to look again.
+  // nullopt until attachTokenFeed(): without the change feed a revocation would go unseen.
+  std::optional<uint64_t> tokenGeneration() const;
+  // From now on noteNodeChanges() sees every change (the coordinator's store listener).
+  void attachTokenFeed() { token_feed_attached_ = true; }
   // alive or missing; kNotExpected in a state without an agent to poll.
   common::Liveness liveness(const Node& node);
 
@@ -248,6 +254,8 @@ class Inventory {
 
   InventoryOptions options_;
   std::atomic<int64_t> refused_by_cap_{0};
+  std::atomic<bool> token_feed_attached_{false};
+  std::atomic<uint64_t> token_generation_{0};
   Store& store_;
   const common::Clock& clock_;
   LivenessTracker& liveness_;

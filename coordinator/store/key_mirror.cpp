@@ -67,8 +67,10 @@ void KeyMirror::apply(std::vector<KeyChange> changes) {
     }
     revision_ = newest;
   }
-  notify();
+  // The listener first, the waiters after: a commit returns only once everyone who remembers
+  // something about these keys has heard of them (a revoked token's remembered caller, above all).
   if (!changed.empty()) tell(changed, false);
+  notify();
 }
 
 void KeyMirror::replace(std::map<std::string, KeyValue> kvs, int64_t revision) {
@@ -80,8 +82,8 @@ void KeyMirror::replace(std::map<std::string, KeyValue> kvs, int64_t revision) {
     index();
     revision_ = revision;
   }
+  tell({}, true);  // before the waiters, as in apply()
   notify();
-  tell({}, true);
 }
 
 void KeyMirror::index() {

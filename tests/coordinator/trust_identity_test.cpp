@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/coordinator_fixture.h"
+#include "tests/support/raw_http.h"
 
 using namespace photon;
 using common::Json;
@@ -174,4 +175,46 @@ TEST_CASE("trust: a verified client certificate proves the node like its token d
   REQUIRE_FALSE(other);
   CHECK(other.error().code == common::ErrorCode::kForbidden);
   CHECK(readDesired(c, first, id) == 401);  // the certified phone-home rotated the token
+}
+
+// The edge remembers, per kept-alive connection, which node its Authorization header proved
+// (no SHA-256 and no lookup on the next poll): that memory must not outlive the token.
+TEST_CASE(
+    "trust: a token replaced while its agent keeps its connection open is refused on that same "
+    "connection",
+    "[trust][integration]") {
+  CoordinatorFixture c;
+  REQUIRE(c.admin("PUT", "/api/v1/cluster", CoordinatorFixture::sampleCluster()).status == 200);
+  Json machine = CoordinatorFixture::machine(9);
+  auto first = c.bootstrap("POST", "/api/v1/phone-home", machine);
+  REQUIRE(first.status == 200);
+  std::string id = first.body["node_id"];
+  std::string token = first.body["token"];
+
+  const std::string url = c.url();
+  test::RawConnection connection(std::stoi(url.substr(url.rfind(':') + 1)));
+  const std::string poll = "GET /api/v1/nodes/" + id +
+                           "/desired HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+                           "\r\n\r\n";
+  for (int i = 0; i < 3; ++i) {  // the first proves the token, the next ones are remembered
+    REQUIRE(connection.send(poll));
+    CHECK(test::readReply(connection).status == 200);
+  }
+  // Another caller on the same connection is looked up afresh, not taken for the node.
+  REQUIRE(connection.send("GET /api/v1/nodes/" + id +
+                          "/desired HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer not-a-token"
+                          "\r\n\r\n"));
+  CHECK(test::readReply(connection).status == 401);
+  REQUIRE(connection.send(poll));
+  CHECK(test::readReply(connection).status == 200);
+
+  // A certified phone-home rotates the node's token (see above): the old one is gone.
+  auto request = common::phoneHomeFromJson(machine);
+  REQUIRE(request);
+  auto again = c.server().inventory().phoneHome(*request, {.certified_node = id});
+  REQUIRE(again);
+  REQUIRE(connection.send(poll));
+  auto refused = test::readReply(connection);
+  CHECK(refused.status == 401);
+  CHECK(refused.body.find("unknown or revoked token") != std::string::npos);
 }
