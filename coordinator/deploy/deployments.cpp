@@ -83,7 +83,8 @@ Result<Deployment> Deployments::get(const std::string& id) {
 Result<std::vector<Deployment>> Deployments::list(size_t limit) {
   PHOTON_TRY(auto range, store_.revisions(keys::kDeploymentsPrefix));
   std::vector<std::string> ids;
-  for (const auto& kv : range) ids.push_back(kv.key.substr(std::string(keys::kDeploymentsPrefix).size()));
+  for (const auto& kv : range)
+    ids.push_back(kv.key.substr(std::string(keys::kDeploymentsPrefix).size()));
   // Newest first, and only those read (each is its header and its nodes' progress).
   std::sort(ids.begin(), ids.end(), [](const std::string& a, const std::string& b) {
     return sequenceOf(a) > sequenceOf(b);
@@ -192,8 +193,8 @@ Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
     if (n.status == NodeStatus::kSkipped) continue;
     locks.push_back(Txn().put(keys::deploymentLock(n.id), Json{{"deployment", d.id}}.dump()));
   }
-  auto locked = commitInChunks(store_, locks, {keys::deployment(d.id), revision},
-                               store_.maxTxnOps());
+  auto locked =
+      commitInChunks(store_, locks, {keys::deployment(d.id), revision}, store_.maxTxnOps());
   if (!locked) {
     common::logWarning("deployments: " + d.id + "'s node locks: " + locked.error().message +
                        " (written by the next round), ignoring");

@@ -44,10 +44,9 @@ TEST_CASE("chunked commit: units are packed in order into transactions within th
   REQUIRE(s.store->commit(Txn().put("guard", "g")));
   const int64_t guard = s.store->modRevision("guard").value();
   std::vector<std::pair<size_t, size_t>> chunks;
-  auto done = commitInChunks(*s.store, pairs(300), {"guard", guard}, s.store->maxTxnOps(),
-                             [&](size_t first, size_t last, int64_t) {
-                               chunks.emplace_back(first, last);
-                             });
+  auto done =
+      commitInChunks(*s.store, pairs(300), {"guard", guard}, s.store->maxTxnOps(),
+                     [&](size_t first, size_t last, int64_t) { chunks.emplace_back(first, last); });
   REQUIRE(done);
   // 2 ops and 1 compare a unit: 64 units a chunk (128 ops, 65 compares with the guard's).
   CHECK(s.store->largest_ops <= 128);
@@ -85,7 +84,8 @@ TEST_CASE("chunked commit: a guard another writer moved stops the rest, the chun
   // After the first chunk someone else writes the guard: the second chunk conflicts on it.
   auto done = commitInChunks(*s.store, pairs(10), {"guard", guard}, s.store->maxTxnOps(),
                              [&](size_t, size_t, int64_t) {
-                               if (++chunks == 1) REQUIRE(s.sqlite->commit(Txn().put("guard", "x")));
+                               if (++chunks == 1)
+                                 REQUIRE(s.sqlite->commit(Txn().put("guard", "x")));
                              });
   REQUIRE_FALSE(done);
   CHECK(done.error().code == common::ErrorCode::kConflict);
@@ -99,8 +99,9 @@ TEST_CASE("chunked commit: a guard another writer moved stops the rest, the chun
   REQUIRE(own.store->commit(Txn().put("guard", "g")));
   std::vector<Txn> units = {Txn().put("guard", "new")};
   for (auto& unit : pairs(10)) units.push_back(unit);
-  auto written = commitInChunks(*own.store, units, {"guard", own.store->modRevision("guard").value()},
-                                own.store->maxTxnOps());
+  auto written =
+      commitInChunks(*own.store, units, {"guard", own.store->modRevision("guard").value()},
+                     own.store->maxTxnOps());
   REQUIRE(written);
   CHECK(own.store->range("u/").value().kvs.size() == 10);
 }

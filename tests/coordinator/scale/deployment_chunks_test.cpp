@@ -92,7 +92,7 @@ Deployment runToEnd(World& w, DeployCoordinator& c, const std::string& id, int m
 }
 }  // namespace
 
-TEST_CASE("deployment chunks: 2,000 nodes at max_parallel 200 roll out within 128 ops a txn",
+TEST_CASE("deployment chunks: two thousand nodes at max_parallel 200 roll out within 128 ops a txn",
           "[scale][deployments]") {
   World w(2000, 128);
   DeployCoordinator c(*w.store, w.clock);
@@ -112,9 +112,10 @@ TEST_CASE("deployment chunks: 2,000 nodes at max_parallel 200 roll out within 12
   CHECK(toJson(listed->front()) == toJson(d));
 }
 
-TEST_CASE("deployment chunks: a coordinator that dies between two chunks of a step leaves a "
-          "state the next one completes",
-          "[scale][deployments]") {
+TEST_CASE(
+    "deployment chunks: a coordinator that dies between two chunks of a step leaves a "
+    "state the next one completes",
+    "[scale][deployments]") {
   // 8 ops a txn: three nodes a chunk; the second step (20 applied, 20 started) is 14 chunks.
   for (size_t die = 1; die <= 15; ++die) {
     DYNAMIC_SECTION("dies at the step's transaction " << die) {
@@ -125,9 +126,19 @@ TEST_CASE("deployment chunks: a coordinator that dies between two chunks of a st
         id = w.create(a, 20);
         REQUIRE(a.deployments.tick());
         CHECK(test::answerFleet(*w.store, w.count, id) == 20);
+        auto before = a.deployments.get(id);
+        REQUIRE(before);
         w.dieAt(die);
         (void)a.deployments.tick();
         w.live();
+        // The step was cut where asked: three nodes a chunk committed before it.
+        auto after = a.deployments.get(id);
+        REQUIRE(after);
+        size_t moved = 0;
+        for (size_t i = 0; i < after->nodes.size(); ++i) {
+          if (!(after->nodes[i] == before->nodes[i])) ++moved;
+        }
+        CHECK(moved == std::min<size_t>(40, 3 * (die - 1)));
       }
       DeployCoordinator b(*w.store, w.clock);
       checkConsistent(w, b.deployments, id);
@@ -154,13 +165,14 @@ TEST_CASE("deployment chunks: a revert cut short between chunks is begun on the 
         const auto wave = test::holdingDeployment(*w.store, w.count, id);
         REQUIRE(wave.size() == 10);
         CHECK(test::answerFleet(*w.store, w.count, id) == 10);
-        common::Json failed = {{"domains",
-                                {{"system",
-                                  {{"outcome", "failed"},
-                                   {"system", test::deploymentRequestBody(1)["system"]},
-                                   {"deployment", id},
-                                   {"previous_system", "/nix/store/0c9lqkrw9rk6pm4bdrd1wqj8b6qgm9bb-old"},
-                                   {"reason", "health check failed"}}}}}};
+        common::Json failed = {
+            {"domains",
+             {{"system",
+               {{"outcome", "failed"},
+                {"system", test::deploymentRequestBody(1)["system"]},
+                {"deployment", id},
+                {"previous_system", "/nix/store/0c9lqkrw9rk6pm4bdrd1wqj8b6qgm9bb-old"},
+                {"reason", "health check failed"}}}}}};
         REQUIRE(w.store->commit(Txn().put(keys::observed(wave[0]), failed.dump())));
         w.dieAt(die);
         (void)a.deployments.tick();
@@ -216,9 +228,10 @@ TEST_CASE("deployment chunks: a cancel cut short after its header is completed b
   CHECK_FALSE(b.deployments.cancel(id));
 }
 
-TEST_CASE("deployment chunks: a create cut short in its locks still holds its nodes, and the "
-          "next round writes the locks",
-          "[scale][deployments]") {
+TEST_CASE(
+    "deployment chunks: a create cut short in its locks still holds its nodes, and the "
+    "next round writes the locks",
+    "[scale][deployments]") {
   World w(40, 8);
   std::string id;
   {
@@ -269,7 +282,7 @@ TEST_CASE("deployment chunks: a record stored whole, as before the split, reads 
   CHECK(end.nodes[5].reason == "node is drained");
 }
 
-TEST_CASE("deployment chunks: 10,000 nodes at max_parallel 500 roll out on a real etcd",
+TEST_CASE("deployment chunks: ten thousand nodes at max_parallel 500 roll out on a real etcd",
           "[scale][deployments][etcd][integration]") {
   World w(10000, 0, "etcd");
   REQUIRE(w.store->maxTxnOps() == 128);  // etcd's --max-txn-ops default
