@@ -16,6 +16,8 @@ void addStoreFlags(boost::program_options::options_description& opts, StoreConfi
       "etcd-ca", po::value(&config.etcd_ca), "CA file that signed the etcd members' certificates")(
       "etcd-cert", po::value(&config.etcd_cert), "client certificate for etcd (with --etcd-key)")(
       "etcd-key", po::value(&config.etcd_key), "client key for etcd (with --etcd-cert)")(
+      "etcd-max-txn-ops", po::value(&config.etcd_max_txn_ops)->default_value(128),
+      "the etcd members' --max-txn-ops (8-65536): writes of many keys are split to fit")(
       "lease-ttl", po::value(&config.lease_ttl_s)->default_value(10),
       "leader lease TTL in seconds (2-3600): a dead leader is replaced within about this long");
 }

@@ -167,31 +167,31 @@ std::optional<Json> revertRebootSection(const Deployment& d, const NodeRollout& 
   return section;
 }
 
-Json toJson(const Deployment& d) {
-  Json nodes = Json::array();
-  for (const auto& n : d.nodes) {
-    Json j = {{"id", n.id},
-              {"status", toString(n.status)},
-              {"desired_written", n.desired_written},
-              {"previous", n.previous},
-              {"previous_system", n.previous_system},
-              {"generation", n.generation},
-              {"reason", n.reason},
-              {"timings", n.timings},
-              {"started_at", n.started_at},
-              {"finished_at", n.finished_at}};
-    if (n.step_started_at != 0 || !n.boot_id.empty() || n.drained_by_us) {
-      j["step_started_at"] = n.step_started_at;
-      j["boot_id"] = n.boot_id;
-      j["drained_by_us"] = n.drained_by_us;
-    }
-    if (n.revert != RevertStatus::kNone) {
-      j["revert"] = toString(n.revert);
-      j["revert_started_at"] = n.revert_started_at;
-      j["revert_finished_at"] = n.revert_finished_at;
-    }
-    nodes.push_back(std::move(j));
+Json toJson(const NodeRollout& n) {
+  Json j = {{"id", n.id},
+            {"status", toString(n.status)},
+            {"desired_written", n.desired_written},
+            {"previous", n.previous},
+            {"previous_system", n.previous_system},
+            {"generation", n.generation},
+            {"reason", n.reason},
+            {"timings", n.timings},
+            {"started_at", n.started_at},
+            {"finished_at", n.finished_at}};
+  if (n.step_started_at != 0 || !n.boot_id.empty() || n.drained_by_us) {
+    j["step_started_at"] = n.step_started_at;
+    j["boot_id"] = n.boot_id;
+    j["drained_by_us"] = n.drained_by_us;
   }
+  if (n.revert != RevertStatus::kNone) {
+    j["revert"] = toString(n.revert);
+    j["revert_started_at"] = n.revert_started_at;
+    j["revert_finished_at"] = n.revert_finished_at;
+  }
+  return j;
+}
+
+Json headerJson(const Deployment& d, Json nodes) {
   Json spec = common::toJson(d.spec);
   spec.erase("deployment");
   return {{"id", d.id},
@@ -203,11 +203,56 @@ Json toJson(const Deployment& d) {
           {"node_timeout_s", d.node_timeout_s},
           {"reboot", toString(d.reboot)},
           {"reboot_timeout_s", d.reboot_timeout_s},
-          {"stopping", d.stopping()},
           {"reason", d.reason},
           {"created_at", d.created_at},
           {"finished_at", d.finished_at},
-          {"nodes", nodes}};
+          {"nodes", std::move(nodes)}};
+}
+
+Json creationNodes(const Deployment& d) {
+  Json nodes = Json::array();
+  for (const auto& n : d.nodes) {
+    Json j = {{"id", n.id}};
+    if (n.status != NodeStatus::kPending) j["status"] = toString(n.status);
+    if (!n.reason.empty()) j["reason"] = n.reason;
+    nodes.push_back(std::move(j));
+  }
+  return nodes;
+}
+
+Json toJson(const Deployment& d) {
+  Json nodes = Json::array();
+  for (const auto& n : d.nodes) nodes.push_back(toJson(n));
+  Json j = headerJson(d, std::move(nodes));
+  j["stopping"] = d.stopping();
+  return j;
+}
+
+common::Result<NodeRollout> nodeRolloutFromJson(const Json& nj) {
+  NodeRollout n;
+  PHOTON_CHECK(common::requireObject(nj, "nodes"));
+  PHOTON_TRY(n.id, common::readString(nj, "id", "nodes"));
+  // A record's list written at creation leaves a pending node's status out.
+  PHOTON_TRY(std::string status, common::readString(nj, "status", "nodes", "pending"));
+  PHOTON_TRY(n.status, parseName<NodeStatus>(status, "nodes.status"));
+  PHOTON_TRY(std::string revert, common::readString(nj, "revert", "nodes", ""));
+  PHOTON_TRY(n.revert, parseName<RevertStatus>(revert, "nodes.revert"));
+  PHOTON_TRY(n.desired_written, common::readBool(nj, "desired_written", "nodes", false));
+  n.previous = nj.value("previous", Json());
+  PHOTON_TRY(n.previous_system, common::readString(nj, "previous_system", "nodes", ""));
+  PHOTON_TRY(n.generation, common::readInt(nj, "generation", "nodes", 0, INT64_MAX, 0));
+  PHOTON_TRY(n.reason, common::readString(nj, "reason", "nodes", ""));
+  n.timings = nj.value("timings", Json());
+  PHOTON_TRY(n.started_at, common::readInt(nj, "started_at", "nodes", 0, INT64_MAX, 0));
+  PHOTON_TRY(n.finished_at, common::readInt(nj, "finished_at", "nodes", 0, INT64_MAX, 0));
+  PHOTON_TRY(n.revert_started_at,
+             common::readInt(nj, "revert_started_at", "nodes", 0, INT64_MAX, 0));
+  PHOTON_TRY(n.revert_finished_at,
+             common::readInt(nj, "revert_finished_at", "nodes", 0, INT64_MAX, 0));
+  PHOTON_TRY(n.step_started_at, common::readInt(nj, "step_started_at", "nodes", 0, INT64_MAX, 0));
+  PHOTON_TRY(n.boot_id, common::readString(nj, "boot_id", "nodes", ""));
+  PHOTON_TRY(n.drained_by_us, common::readBool(nj, "drained_by_us", "nodes", false));
+  return n;
 }
 
 common::Result<Deployment> deploymentFromJson(const Json& j) {
@@ -239,27 +284,7 @@ common::Result<Deployment> deploymentFromJson(const Json& j) {
     return fail(ErrorCode::kInternal, "stored deployment has no readable node list", "nodes");
   }
   for (const auto& nj : nodes) {
-    NodeRollout n;
-    PHOTON_TRY(n.id, common::readString(nj, "id", "nodes"));
-    PHOTON_TRY(std::string status, common::readString(nj, "status", "nodes"));
-    PHOTON_TRY(n.status, parseName<NodeStatus>(status, "nodes.status"));
-    PHOTON_TRY(std::string revert, common::readString(nj, "revert", "nodes", ""));
-    PHOTON_TRY(n.revert, parseName<RevertStatus>(revert, "nodes.revert"));
-    PHOTON_TRY(n.desired_written, common::readBool(nj, "desired_written", "nodes", false));
-    n.previous = nj.value("previous", Json());
-    PHOTON_TRY(n.previous_system, common::readString(nj, "previous_system", "nodes", ""));
-    PHOTON_TRY(n.generation, common::readInt(nj, "generation", "nodes", 0, INT64_MAX, 0));
-    PHOTON_TRY(n.reason, common::readString(nj, "reason", "nodes", ""));
-    n.timings = nj.value("timings", Json());
-    PHOTON_TRY(n.started_at, common::readInt(nj, "started_at", "nodes", 0, INT64_MAX, 0));
-    PHOTON_TRY(n.finished_at, common::readInt(nj, "finished_at", "nodes", 0, INT64_MAX, 0));
-    PHOTON_TRY(n.revert_started_at,
-               common::readInt(nj, "revert_started_at", "nodes", 0, INT64_MAX, 0));
-    PHOTON_TRY(n.revert_finished_at,
-               common::readInt(nj, "revert_finished_at", "nodes", 0, INT64_MAX, 0));
-    PHOTON_TRY(n.step_started_at, common::readInt(nj, "step_started_at", "nodes", 0, INT64_MAX, 0));
-    PHOTON_TRY(n.boot_id, common::readString(nj, "boot_id", "nodes", ""));
-    PHOTON_TRY(n.drained_by_us, common::readBool(nj, "drained_by_us", "nodes", false));
+    PHOTON_TRY(NodeRollout n, nodeRolloutFromJson(nj));
     d.nodes.push_back(std::move(n));
   }
   return d;

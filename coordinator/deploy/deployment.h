@@ -1,6 +1,8 @@
 // A deployment: one NixOS generation rolled across the nodes a selector picked, max_parallel at
-// a time. This is the record kept in the store (deployments/d/<id>) and shown by the API; every
-// change of it is one store transaction, so a restarted coordinator resumes where it stopped.
+// a time, as the API shows it. In the store it is a header (deployments/d/<id>: its settings,
+// state and the node list as created) and one progress document per node that has moved
+// (deployments/p/<id>/<node>): a 10,000-node record would pass etcd's request size, and a step
+// rewrites only the nodes it moved (deployment_store.h).
 #pragma once
 
 #include <cstdint>
@@ -90,6 +92,8 @@ struct NodeRollout {
   int64_t step_started_at = 0;
   std::string boot_id;
   bool drained_by_us = false;
+
+  bool operator==(const NodeRollout&) const = default;
 };
 
 struct Deployment {
@@ -113,10 +117,19 @@ struct Deployment {
   bool stopping() const;
 };
 
-// The stored record and the API's view. "stopping" is written for readers and ignored when
-// read back (records from before it was derived carry it too).
+// The API's view, and the whole record as one document (how records were stored before they
+// were split, and still read). "stopping" is written for readers and ignored when read back
+// (records from before it was derived carry it too).
 Json toJson(const Deployment& d);
 common::Result<Deployment> deploymentFromJson(const Json& j);
+// One node's entry: in the whole record, and alone as its progress document.
+Json toJson(const NodeRollout& n);
+common::Result<NodeRollout> nodeRolloutFromJson(const Json& j);
+// The stored header: the deployment's own fields with `nodes` as given (the list written at
+// creation, kept as it was stored), and that list for a new deployment: each node's id, with
+// its status and reason only when it was skipped at creation (about 20 bytes a node).
+Json headerJson(const Deployment& d, Json nodes);
+Json creationNodes(const Deployment& d);
 
 // The body of POST /api/v1/deployments, validated: every refusal names its field.
 struct DeploymentRequest {
@@ -130,9 +143,9 @@ struct DeploymentRequest {
 };
 
 constexpr int64_t kMaxParallel = 1000;
-// The record holds every node's entry and is rewritten at each step: bounded so that it stays a
-// few MB at most (and within etcd's request limit).
-constexpr size_t kMaxDeploymentNodes = 2000;
+// The header's node list is one value (about 20 bytes a node, within etcd's 1.5 MiB request),
+// and a step of a deployment this large is still a few MB at most.
+constexpr size_t kMaxDeploymentNodes = 10000;
 constexpr int64_t kMaxNodeTimeoutS = 86400;
 // A reboot step's default: a server's firmware alone can take minutes.
 constexpr int64_t kDefaultRebootTimeoutS = 900;

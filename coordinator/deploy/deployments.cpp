@@ -11,6 +11,7 @@
 #include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/lifecycle.h"
 #include "coordinator/inventory/selector.h"
+#include "coordinator/store/chunked_commit.h"
 
 namespace photon::coordinator {
 namespace {
@@ -74,31 +75,28 @@ Status undrainAll(Inventory& inventory, Deployment& d, const std::vector<std::st
 }
 }  // namespace
 
-Result<Deployments::Loaded> Deployments::load(const std::string& id) {
-  PHOTON_TRY(auto kv, store_.get(keys::deployment(id)));
-  if (!kv) return fail(ErrorCode::kNotFound, "no deployment " + id, "id");
-  PHOTON_TRY(Json j, parseStored(*kv));
-  PHOTON_TRY(Deployment d, deploymentFromJson(j));
-  return Loaded{std::move(d), kv->mod_revision};
-}
-
 Result<Deployment> Deployments::get(const std::string& id) {
-  PHOTON_TRY(auto loaded, load(id));
-  return loaded.deployment;
+  PHOTON_TRY(auto stored, readDeployment(store_, id));
+  return std::move(stored.deployment);
 }
 
 Result<std::vector<Deployment>> Deployments::list(size_t limit) {
-  PHOTON_TRY(auto range, store_.range(keys::kDeploymentsPrefix));
-  std::vector<Deployment> out;
-  for (const auto& kv : range.kvs) {
-    PHOTON_TRY(Json j, parseStored(kv));
-    PHOTON_TRY(Deployment d, deploymentFromJson(j));
-    out.push_back(std::move(d));
-  }
-  std::sort(out.begin(), out.end(), [](const Deployment& a, const Deployment& b) {
-    return sequenceOf(a.id) > sequenceOf(b.id);
+  PHOTON_TRY(auto range, store_.revisions(keys::kDeploymentsPrefix));
+  std::vector<std::string> ids;
+  for (const auto& kv : range)
+    ids.push_back(kv.key.substr(std::string(keys::kDeploymentsPrefix).size()));
+  // Newest first, and only those read (each is its header and its nodes' progress).
+  std::sort(ids.begin(), ids.end(), [](const std::string& a, const std::string& b) {
+    return sequenceOf(a) > sequenceOf(b);
   });
-  if (out.size() > limit) out.resize(limit);
+  if (ids.size() > limit) ids.resize(limit);
+  std::vector<Deployment> out;
+  for (const auto& id : ids) {
+    auto stored = readDeployment(store_, id);
+    if (!stored && stored.error().code == ErrorCode::kNotFound) continue;  // gone meanwhile
+    if (!stored) return std::unexpected(stored.error());
+    out.push_back(std::move(stored->deployment));
+  }
   return out;
 }
 
@@ -117,13 +115,10 @@ Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
                              "no node " + selector.nodes[i]);
     }
   }
-  PHOTON_TRY(auto locks, store_.range(keys::kDeploymentLocksPrefix));
-  std::map<std::string, std::string> held;  // node -> deployment
-  for (const auto& kv : locks.kvs) {
-    PHOTON_TRY(Json j, parseStored(kv));
-    held[kv.key.substr(std::string(keys::kDeploymentLocksPrefix).size())] =
-        j.value("deployment", "");
-  }
+  // The sequence is read before the running deployments and compared at the commit: a create
+  // that committed in between moved it, so this one is retried and then sees that deployment.
+  PHOTON_TRY(auto seq, store_.get(keys::kDeploymentSequence));
+  PHOTON_TRY(auto held, heldNodes());
 
   Deployment d;
   d.spec = request.spec;
@@ -174,7 +169,6 @@ Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
                                            "; drained, missing or not active)");
   }
 
-  PHOTON_TRY(auto seq, store_.get(keys::kDeploymentSequence));
   int64_t next = 1;
   Txn txn;
   if (seq) {
@@ -186,29 +180,102 @@ Result<Deployment> Deployments::createOnce(const DeploymentRequest& request) {
   }
   d.id = "d-" + std::to_string(next);
   txn.put(keys::kDeploymentSequence, Json{{"next", next + 1}}.dump());
-  txn.expectAbsent(keys::deployment(d.id)).put(keys::deployment(d.id), toJson(d).dump());
+  txn.expectAbsent(keys::deployment(d.id))
+      .put(keys::deployment(d.id), headerJson(d, creationNodes(d)).dump());
   txn.put(keys::runningDeployment(d.id), "{}");
+  PHOTON_TRY(int64_t revision, store_.commit(txn));
+  // The deployment exists from here on (no retry may create it twice). Its nodes' locks are an
+  // index (a locked node's report wakes the control thread), written in as many transactions
+  // as they need; what a crash leaves unwritten the controller writes when it reads the
+  // deployment (loadKept).
+  std::vector<Txn> locks;
   for (const auto& n : d.nodes) {
     if (n.status == NodeStatus::kSkipped) continue;
-    txn.expectAbsent(keys::deploymentLock(n.id))
-        .put(keys::deploymentLock(n.id), Json{{"deployment", d.id}}.dump());
+    locks.push_back(Txn().put(keys::deploymentLock(n.id), Json{{"deployment", d.id}}.dump()));
   }
-  PHOTON_CHECK(store_.commit(txn));
+  auto locked =
+      commitInChunks(store_, locks, {keys::deployment(d.id), revision}, store_.maxTxnOps());
+  if (!locked) {
+    common::logWarning("deployments: " + d.id + "'s node locks: " + locked.error().message +
+                       " (written by the next round), ignoring");
+  }
   return d;
 }
 
-Status Deployments::releaseIfFinal(Txn& txn, const Deployment& d) {
-  if (!isFinal(d.state)) return {};
-  txn.erase(keys::runningDeployment(d.id));
+Result<std::map<std::string, std::string>> Deployments::heldNodes() {
+  std::map<std::string, std::string> held;  // node -> deployment
+  PHOTON_TRY(auto running, store_.revisions(keys::kRunningDeploymentsPrefix));
+  for (const auto& entry : running) {
+    const std::string id = entry.key.substr(std::string(keys::kRunningDeploymentsPrefix).size());
+    PHOTON_TRY(auto kv, store_.get(keys::deployment(id)));
+    if (!kv) continue;
+    PHOTON_TRY(Json header, parseStored(*kv));
+    auto nodes = header.find("nodes");
+    if (nodes == header.end() || !nodes->is_array()) continue;
+    for (const auto& n : *nodes) {
+      if (!n.is_object() || !n.contains("id") || !n["id"].is_string()) continue;
+      // A node skipped is never touched again by that deployment.
+      if (n.value("status", std::string()) == toString(NodeStatus::kSkipped)) continue;
+      held[n["id"].get<std::string>()] = id;
+    }
+  }
+  return held;
+}
+
+Status Deployments::releaseUnits(const Deployment& d, std::vector<Txn>& units) {
   for (const auto& n : d.nodes) {
     PHOTON_TRY(auto lock, store_.get(keys::deploymentLock(n.id)));
     if (!lock) continue;
     PHOTON_TRY(Json j, parseStored(*lock));
     if (j.value("deployment", "") == d.id) {
-      txn.expect(lock->key, lock->mod_revision).erase(lock->key);
+      units.push_back(Txn().expect(lock->key, lock->mod_revision).erase(lock->key));
     }
   }
+  // Last: until it goes, every round comes back to this deployment and completes its end.
+  units.push_back(Txn().erase(keys::runningDeployment(d.id)));
   return {};
+}
+
+Result<int64_t> Deployments::writeStep(StoredDeployment& before, Deployment& next,
+                                       bool header_first, const StageDesired& desired) {
+  static const std::string kHeader = "\n";  // no node id holds a newline
+  std::vector<Txn> units;
+  std::vector<std::string> unit_node;  // the node a unit moves, kHeader, or "" (release)
+  auto addHeader = [&] {
+    units.push_back(headerUnit(before, next));
+    unit_node.push_back(kHeader);
+  };
+  if (header_first) addHeader();
+  for (size_t i = 0; i < next.nodes.size(); ++i) {
+    const NodeRollout& node = next.nodes[i];
+    if (i < before.deployment.nodes.size() && node == before.deployment.nodes[i]) continue;
+    Txn unit;
+    if (desired) PHOTON_CHECK(desired(node.id, unit));
+    Txn progress = progressUnit(before, node);
+    unit.compares.insert(unit.compares.end(), progress.compares.begin(), progress.compares.end());
+    unit.ops.insert(unit.ops.end(), progress.ops.begin(), progress.ops.end());
+    units.push_back(std::move(unit));
+    unit_node.push_back(node.id);
+  }
+  if (!header_first && headerMoved(before.deployment, next)) addHeader();
+  if (isFinal(next.state)) {
+    PHOTON_CHECK(releaseUnits(next, units));
+    unit_node.resize(units.size());
+  }
+  auto noteCommitted = [&](size_t first, size_t last, int64_t revision) {
+    for (size_t i = first; i < last; ++i) {
+      if (unit_node[i] == kHeader) {
+        before.header_revision = revision;
+      } else if (!unit_node[i].empty()) {
+        before.progress_revisions[unit_node[i]] = revision;
+      }
+    }
+  };
+  PHOTON_TRY(int64_t revision,
+             commitInChunks(store_, units, {keys::deployment(next.id), before.header_revision},
+                            store_.maxTxnOps(), noteCommitted));
+  before.deployment = next;
+  return revision;
 }
 
 Result<Deployment> Deployments::cancel(const std::string& id) {
@@ -216,7 +283,7 @@ Result<Deployment> Deployments::cancel(const std::string& id) {
 }
 
 Result<Deployment> Deployments::cancelOnce(const std::string& id) {
-  PHOTON_TRY(auto loaded, load(id));
+  PHOTON_TRY(auto loaded, readDeployment(store_, id));
   if (isFinal(loaded.deployment.state)) {
     return fail(
         ErrorCode::kConflict,
@@ -225,22 +292,36 @@ Result<Deployment> Deployments::cancelOnce(const std::string& id) {
   }
   Deployment next = cancelDeployment(loaded.deployment, inventory_.clock().nowSeconds());
   PHOTON_CHECK(undrainAll(inventory_, next, cancelUndrains(loaded.deployment, next)));
-  Txn txn;
-  txn.expect(keys::deployment(id), loaded.mod_revision)
-      .put(keys::deployment(id), toJson(next).dump());
-  PHOTON_CHECK(releaseIfFinal(txn, next));
-  PHOTON_CHECK(store_.commit(txn));
+  // The header goes first: once it says cancelled, the cancel is decided (the controller's
+  // chunks compare it and stop), and what of the nodes and the release a failure leaves
+  // unwritten the controller's round completes.
+  const int64_t read_at = loaded.header_revision;
+  auto written = writeStep(loaded, next, true, {});
+  if (!written && loaded.header_revision == read_at) return std::unexpected(written.error());
   return next;
 }
 
-Result<Deployments::Loaded> Deployments::loadKept(const std::string& id) {
-  PHOTON_TRY(int64_t revision, store_.modRevision(keys::deployment(id)));
-  if (auto it = records_.find(id); it != records_.end() && it->second.mod_revision == revision) {
-    return it->second;
+Result<StoredDeployment*> Deployments::loadKept(const std::string& id) {
+  if (auto it = records_.find(id); it != records_.end()) {
+    PHOTON_CHECK(refreshDeployment(store_, it->second));
+    return &it->second;
   }
-  PHOTON_TRY(auto loaded, load(id));
-  records_[id] = loaded;
-  return loaded;
+  PHOTON_TRY(auto loaded, readDeployment(store_, id));
+  StoredDeployment& kept = records_[id] = std::move(loaded);
+  if (isFinal(kept.deployment.state)) return &kept;
+  // The locks a create cut short did not write (read fresh: at takeover, after a conflict).
+  std::vector<Txn> locks;
+  for (const auto& n : kept.deployment.nodes) {
+    if (n.status == NodeStatus::kSkipped) continue;
+    PHOTON_TRY(int64_t locked, store_.modRevision(keys::deploymentLock(n.id)));
+    if (locked != 0) continue;
+    locks.push_back(Txn()
+                        .expectAbsent(keys::deploymentLock(n.id))
+                        .put(keys::deploymentLock(n.id), Json{{"deployment", id}}.dump()));
+  }
+  PHOTON_CHECK(commitInChunks(store_, locks, {keys::deployment(id), kept.header_revision},
+                              store_.maxTxnOps()));
+  return &kept;
 }
 
 NodeInput Deployments::nodeInput(const std::string& node_id) {
@@ -300,54 +381,61 @@ Result<int> Deployments::tick() {
 }
 
 Result<bool> Deployments::advanceOne(const std::string& id) {
-  PHOTON_TRY(auto loaded, loadKept(id));
+  PHOTON_TRY(StoredDeployment * kept, loadKept(id));
+  StoredDeployment& before = *kept;
   const int64_t now = inventory_.clock().nowSeconds();
+  auto written = [&](Result<int64_t> result) -> Result<bool> {
+    if (!result) {
+      records_.erase(id);  // read again whole next round: a chunk may have been written
+      return std::unexpected(result.error());
+    }
+    return true;
+  };
+  if (isFinal(before.deployment.state)) {
+    // Its end was cut short: the cancel's nodes (again, idempotent) and the release.
+    Deployment next = before.deployment;
+    if (next.state == DeploymentState::kCancelled) cancelNodes(next, now);
+    PHOTON_CHECK(undrainAll(inventory_, next, cancelUndrains(before.deployment, next)));
+    return written(writeStep(before, next, false, {}));
+  }
   std::map<std::string, NodeInput> seen;
   auto lookup = [&](const std::string& node_id) -> NodeInput {
     if (auto it = seen.find(node_id); it != seen.end()) return it->second;
     return seen[node_id] = nodeInput(node_id);
   };
-  RolloutStep step = advance(loaded.deployment, lookup, now);
+  RolloutStep step = advance(before.deployment, lookup, now);
   if (!step.changed) return false;
   Deployment& next = step.next;
   for (const auto& node_id : step.drain) PHOTON_CHECK(moveDrain(inventory_, id, node_id, true));
   PHOTON_CHECK(undrainAll(inventory_, next, step.undrain));
 
-  Txn txn;
-  txn.expect(keys::deployment(id), loaded.mod_revision);
   enum class Write { kStart, kRevert, kReboot, kRevertReboot };
-  auto writeDesired = [&](const std::string& node_id, Write what) -> Status {
+  std::map<std::string, Write> writes;
+  for (const auto& node_id : step.start) writes[node_id] = Write::kStart;
+  for (const auto& node_id : step.reboot) writes[node_id] = Write::kReboot;
+  for (const auto& node_id : step.revert) writes[node_id] = Write::kRevert;
+  for (const auto& node_id : step.revert_reboot) writes[node_id] = Write::kRevertReboot;
+  // A node's desired-document change goes in its own unit, with its progress.
+  auto stageDesired = [&](const std::string& node_id, Txn& unit) -> Status {
+    auto what = writes.find(node_id);
+    if (what == writes.end()) return {};
     PHOTON_TRY(auto doc, inventory_.desired(node_id));
-    auto node = std::find_if(next.nodes.begin(), next.nodes.end(),
-                             [&](const auto& n) { return n.id == node_id; });
-    if (what == Write::kStart) node->previous = doc.body.value("system", Json());
+    NodeRollout& node = next.nodes[before.position.at(node_id)];
+    if (what->second == Write::kStart) node.previous = doc.body.value("system", Json());
     // A null section removes it: a node that had none before the deployment gets none back.
-    Json value = what == Write::kStart          ? desiredSection(next)
-                 : what == Write::kReboot       ? rebootSection(next)
-                 : what == Write::kRevertReboot ? revertRebootSection(next, *node).value_or(Json())
-                                                : revertSection(next, *node).value_or(Json());
-    PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(txn, node_id, "system", value));
+    Json value = what->second == Write::kStart    ? desiredSection(next)
+                 : what->second == Write::kReboot ? rebootSection(next)
+                 : what->second == Write::kRevertReboot
+                     ? revertRebootSection(next, node).value_or(Json())
+                     : revertSection(next, node).value_or(Json());
+    PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(unit, node_id, "system", value));
     // `previous` was read above: the commit must guard that very revision.
     if (compared != doc.revision) {
       return fail(ErrorCode::kConflict, "desired " + node_id + " changed", keys::desired(node_id));
     }
     return {};
   };
-  for (const auto& node_id : step.start) PHOTON_CHECK(writeDesired(node_id, Write::kStart));
-  for (const auto& node_id : step.reboot) PHOTON_CHECK(writeDesired(node_id, Write::kReboot));
-  for (const auto& node_id : step.revert) PHOTON_CHECK(writeDesired(node_id, Write::kRevert));
-  for (const auto& node_id : step.revert_reboot) {
-    PHOTON_CHECK(writeDesired(node_id, Write::kRevertReboot));
-  }
-  txn.put(keys::deployment(id), toJson(next).dump());
-  PHOTON_CHECK(releaseIfFinal(txn, next));
-  auto committed = store_.commit(txn);
-  if (!committed) {
-    records_.erase(id);
-    return std::unexpected(committed.error());
-  }
-  records_[id] = Loaded{std::move(next), *committed};
-  return true;
+  return written(writeStep(before, next, false, stageDesired));
 }
 
 }  // namespace photon::coordinator

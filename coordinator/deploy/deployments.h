@@ -1,9 +1,12 @@
 // Deployments against the store: create (selector resolved, overlap refused), read, cancel, and
-// the controller's round that advances every running deployment. Each change is one
-// transaction over the deployment record and the desired documents it writes, guarded by
-// their mod_revisions; a conflict is retried (create, cancel) or left for the next round.
+// the controller's round that advances every running deployment. A change is written as units
+// (one node's progress with its desired document, the header, the release), guarded by their
+// mod_revisions and split into transactions the store accepts (deployment_store.h says why a
+// step cut short between two of them is completed by the next round); a conflict is retried
+// (create, cancel) or left for the next round.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "coordinator/deploy/deployment.h"
+#include "coordinator/deploy/deployment_store.h"
 #include "coordinator/deploy/rollout.h"
 #include "coordinator/inventory/inventory.h"
 
@@ -29,21 +33,25 @@ class Deployments {
   [[nodiscard]] Result<int> tick();
 
  private:
-  struct Loaded {
-    Deployment deployment;
-    int64_t mod_revision = 0;
-  };
-  Result<Loaded> load(const std::string& id);
-  // load() for the controller: the record as it last read or wrote it while its mod_revision
-  // stays (a 10,000-node record is a large parse, a round reads it only when it moved).
-  Result<Loaded> loadKept(const std::string& id);
+  // The controller's copy of a running deployment, brought up to date from what moved (a
+  // 10,000-node record is a large parse; a round reads only the documents that changed).
+  Result<StoredDeployment*> loadKept(const std::string& id);
   // What a round knows of a node: its document and report parsed again only when they moved.
   NodeInput nodeInput(const std::string& node_id);
   Result<Deployment> createOnce(const DeploymentRequest& request);
   Result<Deployment> cancelOnce(const std::string& id);
   Result<bool> advanceOne(const std::string& id);
-  // The running index entry and the node locks go when the deployment ends.
-  Status releaseIfFinal(Txn& txn, const Deployment& d);
+  // The nodes that running deployments hold (all they listed, less those skipped at creation).
+  Result<std::map<std::string, std::string>> heldNodes();
+  // Writes the step from `before` to `next`: `header_first` for a cancel (its header decides
+  // it), else the nodes first. `desired` stages each moved node's desired-document change into
+  // its unit (and may complete its entry: the `previous` it read). The locks and the running
+  // entry go last when `next` is final.
+  using StageDesired = std::function<Status(const std::string& node_id, Txn& unit)>;
+  Result<int64_t> writeStep(StoredDeployment& before, Deployment& next, bool header_first,
+                            const StageDesired& desired);
+  // The release of a final deployment: its locks, then its running entry.
+  Status releaseUnits(const Deployment& d, std::vector<Txn>& units);
 
   Inventory& inventory_;
   Store& store_;
@@ -56,7 +64,7 @@ class Deployments {
     Json report = nullptr;             // its observed "system" domain
   };
   std::mutex tick_mutex_;
-  std::map<std::string, Loaded> records_;
+  std::map<std::string, StoredDeployment> records_;
   std::map<std::string, SeenNode> nodes_;
 };
 

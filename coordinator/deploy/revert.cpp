@@ -78,7 +78,8 @@ bool revertRebootInFlight(RevertStatus status) {
 void beginRevert(Deployment& d, RolloutStep& step, int64_t now) {
   d.state = DeploymentState::kReverting;
   for (auto& node : d.nodes) {
-    if (!node.desired_written) continue;
+    // One begun already (its step was cut short between two transactions) is not begun again.
+    if (!node.desired_written || node.revert != RevertStatus::kNone) continue;
     step.revert.push_back(node.id);
     node.revert_started_at = now;
     if (revertSection(d, node)) {

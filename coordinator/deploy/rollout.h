@@ -61,5 +61,8 @@ struct RolloutStep {
 // except that a node this deployment drained for its reboot is undrained (cancelUndrains).
 [[nodiscard]] Deployment cancelDeployment(const Deployment& d, int64_t now);
 std::vector<std::string> cancelUndrains(const Deployment& before, const Deployment& after);
+// The cancel's change of the nodes alone, whatever the deployment's state: applied again to a
+// cancelled deployment whose nodes were not all written, it changes only those.
+void cancelNodes(Deployment& d, int64_t now);
 
 }  // namespace photon::coordinator

@@ -62,14 +62,22 @@ inline std::string discovered(const std::string& id) {
 inline std::string allocPrefix(const std::string& pool) {
   return "alloc/" + pool + "/";
 }
-// Deployments: the record, an index of the running ones (the controller reads only those), the
-// running deployment that holds each node (so that two never touch one node), the id counter.
+// Deployments: the record's header and its nodes' progress documents, an index of the running
+// ones (the controller reads only those), the running deployment that holds each node (what
+// wakes the control thread on its report), the id counter.
 inline constexpr const char* kDeploymentsPrefix = "deployments/d/";
+inline constexpr const char* kDeploymentProgressPrefix = "deployments/p/";
 inline constexpr const char* kRunningDeploymentsPrefix = "deployments/running/";
 inline constexpr const char* kDeploymentLocksPrefix = "deployments/node/";
 inline constexpr const char* kDeploymentSequence = "deployments/sequence";
 inline std::string deployment(const std::string& id) {
   return kDeploymentsPrefix + id;
+}
+inline std::string deploymentProgressPrefix(const std::string& id) {
+  return kDeploymentProgressPrefix + id + "/";
+}
+inline std::string deploymentProgress(const std::string& id, const std::string& node_id) {
+  return deploymentProgressPrefix(id) + node_id;
 }
 inline std::string runningDeployment(const std::string& id) {
   return kRunningDeploymentsPrefix + id;

@@ -31,6 +31,9 @@ struct EtcdOptions {
   std::string key_file;
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds request_timeout{5000};
+  // The members' --max-txn-ops (etcd has no call that tells it): the store splits no
+  // transaction itself, it tells its writers (Store::maxTxnOps).
+  size_t max_txn_ops = 128;
 };
 
 // "http://a:2379,http://b:2379" -> its endpoints, each checked.
@@ -64,6 +67,7 @@ class EtcdClient {
 
   // Times calls or the watch moved on from an endpoint that did not answer.
   uint64_t failovers() const { return failovers_.load(); }
+  const EtcdOptions& options() const { return options_; }
 
  private:
   explicit EtcdClient(EtcdOptions options);

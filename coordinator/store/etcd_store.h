@@ -35,6 +35,7 @@ class EtcdStore final : public Store {
   // After a write returns, this coordinator's own reads see it (the mirror has caught up).
   Result<int64_t> commit(const Txn& txn) override;
   int64_t revision() override;
+  size_t maxTxnOps() const override { return client_->options().max_txn_ops; }
   int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
                         std::chrono::milliseconds timeout) override;
   void setChangeListener(ChangeListener listener) override {

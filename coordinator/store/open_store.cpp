@@ -14,6 +14,7 @@ common::Result<EtcdOptions> etcdClientOptions(const StoreConfig& config) {
   options.ca_file = config.etcd_ca;
   options.cert_file = config.etcd_cert;
   options.key_file = config.etcd_key;
+  options.max_txn_ops = static_cast<size_t>(config.etcd_max_txn_ops);
   return options;
 }
 
@@ -44,6 +45,10 @@ common::Status checkStoreConfig(const StoreConfig& config) {
   }
   if (config.lease_ttl_s < 2 || config.lease_ttl_s > kMaxLeaseTtlS) {
     return common::invalid("lease-ttl", "must be 2 to 3600 seconds");
+  }
+  // Fewer than 8 could not hold one node's step (its record, its desired document, a guard).
+  if (config.etcd_max_txn_ops < 8 || config.etcd_max_txn_ops > 65536) {
+    return common::invalid("etcd-max-txn-ops", "must be 8 to 65536");
   }
   return {};
 }

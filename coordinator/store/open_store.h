@@ -19,6 +19,7 @@ struct StoreConfig {
   std::string etcd_prefix = "/photon/";
   std::string etcd_ca, etcd_cert, etcd_key;
   int lease_ttl_s = 10;
+  int etcd_max_txn_ops = 128;  // the members' --max-txn-ops
 };
 
 // Which flags a config lacks or has wrong, as a kInvalid naming the flag.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -89,6 +90,9 @@ class Store {
   // the key that moved. Returns the new revision once the write is durable.
   [[nodiscard]] virtual Result<int64_t> commit(const Txn& txn) = 0;
   virtual int64_t revision() = 0;
+  // The most compares, and the most ops, one transaction may carry (0: no limit). etcd refuses
+  // more than its --max-txn-ops (128 by default); a writer of many keys splits its writes.
+  virtual size_t maxTxnOps() const { return 0; }
   // Waits until `key`'s mod_revision is no longer `known_mod_revision` (deleted counts as 0),
   // or the timeout passes. Returns the key's mod_revision then.
   virtual int64_t waitForChange(const std::string& key, int64_t known_mod_revision,

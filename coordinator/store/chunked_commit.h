@@ -1,0 +1,37 @@
+// A write of more keys than one transaction may carry (Store::maxTxnOps): a list of units, each
+// a small transaction whose compares and ops must commit together, packed in order into as few
+// transactions as the limit allows. Atomic per unit and per chunk, not as a whole: the caller
+// orders its units so that a prefix of them, committed before a crash, is a state it can
+// continue from (the deployment controller argues its case in deploy/deployment_store.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "coordinator/store/store.h"
+
+namespace photon::coordinator {
+
+// One key every chunk compares (the record the units belong to), so that a writer who moved it
+// in between stops the rest. A chunk that puts the key moves the guard to its own revision.
+struct ChunkGuard {
+  std::string key;
+  int64_t mod_revision = 0;
+};
+
+// The units [first, last) of `units`, committed at `revision`.
+using ChunkCommitted = std::function<void(size_t first, size_t last, int64_t revision)>;
+
+// Commits `units` in order, in chunks of at most `max_ops` compares and `max_ops` ops each (the
+// guard's compare included; 0: one chunk). Stops at the first failure (a kConflict names the key
+// that moved) with the chunks before it committed, and calls `committed` after each chunk.
+// A unit larger than the limit is refused before anything is written. Returns the last
+// chunk's revision (the store's revision when there was nothing to write).
+[[nodiscard]] Result<int64_t> commitInChunks(Store& store, const std::vector<Txn>& units,
+                                             ChunkGuard guard, size_t max_ops,
+                                             const ChunkCommitted& committed = {});
+
+}  // namespace photon::coordinator
