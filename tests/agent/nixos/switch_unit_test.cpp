@@ -264,3 +264,26 @@ TEST_CASE("nixos: the switch unit gets the environment nixos-rebuild gives switc
   CHECK(switchUnitEnvironment({}, "").empty());
   CHECK(switchEnvironment(false).empty());
 }
+
+TEST_CASE("nixos: a switch bus that answers only after the agent started is used from then on",
+          "[nixos][sandbox][integration]") {
+  SwitchWorld s;
+  // The agent starts while its bus is not there yet (dbus not up): a link made later.
+  auto late = s.w.file("late-bus.sock");
+  auto options = s.options();
+  options.switch_bus = "unix:path=" + late;
+  auto rec = makeNixosReconciler(options, s.w.stateDir());
+  auto out = rec->reconcile(s.w.desired("good"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "failed");
+  CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("no systemd answers on bus"));
+  CHECK(s.w.calls().empty());
+
+  // The same agent, without a restart, switches once the bus answers.
+  std::filesystem::create_symlink(s.container.root() + "/run/dbus/system_bus_socket", late);
+  out = reconcileUntilSettled(*rec, s.w.desired("good"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "applied");
+  CHECK(s.w.currentSystem() == s.w.path("good"));
+  CHECK(s.switchUnits().empty());
+}
