@@ -33,6 +33,13 @@ std::vector<std::string_view> words(std::string_view text) {
   return out;
 }
 
+uint64_t hexMask(std::string_view text) {
+  uint64_t mask = 0;
+  auto w = words(text);
+  if (!w.empty()) std::from_chars(w[0].data(), w[0].data() + w[0].size(), mask, 16);
+  return mask;
+}
+
 class BusLocator final : public ContainerLocator {
  public:
   BusLocator(std::unique_ptr<SystemdBus> bus, std::function<pid_t(pid_t)> local_pid)
@@ -76,10 +83,9 @@ ProcStatus parseProcStatus(std::string_view status) {
         std::from_chars(last.data(), last.data() + last.size(), out.ns_pid);
       }
     } else if (line.starts_with("CapBnd:")) {
-      auto mask = words(line.substr(7));
-      if (!mask.empty()) {
-        std::from_chars(mask[0].data(), mask[0].data() + mask[0].size(), out.bounding_caps, 16);
-      }
+      out.bounding_caps = hexMask(line.substr(7));
+    } else if (line.starts_with("CapEff:")) {
+      out.effective_caps = hexMask(line.substr(7));
     }
   }
   return out;

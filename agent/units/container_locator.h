@@ -20,9 +20,10 @@ namespace photon::agent {
 
 // What the health check needs from /proc/<pid>/status.
 struct ProcStatus {
-  int ns_depth = 0;            // how many PID namespaces the NSpid line lists
-  int64_t ns_pid = 0;          // the pid in the innermost of them
-  uint64_t bounding_caps = 0;  // CapBnd
+  int ns_depth = 0;             // how many PID namespaces the NSpid line lists
+  int64_t ns_pid = 0;           // the pid in the innermost of them
+  uint64_t bounding_caps = 0;   // CapBnd
+  uint64_t effective_caps = 0;  // CapEff
 };
 
 // Pure. Fields not present stay zero.

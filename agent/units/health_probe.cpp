@@ -1,5 +1,7 @@
 #include "agent/units/health_probe.h"
 
+#include <linux/capability.h>
+
 #include <fstream>
 
 #include "agent/core/program_path.h"
@@ -54,6 +56,16 @@ Status checkInContainer(ProcessRunner& runner, ContainerLocator* containers,
   check.nsenter = resolveProgram("nsenter");
   if (check.setpriv.empty() || check.nsenter.empty()) {
     return fail(ErrorCode::kUnavailable, where + ": setpriv and nsenter (util-linux) not in PATH");
+  }
+  // setpriv drops from the bounding set only with CAP_SETPCAP, and without it says nothing: the
+  // check would keep the agent's capabilities. Refused instead.
+  std::ifstream self("/proc/self/status");
+  std::string own((std::istreambuf_iterator<char>(self)), {});
+  if (!(parseProcStatus(own).effective_caps & (uint64_t{1} << CAP_SETPCAP))) {
+    return fail(ErrorCode::kUnavailable,
+                where +
+                    ": the agent lacks CAP_SETPCAP, so the check could not be confined to "
+                    "the container's capabilities");
   }
   auto leader = containers->leaderOf(spec.container_unit);
   if (!leader) return unavailable(leader.error());

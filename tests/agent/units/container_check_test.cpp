@@ -71,10 +71,12 @@ TEST_CASE("container check: a user is found in the container's passwd and bad en
 
 TEST_CASE("container check: the status of a namespace's PID 1 is read", "[units][sandbox]") {
   auto s = parseProcStatus(
-      "Name:\tsystemd\nNSpid:\t5120\t311\t1\nCapBnd:\t00000000a80425fb\nCapAmb:\t0\n");
+      "Name:\tsystemd\nNSpid:\t5120\t311\t1\nCapEff:\t0000000000000100\n"
+      "CapBnd:\t00000000a80425fb\nCapAmb:\t0\n");
   CHECK(s.ns_depth == 3);
   CHECK(s.ns_pid == 1);
   CHECK(s.bounding_caps == 0xa80425fbULL);
+  CHECK(s.effective_caps == 0x100u);
   auto host = parseProcStatus("NSpid:\t77\n");
   CHECK(host.ns_depth == 1);
   CHECK(host.bounding_caps == 0u);

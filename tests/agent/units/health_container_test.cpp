@@ -10,37 +10,18 @@
 #include "agent/units/health_probe.h"
 #include "agent/units/sd_systemd_bus.h"
 #include "agent/units/units_reconciler.h"
-#include "tests/support/child_process.h"
+#include "tests/agent/units/busybox_image.h"
 #include "tests/support/nspawn_container.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon::agent;
 using photon::common::Json;
-using photon::test::ChildProcess;
 using photon::test::NspawnContainer;
 using namespace std::chrono_literals;
 
 namespace {
 
 constexpr const char* kOnlyInContainer = "/only-in-container";
-
-// busybox in a minimal tree with the marker file and a user of its own, unpacked from a tarball
-// into the test container's /var/lib/machines/tiny (no registry).
-void installImage(const NspawnContainer& c, const photon::test::TempDir& tmp) {
-  auto tree = tmp.path() + "/tree";
-  for (const char* dir : {"/bin", "/usr", "/etc"}) std::filesystem::create_directories(tree + dir);
-  std::ofstream(tree + "/etc/os-release") << "ID=photon-test\n";
-  std::ofstream(tree + "/etc/passwd") << "root:x:0:0::/:/bin/sh\napp:x:1234:1235::/:/bin/sh\n";
-  std::ofstream(tree + kOnlyInContainer) << "here\n";
-  std::filesystem::copy_file("/bin/busybox", tree + "/bin/busybox");
-  for (const char* applet : {"sh", "sleep", "test", "id", "hostname"})
-    std::filesystem::create_symlink("busybox", tree + "/bin/" + applet);
-  auto images = c.root() + "/var/lib/machines/tiny";
-  std::filesystem::create_directories(images);
-  auto tarball = tmp.path() + "/tiny.tar";
-  REQUIRE(ChildProcess({"/usr/bin/tar", "-C", tree, "-cf", tarball, "."}).wait(30s) == 0);
-  REQUIRE(ChildProcess({"/usr/bin/tar", "-C", images, "-xf", tarball}).wait(30s) == 0);
-}
 
 Json find(const Json& out, const std::string& name) {
   for (const auto& i : out["instances"]) {
@@ -63,7 +44,11 @@ TEST_CASE("units health: a container instance's exec check runs inside its conta
       {.rootfs = photon::test::ensureNspawnRootfs(PHOTON_SOURCE_DIR, PHOTON_BUILD_DIR),
        .name = "photon-units-hcheck"});
   photon::test::TempDir tmp;
-  installImage(c, tmp);
+  // The marker file and a user of its own, only in the image.
+  photon::test::installBusyboxImage(
+      c, tmp, "tiny", {"sh", "sleep", "test", "id", "hostname", "grep"},
+      {{"/etc/passwd", "root:x:0:0::/:/bin/sh\napp:x:1234:1235::/:/bin/sh\n"},
+       {kOnlyInContainer, "here\n"}});
 
   // The test runs outside the test container's PID namespace: its systemd's MainPIDs are
   // mapped to ours. On a node the agent shares systemd's and maps nothing.
@@ -118,6 +103,25 @@ TEST_CASE("units health: a container instance's exec check runs inside its conta
                  "test \"$(id -u)\" = 1234 && test \"$(id -g)\" = 1235 && test \"$(id -G)\" = "
                  "1235 && test \"$(hostname)\" = photon-boxed && test -f /only-in-container"};
   auto ran = probe->check(as_app);
+  INFO((ran ? std::string() : ran.error().message));
+  CHECK(ran);
+  // Confined to the container's own capabilities, and no set-uid program can add any.
+  auto leader = containers->leaderOf("photon-boxed.service");
+  REQUIRE(leader);
+  std::ifstream leader_status("/proc/" + std::to_string(*leader) + "/status");
+  std::string status((std::istreambuf_iterator<char>(leader_status)), {});
+  auto at = status.find("CapBnd:\t");
+  REQUIRE(at != std::string::npos);
+  auto bounding = status.substr(at, status.find('\n', at) - at);
+  std::ifstream own_status("/proc/self/status");
+  std::string own((std::istreambuf_iterator<char>(own_status)), {});
+  CHECK(own.find(bounding + "\n") == std::string::npos);  // fewer than the agent's
+  as_app.user = "";
+  as_app.exec = {"/bin/sh", "-c",
+                 "grep -qx '" + bounding +
+                     "' /proc/self/status && grep -qx 'NoNewPrivs:.1' "
+                     "/proc/self/status && test \"$(id -u)\" = 0"};
+  ran = probe->check(as_app);
   INFO((ran ? std::string() : ran.error().message));
   CHECK(ran);
   // A user the image does not have: nothing runs.
