@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -111,17 +112,31 @@ class ExecProcessRunner final : public ProcessRunner {
  public:
   common::Result<ProcessResult> run(const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout) override {
-    return runWith(argv, timeout, nullptr);
+    return runWith(argv, timeout, nullptr, {});
+  }
+
+  common::Result<ProcessResult> run(const std::vector<std::string>& argv,
+                                    std::chrono::milliseconds timeout,
+                                    std::stop_token stop) override {
+    return runWith(argv, timeout, nullptr, std::move(stop));
   }
 
   common::Result<ProcessResult> runAs(const std::vector<std::string>& argv,
                                       std::chrono::milliseconds timeout, const RunAs& as) override {
-    return runWith(argv, timeout, &as);
+    return runWith(argv, timeout, &as, {});
   }
 
  private:
   common::Result<ProcessResult> runWith(const std::vector<std::string>& argv,
-                                        std::chrono::milliseconds timeout, const RunAs* as) {
+                                        std::chrono::milliseconds timeout, const RunAs* as,
+                                        std::stop_token stop) {
+    // A stop request wakes the wait below at once through this eventfd.
+    UniqueFd wake;
+    if (stop.stop_possible()) {
+      wake.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+      if (!wake.valid()) return osError("eventfd");
+    }
+    std::stop_callback on_stop(stop, [fd = wake.get()] { (void)!::eventfd_write(fd, 1); });
     PHOTON_TRY(Exec exec, prepare(argv));
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) return osError("pipe");
@@ -167,17 +182,18 @@ class ExecProcessRunner final : public ProcessRunner {
     while (!exited) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        result.timed_out = true;
+      if (left.count() <= 0 || stop.stop_requested()) {
+        (left.count() <= 0 ? result.timed_out : result.stopped) = true;
         ::kill(-pid, SIGKILL);
         ::kill(pid, SIGKILL);
         break;
       }
       // poll skips negative fds: the output once at EOF, the pidfd on a kernel without one (then
       // the child is checked every 50 ms).
-      pollfd fds[2] = {{eof ? -1 : out.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+      pollfd fds[3] = {
+          {eof ? -1 : out.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}, {wake.get(), POLLIN, 0}};
       int wait_ms = static_cast<int>(std::min<int64_t>(left.count(), pidfd.valid() ? 1000 : 50));
-      int r = ::poll(fds, 2, wait_ms);
+      int r = ::poll(fds, 3, wait_ms);
       if (r < 0 && errno != EINTR) return osError("poll");
       if (!eof && drain()) eof = true;
       pid_t w = ::waitpid(pid, &status, WNOHANG);
@@ -185,7 +201,7 @@ class ExecProcessRunner final : public ProcessRunner {
     }
     if (!exited) ::waitpid(pid, &status, 0);
     drain();  // what the child wrote before it ended; grandchildren may keep the pipe open
-    if (!result.timed_out) {
+    if (!result.timed_out && !result.stopped) {
       if (WIFEXITED(status)) {
         result.exit_code = WEXITSTATUS(status);
       } else if (WIFSIGNALED(status)) {
@@ -245,6 +261,7 @@ common::Result<ProcessResult> ProcessRunner::runAs(const std::vector<std::string
 
 std::string ProcessResult::status() const {
   if (timed_out) return "timed out";
+  if (stopped) return "stopped";
   if (signal != 0) return "killed by signal " + std::to_string(signal);
   return "exit code " + std::to_string(exit_code);
 }

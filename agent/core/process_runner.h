@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,11 @@ struct ProcessResult {
   int exit_code = -1;      // valid when signal == 0 and !timed_out
   int signal = 0;          // the signal that ended it, if one did
   bool timed_out = false;  // killed at the deadline
+  bool stopped = false;    // killed because the caller asked (run with a stop_token)
   std::string output;      // stdout and stderr interleaved, the last kMaxOutput bytes
 
-  bool ok() const { return !timed_out && signal == 0 && exit_code == 0; }
-  // "exit code 1", "timed out", "killed by signal 9".
+  bool ok() const { return !timed_out && !stopped && signal == 0 && exit_code == 0; }
+  // "exit code 1", "timed out", "stopped", "killed by signal 9".
   std::string status() const;
   // status() and the last line of output: "exit code 1: <last line>".
   std::string describe() const;
@@ -45,6 +47,14 @@ class ProcessRunner {
                                                           std::chrono::milliseconds timeout) = 0;
   // The same as `as`: the child drops the agent's groups, gid and uid (so every capability)
   // before execve, and fails to start when it cannot. A runner that cannot do this refuses.
+  // The same, but also killed (its whole process group, as at the deadline) as soon as `stop`
+  // is requested: the result says `stopped`. A runner that cannot watch `stop` runs to the end.
+  [[nodiscard]] virtual common::Result<ProcessResult> run(const std::vector<std::string>& argv,
+                                                          std::chrono::milliseconds timeout,
+                                                          std::stop_token stop) {
+    (void)stop;
+    return run(argv, timeout);
+  }
   [[nodiscard]] virtual common::Result<ProcessResult> runAs(const std::vector<std::string>& argv,
                                                             std::chrono::milliseconds timeout,
                                                             const RunAs& as);

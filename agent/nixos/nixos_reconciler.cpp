@@ -1,5 +1,6 @@
 #include "agent/nixos/nixos_reconciler.h"
 
+#include "agent/nixos/switch_bus.h"
 #include "agent/units/sd_systemd_bus.h"
 #include "common/error_context.h"
 #include "common/log.h"
@@ -78,8 +79,10 @@ void NixosReconciler::joinIfDone() {
 
 Json NixosReconciler::reconcile(const Json& section) {
   joinIfDone();
-  if (!unavailable_.empty())
-    return {{"outcome", toString(ActivationOutcome::kFailed)}, {"reason", unavailable_}};
+  if (unavailable_) {
+    if (auto reason = unavailable_(); !reason.empty())
+      return {{"outcome", toString(ActivationOutcome::kFailed)}, {"reason", reason}};
+  }
   std::optional<SystemSpec> desired;
   if (!section.is_null()) {
     auto parsed = parseSystemSpec(section);
@@ -256,28 +259,26 @@ Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& b
 
 namespace {
 
-// The runner options.switch_bus names: a unit over that bus, or null for the agent's own child.
-// A bus that does not answer leaves null and says why in `unavailable`.
+// The runner options.switch_bus names: a unit over that bus, connected to once it answers (see
+// switch_bus.h; `unavailable` then says whether it does), or null for the agent's own child.
 std::unique_ptr<SwitchRunner> switchRunnerFor(const NixosOptions& options,
                                               const std::string& state_dir,
-                                              std::string& unavailable) {
+                                              std::function<std::string()>& unavailable) {
   if (options.switch_bus == kSwitchInProcess) {
     common::logWarning(
         "nixos: switch-to-configuration runs as the agent's child (switch bus \"none\"): an "
         "activation the agent is stopped in is rolled back");
     return nullptr;
   }
-  auto bus = connectSystemdBus(options.switch_bus);
-  if (bus) return makeUnitSwitchRunner(std::shared_ptr<SystemdBus>(std::move(*bus)), state_dir);
-  // Inside the agent's sandbox a switch cannot work: refuse to activate instead of falling back.
   const std::string name =
       options.switch_bus.empty() ? "the system bus" : "bus " + options.switch_bus;
-  unavailable = "switch-to-configuration runs in a systemd unit, but no systemd answers on " +
-                name + ": " + bus.error().message +
-                " (nothing was activated; on a host without systemd set the switch bus to "
-                "\"none\")";
-  common::logError("nixos: " + unavailable);
-  return nullptr;
+  auto bus = std::make_shared<SwitchBus>(
+      name, [address = options.switch_bus] { return connectSystemdBus(address); });
+  unavailable = [bus] {
+    auto answers = bus->get();
+    return answers ? std::string() : answers.error().message;
+  };
+  return makeReconnectingSwitchRunner(bus, state_dir);
 }
 
 }  // namespace
@@ -287,14 +288,14 @@ std::unique_ptr<NixosReconciler> makeNixosReconciler(NixosOptions options, std::
                                                      std::unique_ptr<SwitchRunner> switcher) {
   auto runner = makeProcessRunner();
   auto units = makeBusUnitStates();
-  std::string unavailable;
+  std::function<std::string()> unavailable;
   if (!switcher) switcher = switchRunnerFor(options, state_dir, unavailable);
   auto nix = makeNixSystem(options, *runner, std::move(switcher));
   auto health = makeHealthChecker(*runner, *units, options.health_check_timeout);
   auto reconciler = std::make_unique<NixosReconciler>(
       std::move(options), std::move(state_dir), std::move(runner), std::move(units), std::move(nix),
       std::move(health), rebooter ? std::move(rebooter) : makeSystemdRebooter());
-  if (!unavailable.empty()) reconciler->setUnavailable(std::move(unavailable));
+  if (unavailable) reconciler->setAvailability(std::move(unavailable));
   return reconciler;
 }
 

@@ -4,6 +4,7 @@
 // says "activating".
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -30,9 +31,13 @@ class NixosReconciler final : public Reconciler {
                   std::unique_ptr<Rebooter> rebooter);
   ~NixosReconciler() override;
 
-  // The domain cannot activate anything (no systemd to run switch-to-configuration in): every
-  // reconcile reports `failed` with this reason and the node is left alone.
-  void setUnavailable(std::string reason) { unavailable_ = std::move(reason); }
+  // Asked at the start of each reconcile whether the domain can activate anything (a systemd to
+  // run switch-to-configuration in answers): "" when it can, else why not, and that reconcile
+  // reports `failed` with the reason and leaves the node alone. Set by the wiring before the
+  // first reconcile.
+  void setAvailability(std::function<std::string()> unavailable) {
+    unavailable_ = std::move(unavailable);
+  }
 
   std::string section() const override { return "system"; }
   [[nodiscard]] common::Status validate(const Json& section) const override;
@@ -75,7 +80,7 @@ class NixosReconciler final : public Reconciler {
   bool busy_ GUARDED_BY(mutex_) = false;
   std::string target_ GUARDED_BY(mutex_);      // the system being activated
   std::string deployment_ GUARDED_BY(mutex_);  // and its deployment
-  std::string unavailable_;                    // set by the wiring before the first reconcile
+  std::function<std::string()> unavailable_;   // set by the wiring before the first reconcile
 };
 
 // Wires the real adapters: fork/execve, nix-store/nix-env, sd-bus, HTTP/TCP checks; systemd's

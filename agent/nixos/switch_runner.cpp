@@ -1,5 +1,7 @@
 #include "agent/nixos/switch_runner.h"
 
+#include <stop_token>
+
 namespace photon::agent {
 namespace {
 
@@ -10,12 +12,17 @@ class ChildSwitchRunner final : public SwitchRunner {
   common::Result<ProcessResult> run(const std::string&, const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout,
                                     const std::vector<std::string>& environment) override {
-    if (environment.empty()) return runner_.run(argv, timeout);
-    // The child has the agent's environment; env(1) adds the run's, by argv as ever.
-    std::vector<std::string> with = {"env"};
-    with.insert(with.end(), environment.begin(), environment.end());
+    std::vector<std::string> with;
+    if (!environment.empty()) {
+      // The child has the agent's environment; env(1) adds the run's, by argv as ever.
+      with = {"env"};
+      with.insert(with.end(), environment.begin(), environment.end());
+    }
     with.insert(with.end(), argv.begin(), argv.end());
-    return runner_.run(with, timeout);
+    if (stop_.stop_requested()) return abandoned();
+    auto result = runner_.run(with, timeout, stop_.get_token());
+    if (result && result->stopped) return abandoned();
+    return result;
   }
 
   // The child died with the agent before (PR_SET_PDEATHSIG): nothing is left to adopt.
@@ -25,10 +32,17 @@ class ChildSwitchRunner final : public SwitchRunner {
   }
 
   void release(const std::string&) override {}
-  void abandon() override {}
+  void abandon() override { stop_.request_stop(); }
 
  private:
+  static std::unexpected<common::Error> abandoned() {
+    return common::fail(common::ErrorCode::kUnavailable,
+                        "the agent is stopping: switch-to-configuration, its child, was killed "
+                        "(the next agent rolls back)");
+  }
+
   ProcessRunner& runner_;
+  std::stop_source stop_;
 };
 
 }  // namespace

@@ -35,12 +35,16 @@ class SwitchRunner {
   // Forgets a run whose outcome has been recorded; one not known is no error.
   virtual void release(const std::string& name) = 0;
   // The agent is stopping: every wait on a run (run, adopt), now or later, returns at once with
-  // an error and leaves the run going for the next agent to adopt. (A child run cannot outlive
-  // the agent: the child runner keeps waiting for it.) Thread-safe.
+  // an error. A unit's run goes on for the next agent to adopt; a child's run is killed (see
+  // makeChildSwitchRunner). Thread-safe.
   virtual void abandon() = 0;
 };
 
-// The agent's child, through `runner` (which must outlive it).
+// The agent's child, through `runner` (which must outlive it). abandon() kills a run at once
+// rather than leave it: the child dies with the agent's thread anyway (PR_SET_PDEATHSIG), no
+// later agent can find it to adopt, and waiting for it would hold the agent's shutdown for as
+// long as the switch's deadline (minutes), past systemd's stop timeout. The journal still says
+// "switching", so the next agent rolls back to what ran before.
 std::unique_ptr<SwitchRunner> makeChildSwitchRunner(ProcessRunner& runner);
 
 // photon-<name>.service over `bus`, its stdout and stderr in <log_dir>/<name>.log (the

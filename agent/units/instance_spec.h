@@ -37,7 +37,11 @@ struct HealthCheckSpec {
   std::string path = "/";         // http
   std::vector<std::string> exec;  // exec: argv, absolute path first
   // exec: the user the command runs as, the instance's own ("" : root, as the instance runs).
+  // For a container, a user of its image.
   std::string user;
+  // exec of a container instance: its unit, whose container the command runs in ("": a process
+  // instance's, run on the node).
+  std::string container_unit;
   int interval_s = 10;
   int timeout_ms = 1000;
   int rise = 2;  // consecutive successes to become healthy

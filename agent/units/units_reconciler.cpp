@@ -173,8 +173,12 @@ common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(const std::
                                                                      RenderOptions options) {
   auto bus = connectSystemdBus(bus_address);
   if (!bus) return std::unexpected(bus.error().context("units"));
-  return std::make_unique<UnitsReconciler>(
-      std::move(*bus), makeSystemHealthProbe(makeProcessRunner()), std::move(options));
+  // The health workers ask for containers' main processes on a connection of their own.
+  auto locator_bus = connectSystemdBus(bus_address);
+  if (!locator_bus) return std::unexpected(locator_bus.error().context("units"));
+  auto probe =
+      makeSystemHealthProbe(makeProcessRunner(), makeBusContainerLocator(std::move(*locator_bus)));
+  return std::make_unique<UnitsReconciler>(std::move(*bus), std::move(probe), std::move(options));
 }
 
 }  // namespace photon::agent

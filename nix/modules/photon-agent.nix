@@ -119,8 +119,14 @@ in
         #   CAP_CHOWN, CAP_FOWNER  a VM's disks and socket directory are handed to its uid
         #   CAP_DAC_OVERRIDE  reaching a VM's QMP socket in its unit's 0700 RuntimeDirectory
         #   CAP_SETUID, CAP_SETGID  an instance's exec health check runs as the instance's user
+        #   CAP_SYS_CHROOT, CAP_SYS_PTRACE, CAP_SETPCAP  a container instance's exec health
+        #     check joins the container's namespaces (nsenter: setns into a mount namespace
+        #     needs SYS_CHROOT; /proc/<leader>/ns and /root of a process holding capabilities
+        #     the agent lacks need SYS_PTRACE), and setpriv first cuts its bounding set down to
+        #     the container's own (dropping from the bounding set needs SETPCAP)
         CapabilityBoundingSet = [ "CAP_NET_ADMIN" "CAP_SYS_ADMIN" "CAP_CHOWN" "CAP_FOWNER"
-                                  "CAP_DAC_OVERRIDE" "CAP_SETUID" "CAP_SETGID" ];
+                                  "CAP_DAC_OVERRIDE" "CAP_SETUID" "CAP_SETGID"
+                                  "CAP_SYS_CHROOT" "CAP_SYS_PTRACE" "CAP_SETPCAP" ];
         SupplementaryGroups = lib.optional cfg.bgp "bird2";
         NoNewPrivileges = true;
         ProtectSystem = "strict";
@@ -134,7 +140,9 @@ in
         ProtectClock = true;
         ProtectHostname = true;
         RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" "AF_NETLINK" ];
-        RestrictNamespaces = true;
+        # setns into these for a container instance's exec health check (nsenter); the
+        # seccomp filter also binds the check, which inherits it. No user namespaces.
+        RestrictNamespaces = [ "mnt" "uts" "ipc" "net" "pid" ];
         RestrictRealtime = true;
         RestrictSUIDSGID = true;
         LockPersonality = true;

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <stop_token>
+#include <thread>
 
 #include "tests/support/temp_dir.h"
 
@@ -77,4 +79,46 @@ TEST_CASE("process runner: a program past its deadline is killed with its childr
   CHECK(r->timed_out);
   CHECK_FALSE(r->ok());
   CHECK(took < std::chrono::seconds(3));
+}
+
+TEST_CASE("process runner: a stop request kills the program with its children at once", "[agent]") {
+  photon::test::TempDir dir;
+  auto pids = dir.file("pids");
+  auto runner = makeProcessRunner();
+  std::stop_source stop;
+  std::jthread stopper([&] {
+    // Once both sleeps run (bounded), well before the 30 s deadline.
+    for (int i = 0; i < 200 && !std::ifstream(pids).good(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop.request_stop();
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto r = runner->run({"/bin/sh", "-c", "sleep 30 & echo $! > " + pids + "; sleep 30"},
+                       std::chrono::seconds(30), stop.get_token());
+  auto took = std::chrono::steady_clock::now() - start;
+  INFO((r ? std::string() : r.error().message));
+  REQUIRE(r);
+  CHECK(r->stopped);
+  CHECK_FALSE(r->timed_out);
+  CHECK_FALSE(r->ok());
+  CHECK(r->status() == "stopped");
+  CHECK(took < std::chrono::seconds(3));
+  // The background sleep went with its group (gone, or a zombie its new parent has not reaped).
+  pid_t child = 0;
+  std::ifstream(pids) >> child;
+  REQUIRE(child > 0);
+  auto dead = [&] {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    auto paren = text.rfind(')');
+    return text.empty() || (paren != std::string::npos && text.substr(paren + 2, 1) == "Z");
+  };
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = dead();
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(gone);
 }

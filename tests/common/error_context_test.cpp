@@ -9,8 +9,10 @@
 
 #include "common/error_context.h"
 #include "common/result.h"
+#include "tests/support/stderr_capture.h"
 
 using namespace photon::common;
+using photon::test::stderrOf;
 
 namespace {
 
@@ -27,25 +29,6 @@ Result<int> throughBoundary(bool ok) {
 Status checkThroughBoundary(bool ok) {
   PHOTON_CHECK_CTX(answer(ok), "read node n-1's desired document");
   return {};
-}
-
-// What `body` writes to stderr (the log), read back from a temporary file.
-template <typename F>
-std::string stderrOf(F body) {
-  char path[] = "/tmp/photon-test-stderr-XXXXXX";
-  int fd = ::mkstemp(path);
-  REQUIRE(fd >= 0);
-  ::unlink(path);
-  int saved = ::dup(STDERR_FILENO);
-  ::dup2(fd, STDERR_FILENO);
-  body();
-  ::dup2(saved, STDERR_FILENO);
-  ::close(saved);
-  std::string out(4096, '\0');
-  ssize_t n = ::pread(fd, out.data(), out.size(), 0);
-  ::close(fd);
-  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return out;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/agent/nixos/child_agent.h"
 #include "tests/agent/nixos/nix_world.h"
 #include "tests/agent/nixos/scripted_switch_runner.h"
 
@@ -291,4 +292,37 @@ TEST_CASE(
   CHECK(calls->runs[1].environment == std::vector<std::string>{"NIXOS_INSTALL_BOOTLOADER=1"});
   // The child runner passes it through env(1), and the switch still ran.
   CHECK(w.calls().back() == w.path("good2") + " switch");
+}
+
+TEST_CASE(
+    "nixos: agent shutdown kills an in-process switch child at once and the next agent rolls "
+    "back",
+    "[nixos][integration]") {
+  NixWorld w;  // switch bus "none": switch-to-configuration is the agent's child
+  {
+    auto rec = makeNixosReconciler(w.options(), w.stateDir());
+    REQUIRE(reconcileUntilSettled(*rec, w.desired("good"))["outcome"] == "applied");
+  }
+  auto desired = w.desired("slow", 60);
+  auto shutdown_ms = photon::test::shutdownMsDuringSwitch(w, w.options(), desired, [&] {
+    auto calls = w.calls();
+    return !calls.empty() && calls.back() == w.path("slow") + " switch";
+  });
+  REQUIRE(shutdown_ms >= 0);
+  // Not the switch's 60 s deadline: the child is killed, as it would die with the agent.
+  CHECK(shutdown_ms < 3000);
+  WARN("agent shutdown during an in-process switch took " << shutdown_ms << " ms");
+  CHECK(photon::test::journalPhase(w) == "switching");
+  // Killed, not left running: released now, it never makes the slow system current.
+  std::ofstream(w.file("root/run/release")) << "go";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(w.currentSystem() == w.path("good"));
+
+  auto rec = makeNixosReconciler(w.options(), w.stateDir());
+  auto out = reconcileUntilSettled(*rec, desired);
+  INFO(out.dump());
+  CHECK(out["outcome"] == "rolled-back");
+  CHECK_THAT(out["reason"].get<std::string>(),
+             Catch::Contains("the agent stopped during switch-to-configuration"));
+  CHECK(w.currentSystem() == w.path("good"));
 }

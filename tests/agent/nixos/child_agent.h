@@ -53,6 +53,21 @@ bool waitFor(Pred pred, std::chrono::seconds timeout = std::chrono::seconds(30))
   return false;
 }
 
+// Starts activating `desired` with a new agent, waits until `switching()` holds, then stops
+// that agent: how long its shutdown took, in ms; -1 when it never got there.
+template <typename Pred>
+int64_t shutdownMsDuringSwitch(const NixWorld& w, const agent::NixosOptions& options,
+                               const common::Json& desired, Pred switching) {
+  auto rec = agent::makeNixosReconciler(options, w.stateDir());
+  if (rec->reconcile(desired).value("outcome", "") != "activating" || !waitFor(switching))
+    return -1;
+  auto started = std::chrono::steady_clock::now();
+  rec->shutdown();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               started)
+      .count();
+}
+
 // The phase of the journal in the state dir ("" when there is none).
 inline std::string journalPhase(const NixWorld& w) {
   auto json = common::Json::parse(readText(w.stateDir() + "/nixos-journal.json"), nullptr, false);

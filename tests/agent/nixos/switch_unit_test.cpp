@@ -143,19 +143,12 @@ TEST_CASE(
   SwitchWorld s;
   s.applyGood();
   auto desired = s.w.desired("slow", 60);
-  {
-    auto rec = makeNixosReconciler(s.options(), s.w.stateDir());
-    REQUIRE(rec->reconcile(desired)["outcome"] == "activating");
-    REQUIRE(waitFor([&] { return s.lastCallIs("slow"); }));
-    auto started = std::chrono::steady_clock::now();
-    rec->shutdown();
-    auto shutdown_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::steady_clock::now() - started)
-                           .count();
-    // It waits at most one poll of the unit (1 s), not for the switch (60 s deadline).
-    CHECK(shutdown_ms < 3000);
-    WARN("agent shutdown during a running switch took " << shutdown_ms << " ms");
-  }
+  auto shutdown_ms = photon::test::shutdownMsDuringSwitch(s.w, s.options(), desired,
+                                                          [&] { return s.lastCallIs("slow"); });
+  REQUIRE(shutdown_ms >= 0);
+  // It waits at most one poll of the unit (1 s), not for the switch (60 s deadline).
+  CHECK(shutdown_ms < 3000);
+  WARN("agent shutdown during a running switch took " << shutdown_ms << " ms");
   REQUIRE(journalPhase(s.w) == "switching");
   auto units = s.switchUnits();
   REQUIRE(units.size() == 1);
@@ -263,4 +256,27 @@ TEST_CASE("nixos: the switch unit gets the environment nixos-rebuild gives switc
   CHECK(switchUnitEnvironment(switchEnvironment(false), nullptr).empty());
   CHECK(switchUnitEnvironment({}, "").empty());
   CHECK(switchEnvironment(false).empty());
+}
+
+TEST_CASE("nixos: a switch bus that answers only after the agent started is used from then on",
+          "[nixos][sandbox][integration]") {
+  SwitchWorld s;
+  // The agent starts while its bus is not there yet (dbus not up): a link made later.
+  auto late = s.w.file("late-bus.sock");
+  auto options = s.options();
+  options.switch_bus = "unix:path=" + late;
+  auto rec = makeNixosReconciler(options, s.w.stateDir());
+  auto out = rec->reconcile(s.w.desired("good"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "failed");
+  CHECK_THAT(out["reason"].get<std::string>(), Catch::Contains("no systemd answers on bus"));
+  CHECK(s.w.calls().empty());
+
+  // The same agent, without a restart, switches once the bus answers.
+  std::filesystem::create_symlink(s.container.root() + "/run/dbus/system_bus_socket", late);
+  out = reconcileUntilSettled(*rec, s.w.desired("good"));
+  INFO(out.dump());
+  CHECK(out["outcome"] == "applied");
+  CHECK(s.w.currentSystem() == s.w.path("good"));
+  CHECK(s.switchUnits().empty());
 }

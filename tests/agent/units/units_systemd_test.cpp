@@ -9,6 +9,7 @@
 #include "agent/units/sd_systemd_bus.h"
 #include "agent/units/unit_render.h"
 #include "agent/units/units_reconciler.h"
+#include "tests/agent/units/busybox_image.h"
 #include "tests/support/child_process.h"
 #include "tests/support/nspawn_container.h"
 #include "tests/support/temp_dir.h"
@@ -188,21 +189,8 @@ TEST_CASE("units systemd: a failing health check makes the instance unhealthy",
 TEST_CASE("units systemd: a container instance runs its image under systemd-nspawn",
           "[units][integration]") {
   NspawnContainer c(containerOptions("ctr"));
-  // An image made from a tarball, no registry: busybox in a minimal tree.
   photon::test::TempDir tmp;
-  auto tree = tmp.path() + "/tree";
-  std::filesystem::create_directories(tree + "/bin");
-  std::filesystem::create_directories(tree + "/usr");
-  std::filesystem::create_directories(tree + "/etc");
-  std::ofstream(tree + "/etc/os-release") << "ID=photon-test\n";
-  std::filesystem::copy_file("/bin/busybox", tree + "/bin/busybox");
-  for (const char* applet : {"sh", "sleep"})
-    std::filesystem::create_symlink("busybox", tree + "/bin/" + applet);
-  auto images = c.root() + "/var/lib/machines/tiny";
-  std::filesystem::create_directories(images);
-  auto tarball = tmp.path() + "/tiny.tar";
-  REQUIRE(ChildProcess({"/usr/bin/tar", "-C", tree, "-cf", tarball, "."}).wait(30s) == 0);
-  REQUIRE(ChildProcess({"/usr/bin/tar", "-C", images, "-xf", tarball}).wait(30s) == 0);
+  photon::test::installBusyboxImage(c, tmp, "tiny", {"sh", "sleep"});
 
   auto r = reconciler(c);
   Json ctr = {{"name", "tiny"},
