@@ -126,11 +126,10 @@ common::Result<common::InstallPlan> Bootstrapper::waitForPlan(std::string& node_
   }
 }
 
-common::Status Bootstrapper::report(const std::string& node_id, const std::string& phase,
-                                    const std::string& error) {
-  Json install = {{"phase", phase}};
-  if (!error.empty()) install["error"] = error;
-  Json body = {{"install", install},
+common::Status Bootstrapper::report(const std::string& node_id,
+                                    const common::InstallReport& install) {
+  const std::string phase(common::toString(install.phase));
+  Json body = {{"install", common::toJson(install)},
                {"agent_version", PHOTON_VERSION},
                {"facts_digest", factsDigest(machine_.facts)}};
   client_.setToken(node_token_);
@@ -168,13 +167,13 @@ common::Status Bootstrapper::runSteps(const std::string& node_id, const common::
     if (!argv) {
       // Nothing ran yet: say so to the coordinator, or the node would sit in install-pending.
       std::string message = "install step '" + describeArgv(step) + "': " + argv.error().message;
-      common::ignoreError(report(node_id, "failed", message), "report the failed install step",
-                          "the step's own error is returned");
+      common::ignoreError(report(node_id, {common::InstallPhase::kFailed, message}),
+                          "report the failed install step", "the step's own error is returned");
       return fail(ErrorCode::kInvalid, message);
     }
     steps.push_back(std::move(*argv));
   }
-  PHOTON_CHECK(report(node_id, "installing"));
+  PHOTON_CHECK(report(node_id, {common::InstallPhase::kInstalling}));
   for (size_t i = 0; i < steps.size(); ++i) {
     std::string label = "install step " + std::to_string(i + 1) + "/" +
                         std::to_string(steps.size()) + " (" + describeArgv(steps[i]) + ")";
@@ -189,7 +188,7 @@ common::Status Bootstrapper::runSteps(const std::string& node_id, const common::
     }
     if (!failure.empty()) {
       log_(kError, failure);
-      auto reported = report(node_id, "failed", failure);
+      auto reported = report(node_id, {common::InstallPhase::kFailed, failure});
       if (!reported) log_(kError, reported.error().message);
       return fail(ErrorCode::kInternal, failure);
     }
@@ -197,7 +196,7 @@ common::Status Bootstrapper::runSteps(const std::string& node_id, const common::
         std::chrono::steady_clock::now() - started);
     log_(kNotice, label + ": done in " + seconds(took));
   }
-  return report(node_id, "installed");
+  return report(node_id, {common::InstallPhase::kInstalled});
 }
 
 void Bootstrapper::obtainCertificate(const std::string& node_id) {

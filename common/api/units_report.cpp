@@ -5,20 +5,6 @@
 namespace photon::common {
 namespace {
 
-std::string cut(std::string text) {
-  if (text.size() > kMaxReportedError) text = text.substr(0, kMaxReportedError) + "...";
-  return text;
-}
-
-// An error of any length is cut rather than refused: a long D-Bus or journal message must not
-// hide the instance's state.
-Result<std::string> readCutString(const Json& j, const std::string& key, const std::string& path) {
-  auto e = j.find(key);
-  if (e == j.end() || e->is_null()) return std::string();
-  if (!e->is_string()) return invalid(joinPath(path, key), "must be a string");
-  return cut(e->get<std::string>());
-}
-
 // Absent or null: nullopt (systemd's infinity).
 Result<std::optional<uint64_t>> readLimit(const Json& j, const std::string& key,
                                           const std::string& path) {
@@ -102,11 +88,11 @@ Result<InstanceReport> instanceReportFromJson(const Json& j, const std::string& 
   PHOTON_TRY(r.state, readEnum(j, "state", path, InstanceState::kUnknown));
   PHOTON_TRY(r.health, readEnum(j, "health", path, InstanceHealth::kUnknown));
   PHOTON_TRY(r.revision, readString(j, "revision", path, ""));
-  PHOTON_TRY(r.error, readCutString(j, "error", path));
+  PHOTON_TRY(r.error, readReportedError(j, "error", path));
   PHOTON_TRY(r.unit, readString(j, "unit", path, ""));
   PHOTON_TRY(r.status, readStatus(j, path));
   PHOTON_TRY(r.desired_revision, readString(j, "desired_revision", path, ""));
-  PHOTON_TRY(r.health_error, readCutString(j, "health_error", path));
+  PHOTON_TRY(r.health_error, readReportedError(j, "health_error", path));
   PHOTON_TRY(r.field, readString(j, "field", path, ""));
   if (auto running = j.find("running"); running != j.end() && !running->is_null()) {
     PHOTON_TRY(r.running, runningUnitFromJson(*running, joinPath(path, "running")));
@@ -132,7 +118,7 @@ Result<UnitsReport> unitsReportFromJson(const Json& j, const std::string& path) 
                instanceReportFromJson(instances[i], at + "[" + std::to_string(i) + "]"));
     report.instances.push_back(std::move(entry));
   }
-  PHOTON_TRY(report.error, readCutString(j, "error", path));
+  PHOTON_TRY(report.error, readReportedError(j, "error", path));
   PHOTON_TRY(report.field, readString(j, "field", path, ""));
   return report;
 }
@@ -166,8 +152,8 @@ Result<std::vector<InstanceReport>> unitsReportFromObserved(const Json& observed
     }
     InstanceReport unreadable;
     unreadable.name = name->get<std::string>();
-    unreadable.error =
-        cut((r.error().field.empty() ? "" : r.error().field + ": ") + r.error().message);
+    unreadable.error = cutReportedError((r.error().field.empty() ? "" : r.error().field + ": ") +
+                                        r.error().message);
     out.push_back(std::move(unreadable));
   }
   return out;

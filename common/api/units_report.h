@@ -12,14 +12,11 @@
 #include <vector>
 
 #include "common/api/observed.h"
+#include "common/api/report_fields.h"
 #include "common/json_fields.h"
 #include "common/result.h"
 
 namespace photon::common {
-
-// The agent's error goes into the placement document (and its reasons): cut to this, so that the
-// stored state always reads back (json_fields.h's string limit).
-inline constexpr size_t kMaxReportedError = 1024;
 
 // systemd's view of a loaded unit, for operators: nothing of it is decided on.
 struct UnitStatus {

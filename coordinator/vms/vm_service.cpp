@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "common/api/vm_report.h"
 #include "common/api/vm_spec.h"
 #include "common/validate.h"
 #include "coordinator/inventory/keys.h"
@@ -213,28 +214,32 @@ Result<VmRecord> VmService::act(const std::string& name, VmAction action) {
 }
 
 Json VmService::view(const VmRecord& record) {
-  Json observed = nullptr;
+  std::optional<common::VmReport> observed;
   std::string accel;
+  std::string unreadable;
   auto doc = inventory_.observed(record.node);
-  // The agent's run loop reports each domain under "domains" (agent/run/run_loop.cpp).
-  const Json* domains = doc && doc->body.contains("domains") ? &doc->body["domains"] : nullptr;
-  if (domains && domains->is_object() && domains->contains("vms") &&
-      (*domains)["vms"].is_object()) {
-    const Json& vms = (*domains)["vms"];
-    accel = vms.value("accel", "");
-    if (vms.contains("vms") && vms["vms"].is_array()) {
-      for (const auto& v : vms["vms"]) {
-        if (v.is_object() && v.value("name", "") == record.name) observed = v;
-      }
+  if (!doc) {
+    unreadable = doc.error().context("read node " + record.node + "'s report").message;
+  } else if (auto vms = common::vmsReportFromObserved(doc->body); !vms) {
+    // A report this coordinator cannot read (a status newer than its table, say): the VM is
+    // shown with what was wrong, not as pending.
+    unreadable = vms.error().field + ": " + vms.error().message;
+  } else if (*vms) {
+    accel = (*vms)->accel;
+    for (auto& v : (*vms)->vms) {
+      if (v.name == record.name) observed = std::move(v);
     }
   }
+  std::string status = observed ? std::string(common::toString(observed->status)) : "pending";
+  if (!unreadable.empty()) status = "unknown";
   Json j = {{"name", record.name},
             {"node", record.node},
             {"pinned", !record.pinned.empty()},
             {"spec", record.spec},
-            {"status", observed.is_object() ? observed.value("status", "unknown") : "pending"},
-            {"observed", observed}};
+            {"status", status},
+            {"observed", observed ? common::toJson(*observed) : Json(nullptr)}};
   if (!accel.empty()) j["accel"] = accel;
+  if (!unreadable.empty()) j["observed_error"] = unreadable;
   return j;
 }
 
