@@ -93,7 +93,7 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
     }
     auto revision = ctx.inventory.putObserved(*id, *body);
     if (!okOrSend(revision, res)) return;
-    if (before) power::afterObserved(ctx.inventory, *before);
+    if (before) power::afterObserved(ctx.inventory, ctx.store, *before);
     sendJson(res, 200, Json{{"revision", *revision}});
   });
 

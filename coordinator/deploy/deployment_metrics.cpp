@@ -10,8 +10,8 @@ namespace photon::coordinator {
 using common::appendHelp;
 using common::appendMetric;
 
-void appendDeploymentMetrics(std::string& out, Inventory& inventory) {
-  Deployments deployments(inventory);
+void appendDeploymentMetrics(std::string& out, Inventory& inventory, Store& store) {
+  Deployments deployments(inventory, store);
   auto all = deployments.list(SIZE_MAX);
   if (!all) return;
   std::map<std::string, int> by_state;

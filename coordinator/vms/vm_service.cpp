@@ -111,7 +111,7 @@ Result<int64_t> VmService::write(const std::string& name, const std::optional<Vm
     PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(txn, node, "vms", section));
     if (compared != current.revision) return changedConcurrently(keys::desired(node));
   }
-  auto committed = inventory_.store().commit(txn);
+  auto committed = store_.commit(txn);
   // Someone else's write: read everything again rather than wait for the feed to name it.
   if (!committed && isStoreConflict(committed.error())) ledger_.invalidate();
   return committed;
@@ -150,7 +150,7 @@ Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool*
 }
 
 Result<VmRecord> VmService::get(const std::string& name) {
-  PHOTON_TRY(auto kv, inventory_.store().get(keys::vm(name)));
+  PHOTON_TRY(auto kv, store_.get(keys::vm(name)));
   if (!kv) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
   return vmRecordFromStore(*kv);
 }
