@@ -237,17 +237,18 @@ void Bootstrapper::obtainCertificate(const std::string& node_id) {
 
 common::Result<BootstrapOutcome> Bootstrapper::run() {
   // Before the first phone-home: each one rotates the node token, which must then be kept.
-  PHOTON_CHECK(prepareStateDir(options_.state_dir));
+  PHOTON_CHECK_CTX(prepareStateDir(options_.state_dir), "prepare the state directory");
   BootstrapOutcome outcome;
-  PHOTON_TRY(outcome.plan, waitForPlan(outcome.node_id));
+  PHOTON_TRY_CTX(outcome.plan, waitForPlan(outcome.node_id), "wait for the install plan");
   log_(kNotice, "install plan for node " + outcome.node_id + ": hostname " + outcome.plan.hostname +
                     ", address " + outcome.plan.address + ", disk layout " +
                     outcome.plan.disk_layout + ", system " + outcome.plan.system_profile);
   auto saved = writeFileAtomic(options_.state_dir + "/install-plan.json",
                                common::dumpJson(toJson(outcome.plan), 2) + "\n", 0644);
+  // The plan is kept for an operator to read; the install needs only the copy in hand.
   if (!saved) log_(kWarning, "keep the install plan: " + saved.error().message + ", ignoring");
   obtainCertificate(outcome.node_id);
-  PHOTON_CHECK(runSteps(outcome.node_id, outcome.plan));
+  PHOTON_CHECK_CTX(runSteps(outcome.node_id, outcome.plan), "install node " + outcome.node_id);
   return outcome;
 }
 

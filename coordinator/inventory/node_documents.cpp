@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/api/install_report.h"
+#include "common/error_context.h"
 #include "common/validate.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
@@ -14,7 +15,7 @@ using common::fail;
 }  // namespace
 
 Result<Document> Inventory::desired(const std::string& id) {
-  PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::desired(id)), "read node " + id + "'s desired state");
   Document doc;
   doc.body = Json::object();
   if (kv) {
@@ -58,7 +59,7 @@ Result<int64_t> Inventory::setDesiredSection(const std::string& id, const std::s
 
 Result<int64_t> Inventory::stageDesiredSection(Txn& txn, const std::string& id,
                                                const std::string& section, const Json& value) {
-  PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::desired(id)), "read node " + id + "'s desired state");
   Json body = Json::object();
   if (kv) {
     PHOTON_TRY(body, parseStored(*kv));
@@ -76,7 +77,7 @@ Result<int64_t> Inventory::stageDesiredSection(Txn& txn, const std::string& id,
 }
 
 Result<Document> Inventory::observed(const std::string& id) {
-  PHOTON_TRY(auto kv, store_.get(keys::observed(id)));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::observed(id)), "read node " + id + "'s report");
   if (!kv) return Document{Json::object(), 0};
   PHOTON_TRY(Json body, parseStored(*kv));
   return Document{std::move(body), kv->mod_revision};

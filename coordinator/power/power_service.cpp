@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/error_context.h"
 #include "common/log.h"
 #include "coordinator/power/bmc_records.h"
 #include "coordinator/power/power_keys.h"
@@ -82,7 +83,7 @@ bool PowerService::submit(PowerJob job) {
 }
 
 common::Result<std::vector<std::string>> PowerService::targets() {
-  PHOTON_TRY(RangeResult records, store_.range(keys::kBmcPrefix));
+  PHOTON_TRY_CTX(RangeResult records, store_.range(keys::kBmcPrefix), "list the BMC records");
   PHOTON_TRY(common::Cluster cluster, inventory_.clusterOrEmpty());
   auto declared = cluster.extra.find("nodes");
   bool any_declared = false;

@@ -6,6 +6,7 @@
 
 #include "common/api/vm_report.h"
 #include "common/api/vm_spec.h"
+#include "common/error_context.h"
 #include "common/validate.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/vms/vm_placement.h"
@@ -108,7 +109,8 @@ Result<int64_t> VmService::write(const std::string& name, const std::optional<Vm
       ledger_.invalidate();
       return changedConcurrently(keys::desired(node));
     }
-    PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(txn, node, "vms", section));
+    PHOTON_TRY_CTX(int64_t compared, inventory_.stageDesiredSection(txn, node, "vms", section),
+                   "stage node " + node + "'s vms section");
     if (compared != current.revision) return changedConcurrently(keys::desired(node));
   }
   auto committed = store_.commit(txn);
@@ -121,7 +123,7 @@ Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool*
   PHOTON_TRY(ParsedRequest request, parseRequest(name, body));
   std::lock_guard lock(write_mutex_);
   return withRetries<VmRecord>([&]() -> Result<VmRecord> {
-    PHOTON_TRY(bool full, ledger_.sync());
+    PHOTON_TRY_CTX(bool full, ledger_.sync(), "read the VM records");
     std::optional<VmRecord> before;
     if (auto r = ledger_.record(name)) before = *r;
 
@@ -150,13 +152,13 @@ Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool*
 }
 
 Result<VmRecord> VmService::get(const std::string& name) {
-  PHOTON_TRY(auto kv, store_.get(keys::vm(name)));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::vm(name)), "read VM " + name);
   if (!kv) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
   return vmRecordFromStore(*kv);
 }
 
 Result<std::vector<VmRecord>> VmService::list() {
-  PHOTON_CHECK(ledger_.sync());
+  PHOTON_CHECK_CTX(ledger_.sync(), "read the VM records");
   auto records = ledger_.records();
   std::vector<VmRecord> out;
   out.reserve(records.size());
@@ -165,12 +167,13 @@ Result<std::vector<VmRecord>> VmService::list() {
 }
 
 Result<std::map<std::string, VmTotals>> VmService::totals() {
-  PHOTON_CHECK(ledger_.sync());
+  PHOTON_CHECK_CTX(ledger_.sync(), "read the VM records");
   return ledger_.totals();
 }
 
 Result<std::vector<placement::NodeReservation>> VmService::reservations() {
-  PHOTON_TRY(auto by_node, totals());
+  // Placement asks through its ReservedCapacity interface: say whose capacity failed to read.
+  PHOTON_TRY_CTX(auto by_node, totals(), "VM reservations");
   std::vector<placement::NodeReservation> out;
   for (const auto& [node, t] : by_node) {
     out.push_back({"vm:", node, t.cpus * 1000, t.memory_mib << 20});
@@ -181,7 +184,7 @@ Result<std::vector<placement::NodeReservation>> VmService::reservations() {
 Status VmService::remove(const std::string& name) {
   std::lock_guard lock(write_mutex_);
   auto removed = withRetries<int64_t>([&]() -> Result<int64_t> {
-    PHOTON_TRY(bool full, ledger_.sync());
+    PHOTON_TRY_CTX(bool full, ledger_.sync(), "read the VM records");
     auto r = ledger_.record(name);
     if (!r) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
     return write(name, *r, std::nullopt, full);
@@ -193,7 +196,7 @@ Status VmService::remove(const std::string& name) {
 Result<VmRecord> VmService::act(const std::string& name, VmAction action) {
   std::lock_guard lock(write_mutex_);
   return withRetries<VmRecord>([&]() -> Result<VmRecord> {
-    PHOTON_TRY(bool full, ledger_.sync());
+    PHOTON_TRY_CTX(bool full, ledger_.sync(), "read the VM records");
     auto r = ledger_.record(name);
     if (!r) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
     VmRecord after = *r;
