@@ -27,9 +27,10 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   inventory_->attachDeadlineFeed();  // fed by the change listener set below
   auth_ = std::make_unique<Authenticator>(options_.admin_token_hash, options_.bootstrap_token_hash,
                                           *inventory_);
-  context_.reset(new ApiContext{*inventory_, *auth_, metrics_, liveness_, options_.max_wait});
+  context_.reset(
+      new ApiContext{*inventory_, *store_, *auth_, metrics_, liveness_, options_.max_wait});
   context_->leadership = leadership_.get();
-  certificates_ = std::make_unique<NodeCertificates>(*inventory_, options_.node_ca,
+  certificates_ = std::make_unique<NodeCertificates>(*inventory_, *store_, options_.node_ca,
                                                      options_.node_certificate_validity);
   context_->certificates = certificates_.get();
   if (certificates_->issuing()) {
@@ -40,7 +41,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   }
   auth_->requireNodeCertificates(options_.require_node_certificates);
   // One VM service for the API and placement, kept up to date by the store's changes.
-  auto vms = std::make_shared<VmService>(*inventory_);
+  auto vms = std::make_shared<VmService>(*inventory_, *store_);
   vms->attachFeed();
   context_->vms = vms;
   router_ = std::make_unique<Router>(metrics_);
@@ -59,7 +60,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   inventory_->setDrainCompleteCheck(
       [p = placement.get()](const std::string& id) { return p->drainComplete(id); });
   addController(std::move(placement));
-  addController(std::make_unique<DeploymentController>(*inventory_));
+  addController(std::make_unique<DeploymentController>(*inventory_, *store_));
 
   HttpServerOptions http;
   http.host = options_.host;
@@ -121,8 +122,8 @@ void CoordinatorServer::stop() {
 
 void CoordinatorServer::shareLiveness(const std::string& coordinator_id) {
   if (liveness_sharing_) return;
-  liveness_sharing_ = std::make_unique<LivenessSharing>(*inventory_, liveness_, coordinator_id,
-                                                        [this] { return leadership_->isLeader(); });
+  liveness_sharing_ = std::make_unique<LivenessSharing>(
+      *inventory_, *store_, liveness_, coordinator_id, [this] { return leadership_->isLeader(); });
   context_->liveness_sharing = liveness_sharing_.get();
   liveness_sharing_->start();
 }

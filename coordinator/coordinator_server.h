@@ -64,6 +64,8 @@ class CoordinatorServer {
   // Long-polls the edge holds right now.
   size_t heldPolls() const { return http_->heldPolls(); }
   Inventory& inventory() { return *inventory_; }
+  // The store every domain is wired to (main hands it to the power service; tests read it).
+  Store& store() { return *store_; }
   // Runs one control round now (the control thread runs one every sweep_interval): the
   // lifecycle deadline sweep, then every controller's tick. Nothing runs unless this
   // coordinator leads.

@@ -269,8 +269,8 @@ int main(int argc, char** argv) {
   power_options.manager.workers = power_workers;
   power_options.manager.max_workers = power_max_workers;
   power_options.manager.attempts = power_attempts;
-  server.addController(
-      std::make_unique<coordinator::power::PowerService>(server.inventory(), power_options));
+  server.addController(std::make_unique<coordinator::power::PowerService>(
+      server.inventory(), server.store(), power_options));
   coordinator::EtcdLeadership* leadership = election->get();
   if (*election) server.setLeadership(std::move(*election));
   auto port = server.start();

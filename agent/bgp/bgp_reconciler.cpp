@@ -16,12 +16,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr auto kBirdStartWait = std::chrono::seconds(5);
 
-Json errorJson(const common::Error& e) {
-  Json j = {{"error", e.message}};
-  if (!e.field.empty()) j["field"] = e.field;
-  return j;
-}
-
 }  // namespace
 
 BgpReconciler::BgpReconciler(BgpOptions options, ServiceHealth& health, NetlinkFactory make_netlink,
@@ -40,15 +34,20 @@ common::Status BgpReconciler::validate(const Json& section) const {
 }
 
 Json BgpReconciler::reconcile(const Json& section) {
+  return common::toJson(report(section));
+}
+
+common::BgpReport BgpReconciler::report(const Json& section) {
   if (section.is_null()) {
     // No section: keep announcing what we announced, still gated on health.
     if (last_) return run(*last_, false);
-    return Json{{"state", "unconfigured"}};
+    return {};
   }
   auto config = parseBgpConfig(section);
   if (!config) {
-    Json out = last_ ? run(*last_, false) : Json{{"state", "unconfigured"}};
-    out["desired_error"] = errorJson(config.error());
+    common::BgpReport out = last_ ? run(*last_, false) : common::BgpReport{};
+    out.desired_error = config.error().message;
+    out.desired_field = config.error().field;
     return out;
   }
   last_ = *config;
@@ -101,10 +100,9 @@ common::Result<BirdControl*> BgpReconciler::bird(const std::string& config_if_st
   return bird_.get();
 }
 
-Json BgpReconciler::run(const BgpConfig& config, bool stopping) {
-  Json out = Json::object();
-  Json errors = Json::array();
-  auto note = [&](const common::Error& e) { errors.push_back(e.message); };
+common::BgpReport BgpReconciler::run(const BgpConfig& config, bool stopping) {
+  common::BgpReport out;
+  auto note = [&](const common::Error& e) { out.errors.push_back(e.message); };
 
   BgpPlanInput input;
   input.stopping = stopping;
@@ -161,16 +159,13 @@ Json BgpReconciler::run(const BgpConfig& config, bool stopping) {
     }
   }
 
-  Json announced = Json::array();
-  for (const auto& vip : plan.announce) announced.push_back(vip.address);
-  Json withdrawn = Json::array();
-  for (const auto& w : plan.withdrawn) {
-    withdrawn.push_back({{"address", w.address}, {"service", w.service}, {"reason", w.reason}});
+  if (configured) {
+    for (const auto& vip : plan.announce) out.announced.push_back(vip.address);
   }
-  out["announced"] = configured ? announced : Json::array();
-  out["withdrawn"] = withdrawn;
-  out["config"] = configured ? "applied" : "pending";
-  Json sessions = Json::array();
+  for (const auto& w : plan.withdrawn) {
+    out.withdrawn.push_back({.address = w.address, .service = w.service, .reason = w.reason});
+  }
+  out.config = configured ? common::BgpConfigState::kApplied : common::BgpConfigState::kPending;
   if (bird_) {
     auto protocols = showProtocols(*bird_);
     if (!protocols) {
@@ -179,17 +174,15 @@ Json BgpReconciler::run(const BgpConfig& config, bool stopping) {
     } else {
       for (const auto& p : *protocols) {
         if (p.proto != "BGP") continue;
-        sessions.push_back({{"name", p.name},
-                            {"neighbor", p.neighbor_address},
-                            {"state", p.state},
-                            {"since", p.since},
-                            {"info", p.info},
-                            {"established", isEstablishedBgp(p)}});
+        out.sessions.push_back({.name = p.name,
+                                .neighbor = p.neighbor_address,
+                                .protocol_state = p.state,
+                                .since = p.since,
+                                .info = p.info,
+                                .session = common::sessionStateOf(p.info)});
       }
     }
   }
-  out["sessions"] = sessions;
-  if (!errors.empty()) out["errors"] = errors;
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include "agent/core/process_runner.h"
 #include "agent/core/reconciler.h"
 #include "agent/core/service_health.h"
+#include "common/api/bgp_report.h"
 
 namespace photon::agent {
 
@@ -39,12 +40,15 @@ class BgpReconciler final : public Reconciler {
 
   std::string section() const override { return "bgp"; }
   [[nodiscard]] common::Status validate(const Json& section) const override;
+  // The report as JSON (common/api/bgp_report.h's writer).
   Json reconcile(const Json& section) override;
+  // One round, typed: what reconcile() writes.
+  common::BgpReport report(const Json& section);
   // Withdraws every VIP (routes first, then addresses); BIRD and its sessions keep running.
   void shutdown() override;
 
  private:
-  Json run(const BgpConfig& config, bool stopping);
+  common::BgpReport run(const BgpConfig& config, bool stopping);
   [[nodiscard]] common::Result<BirdControl*> bird(const std::string& config_if_starting,
                                                   bool& started);
   [[nodiscard]] common::Result<Netlink*> netlink();

@@ -126,11 +126,10 @@ common::Result<common::InstallPlan> Bootstrapper::waitForPlan(std::string& node_
   }
 }
 
-common::Status Bootstrapper::report(const std::string& node_id, const std::string& phase,
-                                    const std::string& error) {
-  Json install = {{"phase", phase}};
-  if (!error.empty()) install["error"] = error;
-  Json body = {{"install", install},
+common::Status Bootstrapper::report(const std::string& node_id,
+                                    const common::InstallReport& install) {
+  const std::string phase(common::toString(install.phase));
+  Json body = {{"install", common::toJson(install)},
                {"agent_version", PHOTON_VERSION},
                {"facts_digest", factsDigest(machine_.facts)}};
   client_.setToken(node_token_);
@@ -168,13 +167,13 @@ common::Status Bootstrapper::runSteps(const std::string& node_id, const common::
     if (!argv) {
       // Nothing ran yet: say so to the coordinator, or the node would sit in install-pending.
       std::string message = "install step '" + describeArgv(step) + "': " + argv.error().message;
-      common::ignoreError(report(node_id, "failed", message), "report the failed install step",
-                          "the step's own error is returned");
+      common::ignoreError(report(node_id, {common::InstallPhase::kFailed, message}),
+                          "report the failed install step", "the step's own error is returned");
       return fail(ErrorCode::kInvalid, message);
     }
     steps.push_back(std::move(*argv));
   }
-  PHOTON_CHECK(report(node_id, "installing"));
+  PHOTON_CHECK(report(node_id, {common::InstallPhase::kInstalling}));
   for (size_t i = 0; i < steps.size(); ++i) {
     std::string label = "install step " + std::to_string(i + 1) + "/" +
                         std::to_string(steps.size()) + " (" + describeArgv(steps[i]) + ")";
@@ -189,7 +188,7 @@ common::Status Bootstrapper::runSteps(const std::string& node_id, const common::
     }
     if (!failure.empty()) {
       log_(kError, failure);
-      auto reported = report(node_id, "failed", failure);
+      auto reported = report(node_id, {common::InstallPhase::kFailed, failure});
       if (!reported) log_(kError, reported.error().message);
       return fail(ErrorCode::kInternal, failure);
     }
@@ -197,7 +196,7 @@ common::Status Bootstrapper::runSteps(const std::string& node_id, const common::
         std::chrono::steady_clock::now() - started);
     log_(kNotice, label + ": done in " + seconds(took));
   }
-  return report(node_id, "installed");
+  return report(node_id, {common::InstallPhase::kInstalled});
 }
 
 void Bootstrapper::obtainCertificate(const std::string& node_id) {
@@ -238,17 +237,18 @@ void Bootstrapper::obtainCertificate(const std::string& node_id) {
 
 common::Result<BootstrapOutcome> Bootstrapper::run() {
   // Before the first phone-home: each one rotates the node token, which must then be kept.
-  PHOTON_CHECK(prepareStateDir(options_.state_dir));
+  PHOTON_CHECK_CTX(prepareStateDir(options_.state_dir), "prepare the state directory");
   BootstrapOutcome outcome;
-  PHOTON_TRY(outcome.plan, waitForPlan(outcome.node_id));
+  PHOTON_TRY_CTX(outcome.plan, waitForPlan(outcome.node_id), "wait for the install plan");
   log_(kNotice, "install plan for node " + outcome.node_id + ": hostname " + outcome.plan.hostname +
                     ", address " + outcome.plan.address + ", disk layout " +
                     outcome.plan.disk_layout + ", system " + outcome.plan.system_profile);
   auto saved = writeFileAtomic(options_.state_dir + "/install-plan.json",
                                common::dumpJson(toJson(outcome.plan), 2) + "\n", 0644);
+  // The plan is kept for an operator to read; the install needs only the copy in hand.
   if (!saved) log_(kWarning, "keep the install plan: " + saved.error().message + ", ignoring");
   obtainCertificate(outcome.node_id);
-  PHOTON_CHECK(runSteps(outcome.node_id, outcome.plan));
+  PHOTON_CHECK_CTX(runSteps(outcome.node_id, outcome.plan), "install node " + outcome.node_id);
   return outcome;
 }
 

@@ -11,6 +11,7 @@
 #include "agent/bootstrap/install_steps.h"
 #include "agent/core/process_runner.h"
 #include "agent/facts/collector.h"
+#include "common/api/install_report.h"
 #include "common/http_client.h"
 
 namespace photon::agent {
@@ -53,8 +54,8 @@ class Bootstrapper {
   common::Result<PhoneHomeAnswer> phoneHomeOnce();
   common::Result<PhoneHomeAnswer> phoneHomeWithRetries();
   common::Result<common::InstallPlan> waitForPlan(std::string& node_id);
-  common::Status report(const std::string& node_id, const std::string& phase,
-                        const std::string& error = {});
+  // PUT …/observed with the install part (common/api/install_report.h) and the facts' digest.
+  common::Status report(const std::string& node_id, const common::InstallReport& install);
   common::Status runSteps(const std::string& node_id, const common::InstallPlan& plan);
   // The node's client certificate, once it is approved; without one (a coordinator that
   // issues none, or one that did not answer) the install goes on with the token.

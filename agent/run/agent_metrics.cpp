@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 
+#include "common/api/bgp_report.h"
 #include "common/api/observed.h"
 #include "common/prometheus_text.h"
 
@@ -96,22 +97,18 @@ void appendSystem(std::string& out, const Json& system) {
 }
 
 void appendBgp(std::string& out, const Json& bgp) {
+  // The domain's own report (common/api/bgp_report.h); one that does not read counts nothing.
+  auto report = common::bgpReportFromJson(bgp, "bgp");
   int64_t up = 0, down = 0;
-  if (auto it = bgp.find("sessions"); it != bgp.end() && it->is_array()) {
-    for (const auto& s : *it) {
-      if (s.is_object() && s.value("established", false) == true) {
-        ++up;
-      } else {
-        ++down;
-      }
-    }
+  double announced = 0;
+  if (report) {
+    for (const auto& s : report->sessions) ++(s.established() ? up : down);
+    announced = static_cast<double>(report->announced.size());
   }
   appendCounts(out, "photon_agent_bgp_sessions", "BGP sessions of this node's BIRD by state",
                "state", {{"up", up}, {"down", down}});
-  auto announced = bgp.find("announced");
-  appendSingle(
-      out, "photon_agent_vips_announced", "gauge", "VIPs this node announces now",
-      announced != bgp.end() && announced->is_array() ? static_cast<double>(announced->size()) : 0);
+  appendSingle(out, "photon_agent_vips_announced", "gauge", "VIPs this node announces now",
+               announced);
 }
 }  // namespace
 

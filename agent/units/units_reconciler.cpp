@@ -6,6 +6,7 @@
 #include "agent/units/sd_systemd_bus.h"
 #include "agent/units/unit_planner.h"
 #include "common/api/observed.h"
+#include "common/api/units_report.h"
 
 namespace photon::agent {
 namespace {
@@ -21,18 +22,37 @@ UnitPhase phaseOf(const UnitState* unit) {
   return UnitPhase::kDown;
 }
 
-Json unitJson(const UnitState& u) {
-  Json j = {{"unit", u.name},
-            {"state", u.active_state},
-            {"sub_state", u.sub_state},
-            {"main_pid", u.main_pid},
-            {"n_restarts", u.n_restarts},
-            {"exec_main_status", u.exec_main_status}};
-  j["memory_max"] = u.memory_max ? Json(*u.memory_max) : Json(nullptr);
-  j["cpu_quota_per_sec_usec"] =
-      u.cpu_quota_per_sec_usec ? Json(*u.cpu_quota_per_sec_usec) : Json(nullptr);
-  if (auto rev = revisionFromDescription(u.description)) j["revision"] = *rev;
-  return j;
+common::UnitStatus statusOf(const UnitState& u) {
+  return {.sub_state = u.sub_state,
+          .main_pid = u.main_pid,
+          .n_restarts = u.n_restarts,
+          .exec_main_status = u.exec_main_status,
+          .memory_max = u.memory_max,
+          .cpu_quota_per_sec_usec = u.cpu_quota_per_sec_usec};
+}
+
+// systemd's ActiveState as the report's enum; one newer than the table reads as unknown.
+InstanceState stateOf(const UnitState& u) {
+  return common::parseEnum<InstanceState>(u.active_state).value_or(InstanceState::kUnknown);
+}
+
+common::RunningUnit runningOf(const UnitState& u) {
+  return {.unit = u.name,
+          .state = stateOf(u),
+          .revision = revisionFromDescription(u.description).value_or(""),
+          .status = statusOf(u)};
+}
+
+common::InstanceHealth healthOf(HealthState state) {
+  switch (state) {
+    case HealthState::kStarting:
+      return common::InstanceHealth::kStarting;
+    case HealthState::kHealthy:
+      return common::InstanceHealth::kHealthy;
+    case HealthState::kUnhealthy:
+      return common::InstanceHealth::kUnhealthy;
+  }
+  return common::InstanceHealth::kUnknown;
 }
 
 }  // namespace
@@ -49,13 +69,18 @@ common::Status UnitsReconciler::validate(const Json& section) const {
 }
 
 Json UnitsReconciler::reconcile(const Json& section) {
-  Json out = {{"instances", Json::array()}};
+  return common::toJson(report(section));
+}
+
+common::UnitsReport UnitsReconciler::report(const Json& section) {
+  common::UnitsReport out;
   std::vector<InstanceSpec> desired;
   std::set<std::string> held;
-  std::map<std::string, Json> refused;  // by name, or "#<index>" when the name itself is bad
+  // by name, or "#<index>" when the name itself is bad
+  std::map<std::string, common::InstanceReport> refused;
   if (auto shape = checkSection(section); !shape) {
-    out["error"] = shape.error().message;
-    out["field"] = shape.error().field;
+    out.error = shape.error().message;
+    out.field = shape.error().field;
     return out;
   }
   std::set<std::string> names;
@@ -72,10 +97,10 @@ Json UnitsReconciler::reconcile(const Json& section) {
       }
       if (!spec) {
         held.insert(key);
-        refused[key] = {{"name", key},
-                        {"state", toString(InstanceState::kRefused)},
-                        {"error", spec.error().message},
-                        {"field", spec.error().field}};
+        refused[key] = {.name = key,
+                        .state = InstanceState::kRefused,
+                        .error = spec.error().message,
+                        .field = spec.error().field};
         continue;
       }
       names.insert(spec->name);
@@ -88,7 +113,7 @@ Json UnitsReconciler::reconcile(const Json& section) {
 
   auto observed = bus_->listUnits(kUnitPrefix);
   if (!observed) {
-    out["error"] = observed.error().context("list units").message;
+    out.error = observed.error().context("list units").message;
     return out;
   }
   std::map<std::string, std::string> action_errors;  // by unit
@@ -123,7 +148,7 @@ Json UnitsReconciler::reconcile(const Json& section) {
     }
     observed = bus_->listUnits(kUnitPrefix);
     if (!observed) {
-      out["error"] = observed.error().context("list units").message;
+      out.error = observed.error().context("list units").message;
       return out;
     }
   }
@@ -137,30 +162,28 @@ Json UnitsReconciler::reconcile(const Json& section) {
   }
   health_->update(targets);
 
-  auto& instances = out["instances"];
   for (const auto& spec : desired) {
-    auto unit = unitNameFor(spec.name);
-    Json j;
-    if (auto it = by_unit.find(unit); it != by_unit.end()) {
-      j = unitJson(*it->second);
-    } else {
-      j = {{"unit", unit}, {"state", toString(InstanceState::kInactive)}};
+    common::InstanceReport i{.name = spec.name, .state = InstanceState::kInactive};
+    i.unit = unitNameFor(spec.name);
+    if (auto it = by_unit.find(i.unit); it != by_unit.end()) {
+      i.state = stateOf(*it->second);
+      i.revision = revisionFromDescription(it->second->description).value_or("");
+      i.status = statusOf(*it->second);
     }
-    j["name"] = spec.name;
-    j["desired_revision"] = spec.revision;
+    i.desired_revision = spec.revision;
     if (auto h = health_->report(spec.name)) {
-      j["health"] = toString(h->state);
-      if (!h->last_error.empty()) j["health_error"] = h->last_error;
+      i.health = healthOf(h->state);
+      i.health_error = h->last_error;
     }
-    if (auto e = action_errors.find(unit); e != action_errors.end()) j["error"] = e->second;
-    instances.push_back(std::move(j));
+    if (auto e = action_errors.find(i.unit); e != action_errors.end()) i.error = e->second;
+    out.instances.push_back(std::move(i));
   }
-  for (auto& [name, j] : refused) {
+  for (auto& [name, i] : refused) {
     // A refused update leaves the running unit alone; report what runs next to the refusal.
     if (auto it = by_unit.find(unitNameFor(name)); it != by_unit.end()) {
-      j["running"] = unitJson(*it->second);
+      i.running = runningOf(*it->second);
     }
-    instances.push_back(std::move(j));
+    out.instances.push_back(std::move(i));
   }
   return out;
 }

@@ -9,6 +9,7 @@
 #include "agent/units/health_monitor.h"
 #include "agent/units/systemd_bus.h"
 #include "agent/units/unit_render.h"
+#include "common/api/units_report.h"
 
 namespace photon::agent {
 
@@ -19,7 +20,10 @@ class UnitsReconciler final : public Reconciler {
 
   std::string section() const override { return "units"; }
   [[nodiscard]] common::Status validate(const Json& section) const override;
+  // The report as JSON (common/api/units_report.h's writer, the only one).
   Json reconcile(const Json& section) override;
+  // One round, typed: what reconcile() writes.
+  common::UnitsReport report(const Json& section);
 
   // For the BGP domain's VIP gating and anything else that asks about instance health.
   std::shared_ptr<ServiceHealth> serviceHealth() const { return health_; }

@@ -118,12 +118,12 @@ std::vector<VmAction> planVm(const std::optional<VmSpec>& desired, const VmRecor
   if (record.powerdown_at != 0) return planStopped(false, record, observed, now, settings);
 
   std::vector<VmAction> out;
-  const auto run_state = common::parseEnum<common::VmRunState>(observed.run_state);
-  if (desired->state == VmState::kPaused && run_state == common::VmRunState::kRunning) {
+  const auto run_state = common::parseEnum<common::VmStatus>(observed.run_state);
+  if (desired->state == VmState::kPaused && run_state == common::VmStatus::kRunning) {
     out.push_back({VmActionKind::kPause});
   }
   if (desired->state == VmState::kRunning &&
-      (run_state == common::VmRunState::kPaused || run_state == common::VmRunState::kPrelaunch)) {
+      (run_state == common::VmStatus::kPaused || run_state == common::VmStatus::kPrelaunch)) {
     out.push_back({VmActionKind::kResume});
   }
   if (desired->reset_generation > record.reset_generation) out.push_back({VmActionKind::kReset});

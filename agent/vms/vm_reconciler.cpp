@@ -78,7 +78,11 @@ void VmReconciler::connectQmp(const std::string& name, Runtime& vm) {
   vm.qmp->subscribe([&vm](const QmpEvent& e) {
     if (e.name == "SHUTDOWN") {
       vm.shutdown_event = true;
-      vm.last_shutdown = e.data;
+      // QEMU's event data, read leniently: an older QEMU sends less.
+      common::VmShutdown s;
+      if (auto g = e.data.find("guest"); g != e.data.end() && g->is_boolean()) s.guest = *g;
+      if (auto r = e.data.find("reason"); r != e.data.end() && r->is_string()) s.reason = *r;
+      vm.last_shutdown = s;
     }
     if (e.name == "RESET") ++vm.reset_events;
     if (e.name == "DEVICE_DELETED") {
@@ -151,6 +155,10 @@ VmObservation VmReconciler::observe(const std::string& name, Runtime& vm) {
 }
 
 Json VmReconciler::reconcile(const Json& section) {
+  return common::toJson(report(section));
+}
+
+common::VmsReport VmReconciler::report(const Json& section) {
   if (!loaded_) loadRecords();
   std::map<std::string, VmSpec> desired;
   bool keep_only = section.is_null();
@@ -200,44 +208,41 @@ Json VmReconciler::reconcile(const Json& section) {
     vms_.erase(name);
   }
 
-  Json out = {{"accel", options_.qemu.accel}, {"vms", Json::array()}};
-  if (!section_error.empty()) out["error"] = section_error;
+  common::VmsReport out{.accel = options_.qemu.accel, .error = section_error};
   for (auto& [name, vm] : vms_) {
     std::optional<VmSpec> want;
     if (auto it = desired.find(name); it != desired.end()) want = it->second;
-    out["vms"].push_back(report(name, vm, want));
+    out.vms.push_back(reportVm(name, vm, want));
   }
   return out;
 }
 
-Json VmReconciler::report(const std::string& name, Runtime& vm,
-                          const std::optional<VmSpec>& desired) {
+common::VmReport VmReconciler::reportVm(const std::string& name, Runtime& vm,
+                                        const std::optional<VmSpec>& desired) {
+  using common::VmStatus;
   VmObservation o = observe(name, vm);
-  std::string status = o.alive
-                           ? (o.run_state.empty() ? "unknown" : o.run_state)
-                           : (vm.record.down_reason.empty() ? "stopped" : vm.record.down_reason);
-  Json j = {{"name", name},
-            {"status", status},
-            {"pid", o.alive ? vm.record.pid : 0},
-            {"devices", o.devices},
-            {"pending_unplug", vm.record.pending_unplug},
-            {"restarts", vm.record.restarts},
-            {"reset_events", vm.reset_events},
-            {"pending_restart", Json::array()}};
+  common::VmReport r{.name = name};
+  // Alive: QEMU's run state (unknown until it answers); down: why it is held down ("shutdown",
+  // "crashed"), else stopped.
+  r.status = o.alive
+                 ? common::parseEnum<VmStatus>(o.run_state).value_or(VmStatus::kUnknown)
+                 : common::parseEnum<VmStatus>(vm.record.down_reason).value_or(VmStatus::kStopped);
+  r.pid = o.alive ? vm.record.pid : 0;
   // Root ports are infrastructure, not the VM's devices.
-  Json devices = Json::array();
   for (const auto& d : o.devices) {
     if (d.rfind("rp", 0) != 0 || d.find_first_not_of("0123456789", 2) != std::string::npos) {
-      devices.push_back(d);
+      r.devices.push_back(d);
     }
   }
-  j["devices"] = devices;
+  r.pending_unplug.assign(vm.record.pending_unplug.begin(), vm.record.pending_unplug.end());
+  r.restarts = vm.record.restarts;
+  r.reset_events = vm.reset_events;
   if (desired && vm.record.booted && o.alive) {
-    j["pending_restart"] = pendingRestartFields(*desired, *vm.record.booted);
+    r.pending_restart = pendingRestartFields(*desired, *vm.record.booted);
   }
-  if (!vm.last_shutdown.is_null()) j["last_shutdown"] = vm.last_shutdown;
-  if (!vm.error.empty()) j["error"] = vm.error;
-  return j;
+  r.last_shutdown = vm.last_shutdown;
+  r.error = vm.error;
+  return r;
 }
 
 std::unique_ptr<Reconciler> makeVmReconciler(VmOptions options) {

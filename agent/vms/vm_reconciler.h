@@ -17,6 +17,7 @@
 #include "agent/vms/vm_plan.h"
 #include "agent/vms/vm_process.h"
 #include "agent/vms/vm_record.h"
+#include "common/api/vm_report.h"
 #include "common/clock.h"
 
 namespace photon::agent {
@@ -61,7 +62,10 @@ class VmReconciler final : public Reconciler {
 
   std::string section() const override { return "vms"; }
   [[nodiscard]] common::Status validate(const Json& section) const override;
+  // The report as JSON (common/api/vm_report.h's writer).
   Json reconcile(const Json& section) override;
+  // One round, typed: what reconcile() writes.
+  common::VmsReport report(const Json& section);
   void shutdown() override;
 
  private:
@@ -70,7 +74,7 @@ class VmReconciler final : public Reconciler {
     std::unique_ptr<QmpChannel> qmp;
     std::set<std::string> deleted;  // DEVICE_DELETED ids not yet finished
     bool shutdown_event = false;    // SHUTDOWN seen from the current QEMU
-    common::Json last_shutdown;     // its data ({"guest": true, "reason": ...})
+    std::optional<common::VmShutdown> last_shutdown;
     int64_t reset_events = 0;
     std::string error;
     std::unique_ptr<ConsolePump> console;  // while the current QEMU's console is read
@@ -95,7 +99,8 @@ class VmReconciler final : public Reconciler {
   [[nodiscard]] common::Result<common::Json> qmp(Runtime& vm, const std::string& command,
                                                  const common::Json& args = nullptr);
   void save(const std::string& name, Runtime& vm);
-  Json report(const std::string& name, Runtime& vm, const std::optional<VmSpec>& desired);
+  common::VmReport reportVm(const std::string& name, Runtime& vm,
+                            const std::optional<VmSpec>& desired);
 
   VmOptions options_;
   std::map<std::string, Runtime> vms_;

@@ -47,8 +47,14 @@ enum class ActivationOutcome { kApplied, kActivating, kFailed, kRolledBack };
 // agent (discovered, installing, retired...).
 enum class Liveness { kNotExpected, kAlive, kMissing };
 
-// A VM's run state as QEMU's query-status names it (QAPI RunState).
-enum class VmRunState {
+// A VM's status as the agent reports it: while its QEMU process lives, QEMU's run state as
+// query-status names it (QAPI RunState), kUnknown before QEMU has answered; once the process is
+// gone, kStopped, or kShutdown / kCrashed when it ended by itself (a clean exit or not) and is
+// held down.
+enum class VmStatus {
+  kUnknown,
+  kStopped,
+  kCrashed,
   kDebug,
   kInmigrate,
   kInternalError,
@@ -127,24 +133,27 @@ struct EnumNames<Liveness> {
 };
 
 template <>
-struct EnumNames<VmRunState> {
-  static constexpr std::array<std::pair<VmRunState, std::string_view>, 16> kNames = {{
-      {VmRunState::kDebug, "debug"},
-      {VmRunState::kInmigrate, "inmigrate"},
-      {VmRunState::kInternalError, "internal-error"},
-      {VmRunState::kIoError, "io-error"},
-      {VmRunState::kPaused, "paused"},
-      {VmRunState::kPostmigrate, "postmigrate"},
-      {VmRunState::kPrelaunch, "prelaunch"},
-      {VmRunState::kFinishMigrate, "finish-migrate"},
-      {VmRunState::kRestoreVm, "restore-vm"},
-      {VmRunState::kRunning, "running"},
-      {VmRunState::kSaveVm, "save-vm"},
-      {VmRunState::kShutdown, "shutdown"},
-      {VmRunState::kSuspended, "suspended"},
-      {VmRunState::kWatchdog, "watchdog"},
-      {VmRunState::kGuestPanicked, "guest-panicked"},
-      {VmRunState::kColo, "colo"},
+struct EnumNames<VmStatus> {
+  static constexpr std::array<std::pair<VmStatus, std::string_view>, 19> kNames = {{
+      {VmStatus::kUnknown, "unknown"},
+      {VmStatus::kStopped, "stopped"},
+      {VmStatus::kCrashed, "crashed"},
+      {VmStatus::kDebug, "debug"},
+      {VmStatus::kInmigrate, "inmigrate"},
+      {VmStatus::kInternalError, "internal-error"},
+      {VmStatus::kIoError, "io-error"},
+      {VmStatus::kPaused, "paused"},
+      {VmStatus::kPostmigrate, "postmigrate"},
+      {VmStatus::kPrelaunch, "prelaunch"},
+      {VmStatus::kFinishMigrate, "finish-migrate"},
+      {VmStatus::kRestoreVm, "restore-vm"},
+      {VmStatus::kRunning, "running"},
+      {VmStatus::kSaveVm, "save-vm"},
+      {VmStatus::kShutdown, "shutdown"},
+      {VmStatus::kSuspended, "suspended"},
+      {VmStatus::kWatchdog, "watchdog"},
+      {VmStatus::kGuestPanicked, "guest-panicked"},
+      {VmStatus::kColo, "colo"},
   }};
 };
 
@@ -173,7 +182,7 @@ inline std::string_view toString(ActivationOutcome v) {
 inline std::string_view toString(Liveness v) {
   return enumName(v);
 }
-inline std::string_view toString(VmRunState v) {
+inline std::string_view toString(VmStatus v) {
   return enumName(v);
 }
 inline std::string_view toString(BgpSessionState v) {

@@ -1,9 +1,9 @@
 // The two documents an agent exchanges: desired (GET, ETag / If-None-Match, ?wait= long-poll)
 // and observed (PUT).
+#include "common/api/install_report.h"
 #include "common/json_depth.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/inventory/keys.h"
-#include "coordinator/inventory/observed_report.h"
 #include "coordinator/power/lifecycle_power.h"
 
 namespace photon::coordinator {
@@ -86,14 +86,14 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(body, res)) return;
     // A report that ends an install: the node as it was before, which putObserved
     // moves on (only then: reports are every node's heartbeat).
-    auto report = parseInstallReport(*body);
+    auto report = common::installReportFromObserved(*body);
     std::optional<common::Node> before;
-    if (report && report->phase == "installed") {
+    if (report && *report && (*report)->phase == common::InstallPhase::kInstalled) {
       if (auto node = ctx.inventory.getNode(*id)) before = *node;
     }
     auto revision = ctx.inventory.putObserved(*id, *body);
     if (!okOrSend(revision, res)) return;
-    if (before) power::afterObserved(ctx.inventory, *before);
+    if (before) power::afterObserved(ctx.inventory, ctx.store, *before);
     sendJson(res, 200, Json{{"revision", *revision}});
   });
 

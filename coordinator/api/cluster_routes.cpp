@@ -10,7 +10,7 @@ void registerClusterRoutes(Router& router, ApiContext& ctx) {
     auto cluster = ctx.inventory.cluster();
     if (!okOrSend(cluster, res)) return;
     Json out = common::toJson(*cluster);
-    out["revision"] = ctx.inventory.store().revision();
+    out["revision"] = ctx.store.revision();
     sendJson(res, 200, out);
   });
 }

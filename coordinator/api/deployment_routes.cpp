@@ -58,7 +58,7 @@ void registerDeploymentRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(body, res)) return;
     auto request = parseDeploymentRequest(*body);
     if (!okOrSend(request, res)) return;
-    auto created = Deployments(ctx.inventory).create(*request);
+    auto created = Deployments(ctx.inventory, ctx.store).create(*request);
     if (!okOrSend(created, res)) return;
     common::logNotice("deployment " + created->id + ": " + created->spec.system + " on " +
                       std::to_string(created->nodes.size()) + " node(s), max_parallel " +
@@ -70,7 +70,7 @@ void registerDeploymentRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
     auto limit = limitParam(req);
     if (!okOrSend(limit, res)) return;
-    auto list = Deployments(ctx.inventory).list(*limit);
+    auto list = Deployments(ctx.inventory, ctx.store).list(*limit);
     if (!okOrSend(list, res)) return;
     Json out = Json::array();
     int64_t now = ctx.inventory.clock().nowSeconds();
@@ -82,7 +82,7 @@ void registerDeploymentRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
     auto id = pathName(req, "id");
     if (!okOrSend(id, res)) return;
-    auto d = Deployments(ctx.inventory).get(*id);
+    auto d = Deployments(ctx.inventory, ctx.store).get(*id);
     if (!okOrSend(d, res)) return;
     sendJson(res, 200, view(*d, ctx.inventory.clock().nowSeconds()));
   });
@@ -91,7 +91,7 @@ void registerDeploymentRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
     auto id = pathName(req, "id");
     if (!okOrSend(id, res)) return;
-    auto d = Deployments(ctx.inventory).cancel(*id);
+    auto d = Deployments(ctx.inventory, ctx.store).cancel(*id);
     if (!okOrSend(d, res)) return;
     common::logNotice("deployment " + *id + ": cancelled by the operator");
     sendJson(res, 200, view(*d, ctx.inventory.clock().nowSeconds()));

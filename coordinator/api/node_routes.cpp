@@ -106,8 +106,8 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
     if (req.hasParam("changed_since")) {
       auto since = wholeParam(req, "changed_since", INT64_MAX);
       if (!okOrSend(since, res)) return;
-      read_at = ctx.inventory.store().revision();
-      auto changed = nodesChangedSince(ctx.inventory.store(), *since, with == "system");
+      read_at = ctx.store.revision();
+      auto changed = nodesChangedSince(ctx.store, *since, with == "system");
       if (!okOrSend(changed, res)) return;
       if (chooseChangedRead(changed->ids.size(), changed->fleet) == ChangedRead::kOneByOne) {
         filter->ids = std::move(changed->ids);
@@ -125,7 +125,7 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
     for (const auto& n : list->nodes) {
       if (table) {
         nodes.push_back(nodeTableView(n, std::string(common::toString(ctx.inventory.liveness(n))),
-                                      power::powerSummary(ctx.inventory.store(), n.id)));
+                                      power::powerSummary(ctx.store, n.id)));
       } else {
         nodes.push_back(nodeView(ctx, n));
       }
@@ -146,7 +146,7 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
     Json out = nodeView(ctx, *node);
     auto observed = ctx.inventory.observed(*id);
     if (observed && observed->revision != 0) out["observed"] = observed->body;
-    out["revision"] = ctx.inventory.store().revision();
+    out["revision"] = ctx.store.revision();
     sendJson(res, 200, out);
   });
 
@@ -174,36 +174,36 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
     sendJson(res, 200, nodeView(ctx, *node));
   });
 
-  router.post("/api/v1/nodes/{id}/actions/{action}",
-              [&ctx](const HttpRequest& req, HttpResponse& res) {
-                if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
-                auto id = pathName(req, "id");
-                if (!okOrSend(id, res)) return;
-                std::string action_name = req.pathParam("action");
-                auto action = parseNodeAction(action_name);
-                if (!action) {
-                  sendError(res, common::Error{common::ErrorCode::kInvalid,
-                                               "unknown action '" + action_name.substr(0, 64) + "'",
-                                               "action",
-                                               {"commission", "install", "drain", "undrain",
-                                                "reprovision", "rescue", "retire"}});
-                  return;
-                }
-                auto node = ctx.inventory.act(*id, *action);
-                if (!okOrSend(node, res)) return;
-                common::logNotice("node " + *id + ": " + action_name + " -> " +
-                                  std::string(common::toString(node->state)));
-                Json out = nodeView(ctx, *node);
-                // A reprovision boots the installer and cycles, a retire switches off: queued
-                // for the node's BMC, when it has one.
-                Json power_steps = power::powerForLifecycle(ctx.inventory, *node, action_name);
-                if (!power_steps.is_null()) out["power_operations"] = power_steps;
-                if (power_steps.contains("error")) {
-                  common::logWarning("node " + *id + ": " + action_name +
-                                     ": power: " + power_steps["error"].get<std::string>());
-                }
-                sendJson(res, 200, out);
-              });
+  router.post(
+      "/api/v1/nodes/{id}/actions/{action}", [&ctx](const HttpRequest& req, HttpResponse& res) {
+        if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
+        auto id = pathName(req, "id");
+        if (!okOrSend(id, res)) return;
+        std::string action_name = req.pathParam("action");
+        auto action = parseNodeAction(action_name);
+        if (!action) {
+          sendError(res, common::Error{common::ErrorCode::kInvalid,
+                                       "unknown action '" + action_name.substr(0, 64) + "'",
+                                       "action",
+                                       {"commission", "install", "drain", "undrain", "reprovision",
+                                        "rescue", "retire"}});
+          return;
+        }
+        auto node = ctx.inventory.act(*id, *action);
+        if (!okOrSend(node, res)) return;
+        common::logNotice("node " + *id + ": " + action_name + " -> " +
+                          std::string(common::toString(node->state)));
+        Json out = nodeView(ctx, *node);
+        // A reprovision boots the installer and cycles, a retire switches off: queued
+        // for the node's BMC, when it has one.
+        Json power_steps = power::powerForLifecycle(ctx.inventory, ctx.store, *node, action_name);
+        if (!power_steps.is_null()) out["power_operations"] = power_steps;
+        if (power_steps.contains("error")) {
+          common::logWarning("node " + *id + ": " + action_name +
+                             ": power: " + power_steps["error"].get<std::string>());
+        }
+        sendJson(res, 200, out);
+      });
 }
 
 }  // namespace photon::coordinator

@@ -29,7 +29,7 @@ common::Result<std::optional<common::Node>> findTarget(ApiContext& ctx, const st
 common::Result<power::BmcRecord> bmcOf(ApiContext& ctx, const std::string& id,
                                        const std::optional<common::Node>& node) {
   PHOTON_TRY(common::Cluster cluster, ctx.inventory.clusterOrEmpty());
-  return power::findBmc(ctx.inventory.store(), cluster, id, node ? &*node : nullptr);
+  return power::findBmc(ctx.store, cluster, id, node ? &*node : nullptr);
 }
 
 // Queues `job` for the target after checking it has a BMC; answers 202 with the operation's id.
@@ -41,8 +41,7 @@ void queue(ApiContext& ctx, const std::string& id, PowerJob job, HttpResponse& r
   job.target = id;
   job.reason = "operator";
   std::string op = power::describeJob(job);
-  auto ids = power::requestOperations(ctx.inventory.store(), id, {job},
-                                      ctx.inventory.clock().nowSeconds());
+  auto ids = power::requestOperations(ctx.store, id, {job}, ctx.inventory.clock().nowSeconds());
   if (!okOrSend(ids, res)) return;
   common::logNotice("power " + id + ": " + op + " requested (operation " + ids->front() + ")");
   sendJson(res, 202, Json{{"operation", ids->front()}, {"target", id}, {"op", op}});
@@ -50,7 +49,7 @@ void queue(ApiContext& ctx, const std::string& id, PowerJob job, HttpResponse& r
 
 // Answers the power status of `id` now.
 void answerStatus(ApiContext& ctx, const std::string& id, HttpResponse& res) {
-  auto status = power::powerStatus(ctx.inventory.store(), id);
+  auto status = power::powerStatus(ctx.store, id);
   if (!okOrSend(status, res)) return;
   Json out = *status ? **status
                      : Json{{"state", "unknown"},
@@ -58,7 +57,7 @@ void answerStatus(ApiContext& ctx, const std::string& id, HttpResponse& res) {
                             {"checked_at", 0},
                             {"history", Json::array()},
                             {"queued", Json::array()}};
-  auto kv = ctx.inventory.store().get(power::keys::status(id));
+  auto kv = ctx.store.get(power::keys::status(id));
   out["revision"] = kv && *kv ? (*kv)->mod_revision : 0;
   out["target"] = id;
   sendJson(res, 200, out);
@@ -78,7 +77,7 @@ void registerPowerRoutes(Router& router, ApiContext& ctx) {
     std::string password;
     auto record = power::bmcFromJson(*body, "", &password);
     if (!okOrSend(record, res)) return;
-    auto stored = power::putBmc(ctx.inventory.store(), *id, *record, password);
+    auto stored = power::putBmc(ctx.store, *id, *record, password);
     if (!okOrSend(stored, res)) return;
     auto now = bmcOf(ctx, *id, *node);
     if (!okOrSend(now, res)) return;
@@ -102,7 +101,7 @@ void registerPowerRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
     auto id = pathName(req, "id");
     if (!okOrSend(id, res)) return;
-    if (!okOrSend(power::deleteBmc(ctx.inventory.store(), *id), res)) return;
+    if (!okOrSend(power::deleteBmc(ctx.store, *id), res)) return;
     sendJson(res, 200, Json{{"deleted", *id}});
   });
 
@@ -136,7 +135,7 @@ void registerPowerRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(id, res)) return;
     auto node = ctx.inventory.getNode(*id);
     if (!okOrSend(node, res)) return;
-    auto queued = power::retryLifecyclePower(ctx.inventory, *node);
+    auto queued = power::retryLifecyclePower(ctx.inventory, ctx.store, *node);
     if (!okOrSend(queued, res)) return;
     common::logNotice("node " + *id + ": " + queued->value("action", "") +
                       " power step retried by an operator");
@@ -191,7 +190,7 @@ void registerPowerRoutes(Router& router, ApiContext& ctx) {
     }
     const std::string key = power::keys::status(*id);
     auto current = [&ctx, key]() -> int64_t {
-      auto kv = ctx.inventory.store().get(key);
+      auto kv = ctx.store.get(key);
       return kv && *kv ? (*kv)->mod_revision : 0;
     };
     if (wait == 0 || current() != since) {

@@ -17,6 +17,9 @@ class VmService;
 
 struct ApiContext {
   Inventory& inventory;
+  // The coordinator's store, from its wiring: the routes of domains that keep keys of their own
+  // (power, VMs, deployments) and the store's revision and counters.
+  Store& store;
   Authenticator& auth;
   HttpMetrics& metrics;
   LivenessTracker& liveness;

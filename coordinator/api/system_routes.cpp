@@ -39,19 +39,17 @@ Json nodeView(ApiContext& ctx, const common::Node& node) {
   if (liveness != common::Liveness::kNotExpected) j["last_seen"] = ctx.liveness.lastSeen(node.id);
   j["liveness"] = common::toString(liveness);
   // What its BMC last said (power/power_metrics.h); null for a node without one.
-  j["power"] = power::powerSummary(ctx.inventory.store(), node.id);
+  j["power"] = power::powerSummary(ctx.store, node.id);
   // The last lifecycle step's power operations while the node is in that step's state: a BMC
   // that failed a reprovision, rescue or retire shows here with its error.
-  Json step = power::lifecyclePowerStep(ctx.inventory.store(), node);
+  Json step = power::lifecyclePowerStep(ctx.store, node);
   if (!step.is_null()) j["power_step"] = std::move(step);
   return j;
 }
 
 void registerSystemRoutes(Router& router, ApiContext& ctx) {
   router.get("/health", [&ctx](const HttpRequest&, HttpResponse& res) {
-    Json health{{"status", "ok"},
-                {"version", PHOTON_VERSION},
-                {"revision", ctx.inventory.store().revision()}};
+    Json health{{"status", "ok"}, {"version", PHOTON_VERSION}, {"revision", ctx.store.revision()}};
     if (ctx.leadership) {
       health["leader"] = ctx.leadership->isLeader();
       health["leader_id"] = ctx.leadership->leaderId();
@@ -63,10 +61,10 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
   router.get("/metrics", [&ctx](const HttpRequest&, HttpResponse& res) {
     std::string out;
     ctx.metrics.render(out);
-    placement::appendPlacementMetrics(out, ctx.inventory, ctx.inventory.store());
+    placement::appendPlacementMetrics(out, ctx.inventory, ctx.store);
     appendSingle(out, "photon_store_revision", "gauge", "The store's current revision.",
-                 static_cast<double>(ctx.inventory.store().revision()));
-    for (const auto& counter : ctx.inventory.store().counters()) {
+                 static_cast<double>(ctx.store.revision()));
+    for (const auto& counter : ctx.store.counters()) {
       appendHelp(out, counter.name, "counter", counter.help);
       appendMetric(out, counter.name, "", counter.value);
     }
@@ -125,8 +123,8 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
       appendSingle(out, "photon_nodes_missing", "gauge", "Nodes whose agent stopped polling.",
                    missing);
     }
-    appendDeploymentMetrics(out, ctx.inventory);
-    power::appendPowerMetrics(out, ctx.inventory.store());
+    appendDeploymentMetrics(out, ctx.inventory, ctx.store);
+    power::appendPowerMetrics(out, ctx.store);
     res.status = 200;
     res.setContent(out, "text/plain; version=0.0.4");
   });

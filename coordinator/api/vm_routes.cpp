@@ -12,7 +12,7 @@ constexpr const char* kVmPattern = R"(/api/v1/vms/([^/]+))";
 
 void registerVmRoutes(Router& router, ApiContext& ctx) {
   // Shared by the handlers, alive as long as they are.
-  auto vms = ctx.vms ? ctx.vms : std::make_shared<VmService>(ctx.inventory);
+  auto vms = ctx.vms ? ctx.vms : std::make_shared<VmService>(ctx.inventory, ctx.store);
 
   router.get("/api/v1/vms", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {
     if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
@@ -20,7 +20,7 @@ void registerVmRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(list, res)) return;
     Json out = Json::array();
     for (const auto& r : *list) out.push_back(vms->view(r));
-    sendJson(res, 200, Json{{"vms", out}, {"revision", ctx.inventory.store().revision()}});
+    sendJson(res, 200, Json{{"vms", out}, {"revision", ctx.store.revision()}});
   });
 
   router.get("/api/v1/vms/{name}", [&ctx, vms](const HttpRequest& req, HttpResponse& res) {

@@ -26,7 +26,7 @@ void registerWatchRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(wait, res)) return;
     auto since = wholeParam(req, "since", INT64_MAX);
     if (!okOrSend(since, res)) return;
-    Store& store = ctx.inventory.store();
+    Store& store = ctx.store;
     auto answer = [&store](HttpResponse& out) {
       sendJson(out, 200, Json{{"revision", store.revision()}});
     };

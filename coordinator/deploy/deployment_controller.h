@@ -13,7 +13,7 @@ namespace photon::coordinator {
 
 class DeploymentController final : public Controller {
  public:
-  explicit DeploymentController(Inventory& inventory) : deployments_(inventory) {}
+  DeploymentController(Inventory& inventory, Store& store) : deployments_(inventory, store) {}
   std::string name() const override { return "deployments"; }
   void tick() override;
 

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "common/error_context.h"
 #include "common/prometheus_text.h"
 #include "coordinator/deploy/deployments.h"
 
@@ -10,10 +11,13 @@ namespace photon::coordinator {
 using common::appendHelp;
 using common::appendMetric;
 
-void appendDeploymentMetrics(std::string& out, Inventory& inventory) {
-  Deployments deployments(inventory);
+void appendDeploymentMetrics(std::string& out, Inventory& inventory, Store& store) {
+  Deployments deployments(inventory, store);
   auto all = deployments.list(SIZE_MAX);
-  if (!all) return;
+  if (!all) {
+    common::ignoreError(all, "deployment metrics: list the deployments", "this scrape has none");
+    return;
+  }
   std::map<std::string, int> by_state;
   for (auto s :
        {DeploymentState::kRunning, DeploymentState::kReverting, DeploymentState::kSucceeded,

@@ -9,6 +9,6 @@
 namespace photon::coordinator {
 
 // photon_deployments{state}, photon_deployment_nodes{status} (nodes of running deployments).
-void appendDeploymentMetrics(std::string& out, Inventory& inventory);
+void appendDeploymentMetrics(std::string& out, Inventory& inventory, Store& store);
 
 }  // namespace photon::coordinator

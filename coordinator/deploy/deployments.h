@@ -22,7 +22,7 @@ namespace photon::coordinator {
 
 class Deployments {
  public:
-  explicit Deployments(Inventory& inventory) : inventory_(inventory), store_(inventory.store()) {}
+  Deployments(Inventory& inventory, Store& store) : inventory_(inventory), store_(store) {}
 
   [[nodiscard]] Result<Deployment> create(const DeploymentRequest& request);
   [[nodiscard]] Result<Deployment> get(const std::string& id);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/error_context.h"
 #include "coordinator/auth/tokens.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/inventory/node_history.h"
@@ -30,7 +31,7 @@ Inventory::Inventory(Store& store, const common::Clock& clock, LivenessTracker& 
     : options_(options), store_(store), clock_(clock), liveness_(liveness) {}
 
 Result<std::optional<Inventory::LoadedNode>> Inventory::loadNode(const std::string& id) {
-  PHOTON_TRY(auto kv, store_.get(keys::node(id)));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::node(id)), "read node " + id);
   if (!kv) return std::optional<LoadedNode>{};
   Json j = Json::parse(kv->value, nullptr, false);
   if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored node " + id + " is corrupt");
@@ -51,7 +52,7 @@ Result<common::Cluster> Inventory::clusterOrEmpty() {
 }
 
 Result<common::Cluster> Inventory::cluster() {
-  PHOTON_TRY(auto kv, store_.get(keys::kCluster));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::kCluster), "read the cluster declaration");
   if (!kv) return fail(ErrorCode::kNotFound, "no cluster declaration applied yet");
   Json j = Json::parse(kv->value, nullptr, false);
   if (j.is_discarded()) return fail(ErrorCode::kInternal, "stored cluster is corrupt");
@@ -101,6 +102,8 @@ common::Liveness Inventory::liveness(const Node& node) {
     ttl = ttl_;
   } else {
     auto cluster = clusterOrEmpty();
+    common::ignoreError(cluster, "liveness of node " + node.id + ": read the cluster's node TTL",
+                        "judged with the default TTL until it reads");
     if (cluster) ttl = cluster->settings.node_ttl_s;
     if (cluster && revision) {
       ttl_revision_ = *revision;
@@ -133,7 +136,7 @@ Result<NodeList> Inventory::listNodes(const NodeFilter& filter) {
     }
     return out;
   }
-  PHOTON_TRY(auto range, store_.range(keys::kNodesPrefix));
+  PHOTON_TRY_CTX(auto range, store_.range(keys::kNodesPrefix), "list the nodes");
   out.revision = range.revision;
   for (const auto& kv : range.kvs) {
     Json j = Json::parse(kv.value, nullptr, false);
@@ -372,7 +375,7 @@ Status Inventory::refreshDeadlines() {
 
 Result<int> Inventory::expireDeadlines() {
   std::lock_guard guard(deadlines_mutex_);
-  PHOTON_CHECK(refreshDeadlines());
+  PHOTON_CHECK_CTX(refreshDeadlines(), "read the nodes' lifecycle deadlines");
   std::optional<common::Cluster> cluster;  // read only when a node moves
   int64_t now = clock_.nowSeconds();
   int moved = 0;
@@ -388,7 +391,11 @@ Result<int> Inventory::expireDeadlines() {
     PHOTON_TRY(auto kv, store_.get(key));
     if (!kv || kv->mod_revision != entry.mod_revision) continue;  // moved since: next round
     auto parsed = common::nodeFromJson(Json::parse(kv->value, nullptr, false));
-    if (!parsed) continue;
+    if (!parsed) {
+      common::ignoreError(parsed, "lifecycle deadline: read node " + id,
+                          "it stays in its state; the other nodes move");
+      continue;
+    }
     Node node = *parsed;
     if (!cluster) {
       PHOTON_TRY(cluster, clusterOrEmpty());

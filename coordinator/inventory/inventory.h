@@ -179,10 +179,6 @@ class Inventory {
     drain_complete_ = std::move(check);
   }
 
-  // The inventory's own store. A domain that writes keys of its own gets its handle from the
-  // coordinator's wiring instead (placement's ServiceStore does); vms, deploy, power and the api
-  // still reach the store through here, and are to follow.
-  Store& store() { return store_; }
   const common::Clock& clock() const { return clock_; }
 
  private:

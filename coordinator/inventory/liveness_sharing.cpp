@@ -13,9 +13,10 @@ namespace {
 constexpr int64_t kDeadAfterTtls = 10;
 }  // namespace
 
-LivenessSharing::LivenessSharing(Inventory& inventory, LivenessTracker& tracker,
+LivenessSharing::LivenessSharing(Inventory& inventory, Store& store, LivenessTracker& tracker,
                                  std::string coordinator_id, std::function<bool()> leading)
     : inventory_(inventory),
+      store_(store),
       tracker_(tracker),
       id_(std::move(coordinator_id)),
       leading_(std::move(leading)) {}
@@ -52,7 +53,7 @@ common::Status LivenessSharing::publish() {
   std::string text = encodeLivenessDocument(doc);
   Txn txn;
   txn.put(keys::liveness(id_), text);
-  auto written = inventory_.store().commit(txn);
+  auto written = store_.commit(txn);
   common::MutexLock lock(stats_mutex_);
   if (!written) {
     ++stats_.publish_failures;
@@ -64,7 +65,7 @@ common::Status LivenessSharing::publish() {
 }
 
 common::Status LivenessSharing::merge() {
-  PHOTON_TRY(auto range, inventory_.store().range(keys::kLivenessPrefix));
+  PHOTON_TRY(auto range, store_.range(keys::kLivenessPrefix));
   const int64_t now = inventory_.clock().nowSeconds();
   const int64_t ttl = ttlSeconds();
   std::map<std::string, Cached> next;
@@ -111,7 +112,7 @@ common::Status LivenessSharing::merge() {
     for (const auto& kv : dead) {
       Txn txn;
       txn.expect(kv.key, kv.mod_revision).erase(kv.key);
-      auto removed = inventory_.store().commit(txn);
+      auto removed = store_.commit(txn);
       if (removed) {
         common::logNotice("liveness: removed " + kv.key + ", not published for " +
                           std::to_string(kDeadAfterTtls) + " TTLs");

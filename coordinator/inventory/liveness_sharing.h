@@ -35,8 +35,8 @@ struct LivenessSharingStats {
 class LivenessSharing {
  public:
   // `leading`: whether this coordinator leads now (only the leader removes dead documents).
-  LivenessSharing(Inventory& inventory, LivenessTracker& tracker, std::string coordinator_id,
-                  std::function<bool()> leading);
+  LivenessSharing(Inventory& inventory, Store& store, LivenessTracker& tracker,
+                  std::string coordinator_id, std::function<bool()> leading);
   ~LivenessSharing();
   LivenessSharing(const LivenessSharing&) = delete;
   LivenessSharing& operator=(const LivenessSharing&) = delete;
@@ -56,6 +56,7 @@ class LivenessSharing {
   int64_t ttlSeconds();
 
   Inventory& inventory_;
+  Store& store_;
   LivenessTracker& tracker_;
   std::string id_;
   std::function<bool()> leading_;

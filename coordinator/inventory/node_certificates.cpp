@@ -37,10 +37,10 @@ common::Status checkSshPublicKey(const std::string& line, const std::string& fie
   return {};
 }
 
-NodeCertificates::NodeCertificates(Inventory& inventory,
+NodeCertificates::NodeCertificates(Inventory& inventory, Store& store,
                                    std::optional<common::pki::Authority> authority,
                                    std::chrono::seconds validity)
-    : inventory_(inventory), authority_(std::move(authority)), validity_(validity) {}
+    : inventory_(inventory), store_(store), authority_(std::move(authority)), validity_(validity) {}
 
 Result<common::pki::Issued> NodeCertificates::issue(const std::string& id,
                                                     const std::string& request_pem,
@@ -59,7 +59,7 @@ Result<common::pki::Issued> NodeCertificates::issue(const std::string& id,
     host_key = ssh_host_key.substr(0, second_space);
   }
   const int64_t now = inventory_.clock().nowSeconds();
-  Store& store = inventory_.store();
+  Store& store = store_;
   for (int attempt = 0; attempt < 5; ++attempt) {
     PHOTON_TRY(common::Node node, inventory_.getNode(id));
     if (node.state == common::NodeState::kRetired) {
@@ -94,7 +94,7 @@ Result<common::pki::Issued> NodeCertificates::issue(const std::string& id,
 
 bool NodeCertificates::isCurrent(const std::string& id, const std::string& serial_hex) {
   if (!authority_) return true;
-  auto kv = inventory_.store().get(keys::certificate(id));
+  auto kv = store_.get(keys::certificate(id));
   if (!kv || !*kv) return false;
   Json record = Json::parse((*kv)->value, nullptr, false);
   if (!record.is_object()) return false;
@@ -108,7 +108,7 @@ bool NodeCertificates::isCurrent(const std::string& id, const std::string& seria
 }
 
 Result<std::vector<HostKey>> NodeCertificates::hostKeys() {
-  PHOTON_TRY(auto range, inventory_.store().range("certs/"));
+  PHOTON_TRY(auto range, store_.range("certs/"));
   std::vector<HostKey> out;
   for (const auto& kv : range.kvs) {
     Json record = Json::parse(kv.value, nullptr, false);

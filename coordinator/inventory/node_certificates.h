@@ -29,8 +29,8 @@ class NodeCertificates {
  public:
   // Without an authority, nothing is issued (403) and isCurrent accepts any verified
   // certificate (an operator's own CA signs the nodes' certificates).
-  NodeCertificates(Inventory& inventory, std::optional<common::pki::Authority> authority,
-                   std::chrono::seconds validity);
+  NodeCertificates(Inventory& inventory, Store& store,
+                   std::optional<common::pki::Authority> authority, std::chrono::seconds validity);
 
   bool issuing() const { return authority_.has_value(); }
   std::string caPem() const { return authority_ ? authority_->cert_pem : std::string(); }
@@ -49,6 +49,7 @@ class NodeCertificates {
 
  private:
   Inventory& inventory_;
+  Store& store_;
   std::optional<common::pki::Authority> authority_;
   std::chrono::seconds validity_;
 };

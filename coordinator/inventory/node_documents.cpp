@@ -2,10 +2,11 @@
 // observed (written by it).
 #include <set>
 
+#include "common/api/install_report.h"
+#include "common/error_context.h"
 #include "common/validate.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
-#include "coordinator/inventory/observed_report.h"
 
 namespace photon::coordinator {
 namespace {
@@ -14,7 +15,7 @@ using common::fail;
 }  // namespace
 
 Result<Document> Inventory::desired(const std::string& id) {
-  PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::desired(id)), "read node " + id + "'s desired state");
   Document doc;
   doc.body = Json::object();
   if (kv) {
@@ -58,7 +59,7 @@ Result<int64_t> Inventory::setDesiredSection(const std::string& id, const std::s
 
 Result<int64_t> Inventory::stageDesiredSection(Txn& txn, const std::string& id,
                                                const std::string& section, const Json& value) {
-  PHOTON_TRY(auto kv, store_.get(keys::desired(id)));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::desired(id)), "read node " + id + "'s desired state");
   Json body = Json::object();
   if (kv) {
     PHOTON_TRY(body, parseStored(*kv));
@@ -76,43 +77,46 @@ Result<int64_t> Inventory::stageDesiredSection(Txn& txn, const std::string& id,
 }
 
 Result<Document> Inventory::observed(const std::string& id) {
-  PHOTON_TRY(auto kv, store_.get(keys::observed(id)));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::observed(id)), "read node " + id + "'s report");
   if (!kv) return Document{Json::object(), 0};
   PHOTON_TRY(Json body, parseStored(*kv));
   return Document{std::move(body), kv->mod_revision};
 }
 
 Result<int64_t> Inventory::putObserved(const std::string& id, const Json& observed) {
-  PHOTON_TRY(auto report, parseInstallReport(observed));
-  const std::string& phase = report.phase;
-  const std::string& phase_error = report.error;
+  PHOTON_TRY(auto report, common::installReportFromObserved(observed));
   liveness_.seen(id, clock_.nowSeconds());
   return withRetries<int64_t>([&]() -> Result<int64_t> {
     PHOTON_TRY(auto loaded, requireNode(id));
     PHOTON_TRY(auto cluster, clusterOrEmpty());
     Node& node = loaded.node;
     Txn txn;
-    if (!phase.empty()) {
+    if (report) {
       using S = NodeState;
+      using P = common::InstallPhase;
+      const P phase = report->phase;
       const S state = node.state;
+      const bool installing = state == S::kInstallPending || state == S::kInstalling;
       std::optional<S> next;
-      if (phase == "installing" && (state == S::kInstallPending || state == S::kInstalling)) {
+      if (phase == P::kInstalling && installing) {
         if (state == S::kInstallPending) next = S::kInstalling;
-      } else if (phase == "installed" && (state == S::kInstallPending || state == S::kInstalling)) {
+      } else if (phase == P::kInstalled && installing) {
         next = S::kActive;
-      } else if (phase == "failed" && (state == S::kInstallPending || state == S::kInstalling)) {
+      } else if (phase == P::kFailed && installing) {
         next = S::kInstallFailed;
-        node.last_error = phase_error.substr(0, 4096);
-      } else if (!(phase == "installed" && state == S::kActive)) {
+        node.last_error = report->error.substr(0, 4096);
+      } else if (!(phase == P::kInstalled && state == S::kActive)) {
         return fail(ErrorCode::kConflict,
-                    "install phase '" + phase + "' does not apply to a node in state " +
+                    "install phase '" + std::string(common::toString(phase)) +
+                        "' does not apply to a node in state " +
                         std::string(common::toString(state)),
                     "install.phase");
       }
       if (next) {
         enterState(node, *next, cluster.settings);
         if (*next != S::kInstallFailed) node.last_error.clear();
-        PHOTON_CHECK(recordTransition(txn, node, state, "install report: " + phase));
+        PHOTON_CHECK(recordTransition(txn, node, state,
+                                      "install report: " + std::string(common::toString(phase))));
         txn.expect(keys::node(id), loaded.mod_revision).put(keys::node(id), toJson(node).dump());
       }
     }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/error_context.h"
 #include "common/validate.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/power/power_keys.h"
@@ -157,7 +158,7 @@ common::Status putBmc(Store& store, const std::string& target, const BmcRecord& 
       record.password_set = secret.has_value();
     }
     txn.put(keys::bmc(target), toJson(record).dump());
-    PHOTON_TRY(int64_t revision, store.commit(txn));
+    PHOTON_TRY_CTX(int64_t revision, store.commit(txn), "store the BMC record of " + target);
     (void)revision;
     return true;
   };
@@ -221,7 +222,7 @@ common::Status checkDeclaredBmcs(const common::Cluster& cluster) {
 
 common::Result<BmcRecord> findBmc(Store& store, const common::Cluster& cluster,
                                   const std::string& target, const common::Node* node) {
-  PHOTON_TRY(auto kv, store.get(keys::bmc(target)));
+  PHOTON_TRY_CTX(auto kv, store.get(keys::bmc(target)), "read the BMC record of " + target);
   if (kv) {
     PHOTON_TRY(Json stored, parseStored(*kv));
     std::string unused;

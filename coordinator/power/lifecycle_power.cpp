@@ -36,12 +36,12 @@ std::optional<common::NodeState> stateOf(const std::string& action) {
 
 }  // namespace
 
-common::Json powerForLifecycle(Inventory& inventory, const common::Node& node,
+common::Json powerForLifecycle(Inventory& inventory, Store& store, const common::Node& node,
                                const std::string& action) {
   if (!stateOf(action)) return nullptr;
   auto cluster = inventory.clusterOrEmpty();
   if (!cluster) return Json{{"error", cluster.error().message}};
-  auto bmc = findBmc(inventory.store(), *cluster, node.id, &node);
+  auto bmc = findBmc(store, *cluster, node.id, &node);
   if (!bmc) {
     if (bmc.error().code == common::ErrorCode::kNotFound) return nullptr;
     return Json{{"error", bmc.error().message}};
@@ -57,24 +57,24 @@ common::Json powerForLifecycle(Inventory& inventory, const common::Node& node,
     jobs.push_back(PowerJob{node.id, "", PowerJob::Kind::kPower, PowerAction::kCycle, {}, action});
   }
   const int64_t now = inventory.clock().nowSeconds();
-  auto ids = requestOperations(inventory.store(), node.id, std::move(jobs), now);
+  auto ids = requestOperations(store, node.id, std::move(jobs), now);
   if (!ids) return Json{{"error", ids.error().message}};
   // Without the record the node would not show a failure of these operations: say so, but the
   // operations are queued and run.
-  if (auto recorded = recordStep(inventory.store(), node.id, action, *ids, now); !recorded) {
+  if (auto recorded = recordStep(store, node.id, action, *ids, now); !recorded) {
     return Json{{"operations", *ids}, {"error", "recording the step: " + recorded.error().message}};
   }
   return Json{{"operations", *ids}};
 }
 
-void afterObserved(Inventory& inventory, const common::Node& before) {
+void afterObserved(Inventory& inventory, Store& store, const common::Node& before) {
   if (before.state != common::NodeState::kInstallPending &&
       before.state != common::NodeState::kInstalling) {
     return;
   }
   auto now = inventory.getNode(before.id);
   if (!now || now->state != common::NodeState::kActive) return;
-  Json steps = powerForLifecycle(inventory, *now, "installed");
+  Json steps = powerForLifecycle(inventory, store, *now, "installed");
   if (steps.is_null()) return;  // no BMC: the installer reboots the machine, or an operator
   if (steps.contains("error")) {
     common::logWarning("node " + before.id +
@@ -126,8 +126,9 @@ common::Json lifecyclePowerStep(Store& store, const common::Node& node) {
   return out;
 }
 
-common::Result<common::Json> retryLifecyclePower(Inventory& inventory, const common::Node& node) {
-  Json step = lifecyclePowerStep(inventory.store(), node);
+common::Result<common::Json> retryLifecyclePower(Inventory& inventory, Store& store,
+                                                 const common::Node& node) {
+  Json step = lifecyclePowerStep(store, node);
   if (step.is_null()) {
     return common::fail(common::ErrorCode::kConflict,
                         "node " + node.id + " (" + std::string(common::toString(node.state)) +
@@ -140,7 +141,7 @@ common::Result<common::Json> retryLifecyclePower(Inventory& inventory, const com
                             ", not failed");
   }
   const std::string action = step.value("action", "");
-  Json queued = powerForLifecycle(inventory, node, action);
+  Json queued = powerForLifecycle(inventory, store, node, action);
   if (queued.is_null()) {
     return common::fail(common::ErrorCode::kConflict, "node " + node.id + " has no BMC any more");
   }

@@ -18,13 +18,13 @@ namespace photon::coordinator::power {
 // install ended, the machine boots its disk from now on and is cycled into it), as
 // {"operations": [ids]}; null when the action needs none or the node has no BMC; {"error": …}
 // when they could not be queued (the action itself stands).
-common::Json powerForLifecycle(Inventory& inventory, const common::Node& node,
+common::Json powerForLifecycle(Inventory& inventory, Store& store, const common::Node& node,
                                const std::string& action);
 
 // After an agent's report: a node `before` it was installing and is active now has finished its
 // install on the installer's live system; with a BMC, it is sent to its disk (powerForLifecycle
 // "installed"). Logged, never failing the report: the step shows on the node when it fails.
-void afterObserved(Inventory& inventory, const common::Node& before);
+void afterObserved(Inventory& inventory, Store& store, const common::Node& before);
 
 // The node's last lifecycle power step and how it went, for the node's view:
 // {"action", "operations", "requested_at", "result": "pending"|"ok"|"failed"} and, when it
@@ -36,7 +36,7 @@ common::Json lifecyclePowerStep(Store& store, const common::Node& node);
 // Queues the node's failed lifecycle step again (the same action's operations, the BMC as it is
 // configured now); returns {"action", "operations"}. 409 when its last step did not fail or the
 // node has left that step's state (a retried reprovision must not cycle an active machine).
-[[nodiscard]] common::Result<common::Json> retryLifecyclePower(Inventory& inventory,
+[[nodiscard]] common::Result<common::Json> retryLifecyclePower(Inventory& inventory, Store& store,
                                                                const common::Node& node);
 
 }  // namespace photon::coordinator::power

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "common/error_context.h"
 #include "common/prometheus_text.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/power/power_keys.h"
@@ -11,12 +12,20 @@ namespace photon::coordinator::power {
 void appendPowerMetrics(std::string& out, Store& store) {
   auto statuses = store.range(keys::kStatusPrefix);
   auto queued = store.range(keys::kRequestsPrefix);
-  if (!statuses || !queued) return;
+  if (!statuses || !queued) {
+    common::ignoreError(statuses, "power metrics: list the BMC statuses", "this scrape has none");
+    common::ignoreError(queued, "power metrics: list the queued operations",
+                        "this scrape has none");
+    return;
+  }
   std::map<std::string, int64_t> by_state{{"on", 0}, {"off", 0}, {"unknown", 0}};
   double errors = 0;
   for (const auto& kv : statuses->kvs) {
     auto doc = parseStored(kv);
-    if (!doc) continue;
+    if (!doc) {
+      common::ignoreError(doc, "power metrics: read " + kv.key, "the other nodes are counted");
+      continue;
+    }
     std::string state = doc->value("state", "unknown");
     if (!by_state.contains(state)) state = "unknown";
     ++by_state[state];

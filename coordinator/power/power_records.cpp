@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "common/error_context.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/power/power_keys.h"
 
@@ -88,7 +89,8 @@ common::Result<std::vector<std::string>> requestOperations(Store& store, const s
                                                            int64_t now) {
   for (auto& job : jobs) job.id = newId();
   auto attempt = [&]() -> common::Result<std::vector<std::string>> {
-    PHOTON_TRY(auto kv, store.get(keys::requests(target)));
+    PHOTON_TRY_CTX(auto kv, store.get(keys::requests(target)),
+                   "read the queued power operations of " + target);
     Json doc{{"ops", Json::array()}};
     if (kv) {
       PHOTON_TRY(doc, parseStored(*kv));
@@ -119,7 +121,8 @@ common::Result<std::vector<std::string>> requestOperations(Store& store, const s
 }
 
 common::Result<std::vector<PowerJob>> takeRequests(Store& store, int64_t now) {
-  PHOTON_TRY(RangeResult queued, store.range(keys::kRequestsPrefix));
+  PHOTON_TRY_CTX(RangeResult queued, store.range(keys::kRequestsPrefix),
+                 "list the queued power operations");
   std::vector<PowerJob> out;
   for (const auto& kv : queued.kvs) {
     std::string target = kv.key.substr(std::string(keys::kRequestsPrefix).size());
@@ -129,7 +132,11 @@ common::Result<std::vector<PowerJob>> takeRequests(Store& store, int64_t now) {
     if (doc && (*doc)["ops"].is_array()) {
       for (const auto& op : (*doc)["ops"]) {
         auto job = jobFromJson(op, target);
-        if (!job) continue;
+        if (!job) {
+          common::ignoreError(job, "power " + target + ": a queued operation",
+                              "it cannot run; the others do");
+          continue;
+        }
         Json entry = op;
         entry["taken_at"] = now;
         taken.push_back(std::move(entry));
@@ -138,7 +145,8 @@ common::Result<std::vector<PowerJob>> takeRequests(Store& store, int64_t now) {
     }
     // Moved, not removed: until its outcome is stored, an operation is in power-running/.
     const std::string running_key = keys::running(target);
-    PHOTON_TRY(auto running, store.get(running_key));
+    PHOTON_TRY_CTX(auto running, store.get(running_key),
+                   "read the running power operations of " + target);
     Json held{{"ops", Json::array()}};
     if (running) {
       if (auto parsed = parseStored(*running); parsed && (*parsed)["ops"].is_array())
@@ -164,7 +172,8 @@ common::Result<std::vector<PowerJob>> takeRequests(Store& store, int64_t now) {
 }
 
 common::Result<std::vector<RunningOperation>> runningOperations(Store& store) {
-  PHOTON_TRY(RangeResult held, store.range(keys::kRunningPrefix));
+  PHOTON_TRY_CTX(RangeResult held, store.range(keys::kRunningPrefix),
+                 "list the running power operations");
   std::vector<RunningOperation> out;
   for (const auto& kv : held.kvs) {
     std::string target = kv.key.substr(std::string(keys::kRunningPrefix).size());
@@ -172,7 +181,11 @@ common::Result<std::vector<RunningOperation>> runningOperations(Store& store) {
     if (!doc || !(*doc)["ops"].is_array()) continue;
     for (const auto& op : (*doc)["ops"]) {
       auto job = jobFromJson(op, target);
-      if (!job) continue;
+      if (!job) {
+        common::ignoreError(job, "power " + target + ": a running operation",
+                            "it cannot be resumed; the others are");
+        continue;
+      }
       int64_t taken_at = op.contains("taken_at") && op["taken_at"].is_number_integer()
                              ? op["taken_at"].get<int64_t>()
                              : 0;
@@ -185,7 +198,7 @@ common::Result<std::vector<RunningOperation>> runningOperations(Store& store) {
 common::Status recordOutcome(Store& store, const PowerOutcome& outcome, int64_t now) {
   const std::string key = keys::status(outcome.job.target);
   auto attempt = [&]() -> common::Result<bool> {
-    PHOTON_TRY(auto kv, store.get(key));
+    PHOTON_TRY_CTX(auto kv, store.get(key), "read the power status of " + outcome.job.target);
     Json doc = Json::object();
     if (kv) {
       PHOTON_TRY(doc, parseStored(*kv));
@@ -229,7 +242,8 @@ common::Status recordOutcome(Store& store, const PowerOutcome& outcome, int64_t 
 }
 
 common::Result<std::optional<Json>> powerStatus(Store& store, const std::string& target) {
-  PHOTON_TRY(auto status, store.get(keys::status(target)));
+  PHOTON_TRY_CTX(auto status, store.get(keys::status(target)),
+                 "read the power status of " + target);
   PHOTON_TRY(auto queued, store.get(keys::requests(target)));
   PHOTON_TRY(auto running, store.get(keys::running(target)));
   if (!status && !queued && !running) return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/error_context.h"
 #include "common/log.h"
 #include "coordinator/power/bmc_records.h"
 #include "coordinator/power/power_keys.h"
@@ -9,9 +10,9 @@
 
 namespace photon::coordinator::power {
 
-PowerService::PowerService(Inventory& inventory, PowerOptions options,
+PowerService::PowerService(Inventory& inventory, Store& store, PowerOptions options,
                            PowerManager::DriverFactory drivers)
-    : inventory_(inventory), options_(options) {
+    : inventory_(inventory), store_(store), options_(options) {
   manager_ = std::make_unique<PowerManager>(
       options_.manager, [this](const std::string& t) { return accessFor(t); },
       [this](const PowerOutcome& o) { record(o); }, std::move(drivers),
@@ -30,9 +31,8 @@ bool PowerService::mayStart(const PowerJob& job) {
 common::Result<BmcAccess> PowerService::accessFor(const std::string& target) {
   PHOTON_TRY(common::Cluster cluster, inventory_.clusterOrEmpty());
   auto node = inventory_.getNode(target);
-  PHOTON_TRY(BmcRecord record,
-             findBmc(inventory_.store(), cluster, target, node ? &*node : nullptr));
-  return power::accessFor(inventory_.store(), target, record);
+  PHOTON_TRY(BmcRecord record, findBmc(store_, cluster, target, node ? &*node : nullptr));
+  return power::accessFor(store_, target, record);
 }
 
 void PowerService::record(const PowerOutcome& outcome) {
@@ -59,8 +59,7 @@ void PowerService::record(const PowerOutcome& outcome) {
       common::logWarning(line + " failed: " + outcome.error);
     }
   }
-  if (auto stored = recordOutcome(inventory_.store(), outcome, inventory_.clock().nowSeconds());
-      !stored) {
+  if (auto stored = recordOutcome(store_, outcome, inventory_.clock().nowSeconds()); !stored) {
     common::logWarning("power " + job.target + ": record outcome: " + stored.error().message +
                        ", ignoring");
   }
@@ -84,7 +83,7 @@ bool PowerService::submit(PowerJob job) {
 }
 
 common::Result<std::vector<std::string>> PowerService::targets() {
-  PHOTON_TRY(RangeResult records, inventory_.store().range(keys::kBmcPrefix));
+  PHOTON_TRY_CTX(RangeResult records, store_.range(keys::kBmcPrefix), "list the BMC records");
   PHOTON_TRY(common::Cluster cluster, inventory_.clusterOrEmpty());
   auto declared = cluster.extra.find("nodes");
   bool any_declared = false;
@@ -159,7 +158,7 @@ void PowerService::poll() {
 }
 
 void PowerService::takeQueued() {
-  auto taken = takeRequests(inventory_.store(), inventory_.clock().nowSeconds());
+  auto taken = takeRequests(store_, inventory_.clock().nowSeconds());
   if (!taken) {
     common::logWarning("power requests: " + taken.error().message + ", retrying next round");
     return;
@@ -171,7 +170,7 @@ void PowerService::resumeOrphans(SteadyTime now) {
   // The previous leader may still be finishing an operation it started just before it stopped
   // leading; after one operation deadline (plus the lapse) from this takeover it cannot be.
   if (now - leading_since_ < options_.manager.deadline + kLeadershipLapse) return;
-  auto held = runningOperations(inventory_.store());
+  auto held = runningOperations(store_);
   if (!held) {
     common::logWarning("power: running operations: " + held.error().message +
                        ", retrying next round");

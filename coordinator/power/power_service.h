@@ -35,7 +35,7 @@ inline constexpr std::chrono::seconds kLeadershipLapse{3};
 
 class PowerService final : public Controller {
  public:
-  PowerService(Inventory& inventory, PowerOptions options,
+  PowerService(Inventory& inventory, Store& store, PowerOptions options,
                PowerManager::DriverFactory drivers = makeDriver);
   std::string name() const override { return "power"; }
   void tick() override;
@@ -56,6 +56,7 @@ class PowerService final : public Controller {
   void poll();
 
   Inventory& inventory_;
+  Store& store_;
   // The targets poll() last listed, and when (control thread only): listing reads every node,
   // which at 10,000 nodes costs more than a control round may, so it is done a few times per
   // poll interval, not every round.

@@ -1,5 +1,6 @@
 #include "coordinator/store/open_store.h"
 
+#include "common/error_context.h"
 #include "coordinator/store/etcd_store.h"
 #include "coordinator/store/sqlite_store.h"
 
@@ -56,12 +57,14 @@ common::Status checkStoreConfig(const StoreConfig& config) {
 common::Result<OpenedStore> openStore(const StoreConfig& config) {
   PHOTON_CHECK(checkStoreConfig(config));
   if (config.kind == "sqlite") {
-    PHOTON_TRY(auto store, SqliteStore::open(config.data_dir));
+    PHOTON_TRY_CTX(auto store, SqliteStore::open(config.data_dir), "SQLite store");
     return OpenedStore{std::move(store), "SQLite " + config.data_dir + "/photon.db"};
   }
   PHOTON_TRY(auto options, etcdClientOptions(config));
-  PHOTON_TRY(std::shared_ptr<EtcdClient> client, EtcdClient::create(options));
-  PHOTON_TRY(auto store, EtcdStore::open(client, etcdStorePrefix(config)));
+  PHOTON_TRY_CTX(std::shared_ptr<EtcdClient> client, EtcdClient::create(options),
+                 "etcd client for " + config.etcd_endpoints);
+  PHOTON_TRY_CTX(auto store, EtcdStore::open(client, etcdStorePrefix(config)),
+                 "etcd store under " + etcdStorePrefix(config));
   return OpenedStore{std::move(store),
                      "etcd " + config.etcd_endpoints + " under " + etcdStorePrefix(config)};
 }

@@ -4,7 +4,9 @@
 #include <map>
 #include <set>
 
+#include "common/api/vm_report.h"
 #include "common/api/vm_spec.h"
+#include "common/error_context.h"
 #include "common/validate.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/vms/vm_placement.h"
@@ -107,10 +109,11 @@ Result<int64_t> VmService::write(const std::string& name, const std::optional<Vm
       ledger_.invalidate();
       return changedConcurrently(keys::desired(node));
     }
-    PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(txn, node, "vms", section));
+    PHOTON_TRY_CTX(int64_t compared, inventory_.stageDesiredSection(txn, node, "vms", section),
+                   "stage node " + node + "'s vms section");
     if (compared != current.revision) return changedConcurrently(keys::desired(node));
   }
-  auto committed = inventory_.store().commit(txn);
+  auto committed = store_.commit(txn);
   // Someone else's write: read everything again rather than wait for the feed to name it.
   if (!committed && isStoreConflict(committed.error())) ledger_.invalidate();
   return committed;
@@ -120,7 +123,7 @@ Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool*
   PHOTON_TRY(ParsedRequest request, parseRequest(name, body));
   std::lock_guard lock(write_mutex_);
   return withRetries<VmRecord>([&]() -> Result<VmRecord> {
-    PHOTON_TRY(bool full, ledger_.sync());
+    PHOTON_TRY_CTX(bool full, ledger_.sync(), "read the VM records");
     std::optional<VmRecord> before;
     if (auto r = ledger_.record(name)) before = *r;
 
@@ -149,13 +152,13 @@ Result<VmRecord> VmService::put(const std::string& name, const Json& body, bool*
 }
 
 Result<VmRecord> VmService::get(const std::string& name) {
-  PHOTON_TRY(auto kv, inventory_.store().get(keys::vm(name)));
+  PHOTON_TRY_CTX(auto kv, store_.get(keys::vm(name)), "read VM " + name);
   if (!kv) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
   return vmRecordFromStore(*kv);
 }
 
 Result<std::vector<VmRecord>> VmService::list() {
-  PHOTON_CHECK(ledger_.sync());
+  PHOTON_CHECK_CTX(ledger_.sync(), "read the VM records");
   auto records = ledger_.records();
   std::vector<VmRecord> out;
   out.reserve(records.size());
@@ -164,12 +167,13 @@ Result<std::vector<VmRecord>> VmService::list() {
 }
 
 Result<std::map<std::string, VmTotals>> VmService::totals() {
-  PHOTON_CHECK(ledger_.sync());
+  PHOTON_CHECK_CTX(ledger_.sync(), "read the VM records");
   return ledger_.totals();
 }
 
 Result<std::vector<placement::NodeReservation>> VmService::reservations() {
-  PHOTON_TRY(auto by_node, totals());
+  // Placement asks through its ReservedCapacity interface: say whose capacity failed to read.
+  PHOTON_TRY_CTX(auto by_node, totals(), "VM reservations");
   std::vector<placement::NodeReservation> out;
   for (const auto& [node, t] : by_node) {
     out.push_back({"vm:", node, t.cpus * 1000, t.memory_mib << 20});
@@ -180,7 +184,7 @@ Result<std::vector<placement::NodeReservation>> VmService::reservations() {
 Status VmService::remove(const std::string& name) {
   std::lock_guard lock(write_mutex_);
   auto removed = withRetries<int64_t>([&]() -> Result<int64_t> {
-    PHOTON_TRY(bool full, ledger_.sync());
+    PHOTON_TRY_CTX(bool full, ledger_.sync(), "read the VM records");
     auto r = ledger_.record(name);
     if (!r) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
     return write(name, *r, std::nullopt, full);
@@ -192,7 +196,7 @@ Status VmService::remove(const std::string& name) {
 Result<VmRecord> VmService::act(const std::string& name, VmAction action) {
   std::lock_guard lock(write_mutex_);
   return withRetries<VmRecord>([&]() -> Result<VmRecord> {
-    PHOTON_TRY(bool full, ledger_.sync());
+    PHOTON_TRY_CTX(bool full, ledger_.sync(), "read the VM records");
     auto r = ledger_.record(name);
     if (!r) return fail(ErrorCode::kNotFound, "no VM " + name, "name");
     VmRecord after = *r;
@@ -213,28 +217,32 @@ Result<VmRecord> VmService::act(const std::string& name, VmAction action) {
 }
 
 Json VmService::view(const VmRecord& record) {
-  Json observed = nullptr;
+  std::optional<common::VmReport> observed;
   std::string accel;
+  std::string unreadable;
   auto doc = inventory_.observed(record.node);
-  // The agent's run loop reports each domain under "domains" (agent/run/run_loop.cpp).
-  const Json* domains = doc && doc->body.contains("domains") ? &doc->body["domains"] : nullptr;
-  if (domains && domains->is_object() && domains->contains("vms") &&
-      (*domains)["vms"].is_object()) {
-    const Json& vms = (*domains)["vms"];
-    accel = vms.value("accel", "");
-    if (vms.contains("vms") && vms["vms"].is_array()) {
-      for (const auto& v : vms["vms"]) {
-        if (v.is_object() && v.value("name", "") == record.name) observed = v;
-      }
+  if (!doc) {
+    unreadable = doc.error().context("read node " + record.node + "'s report").message;
+  } else if (auto vms = common::vmsReportFromObserved(doc->body); !vms) {
+    // A report this coordinator cannot read (a status newer than its table, say): the VM is
+    // shown with what was wrong, not as pending.
+    unreadable = vms.error().field + ": " + vms.error().message;
+  } else if (*vms) {
+    accel = (*vms)->accel;
+    for (auto& v : (*vms)->vms) {
+      if (v.name == record.name) observed = std::move(v);
     }
   }
+  std::string status = observed ? std::string(common::toString(observed->status)) : "pending";
+  if (!unreadable.empty()) status = "unknown";
   Json j = {{"name", record.name},
             {"node", record.node},
             {"pinned", !record.pinned.empty()},
             {"spec", record.spec},
-            {"status", observed.is_object() ? observed.value("status", "unknown") : "pending"},
-            {"observed", observed}};
+            {"status", status},
+            {"observed", observed ? common::toJson(*observed) : Json(nullptr)}};
   if (!accel.empty()) j["accel"] = accel;
+  if (!unreadable.empty()) j["observed_error"] = unreadable;
   return j;
 }
 

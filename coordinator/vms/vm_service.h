@@ -22,7 +22,10 @@ std::optional<VmAction> parseVmAction(std::string_view text);
 
 class VmService final : public placement::ReservedCapacity {
  public:
-  explicit VmService(Inventory& inventory) : inventory_(inventory), ledger_(inventory.store()) {}
+  // `store`: the store the inventory keeps its nodes in, from the coordinator's wiring (the VM
+  // records and the ledger's feed live there).
+  VmService(Inventory& inventory, Store& store)
+      : inventory_(inventory), store_(store), ledger_(store) {}
 
   // The store's change listener feeds it from now on (see VmLedger): the coordinator wires one
   // VmService, shared by the API and placement, to its store's change feed.
@@ -55,6 +58,7 @@ class VmService final : public placement::ReservedCapacity {
                         const std::optional<VmRecord>& after, bool full);
 
   Inventory& inventory_;
+  Store& store_;
   // VM writes are serialised within this coordinator: concurrent placements all choose the
   // node with the most free memory and would only collide there and retry (across
   // coordinators the store's compares still decide).

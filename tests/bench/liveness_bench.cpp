@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   coordinator::LivenessTracker tracker(now);
   for (const auto& [id, at] : docs[0].seen) tracker.seen(id, at);
   coordinator::Inventory inventory(store, clock, tracker);
-  coordinator::LivenessSharing sharing(inventory, tracker, docs[0].coordinator,
+  coordinator::LivenessSharing sharing(inventory, store, tracker, docs[0].coordinator,
                                        [] { return true; });
   for (int c = 1; c < 3; ++c) {
     coordinator::Txn txn;

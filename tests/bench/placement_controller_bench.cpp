@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
   server.sweepOnce();
   auto first = Clock::now() - started;
   // The round after the first confirms its plans (each service it wrote is planned once more).
-  auto& kept = inventory.store();
+  auto& kept = server.store();
   int64_t revision = kept.revision();
   Timed settle = timed([&] { server.sweepOnce(); });
   std::printf(

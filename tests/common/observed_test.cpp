@@ -33,7 +33,7 @@ TEST_CASE("observed states: every enum's names round-trip and are distinct", "[c
   checkTable<InstanceState>();
   checkTable<ActivationOutcome>();
   checkTable<Liveness>();
-  checkTable<VmRunState>();
+  checkTable<VmStatus>();
   checkTable<BgpSessionState>();
 }
 
@@ -44,7 +44,7 @@ TEST_CASE("observed states: the wire names are the ones the daemons always sent"
   CHECK(toString(ActivationOutcome::kRolledBack) == "rolled-back");
   CHECK(toString(Liveness::kNotExpected) == "");
   CHECK(toString(Liveness::kMissing) == "missing");
-  CHECK(toString(VmRunState::kPrelaunch) == "prelaunch");
+  CHECK(toString(VmStatus::kPrelaunch) == "prelaunch");
   CHECK(toString(BgpSessionState::kEstablished) == "Established");
 }
 

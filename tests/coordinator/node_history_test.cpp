@@ -132,7 +132,7 @@ TEST_CASE(
     "[inventory][console][integration]") {
   CoordinatorFixture c;
   auto node = c.enrol(1);  // discovered
-  auto& store = c.server().inventory().store();
+  auto& store = c.server().store();
   const std::string key = "history/" + node.id;
   const std::string path = "/api/v1/nodes/" + node.id + "/history";
   // Valid JSON the strict reader refuses (an unknown state), then not JSON at all.

@@ -1,7 +1,7 @@
 // PUT /api/v1/nodes/{id}/observed: what a node's token may send. The lifecycle part
-// (coordinator/inventory/observed_report.cpp), and the parts other domains read back from the
+// (common/api/install_report.cpp), and the parts other domains read back from the
 // stored report: placement's view of the node's units (coordinator/placement/world.cpp).
-#include "coordinator/inventory/observed_report.h"
+#include "common/api/install_report.h"
 #include "coordinator/placement/world.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -10,7 +10,7 @@ using namespace photon;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto body = common::parseJsonBody(fuzz::asText(data, size));
   if (!body) return 0;
-  auto report = coordinator::parseInstallReport(*body);
+  auto report = common::installReportFromObserved(*body);
   if (!report) return 0;
   common::Json stored = *body;
   stored["reported_at"] = 1;

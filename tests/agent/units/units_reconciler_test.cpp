@@ -110,3 +110,23 @@ TEST_CASE("units reconciler: an instance without a check is healthy while its un
   r.reconcile(Json());
   CHECK_FALSE(r.serviceHealth()->healthy("a"));
 }
+
+TEST_CASE(
+    "units reconciler: the report it writes reads back through the coordinator's reader as the "
+    "same struct",
+    "[units]") {
+  FakeSystemdBus::Shared world;
+  UnitsReconciler r(std::make_unique<FakeSystemdBus>(world), std::make_unique<PassingProbe>());
+  r.reconcile(Json{instance("a", 1), instance("b", 1)});
+  Json update = {instance("a", 2), instance("b", 1)};
+  update[1]["exec"][0] = "sleep";  // b's new spec is refused: its running unit is reported
+  auto typed = r.report(update);
+  REQUIRE(typed.instances.size() == 2);
+  CHECK(typed.instances[0].status.has_value());
+  REQUIRE(typed.instances[1].running.has_value());
+  CHECK(typed.instances[1].running->state == photon::common::InstanceState::kActive);
+
+  auto back = photon::common::unitsReportFromJson(photon::common::toJson(typed), "units");
+  REQUIRE(back);
+  CHECK(*back == typed);
+}

@@ -102,7 +102,7 @@ TEST_CASE("declared bmc: cluster apply makes a declared machine's BMC usable bef
 
   coordinator::power::PowerOptions options;
   options.poll_interval = std::chrono::seconds(1);  // polls the declared BMC too
-  coordinator::power::PowerService power(c.server().inventory(), options);
+  coordinator::power::PowerService power(c.server().inventory(), c.server().store(), options);
   CHECK(power.targets()->size() == 1);
   auto r = c.admin("POST", "/api/v1/nodes/core-1/power", Json{{"action", "on"}});
   REQUIRE(r.status == 202);

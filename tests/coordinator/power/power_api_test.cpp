@@ -109,7 +109,7 @@ TEST_CASE("power api: power on through ipmi_sim shows in the node, its history a
 
   // /metrics renders this (system_routes.cpp): counts by state, not a series per node.
   std::string text;
-  coordinator::power::appendPowerMetrics(text, c.server().inventory().store());
+  coordinator::power::appendPowerMetrics(text, c.server().store());
   CHECK(text.find("photon_power_nodes{state=\"on\"} 1") != std::string::npos);
   CHECK(text.find("photon_power_nodes{state=\"unknown\"} 0") != std::string::npos);
   CHECK(text.find("photon_power_errors_total 0") != std::string::npos);
@@ -179,7 +179,7 @@ TEST_CASE("power api: the slow poll notices a machine switched by hand, without 
   std::string id = test::enrolWithBmc(c, 1, sim);
   coordinator::power::PowerOptions options;
   options.poll_interval = std::chrono::seconds(1);
-  coordinator::power::PowerService power(c.server().inventory(), options);
+  coordinator::power::PowerService power(c.server().inventory(), c.server().store(), options);
   auto stateNow = [&] {
     auto node = c.admin("GET", "/api/v1/nodes/" + id);
     return node.body["power"].is_object() ? node.body["power"]["state"].get<std::string>() : "";
@@ -259,7 +259,7 @@ TEST_CASE(
   CHECK(node.body["state"] == "rescue");
   CHECK(node.body["power"]["state"] == "unknown");
   std::string text;
-  coordinator::power::appendPowerMetrics(text, c.server().inventory().store());
+  coordinator::power::appendPowerMetrics(text, c.server().store());
   CHECK(text.find("photon_power_errors_total 2") != std::string::npos);
 }
 
@@ -285,7 +285,7 @@ TEST_CASE(
   std::string op = r.body["operation"].get<std::string>();
   // The old leader's last act: it took the request (what its control round does first), then
   // died before its BMC call.
-  auto taken = coordinator::power::takeRequests(c.server().inventory().store(), 1);
+  auto taken = coordinator::power::takeRequests(c.server().store(), 1);
   REQUIRE(taken);
   REQUIRE(taken->size() == 1);
   auto shown = c.admin("GET", "/api/v1/nodes/" + id + "/power");
@@ -325,7 +325,7 @@ TEST_CASE("power api: a finished operation leaves nothing running", "[power][int
   auto status = c.admin("GET", "/api/v1/nodes/" + id + "/power");
   CHECK(status.body["running"].empty());
   CHECK(status.body["queued"].empty());
-  auto left = c.server().inventory().store().range("power-running/");
+  auto left = c.server().store().range("power-running/");
   REQUIRE(left);
   CHECK(left->kvs.empty());
 }

@@ -189,7 +189,7 @@ TEST_CASE(
   coordinator::power::PowerOptions options;
   options.poll_interval = std::chrono::seconds(2);
   options.manager.deadline = milliseconds(5000);
-  coordinator::power::PowerService power(c.server().inventory(), options);
+  coordinator::power::PowerService power(c.server().inventory(), c.server().store(), options);
   std::atomic<bool> stop{false};
   std::thread control([&] {
     while (!stop) {

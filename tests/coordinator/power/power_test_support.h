@@ -25,7 +25,8 @@ class TickedPower {
     coordinator::power::PowerOptions options;
     options.poll_interval = std::chrono::seconds(0);
     options.manager.deadline = deadline;
-    service_ = std::make_unique<coordinator::power::PowerService>(c.server().inventory(), options);
+    service_ = std::make_unique<coordinator::power::PowerService>(c.server().inventory(),
+                                                                  c.server().store(), options);
     thread_ = std::thread([this] {
       while (!stop_) {
         service_->tick();

@@ -27,8 +27,8 @@ TEST_CASE("liveness sharing: coordinators on one store agree, a stopped one's ba
   LivenessTracker a_tracker(clock.nowSeconds()), b_tracker(clock.nowSeconds());
   Inventory a_inventory(*store, clock, a_tracker), b_inventory(*store, clock, b_tracker);
   bool a_leads = true;
-  LivenessSharing a(a_inventory, a_tracker, "a:7480", [&] { return a_leads; });
-  LivenessSharing b(b_inventory, b_tracker, "b:7480", [] { return false; });
+  LivenessSharing a(a_inventory, *store, a_tracker, "a:7480", [&] { return a_leads; });
+  LivenessSharing b(b_inventory, *store, b_tracker, "b:7480", [] { return false; });
 
   // n1 polls a, n2 polls b.
   clock.advance(ttl + 10);  // past both trackers' start-up grace
@@ -78,7 +78,7 @@ TEST_CASE("liveness sharing: a corrupt batch is skipped, the others still count"
   test::ManualClock clock(1'800'000'000);
   LivenessTracker tracker(clock.nowSeconds());
   Inventory inventory(*store, clock, tracker);
-  LivenessSharing sharing(inventory, tracker, "a:7480", [] { return true; });
+  LivenessSharing sharing(inventory, *store, tracker, "a:7480", [] { return true; });
   Txn txn;
   txn.put(keys::liveness("broken"), R"({"coordinator": 5})");
   txn.put(keys::liveness("b:7480"),

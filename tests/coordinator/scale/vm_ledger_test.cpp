@@ -124,7 +124,7 @@ TEST_CASE("vm ledger: a change the feed has not named is caught before a section
   test::ManualClock clock(1'800'000'000);
   LivenessTracker liveness(clock.nowSeconds());
   Inventory inventory(*store, clock, liveness);
-  VmService vms(inventory);
+  VmService vms(inventory, *store);
   vms.attachFeed();
   bool forward = true;
   store->setChangeListener([&](const std::vector<std::string>& keys, bool all) {
