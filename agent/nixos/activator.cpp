@@ -57,7 +57,9 @@ common::Status Activator::record(const Journal& journal) {
 
 int64_t Activator::generationNumber() {
   auto gen = nix_.currentGeneration();
-  return gen && *gen ? (*gen)->number : 0;
+  if (!gen) return 0;
+  const auto& current = *gen;
+  return current ? current->number : 0;
 }
 
 std::optional<Outcome> Activator::activate(const SystemSpec& spec) {
@@ -245,9 +247,11 @@ std::optional<Outcome> Activator::recover(Journal journal) {
       // ends it at the deadline) and carry on from its outcome.
       auto left = std::chrono::milliseconds(std::max<int64_t>(journal.deadline_ms - started, 1));
       auto adopted = nix_.adoptSwitch(switchRun(journal), left);
-      if (adopted && *adopted) {
-        timings.switch_ms = now_ms() - started;
-        return afterSwitch(journal, timings, started, **adopted);
+      if (adopted) {
+        if (const auto& result = *adopted) {
+          timings.switch_ms = now_ms() - started;
+          return afterSwitch(journal, timings, started, *result);
+        }
       }
       if (!adopted && (stopped() || now_ms() < journal.deadline_ms)) {
         // The run could not be asked about (the manager may be re-executing itself for the new

@@ -55,15 +55,18 @@ NixosReconciler::Gathered NixosReconciler::gather() {
   } else {
     g.error = last.error().message;
   }
-  auto journal = state_.loadJournal();
-  if (!journal) {
-    g.error = journal.error().message;
-  } else if (*journal && g.observed.last && g.observed.last->activation_id == (*journal)->id) {
+  auto loaded = state_.loadJournal();
+  if (!loaded) {
+    g.error = loaded.error().message;
+    return g;
+  }
+  const auto& journal = *loaded;
+  if (journal && g.observed.last && g.observed.last->activation_id == journal->id) {
     // Finished, but the agent stopped before the journal was removed.
     common::ignoreError(state_.removeJournal(), "nixos: remove a finished activation's journal",
                         "the next round tries again");
   } else {
-    g.observed.journal = *journal;
+    g.observed.journal = journal;
   }
   return g;
 }
@@ -111,8 +114,11 @@ Json NixosReconciler::reconcile(const Json& section) {
     // here cannot wait on us.
     if (worker_.joinable()) worker_.join();
     busy_ = true;
+    // planNixos plans kRecover only for a journal, kActivate only for a desired system.
     const SystemSpec& target =
-        plan.action == NixosAction::kRecover ? gathered.observed.journal->spec : *desired;
+        plan.action == NixosAction::kRecover
+            ? gathered.observed.journal->spec  // NOLINT(bugprone-unchecked-optional-access)
+            : *desired;
     target_ = target.system;
     deployment_ = target.deployment;
     worker_ = std::thread([this, desired] { work(desired); });
@@ -130,9 +136,11 @@ void NixosReconciler::work(std::optional<SystemSpec> desired) {
     if (!g.error.empty()) break;
     NixosPlan plan = planNixos(desired, g.observed);
     if (plan.action == NixosAction::kRecover) {
-      // Nothing back means either "changed nothing, plan again" or a shutdown.
-      bool was_realising = g.observed.journal->phase == Phase::kRealising;
-      if (activator_.recover(*g.observed.journal) || !was_realising) break;
+      // Nothing back means either "changed nothing, plan again" or a shutdown. planNixos plans
+      // kRecover only for a journal.
+      const Journal& journal = *g.observed.journal;  // NOLINT(bugprone-unchecked-optional-access)
+      bool was_realising = journal.phase == Phase::kRealising;
+      if (activator_.recover(journal) || !was_realising) break;
       continue;
     }
     if (plan.action == NixosAction::kActivate) {
@@ -237,7 +245,8 @@ Json NixosReconciler::rebootStep(const SystemSpec& desired, const std::string& b
       break;
   }
   out["state"] = "done";
-  RebootRecord done = **record;
+  // planReboot says kDone only for a record it was given.
+  RebootRecord done = **record;  // NOLINT(bugprone-unchecked-optional-access)
   if (done.health == "ok") {
     out["health"] = "ok";
     return out;

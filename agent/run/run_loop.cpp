@@ -46,8 +46,8 @@ common::Status RunLoop::start() {
   if (!cached) {
     last_error_ = cached.error().message + ", ignoring it";
     log_(kError, "desired state cache: " + last_error_);
-  } else if (*cached) {
-    document_ = std::move(**cached);
+  } else if (auto& document = *cached) {
+    document_ = std::move(*document);
     applied_revision_ = revisionOf(*document_);
     seen_etag_ = etagFor(applied_revision_);
     log_(kNotice, "running desired revision " + std::to_string(applied_revision_.load()) +

@@ -121,9 +121,9 @@ common::Status checkHttpWithin(int port, const std::string& path,
   for (;;) {
     auto status = parseResponseHead(head);
     if (!status) return fail(ErrorCode::kUnavailable, where + ": " + status.error().message);
-    if (*status) {
-      if (**status < 200 || **status >= 400) {
-        return fail(ErrorCode::kUnavailable, where + ": status " + std::to_string(**status));
+    if (const auto& code = *status) {  // the head is complete
+      if (*code < 200 || *code >= 400) {
+        return fail(ErrorCode::kUnavailable, where + ": status " + std::to_string(*code));
       }
       return {};
     }

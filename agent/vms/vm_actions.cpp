@@ -225,10 +225,11 @@ common::Status VmReconciler::apply(const std::string& name, Runtime& vm,
                                    const std::optional<VmSpec>& desired, const VmAction& action) {
   VmRecord& r = vm.record;
   common::Status status;
+  // planVm plans a start, a reset and a new device only for a desired VM: the NOLINTs below.
   switch (action.kind) {
     case VmActionKind::kStart:
     case VmActionKind::kRestart:
-      return start(name, vm, *desired, action);
+      return start(name, vm, *desired, action);  // NOLINT(bugprone-unchecked-optional-access)
     case VmActionKind::kPowerdown:
       r.running_expected = false;
       r.powerdown_at = options_.clock->nowSeconds();
@@ -245,11 +246,14 @@ common::Status VmReconciler::apply(const std::string& name, Runtime& vm,
       break;
     case VmActionKind::kReset:
       status = asStatus(qmp(vm, "system_reset"));
-      if (status) r.reset_generation = desired->reset_generation;
+      if (status) {
+        r.reset_generation =
+            desired->reset_generation;  // NOLINT(bugprone-unchecked-optional-access)
+      }
       break;
     case VmActionKind::kAddDisk:
     case VmActionKind::kAddNic:
-      status = addDevice(vm, *desired, action);
+      status = addDevice(vm, *desired, action);  // NOLINT(bugprone-unchecked-optional-access)
       break;
     case VmActionKind::kUnplug: {
       auto del = qmp(vm, "device_del", Json{{"id", action.device}});

@@ -1,6 +1,7 @@
 #include "common/api/cluster.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "common/api/bgp_session.h"
@@ -173,7 +174,11 @@ Json matchToJson(const RuleMatch& m) {
 }  // namespace
 
 int Pool::prefixLength() const {
-  return parseIpv4Cidr(cidr)->prefix_length;
+  // Every Pool comes from poolFromJson, which refused a cidr that does not parse: one that
+  // does not is a broken invariant, not input.
+  auto parsed = parseIpv4Cidr(cidr);
+  if (!parsed) std::abort();
+  return parsed->prefix_length;
 }
 
 int RuleMatch::selectorCount() const {

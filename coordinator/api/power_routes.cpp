@@ -51,14 +51,14 @@ void queue(ApiContext& ctx, const std::string& id, PowerJob job, HttpResponse& r
 void answerStatus(ApiContext& ctx, const std::string& id, HttpResponse& res) {
   auto status = power::powerStatus(ctx.store, id);
   if (!okOrSend(status, res)) return;
-  Json out = *status ? **status
-                     : Json{{"state", "unknown"},
-                            {"error", ""},
-                            {"checked_at", 0},
-                            {"history", Json::array()},
-                            {"queued", Json::array()}};
-  auto kv = ctx.store.get(power::keys::status(id));
-  out["revision"] = kv && *kv ? (*kv)->mod_revision : 0;
+  const auto& stored = *status;
+  Json out = stored ? *stored
+                    : Json{{"state", "unknown"},
+                           {"error", ""},
+                           {"checked_at", 0},
+                           {"history", Json::array()},
+                           {"queued", Json::array()}};
+  out["revision"] = ctx.store.modRevision(power::keys::status(id)).value_or(0);
   out["target"] = id;
   sendJson(res, 200, out);
 }
@@ -190,8 +190,7 @@ void registerPowerRoutes(Router& router, ApiContext& ctx) {
     }
     const std::string key = power::keys::status(*id);
     auto current = [&ctx, key]() -> int64_t {
-      auto kv = ctx.store.get(key);
-      return kv && *kv ? (*kv)->mod_revision : 0;
+      return ctx.store.modRevision(key).value_or(0);
     };
     if (wait == 0 || current() != since) {
       answerStatus(ctx, *id, res);

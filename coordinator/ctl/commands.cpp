@@ -159,7 +159,7 @@ int labelNode(CtlContext& ctx, const std::string& id, const std::vector<std::str
 int assignNode(CtlContext& ctx, const std::string& id, const std::vector<std::string>& args) {
   Json patch = Json::object();
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
-    std::string key = args[i];
+    const std::string& key = args[i];
     if (key != "--pool" && key != "--class" && key != "--profile") {
       ctx.err << "photonctl node assign: unknown option '" << key
               << "' (--pool, --class, --profile)\n";

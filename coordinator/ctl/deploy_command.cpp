@@ -169,9 +169,11 @@ int deployCommand(CtlContext& ctx, const std::vector<std::string>& args) {
     else if (a == "--health" && value) {
       body["health"] = Json::parse(*value, nullptr, false);
       ok = !body["health"].is_discarded();
-    } else if (a == "--poll-ms" && value && number(*value))
-      poll_ms = std::clamp<int64_t>(*number(*value), 50, 60000);
-    else {
+    } else if (a == "--poll-ms") {
+      auto n = value ? number(*value) : std::nullopt;
+      ok = n.has_value();
+      if (n) poll_ms = std::clamp<int64_t>(*n, 50, 60000);
+    } else {
       takes_value = false;
       if (a == "--no-auto-revert")
         body["auto_revert"] = false;

@@ -234,7 +234,8 @@ Result<std::string> renderRouterBirdConfig(const Json& cluster,
       sessions.push_back(std::move(s));
     }
   }
-  if (sessions.empty()) {
+  // router_asn is set with every session: empty together.
+  if (sessions.empty() || !router_asn) {
     return invalid("--router", "no node has " + *router_ip + " as a BGP neighbour");
   }
 

@@ -285,8 +285,8 @@ void Inventory::releaseNode(Txn& txn, const Node& node) {
     auto& hint = alloc_hint_[node.pool];
     hint = std::min(hint, node.address_index);
   }
-  if (auto hash = store_.get(keys::token(node.id)); hash && *hash) {
-    txn.erase(keys::tokenIndex((*hash)->value));
+  if (auto hash = store_.get(keys::token(node.id))) {
+    if (const auto& stored = *hash) txn.erase(keys::tokenIndex(stored->value));
   }
   txn.erase(keys::token(node.id));
 }
@@ -320,11 +320,12 @@ Result<Inventory::DeadlineEntry> Inventory::readDeadline(const std::string& key)
   if (!kv) return entry;  // mod_revision 0: gone
   entry.mod_revision = kv->mod_revision;
   Json j = Json::parse(kv->value, nullptr, false);
-  if (auto parsed = j.is_discarded() ? std::nullopt : std::optional(common::nodeFromJson(j));
-      parsed && *parsed) {
-    entry.parsed = true;
-    entry.state = (*parsed)->state;
-    entry.deadline = (*parsed)->deadline;
+  if (auto node = j.is_discarded() ? std::nullopt : std::optional(common::nodeFromJson(j))) {
+    if (const auto& parsed = *node) {
+      entry.parsed = true;
+      entry.state = parsed->state;
+      entry.deadline = parsed->deadline;
+    }
   }
   return entry;
 }
@@ -421,8 +422,10 @@ Result<int> Inventory::expireDeadlines() {
 
 std::optional<std::string> Inventory::nodeForTokenHash(const std::string& token_hash) {
   auto kv = store_.get(keys::tokenIndex(token_hash));
-  if (!kv || !*kv) return std::nullopt;
-  return (*kv)->value;
+  if (!kv) return std::nullopt;
+  const auto& found = *kv;
+  if (!found) return std::nullopt;
+  return found->value;
 }
 
 }  // namespace photon::coordinator

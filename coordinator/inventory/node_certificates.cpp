@@ -95,8 +95,10 @@ Result<common::pki::Issued> NodeCertificates::issue(const std::string& id,
 bool NodeCertificates::isCurrent(const std::string& id, const std::string& serial_hex) {
   if (!authority_) return true;
   auto kv = store_.get(keys::certificate(id));
-  if (!kv || !*kv) return false;
-  Json record = Json::parse((*kv)->value, nullptr, false);
+  if (!kv) return false;
+  const auto& stored = *kv;
+  if (!stored) return false;
+  Json record = Json::parse(stored->value, nullptr, false);
   if (!record.is_object()) return false;
   const int64_t now = inventory_.clock().nowSeconds();
   if (sameSerial(record.value("serial", ""), serial_hex) &&

@@ -149,7 +149,7 @@ common::Status PlacementWorld::readNode(const std::string& id, WorldChanges& cha
   auto known = revisions_.find(id);
   if (known == revisions_.end() ? revision == 0 : known->second.node == revision) return {};
   changes.nodes.insert(id);
-  if (revision == 0) {
+  if (!kv || revision == 0) {  // gone (a stored key's mod_revision is at least 1)
     world_.nodes.erase(id);
     if (known != revisions_.end()) {
       known->second.node = 0;

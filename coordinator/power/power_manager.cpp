@@ -99,7 +99,8 @@ void PowerManager::work() {
       return stopping_ || (next = nextReady()).has_value();
     });
     if (stopping_) return;
-    const std::string target = std::move(*next);
+    // The wait ends on its predicate: stopping_, or next set.
+    const std::string target = std::move(*next);  // NOLINT(bugprone-unchecked-optional-access)
     Lane& lane = lanes_[target];
     PowerJob job = std::move(lane.jobs.front());
     lane.jobs.pop_front();

@@ -51,8 +51,10 @@ void appendPowerMetrics(std::string& out, Store& store) {
 
 common::Json powerSummary(Store& store, const std::string& target) {
   auto kv = store.get(keys::status(target));
-  if (!kv || !*kv) return nullptr;
-  auto doc = parseStored(**kv);
+  if (!kv) return nullptr;
+  const auto& stored = *kv;
+  if (!stored) return nullptr;
+  auto doc = parseStored(*stored);
   if (!doc) return nullptr;
   return common::Json{{"state", doc->value("state", "unknown")},
                       {"error", doc->value("error", "")},

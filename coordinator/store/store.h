@@ -72,7 +72,8 @@ class Store {
   [[nodiscard]] virtual Result<int64_t> modRevision(const std::string& key) {
     auto kv = get(key);
     if (!kv) return std::unexpected(kv.error());
-    return *kv ? (*kv)->mod_revision : 0;
+    const std::optional<KeyValue>& found = *kv;
+    return found ? found->mod_revision : 0;
   }
   // Every key that starts with `prefix`, in key order, and the revision they were read at.
   [[nodiscard]] virtual Result<RangeResult> range(const std::string& prefix) = 0;

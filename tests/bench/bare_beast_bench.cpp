@@ -64,13 +64,13 @@ asio::awaitable<void> session(tcp::socket socket, ssl::context* tls, const std::
     if (!tls) {
       beast::tcp_stream stream(std::move(socket));
       co_await serve(stream, body);
-      co_return;
+    } else {
+      beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+      beast::error_code ec;
+      co_await stream.async_handshake(ssl::stream_base::server,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) co_await serve(stream, body);
     }
-    beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
-    beast::error_code ec;
-    co_await stream.async_handshake(ssl::stream_base::server,
-                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec) co_await serve(stream, body);
   } catch (const std::exception&) {
   }
 }

@@ -169,7 +169,7 @@ void fleetRound(Coordinator& c, const std::vector<agent::NodeCredentials>& nodes
     options.poll_interval = 5s;
     options.long_poll = long_poll;
     options.request_timeout = 30s;
-    auto creds = nodes[i];
+    const auto& creds = nodes[i];  // copied into the lambda below
     agent::Connect connect = [url, creds]() -> common::Result<agent::Connection> {
       agent::Connection conn;
       conn.credentials = creds;

@@ -11,9 +11,13 @@ namespace photon::test {
 
 inline const std::string kNixDir = std::string(PHOTON_SOURCE_DIR) + "/nix";
 
-// No build users, no sandbox, no binary cache to wait for (see TESTBED.md).
+// No build users, no sandbox, no binary cache to wait for (see TESTBED.md). The dummy store:
+// these tests evaluate and parse, they never build or add a path, and Debian's single-user Nix
+// on the real store wants root (it sets up /nix/var/nix/profiles/per-user first), which the
+// fast tier (ctest -L fast) does not have.
 inline const std::map<std::string, std::string> kNixEnv = {
-    {"NIX_CONFIG", "build-users-group =\nsandbox = false\nsubstituters ="}};
+    {"NIX_CONFIG", "build-users-group =\nsandbox = false\nsubstituters ="},
+    {"NIX_REMOTE", "dummy://"}};
 
 inline ProgramResult nixEval(const std::string& expr, const std::string& scratch_dir,
                              const std::vector<std::string>& extra_args = {}) {

@@ -77,7 +77,7 @@ TEST_CASE("bootstrap: enroll, wait for the plan, install, node ends active", "[a
   script(t, "partition", "echo \"partition $*\" >> " + record + "\necho partitioned\n");
   script(t, "install", "echo \"install $*\" >> " + record + "\n");
   auto args = agentArgs(c, t);
-  for (std::string step :
+  for (const std::string& step :
        {t.file("partition") + " --layout {disk_layout} --host {hostname}",
         t.file("install") + " --system {system_profile} {address}/{prefix_length} {node_id}"}) {
     args.push_back("--install-step");

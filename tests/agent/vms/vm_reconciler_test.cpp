@@ -51,8 +51,8 @@ TEST_CASE("vm reconciler: bad input is refused and nothing reaches QEMU", "[vms]
   Json good = {{"name", "a"},
                {"memory_mib", 256},
                {"disks", Json::array({{{"id", "d"}, {"image", "a.qcow2"}}})}};
-  for (auto bad : {Json{{"path", "/etc/passwd"}}, Json{{"mac", "nope"}}, Json{{"memory", 4096}},
-                   Json{{"dup", true}}}) {
+  for (const auto& bad : {Json{{"path", "/etc/passwd"}}, Json{{"mac", "nope"}},
+                          Json{{"memory", 4096}}, Json{{"dup", true}}}) {
     Json vm = good;
     if (bad.contains("path")) vm["disks"][0] = {{"id", "d"}, {"path", "/etc/passwd"}};
     if (bad.contains("mac"))

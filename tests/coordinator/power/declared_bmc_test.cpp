@@ -35,8 +35,10 @@ Evaluated labWithBmc(const std::string& bmc, const std::string& scratch) {
                      "lab.nodes // { core-1 = lab.nodes.core-1 // { bmc = " +
                      bmc + "; }; }; }";
   std::string expr = "import " + nix + "/lib/cluster.nix (" + decl + ")";
-  // No build users, no sandbox, no binary cache to wait for (TESTBED.md).
+  // No build users, no sandbox, no binary cache to wait for (TESTBED.md); the dummy store, as
+  // in tests/nix/nix_eval.h: an evaluation needs no store, and the real one wants root.
   ::setenv("NIX_CONFIG", "build-users-group =\nsandbox = false\nsubstituters =", 1);
+  ::setenv("NIX_REMOTE", "dummy://", 1);
   std::string log = scratch + "/nix.log";
   test::ChildProcess p({"/usr/bin/nix-instantiate", "--eval", "--strict", "--json", "--expr", expr},
                        log);

@@ -9,10 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "coordinator/power/ipmi_driver.h"
@@ -21,17 +23,32 @@
 
 namespace photon::test {
 
-// A loopback port free right now (bound to port 0, read, closed): SOCK_DGRAM or SOCK_STREAM.
-inline int freePort(int type) {
-  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+// `fd` bound to a free loopback port, whose number it returns; throws (the test fails naming
+// the errno) rather than hand a test port 0.
+inline int bindLoopback(int fd) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::system_error(errno, std::generic_category(), "bind a loopback socket");
+  }
   return ntohs(addr.sin_port);
+}
+
+// A loopback port free right now (bound to port 0, read, closed): SOCK_DGRAM or SOCK_STREAM.
+inline int freePort(int type) {
+  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  int port = 0;
+  try {
+    port = bindLoopback(fd);
+  } catch (...) {
+    if (fd >= 0) ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return port;
 }
 inline int freeUdpPort() {
   return freePort(SOCK_DGRAM);
@@ -48,14 +65,10 @@ class SilentBmc {
  public:
   explicit SilentBmc(int type = SOCK_DGRAM) {
     fd_ = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    if (type == SOCK_STREAM) ::listen(fd_, 64);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    port_ = bindLoopback(fd_);  // a throw here leaks fd_ for the rest of a failing test
+    if (type == SOCK_STREAM && ::listen(fd_, 64) != 0) {
+      throw std::system_error(errno, std::generic_category(), "listen on the silent BMC's port");
+    }
   }
   ~SilentBmc() { ::close(fd_); }
   int port() const { return port_; }
