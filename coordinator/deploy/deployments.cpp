@@ -307,9 +307,11 @@ Result<StoredDeployment*> Deployments::loadKept(const std::string& id) {
     return &it->second;
   }
   PHOTON_TRY(auto loaded, readDeployment(store_, id));
-  StoredDeployment& kept = records_[id] = std::move(loaded);
-  if (isFinal(kept.deployment.state)) return &kept;
+  if (isFinal(loaded.deployment.state)) return &(records_[id] = std::move(loaded));
   // The locks a create cut short did not write (read fresh: at takeover, after a conflict).
+  // Kept only once they are written: a record kept without them would be refreshed from then
+  // on, and the refresh writes no locks.
+  StoredDeployment& kept = loaded;
   std::vector<Txn> locks;
   for (const auto& n : kept.deployment.nodes) {
     if (n.status == NodeStatus::kSkipped) continue;
@@ -321,7 +323,7 @@ Result<StoredDeployment*> Deployments::loadKept(const std::string& id) {
   }
   PHOTON_CHECK(commitInChunks(store_, locks, {keys::deployment(id), kept.header_revision},
                               store_.maxTxnOps()));
-  return &kept;
+  return &(records_[id] = std::move(loaded));
 }
 
 NodeInput Deployments::nodeInput(const std::string& node_id) {

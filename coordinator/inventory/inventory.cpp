@@ -102,8 +102,12 @@ common::Liveness Inventory::liveness(const Node& node) {
     ttl = ttl_;
   } else {
     auto cluster = clusterOrEmpty();
-    common::ignoreError(cluster, "liveness of node " + node.id + ": read the cluster's node TTL",
-                        "judged with the default TTL until it reads");
+    // Said once per declaration revision: liveness is asked per node, 10,000 times a round.
+    if (!cluster && revision && *revision != ttl_failed_revision_) {
+      ttl_failed_revision_ = *revision;
+      common::ignoreError(cluster, "liveness: read the cluster's node TTL",
+                          "nodes judged with the default TTL until the declaration reads");
+    }
     if (cluster) ttl = cluster->settings.node_ttl_s;
     if (cluster && revision) {
       ttl_revision_ = *revision;

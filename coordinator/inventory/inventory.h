@@ -247,6 +247,7 @@ class Inventory {
   std::mutex ttl_mutex_;
   int64_t ttl_revision_ = -1;
   int64_t ttl_ = 0;
+  int64_t ttl_failed_revision_ = -1;  // the declaration revision whose TTL did not read
 
   InventoryOptions options_;
   std::atomic<int64_t> refused_by_cap_{0};

@@ -25,11 +25,12 @@ struct ChunkGuard {
 // The units [first, last) of `units`, committed at `revision`.
 using ChunkCommitted = std::function<void(size_t first, size_t last, int64_t revision)>;
 
-// Commits `units` in order, in chunks of at most `max_ops` compares and `max_ops` ops each (the
-// guard's compare included; 0: one chunk). Stops at the first failure (a kConflict names the key
-// that moved) with the chunks before it committed, and calls `committed` after each chunk.
-// A unit larger than the limit is refused before anything is written. Returns the last
-// chunk's revision (the store's revision when there was nothing to write).
+// Commits `units` in order, in chunks of at most `max_ops` compares, `max_ops` ops and
+// `max_ops` distinct keys each (the guard's compare included; 0: one chunk) and, with a limit,
+// at most 1 MiB of keys and values (etcd's request size). Stops at the first failure (a kConflict
+// names the key that moved) with the chunks before it committed, and calls `committed` after each
+// chunk. A unit larger than the limits is refused before anything is written (kTooLarge for bytes).
+// Returns the last chunk's revision (the store's revision when there was nothing to write).
 [[nodiscard]] Result<int64_t> commitInChunks(Store& store, const std::vector<Txn>& units,
                                              ChunkGuard guard, size_t max_ops,
                                              const ChunkCommitted& committed = {});

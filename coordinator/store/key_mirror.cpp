@@ -43,9 +43,10 @@ int64_t KeyMirror::modRevision(const std::string& key) const {
 
 void KeyMirror::apply(std::vector<KeyChange> changes) {
   std::vector<std::string> changed;
+  int64_t newest = 0;
   {
     common::WriterLock lock(mutex_);
-    int64_t newest = revision_;
+    newest = revision_;
     for (auto& change : changes) {
       int64_t at = change.kv.mod_revision;
       if (at <= revision_) continue;  // already here (a load that came after it)
@@ -70,7 +71,7 @@ void KeyMirror::apply(std::vector<KeyChange> changes) {
   // The listener first, the waiters after: a commit returns only once everyone who remembers
   // something about these keys has heard of them (a revoked token's remembered caller, above all).
   if (!changed.empty()) tell(changed, false);
-  notify();
+  notify(newest);
 }
 
 void KeyMirror::replace(std::map<std::string, KeyValue> kvs, int64_t revision) {
@@ -83,7 +84,7 @@ void KeyMirror::replace(std::map<std::string, KeyValue> kvs, int64_t revision) {
     revision_ = revision;
   }
   tell({}, true);  // before the waiters, as in apply()
-  notify();
+  notify(revision);
 }
 
 void KeyMirror::index() {
@@ -113,10 +114,11 @@ void KeyMirror::stop() {
   changed_.notify_all();
 }
 
-void KeyMirror::notify() {
+void KeyMirror::notify(int64_t told) {
   {
     // Taken so that a waiter between its check and its wait does not miss this.
     common::MutexLock lock(change_mutex_);
+    told_revision_ = std::max(told_revision_, told);
   }
   changed_.notify_all();
 }
@@ -137,8 +139,8 @@ bool KeyMirror::waitForRevision(int64_t revision, std::chrono::milliseconds time
   common::MutexLock lock(change_mutex_);
   return lock.waitFor(changed_, timeout, [&] {
     change_mutex_.assertHeld();  // the predicate runs under the lock
-    return stopping_ || this->revision() >= revision;
-  }) && this->revision() >= revision;
+    return stopping_ || told_revision_ >= revision;
+  }) && told_revision_ >= revision;
 }
 
 }  // namespace photon::coordinator

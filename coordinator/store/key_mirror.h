@@ -51,7 +51,8 @@ class KeyMirror {
   bool waitForRevision(int64_t revision, std::chrono::milliseconds timeout);
 
  private:
-  void notify();
+  // Wakes the waiters once the listener has heard of everything up to `told`.
+  void notify(int64_t told);
   void tell(const std::vector<std::string>& keys, bool everything);
 
   void index() REQUIRES(mutex_);
@@ -67,6 +68,10 @@ class KeyMirror {
   common::Mutex change_mutex_;
   std::condition_variable changed_;
   bool stopping_ GUARDED_BY(change_mutex_) = false;
+  // The newest revision the listener has been told of: what waitForRevision waits for, so that
+  // a commit returns only after everyone who remembers something about its keys heard of it
+  // (a revoked token's remembered caller, above all). revision_ moves before the listener runs.
+  int64_t told_revision_ GUARDED_BY(change_mutex_) = 0;
 
   common::Mutex listener_mutex_;
   std::shared_ptr<const Store::ChangeListener> listener_ GUARDED_BY(listener_mutex_);

@@ -48,11 +48,13 @@ TEST_CASE("chunked commit: units are packed in order into transactions within th
       commitInChunks(*s.store, pairs(300), {"guard", guard}, s.store->maxTxnOps(),
                      [&](size_t first, size_t last, int64_t) { chunks.emplace_back(first, last); });
   REQUIRE(done);
-  // 2 ops and 1 compare a unit: 64 units a chunk (128 ops, 65 compares with the guard's).
+  // 2 ops, 1 compare and 2 keys a unit: 63 units a chunk (126 ops, 127 keys with the guard:
+  // etcd's probe of a lost reply reads each key under the same limit).
   CHECK(s.store->largest_ops <= 128);
   CHECK(s.store->largest_compares <= 128);
+  CHECK(s.store->largest_keys <= 128);
   REQUIRE(chunks.size() == 5);
-  CHECK(chunks.front() == std::make_pair(size_t{0}, size_t{64}));
+  CHECK(chunks.front() == std::make_pair(size_t{0}, size_t{63}));
   CHECK(chunks.back().second == 300);
   for (size_t i = 1; i < chunks.size(); ++i) CHECK(chunks[i].first == chunks[i - 1].second);
   CHECK(s.store->range("u/").value().kvs.size() == 300);
@@ -91,8 +93,8 @@ TEST_CASE("chunked commit: a guard another writer moved stops the rest, the chun
   CHECK(done.error().code == common::ErrorCode::kConflict);
   CHECK(done.error().field == "guard");
   CHECK(chunks == 1);
-  // 2 ops a unit in 8: four units in the first chunk, and nothing of the others.
-  CHECK(s.store->range("u/").value().kvs.size() == 4);
+  // 2 keys a unit and the guard's in 8: three units in the first chunk, nothing of the others.
+  CHECK(s.store->range("u/").value().kvs.size() == 3);
 
   // A chunk that writes the guard itself moves it: the chunks after it still commit.
   Limited own(8);
@@ -104,4 +106,27 @@ TEST_CASE("chunked commit: a guard another writer moved stops the rest, the chun
                      own.store->maxTxnOps());
   REQUIRE(written);
   CHECK(own.store->range("u/").value().kvs.size() == 10);
+}
+
+TEST_CASE(
+    "chunked commit: a store with an operation limit gets at most 1 MiB of keys and values a "
+    "transaction, and a larger unit is refused before anything is written",
+    "[scale][store]") {
+  Limited s(128);
+  const std::string value(300 * 1024, 'x');  // a node's desired document with many VM specs
+  std::vector<Txn> units;
+  for (int i = 0; i < 7; ++i) units.push_back(Txn().put("big/" + std::to_string(i), value));
+  REQUIRE(commitInChunks(*s.store, units, {}, s.store->maxTxnOps()));
+  CHECK(s.store->largest_bytes <= size_t{1} << 20);
+  CHECK(s.store->commits == 3);  // 3 + 3 + 1 units of 300 KiB
+  CHECK(s.store->range("big/").value().kvs.size() == 7);
+
+  Limited refused(128);
+  std::vector<Txn> too_large = {Txn().put("a", "1"),
+                                Txn().put("huge", std::string((1 << 20) + 1, 'x'))};
+  auto done = commitInChunks(*refused.store, too_large, {}, refused.store->maxTxnOps());
+  REQUIRE_FALSE(done);
+  CHECK(done.error().code == common::ErrorCode::kTooLarge);
+  CHECK(done.error().field == "huge");
+  CHECK(refused.store->commits == 0);
 }

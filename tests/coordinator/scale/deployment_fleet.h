@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,7 @@ class LimitedStore final : public Store {
 
   size_t die_at = 0;
   size_t commits = 0;  // attempted
-  size_t largest_ops = 0, largest_compares = 0;
+  size_t largest_ops = 0, largest_compares = 0, largest_keys = 0, largest_bytes = 0;
 
   coordinator::Result<std::optional<coordinator::KeyValue>> get(const std::string& key) override {
     return inner_.get(key);
@@ -50,11 +51,23 @@ class LimitedStore final : public Store {
     if (die_at != 0 && commits >= die_at) {
       return common::fail(common::ErrorCode::kUnavailable, "the coordinator died here");
     }
-    if (max_ops_ != 0 && (txn.ops.size() > max_ops_ || txn.compares.size() > max_ops_)) {
+    // etcd's probe after a lost reply reads every key the transaction touches, one range each,
+    // under the same limit.
+    std::set<std::string> keys;
+    size_t bytes = 0;
+    for (const auto& c : txn.compares) keys.insert(c.key);
+    for (const auto& op : txn.ops) {
+      keys.insert(op.key);
+      bytes += op.key.size() + op.value.size();
+    }
+    if (max_ops_ != 0 &&
+        (txn.ops.size() > max_ops_ || txn.compares.size() > max_ops_ || keys.size() > max_ops_)) {
       return common::fail(common::ErrorCode::kInvalid, "too many operations in one transaction");
     }
     largest_ops = std::max(largest_ops, txn.ops.size());
     largest_compares = std::max(largest_compares, txn.compares.size());
+    largest_keys = std::max(largest_keys, keys.size());
+    largest_bytes = std::max(largest_bytes, bytes);
     return inner_.commit(txn);
   }
   int64_t revision() override { return inner_.revision(); }
@@ -141,7 +154,9 @@ inline common::Json deploymentRequestBody(int max_parallel) {
 // An inventory and deployments over `store`, as one coordinator has them.
 struct DeployCoordinator {
   DeployCoordinator(Store& store, test::ManualClock& clock)
-      : tracker(clock.nowSeconds()), inventory(store, clock, tracker), deployments(inventory) {}
+      : tracker(clock.nowSeconds()),
+        inventory(store, clock, tracker),
+        deployments(inventory, store) {}
   coordinator::LivenessTracker tracker;
   coordinator::Inventory inventory;
   coordinator::Deployments deployments;
