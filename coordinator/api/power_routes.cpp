@@ -189,9 +189,7 @@ void registerPowerRoutes(Router& router, ApiContext& ctx) {
       return;
     }
     const std::string key = power::keys::status(*id);
-    auto current = [&ctx, key]() -> int64_t {
-      return ctx.store.modRevision(key).value_or(0);
-    };
+    auto current = [&ctx, key]() -> int64_t { return ctx.store.modRevision(key).value_or(0); };
     if (wait == 0 || current() != since) {
       answerStatus(ctx, *id, res);
       return;
