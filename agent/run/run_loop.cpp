@@ -50,8 +50,10 @@ common::Status RunLoop::start() {
     document_ = std::move(*document);
     applied_revision_ = revisionOf(*document_);
     seen_etag_ = etagFor(applied_revision_);
-    log_(kNotice, "running desired revision " + std::to_string(applied_revision_.load()) +
-                      " from disk until the coordinator answers");
+    disk_grace_until_ = std::chrono::steady_clock::now() + options_.disk_grace;
+    log_(kNotice, "desired revision " + std::to_string(applied_revision_.load()) +
+                      " on disk: run from it if the coordinator does not answer within " +
+                      std::to_string(options_.disk_grace.count()) + " ms");
   }
   return {};
 }
@@ -229,6 +231,17 @@ std::chrono::milliseconds RunLoop::iterate() {
                            .count();
   if (renew_at != 0 && wall >= renew_at) reconnect();
   Fetch fetched = fetch();
+  if (fetched != Fetch::kFailed) disk_grace_until_.reset();
+  if (disk_grace_until_ && std::chrono::steady_clock::now() < *disk_grace_until_) {
+    // Not yet from disk: ask the coordinator again soon (see disk_grace_until_).
+    if (on_iteration_) on_iteration_();
+    return std::chrono::milliseconds(250);
+  }
+  if (disk_grace_until_) {
+    disk_grace_until_.reset();
+    log_(kNotice, "coordinator: " + fetch_error_ + "; running desired revision " +
+                      std::to_string(applied_revision_.load()) + " from disk until it answers");
+  }
   Json domains = reconcileAll();
   bool reported = fetched != Fetch::kFailed && report(domains);
   bool ok = fetched != Fetch::kFailed && reported;

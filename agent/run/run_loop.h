@@ -35,6 +35,9 @@ struct RunOptions {
   // An unchanged observed state is sent again after this long (liveness rides on the GETs).
   std::chrono::milliseconds report_heartbeat{60000};
   std::chrono::milliseconds request_timeout{10000};
+  // After a start, how long the coordinator may not answer before the document on disk is
+  // run (see disk_grace_until_).
+  std::chrono::milliseconds disk_grace{5000};
 };
 
 // What the loop talks to; built by the program at start and again on every reload (SIGHUP).
@@ -105,6 +108,10 @@ class RunLoop {
   std::atomic<int64_t> applied_revision_{0};
   std::atomic<int64_t> reported_revision_{-1};
   std::atomic<bool> reachable_{false};
+  // A document loaded from disk at start is applied only once the coordinator has not answered
+  // for options_.disk_grace: a node that comes back after it was declared missing must not first
+  // start the instances that were failed over meanwhile, because its network was a moment late.
+  std::optional<std::chrono::steady_clock::time_point> disk_grace_until_;
   std::atomic<bool> running_{false};
   std::atomic<int64_t> last_progress_ns_{0};
   std::function<void()> on_iteration_;

@@ -246,9 +246,14 @@ TEST_CASE("run loop: a restart with the coordinator down runs the document from 
     int64_t revision = setUnits(c, node.id, units);
     REQUIRE(waitUntil([&] { return h.loop->reportedRevision() == revision; }, 5s));
   }
-  // Agent and coordinator both gone; the agent comes back first.
-  LoopHarness h("http://127.0.0.1:1", state.path(), fastOptions());
+  // Agent and coordinator both gone; the agent comes back first. It asks the coordinator for
+  // the grace first (a node back from the dead must not start what was failed over meanwhile).
+  auto options = fastOptions();
+  options.disk_grace = 1500ms;
+  LoopHarness h("http://127.0.0.1:1", state.path(), options);
   h.start();
+  std::this_thread::sleep_for(500ms);
+  CHECK(h.reconciler->calls() == 0);
   REQUIRE(waitUntil([&] { return h.reconciler->calls() >= 2; }, 5s));
   CHECK(h.reconciler->last() == units);
   CHECK_FALSE(h.loop->reachable());
