@@ -233,7 +233,9 @@ std::chrono::milliseconds RunLoop::iterate() {
   Fetch fetched = fetch();
   if (fetched != Fetch::kFailed) disk_grace_until_.reset();
   if (disk_grace_until_ && std::chrono::steady_clock::now() < *disk_grace_until_) {
-    // Not yet from disk: ask the coordinator again soon (see disk_grace_until_).
+    // Not yet from disk: ask the coordinator again soon (see disk_grace_until_). Asking is
+    // progress (the watchdog's), though nothing is reconciled yet.
+    last_progress_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
     if (on_iteration_) on_iteration_();
     return std::chrono::milliseconds(250);
   }

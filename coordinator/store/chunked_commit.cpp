@@ -60,15 +60,17 @@ Result<int64_t> commitInChunks(Store& store, const std::vector<Txn>& units, Chun
     size_t last = first;
     for (; last < units.size(); ++last) {
       const Txn& unit = units[last];
-      std::set<std::string_view> with = keys;
-      addKeys(unit, with);
+      std::set<std::string_view> unit_keys;
+      addKeys(unit, unit_keys);
+      size_t fresh = 0;
+      for (const auto& key : unit_keys) fresh += keys.contains(key) ? 0 : 1;
       const size_t unit_bytes = bytesOf(unit);
       if (last > first && (txn.compares.size() + unit.compares.size() > limit ||
-                           txn.ops.size() + unit.ops.size() > limit || with.size() > limit ||
-                           bytes + unit_bytes > byte_limit)) {
+                           txn.ops.size() + unit.ops.size() > limit ||
+                           keys.size() + fresh > limit || bytes + unit_bytes > byte_limit)) {
         break;
       }
-      keys = std::move(with);
+      keys.insert(unit_keys.begin(), unit_keys.end());
       bytes += unit_bytes;
       txn.compares.insert(txn.compares.end(), unit.compares.begin(), unit.compares.end());
       txn.ops.insert(txn.ops.end(), unit.ops.begin(), unit.ops.end());
