@@ -1,5 +1,7 @@
 // The two documents an agent exchanges: desired (GET, ETag / If-None-Match, ?wait= long-poll)
 // and observed (PUT).
+#include <charconv>
+
 #include "common/api/install_report.h"
 #include "common/json_depth.h"
 #include "coordinator/api/routes.h"
@@ -10,6 +12,15 @@ namespace photon::coordinator {
 namespace {
 std::string etagFor(int64_t revision) {
   return "\"" + std::to_string(revision) + "\"";
+}
+
+// Whether `known` is etagFor(revision), without building it: every agent's poll asks.
+bool isEtagOf(std::string_view known, int64_t revision) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, revision);
+  const std::string_view number(digits, static_cast<size_t>(end - digits));
+  return ec == std::errc() && known.size() == number.size() + 2 && known.front() == '"' &&
+         known.back() == '"' && known.substr(1, number.size()) == number;
 }
 
 common::Result<int64_t> waitSeconds(const HttpRequest& req, std::chrono::seconds max) {
@@ -28,10 +39,10 @@ common::Result<int64_t> waitSeconds(const HttpRequest& req, std::chrono::seconds
 
 // Answers a desired-document request whose caller knows `known` (an ETag, or empty), the
 // document being at `revision` (read once per request: it is most of a 304's work).
-void answerDesired(ApiContext& ctx, const std::string& id, const std::string& known,
-                   int64_t revision, HttpResponse& res) {
-  if (known == etagFor(revision)) {
-    res.setHeader("ETag", known);
+void answerDesired(ApiContext& ctx, const std::string& id, std::string_view known, int64_t revision,
+                   HttpResponse& res) {
+  if (isEtagOf(known, revision)) {
+    res.setHeader("ETag", std::string(known));
     res.status = 304;
     return;
   }
@@ -53,10 +64,10 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
     // Only the node's own polls say that it is alive; an operator reading its document does not.
     const bool by_node = caller->role == Caller::Role::kNode;
     if (by_node) ctx.liveness.seen(*id, ctx.inventory.clock().nowSeconds());
-    std::string known = req.header("If-None-Match");
+    std::string_view known = req.headerView("If-None-Match");
     auto revision = ctx.inventory.desiredRevision(*id);
     if (!okOrSend(revision, res)) return;
-    if (known != etagFor(*revision) || *wait == 0) {
+    if (!isEtagOf(known, *revision) || *wait == 0) {
       answerDesired(ctx, *id, known, *revision, res);
       return;
     }
@@ -69,7 +80,7 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
       auto now = ctx.inventory.desiredRevision(id);
       return !now || *now != known_revision;
     };
-    poll->answer = [&ctx, id = *id, known, by_node](HttpResponse& out) {
+    poll->answer = [&ctx, id = *id, known = std::string(known), by_node](HttpResponse& out) {
       if (by_node) ctx.liveness.seen(id, ctx.inventory.clock().nowSeconds());
       auto revision = ctx.inventory.desiredRevision(id);
       if (!okOrSend(revision, out)) return;

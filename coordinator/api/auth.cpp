@@ -9,7 +9,7 @@ namespace {
 using common::ErrorCode;
 using common::fail;
 
-bool sameHash(const std::string& a, const std::string& b) {
+bool sameHash(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
@@ -33,7 +33,7 @@ std::optional<std::string> Authenticator::certifiedNode(const HttpRequest& req) 
 }
 
 common::Result<Caller> Authenticator::identify(const HttpRequest& req, bool token_enough) {
-  const std::string header = req.header("Authorization");
+  const std::string_view header = req.headerView("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (!header.starts_with(kBearer) || header.size() == kBearer.size()) {
     if (auto node = certifiedNode(req); node && inventory_.getNode(*node)) {
@@ -46,7 +46,7 @@ common::Result<Caller> Authenticator::identify(const HttpRequest& req, bool toke
   }
   auto caller = remembered(req, header);
   if (!caller) {
-    std::string hash = sha256Hex(std::string_view(header).substr(kBearer.size()));
+    std::string hash = sha256Hex(header.substr(kBearer.size()));
     auto generation = inventory_.tokenGeneration();  // read before the lookup it vouches for
     if (sameHash(hash, admin_hash_)) {
       caller = Caller{Caller::Role::kAdmin, {}};
@@ -70,7 +70,7 @@ common::Result<Caller> Authenticator::identify(const HttpRequest& req, bool toke
 }
 
 std::optional<Caller> Authenticator::remembered(const HttpRequest& req,
-                                                const std::string& header) const {
+                                                std::string_view header) const {
   const ProvenCaller* proven = req.proven;
   if (!proven || proven->role < 0 || !sameHash(proven->authorization, header)) return std::nullopt;
   auto generation = inventory_.tokenGeneration();
@@ -78,8 +78,8 @@ std::optional<Caller> Authenticator::remembered(const HttpRequest& req,
   return Caller{static_cast<Caller::Role>(proven->role), proven->node_id};
 }
 
-void Authenticator::remember(const HttpRequest& req, const std::string& header,
-                             const Caller& caller, std::optional<uint64_t> generation) {
+void Authenticator::remember(const HttpRequest& req, std::string_view header, const Caller& caller,
+                             std::optional<uint64_t> generation) {
   if (!req.proven) return;
   if (!generation) {  // no change feed: nothing would tell the connection of a revocation
     req.proven->role = -1;

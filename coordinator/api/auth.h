@@ -52,8 +52,8 @@ class Authenticator {
   // The caller this connection's earlier request proved with the same Authorization header,
   // while no token has changed since (Inventory::tokenGeneration): a kept-alive agent's poll
   // then costs no SHA-256 and no index lookup.
-  std::optional<Caller> remembered(const HttpRequest& req, const std::string& header) const;
-  void remember(const HttpRequest& req, const std::string& header, const Caller& caller,
+  std::optional<Caller> remembered(const HttpRequest& req, std::string_view header) const;
+  void remember(const HttpRequest& req, std::string_view header, const Caller& caller,
                 std::optional<uint64_t> generation);
 
   Inventory& inventory_;

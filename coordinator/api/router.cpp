@@ -1,30 +1,32 @@
 #include "coordinator/api/router.h"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <exception>
+#include <span>
+#include <stdexcept>
 
 #include "common/log.h"
 
 namespace photon::coordinator {
 namespace {
-template <class Segment>
-std::vector<Segment> splitSegments(std::string_view path) {
-  std::vector<Segment> out;
+// Splits `path` into at most `out.size()` non-empty segments; returns how many, or out.size() + 1
+// when there are more.
+size_t splitSegments(std::string_view path, std::span<std::string_view> out) {
+  size_t count = 0;
   while (!path.empty()) {
     if (path.front() == '/') {
       path.remove_prefix(1);
       continue;
     }
+    if (count == out.size()) return count + 1;
     auto slash = path.find('/');
-    out.emplace_back(path.substr(0, slash));
+    out[count++] = path.substr(0, slash);
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash);
   }
-  return out;
-}
-
-bool isParam(const std::string& segment) {
-  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+  return count;
 }
 
 // Methods outside this set are counted as "OTHER": a client must not grow the metrics.
@@ -39,8 +41,20 @@ std::string metricMethod(const std::string& method) {
 Router::Router(HttpMetrics& metrics) : metrics_(metrics) {}
 
 void Router::add(std::string method, const std::string& route, Handler handler) {
+  std::array<std::string_view, kMaxSegments> parts;
+  size_t count = splitSegments(route, parts);
+  if (count > kMaxSegments) throw std::logic_error("route " + route + " has too many segments");
+  std::vector<Segment> segments;
+  for (size_t i = 0; i < count; ++i) {
+    std::string_view part = parts[i];
+    bool param = part.size() > 2 && part.front() == '{' && part.back() == '}';
+    segments.push_back(Segment{std::string(param ? part.substr(1, part.size() - 2) : part), param});
+  }
+  auto series = metrics_.series(method, route);
+  if (by_length_.size() <= count) by_length_.resize(count + 1);
+  by_length_[count].push_back(routes_.size());
   routes_.push_back(
-      Route{std::move(method), route, splitSegments<std::string>(route), std::move(handler)});
+      Route{std::move(method), route, std::move(segments), std::move(handler), series});
 }
 
 void Router::get(const std::string& r, Handler h) {
@@ -73,14 +87,17 @@ void Router::record(const std::string& method, const std::string& route, int sta
 void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
   const auto started = std::chrono::steady_clock::now();
   // Views into req.path, which outlives them: a request allocates no segment strings.
-  const auto segments = splitSegments<std::string_view>(req.path);
+  std::array<std::string_view, kMaxSegments> parts;
+  const size_t count = splitSegments(req.path, parts);
+  const std::span<const std::string_view> segments(parts.data(), std::min(count, kMaxSegments));
+  static const std::vector<size_t> kNone;
+  const std::vector<size_t>& candidates = count < by_length_.size() ? by_length_[count] : kNone;
   // How many literal segments of `route` match, or -1 when it does not match.
   auto literalsMatched = [&segments](const Route& route) {
-    if (route.segments.size() != segments.size()) return -1;
     int literals = 0;
     for (size_t i = 0; i < segments.size(); ++i) {
-      if (isParam(route.segments[i])) continue;
-      if (route.segments[i] != segments[i]) return -1;
+      if (route.segments[i].param) continue;
+      if (route.segments[i].text != segments[i]) return -1;
       ++literals;
     }
     return literals;
@@ -89,7 +106,8 @@ void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
   const Route* best_path = nullptr;
   const Route* best = nullptr;
   int best_path_literals = -1, best_literals = -1;
-  for (const Route& route : routes_) {
+  for (size_t index : candidates) {
+    const Route& route = routes_[index];
     int literals = literalsMatched(route);
     if (literals < 0) continue;
     if (literals > best_path_literals) {
@@ -111,9 +129,9 @@ void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
   if (!best || best_literals < best_path_literals) {
     // The methods of the routes that match the path best: only a 405 needs them.
     std::string allowed;
-    for (const Route& route : routes_) {
-      if (literalsMatched(route) == best_path_literals) {
-        allowed += (allowed.empty() ? "" : ", ") + route.method;
+    for (size_t index : candidates) {
+      if (literalsMatched(routes_[index]) == best_path_literals) {
+        allowed += (allowed.empty() ? "" : ", ") + routes_[index].method;
       }
     }
     res.setHeader("Allow", allowed);
@@ -124,8 +142,8 @@ void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
   }
   req.path_params.clear();
   for (size_t i = 0; i < segments.size(); ++i) {
-    const std::string& s = best->segments[i];
-    if (isParam(s)) req.path_params[s.substr(1, s.size() - 2)] = percentDecode(segments[i], false);
+    const Segment& s = best->segments[i];
+    if (s.param) req.path_params.emplace_back(s.text, percentDecode(segments[i], false));
   }
   try {
     best->handler(req, res);
@@ -134,18 +152,27 @@ void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
     res.hold.reset();
     sendError(res, 500, "internal error", "");
   }
+  // Counted on the route's own series, unless the method differs (HEAD on a GET route).
+  auto count_answer = [this, route = best, method = req.method, started](const HttpResponse& out) {
+    if (route->method != method) {
+      record(method, route->name, out.status, started);
+      return;
+    }
+    auto held = std::chrono::steady_clock::now() - started;
+    metrics_.record(route->series, out.status, std::chrono::duration<double>(held).count());
+  };
   if (res.hold) {
     // Counted when answered: wrap the answer so that the metric sees the final status and the
     // whole time held.
     auto answer = std::move(res.hold->answer);
-    res.hold->answer = [this, answer = std::move(answer), method = req.method, route = best->name,
-                        started](HttpResponse& out) {
+    res.hold->answer = [answer = std::move(answer),
+                        count_answer = std::move(count_answer)](HttpResponse& out) {
       answer(out);
-      record(method, route, out.status, started);
+      count_answer(out);
     };
     return;
   }
-  record(req.method, best->name, res.status, started);
+  count_answer(res);
 }
 
 }  // namespace photon::coordinator

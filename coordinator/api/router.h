@@ -44,18 +44,29 @@ class Router final : public RequestHandler {
   bool answersInline(const HttpRequest& req) const override { return runsInline(req); }
 
  private:
+  struct Segment {
+    std::string text;  // a literal, or the parameter's name
+    bool param = false;
+  };
   struct Route {
     std::string method;
     std::string name;
-    std::vector<std::string> segments;
+    std::vector<Segment> segments;
     Handler handler;
+    HttpMetrics::Series series;  // (method, name)
   };
+  // A path has at most this many segments to match a route (routes have fewer; longer paths
+  // are answered 404 without splitting them further).
+  static constexpr size_t kMaxSegments = 16;
+
   void add(std::string method, const std::string& route, Handler handler);
   void record(const std::string& method, const std::string& route, int status,
               std::chrono::steady_clock::time_point started) const;
 
   HttpMetrics& metrics_;
   std::vector<Route> routes_;
+  // Indices into routes_ by segment count: a request compares only routes of its length.
+  std::vector<std::vector<size_t>> by_length_;
 };
 
 }  // namespace photon::coordinator

@@ -1,5 +1,6 @@
 #include "coordinator/edge/http_metrics.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/prometheus_text.h"
@@ -15,25 +16,39 @@ HttpMetrics::Shard& HttpMetrics::shard() {
   return shards_[index];
 }
 
-void HttpMetrics::record(const std::string& method, const std::string& route, int status,
-                         double seconds) {
+HttpMetrics::Series HttpMetrics::series(const std::string& method, const std::string& route) {
+  std::lock_guard lock(series_mutex_);
+  auto found = series_ids_.find(std::forward_as_tuple(method, route));
+  if (found != series_ids_.end()) return found->second;
+  Series id = series_names_.size();
+  series_names_.emplace_back(method, route);
+  series_ids_.emplace(std::make_tuple(method, route), id);
+  return id;
+}
+
+void HttpMetrics::record(Series series, int status, double seconds) {
   Shard& s = shard();
   std::lock_guard lock(s.mutex);
-  auto count = s.requests.find(std::forward_as_tuple(method, route, status));
-  if (count == s.requests.end()) {
-    count = s.requests.emplace(std::make_tuple(method, route, status), 0).first;
+  if (series >= s.by_series.size()) s.by_series.resize(series + 1);
+  Counts& counts = s.by_series[series];
+  auto status_count = std::find_if(counts.by_status.begin(), counts.by_status.end(),
+                                   [status](const auto& entry) { return entry.first == status; });
+  if (status_count == counts.by_status.end()) {
+    counts.by_status.emplace_back(status, 1);
+  } else {
+    ++status_count->second;
   }
-  ++count->second;
-  auto found = s.durations.find(std::forward_as_tuple(method, route));
-  if (found == s.durations.end()) {
-    found = s.durations.emplace(std::make_tuple(method, route), Histogram{}).first;
-  }
-  Histogram& h = found->second;
+  Histogram& h = counts.durations;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++h.counts[i];
   }
   ++h.count;
   h.sum += seconds;
+}
+
+void HttpMetrics::record(const std::string& method, const std::string& route, int status,
+                         double seconds) {
+  record(series(method, route), status, seconds);
 }
 
 void HttpMetrics::refused(const std::string& reason) {
@@ -56,17 +71,27 @@ void HttpMetrics::render(std::string& out) const {
                    static_cast<double>(count));
     }
   }
-  // The shards added up, each copied under its own lock.
+  // The shards added up, each copied under its own lock; sorted by name for the output.
+  std::vector<std::pair<std::string, std::string>> names;
+  {
+    std::lock_guard lock(series_mutex_);
+    names = series_names_;
+  }
   std::map<std::tuple<std::string, std::string, int>, uint64_t> requests;
   std::map<std::tuple<std::string, std::string>, Histogram> durations;
   for (Shard& s : shards_) {
     std::lock_guard lock(s.mutex);
-    for (const auto& [key, count] : s.requests) requests[key] += count;
-    for (const auto& [key, h] : s.durations) {
-      Histogram& sum = durations[key];
-      for (size_t i = 0; i < kBuckets.size(); ++i) sum.counts[i] += h.counts[i];
-      sum.count += h.count;
-      sum.sum += h.sum;
+    for (size_t id = 0; id < s.by_series.size() && id < names.size(); ++id) {
+      const Counts& counts = s.by_series[id];
+      if (counts.durations.count == 0) continue;
+      const auto& [method, route] = names[id];
+      for (const auto& [status, count] : counts.by_status) {
+        requests[{method, route, status}] += count;
+      }
+      Histogram& sum = durations[{method, route}];
+      for (size_t i = 0; i < kBuckets.size(); ++i) sum.counts[i] += counts.durations.counts[i];
+      sum.count += counts.durations.count;
+      sum.sum += counts.durations.sum;
     }
   }
   appendHelp(out, "photon_http_requests_total", "counter", "HTTP requests by route and status.");

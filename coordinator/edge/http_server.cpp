@@ -8,11 +8,13 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -68,6 +70,49 @@ std::string sslErrors() {
     out += text;
   }
   return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+// One entry per header name, in arrival order; a repeated header's values joined with ", " at
+// its first place. Repeats are rare: found through Beast's index (O(log n) a field) and only
+// then grouped by a sort, so a hostile request that repeats thousands of names costs
+// O(n log n), not a scan per field.
+void copyHeaders(const http::request<http::string_body>& message, HttpRequest& req) {
+  bool repeats = false;
+  req.headers.reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
+  for (const auto& field : message) {
+    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    repeats = repeats || message.count(field.name_string()) > 1;
+  }
+  if (!repeats) return;
+  auto& all = req.headers;
+  std::vector<size_t> order(all.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto lower = [](std::string_view a, std::string_view b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+      return std::tolower(static_cast<unsigned char>(x)) <
+             std::tolower(static_cast<unsigned char>(y));
+    });
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return lower(all[a].first, all[b].first); });
+  // Each run of equal names in `order` starts with its earliest field (a stable sort): the
+  // later ones are appended to it and dropped.
+  std::vector<bool> dropped(all.size(), false);
+  for (size_t start = 0, i = 1; i <= order.size(); ++i) {
+    if (i < order.size() && beast::iequals(all[order[i]].first, all[order[start]].first)) continue;
+    for (size_t j = start + 1; j < i; ++j) {
+      all[order[start]].second += ", " + all[order[j]].second;
+      dropped[order[j]] = true;
+    }
+    start = i;
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (dropped[i]) continue;
+    if (kept != i) all[kept] = std::move(all[i]);  // never onto itself: that empties a string
+    ++kept;
+  }
+  all.resize(kept);
 }
 
 }  // namespace
@@ -443,15 +488,11 @@ awaitable<void> HttpServer::Impl::serve(Stream& stream, ConnectionDeadline& dead
     auto message = parser.release();
     HttpRequest req;
     req.method = std::string(message.method_string());
-    req.target = std::string(message.target());
-    auto question = req.target.find('?');
-    req.path = req.target.substr(0, question);
-    if (question != std::string::npos) req.query = req.target.substr(question + 1);
-    for (const auto& field : message) {
-      std::string name(field.name_string());
-      auto [it, fresh] = req.headers.try_emplace(name, std::string(field.value()));
-      if (!fresh) it->second += ", " + std::string(field.value());
-    }
+    const std::string_view target(message.target().data(), message.target().size());
+    auto question = target.find('?');
+    req.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) req.query = std::string(target.substr(question + 1));
+    copyHeaders(message, req);
     req.peer = peer;
     req.proven = &proven;
 

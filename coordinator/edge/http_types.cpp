@@ -29,11 +29,11 @@ void forEachQueryPair(std::string_view query, Visit visit) {
     query.remove_prefix(amp + 1);
   }
 }
-}  // namespace
 
-bool CaseInsensitiveLess::operator()(const std::string& a, const std::string& b) const {
-  return strcasecmp(a.c_str(), b.c_str()) < 0;
+bool sameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
+}  // namespace
 
 std::string percentDecode(std::string_view text, bool plus_is_space) {
   std::string out;
@@ -52,9 +52,11 @@ std::string percentDecode(std::string_view text, bool plus_is_space) {
   return out;
 }
 
-std::string HttpRequest::header(const std::string& name) const {
-  auto it = headers.find(name);
-  return it == headers.end() ? std::string() : it->second;
+std::string_view HttpRequest::headerView(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (sameName(n, name)) return v;
+  }
+  return {};
 }
 
 bool HttpRequest::hasParam(const std::string& name) const {
@@ -86,13 +88,15 @@ std::vector<std::string> HttpRequest::params(const std::string& name) const {
 }
 
 std::string HttpRequest::pathParam(const std::string& name) const {
-  auto it = path_params.find(name);
-  return it == path_params.end() ? std::string() : it->second;
+  for (const auto& [n, v] : path_params) {
+    if (n == name) return v;
+  }
+  return {};
 }
 
 void HttpResponse::setHeader(std::string name, std::string value) {
   for (auto& [n, v] : headers) {
-    if (strcasecmp(n.c_str(), name.c_str()) == 0) {
+    if (sameName(n, name)) {
       v = std::move(value);
       return;
     }

@@ -6,10 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,11 +19,6 @@ namespace photon::coordinator {
 struct PeerCertificate {
   std::string common_name;
   std::string serial_hex;  // upper-case hex, as OpenSSL prints it
-};
-
-// Header names compare without regard to case (RFC 9110).
-struct CaseInsensitiveLess {
-  bool operator()(const std::string& a, const std::string& b) const;
 };
 
 // What an earlier request on the same kept-alive connection proved about its caller, so that an
@@ -39,17 +34,21 @@ struct ProvenCaller {
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", …
-  std::string target;  // as sent: path and query
   std::string path;    // the target before '?', percent-decoded per segment by the router
   std::string query;   // after '?', raw
-  std::map<std::string, std::string, CaseInsensitiveLess> headers;
+  // In arrival order, one entry per name: the values of a repeated header joined with ", "
+  // (RFC 9110 5.3). A flat list: a request has a handful, and a map costs a node each.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   // Filled by the router from the route's "{name}" segments.
-  std::map<std::string, std::string> path_params;
+  std::vector<std::pair<std::string, std::string>> path_params;
   std::optional<PeerCertificate> peer;  // only over TLS with a verified client certificate
   ProvenCaller* proven = nullptr;       // the connection's, see ProvenCaller; null: none kept
 
-  std::string header(const std::string& name) const;
+  // A header's value (names compare without regard to case); empty when absent. The view
+  // lives as long as the request.
+  std::string_view headerView(std::string_view name) const;
+  std::string header(std::string_view name) const { return std::string(headerView(name)); }
   bool hasParam(const std::string& name) const;
   // The first value of a query parameter, percent-decoded; empty when absent.
   std::string param(const std::string& name) const;

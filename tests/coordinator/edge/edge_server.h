@@ -29,6 +29,11 @@ struct EdgeServer {
       if (req.peer) peer = {{"cn", req.peer->common_name}, {"serial", req.peer->serial_hex}};
       coordinator::sendJson(res, 200, common::Json{{"bytes", req.body.size()}, {"peer", peer}});
     });
+    // Echoes the X-Tag header as the handler reads it, and how many header names it saw.
+    router.get("/headers", [](const HttpRequest& req, HttpResponse& res) {
+      coordinator::sendJson(
+          res, 200, common::Json{{"x-tag", req.header("x-tag")}, {"names", req.headers.size()}});
+    });
     coordinator::HttpServerOptions options;
     options.limits = limits;
     options.tls = std::move(tls);

@@ -11,10 +11,9 @@ namespace {
 HttpRequest request(std::string method, std::string target, std::string body = {}) {
   HttpRequest req;
   req.method = std::move(method);
-  req.target = std::move(target);
-  auto q = req.target.find('?');
-  req.path = req.target.substr(0, q);
-  if (q != std::string::npos) req.query = req.target.substr(q + 1);
+  auto q = target.find('?');
+  req.path = target.substr(0, q);
+  if (q != std::string::npos) req.query = target.substr(q + 1);
   req.body = std::move(body);
   return req;
 }
