@@ -92,10 +92,11 @@ void Router::dispatch(HttpRequest& req, HttpResponse& res) const {
   const std::span<const std::string_view> segments(parts.data(), std::min(count, kMaxSegments));
   static const std::vector<size_t> kNone;
   const std::vector<size_t>& candidates = count < by_length_.size() ? by_length_[count] : kNone;
-  // How many literal segments of `route` match, or -1 when it does not match.
+  // How many literal segments of `route` match, or -1 when it does not match. From the last
+  // segment: routes of one length mostly share their first ones ("api", "v1", "nodes").
   auto literalsMatched = [&segments](const Route& route) {
     int literals = 0;
-    for (size_t i = 0; i < segments.size(); ++i) {
+    for (size_t i = segments.size(); i-- > 0;) {
       if (route.segments[i].param) continue;
       if (route.segments[i].text != segments[i]) return -1;
       ++literals;

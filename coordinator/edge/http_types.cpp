@@ -36,6 +36,11 @@ bool sameName(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string percentDecode(std::string_view text, bool plus_is_space) {
+  // Most segments and values hold nothing to decode (a node's id in every agent's poll).
+  if (text.find_first_of(plus_is_space ? std::string_view("%+") : std::string_view("%")) ==
+      std::string_view::npos) {
+    return std::string(text);
+  }
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
