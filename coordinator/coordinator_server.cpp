@@ -60,7 +60,8 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   inventory_->setDrainCompleteCheck(
       [p = placement.get()](const std::string& id) { return p->drainComplete(id); });
   addController(std::move(placement));
-  addController(std::make_unique<DeploymentController>(*inventory_, *store_));
+  addController(
+      std::make_unique<DeploymentController>(*inventory_, *store_, options_.deployment_retention));
 
   HttpServerOptions http;
   http.host = options_.host;

@@ -15,6 +15,7 @@
 #include "coordinator/api/routes.h"
 #include "coordinator/control/controller.h"
 #include "coordinator/control/leadership.h"
+#include "coordinator/deploy/deployment_controller.h"
 #include "coordinator/edge/http_server.h"
 #include "coordinator/store/store.h"
 
@@ -49,6 +50,7 @@ struct CoordinatorOptions {
   bool require_node_certificates = false;
   // New machines that may wait in discovered at once (0: no cap).
   int64_t max_discovered = 1024;
+  DeploymentRetention deployment_retention;
 };
 
 class CoordinatorServer {

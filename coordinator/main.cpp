@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   int64_t max_discovered = 1024;
   int power_poll_interval = 60, power_deadline_ms = 10000, power_workers = 8, power_attempts = 3;
   int power_max_workers = 64;
+  double deployment_retention_days = 14;
   opts.add_options()("help,h", "show this help")(
       "listen", po::value(&listen)->default_value("127.0.0.1:7480"),
       "HOST:PORT to serve on (port 0: any)")("admin-token-file", po::value(&admin_file),
@@ -104,7 +105,11 @@ int main(int argc, char** argv) {
       "power-workers", po::value(&power_workers)->default_value(power_workers),
       "threads talking to BMCs (one call at a time per BMC)")(
       "power-max-workers", po::value(&power_max_workers)->default_value(power_max_workers),
-      "the most threads the BMC pool grows to while operations wait on BMCs that do not answer");
+      "the most threads the BMC pool grows to while operations wait on BMCs that do not answer")(
+      "deployment-retention-days",
+      po::value(&deployment_retention_days)->default_value(deployment_retention_days),
+      "days a finished deployment (its record and every node's progress) is kept; the leader "
+      "removes older ones every 10 minutes (0: keep them all)");
   coordinator::addStoreFlags(opts, store_config);
   po::variables_map vm;
   try {
@@ -224,6 +229,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.max_discovered = max_discovered;
+  if (!(deployment_retention_days >= 0) || deployment_retention_days > 36500) {
+    std::cerr << "photon-coordinator: --deployment-retention-days must be 0 (keep all) to 36500\n";
+    return 2;
+  }
+  options.deployment_retention.keep_s = static_cast<int64_t>(deployment_retention_days * 86400);
 
   // Every agent holds a connection (its long-poll): take all the descriptors we may.
   rlimit files{};

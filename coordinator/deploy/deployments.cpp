@@ -382,6 +382,57 @@ Result<int> Deployments::tick() {
   return changed;
 }
 
+Result<int> Deployments::forgetFinished(int64_t now, int64_t retention_s) {
+  std::lock_guard lock(tick_mutex_);
+  const std::string header_prefix = keys::kDeploymentsPrefix;
+  const std::string progress_prefix = keys::kDeploymentProgressPrefix;
+  PHOTON_TRY(auto headers, store_.revisions(header_prefix));
+  PHOTON_TRY(auto running, store_.revisions(keys::kRunningDeploymentsPrefix));
+  std::set<std::string> releasing;  // final, but the round has not released it yet
+  for (const auto& kv : running) {
+    releasing.insert(kv.key.substr(std::string(keys::kRunningDeploymentsPrefix).size()));
+  }
+  std::set<std::string> kept;
+  int forgotten = 0;
+  for (const auto& header : headers) {
+    std::string id = header.key.substr(header_prefix.size());
+    kept.insert(id);
+    if (releasing.contains(id)) continue;
+    PHOTON_TRY(auto stored, store_.get(header.key));
+    if (!stored || stored->mod_revision != header.mod_revision) continue;  // moved: next call
+    auto json = parseStored(*stored);
+    auto d = json ? deploymentFromJson(*json) : std::unexpected(json.error());
+    if (!d) {
+      common::logWarning("deployments: " + id + " unreadable (" + d.error().message +
+                         "), kept: remove it by hand if it must go");
+      continue;
+    }
+    if (!isFinal(d->state) || d->finished_at == 0 || now - d->finished_at < retention_s) continue;
+    auto erased = store_.commit(Txn().expect(header.key, header.mod_revision).erase(header.key));
+    if (!erased && isStoreConflict(erased.error())) continue;  // written meanwhile: next call
+    if (!erased) return std::unexpected(erased.error());
+    kept.erase(id);
+    ++forgotten;
+    common::logInfo("deployments: forgot " + id + ", " + std::string(toString(d->state)) + " " +
+                    std::to_string((now - d->finished_at) / 3600) + " h ago");
+  }
+  // Progress documents whose header is gone, one deployment at a time: each chunk checks that
+  // the header is still absent.
+  PHOTON_TRY(auto progress, store_.revisions(progress_prefix));
+  std::map<std::string, std::vector<Txn>> orphans;
+  for (const auto& doc : progress) {
+    auto slash = doc.key.find('/', progress_prefix.size());
+    if (slash == std::string::npos) continue;
+    std::string id = doc.key.substr(progress_prefix.size(), slash - progress_prefix.size());
+    if (!kept.contains(id)) orphans[id].push_back(Txn().erase(doc.key));
+  }
+  for (const auto& [id, units] : orphans) {
+    PHOTON_CHECK_CTX(commitInChunks(store_, units, {keys::deployment(id), 0}, store_.maxTxnOps()),
+                     "remove " + id + "'s progress documents");
+  }
+  return forgotten;
+}
+
 Result<bool> Deployments::advanceOne(const std::string& id) {
   PHOTON_TRY(StoredDeployment * kept, loadKept(id));
   StoredDeployment& before = *kept;

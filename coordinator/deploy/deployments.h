@@ -31,6 +31,12 @@ class Deployments {
   [[nodiscard]] Result<Deployment> cancel(const std::string& id);
   // Advances every running deployment by one step; returns how many changed.
   [[nodiscard]] Result<int> tick();
+  // Forgets the deployments that finished `retention_s` or more before `now`: each header first
+  // (guarded by the revision it was read at), then its progress documents in chunks, each
+  // chunk guarded by the header's absence (no step writes progress without its header).
+  // Progress documents a coordinator left without their header (it died between the two) go on
+  // the next call. Returns how many deployments were forgotten.
+  [[nodiscard]] Result<int> forgetFinished(int64_t now, int64_t retention_s);
 
  private:
   // The controller's copy of a running deployment, brought up to date from what moved (a

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "coordinator/inventory/keys.h"
 #include "tests/support/simulated_fleet.h"
 
 using namespace photon;
@@ -308,4 +309,40 @@ TEST_CASE("deployments: explicit nodes roll out in the order they are listed",
   CHECK(test::desiredSystem(c, fleet[2])["deployment"] == id);
   CHECK(test::desiredSystem(c, fleet[0]).is_null());
   CHECK(test::desiredSystem(c, fleet[1]).is_null());
+}
+
+TEST_CASE("deployments: a finished deployment is forgotten after its retention, with its progress",
+          "[deployments][integration]") {
+  CoordinatorFixture c;  // the default retention: 14 days, looked at every 10 minutes
+  auto fleet = test::activeFleet(c, 3);
+  std::string done = c.admin("POST", "/api/v1/deployments", request(kGood, 3)).body["id"];
+  settle(c, done);
+  for (const auto& node : fleet) test::answerDesired(c, node, "applied");
+  REQUIRE(settle(c, done)["state"] == "succeeded");
+  auto progressKeys = [&](const std::string& id) {
+    auto listed = c.server().store().revisions(coordinator::keys::deploymentProgressPrefix(id));
+    REQUIRE(listed);
+    return listed->size();
+  };
+  REQUIRE(progressKeys(done) == 3);
+  // A second one, whose node never answers: it times out (fails) on day 13.
+  std::string running = c.admin("POST", "/api/v1/deployments", request(kGood, 1)).body["id"];
+  settle(c, running);
+  // Progress left without its header (a coordinator that died between the two removals).
+  REQUIRE(c.server().store().commit(
+      coordinator::Txn().put(coordinator::keys::deploymentProgress("d-77", fleet[0].id), "{}")));
+
+  c.clock().advance(13 * 86400);
+  settle(c, running);
+  CHECK(c.admin("GET", "/api/v1/deployments/" + done).status == 200);  // 13 days: kept
+  CHECK(progressKeys("d-77") == 0);                                    // the orphan went
+
+  c.clock().advance(2 * 86400);
+  settle(c, running);
+  CHECK(c.admin("GET", "/api/v1/deployments/" + done).status == 404);
+  CHECK(progressKeys(done) == 0);
+  CHECK(show(c, running)["state"] == "failed");  // ended 2 days ago: kept
+  auto list = c.admin("GET", "/api/v1/deployments");
+  REQUIRE(list.status == 200);
+  CHECK(list.body["deployments"].size() == 1);
 }
