@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -68,10 +69,13 @@ common::Result<Exec> prepare(const std::vector<std::string>& argv) {
 }
 
 // In the child: takes on `as` (groups first: they need the privilege the uid change drops). On
-// failure the errno goes up the exec pipe, as a failed execve's would.
+// failure the errno goes up the exec pipe, as a failed execve's would. Raw system calls, not
+// glibc's wrappers: those change the ids of every thread glibc knows of, and a child started by
+// clone3 (startChild) still carries the parent's thread list; the child has one thread.
 void becomeUser(Exec& e, const RunAs& as) {
-  if (::setgroups(as.groups.size(), as.groups.data()) == 0 &&
-      ::setresgid(as.gid, as.gid, as.gid) == 0 && ::setresuid(as.uid, as.uid, as.uid) == 0) {
+  if (::syscall(SYS_setgroups, as.groups.size(), as.groups.data()) == 0 &&
+      ::syscall(SYS_setresgid, as.gid, as.gid, as.gid) == 0 &&
+      ::syscall(SYS_setresuid, as.uid, as.uid, as.uid) == 0) {
     return;
   }
   int err = errno;
@@ -108,28 +112,51 @@ common::Status awaitExec(Exec& e, pid_t pid) {
   return fail(ErrorCode::kUnavailable, "execve " + e.program + ": " + std::strerror(err));
 }
 
+// fork, or with a cgroup clone3 with CLONE_INTO_CGROUP: the child is in that cgroup from its
+// first instruction, so it never counts against the agent's cgroup nor escapes the target's
+// limits for a moment (writing its pid into cgroup.procs after fork would leave that window, and
+// need the write before the uid change). clone3 also hands back a pidfd (CLONE_PIDFD); after
+// fork the caller opens one. The child returns 0, as from fork; -1 and errno on failure.
+pid_t startChild(int cgroup_fd, int* pidfd) {
+  *pidfd = -1;
+  if (cgroup_fd < 0) return ::fork();
+  clone_args args{};
+  args.flags = CLONE_INTO_CGROUP | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+}
+
 class ExecProcessRunner final : public ProcessRunner {
  public:
   common::Result<ProcessResult> run(const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout) override {
-    return runWith(argv, timeout, nullptr, {});
+    return runWith(argv, timeout, nullptr, -1, {});
   }
 
   common::Result<ProcessResult> run(const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout,
                                     std::stop_token stop) override {
-    return runWith(argv, timeout, nullptr, std::move(stop));
+    return runWith(argv, timeout, nullptr, -1, std::move(stop));
   }
 
   common::Result<ProcessResult> runAs(const std::vector<std::string>& argv,
                                       std::chrono::milliseconds timeout, const RunAs& as) override {
-    return runWith(argv, timeout, &as, {});
+    return runWith(argv, timeout, &as, -1, {});
+  }
+
+  common::Result<ProcessResult> runInCgroup(const std::vector<std::string>& argv,
+                                            std::chrono::milliseconds timeout, int cgroup_fd,
+                                            const RunAs* as) override {
+    if (cgroup_fd < 0) return common::invalid("cgroup", "no cgroup to run " + argv.at(0) + " in");
+    return runWith(argv, timeout, as, cgroup_fd, {});
   }
 
  private:
   common::Result<ProcessResult> runWith(const std::vector<std::string>& argv,
                                         std::chrono::milliseconds timeout, const RunAs* as,
-                                        std::stop_token stop) {
+                                        int cgroup_fd, std::stop_token stop) {
     // A stop request wakes the wait below at once through this eventfd.
     UniqueFd wake;
     if (stop.stop_possible()) {
@@ -147,8 +174,12 @@ class ExecProcessRunner final : public ProcessRunner {
 
     const pid_t parent = ::getpid();
     const auto started = std::chrono::steady_clock::now();
-    pid_t pid = ::fork();
-    if (pid < 0) return osError("fork " + argv[0]);
+    int child_pidfd = -1;
+    pid_t pid = startChild(cgroup_fd, &child_pidfd);
+    if (pid < 0) {
+      return osError((cgroup_fd < 0 ? "fork " : "start in its cgroup ") + argv[0],
+                     ErrorCode::kUnavailable);
+    }
     if (pid == 0) {
       ::setpgid(0, 0);
       if (as) becomeUser(exec, *as);
@@ -157,10 +188,11 @@ class ExecProcessRunner final : public ProcessRunner {
       if (::getppid() != parent) ::_exit(127);
       execChild(exec, devnull.get(), in_child.get());
     }
+    UniqueFd pidfd(child_pidfd >= 0 ? child_pidfd
+                                    : static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     ::setpgid(pid, pid);  // also from here, so the group exists before any kill below
     in_child.reset();
     PHOTON_CHECK(awaitExec(exec, pid));
-    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     ::fcntl(out.get(), F_SETFL, O_NONBLOCK);
 
     ProcessResult result;
@@ -257,6 +289,14 @@ common::Result<ProcessResult> ProcessRunner::runAs(const std::vector<std::string
   return common::fail(common::ErrorCode::kUnavailable,
                       "run " + (argv.empty() ? std::string() : argv[0]) +
                           ": this runner cannot run a program as another user");
+}
+
+common::Result<ProcessResult> ProcessRunner::runInCgroup(const std::vector<std::string>& argv,
+                                                         std::chrono::milliseconds, int,
+                                                         const RunAs*) {
+  return common::fail(common::ErrorCode::kUnavailable,
+                      "run " + (argv.empty() ? std::string() : argv[0]) +
+                          ": this runner cannot start a program in another cgroup");
 }
 
 std::string ProcessResult::status() const {

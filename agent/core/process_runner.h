@@ -58,6 +58,12 @@ class ProcessRunner {
   [[nodiscard]] virtual common::Result<ProcessResult> runAs(const std::vector<std::string>& argv,
                                                             std::chrono::milliseconds timeout,
                                                             const RunAs& as);
+  // The same (as `as` when given), but the child starts in the cgroup2 directory `cgroup_fd`
+  // instead of the agent's: it counts against that cgroup's limits from its first instruction
+  // and is killed with it. A runner that cannot do this refuses.
+  [[nodiscard]] virtual common::Result<ProcessResult> runInCgroup(
+      const std::vector<std::string>& argv, std::chrono::milliseconds timeout, int cgroup_fd,
+      const RunAs* as = nullptr);
 };
 
 // fork/execve. The child gets its own process group (killed as a whole at the deadline),

@@ -11,10 +11,10 @@
 #include <thread>
 
 #include "agent/units/container_check.h"
-#include "agent/units/container_locator.h"
 #include "agent/units/container_user.h"
 #include "agent/units/health_probe.h"
 #include "agent/units/instance_spec.h"
+#include "agent/units/unit_locator.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -88,7 +88,8 @@ TEST_CASE("container check: a container instance's check never runs on the node"
       "user": "app", "health": {"exec": ["/bin/check"]}})");
   auto spec = parseInstance(j, "units[0]");
   REQUIRE(spec);
-  CHECK(spec->health.container_unit == "photon-box.service");
+  CHECK(spec->health.unit == "photon-box.service");
+  CHECK(spec->health.container);
   CHECK(spec->health.user == "app");
 
   // A probe that cannot reach containers fails the check rather than run it here.
@@ -96,7 +97,8 @@ TEST_CASE("container check: a container instance's check never runs on the node"
   auto marker = dir.file("ran");
   HealthCheckSpec h;
   h.kind = HealthKind::kExec;
-  h.container_unit = "photon-box.service";
+  h.unit = "photon-box.service";
+  h.container = true;
   h.exec = {"/bin/sh", "-c", "touch " + marker};
   auto r = makeSystemHealthProbe(makeProcessRunner())->check(h);
   REQUIRE_FALSE(r);

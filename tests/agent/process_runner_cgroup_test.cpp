@@ -1,0 +1,86 @@
+// ProcessRunner::runInCgroup against the real cgroup2 hierarchy: the child is in the given
+// cgroup from its start (clone3 CLONE_INTO_CGROUP), also as another user, and at its deadline
+// the whole group is killed, so the cgroup is left empty. Needs root; the cgroup is the test's
+// own (photon-test-runner-<pid>), removed at the end.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "agent/core/process_runner.h"
+#include "agent/units/unit_cgroup.h"
+
+using namespace photon::agent;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A cgroup of the test's own, removed once empty (bounded wait for killed processes to go).
+struct TestCgroup {
+  std::string path = "/photon-test-runner-" + std::to_string(::getpid());
+  std::string dir = cgroup2Mount() + path;
+  TestCgroup() { std::filesystem::create_directory(dir); }
+  ~TestCgroup() {
+    for (int i = 0; i < 200 && !readAll(dir + "/cgroup.procs").empty(); ++i) {
+      std::this_thread::sleep_for(10ms);
+    }
+    ::rmdir(dir.c_str());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("process runner: a program started in a cgroup runs in it from its start",
+          "[agent][sandbox][integration]") {
+  REQUIRE(::geteuid() == 0);
+  REQUIRE_FALSE(cgroup2Mount().empty());
+  TestCgroup cg;
+  auto fd = openCgroup(cg.path);
+  REQUIRE(fd);
+  auto runner = makeProcessRunner();
+
+  // The program's first look at itself: already there, never in the test's cgroup.
+  auto in = runner->runInCgroup({"/bin/cat", "/proc/self/cgroup"}, 5s, fd->get());
+  REQUIRE(in);
+  CHECK(in->ok());
+  CHECK_THAT(in->output, Catch::Contains("0::" + cg.path + "\n"));
+
+  RunAs nobody{.uid = 65534, .gid = 65534, .groups = {65534}};
+  auto as = runner->runInCgroup({"/bin/sh", "-c", "id -u; cat /proc/self/cgroup"}, 5s, fd->get(),
+                                &nobody);
+  REQUIRE(as);
+  CHECK(as->ok());
+  CHECK(as->output.starts_with("65534\n"));
+  CHECK_THAT(as->output, Catch::Contains("0::" + cg.path + "\n"));
+
+  // At the deadline the program and its children are killed: nothing is left in the cgroup.
+  auto start = std::chrono::steady_clock::now();
+  auto late = runner->runInCgroup({"/bin/sh", "-c", "sleep 30 & sleep 30"}, 300ms, fd->get());
+  REQUIRE(late);
+  CHECK(late->timed_out);
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
+  std::string left;
+  for (int i = 0; i < 200; ++i) {
+    left = readAll(cg.dir + "/cgroup.procs");
+    if (left.empty()) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(left.empty());
+
+  // Without a cgroup nothing runs (never in the caller's cgroup instead).
+  auto none = runner->runInCgroup({"/bin/true"}, 1s, -1);
+  REQUIRE_FALSE(none);
+  CHECK_THAT(none.error().message, Catch::Contains("no cgroup"));
+}
