@@ -147,16 +147,19 @@ class ExecProcessRunner final : public ProcessRunner {
   }
 
   common::Result<ProcessResult> runInCgroup(const std::vector<std::string>& argv,
-                                            std::chrono::milliseconds timeout, int cgroup_fd,
-                                            const RunAs* as) override {
-    if (cgroup_fd < 0) return common::invalid("cgroup", "no cgroup to run " + argv.at(0) + " in");
-    return runWith(argv, timeout, as, cgroup_fd, {});
+                                            std::chrono::milliseconds timeout,
+                                            const Confinement& how) override {
+    if (how.cgroup_fd < 0) {
+      return common::invalid("cgroup", "no cgroup to run " + argv.at(0) + " in");
+    }
+    return runWith(argv, timeout, how.as, how.cgroup_fd, {}, how.pass_fds);
   }
 
  private:
   common::Result<ProcessResult> runWith(const std::vector<std::string>& argv,
                                         std::chrono::milliseconds timeout, const RunAs* as,
-                                        int cgroup_fd, std::stop_token stop) {
+                                        int cgroup_fd, std::stop_token stop,
+                                        const std::vector<int>& pass_fds = {}) {
     // A stop request wakes the wait below at once through this eventfd.
     UniqueFd wake;
     if (stop.stop_possible()) {
@@ -182,6 +185,8 @@ class ExecProcessRunner final : public ProcessRunner {
     }
     if (pid == 0) {
       ::setpgid(0, 0);
+      // Only the child's copies lose O_CLOEXEC: another thread's child never inherits them.
+      for (int fd : pass_fds) ::fcntl(fd, F_SETFD, 0);
       if (as) becomeUser(exec, *as);
       // After the uid change, which clears the parent-death signal.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -292,8 +297,8 @@ common::Result<ProcessResult> ProcessRunner::runAs(const std::vector<std::string
 }
 
 common::Result<ProcessResult> ProcessRunner::runInCgroup(const std::vector<std::string>& argv,
-                                                         std::chrono::milliseconds, int,
-                                                         const RunAs*) {
+                                                         std::chrono::milliseconds,
+                                                         const Confinement&) {
   return common::fail(common::ErrorCode::kUnavailable,
                       "run " + (argv.empty() ? std::string() : argv[0]) +
                           ": this runner cannot start a program in another cgroup");

@@ -7,6 +7,7 @@
 #include "agent/core/program_path.h"
 #include "agent/core/user_credentials.h"
 #include "agent/units/container_check.h"
+#include "agent/units/container_entry.h"
 #include "agent/units/health_exchange.h"
 #include "agent/units/unit_cgroup.h"
 
@@ -47,11 +48,13 @@ Status checkExec(ProcessRunner& runner, UnitLocator* units, const HealthCheckSpe
   auto cgroup = openCgroup(main->cgroup);
   if (!cgroup) return unavailable(cgroup.error());
   const auto timeout = std::chrono::milliseconds(spec.timeout_ms);
-  if (spec.user.empty())
-    return outcome(where, runner.runInCgroup(spec.exec, timeout, cgroup->get()));
+  if (spec.user.empty()) {
+    return outcome(where, runner.runInCgroup(spec.exec, timeout, {.cgroup_fd = cgroup->get()}));
+  }
   auto as = credentialsOf(spec.user);
   if (!as) return unavailable(as.error());
-  return outcome(where, runner.runInCgroup(spec.exec, timeout, cgroup->get(), &*as));
+  return outcome(where,
+                 runner.runInCgroup(spec.exec, timeout, {.cgroup_fd = cgroup->get(), .as = &*as}));
 }
 
 // Inside the container (container_check.h), as the container's user, in its leader's cgroup:
@@ -83,22 +86,23 @@ Status checkInContainer(ProcessRunner& runner, UnitLocator* containers,
   }
   auto leader = containers->leaderOf(spec.unit);
   if (!leader) return unavailable(leader.error());
-  check.leader = leader->pid;
-  auto cgroup = openCgroup(leader->cgroup);
-  if (!cgroup) return unavailable(cgroup.error());
-  std::ifstream status("/proc/" + std::to_string(leader->pid) + "/status");
-  std::string text((std::istreambuf_iterator<char>(status)), {});
-  check.bounding_caps = parseProcStatus(text).bounding_caps;
-  if (!spec.user.empty()) {
-    auto as = containerUser(leader->pid, spec.user);
-    if (!as) return unavailable(as.error());
-    check.as = *as;
-  }
+  // Held from here to the start of the check: a leader that exits meanwhile is refused, and a
+  // recycled pid redirects nothing (container_entry.h).
+  auto held = holdContainer(*leader, spec.user);
+  if (!held) return unavailable(held.error());
+  check.fds = {.mnt = held->mnt.get(),
+               .uts = held->uts.get(),
+               .ipc = held->ipc.get(),
+               .net = held->net.get(),
+               .pid = held->pid.get(),
+               .root = held->root.get()};
+  check.bounding_caps = held->bounding_caps;
+  check.as = held->as;
   check.exec = spec.exec;
   // nsenter joins no cgroup namespace and moves to no cgroup: the check stays in the leader's.
-  return outcome(where,
-                 runner.runInCgroup(containerCheckArgv(check),
-                                    std::chrono::milliseconds(spec.timeout_ms), cgroup->get()));
+  return outcome(where, runner.runInCgroup(
+                            containerCheckArgv(check), std::chrono::milliseconds(spec.timeout_ms),
+                            {.cgroup_fd = held->cgroup.get(), .pass_fds = held->passed()}));
 }
 
 class SystemHealthProbe final : public HealthProbe {

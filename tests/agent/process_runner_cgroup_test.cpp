@@ -52,14 +52,14 @@ TEST_CASE("process runner: a program started in a cgroup runs in it from its sta
   auto runner = makeProcessRunner();
 
   // The program's first look at itself: already there, never in the test's cgroup.
-  auto in = runner->runInCgroup({"/bin/cat", "/proc/self/cgroup"}, 5s, fd->get());
+  auto in = runner->runInCgroup({"/bin/cat", "/proc/self/cgroup"}, 5s, {.cgroup_fd = fd->get()});
   REQUIRE(in);
   CHECK(in->ok());
   CHECK_THAT(in->output, Catch::Contains("0::" + cg.path + "\n"));
 
   RunAs nobody{.uid = 65534, .gid = 65534, .groups = {65534}};
-  auto as = runner->runInCgroup({"/bin/sh", "-c", "id -u; cat /proc/self/cgroup"}, 5s, fd->get(),
-                                &nobody);
+  auto as = runner->runInCgroup({"/bin/sh", "-c", "id -u; cat /proc/self/cgroup"}, 5s,
+                                {.cgroup_fd = fd->get(), .as = &nobody});
   REQUIRE(as);
   CHECK(as->ok());
   CHECK(as->output.starts_with("65534\n"));
@@ -67,7 +67,8 @@ TEST_CASE("process runner: a program started in a cgroup runs in it from its sta
 
   // At the deadline the program and its children are killed: nothing is left in the cgroup.
   auto start = std::chrono::steady_clock::now();
-  auto late = runner->runInCgroup({"/bin/sh", "-c", "sleep 30 & sleep 30"}, 300ms, fd->get());
+  auto late = runner->runInCgroup({"/bin/sh", "-c", "sleep 30 & sleep 30"}, 300ms,
+                                  {.cgroup_fd = fd->get()});
   REQUIRE(late);
   CHECK(late->timed_out);
   CHECK(std::chrono::steady_clock::now() - start < 3s);
@@ -80,7 +81,7 @@ TEST_CASE("process runner: a program started in a cgroup runs in it from its sta
   CHECK(left.empty());
 
   // Without a cgroup nothing runs (never in the caller's cgroup instead).
-  auto none = runner->runInCgroup({"/bin/true"}, 1s, -1);
+  auto none = runner->runInCgroup({"/bin/true"}, 1s, {});
   REQUIRE_FALSE(none);
   CHECK_THAT(none.error().message, Catch::Contains("no cgroup"));
 }

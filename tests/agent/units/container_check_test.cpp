@@ -26,16 +26,18 @@ TEST_CASE("container check: the check enters the container's namespaces with its
           "[units][sandbox]") {
   ContainerCheck check{.setpriv = "/bin/setpriv",
                        .nsenter = "/bin/nsenter",
-                       .leader = 4242,
+                       .fds = {.mnt = 11, .uts = 12, .ipc = 13, .net = 14, .pid = 15, .root = 16},
                        .bounding_caps = (1ULL << 0) | (1ULL << 21) | (1ULL << 40) | (1ULL << 63),
                        .as = {1234, 1235},
                        .exec = {"/bin/test", "-f", "/ready"}};
   CHECK(containerCheckArgv(check) ==
-        std::vector<std::string>{"/bin/setpriv", "--no-new-privs",
-                                 "--bounding-set=-all,+chown,+sys_admin,+checkpoint_restore", "--",
-                                 "/bin/nsenter", "--target=4242", "--mount", "--uts", "--ipc",
-                                 "--net", "--pid", "--setuid=1234", "--setgid=1235", "--",
-                                 "/bin/test", "-f", "/ready"});
+        std::vector<std::string>{
+            "/bin/setpriv", "--no-new-privs",
+            "--bounding-set=-all,+chown,+sys_admin,+checkpoint_restore", "--", "/bin/nsenter",
+            "--mount=/proc/self/fd/11", "--uts=/proc/self/fd/12", "--ipc=/proc/self/fd/13",
+            "--net=/proc/self/fd/14", "--pid=/proc/self/fd/15", "--root=/proc/self/fd/16",
+            "--wd=/proc/self/fd/16", "--setuid=1234", "--setgid=1235", "--", "/bin/test", "-f",
+            "/ready"});
   // A leader with no capabilities: none for the check either.
   check.bounding_caps = 0;
   CHECK(containerCheckArgv(check)[2] == "--bounding-set=-all");
