@@ -112,20 +112,46 @@ common::Status awaitExec(Exec& e, pid_t pid) {
   return fail(ErrorCode::kUnavailable, "execve " + e.program + ": " + std::strerror(err));
 }
 
+// How the child got into its cgroup.
+struct Started {
+  pid_t pid = -1;  // 0 in the child, as from fork; -1 and errno on failure
+  int pidfd = -1;  // from clone3 (CLONE_PIDFD); after fork the caller opens one
+  UniqueFd join;   // after fork: the target's cgroup.procs, which the child writes first
+};
+
 // fork, or with a cgroup clone3 with CLONE_INTO_CGROUP: the child is in that cgroup from its
 // first instruction, so it never counts against the agent's cgroup nor escapes the target's
-// limits for a moment (writing its pid into cgroup.procs after fork would leave that window, and
-// need the write before the uid change). clone3 also hands back a pidfd (CLONE_PIDFD); after
-// fork the caller opens one. The child returns 0, as from fork; -1 and errno on failure.
-pid_t startChild(int cgroup_fd, int* pidfd) {
-  *pidfd = -1;
-  if (cgroup_fd < 0) return ::fork();
+// limits for a moment. Where clone3 is refused with ENOSYS (systemd's RestrictNamespaces=, as
+// the agent's NixOS unit has, blocks it that way: its flags cannot be filtered; or a kernel
+// before 5.7), fork, and the child writes "0" into the cgroup's cgroup.procs before anything
+// else (and before the uid change, which would take the right to): it never execs in the
+// agent's cgroup, only its few setup system calls run there.
+Started startChild(int cgroup_fd) {
+  Started s;
+  if (cgroup_fd < 0) {
+    s.pid = ::fork();
+    return s;
+  }
   clone_args args{};
   args.flags = CLONE_INTO_CGROUP | CLONE_PIDFD;
-  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  args.pidfd = reinterpret_cast<uint64_t>(&s.pidfd);
   args.exit_signal = SIGCHLD;
   args.cgroup = static_cast<uint64_t>(cgroup_fd);
-  return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+  s.pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+  if (s.pid >= 0 || errno != ENOSYS) return s;
+  s.pidfd = -1;
+  s.join.reset(::openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+  if (!s.join.valid()) return s;
+  s.pid = ::fork();
+  return s;
+}
+
+// In the child after fork: into the cgroup of `join`, or nothing runs.
+void joinCgroup(Exec& e, int join) {
+  if (join < 0 || ::write(join, "0", 1) == 1) return;
+  int err = errno;
+  (void)!::write(e.error_write.get(), &err, sizeof err);
+  ::_exit(127);
 }
 
 class ExecProcessRunner final : public ProcessRunner {
@@ -177,14 +203,15 @@ class ExecProcessRunner final : public ProcessRunner {
 
     const pid_t parent = ::getpid();
     const auto started = std::chrono::steady_clock::now();
-    int child_pidfd = -1;
-    pid_t pid = startChild(cgroup_fd, &child_pidfd);
+    Started child = startChild(cgroup_fd);
+    const pid_t pid = child.pid;
     if (pid < 0) {
       return osError((cgroup_fd < 0 ? "fork " : "start in its cgroup ") + argv[0],
                      ErrorCode::kUnavailable);
     }
     if (pid == 0) {
       ::setpgid(0, 0);
+      joinCgroup(exec, child.join.get());
       // Only the child's copies lose O_CLOEXEC: another thread's child never inherits them.
       for (int fd : pass_fds) ::fcntl(fd, F_SETFD, 0);
       if (as) becomeUser(exec, *as);
@@ -193,8 +220,9 @@ class ExecProcessRunner final : public ProcessRunner {
       if (::getppid() != parent) ::_exit(127);
       execChild(exec, devnull.get(), in_child.get());
     }
-    UniqueFd pidfd(child_pidfd >= 0 ? child_pidfd
+    UniqueFd pidfd(child.pidfd >= 0 ? child.pidfd
                                     : static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    child.join.reset();
     ::setpgid(pid, pid);  // also from here, so the group exists before any kill below
     in_child.reset();
     PHOTON_CHECK(awaitExec(exec, pid));
