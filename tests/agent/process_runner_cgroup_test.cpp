@@ -17,24 +17,17 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "agent/core/process_runner.h"
 #include "agent/units/unit_cgroup.h"
+#include "tests/support/temp_dir.h"
 
 using namespace photon::agent;
 using namespace std::chrono_literals;
+using photon::test::fileContents;
 
 namespace {
-
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // A cgroup of the test's own, removed once empty (bounded wait for killed processes to go).
 struct TestCgroup {
@@ -42,7 +35,7 @@ struct TestCgroup {
   std::string dir = cgroup2Mount() + path;
   TestCgroup() { std::filesystem::create_directory(dir); }
   ~TestCgroup() {
-    for (int i = 0; i < 200 && !readAll(dir + "/cgroup.procs").empty(); ++i) {
+    for (int i = 0; i < 200 && !fileContents(dir + "/cgroup.procs").empty(); ++i) {
       std::this_thread::sleep_for(10ms);
     }
     ::rmdir(dir.c_str());
@@ -97,7 +90,7 @@ TEST_CASE("process runner: a program started in a cgroup runs in it from its sta
   CHECK(std::chrono::steady_clock::now() - start < 3s);
   std::string left;
   for (int i = 0; i < 200; ++i) {
-    left = readAll(cg.dir + "/cgroup.procs");
+    left = fileContents(cg.dir + "/cgroup.procs");
     if (left.empty()) break;
     std::this_thread::sleep_for(10ms);
   }

@@ -8,8 +8,6 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "agent/units/health_probe.h"
 #include "agent/units/sd_systemd_bus.h"
@@ -21,15 +19,9 @@
 using namespace photon::agent;
 using photon::test::NspawnContainer;
 using namespace std::chrono_literals;
+using photon::test::fileContents;
 
 namespace {
-
-std::string readAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The check writes its own cgroup membership into `out`.
 HealthCheckSpec cgroupCheck(const std::string& unit, const std::string& out) {
@@ -67,7 +59,7 @@ TEST_CASE("units health: a process instance's exec check runs in its unit's cgro
   const auto unit_cgroup = c.cgroupRoot() + "/system.slice/photon-web.service";
   pid_t main = c.hostPid(static_cast<pid_t>(state->main_pid));
   REQUIRE(main > 0);
-  auto main_cgroup = parseCgroup2Path(readAll("/proc/" + std::to_string(main) + "/cgroup"));
+  auto main_cgroup = parseCgroup2Path(fileContents("/proc/" + std::to_string(main) + "/cgroup"));
   REQUIRE(main_cgroup);
   REQUIRE(*main_cgroup == unit_cgroup);
   REQUIRE(*main_cgroup != photon::test::ownCgroup());
@@ -77,7 +69,7 @@ TEST_CASE("units health: a process instance's exec check runs in its unit's cgro
   auto ran = probe->check(cgroupCheck(web.name, seen));
   INFO((ran ? std::string() : ran.error().message));
   REQUIRE(ran);
-  CHECK_THAT(readAll(seen), Catch::Contains("0::" + unit_cgroup + "\n"));
+  CHECK_THAT(fileContents(seen), Catch::Contains("0::" + unit_cgroup + "\n"));
 
   // As the instance's user too (nobody may write only into a world-writable directory).
   ::chmod(dir.path().c_str(), 0777);
@@ -87,8 +79,8 @@ TEST_CASE("units health: a process instance's exec check runs in its unit's cgro
   ran = probe->check(as_user);
   INFO((ran ? std::string() : ran.error().message));
   REQUIRE(ran);
-  CHECK(readAll(dir.file("as-user")).starts_with("65534\n"));
-  CHECK_THAT(readAll(dir.file("as-user")), Catch::Contains("0::" + unit_cgroup + "\n"));
+  CHECK(fileContents(dir.file("as-user")).starts_with("65534\n"));
+  CHECK_THAT(fileContents(dir.file("as-user")), Catch::Contains("0::" + unit_cgroup + "\n"));
 
   // The unit stopped: its main process is gone, and the check runs nowhere (not in the agent's
   // cgroup instead), saying why.

@@ -5,21 +5,17 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "agent/units/unit_cgroup.h"
 #include "agent/units/unit_locator.h"
 #include "tests/support/nspawn_container.h"
+#include "tests/support/temp_dir.h"
 
 namespace photon::test {
 
 inline std::string ownCgroup() {
-  std::ifstream in("/proc/self/cgroup");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto path = agent::parseCgroup2Path(text.str());
+  auto path = agent::parseCgroup2Path(fileContents("/proc/self/cgroup"));
   return path ? *path : std::string();
 }
 
