@@ -206,8 +206,8 @@ class ExecProcessRunner final : public ProcessRunner {
     Started child = startChild(cgroup_fd);
     const pid_t pid = child.pid;
     if (pid < 0) {
-      return osError((cgroup_fd < 0 ? "fork " : "start in its cgroup ") + argv[0],
-                     ErrorCode::kUnavailable);
+      if (cgroup_fd < 0) return osError("fork " + argv[0]);
+      return osError("start in its cgroup " + argv[0], ErrorCode::kUnavailable);
     }
     if (pid == 0) {
       ::setpgid(0, 0);

@@ -40,16 +40,15 @@ common::Result<HeldContainer> holdContainer(const UnitProcess& leader, const std
     return osError("pidfd_open " + where, ErrorCode::kUnavailable);
   }
   // The pid may have been reused before the pidfd was taken: the process it names now must still
-  // be a container's PID 1 in the leader's cgroup.
+  // be a container's PID 1 within the leader's cgroup.
   auto status = parseProcStatus(readStatus(leader.pid));
   if (status.ns_depth < 2 || status.ns_pid != 1) {
     return fail(ErrorCode::kUnavailable, where + " is gone (no container's PID 1 now)");
   }
   held.bounding_caps = status.bounding_caps;
+  // Within the cgroup it was found in (a container's systemd moves itself one level down, into
+  // init.scope, as it boots); the check starts where it is now.
   PHOTON_TRY(auto cgroup, processCgroupWithin(leader.pid, leader.cgroup));
-  if (cgroup != leader.cgroup) {
-    return fail(ErrorCode::kUnavailable, where + " moved to " + cgroup + " (gone and reused?)");
-  }
   PHOTON_TRY(held.cgroup, openCgroup(cgroup));
   auto open = [&](const std::string& name, int flags, UniqueFd& fd) -> common::Status {
     fd.reset(::open((proc + "/" + name).c_str(), flags | O_CLOEXEC));

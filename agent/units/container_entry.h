@@ -29,7 +29,7 @@ struct HeldContainer {
 };
 
 // Holds `leader` (found by a UnitLocator, its cgroup validated within its unit): a pidfd first;
-// then who the pid is now (PID 1 of a nested PID namespace, still in `leader.cgroup`), its
+// then who the pid is now (PID 1 of a nested PID namespace, still within `leader.cgroup`), its
 // namespaces, root and cgroup, and `user` ("": root) in the container's passwd, read through
 // that root; last, through the pidfd, that it still lives, so everything read was of it.
 // kUnavailable when it has gone at any point.

@@ -86,8 +86,8 @@ Status checkInContainer(ProcessRunner& runner, UnitLocator* containers,
   }
   auto leader = containers->leaderOf(spec.unit);
   if (!leader) return unavailable(leader.error());
-  // Held from here to the start of the check: a leader that exits meanwhile is refused, and a
-  // recycled pid redirects nothing (container_entry.h).
+  // Held (container_entry.h): a leader that has exited by the end of the hold is refused; after
+  // it the check enters the held namespaces, which a recycled pid cannot change.
   auto held = holdContainer(*leader, spec.user);
   if (!held) return unavailable(held.error());
   check.fds = {.mnt = held->mnt.get(),
