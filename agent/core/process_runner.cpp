@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -68,10 +69,13 @@ common::Result<Exec> prepare(const std::vector<std::string>& argv) {
 }
 
 // In the child: takes on `as` (groups first: they need the privilege the uid change drops). On
-// failure the errno goes up the exec pipe, as a failed execve's would.
+// failure the errno goes up the exec pipe, as a failed execve's would. Raw system calls, not
+// glibc's wrappers: those change the ids of every thread glibc knows of, and a child started by
+// clone3 (startChild) still carries the parent's thread list; the child has one thread.
 void becomeUser(Exec& e, const RunAs& as) {
-  if (::setgroups(as.groups.size(), as.groups.data()) == 0 &&
-      ::setresgid(as.gid, as.gid, as.gid) == 0 && ::setresuid(as.uid, as.uid, as.uid) == 0) {
+  if (::syscall(SYS_setgroups, as.groups.size(), as.groups.data()) == 0 &&
+      ::syscall(SYS_setresgid, as.gid, as.gid, as.gid) == 0 &&
+      ::syscall(SYS_setresuid, as.uid, as.uid, as.uid) == 0) {
     return;
   }
   int err = errno;
@@ -108,28 +112,80 @@ common::Status awaitExec(Exec& e, pid_t pid) {
   return fail(ErrorCode::kUnavailable, "execve " + e.program + ": " + std::strerror(err));
 }
 
+// How the child got into its cgroup.
+struct Started {
+  pid_t pid = -1;  // 0 in the child, as from fork; -1 and errno on failure
+  int pidfd = -1;  // from clone3 (CLONE_PIDFD); after fork the caller opens one
+  UniqueFd join;   // after fork: the target's cgroup.procs, which the child writes first
+};
+
+// fork, or with a cgroup clone3 with CLONE_INTO_CGROUP: the child is in that cgroup from its
+// first instruction, so it never counts against the agent's cgroup nor escapes the target's
+// limits for a moment. Where clone3 is refused with ENOSYS (systemd's RestrictNamespaces=, as
+// the agent's NixOS unit has, blocks it that way: its flags cannot be filtered; or a kernel
+// before 5.7), fork, and the child writes "0" into the cgroup's cgroup.procs before anything
+// else (and before the uid change, which would take the right to): it never execs in the
+// agent's cgroup, only its few setup system calls run there.
+Started startChild(int cgroup_fd) {
+  Started s;
+  if (cgroup_fd < 0) {
+    s.pid = ::fork();
+    return s;
+  }
+  clone_args args{};
+  args.flags = CLONE_INTO_CGROUP | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&s.pidfd);
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  s.pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+  if (s.pid >= 0 || errno != ENOSYS) return s;
+  s.pidfd = -1;
+  s.join.reset(::openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
+  if (!s.join.valid()) return s;
+  s.pid = ::fork();
+  return s;
+}
+
+// In the child after fork: into the cgroup of `join`, or nothing runs.
+void joinCgroup(Exec& e, int join) {
+  if (join < 0 || ::write(join, "0", 1) == 1) return;
+  int err = errno;
+  (void)!::write(e.error_write.get(), &err, sizeof err);
+  ::_exit(127);
+}
+
 class ExecProcessRunner final : public ProcessRunner {
  public:
   common::Result<ProcessResult> run(const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout) override {
-    return runWith(argv, timeout, nullptr, {});
+    return runWith(argv, timeout, nullptr, -1, {});
   }
 
   common::Result<ProcessResult> run(const std::vector<std::string>& argv,
                                     std::chrono::milliseconds timeout,
                                     std::stop_token stop) override {
-    return runWith(argv, timeout, nullptr, std::move(stop));
+    return runWith(argv, timeout, nullptr, -1, std::move(stop));
   }
 
   common::Result<ProcessResult> runAs(const std::vector<std::string>& argv,
                                       std::chrono::milliseconds timeout, const RunAs& as) override {
-    return runWith(argv, timeout, &as, {});
+    return runWith(argv, timeout, &as, -1, {});
+  }
+
+  common::Result<ProcessResult> runInCgroup(const std::vector<std::string>& argv,
+                                            std::chrono::milliseconds timeout,
+                                            const Confinement& how) override {
+    if (how.cgroup_fd < 0) {
+      return common::invalid("cgroup", "no cgroup to run " + argv.at(0) + " in");
+    }
+    return runWith(argv, timeout, how.as, how.cgroup_fd, {}, how.pass_fds);
   }
 
  private:
   common::Result<ProcessResult> runWith(const std::vector<std::string>& argv,
                                         std::chrono::milliseconds timeout, const RunAs* as,
-                                        std::stop_token stop) {
+                                        int cgroup_fd, std::stop_token stop,
+                                        const std::vector<int>& pass_fds = {}) {
     // A stop request wakes the wait below at once through this eventfd.
     UniqueFd wake;
     if (stop.stop_possible()) {
@@ -147,20 +203,29 @@ class ExecProcessRunner final : public ProcessRunner {
 
     const pid_t parent = ::getpid();
     const auto started = std::chrono::steady_clock::now();
-    pid_t pid = ::fork();
-    if (pid < 0) return osError("fork " + argv[0]);
+    Started child = startChild(cgroup_fd);
+    const pid_t pid = child.pid;
+    if (pid < 0) {
+      if (cgroup_fd < 0) return osError("fork " + argv[0]);
+      return osError("start in its cgroup " + argv[0], ErrorCode::kUnavailable);
+    }
     if (pid == 0) {
       ::setpgid(0, 0);
+      joinCgroup(exec, child.join.get());
+      // Only the child's copies lose O_CLOEXEC: another thread's child never inherits them.
+      for (int fd : pass_fds) ::fcntl(fd, F_SETFD, 0);
       if (as) becomeUser(exec, *as);
       // After the uid change, which clears the parent-death signal.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(127);
       execChild(exec, devnull.get(), in_child.get());
     }
+    UniqueFd pidfd(child.pidfd >= 0 ? child.pidfd
+                                    : static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    child.join.reset();
     ::setpgid(pid, pid);  // also from here, so the group exists before any kill below
     in_child.reset();
     PHOTON_CHECK(awaitExec(exec, pid));
-    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     ::fcntl(out.get(), F_SETFL, O_NONBLOCK);
 
     ProcessResult result;
@@ -257,6 +322,14 @@ common::Result<ProcessResult> ProcessRunner::runAs(const std::vector<std::string
   return common::fail(common::ErrorCode::kUnavailable,
                       "run " + (argv.empty() ? std::string() : argv[0]) +
                           ": this runner cannot run a program as another user");
+}
+
+common::Result<ProcessResult> ProcessRunner::runInCgroup(const std::vector<std::string>& argv,
+                                                         std::chrono::milliseconds,
+                                                         const Confinement&) {
+  return common::fail(common::ErrorCode::kUnavailable,
+                      "run " + (argv.empty() ? std::string() : argv[0]) +
+                          ": this runner cannot start a program in another cgroup");
 }
 
 std::string ProcessResult::status() const {

@@ -36,6 +36,13 @@ struct RunAs {
   std::vector<gid_t> groups;  // supplementary groups, replacing the agent's
 };
 
+// Where and as whom runInCgroup starts a program.
+struct Confinement {
+  int cgroup_fd = -1;         // an open cgroup2 directory (required)
+  const RunAs* as = nullptr;  // as runAs, when set
+  std::vector<int> pass_fds;  // O_CLOEXEC descriptors the program inherits, under their numbers
+};
+
 class ProcessRunner {
  public:
   static constexpr size_t kMaxOutput = 64 * 1024;
@@ -58,6 +65,12 @@ class ProcessRunner {
   [[nodiscard]] virtual common::Result<ProcessResult> runAs(const std::vector<std::string>& argv,
                                                             std::chrono::milliseconds timeout,
                                                             const RunAs& as);
+  // The same, confined as `how` says: the child starts in the cgroup2 directory `cgroup_fd`
+  // instead of the agent's, so it counts against that cgroup's limits from its first
+  // instruction and is killed with it. A runner that cannot do this refuses.
+  [[nodiscard]] virtual common::Result<ProcessResult> runInCgroup(
+      const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
+      const Confinement& how);
 };
 
 // fork/execve. The child gets its own process group (killed as a whole at the deadline),

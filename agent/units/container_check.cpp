@@ -32,18 +32,23 @@ std::vector<std::string> containerCheckArgv(const ContainerCheck& check) {
   for (const auto& name : capabilityNames(check.bounding_caps)) bounding += ",+" + name;
   // nsenter's --setgid also clears the supplementary groups: the container's /etc/group is not
   // read. nsenter forks once more, so that the check is a process of the container's PID
-  // namespace; it stays in the runner's process group, killed whole at the deadline.
+  // namespace; it stays in the runner's process group, killed whole at the deadline. No
+  // --target: nsenter opens every namespace, the root and the working directory (the
+  // container's root too: never a directory outside it) from the descriptors, before it enters
+  // any, so nothing is looked up by pid. They stay open in the check: all the container's own.
+  auto fd = [](int n) { return "/proc/self/fd/" + std::to_string(n); };
   std::vector<std::string> argv = {check.setpriv,
                                    "--no-new-privs",
                                    bounding,
                                    "--",
                                    check.nsenter,
-                                   "--target=" + std::to_string(check.leader),
-                                   "--mount",
-                                   "--uts",
-                                   "--ipc",
-                                   "--net",
-                                   "--pid",
+                                   "--mount=" + fd(check.fds.mnt),
+                                   "--uts=" + fd(check.fds.uts),
+                                   "--ipc=" + fd(check.fds.ipc),
+                                   "--net=" + fd(check.fds.net),
+                                   "--pid=" + fd(check.fds.pid),
+                                   "--root=" + fd(check.fds.root),
+                                   "--wd=" + fd(check.fds.root),
                                    "--setuid=" + std::to_string(check.as.uid),
                                    "--setgid=" + std::to_string(check.as.gid),
                                    "--"};

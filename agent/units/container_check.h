@@ -1,10 +1,12 @@
 // The argument vector that runs a container instance's exec health check inside its container:
-// nsenter joins the leader's mount, UTS, IPC, network and PID namespaces and becomes the
-// container's user; setpriv in front of it (on the host, before anything of the container's
-// runs) sets no_new_privs and cuts the capability bounding set down to the container's own. The
-// check's program comes from the container's file system: without that cut a check that is the
-// container's root, or a set-uid program in its image, would hold capabilities the container's
-// own processes do not (CAP_SYS_MODULE: a container escape).
+// nsenter joins the leader's mount, UTS, IPC, network and PID namespaces and its root through
+// descriptors the agent opened while it held the leader (agent/units/container_entry.h; the
+// check's child inherits them under the same numbers) and becomes the container's user; setpriv in
+// front of it (on the host, before anything of the container's runs) sets no_new_privs and cuts the
+// capability bounding set down to the container's own. The check's program comes from the
+// container's file system: without that cut a check that is the container's root, or a set-uid
+// program in its image, would hold capabilities the container's own processes do not
+// (CAP_SYS_MODULE: a container escape).
 #pragma once
 
 #include <sys/types.h>
@@ -24,7 +26,10 @@ std::vector<std::string> capabilityNames(uint64_t mask);
 struct ContainerCheck {
   std::string setpriv;  // absolute paths, on the host
   std::string nsenter;
-  pid_t leader = 0;
+  // The leader's namespaces and root, open in the agent and passed to the check's child.
+  struct {
+    int mnt = -1, uts = -1, ipc = -1, net = -1, pid = -1, root = -1;
+  } fds;
   uint64_t bounding_caps = 0;  // the leader's CapBnd
   ContainerUser as;
   std::vector<std::string> exec;  // the check, resolved in the container

@@ -54,16 +54,20 @@ common::Result<ContainerUser> findPasswdEntry(std::string_view passwd, std::stri
 }
 
 common::Result<ContainerUser> containerUser(pid_t leader, const std::string& user) {
-  const std::string where = "the container's /etc/passwd";
   auto root_path = "/proc/" + std::to_string(leader) + "/root";
   UniqueFd root(::open(root_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root.valid()) return osError("open " + root_path, ErrorCode::kUnavailable);
+  return containerUserIn(root.get(), user);
+}
+
+common::Result<ContainerUser> containerUserIn(int root_fd, const std::string& user) {
+  const std::string where = "the container's /etc/passwd";
   // RESOLVE_IN_ROOT: an absolute link in the container ("/etc/passwd -> /etc/shadow") stays in
   // the container. O_NONBLOCK: a FIFO there does not hang the open; it is refused below.
   open_how how{};
   how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, root.get(), "etc/passwd", &how, sizeof how)));
+  UniqueFd fd(static_cast<int>(::syscall(SYS_openat2, root_fd, "etc/passwd", &how, sizeof how)));
   if (!fd.valid()) return osError("open " + where, ErrorCode::kUnavailable);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return osError("stat " + where, ErrorCode::kUnavailable);

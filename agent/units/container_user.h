@@ -31,5 +31,7 @@ inline constexpr size_t kMaxContainerPasswdBytes = 256 * 1024;
 // `user` in the /etc/passwd of the container whose leader is `leader` (a host pid). A file over
 // kMaxContainerPasswdBytes, not a regular file, or a link out of the container is an error.
 [[nodiscard]] common::Result<ContainerUser> containerUser(pid_t leader, const std::string& user);
+// The same, through an open descriptor of the container's root directory.
+[[nodiscard]] common::Result<ContainerUser> containerUserIn(int root_fd, const std::string& user);
 
 }  // namespace photon::agent

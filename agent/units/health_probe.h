@@ -1,16 +1,17 @@
 // Runs one health check of an instance: a TCP connect or an HTTP GET to 127.0.0.1 (bounded
 // exchanges: agent/units/health_exchange.h), or a command (execve, no shell, through the
 // ProcessRunner) whose exit status 0 passes: a process instance's on the node as its user, a
-// container instance's inside its container (agent/units/container_check.h). Each ends by the
-// check's timeout.
+// container instance's inside its container (agent/units/container_check.h); either starts in
+// its unit's cgroup (agent/units/unit_cgroup.h), never the agent's. Each ends by the check's
+// timeout.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "agent/core/process_runner.h"
-#include "agent/units/container_locator.h"
 #include "agent/units/instance_spec.h"
+#include "agent/units/unit_locator.h"
 #include "common/result.h"
 
 namespace photon::agent {
@@ -23,9 +24,10 @@ class HealthProbe {
   [[nodiscard]] virtual common::Status check(const HealthCheckSpec& spec) = 0;
 };
 
-// `containers` finds a container instance's leader; without it such a check fails (it never
-// runs on the node instead). setpriv and nsenter are looked up in PATH (util-linux).
-std::unique_ptr<HealthProbe> makeSystemHealthProbe(
-    std::unique_ptr<ProcessRunner> runner, std::shared_ptr<ContainerLocator> containers = nullptr);
+// `units` finds the process (and cgroup) of an instance's unit; without it an exec check fails
+// (it never runs in the agent's cgroup instead). setpriv and nsenter are looked up in PATH
+// (util-linux).
+std::unique_ptr<HealthProbe> makeSystemHealthProbe(std::unique_ptr<ProcessRunner> runner,
+                                                   std::shared_ptr<UnitLocator> units = nullptr);
 
 }  // namespace photon::agent

@@ -236,10 +236,11 @@ Result<InstanceSpec> parseInstance(const Json& j, const std::string& path) {
     PHOTON_TRY(auto health, common::readObject(j, "health", path));
     if (!health.is_object()) return invalid(joinPath(path, "health"), "must be an object");
     PHOTON_TRY(s.health, parseHealth(health, joinPath(path, "health")));
-    // A check runs with its instance's credentials, never the agent's; a container's inside
-    // that container, as a user of its image.
+    // A check runs with its instance's credentials and in its unit's cgroup, never the agent's;
+    // a container's inside that container, as a user of its image.
     s.health.user = s.user;
-    if (s.kind == InstanceKind::kContainer) s.health.container_unit = unitNameFor(s.name);
+    s.health.unit = unitNameFor(s.name);
+    s.health.container = s.kind == InstanceKind::kContainer;
   }
   // The revision may come as a number or a string; it is compared as text.
   if (j.contains("revision") && j["revision"].is_number_integer()) {

@@ -39,9 +39,10 @@ struct HealthCheckSpec {
   // exec: the user the command runs as, the instance's own ("" : root, as the instance runs).
   // For a container, a user of its image.
   std::string user;
-  // exec of a container instance: its unit, whose container the command runs in ("": a process
-  // instance's, run on the node).
-  std::string container_unit;
+  // exec: the instance's unit. The command starts in the cgroup of its main process (a process
+  // instance's) or, with `container`, of its container's leader, inside that container.
+  std::string unit;
+  bool container = false;
   int interval_s = 10;
   int timeout_ms = 1000;
   int rise = 2;  // consecutive successes to become healthy

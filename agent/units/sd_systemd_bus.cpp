@@ -150,6 +150,10 @@ int readServiceProperties(sd_bus_message* m, UnitState& state) {
     };
     if (std::strcmp(name, "MainPID") == 0) {
       r = sd_bus_message_read(m, "v", "u", &state.main_pid);
+    } else if (std::strcmp(name, "ControlGroup") == 0) {
+      const char* group = nullptr;
+      r = sd_bus_message_read(m, "v", "s", &group);
+      if (r >= 0 && group) state.control_group = group;
     } else if (std::strcmp(name, "NRestarts") == 0) {
       r = sd_bus_message_read(m, "v", "u", &state.n_restarts);
     } else if (std::strcmp(name, "ExecMainStatus") == 0) {

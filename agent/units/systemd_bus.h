@@ -61,6 +61,7 @@ struct UnitState {
   std::string active_state;  // active, activating, deactivating, inactive, failed
   std::string sub_state;     // running, exited, auto-restart, dead, failed, ...
   uint32_t main_pid = 0;
+  std::string control_group;  // ControlGroup: the unit's cgroup2 path as the manager sees it
   uint32_t n_restarts = 0;
   int32_t exec_main_status = 0;  // the exit code, or the signal when exec_main_code says so
   int32_t exec_main_code = 0;    // CLD_EXITED (1), CLD_KILLED (2), CLD_DUMPED (3); 0: none yet

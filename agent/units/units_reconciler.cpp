@@ -193,14 +193,15 @@ common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(RenderOptio
 }
 
 common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(const std::string& bus_address,
-                                                                     RenderOptions options) {
+                                                                     RenderOptions options,
+                                                                     ManagerView view) {
   auto bus = connectSystemdBus(bus_address);
   if (!bus) return std::unexpected(bus.error().context("units"));
-  // The health workers ask for containers' main processes on a connection of their own.
+  // The health workers ask for units' main processes on a connection of their own.
   auto locator_bus = connectSystemdBus(bus_address);
   if (!locator_bus) return std::unexpected(locator_bus.error().context("units"));
-  auto probe =
-      makeSystemHealthProbe(makeProcessRunner(), makeBusContainerLocator(std::move(*locator_bus)));
+  auto probe = makeSystemHealthProbe(makeProcessRunner(),
+                                     makeBusUnitLocator(std::move(*locator_bus), std::move(view)));
   return std::make_unique<UnitsReconciler>(std::move(*bus), std::move(probe), std::move(options));
 }
 

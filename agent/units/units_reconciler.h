@@ -8,6 +8,7 @@
 #include "agent/core/reconciler.h"
 #include "agent/units/health_monitor.h"
 #include "agent/units/systemd_bus.h"
+#include "agent/units/unit_locator.h"
 #include "agent/units/unit_render.h"
 #include "common/api/units_report.h"
 
@@ -43,8 +44,9 @@ class UnitsReconciler final : public Reconciler {
 // Wired in main(): systemd's system bus and real health checks.
 [[nodiscard]] common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(
     RenderOptions options = {});
-// Any bus address (tests reach a systemd booted in nspawn through its bus socket).
+// Any bus address (tests reach a systemd booted in nspawn through its bus socket, and read its
+// pids and cgroups through `view`).
 [[nodiscard]] common::Result<std::unique_ptr<UnitsReconciler>> makeUnitsReconciler(
-    const std::string& bus_address, RenderOptions options = {});
+    const std::string& bus_address, RenderOptions options = {}, ManagerView view = {});
 
 }  // namespace photon::agent

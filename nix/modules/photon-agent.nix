@@ -141,7 +141,11 @@ in
         ProtectHostname = true;
         RestrictAddressFamilies = [ "AF_UNIX" "AF_INET" "AF_INET6" "AF_NETLINK" ];
         # setns into these for a container instance's exec health check (nsenter); the
-        # seccomp filter also binds the check, which inherits it. No user namespaces.
+        # seccomp filter also binds the check, which inherits it. No user namespaces. It also
+        # makes clone3 fail with ENOSYS: an exec check then starts by fork and joins its unit's
+        # cgroup before it execs (docs/units.md). No ProtectControlGroups: a check starts in
+        # its unit's cgroup, which needs /sys/fs/cgroup writable (ProtectKernelTunables leaves
+        # it so). Not yet tried on a NixOS node.
         RestrictNamespaces = [ "mnt" "uts" "ipc" "net" "pid" ];
         RestrictRealtime = true;
         RestrictSUIDSGID = true;

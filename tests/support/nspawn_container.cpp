@@ -263,6 +263,19 @@ void NspawnContainer::removeCgroups() {
   }
 }
 
+std::string NspawnContainer::cgroupRoot() const {
+  std::istringstream lines(readAll("/proc/" + std::to_string(init_pid_) + "/cgroup"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.starts_with("0::")) continue;
+    auto path = line.substr(3);
+    constexpr std::string_view kInit = "/init.scope";
+    if (path.ends_with(kInit)) path.resize(path.size() - kInit.size());
+    return path;
+  }
+  return {};
+}
+
 pid_t NspawnContainer::hostPid(pid_t container_pid) const {
   std::error_code ec;
   auto ns = std::filesystem::read_symlink("/proc/" + std::to_string(init_pid_) + "/ns/pid", ec);

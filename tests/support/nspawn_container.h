@@ -43,6 +43,9 @@ class NspawnContainer {
   std::string busAddress() const { return "unix:path=" + root() + "/run/dbus/system_bus_socket"; }
   // The host PID of a process the container knows as `pid` (0 when there is none).
   pid_t hostPid(pid_t container_pid) const;
+  // Where the container's cgroup "/" is in the host's cgroup2 hierarchy (its init sits in
+  // <root>/init.scope): a unit's ControlGroup, seen from the host, is below it.
+  std::string cgroupRoot() const;
   // Runs argv inside the container's namespaces (nsenter); returns its exit status.
   int run(const std::vector<std::string>& argv) const;
   const std::string& logPath() const { return log_path_; }

@@ -21,4 +21,7 @@ class TempDir {
   std::string path_;
 };
 
+// The whole of a file ("" when it cannot be read): what a test's child wrote, or a /proc file.
+std::string fileContents(const std::string& path);
+
 }  // namespace photon::test

@@ -11,10 +11,10 @@
 #include <thread>
 
 #include "agent/units/container_check.h"
-#include "agent/units/container_locator.h"
 #include "agent/units/container_user.h"
 #include "agent/units/health_probe.h"
 #include "agent/units/instance_spec.h"
+#include "agent/units/unit_locator.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -26,16 +26,18 @@ TEST_CASE("container check: the check enters the container's namespaces with its
           "[units][sandbox]") {
   ContainerCheck check{.setpriv = "/bin/setpriv",
                        .nsenter = "/bin/nsenter",
-                       .leader = 4242,
+                       .fds = {.mnt = 11, .uts = 12, .ipc = 13, .net = 14, .pid = 15, .root = 16},
                        .bounding_caps = (1ULL << 0) | (1ULL << 21) | (1ULL << 40) | (1ULL << 63),
                        .as = {1234, 1235},
                        .exec = {"/bin/test", "-f", "/ready"}};
   CHECK(containerCheckArgv(check) ==
-        std::vector<std::string>{"/bin/setpriv", "--no-new-privs",
-                                 "--bounding-set=-all,+chown,+sys_admin,+checkpoint_restore", "--",
-                                 "/bin/nsenter", "--target=4242", "--mount", "--uts", "--ipc",
-                                 "--net", "--pid", "--setuid=1234", "--setgid=1235", "--",
-                                 "/bin/test", "-f", "/ready"});
+        std::vector<std::string>{
+            "/bin/setpriv", "--no-new-privs",
+            "--bounding-set=-all,+chown,+sys_admin,+checkpoint_restore", "--", "/bin/nsenter",
+            "--mount=/proc/self/fd/11", "--uts=/proc/self/fd/12", "--ipc=/proc/self/fd/13",
+            "--net=/proc/self/fd/14", "--pid=/proc/self/fd/15", "--root=/proc/self/fd/16",
+            "--wd=/proc/self/fd/16", "--setuid=1234", "--setgid=1235", "--", "/bin/test", "-f",
+            "/ready"});
   // A leader with no capabilities: none for the check either.
   check.bounding_caps = 0;
   CHECK(containerCheckArgv(check)[2] == "--bounding-set=-all");
@@ -88,7 +90,8 @@ TEST_CASE("container check: a container instance's check never runs on the node"
       "user": "app", "health": {"exec": ["/bin/check"]}})");
   auto spec = parseInstance(j, "units[0]");
   REQUIRE(spec);
-  CHECK(spec->health.container_unit == "photon-box.service");
+  CHECK(spec->health.unit == "photon-box.service");
+  CHECK(spec->health.container);
   CHECK(spec->health.user == "app");
 
   // A probe that cannot reach containers fails the check rather than run it here.
@@ -96,7 +99,8 @@ TEST_CASE("container check: a container instance's check never runs on the node"
   auto marker = dir.file("ran");
   HealthCheckSpec h;
   h.kind = HealthKind::kExec;
-  h.container_unit = "photon-box.service";
+  h.unit = "photon-box.service";
+  h.container = true;
   h.exec = {"/bin/sh", "-c", "touch " + marker};
   auto r = makeSystemHealthProbe(makeProcessRunner())->check(h);
   REQUIRE_FALSE(r);

@@ -7,17 +7,20 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/units/container_locator.h"
 #include "agent/units/health_probe.h"
 #include "agent/units/sd_systemd_bus.h"
+#include "agent/units/unit_cgroup.h"
+#include "agent/units/unit_locator.h"
 #include "agent/units/units_reconciler.h"
 #include "tests/agent/units/busybox_image.h"
+#include "tests/agent/units/test_locators.h"
 #include "tests/support/nspawn_container.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon::agent;
 using photon::common::Json;
 using photon::test::NspawnContainer;
+using photon::test::viewOf;
 using namespace std::chrono_literals;
 
 namespace {
@@ -56,8 +59,7 @@ TEST_CASE("units health: a container instance's exec check runs inside its conta
   auto containers = [&] {
     auto bus = connectSystemdBus(c.busAddress());
     REQUIRE(bus);
-    return std::shared_ptr<ContainerLocator>(
-        makeBusContainerLocator(std::move(*bus), [&c](pid_t p) { return c.hostPid(p); }));
+    return std::shared_ptr<UnitLocator>(makeBusUnitLocator(std::move(*bus), viewOf(c)));
   }();
   auto bus = connectSystemdBus(c.busAddress());
   REQUIRE(bus);
@@ -99,7 +101,8 @@ TEST_CASE("units health: a container instance's exec check runs inside its conta
   HealthCheckSpec as_app;
   as_app.kind = HealthKind::kExec;
   as_app.timeout_ms = 5000;
-  as_app.container_unit = "photon-boxed.service";
+  as_app.unit = "photon-boxed.service";
+  as_app.container = true;
   as_app.user = "app";
   as_app.exec = {"/bin/sh", "-c",
                  "test \"$(id -u)\" = 1234 && test \"$(id -g)\" = 1235 && test \"$(id -G)\" = "
@@ -110,7 +113,7 @@ TEST_CASE("units health: a container instance's exec check runs inside its conta
   // Confined to the container's own capabilities, and no set-uid program can add any.
   auto leader = containers->leaderOf("photon-boxed.service");
   REQUIRE(leader);
-  std::ifstream leader_status("/proc/" + std::to_string(*leader) + "/status");
+  std::ifstream leader_status("/proc/" + std::to_string(leader->pid) + "/status");
   std::string status((std::istreambuf_iterator<char>(leader_status)), {});
   auto at = status.find("CapBnd:\t");
   REQUIRE(at != std::string::npos);
@@ -123,6 +126,18 @@ TEST_CASE("units health: a container instance's exec check runs inside its conta
                  "grep -qx '" + bounding +
                      "' /proc/self/status && grep -qx 'NoNewPrivs:.1' "
                      "/proc/self/status && test \"$(id -u)\" = 0"};
+  ran = probe->check(as_app);
+  INFO((ran ? std::string() : ran.error().message));
+  CHECK(ran);
+  // In the cgroup of the container's leader, a leaf inside the unit's cgroup (nspawn's payload),
+  // never the test's own: read here from the leader itself.
+  std::ifstream leader_cgroup_file("/proc/" + std::to_string(leader->pid) + "/cgroup");
+  auto leader_cgroup =
+      parseCgroup2Path(std::string((std::istreambuf_iterator<char>(leader_cgroup_file)), {}));
+  REQUIRE(leader_cgroup);
+  CHECK(leader_cgroup->starts_with(c.cgroupRoot() + "/system.slice/photon-boxed.service/"));
+  REQUIRE(*leader_cgroup != photon::test::ownCgroup());
+  as_app.exec = {"/bin/grep", "-qx", "0::" + *leader_cgroup, "/proc/self/cgroup"};
   ran = probe->check(as_app);
   INFO((ran ? std::string() : ran.error().message));
   CHECK(ran);

@@ -10,6 +10,7 @@
 
 #include "agent/core/user_credentials.h"
 #include "agent/units/health_probe.h"
+#include "tests/agent/units/test_locators.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon::agent;
@@ -21,6 +22,7 @@ HealthCheckSpec idCheck(const std::string& out, const std::string& user) {
   HealthCheckSpec h;
   h.kind = HealthKind::kExec;
   h.timeout_ms = 5000;
+  h.unit = "photon-test.service";
   h.user = user;
   h.exec = {"/bin/sh", "-c", "echo \"$(id -u) $(id -g) $(id -G)\" > " + out};
   return h;
@@ -40,7 +42,7 @@ TEST_CASE("units health: an exec check runs as the instance's user with only its
   REQUIRE(::geteuid() == 0);
   photon::test::TempDir dir;
   ::chmod(dir.path().c_str(), 0777);
-  auto probe = makeSystemHealthProbe(makeProcessRunner());
+  auto probe = makeSystemHealthProbe(makeProcessRunner(), photon::test::selfLocator());
 
   auto as_nobody = dir.file("nobody");
   REQUIRE(probe->check(idCheck(as_nobody, "nobody")));

@@ -8,6 +8,7 @@
 #include "agent/units/health_monitor.h"
 #include "agent/units/health_probe.h"
 #include "agent/units/health_tracker.h"
+#include "tests/agent/units/test_locators.h"
 
 using namespace photon::agent;
 
@@ -31,7 +32,7 @@ TEST_CASE("units health: rise and fall need consecutive results", "[units]") {
 }
 
 TEST_CASE("units health: tcp, http and exec probes against real endpoints", "[units]") {
-  auto probe = makeSystemHealthProbe(makeProcessRunner());
+  auto probe = makeSystemHealthProbe(makeProcessRunner(), photon::test::selfLocator());
   httplib::Server server;
   server.set_tcp_nodelay(true);
   server.Get("/ok", [](const httplib::Request&, httplib::Response& res) {
@@ -72,6 +73,7 @@ TEST_CASE("units health: tcp, http and exec probes against real endpoints", "[un
   CHECK(closed.error().message.find("refused") != std::string::npos);
 
   h.kind = HealthKind::kExec;
+  h.unit = "photon-test.service";
   h.exec = {"/bin/true"};
   CHECK(probe->check(h));
   h.exec = {"/bin/false"};
@@ -87,14 +89,16 @@ TEST_CASE("units health: tcp, http and exec probes against real endpoints", "[un
 
 TEST_CASE("units health: the monitor runs checks on their interval and reports unhealthy",
           "[units]") {
-  HealthMonitor monitor(makeSystemHealthProbe(makeProcessRunner()));
+  HealthMonitor monitor(makeSystemHealthProbe(makeProcessRunner(), photon::test::selfLocator()));
   InstanceSpec good, bad;
   good.name = "good";
   good.revision = "1";
   good.health = {
       .kind = HealthKind::kExec, .exec = {"/bin/true"}, .interval_s = 1, .rise = 1, .fall = 1};
+  good.health.unit = "photon-good.service";
   bad = good;
   bad.name = "bad";
+  bad.health.unit = "photon-bad.service";
   bad.health.exec = {"/bin/false"};
   monitor.update({{good, UnitPhase::kUp}, {bad, UnitPhase::kUp}, {good, UnitPhase::kUp}});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -112,7 +116,7 @@ TEST_CASE("units health: the monitor runs checks on their interval and reports u
 
 TEST_CASE("units health: an exec check runs with an empty signal mask and says why it failed",
           "[units]") {
-  auto probe = makeSystemHealthProbe(makeProcessRunner());
+  auto probe = makeSystemHealthProbe(makeProcessRunner(), photon::test::selfLocator());
   // photon-agent blocks these for its signal thread (agent/main.cpp); a check that inherited
   // the mask would ignore systemd's SIGTERM.
   sigset_t agent_signals, previous;
@@ -121,6 +125,7 @@ TEST_CASE("units health: an exec check runs with an empty signal mask and says w
   pthread_sigmask(SIG_BLOCK, &agent_signals, &previous);
   HealthCheckSpec h;
   h.kind = HealthKind::kExec;
+  h.unit = "photon-test.service";
   h.timeout_ms = 5000;
   h.exec = {"/bin/grep", "-q", "^SigBlk:[[:space:]]*0*$", "/proc/self/status"};
   auto unmasked = probe->check(h);

@@ -10,6 +10,7 @@
 #include "agent/units/unit_render.h"
 #include "agent/units/units_reconciler.h"
 #include "tests/agent/units/busybox_image.h"
+#include "tests/agent/units/test_locators.h"
 #include "tests/support/child_process.h"
 #include "tests/support/nspawn_container.h"
 #include "tests/support/temp_dir.h"
@@ -28,7 +29,7 @@ NspawnContainer::Options containerOptions(const std::string& name) {
 }
 
 std::unique_ptr<UnitsReconciler> reconciler(const NspawnContainer& c) {
-  auto r = makeUnitsReconciler(c.busAddress());
+  auto r = makeUnitsReconciler(c.busAddress(), {}, photon::test::viewOf(c));
   if (!r) FAIL("connect: " << r.error().message);
   return std::move(*r);
 }

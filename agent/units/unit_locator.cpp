@@ -1,9 +1,11 @@
-#include "agent/units/container_locator.h"
+#include "agent/units/unit_locator.h"
 
 #include <charconv>
 #include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "agent/units/unit_cgroup.h"
 
 namespace photon::agent {
 namespace {
@@ -40,31 +42,47 @@ uint64_t hexMask(std::string_view text) {
   return mask;
 }
 
-class BusLocator final : public ContainerLocator {
+class BusLocator final : public UnitLocator {
  public:
-  BusLocator(std::unique_ptr<SystemdBus> bus, std::function<pid_t(pid_t)> local_pid)
-      : bus_(std::move(bus)), local_pid_(std::move(local_pid)) {}
+  BusLocator(std::unique_ptr<SystemdBus> bus, ManagerView view)
+      : bus_(std::move(bus)), view_(std::move(view)) {}
 
-  common::Result<pid_t> leaderOf(const std::string& unit) override {
-    uint32_t main_pid = 0;
-    {
-      std::lock_guard lock(mu_);
-      PHOTON_TRY(UnitState state, bus_->unitState(unit));
-      main_pid = state.main_pid;
-    }
-    if (main_pid == 0) return fail(ErrorCode::kUnavailable, unit + " has no main process");
-    pid_t nspawn = static_cast<pid_t>(main_pid);
-    if (local_pid_) nspawn = local_pid_(nspawn);
-    if (nspawn <= 0) return fail(ErrorCode::kUnavailable, unit + ": main process not found");
-    auto leader = containerLeaderOf(nspawn);
+  common::Result<UnitProcess> mainProcessOf(const std::string& unit) override {
+    PHOTON_TRY(auto main, mainOf(unit));
+    auto cgroup = processCgroupWithin(main.pid, main.cgroup);
+    if (!cgroup) return std::unexpected(cgroup.error().context(unit + ": main"));
+    return UnitProcess{main.pid, *cgroup};
+  }
+
+  common::Result<UnitProcess> leaderOf(const std::string& unit) override {
+    PHOTON_TRY(auto nspawn, mainOf(unit));
+    auto leader = containerLeaderOf(nspawn.pid);
     if (!leader) return std::unexpected(leader.error().context(unit));
-    return leader;
+    auto cgroup = processCgroupWithin(*leader, nspawn.cgroup);
+    if (!cgroup) return std::unexpected(cgroup.error().context(unit + ": container leader"));
+    return UnitProcess{*leader, *cgroup};
   }
 
  private:
+  // The unit's MainPID in our PID namespace, with the unit's own cgroup in our view (not yet the
+  // main process's).
+  common::Result<UnitProcess> mainOf(const std::string& unit) {
+    UnitState state;
+    {
+      std::lock_guard lock(mu_);
+      PHOTON_TRY(state, bus_->unitState(unit));
+    }
+    if (state.main_pid == 0) return fail(ErrorCode::kUnavailable, unit + " has no main process");
+    if (state.control_group.empty()) return fail(ErrorCode::kUnavailable, unit + " has no cgroup");
+    pid_t pid = static_cast<pid_t>(state.main_pid);
+    if (view_.local_pid) pid = view_.local_pid(pid);
+    if (pid <= 0) return fail(ErrorCode::kUnavailable, unit + ": main process not found");
+    return UnitProcess{pid, cgroupUnder(view_.cgroup_root, state.control_group)};
+  }
+
   std::mutex mu_;
   std::unique_ptr<SystemdBus> bus_;
-  std::function<pid_t(pid_t)> local_pid_;
+  ManagerView view_;
 };
 
 }  // namespace
@@ -107,9 +125,8 @@ common::Result<pid_t> containerLeaderOf(pid_t nspawn_pid) {
               "systemd-nspawn (pid " + self + ") runs no container (starting or stopping)");
 }
 
-std::unique_ptr<ContainerLocator> makeBusContainerLocator(std::unique_ptr<SystemdBus> bus,
-                                                          std::function<pid_t(pid_t)> local_pid) {
-  return std::make_unique<BusLocator>(std::move(bus), std::move(local_pid));
+std::unique_ptr<UnitLocator> makeBusUnitLocator(std::unique_ptr<SystemdBus> bus, ManagerView view) {
+  return std::make_unique<BusLocator>(std::move(bus), std::move(view));
 }
 
 }  // namespace photon::agent
