@@ -3,6 +3,7 @@
 #include <random>
 
 #include "common/error_context.h"
+#include "common/log.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/power/power_keys.h"
 
@@ -129,7 +130,13 @@ common::Result<std::vector<PowerJob>> takeRequests(Store& store, int64_t now) {
     auto doc = parseStored(kv);
     std::vector<PowerJob> jobs;
     Json taken = Json::array();
-    if (doc && (*doc)["ops"].is_array()) {
+    if (!doc || !(*doc)["ops"].is_array()) {
+      // Only coordinators write it: a hand edit or a bug. Said, then removed, or it would
+      // block the node's queue for good.
+      common::logWarning("power " + target + ": queued operations unreadable (" +
+                         (doc ? std::string("no \"ops\" list") : doc.error().message) +
+                         "), dropped: " + std::to_string(kv.value.size()) + " bytes");
+    } else {
       for (const auto& op : (*doc)["ops"]) {
         auto job = jobFromJson(op, target);
         if (!job) {
@@ -149,8 +156,15 @@ common::Result<std::vector<PowerJob>> takeRequests(Store& store, int64_t now) {
                    "read the running power operations of " + target);
     Json held{{"ops", Json::array()}};
     if (running) {
-      if (auto parsed = parseStored(*running); parsed && (*parsed)["ops"].is_array())
+      if (auto parsed = parseStored(*running); parsed && (*parsed)["ops"].is_array()) {
         held = *parsed;
+      } else {
+        // What it held cannot be finished or shown anyway; replaced rather than left to block
+        // every later operation, and said so.
+        common::logWarning("power " + target + ": running operations unreadable (" +
+                           (parsed ? std::string("no \"ops\" list") : parsed.error().message) +
+                           "), replaced: " + std::to_string(running->value.size()) + " bytes");
+      }
     }
     for (auto& entry : taken) held["ops"].push_back(std::move(entry));
     Txn txn;
