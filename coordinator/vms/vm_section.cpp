@@ -1,5 +1,7 @@
 #include "coordinator/vms/vm_section.h"
 
+#include <set>
+
 #include "common/error_context.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/store/chunked_commit.h"
@@ -14,16 +16,29 @@ std::unexpected<common::Error> lagging(const std::string& key) {
 }
 
 // Writes the entries of a node whose section an older coordinator wrote whole, from the ledger's
-// records (the caller checked them against that section). Into `txn` when it fits, else ahead
-// of it in chunks guarded by the desired document: the entries are served only once `txn` marks
-// the section, so a crash in between leaves the node as it was.
+// records (the caller checked them against that section), and erases entries left from before
+// that (an older coordinator that rewrote the section whole left them). Into `txn` when it fits,
+// else ahead of it in chunks guarded by the desired document: the entries are served only once
+// `txn` marks the section, so a crash in between leaves the node as it was.
 Status convertWholeSection(Txn& txn, Store& store, const VmLedger& ledger,
                            const VmNodeChange& change, const Document& current) {
+  const std::string own = keys::desiredVm(change.node, change.vm);  // the caller stages it
+  std::set<std::string> kept;
   std::vector<Txn> units;
   for (const auto& r : ledger.recordsOn(change.node)) {
-    if (r->name == change.vm) continue;  // the caller stages its entry
+    std::string key = keys::desiredVm(change.node, r->name);
+    if (key == own) continue;
     Txn unit;
-    unit.put(keys::desiredVm(change.node, r->name), r->spec.dump());
+    unit.put(key, r->spec.dump());
+    units.push_back(std::move(unit));
+    kept.insert(std::move(key));
+  }
+  PHOTON_TRY_CTX(auto existing, store.revisions(keys::desiredVmsPrefix(change.node)),
+                 "read node " + change.node + "'s VM entries");
+  for (auto& entry : existing) {
+    if (entry.key == own || kept.contains(entry.key)) continue;
+    Txn unit;
+    unit.erase(std::move(entry.key));
     units.push_back(std::move(unit));
   }
   // Room for the request's own keys (record, entries, held totals, document: two nodes).

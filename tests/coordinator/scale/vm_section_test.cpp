@@ -2,7 +2,7 @@
 // its node as at the first, the agent's document is assembled in name order with a revision
 // that moves on every VM change, and a section an older coordinator wrote whole is served as it
 // is until the next VM request on its node converts it (in chunks where the store limits a
-// transaction).
+// transaction, entries left from before erased).
 #include "coordinator/vms/vm_section.h"
 
 #include <catch2/catch.hpp>
@@ -132,6 +132,8 @@ TEST_CASE(
     legacy.put(keys::vm(vmName(i)),
                Json{{"name", vmName(i)}, {"node", "n1"}, {"pinned", "n1"}, {"spec", spec}}.dump());
   }
+  // An entry an older coordinator left behind when it rewrote the section whole.
+  legacy.put(keys::desiredVm("n1", "gone"), Json{{"name", "gone"}, {"memory_mib", 1}}.dump());
   legacy.put(keys::desired("n1"),
              Json{{"system", {{"toplevel", "/nix/store/x"}}}, {"vms", section}}.dump());
   REQUIRE(w.sqlite->commit(legacy));
