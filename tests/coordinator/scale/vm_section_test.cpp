@@ -19,20 +19,13 @@ using namespace photon::coordinator;
 using common::Json;
 
 namespace {
-struct World {
-  test::TempDir dir;
-  std::unique_ptr<Store> sqlite;
-  std::unique_ptr<test::LimitedStore> store;
+struct World : test::LimitedSqlite {
   test::ManualClock clock{1'800'000'000};
   LivenessTracker liveness{clock.nowSeconds()};
   std::unique_ptr<Inventory> inventory;
   std::unique_ptr<VmService> vms;
 
-  explicit World(size_t max_ops) {
-    auto opened = SqliteStore::open(dir.file("data"));
-    REQUIRE(opened);
-    sqlite = std::move(*opened);
-    store = std::make_unique<test::LimitedStore>(*sqlite, max_ops);
+  explicit World(size_t max_ops) : LimitedSqlite(max_ops) {
     inventory = std::make_unique<Inventory>(*store, clock, liveness);
     vms = std::make_unique<VmService>(*inventory, *store);
     common::Node n;
