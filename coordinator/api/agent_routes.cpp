@@ -46,7 +46,7 @@ void answerDesired(ApiContext& ctx, const std::string& id, std::string_view know
     res.status = 304;
     return;
   }
-  auto doc = ctx.inventory.desired(id);
+  auto doc = ctx.inventory.servedDesired(id);
   if (!okOrSend(doc, res)) return;
   res.setHeader("ETag", etagFor(doc->revision));
   sendJson(res, 200, doc->body);
@@ -128,6 +128,13 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
         if (!okOrSend(section, res)) return;
         if (*section == "node-id" || *section == "revision") {
           sendError(res, common::Error{common::ErrorCode::kInvalid, "reserved section", "section"});
+          return;
+        }
+        // Assembled from the VM records' entries: a hand-written one would hide them.
+        if (*section == "vms") {
+          sendError(res, common::Error{common::ErrorCode::kInvalid,
+                                       "the vms section is written by the VM API (/api/v1/vms)",
+                                       "section"});
           return;
         }
         if (!okOrSend(common::checkJsonDepth(req.body), res)) return;

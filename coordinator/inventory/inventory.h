@@ -158,7 +158,13 @@ class Inventory {
   // alive or missing; kNotExpected in a state without an agent to poll.
   common::Liveness liveness(const Node& node);
 
+  // The desired document as stored: what the control loops read and rewrite a section of.
   [[nodiscard]] Result<Document> desired(const std::string& id);
+  // The document as the agent gets it: the stored one with its "vms" section assembled from
+  // the VMs' own entries (keys::desiredVm) when the stored one marks it so ("vms": []). Every
+  // VM change moves the stored document too, so its revision stays the ETag and the long-poll's
+  // key.
+  [[nodiscard]] Result<Document> servedDesired(const std::string& id);
   // The desired document's revision alone: the agents' 304 path parses nothing.
   [[nodiscard]] Result<int64_t> desiredRevision(const std::string& id);
   // Replaces one section of a node's desired document ("system", "units", "bgp", ...).

@@ -45,6 +45,20 @@ inline constexpr const char* kVmsPrefix = "vms/";
 inline std::string vm(const std::string& name) {
   return kVmsPrefix + name;
 }
+// Each VM's entry of its node's desired "vms" section, a key per VM so that a VM request writes
+// its own entry and not the whole section (coordinator/vms/vm_section.h). The node's desired
+// document keeps "vms": [] as the sign that its section is assembled from these.
+inline std::string desiredVmsPrefix(const std::string& node_id) {
+  return "desired-vms/" + node_id + "/";
+}
+inline std::string desiredVm(const std::string& node_id, const std::string& name) {
+  return desiredVmsPrefix(node_id) + name;
+}
+// What the VMs placed on a node hold (count, memory, vCPUs), written with each of its entries:
+// what a VM request checks its in-memory ledger against, without reading the node's section.
+inline std::string vmHeld(const std::string& node_id) {
+  return "vm-held/" + node_id;
+}
 inline std::string machineIndex(const std::string& machine_id) {
   return "idx/machine/" + machine_id;
 }

@@ -27,6 +27,22 @@ Result<Document> Inventory::desired(const std::string& id) {
   return doc;
 }
 
+Result<Document> Inventory::servedDesired(const std::string& id) {
+  // The document first, the entries after: entries newer than the revision served are harmless
+  // (the next poll sees a newer revision and fetches again), older ones would be missed.
+  PHOTON_TRY(Document doc, desired(id));
+  auto vms = doc.body.find("vms");
+  // A section written whole (before VMs had entries of their own) is served as it is.
+  if (vms == doc.body.end() || !vms->is_array() || !vms->empty()) return doc;
+  PHOTON_TRY_CTX(auto entries, store_.range(keys::desiredVmsPrefix(id)),
+                 "read node " + id + "'s VM entries");
+  for (const auto& kv : entries.kvs) {
+    PHOTON_TRY(Json spec, parseStored(kv));
+    vms->push_back(std::move(spec));
+  }
+  return doc;
+}
+
 Result<int64_t> Inventory::desiredRevision(const std::string& id) {
   return store_.modRevision(keys::desired(id));
 }

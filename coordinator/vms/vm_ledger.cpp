@@ -227,6 +227,12 @@ std::map<std::string, VmTotals> VmLedger::totals() const {
   return totals_;
 }
 
+VmTotals VmLedger::totalsOn(const std::string& node) const {
+  std::lock_guard lock(mutex_);
+  auto it = totals_.find(node);
+  return it == totals_.end() ? VmTotals{} : it->second;
+}
+
 int64_t VmLedger::revision() const {
   std::lock_guard lock(mutex_);
   return revision_;

@@ -71,6 +71,7 @@ class VmLedger {
   // being re-placed); and the largest host memory.
   std::vector<VmHost> hosts(const std::string& except, int64_t* largest_mib) const;
   std::map<std::string, VmTotals> totals() const;
+  VmTotals totalsOn(const std::string& node) const;
   int64_t revision() const;
 
  private:

@@ -10,6 +10,7 @@
 #include "common/validate.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/vms/vm_placement.h"
+#include "coordinator/vms/vm_section.h"
 
 namespace photon::coordinator {
 namespace {
@@ -21,10 +22,6 @@ using common::invalid;
 const std::set<std::string> kFields = {
     "name",    "cpus",  "memory_mib", "machine",          "disks", "nics", "kernel", "initrd",
     "cmdline", "state", "restart",    "reset_generation", "node"};
-
-std::unexpected<common::Error> changedConcurrently(const std::string& key) {
-  return fail(ErrorCode::kConflict, "changed concurrently", key);
-}
 
 Json toJson(const VmRecord& r) {
   return {{"name", r.name}, {"node", r.node}, {"pinned", r.pinned}, {"spec", r.spec}};
@@ -82,36 +79,36 @@ Result<int64_t> VmService::write(const std::string& name, const std::optional<Vm
   }
   if (after) {
     txn.put(key, toJson(*after).dump());
+    txn.put(keys::desiredVm(after->node, name), after->spec.dump());
   } else {
     txn.erase(key);
+  }
+  // A key appears once in a transaction (etcd refuses more): the entry stays where it is put.
+  if (before && (!after || after->node != before->node)) {
+    txn.erase(keys::desiredVm(before->node, name));
   }
   std::set<std::string> nodes;
   if (before) nodes.insert(before->node);
   if (after) nodes.insert(after->node);
   for (const auto& node : nodes) {
-    Json was = Json::array();
-    std::map<std::string, Json> specs;  // by name: the section's order
-    for (const auto& r : ledger_.recordsOn(node)) {
-      was.push_back(r->spec);
-      if (r->name != name) specs.emplace(r->name, r->spec);
+    VmNodeChange change{node, ledger_.totalsOn(node), {}, name, full};
+    change.after = change.held;
+    if (before && before->node == node) {
+      change.after.vms -= 1;
+      change.after.memory_mib -= before->memoryMib();
+      change.after.cpus -= before->cpus();
     }
-    if (after && after->node == node) specs.emplace(after->name, after->spec);
-    Json section = Json::array();
-    for (auto& [vm, spec] : specs) section.push_back(std::move(spec));
-    // The ledger may lag the store by a change its feed has not named yet: the node's section
-    // as stored must be the one the ledger would build, else the section built from it would be
-    // stale. Past a full read the records are the truth and the section is rebuilt from them
-    // (as it always was), whatever it held.
-    PHOTON_TRY(Document current, inventory_.desired(node));
-    auto stored = current.body.find("vms");
-    const Json& stored_section = stored == current.body.end() ? Json::array() : *stored;
-    if (!full && stored_section != was) {
-      ledger_.invalidate();
-      return changedConcurrently(keys::desired(node));
+    if (after && after->node == node) {
+      change.after.vms += 1;
+      change.after.memory_mib += after->memoryMib();
+      change.after.cpus += after->cpus();
     }
-    PHOTON_TRY_CTX(int64_t compared, inventory_.stageDesiredSection(txn, node, "vms", section),
-                   "stage node " + node + "'s vms section");
-    if (compared != current.revision) return changedConcurrently(keys::desired(node));
+    auto staged = stageVmNode(txn, inventory_, store_, ledger_, change);
+    if (!staged) {
+      // A lagging ledger is read whole on the next attempt.
+      if (isStoreConflict(staged.error())) ledger_.invalidate();
+      return std::unexpected(staged.error());
+    }
   }
   auto committed = store_.commit(txn);
   // Someone else's write: read everything again rather than wait for the feed to name it.

@@ -1,6 +1,7 @@
 // VMs as the operator manages them: a record per VM under vms/<name> naming the node it is
-// placed on, and each node's desired "vms" section rebuilt from the records placed there, both
-// written in one transaction. The agent's vms domain (agent/vms/) runs what the section says.
+// placed on and, in the same transaction, the VM's entry of its node's desired "vms" section
+// (vm_section.h: one key per VM, so that a request writes only its own). The agent's vms domain
+// (agent/vms/) runs what the section says.
 #pragma once
 
 #include <map>
@@ -51,9 +52,9 @@ class VmService final : public placement::ReservedCapacity {
   Json view(const VmRecord& record);
 
  private:
-  // One transaction: the VM's record goes from `before` to `after` (either may be absent) and
-  // the desired "vms" section of every node either names is rebuilt from the ledger. `full`:
-  // the ledger was just re-read whole (see write()).
+  // One transaction: the VM's record and its entry go from `before` to `after` (either may be
+  // absent), with what the VMs of every node either names hold and that node's desired
+  // document's revision. `full`: the ledger was just re-read whole (see stageVmNode()).
   Result<int64_t> write(const std::string& name, const std::optional<VmRecord>& before,
                         const std::optional<VmRecord>& after, bool full);
 

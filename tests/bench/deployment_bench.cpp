@@ -29,8 +29,7 @@
 #include "common/log.h"
 #include "coordinator/auth/tokens.h"
 #include "coordinator/coordinator_server.h"
-#include "coordinator/store/etcd_store.h"
-#include "coordinator/store/sqlite_store.h"
+#include "tests/support/bench_store.h"
 #include "tests/support/coordinator_fixture.h"
 #include "tests/support/etcd_cluster.h"
 #include "tests/support/process_cpu.h"
@@ -60,24 +59,6 @@ struct Node {
   bool answered = false;
 };
 
-std::unique_ptr<coordinator::Store> openStore(const std::string& kind, test::TempDir& dir,
-                                              std::unique_ptr<test::EtcdCluster>& etcd) {
-  if (kind != "etcd") {
-    auto store = coordinator::SqliteStore::open(dir.file("data"));
-    if (!store) throw std::runtime_error(store.error().message);
-    return std::move(*store);
-  }
-  etcd = std::make_unique<test::EtcdCluster>(3);
-  if (!etcd->ready()) throw std::runtime_error("etcd: " + etcd->error());
-  coordinator::EtcdOptions options;
-  options.endpoints = etcd->clientUrls();
-  auto client = coordinator::EtcdClient::create(options);
-  if (!client) throw std::runtime_error(client.error().message);
-  auto store = coordinator::EtcdStore::open(std::move(*client), "/bench/");
-  if (!store) throw std::runtime_error(store.error().message);
-  return std::move(*store);
-}
-
 struct Bench {
   test::TempDir dir;
   std::unique_ptr<test::EtcdCluster> etcd;
@@ -88,7 +69,7 @@ struct Bench {
   std::vector<Node> nodes;
 
   Bench(std::chrono::milliseconds sweep, const std::string& kind) {
-    auto store = openStore(kind, dir, etcd);
+    auto store = test::openBenchStore(kind, dir, etcd);
     coordinator::CoordinatorOptions options;
     options.max_discovered = 0;  // a bench enrols thousands of machines at once
     options.admin_token_hash = coordinator::sha256Hex(test::kAdminToken);

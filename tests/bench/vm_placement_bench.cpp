@@ -4,7 +4,8 @@
 // over the same number of hosts, for the share the store and HTTP take. The rate and the
 // process's CPU time per request are printed per tenth of the VMs, so that a cost growing with
 // the VMs already placed shows (the clients are in the process: their HTTP is in the CPU time).
-// Run by scripts/bench.d/55-vm-placement.
+// STORE "etcd" runs the coordinator on a real 3-member etcd instead of SQLite; the members' CPU
+// per request is then printed apart. Run by scripts/bench.d/55-vm-placement.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -13,24 +14,30 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "common/http_client.h"
 #include "coordinator/vms/vm_placement.h"
+#include "tests/support/bench_store.h"
 #include "tests/support/coordinator_fixture.h"
+#include "tests/support/process_cpu.h"
 
 using namespace photon;
 using common::Json;
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::cerr << "usage: vm_placement_bench NODES VMS THREADS\n";
+  if (argc != 4 && argc != 5) {
+    std::cerr << "usage: vm_placement_bench NODES VMS THREADS [sqlite|etcd]\n";
     return 2;
   }
   int node_count = std::stoi(argv[1]), vm_count = std::stoi(argv[2]), threads = std::stoi(argv[3]);
-  test::CoordinatorFixture c;
+  const std::string kind = argc == 5 ? argv[4] : "sqlite";
+  test::TempDir dir;
+  std::unique_ptr<test::EtcdCluster> etcd;  // outlives the coordinator
+  test::CoordinatorFixture c(test::openBenchStore(kind, dir, etcd));
   Json cluster = test::CoordinatorFixture::sampleCluster();
   cluster["pools"][0]["cidr"] = "10.0.0.0/16";
   cluster["pools"][0]["gateway"] = "10.0.0.1";
@@ -55,13 +62,21 @@ int main(int argc, char** argv) {
     getrusage(RUSAGE_SELF, &u);
     return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
   };
+  auto etcdCpuSeconds = [&] {
+    double total = 0;
+    for (size_t i = 0; etcd && i < etcd->members(); ++i) {
+      total += test::processCpuSeconds(std::to_string(etcd->memberPid(i)));
+    }
+    return total;
+  };
   struct Mark {
     int done;
     std::chrono::steady_clock::time_point at;
     double cpu;
+    double etcd_cpu;
   };
   std::mutex marks_mutex;
-  std::vector<Mark> marks{{0, std::chrono::steady_clock::now(), cpuSeconds()}};
+  std::vector<Mark> marks{{0, std::chrono::steady_clock::now(), cpuSeconds(), etcdCpuSeconds()}};
   const int step = std::max(1, vm_count / 10);
   std::atomic<int> next{0}, failures{0}, completed{0};
   std::vector<std::thread> pool;
@@ -79,7 +94,7 @@ int main(int argc, char** argv) {
         if (!r || r->status != 201) ++failures;
         if (int done = ++completed; done % step == 0) {
           std::lock_guard lock(marks_mutex);
-          marks.push_back({done, std::chrono::steady_clock::now(), cpuSeconds()});
+          marks.push_back({done, std::chrono::steady_clock::now(), cpuSeconds(), etcdCpuSeconds()});
         }
       }
     });
@@ -87,16 +102,21 @@ int main(int argc, char** argv) {
   for (auto& t : pool) t.join();
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("PUT /api/v1/vms: %d VMs on %d nodes from %d threads in %.2f s (%.0f/s), %d failed\n",
-              vm_count, node_count, threads, seconds, vm_count / seconds, failures.load());
+  std::printf(
+      "PUT /api/v1/vms on %s: %d VMs on %d nodes from %d threads in %.2f s (%.0f/s), %d failed\n",
+      kind.c_str(), vm_count, node_count, threads, seconds, vm_count / seconds, failures.load());
 
   std::sort(marks.begin(), marks.end(),
             [](const Mark& a, const Mark& b) { return a.done < b.done; });
   for (size_t i = 1; i < marks.size(); ++i) {
     int n = marks[i].done - marks[i - 1].done;
     double wall = std::chrono::duration<double>(marks[i].at - marks[i - 1].at).count();
-    std::printf("  VMs %6d..%6d: %6.0f requests/s, %.2f ms CPU a request\n", marks[i - 1].done,
+    std::printf("  VMs %6d..%6d: %6.0f requests/s, %.2f ms CPU a request", marks[i - 1].done,
                 marks[i].done, n / wall, (marks[i].cpu - marks[i - 1].cpu) / n * 1e3);
+    if (etcd) {
+      std::printf(", etcd members %.2f ms", (marks[i].etcd_cpu - marks[i - 1].etcd_cpu) / n * 1e3);
+    }
+    std::printf("\n");
   }
 
   auto list = c.admin("GET", "/api/v1/vms");

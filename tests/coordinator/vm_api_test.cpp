@@ -1,6 +1,9 @@
 // /api/v1/vms against the real coordinator: placement by memory and virtualization, pinning,
 // actions and deletion as they show in each node's desired "vms" section, bad input refused.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
+#include <thread>
 
 #include "tests/support/coordinator_fixture.h"
 #include "tests/support/simulated_fleet.h"
@@ -270,4 +273,52 @@ TEST_CASE("vms: delete takes the VM out of its node's section, the list merges o
   // The section stays, empty: the agent stops what it runs.
   auto desired = c.admin("GET", "/api/v1/nodes/" + w.big.id + "/desired");
   CHECK(desired.body["vms"] == Json::array());
+}
+
+TEST_CASE("vms: a node's long-poll answers when a VM is placed on it and when it is removed",
+          "[vms][integration]") {
+  World w;
+  auto& c = w.c;
+  const std::string path = "/api/v1/nodes/" + w.big.id + "/desired";
+  auto first = c.as(w.big.token, "GET", path);
+  REQUIRE(first.status == 200);
+  // Each wait is answered by a VM change alone: nothing else writes the node's document.
+  auto pollWhile = [&](const std::string& etag, const std::function<void()>& change) {
+    std::thread writer([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      change();
+    });
+    auto started = std::chrono::steady_clock::now();
+    auto polled = c.as(w.big.token, "GET", path + "?wait=20", "", {{"If-None-Match", etag}});
+    auto waited = std::chrono::steady_clock::now() - started;
+    writer.join();
+    CHECK(waited >= std::chrono::milliseconds(250));
+    CHECK(waited < std::chrono::seconds(10));
+    return polled;
+  };
+  auto placed = pollWhile(first.etag, [&] {
+    Json pinned = vm(512);
+    pinned["node"] = w.big.id;
+    CHECK(c.admin("PUT", "/api/v1/vms/a", pinned).status == 201);
+  });
+  REQUIRE(placed.status == 200);
+  REQUIRE(placed.body["vms"].size() == 1);
+  CHECK(placed.body["vms"][0]["name"] == "a");
+  CHECK(placed.etag == "\"" + std::to_string(placed.body["revision"].get<int64_t>()) + "\"");
+
+  auto removed =
+      pollWhile(placed.etag, [&] { CHECK(c.admin("DELETE", "/api/v1/vms/a").status == 200); });
+  REQUIRE(removed.status == 200);
+  CHECK(removed.body["vms"] == Json::array());
+  CHECK(removed.etag != placed.etag);
+}
+
+TEST_CASE("vms: a node's vms section is not written by hand", "[vms][integration]") {
+  World w;
+  auto& c = w.c;
+  REQUIRE(c.admin("PUT", "/api/v1/vms/a", vm(512)).status == 201);
+  auto r = c.admin("PUT", "/api/v1/nodes/" + w.big.id + "/desired/vms", Json::array());
+  CHECK(r.status == 400);
+  CHECK(r.body["field"] == "section");
+  CHECK(sectionNames(c, w.big.id) == Names{"a"});
 }

@@ -16,6 +16,17 @@ CoordinatorFixture::CoordinatorFixture(
       client_(std::move(client)) {
   auto store = coordinator::SqliteStore::open(data_dir_);
   if (!store) throw std::runtime_error(store.error().message);
+  start(std::move(*store), configure);
+}
+
+CoordinatorFixture::CoordinatorFixture(std::unique_ptr<coordinator::Store> store)
+    : data_dir_(temp_.file("data")) {
+  start(std::move(store), {});
+}
+
+void CoordinatorFixture::start(
+    std::unique_ptr<coordinator::Store> store,
+    const std::function<void(coordinator::CoordinatorOptions&)>& configure) {
   coordinator::CoordinatorOptions options;
   options.admin_token_hash = coordinator::sha256Hex(kAdminToken);
   options.bootstrap_token_hash = coordinator::sha256Hex(kBootstrapToken);
@@ -24,7 +35,7 @@ CoordinatorFixture::CoordinatorFixture(
   if (configure) configure(options);
   https_ = options.tls.has_value();
   common::setLogLevel(common::LogLevel::kWarning);  // keep test output to what matters
-  server_ = std::make_unique<coordinator::CoordinatorServer>(std::move(*store), clock_, options);
+  server_ = std::make_unique<coordinator::CoordinatorServer>(std::move(store), clock_, options);
   auto port = server_->start();
   if (!port) throw std::runtime_error(port.error().message);
 }

@@ -33,6 +33,8 @@ class CoordinatorFixture {
       std::string data_dir = {},
       const std::function<void(coordinator::CoordinatorOptions&)>& configure = {},
       common::HttpClientOptions client = {});
+  // The same over a store of the caller's (a bench's etcd, tests/support/bench_store.h).
+  explicit CoordinatorFixture(std::unique_ptr<coordinator::Store> store);
   ~CoordinatorFixture();
 
   std::string url() const;
@@ -59,6 +61,9 @@ class CoordinatorFixture {
   Enrolled enrol(int n);
 
  private:
+  void start(std::unique_ptr<coordinator::Store> store,
+             const std::function<void(coordinator::CoordinatorOptions&)>& configure);
+
   TempDir temp_;
   std::string data_dir_;
   test::ManualClock clock_;

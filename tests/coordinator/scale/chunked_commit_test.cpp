@@ -14,18 +14,7 @@ using namespace photon::coordinator;
 using test::LimitedStore;
 
 namespace {
-struct Limited {
-  test::TempDir dir;
-  std::unique_ptr<Store> sqlite;
-  std::unique_ptr<LimitedStore> store;
-
-  explicit Limited(size_t max_ops) {
-    auto opened = SqliteStore::open(dir.file("data"));
-    REQUIRE(opened);
-    sqlite = std::move(*opened);
-    store = std::make_unique<LimitedStore>(*sqlite, max_ops);
-  }
-};
+using Limited = test::LimitedSqlite;
 
 // Unit i: a compare that key u/i is absent and puts of u/i and v/i.
 std::vector<Txn> pairs(int count) {

@@ -16,7 +16,9 @@
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/store/chunked_commit.h"
+#include "coordinator/store/sqlite_store.h"
 #include "tests/fakes/manual_clock.h"
+#include "tests/support/temp_dir.h"
 
 namespace photon::test {
 
@@ -81,6 +83,20 @@ class LimitedStore final : public Store {
  private:
   Store& inner_;
   size_t max_ops_;
+};
+
+// A real SQLite store in a temp dir, held to `max_ops` (0: no limit) by a LimitedStore.
+struct LimitedSqlite {
+  TempDir dir;
+  std::unique_ptr<Store> sqlite;
+  std::unique_ptr<LimitedStore> store;
+
+  explicit LimitedSqlite(size_t max_ops) {
+    auto opened = coordinator::SqliteStore::open(dir.file("data"));
+    REQUIRE(opened);
+    sqlite = std::move(*opened);
+    store = std::make_unique<LimitedStore>(*sqlite, max_ops);
+  }
 };
 
 inline std::string fleetNodeId(int i) {

@@ -1,6 +1,6 @@
 // The VM ledger kept from the store's change feed: for seeded random sequences of VM and node
 // changes it equals a ledger read whole from the store; a change its feed did not name is
-// caught by the section check before a VM request writes a stale "vms" section.
+// caught by the check of what the node's VMs hold before a VM request writes on a stale view.
 #include "coordinator/vms/vm_ledger.h"
 
 #include <catch2/catch.hpp>
@@ -115,7 +115,7 @@ TEST_CASE("vm ledger: kept from the change feed it equals one read whole from th
   }
 }
 
-TEST_CASE("vm ledger: a change the feed has not named is caught before a section is written",
+TEST_CASE("vm ledger: a change the feed has not named is caught before a VM entry is written",
           "[scale][vms]") {
   test::TempDir dir;
   auto opened = SqliteStore::open(dir.file("data"));
@@ -141,22 +141,15 @@ TEST_CASE("vm ledger: a change the feed has not named is caught before a section
                {"disks", {{{"id", "root"}, {"image", "root.qcow2"}, {"size_gib", 1}}}}};
   REQUIRE(vms.put("a", body, nullptr));
 
-  // Another coordinator places "b" on n1 (its record and the node's section in one write), and
-  // this one's feed has not told it yet.
+  // Another coordinator places "b" on n1 (its record, its entry and what n1's VMs hold in one
+  // write), and this one's feed has not told it yet.
   forward = false;
-  auto a = vms.get("a");
-  REQUIRE(a);
-  Json b_spec = a->spec;
-  b_spec["name"] = "b";
-  Txn other;
-  other.put(keys::vm("b"),
-            Json{{"name", "b"}, {"node", "n1"}, {"pinned", ""}, {"spec", b_spec}}.dump());
-  REQUIRE(inventory.stageDesiredSection(other, "n1", "vms", Json::array({a->spec, b_spec})));
-  REQUIRE(store->commit(other));
+  VmService other(inventory, *store);  // no feed: it reads everything
+  REQUIRE(other.put("b", body, nullptr));
 
   forward = true;  // from here on (b's change stays unnamed)
   REQUIRE(vms.put("c", body, nullptr));
-  auto desired = inventory.desired("n1");
+  auto desired = inventory.servedDesired("n1");
   REQUIRE(desired);
   std::vector<std::string> names;
   for (const auto& v : desired->body["vms"]) names.push_back(v["name"]);
