@@ -24,8 +24,9 @@ std::string sessionLabel(const common::BgpSessionReport& s) {
 Json nodeBgpView(const Json& observed) {
   auto report = common::bgpReportFromObserved(observed);
   if (!report) return Json{{"error", report.error().message}, {"field", report.error().field}};
-  if (!*report) return nullptr;
-  return Json{{"report", common::toJson(**report)}};
+  const std::optional<common::BgpReport>& found = *report;
+  if (!found) return nullptr;
+  return Json{{"report", common::toJson(*found)}};
 }
 
 BgpMetrics::NodeCounts BgpMetrics::countsOf(const KeyValue& kv) {
@@ -41,11 +42,12 @@ BgpMetrics::NodeCounts BgpMetrics::countsOf(const KeyValue& kv) {
     counts.readable = false;
     return counts;
   }
-  if (!*report) return counts;
+  const std::optional<common::BgpReport>& found = *report;
+  if (!found) return counts;
   counts.reports = true;
-  counts.config = (*report)->config;
-  for (const auto& s : (*report)->sessions) ++counts.sessions[sessionLabel(s)];
-  counts.announced = static_cast<int64_t>((*report)->announced.size());
+  counts.config = found->config;
+  for (const auto& s : found->sessions) ++counts.sessions[sessionLabel(s)];
+  counts.announced = static_cast<int64_t>(found->announced.size());
   return counts;
 }
 
@@ -65,8 +67,10 @@ void BgpMetrics::append(std::string& out, Store& store, const std::set<std::stri
       continue;
     }
     auto kv = store.get(kr.key);
-    if (!kv || !*kv) continue;  // gone since the listing: the next scrape will not list it
-    now.emplace(std::move(id), countsOf(**kv));
+    if (!kv) continue;  // the store did not answer: the next scrape asks again
+    const std::optional<KeyValue>& found = *kv;
+    if (!found) continue;  // gone since the listing: the next scrape will not list it
+    now.emplace(std::move(id), countsOf(*found));
   }
   nodes_ = std::move(now);  // a node gone, retired or missing is forgotten
 
