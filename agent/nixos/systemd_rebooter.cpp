@@ -24,7 +24,7 @@ class SystemdRebooter final : public Rebooter {
     if (r < 0) {
       return fail(ErrorCode::kUnavailable, std::string("no system bus: ") + std::strerror(-r));
     }
-    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sd_bus_error error{};  // SD_BUS_ERROR_NULL without its C compound literal
     sd_bus_message* reply = nullptr;
     // replace-irreversibly: a later job cannot cancel the reboot once it is queued.
     r = sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",

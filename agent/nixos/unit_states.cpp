@@ -38,7 +38,7 @@ class BusUnitStates final : public UnitStates {
     if (r < 0)
       return fail(ErrorCode::kInternal, "encode unit path: " + std::string(std::strerror(-r)));
     CharPtr path(path_raw);
-    sd_bus_error error = SD_BUS_ERROR_NULL;
+    sd_bus_error error{};  // SD_BUS_ERROR_NULL without its C compound literal
     char* state_raw = nullptr;
     r = sd_bus_get_property_string(bus_.get(), "org.freedesktop.systemd1", path.get(),
                                    "org.freedesktop.systemd1.Unit", "ActiveState", &error,

@@ -13,12 +13,9 @@ using common::appendMetric;
 using common::appendSingle;
 using common::Json;
 
-// Label values read from reports (a VM's run state, an outcome) are kept to a short lowercase
-// word (with digits, '.', '_' and '-'), anything else is "other": no escaping to get wrong and no
-// series per stray message.
-std::string word(const Json& value) {
-  if (!value.is_string()) return "unknown";
-  const auto& s = value.get_ref<const std::string&>();
+// The version is a label value: kept to a short lowercase word (with digits, '.', '_' and '-'),
+// anything else is "other", so there is no escaping to get wrong.
+std::string word(const std::string& s) {
   if (s.empty()) return "unknown";
   if (s.size() > 32) return "other";
   for (char ch : s) {
@@ -30,38 +27,12 @@ std::string word(const Json& value) {
   return s;
 }
 
-bool nonEmpty(const Json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return false;
-  if (it->is_string() || it->is_array() || it->is_object()) return !it->empty();
-  return true;
-}
-
-bool anyItemFailed(const Json& list) {
-  if (!list.is_array()) return false;
-  for (const auto& item : list) {
-    if (item.is_object() && nonEmpty(item, "error")) return true;
-  }
-  return false;
-}
-
-const Json* sectionOf(const Json& observed, const char* domain) {
-  auto it = observed.find(domain);
-  return it != observed.end() && it->is_object() ? &*it : nullptr;
-}
-
-// Counts of `items` by a label read from each; `always` are shown even at 0 so that an alert on
-// one of them has a series to compare.
-std::map<std::string, int64_t> countBy(const Json& items, const char* key,
-                                       std::initializer_list<const char*> always) {
+// Counts by a state's wire name (a name table's, so a safe label value); `always` are shown
+// even at 0 so that an alert on one of them has a series to compare.
+template <typename E>
+std::map<std::string, int64_t> zeroed(std::initializer_list<E> always) {
   std::map<std::string, int64_t> counts;
-  for (const char* a : always) counts[a] = 0;
-  if (!items.is_array()) return counts;
-  for (const auto& item : items) {
-    if (!item.is_object()) continue;
-    auto it = item.find(key);
-    ++counts[word(it == item.end() ? Json() : *it)];
-  }
+  for (E state : always) counts[std::string(common::toString(state))] = 0;
   return counts;
 }
 
@@ -73,59 +44,62 @@ void appendCounts(std::string& out, const std::string& name, const std::string& 
   }
 }
 
-void appendSystem(std::string& out, const Json& system) {
-  auto generation = system.find("generation");
-  appendSingle(
-      out, "photon_agent_system_generation", "gauge",
-      "Number of the system profile's current generation (0: none yet)",
-      generation != system.end() && generation->is_number() ? generation->get<double>() : 0);
-  std::string outcome = word(system.value("outcome", Json()));
+void appendSystem(std::string& out, const SystemGauges& system) {
+  appendSingle(out, "photon_agent_system_generation", "gauge",
+               "Number of the system profile's current generation (0: none yet)",
+               static_cast<double>(system.generation));
   appendHelp(out, "photon_agent_system_outcome", "gauge",
              "1 for the outcome of the last system activation (applied, activating, failed, "
              "rolled-back)");
-  bool known = false;
   for (const auto& entry : common::EnumNames<common::ActivationOutcome>::kNames) {
-    const std::string_view name = entry.second;
-    known = known || outcome == name;
-    appendMetric(out, "photon_agent_system_outcome", "outcome=\"" + std::string(name) + "\"",
-                 outcome == name ? 1 : 0);
+    appendMetric(out, "photon_agent_system_outcome",
+                 "outcome=\"" + std::string(entry.second) + "\"",
+                 system.outcome == entry.first ? 1 : 0);
   }
-  if (!known) appendMetric(out, "photon_agent_system_outcome", "outcome=\"" + outcome + "\"", 1);
   appendSingle(out, "photon_agent_reboot_required", "gauge",
                "1 when the active system's kernel, initrd or modules differ from the booted one's",
-               system.value("reboot_required", false) == true ? 1 : 0);
+               system.reboot_required ? 1 : 0);
 }
 
-void appendBgp(std::string& out, const Json& bgp) {
-  // The domain's own report (common/api/bgp_report.h); one that does not read counts nothing.
-  auto report = common::bgpReportFromJson(bgp, "bgp");
-  int64_t up = 0, down = 0;
-  double announced = 0;
-  if (report) {
-    for (const auto& s : report->sessions) ++(s.established() ? up : down);
-    announced = static_cast<double>(report->announced.size());
+void appendUnits(std::string& out, const common::UnitsReport& units) {
+  using common::InstanceHealth;
+  auto counts =
+      zeroed({InstanceHealth::kHealthy, InstanceHealth::kUnhealthy, InstanceHealth::kStarting});
+  for (const auto& i : units.instances) {
+    // kUnknown's wire name is "": no check has run yet.
+    const std::string_view name = common::toString(i.health);
+    ++counts[name.empty() ? "unknown" : std::string(name)];
   }
+  appendCounts(out, "photon_agent_units", "Placed instances on this node by health", "health",
+               counts);
+}
+
+void appendVms(std::string& out, const common::VmsReport& vms) {
+  auto counts = zeroed({common::VmStatus::kRunning, common::VmStatus::kStopped});
+  for (const auto& vm : vms.vms) ++counts[std::string(common::toString(vm.status))];
+  appendCounts(out, "photon_agent_vms", "VMs on this node by state", "state", counts);
+}
+
+void appendBgp(std::string& out, const common::BgpReport& report) {
+  int64_t up = 0, down = 0;
+  for (const auto& s : report.sessions) ++(s.established() ? up : down);
   appendCounts(out, "photon_agent_bgp_sessions", "BGP sessions of this node's BIRD by state",
                "state", {{"up", up}, {"down", down}});
   appendSingle(out, "photon_agent_vips_announced", "gauge", "VIPs this node announces now",
-               announced);
+               static_cast<double>(report.announced.size()));
+}
+
+void appendUnreadable(std::string& out, const DomainReports& reports) {
+  if (reports.reported.empty()) return;
+  appendHelp(out, "photon_agent_report_unreadable", "gauge",
+             "1 when the domain's last report did not read with its typed reader (it counts "
+             "nothing then)");
+  for (const auto& domain : reports.reported) {
+    appendMetric(out, "photon_agent_report_unreadable", "domain=\"" + domain + "\"",
+                 reports.unreadable.contains(domain) ? 1 : 0);
+  }
 }
 }  // namespace
-
-bool domainFailed(const std::string& domain, const Json& observed) {
-  if (!observed.is_object()) return true;
-  if (nonEmpty(observed, "error") || nonEmpty(observed, "errors") ||
-      nonEmpty(observed, "desired_error")) {
-    return true;
-  }
-  if (domain == "system") {
-    return observed.value("outcome", Json()) ==
-           std::string(common::toString(common::ActivationOutcome::kFailed));
-  }
-  if (domain == "units") return anyItemFailed(observed.value("instances", Json()));
-  if (domain == "vms") return anyItemFailed(observed.value("vms", Json()));
-  return false;
-}
 
 void AgentMetrics::record(const PassRecord& pass) {
   common::MutexLock lock(mutex_);
@@ -146,14 +120,14 @@ void AgentMetrics::record(const PassRecord& pass) {
     d.failing = domainFailed(domain, it == pass.domains.end() ? Json() : *it);
     if (d.failing) ++d.errors;
   }
-  observed_ = pass.domains;
+  reports_ = readDomainReports(pass.domains);
 }
 
 std::string AgentMetrics::render() const {
   common::MutexLock lock(mutex_);
   std::string out;
   appendHelp(out, "photon_agent_info", "gauge", "The agent's version");
-  appendMetric(out, "photon_agent_info", "version=\"" + word(Json(version_)) + "\"", 1);
+  appendMetric(out, "photon_agent_info", "version=\"" + word(version_) + "\"", 1);
   appendSingle(out, "photon_agent_passes_total", "counter", "Passes of the run loop", passes_);
   appendSingle(out, "photon_agent_poll_failures_total", "counter",
                "Passes whose poll or report the coordinator did not answer", failed_polls_);
@@ -195,17 +169,11 @@ std::string AgentMetrics::render() const {
   }
 
   // The domains' own state, from their last reports; a domain not running here has none.
-  if (const Json* system = sectionOf(observed_, "system")) appendSystem(out, *system);
-  if (const Json* units = sectionOf(observed_, "units")) {
-    appendCounts(
-        out, "photon_agent_units", "Placed instances on this node by health", "health",
-        countBy(units->value("instances", Json()), "health", {"healthy", "unhealthy", "starting"}));
-  }
-  if (const Json* vms = sectionOf(observed_, "vms")) {
-    appendCounts(out, "photon_agent_vms", "VMs on this node by state", "state",
-                 countBy(vms->value("vms", Json()), "status", {"running", "stopped"}));
-  }
-  if (const Json* bgp = sectionOf(observed_, "bgp")) appendBgp(out, *bgp);
+  if (reports_.system) appendSystem(out, *reports_.system);
+  if (reports_.units) appendUnits(out, *reports_.units);
+  if (reports_.vms) appendVms(out, *reports_.vms);
+  if (reports_.bgp) appendBgp(out, *reports_.bgp);
+  appendUnreadable(out, reports_);
   return out;
 }
 

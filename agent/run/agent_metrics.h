@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "agent/run/domain_reports.h"
 #include "common/json_fields.h"
 #include "common/mutex.h"
 
@@ -25,11 +26,6 @@ struct PassRecord {
   std::vector<std::pair<std::string, double>> seconds;
   double wall_time = 0;  // seconds since the epoch at the end of the pass
 };
-
-// Whether a domain's observed state says its last reconcile went wrong: an error at its top
-// level (the shape, the bus, BIRD, a throw), a failed system activation, or an instance or VM
-// that could not be acted on.
-bool domainFailed(const std::string& domain, const common::Json& observed);
 
 class AgentMetrics {
  public:
@@ -55,7 +51,8 @@ class AgentMetrics {
   bool reachable_ GUARDED_BY(mutex_) = false;
   int64_t applied_revision_ GUARDED_BY(mutex_) = 0;
   std::map<std::string, DomainCounters> domains_ GUARDED_BY(mutex_);
-  common::Json observed_ GUARDED_BY(mutex_) = common::Json::object();
+  // The domains' own state from the last pass, as their typed readers took it.
+  DomainReports reports_ GUARDED_BY(mutex_);
 };
 
 }  // namespace photon::agent

@@ -33,7 +33,8 @@ class SdBusError {
   std::string describe(int r) const;
 
  private:
-  sd_bus_error error_ = SD_BUS_ERROR_NULL;
+  // SD_BUS_ERROR_NULL (all null) without its C compound literal, which clang flags in C++.
+  sd_bus_error error_{};
 };
 
 }  // namespace photon::agent

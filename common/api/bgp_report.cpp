@@ -107,4 +107,11 @@ Result<BgpReport> bgpReportFromJson(const Json& j, const std::string& path) {
   return r;
 }
 
+Result<std::optional<BgpReport>> bgpReportFromObserved(const Json& observed) {
+  const Json* bgp = observedDomain(observed, "bgp");
+  if (!bgp) return std::optional<BgpReport>();
+  PHOTON_TRY(auto report, bgpReportFromJson(*bgp, "domains.bgp"));
+  return std::optional<BgpReport>(std::move(report));
+}
+
 }  // namespace photon::common

@@ -1,7 +1,8 @@
 // The agent's observed "bgp" domain, one typed struct for both sides: the agent's BGP reconciler
 // builds a BgpReport and writes it with toJson, readers take it back with bgpReportFromJson
-// (strict: an unknown session or config state is an error naming its field). Nothing in the
-// coordinator decides on it yet; the agent's metrics read it.
+// (strict: an unknown session or config state is an error naming its field). Read by the
+// agent's metrics, and on the coordinator by the node's API view and the fleet's BGP gauges
+// (coordinator/api/node_bgp.h); nothing decides on it.
 #pragma once
 
 #include <array>
@@ -74,5 +75,9 @@ std::optional<BgpSessionState> sessionStateOf(std::string_view info);
 
 Json toJson(const BgpReport& report);
 [[nodiscard]] Result<BgpReport> bgpReportFromJson(const Json& j, const std::string& path);
+
+// The "bgp" domain of a whole observed document ({"domains": {"bgp": {...}}}); nullopt when the
+// node reports none (a node that runs no BGP).
+[[nodiscard]] Result<std::optional<BgpReport>> bgpReportFromObserved(const Json& observed);
 
 }  // namespace photon::common

@@ -15,4 +15,13 @@ Result<std::string> readReportedError(const Json& j, const std::string& key,
   return cutReportedError(e->get<std::string>());
 }
 
+const Json* observedDomain(const Json& observed, std::string_view domain) {
+  if (!observed.is_object()) return nullptr;
+  auto domains = observed.find("domains");
+  if (domains == observed.end() || !domains->is_object()) return nullptr;
+  auto section = domains->find(domain);
+  if (section == domains->end() || section->is_null()) return nullptr;
+  return &*section;
+}
+
 }  // namespace photon::common

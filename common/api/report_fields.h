@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "common/json_fields.h"
 #include "common/result.h"
@@ -19,5 +20,9 @@ std::string cutReportedError(std::string text);
 // An optional error field: "" when absent or null, cut when long, kInvalid when not a string.
 [[nodiscard]] Result<std::string> readReportedError(const Json& j, const std::string& key,
                                                     const std::string& path);
+
+// The section of one domain in a whole observed document ({"domains": {"<domain>": ...}}); null
+// when the document holds none (not an object, no domains, or the domain absent or null).
+const Json* observedDomain(const Json& observed, std::string_view domain);
 
 }  // namespace photon::common

@@ -77,11 +77,8 @@ Result<VmsReport> vmsReportFromJson(const Json& j, const std::string& path) {
 }
 
 Result<std::optional<VmsReport>> vmsReportFromObserved(const Json& observed) {
-  if (!observed.is_object()) return std::optional<VmsReport>();
-  auto domains = observed.find("domains");
-  if (domains == observed.end() || !domains->is_object()) return std::optional<VmsReport>();
-  auto vms = domains->find("vms");
-  if (vms == domains->end() || vms->is_null()) return std::optional<VmsReport>();
+  const Json* vms = observedDomain(observed, "vms");
+  if (!vms) return std::optional<VmsReport>();
   PHOTON_TRY(auto report, vmsReportFromJson(*vms, "domains.vms"));
   return std::optional<VmsReport>(std::move(report));
 }

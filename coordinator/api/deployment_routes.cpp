@@ -6,8 +6,6 @@
 
 namespace photon::coordinator {
 namespace {
-constexpr const char* kDeploymentPattern = R"(/api/v1/deployments/([^/]+))";
-
 // Counts by node status, and how far the rollout got: a node is done once it has an outcome.
 Json progressOf(const Deployment& d) {
   Json by_status = Json::object();

@@ -9,6 +9,7 @@
 #include "common/api/observed.h"
 #include "common/log.h"
 #include "common/validate.h"
+#include "coordinator/api/node_bgp.h"
 #include "coordinator/api/node_changes.h"
 #include "coordinator/api/node_table_view.h"
 #include "coordinator/api/routes.h"
@@ -145,7 +146,11 @@ void registerNodeRoutes(Router& router, ApiContext& ctx) {
     if (!okOrSend(node, res)) return;
     Json out = nodeView(ctx, *node);
     auto observed = ctx.inventory.observed(*id);
-    if (observed && observed->revision != 0) out["observed"] = observed->body;
+    if (observed && observed->revision != 0) {
+      out["observed"] = observed->body;
+      // Its BGP report as the strict reader takes it, or that reader's error.
+      if (Json bgp = nodeBgpView(observed->body); !bgp.is_null()) out["bgp"] = std::move(bgp);
+    }
     out["revision"] = ctx.store.revision();
     sendJson(res, 200, out);
   });

@@ -1,7 +1,10 @@
 #include <map>
+#include <memory>
+#include <set>
 
 #include "common/prometheus_text.h"
 #include "common/validate.h"
+#include "coordinator/api/node_bgp.h"
 #include "coordinator/api/routes.h"
 #include "coordinator/deploy/deployment_metrics.h"
 #include "coordinator/inventory/liveness_sharing.h"
@@ -58,7 +61,9 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
     sendJson(res, 200, health);
   });
 
-  router.get("/metrics", [&ctx](const HttpRequest&, HttpResponse& res) {
+  // What the BGP gauges read of each node's report, kept between scrapes.
+  auto bgp = std::make_shared<BgpMetrics>();
+  router.get("/metrics", [&ctx, bgp](const HttpRequest&, HttpResponse& res) {
     std::string out;
     ctx.metrics.render(out);
     placement::appendPlacementMetrics(out, ctx.inventory, ctx.store);
@@ -112,9 +117,12 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
     if (nodes) {
       std::map<std::string, int> by_state;
       int missing = 0;
+      std::set<std::string> alive;
       for (const auto& n : nodes->nodes) {
         ++by_state[std::string(common::toString(n.state))];
-        if (ctx.inventory.liveness(n) == common::Liveness::kMissing) ++missing;
+        auto liveness = ctx.inventory.liveness(n);
+        if (liveness == common::Liveness::kMissing) ++missing;
+        if (liveness == common::Liveness::kAlive) alive.insert(n.id);
       }
       appendHelp(out, "photon_nodes", "gauge", "Nodes by lifecycle state.");
       for (const auto& [state, count] : by_state) {
@@ -122,6 +130,7 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
       }
       appendSingle(out, "photon_nodes_missing", "gauge", "Nodes whose agent stopped polling.",
                    missing);
+      bgp->append(out, ctx.store, alive);
     }
     appendDeploymentMetrics(out, ctx.inventory, ctx.store);
     power::appendPowerMetrics(out, ctx.store);

@@ -6,9 +6,6 @@
 #include "coordinator/vms/vm_service.h"
 
 namespace photon::coordinator {
-namespace {
-constexpr const char* kVmPattern = R"(/api/v1/vms/([^/]+))";
-}  // namespace
 
 void registerVmRoutes(Router& router, ApiContext& ctx) {
   // Shared by the handlers, alive as long as they are.

@@ -9,6 +9,7 @@
 #include "common/text.h"
 #include "coordinator/ctl/bgp_command.h"
 #include "coordinator/ctl/deploy_command.h"
+#include "coordinator/ctl/node_bgp_rows.h"
 #include "coordinator/ctl/node_history_command.h"
 #include "coordinator/ctl/power_commands.h"
 #include "coordinator/ctl/rest.h"
@@ -127,6 +128,7 @@ int showNode(CtlContext& ctx, const std::string& id) {
   if (!str(*j, "drained_by").empty()) rows.push_back({"drained by:", str(*j, "drained_by")});
   if (j->contains("power_step"))
     rows.push_back({"power step:", powerStepText((*j)["power_step"], id)});
+  for (auto& row : nodeBgpRows(j->value("bgp", Json()))) rows.push_back(std::move(row));
   ctx.out << renderTable(rows);
   if (j->contains("observed")) {
     ctx.out << "observed (reported " << ago((*j)["observed"].value("reported_at", int64_t{0}), now)

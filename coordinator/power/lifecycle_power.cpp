@@ -87,16 +87,21 @@ void afterObserved(Inventory& inventory, Store& store, const common::Node& befor
 
 common::Json lifecyclePowerStep(Store& store, const common::Node& node) {
   auto kv = store.get(stepKey(node.id));
-  if (!kv || !*kv) return nullptr;
-  auto step = parseStored(**kv);
+  if (!kv) return nullptr;
+  const std::optional<KeyValue>& found = *kv;  // one reference, as clang-tidy can follow it
+  if (!found) return nullptr;
+  auto step = parseStored(*found);
   if (!step || !step->is_object() || !(*step)["operations"].is_array()) return nullptr;
   // A step belongs to the state its action moved the node to; once the node has left it (the
   // machine came up and phoned home, an operator moved it on), the step is history.
   if (stateOf(step->value("action", "")) != node.state) return nullptr;
   Json out = *step;
   auto status = powerStatus(store, node.id);
-  const Json history =
-      status && *status ? (**status).value("history", Json::array()) : Json::array();
+  Json history = Json::array();
+  if (status) {
+    const auto& known = *status;
+    if (known) history = known->value("history", Json::array());
+  }
   // The bounded history may have dropped an operation of the step when it is full of later
   // ones: the machine was driven since, and the step counts as done.
   const bool history_moved_on =
@@ -107,7 +112,9 @@ common::Json lifecyclePowerStep(Store& store, const common::Node& node) {
   for (const auto& id : (*step)["operations"]) {
     const Json* entry = nullptr;
     for (const auto& h : history) {
-      if (h.value("id", "") == id) entry = &h;
+      // JSON to JSON: clang 19 finds a string == json comparison ambiguous (C++20's reversed
+      // operators), g++ does not.
+      if (h.value("id", Json("")) == id) entry = &h;
     }
     if (!entry) {
       if (!history_moved_on) result = "pending";

@@ -224,9 +224,9 @@ Json VmService::view(const VmRecord& record) {
     // A report this coordinator cannot read (a status newer than its table, say): the VM is
     // shown with what was wrong, not as pending.
     unreadable = vms.error().field + ": " + vms.error().message;
-  } else if (*vms) {
-    accel = (*vms)->accel;
-    for (auto& v : (*vms)->vms) {
+  } else if (std::optional<common::VmsReport>& found = *vms; found) {
+    accel = found->accel;
+    for (auto& v : found->vms) {
       if (v.name == record.name) observed = std::move(v);
     }
   }

@@ -69,3 +69,22 @@ TEST_CASE("bgp report: an unknown session or config state is an error that names
   REQUIRE_FALSE(config);
   CHECK(config.error().field == "domains.bgp.config");
 }
+
+TEST_CASE("bgp report: the bgp domain of a whole observed document, none when not reported",
+          "[common]") {
+  Json observed = {{"domains", {{"bgp", toJson(sample())}, {"units", Json::object()}}}};
+  auto read = bgpReportFromObserved(observed);
+  REQUIRE(read);
+  REQUIRE(read->has_value());
+  CHECK(**read == sample());
+
+  auto none = bgpReportFromObserved(Json{{"domains", {{"units", Json::object()}}}});
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+  CHECK_FALSE(bgpReportFromObserved(Json::object())->has_value());
+
+  observed["domains"]["bgp"]["sessions"][0]["session_state"] = "Dancing";
+  auto bad = bgpReportFromObserved(observed);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().field == "domains.bgp.sessions[0].session_state");
+}

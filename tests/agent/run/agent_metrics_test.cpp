@@ -96,7 +96,7 @@ Json domainsReport() {
       {"name": "bad", "state": "refused", "error": "exec: is required"}]},
     "vms": {"accel": "tcg", "vms": [
       {"name": "a", "status": "running"}, {"name": "b", "status": "stopped"},
-      {"name": "c", "status": "Weird \"state\"\n"}]},
+      {"name": "c", "status": "paused"}]},
     "bgp": {"announced": ["10.0.100.1/32", "10.0.100.2/32"], "withdrawn": [],
             "config": "applied", "sessions": [
       {"name": "tor", "state": "up", "established": true},
@@ -149,13 +149,37 @@ TEST_CASE("agent metrics: the domains' reports become gauges and counters promto
   CHECK(sample(text, R"(photon_agent_units{health="unhealthy"})") == 1);
   CHECK(sample(text, R"(photon_agent_units{health="starting"})") == 1);
   CHECK(sample(text, R"(photon_agent_vms{state="running"})") == 1);
-  CHECK(sample(text, R"(photon_agent_vms{state="other"})") == 1);  // no raw text in a label
+  CHECK(sample(text, R"(photon_agent_vms{state="paused"})") == 1);
+  CHECK(sample(text, R"(photon_agent_report_unreadable{domain="vms"})") == 0);
   CHECK(sample(text, R"(photon_agent_bgp_sessions{state="up"})") == 1);
   CHECK(sample(text, R"(photon_agent_bgp_sessions{state="down"})") == 1);
   CHECK(sample(text, "photon_agent_vips_announced") == 2);
 
   // promtool is a real judge: a counter without _total is refused.
   CHECK_FALSE(promtoolProblems(t, "# HELP x_count a\n# TYPE x_count counter\nx_count 1\n").empty());
+}
+
+TEST_CASE("agent metrics: a report its typed reader refuses counts nothing and is named",
+          "[agent-metrics]") {
+  agent::AgentMetrics metrics("0.1.0");
+  Json domains = domainsReport();
+  domains["vms"]["vms"][2]["status"] = "Weird \"state\"\n";
+  domains["system"]["outcome"] = "half-done";
+  metrics.record({true, true, 1, domains, {{"system", 0.1}, {"vms", 0.1}, {"units", 0.1}}, 1.7e9});
+  std::string text = metrics.render();
+  INFO(text);
+  TempDir t;
+  CHECK(promtoolProblems(t, text).empty());
+  CHECK(sample(text, R"(photon_agent_report_unreadable{domain="vms"})") == 1);
+  CHECK(sample(text, R"(photon_agent_report_unreadable{domain="system"})") == 1);
+  CHECK(sample(text, R"(photon_agent_report_unreadable{domain="units"})") == 0);
+  CHECK(sample(text, R"(photon_agent_reconcile_failing{domain="vms"})") == 1);
+  // Nothing of an unreadable report is guessed: no VM and no outcome is counted.
+  CHECK(std::isnan(sample(text, R"(photon_agent_vms{state="running"})")));
+  CHECK(std::isnan(sample(text, R"(photon_agent_system_outcome{outcome="failed"})")));
+  CHECK(text.find("Weird") == std::string::npos);
+  CHECK(text.find("half-done") == std::string::npos);
+  CHECK(sample(text, R"(photon_agent_units{health="healthy"})") == 1);
 }
 
 TEST_CASE("agent metrics: --metrics-listen takes an IP and a port, nothing else",
