@@ -32,10 +32,12 @@ Result<Document> Inventory::servedDesired(const std::string& id) {
   // (the next poll sees a newer revision and fetches again), older ones would be missed.
   PHOTON_TRY(Document doc, desired(id));
   auto vms = doc.body.find("vms");
-  // A section written whole (before VMs had entries of their own) is served as it is.
-  if (vms == doc.body.end() || !vms->is_array() || !vms->empty()) return doc;
+  // A section written whole (a list, by an older coordinator) is served as it is; the VM
+  // service's marker (vms/vm_section.h) is replaced by the node's entries.
+  if (vms == doc.body.end() || !vms->is_object() || !vms->contains("entries_under")) return doc;
   PHOTON_TRY_CTX(auto entries, store_.range(keys::desiredVmsPrefix(id)),
                  "read node " + id + "'s VM entries");
+  *vms = Json::array();
   for (const auto& kv : entries.kvs) {
     PHOTON_TRY(Json spec, parseStored(kv));
     vms->push_back(std::move(spec));

@@ -1,5 +1,6 @@
 #include "coordinator/vms/vm_section.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/error_context.h"
@@ -44,7 +45,9 @@ Status convertWholeSection(Txn& txn, Store& store, const VmLedger& ledger,
   // Room for the request's own keys (record, entries, held totals, document: two nodes).
   constexpr size_t kRequestOps = 8;
   const size_t limit = store.maxTxnOps();
-  if (limit == 0 || units.size() + kRequestOps <= limit) {
+  // What `txn` already holds counts too (a move converts both of its nodes).
+  const size_t staged = std::max(txn.ops.size(), txn.compares.size());
+  if (limit == 0 || staged + units.size() + kRequestOps <= limit) {
     for (auto& unit : units) txn.ops.push_back(std::move(unit.ops.front()));
     return {};
   }
@@ -54,6 +57,10 @@ Status convertWholeSection(Txn& txn, Store& store, const VmLedger& ledger,
   return {};
 }
 }  // namespace
+
+Json vmEntriesMarker(const std::string& node) {
+  return Json{{"entries_under", keys::desiredVmsPrefix(node)}};
+}
 
 Json toJson(const VmTotals& totals) {
   return {{"vms", totals.vms}, {"memory_mib", totals.memory_mib}, {"cpus", totals.cpus}};
@@ -75,7 +82,8 @@ Status stageVmNode(Txn& txn, Inventory& inventory, Store& store, const VmLedger&
                  "read what node " + change.node + "'s VMs hold");
   PHOTON_TRY(Document current, inventory.desired(change.node));
   auto section = current.body.find("vms");
-  const bool whole = section != current.body.end() && section->is_array() && !section->empty();
+  // Any list, even an empty one, was written whole (by an older coordinator too): converted.
+  const bool whole = section != current.body.end() && section->is_array();
   if (!change.full) {
     // The ledger may lag the store by a change its feed has not named yet: what it says the
     // node's VMs hold must be what the store says, else the placement it decided is stale.
@@ -106,10 +114,12 @@ Status stageVmNode(Txn& txn, Inventory& inventory, Store& store, const VmLedger&
   } else {
     txn.put(held_key, toJson(change.after).dump());
   }
-  // Rewritten even when it already says [], so that its revision (the agent's ETag) moves.
-  PHOTON_TRY_CTX(int64_t compared,
-                 inventory.stageDesiredSection(txn, change.node, "vms", Json::array()),
-                 "stage node " + change.node + "'s vms section");
+  // Rewritten even when it already holds the marker, so that its revision (the agent's ETag)
+  // moves.
+  PHOTON_TRY_CTX(
+      int64_t compared,
+      inventory.stageDesiredSection(txn, change.node, "vms", vmEntriesMarker(change.node)),
+      "stage node " + change.node + "'s vms section");
   if (compared != current.revision) return lagging(keys::desired(change.node));
   return {};
 }

@@ -2,9 +2,12 @@
 // so that a VM request writes its own entry and not the whole section, and costs the same at
 // 100 VMs on the node and at 1,000. Beside the entries, per node, what its VMs hold
 // (keys::vmHeld), which the request checks its in-memory ledger against, and the node's desired
-// document, whose "vms" stays [] (the sign that the section is assembled: see
-// Inventory::servedDesired) and whose revision moves with every VM change, so that the agent's
-// ETag and long-poll see it.
+// document, whose "vms" holds a marker (vmEntriesMarker: the sign that the section is assembled,
+// see Inventory::servedDesired) and whose revision moves with every VM change, so that the
+// agent's ETag and long-poll see it. The marker is an object, not a list: an older coordinator
+// that serves it as it is sends the agent a section the agent refuses (its VMs keep running),
+// where an empty list would stop them all; and a list an older coordinator writes, even an
+// empty one, is a whole section, converted by the next request.
 #pragma once
 
 #include <string>
@@ -14,6 +17,8 @@
 
 namespace photon::coordinator {
 
+// {"entries_under": "desired-vms/<node>/"}
+Json vmEntriesMarker(const std::string& node);
 Json toJson(const VmTotals& totals);
 // A stored vm-held/<node> value; a kInternal error naming the key when corrupt.
 Result<VmTotals> vmTotalsFromStore(const KeyValue& kv);

@@ -140,7 +140,7 @@ TEST_CASE(
   CHECK(w.store->largest_ops <= 16);
   auto stored = w.inventory->desired("n1");
   REQUIRE(stored);
-  CHECK(stored->body.at("vms") == Json::array());
+  CHECK(stored->body.at("vms") == vmEntriesMarker("n1"));
   CHECK(stored->body.at("system").at("toplevel") == "/nix/store/x");
   auto entries = w.store->range(keys::desiredVmsPrefix("n1"));
   REQUIRE(entries);
@@ -156,4 +156,26 @@ TEST_CASE(
   CHECK(w.store->largest_ops <= 4);
   expected.erase(expected.begin() + 3);
   CHECK(w.servedNames() == expected);
+}
+
+TEST_CASE(
+    "vm section: an empty list an older coordinator wrote is served as it is and its leftover "
+    "entries are erased by the next request",
+    "[scale][vms]") {
+  World w(128);
+  REQUIRE(w.vms->put("a", World::body(), nullptr));
+  CHECK(w.servedNames() == std::vector<std::string>{"a"});
+  // An older coordinator removes the node's last VM: the record goes and the section is written
+  // whole, empty; it knows nothing of entries or held totals.
+  Txn older;
+  older.erase(keys::vm("a"));
+  older.put(keys::desired("n1"), Json{{"vms", Json::array()}}.dump());
+  REQUIRE(w.sqlite->commit(older));
+  CHECK(w.servedNames().empty());  // never the entry it left behind
+  REQUIRE(w.vms->put("zz", World::body(), nullptr));
+  CHECK(w.servedNames() == std::vector<std::string>{"zz"});
+  auto entries = w.store->range(keys::desiredVmsPrefix("n1"));
+  REQUIRE(entries);
+  REQUIRE(entries->kvs.size() == 1);
+  CHECK(entries->kvs[0].key == keys::desiredVm("n1", "zz"));
 }
