@@ -138,7 +138,12 @@ Started startChild(int cgroup_fd) {
   args.exit_signal = SIGCHLD;
   args.cgroup = static_cast<uint64_t>(cgroup_fd);
   s.pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
-  if (s.pid >= 0 || errno != ENOSYS) return s;
+  // ENOSYS: no clone3 (before 5.3) or a seccomp filter that refuses it (systemd's
+  // RestrictNamespaces); E2BIG/EINVAL: a clone3 without CLONE_INTO_CGROUP (5.3 to 5.6); EPERM:
+  // another filter. Each falls back to fork and a write to cgroup.procs.
+  if (s.pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EPERM)) {
+    return s;
+  }
   s.pidfd = -1;
   s.join.reset(::openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC));
   if (!s.join.valid()) return s;

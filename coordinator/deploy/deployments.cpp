@@ -393,29 +393,43 @@ Result<int> Deployments::forgetFinished(int64_t now, int64_t retention_s) {
     releasing.insert(kv.key.substr(std::string(keys::kRunningDeploymentsPrefix).size()));
   }
   std::set<std::string> kept;
+  std::map<std::string, HeaderSeen> seen;  // what this call read, for the next
   int forgotten = 0;
   for (const auto& header : headers) {
     std::string id = header.key.substr(header_prefix.size());
     kept.insert(id);
     if (releasing.contains(id)) continue;
-    PHOTON_TRY(auto stored, store_.get(header.key));
-    if (!stored || stored->mod_revision != header.mod_revision) continue;  // moved: next call
-    auto json = parseStored(*stored);
-    auto d = json ? deploymentFromJson(*json) : std::unexpected(json.error());
-    if (!d) {
-      common::logWarning("deployments: " + id + " unreadable (" + d.error().message +
-                         "), kept: remove it by hand if it must go");
-      continue;
+    // A header carries its creation's node list (up to 10,000 ids): parsed again only when it
+    // moved since the last call.
+    HeaderSeen& h = seen[id];
+    if (auto it = headers_seen_.find(id);
+        it != headers_seen_.end() && it->second.mod_revision == header.mod_revision) {
+      h = it->second;
+    } else {
+      PHOTON_TRY(auto stored, store_.get(header.key));
+      if (!stored || stored->mod_revision != header.mod_revision) continue;  // moved: next call
+      auto json = parseStored(*stored);
+      auto d = json ? deploymentFromJson(*json) : std::unexpected(json.error());
+      h.mod_revision = header.mod_revision;
+      if (!d) {
+        common::logWarning("deployments: " + id + " unreadable (" + d.error().message +
+                           "), kept: remove it by hand if it must go");
+        continue;
+      }
+      h.state = d->state;
+      h.finished_at = d->finished_at;
     }
-    if (!isFinal(d->state) || d->finished_at == 0 || now - d->finished_at < retention_s) continue;
+    if (!isFinal(h.state) || h.finished_at == 0 || now - h.finished_at < retention_s) continue;
     auto erased = store_.commit(Txn().expect(header.key, header.mod_revision).erase(header.key));
     if (!erased && isStoreConflict(erased.error())) continue;  // written meanwhile: next call
     if (!erased) return std::unexpected(erased.error());
     kept.erase(id);
+    seen.erase(id);
     ++forgotten;
-    common::logInfo("deployments: forgot " + id + ", " + std::string(toString(d->state)) + " " +
-                    std::to_string((now - d->finished_at) / 3600) + " h ago");
+    common::logInfo("deployments: forgot " + id + ", " + std::string(toString(h.state)) + " " +
+                    std::to_string((now - h.finished_at) / 3600) + " h ago");
   }
+  headers_seen_ = std::move(seen);
   // Progress documents whose header is gone, one deployment at a time: each chunk checks that
   // the header is still absent.
   PHOTON_TRY(auto progress, store_.revisions(progress_prefix));
@@ -427,8 +441,10 @@ Result<int> Deployments::forgetFinished(int64_t now, int64_t retention_s) {
     if (!kept.contains(id)) orphans[id].push_back(Txn().erase(doc.key));
   }
   for (const auto& [id, units] : orphans) {
-    PHOTON_CHECK_CTX(commitInChunks(store_, units, {keys::deployment(id), 0}, store_.maxTxnOps()),
-                     "remove " + id + "'s progress documents");
+    auto removed = commitInChunks(store_, units, {keys::deployment(id), 0}, store_.maxTxnOps());
+    // A header written meanwhile (a deployment created after the listing): its documents stay.
+    if (!removed && isStoreConflict(removed.error())) continue;
+    PHOTON_CHECK_CTX(removed, "remove " + id + "'s progress documents");
   }
   return forgotten;
 }

@@ -72,6 +72,13 @@ class Deployments {
   std::mutex tick_mutex_;
   std::map<std::string, StoredDeployment> records_;
   std::map<std::string, SeenNode> nodes_;
+  // forgetFinished()'s memory of the headers it read (under tick_mutex_ too).
+  struct HeaderSeen {
+    int64_t mod_revision = 0;
+    DeploymentState state = DeploymentState::kRunning;
+    int64_t finished_at = 0;
+  };
+  std::map<std::string, HeaderSeen> headers_seen_;
 };
 
 }  // namespace photon::coordinator

@@ -5,8 +5,8 @@
 // document, whose "vms" holds a marker (vmEntriesMarker: the sign that the section is assembled,
 // see Inventory::servedDesired) and whose revision moves with every VM change, so that the
 // agent's ETag and long-poll see it. The marker is an object, not a list: an older coordinator
-// that serves it as it is sends the agent a section the agent refuses (its VMs keep running),
-// where an empty list would stop them all; and a list an older coordinator writes, even an
+// that serves it as it is sends the agent a document it refuses (it keeps running the last one),
+// where an empty list would stop every VM; and a list an older coordinator writes, even an
 // empty one, is a whole section, converted by the next request.
 #pragma once
 
