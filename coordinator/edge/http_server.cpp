@@ -14,7 +14,6 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cctype>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -87,14 +86,9 @@ void copyHeaders(const http::request<http::string_body>& message, HttpRequest& r
   auto& all = req.headers;
   std::vector<size_t> order(all.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto lower = [](std::string_view a, std::string_view b) {
-    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-      return std::tolower(static_cast<unsigned char>(x)) <
-             std::tolower(static_cast<unsigned char>(y));
-    });
-  };
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return lower(all[a].first, all[b].first); });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return beast::iless()(all[a].first, all[b].first);  // Beast's own order of field names
+  });
   // Each run of equal names in `order` starts with its earliest field (a stable sort): the
   // later ones are appended to it and dropped.
   std::vector<bool> dropped(all.size(), false);
