@@ -1,7 +1,6 @@
 #include "coordinator/placement/node_sections.h"
 
 #include <algorithm>
-#include <set>
 
 namespace photon::coordinator::placement {
 
@@ -25,6 +24,28 @@ std::string signature(const NodeShare& share) {
     out += placed->spec->name + "/" + a->name + "@" + a->revision + ";";
   }
   return out;
+}
+
+std::set<std::string> nodesWhoseShareMoved(const PlacementState& before,
+                                           const PlacementState& after) {
+  // What the signature holds of each live allocation, by node.
+  auto live = [](const PlacementState& s) {
+    std::map<std::string, std::set<std::pair<std::string, std::string>>> out;
+    for (const auto& a : s.allocations) {
+      if (!a.lost) out[a.node].emplace(a.name, a.revision);
+    }
+    return out;
+  };
+  auto was = live(before), is = live(after);
+  std::set<std::string> moved;
+  for (const auto& [node, held] : was) {
+    auto now = is.find(node);
+    if (now == is.end() || now->second != held) moved.insert(node);
+  }
+  for (const auto& [node, held] : is) {
+    if (!was.contains(node)) moved.insert(node);
+  }
+  return moved;
 }
 
 Json unitsSection(const NodeShare& share) {

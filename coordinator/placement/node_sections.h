@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ std::map<std::string, NodeShare> sharesByNode(const std::vector<PlacedService>& 
 // Equal signatures mean equal sections (an instance's content is fixed by its revision), so a
 // round skips unchanged nodes without building their JSON.
 std::string signature(const NodeShare& share);
+
+// The nodes whose share of one service differs between two of its placements (a live
+// allocation added, removed, lost or at another revision): the only nodes whose signature the
+// change can move, so a round that moves a few instances of a large service checks a few nodes.
+std::set<std::string> nodesWhoseShareMoved(const PlacementState& before,
+                                           const PlacementState& after);
 
 // The node's instances, sorted by name; core services that only reserve capacity (no
 // instance) have none.

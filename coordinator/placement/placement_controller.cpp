@@ -253,16 +253,26 @@ common::Status PlacementController::round() {
       world.reserved.push_back({r.holder, r.node, {r.cpu_millis, r.memory_bytes}});
     }
   }
-  // The services not planned hold capacity too: asked for only when something is to be placed.
-  auto others = [&](std::vector<ExistingAllocation>& out) {
-    for (const auto& [name, stored] : world_.states()) {
-      if (work.contains(name)) continue;
-      if (auto core = std::find_if(world_.coreServices().begin(), world_.coreServices().end(),
-                                   [&](const ServiceSpec& s) { return s.name == name; });
-          core != world_.coreServices().end()) {
-        addExisting(*core, stored.value, out);
-      } else if (auto it = world_.specs().find(name); it != world_.specs().end()) {
-        addExisting(it->second.value, stored.value, out);
+  // The services not planned hold capacity too: what every stored placement holds (kept by the
+  // world) less the planned services' stored share (their plans count instead). Asked for only
+  // when something is to be placed; costs the fleet's size and the planned services' nodes.
+  auto others = [&](Fleet& fleet) {
+    auto held = world_.held().begin();
+    const auto end = world_.held().end();
+    for (size_t i = 0; i < fleet.nodes.size() && held != end; ++i) {
+      while (held != end && held->first < fleet.nodes[i]->id) ++held;
+      if (held == end || held->first != fleet.nodes[i]->id) continue;
+      fleet.held[i].cpu_millis += held->second.cpu_millis;
+      fleet.held[i].memory_bytes += held->second.memory_bytes;
+    }
+    for (const auto& [name, w] : work) {
+      const auto* planned = world_.heldBy(name);
+      if (!planned) continue;
+      for (const auto& [node, r] : *planned) {
+        if (size_t i = fleet.find(node); i < fleet.nodes.size()) {
+          fleet.held[i].cpu_millis -= r.cpu_millis;
+          fleet.held[i].memory_bytes -= r.memory_bytes;
+        }
       }
     }
   };
@@ -291,9 +301,7 @@ common::Status PlacementController::round() {
       if (isSettled(w.spec, w.round, world)) settled.insert(name);
       continue;
     }
-    for (const auto* s : {&w.stored.value, &w.round.state}) {
-      for (const auto& a : s->allocations) touched.insert(a.node);
-    }
+    touched.merge(nodesWhoseShareMoved(w.stored.value, w.round.state));
     Txn txn;
     if (w.stored.mod_revision != 0) {
       txn.expect(keys::placement(name), w.stored.mod_revision);

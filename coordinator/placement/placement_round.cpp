@@ -5,10 +5,10 @@
 namespace photon::coordinator::placement {
 
 std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const World& world,
-                                    const OtherAllocations& others) {
+                                    const HeldByOthers& others) {
   std::vector<ServiceOutput> out;
   out.reserve(inputs.size());
-  std::vector<ExistingAllocation> existing = world.reserved;
+  std::vector<ExistingAllocation> existing;
   for (auto& in : inputs) {
     ServiceOutput o{std::move(in.spec), {}, std::nullopt};
     observeHealth(in.state, world);
@@ -41,11 +41,19 @@ std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const Worl
   // Nothing asked of the scheduler: its empty answer is what it would say.
   std::vector<DemandResult> results(demands.size());
   if (wanted) {
-    if (others) others(existing);
-    std::vector<SchedulerNode> nodes;
-    nodes.reserve(world.nodes.size());
-    for (const auto& [id, n] : world.nodes) nodes.push_back(n.sched);
-    results = schedule(nodes, existing, demands);
+    // The world's nodes are a map by id: the fleet's order already.
+    Fleet fleet;
+    fleet.nodes.reserve(world.nodes.size());
+    fleet.held.reserve(world.nodes.size());
+    for (const auto& [id, n] : world.nodes) fleet.add(n.sched);
+    for (const auto& r : world.reserved) {
+      if (size_t i = fleet.find(r.node); i < fleet.nodes.size()) {
+        fleet.held[i].cpu_millis += r.resources.cpu_millis;
+        fleet.held[i].memory_bytes += r.resources.memory_bytes;
+      }
+    }
+    if (others) others(fleet);
+    results = schedule(fleet, existing, demands);
   }
   for (size_t i = 0; i < out.size(); ++i) applyResult(out[i].spec, out[i].round, results[i], world);
   return out;

@@ -22,13 +22,14 @@ struct ServiceOutput {
   std::optional<Json> reverted_spec;  // to store as the service's spec
 };
 
-// Adds the allocations of the services not planned this round (they hold capacity and count for
-// spread). Called only when some demand needs the scheduler.
-using OtherAllocations = std::function<void(std::vector<ExistingAllocation>&)>;
+// Adds to `fleet.held` the capacity the services not planned this round hold (the fleet has
+// every node of the world, in id order). Called only when some demand needs the scheduler.
+using HeldByOthers = std::function<void(Fleet& fleet)>;
 
 // Inputs in any order; outputs in the same order. A round whose plans need no new node (the
-// usual: nothing to place) does not call the scheduler.
+// usual: nothing to place) does not call the scheduler. Without `others`, only the planned
+// services and the world's reservations hold capacity.
 std::vector<ServiceOutput> placeAll(std::vector<ServiceInput> inputs, const World& world,
-                                    const OtherAllocations& others = {});
+                                    const HeldByOthers& others = {});
 
 }  // namespace photon::coordinator::placement

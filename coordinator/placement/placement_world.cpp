@@ -3,6 +3,7 @@
 #include "common/error_context.h"
 #include "coordinator/inventory/inventory.h"
 #include "coordinator/inventory/keys.h"
+#include "coordinator/placement/service_round.h"
 
 namespace photon::coordinator::placement {
 namespace {
@@ -140,6 +141,8 @@ common::Status PlacementWorld::readCluster(WorldChanges& changes) {
   core_ = coreServicesOf(cluster_);
   cluster_revision_ = revision;
   changes.cluster = true;
+  // Core services' specs come from the declaration, and a core service wins a name.
+  for (const auto& [name, stored] : states_) recount(name);
   return {};
 }
 
@@ -217,6 +220,7 @@ common::Status PlacementWorld::readService(const std::string& name, WorldChanges
   changes.services.insert(name);
   if (!kv) {
     if (known != specs_.end()) specs_.erase(known);
+    recount(name);
     return {};
   }
   PHOTON_TRY(Json j, parseStored(*kv));
@@ -226,6 +230,7 @@ common::Status PlacementWorld::readService(const std::string& name, WorldChanges
                                           spec.error().field + ": " + spec.error().message);
   }
   specs_[name] = {std::move(*spec), revision, {}};
+  recount(name);
   return {};
 }
 
@@ -253,10 +258,12 @@ void PlacementWorld::stored(const std::string& name, PlacementState state, std::
   PlacementState before = std::move(slot.value);
   slot = {std::move(state), revision, std::move(raw)};
   index(name, &before, &slot.value);
+  recount(name);
 }
 
 void PlacementWorld::storedSpec(const std::string& name, ServiceSpec spec, int64_t revision) {
   specs_[name] = {std::move(spec), revision, {}};
+  recount(name);
 }
 
 void PlacementWorld::forgetState(const std::string& name) {
@@ -264,6 +271,49 @@ void PlacementWorld::forgetState(const std::string& name) {
   if (it == states_.end()) return;
   index(name, &it->second.value, nullptr);
   states_.erase(it);
+  recount(name);
+}
+
+void PlacementWorld::recount(const std::string& name) {
+  std::map<std::string, Resources> now;
+  if (auto state = states_.find(name); state != states_.end()) {
+    const ServiceSpec* spec = nullptr;
+    for (const auto& core : core_.services) {
+      if (core.name == name) {
+        spec = &core;
+        break;
+      }
+    }
+    if (auto it = specs_.find(name); !spec && it != specs_.end()) spec = &it->second.value;
+    if (spec) {
+      std::vector<ExistingAllocation> holding;
+      addExisting(*spec, state->second.value, holding);
+      for (const auto& a : holding) {
+        Resources& r = now[a.node];
+        r.cpu_millis += a.resources.cpu_millis;
+        r.memory_bytes += a.resources.memory_bytes;
+      }
+    }
+  }
+  auto move = [&](const std::map<std::string, Resources>& by_node, int sign) {
+    for (const auto& [node, r] : by_node) {
+      Resources& total = held_[node];
+      total.cpu_millis += sign * r.cpu_millis;
+      total.memory_bytes += sign * r.memory_bytes;
+      if (total.cpu_millis == 0 && total.memory_bytes == 0) held_.erase(node);
+    }
+  };
+  if (auto old = held_by_.find(name); old != held_by_.end()) {
+    move(old->second, -1);
+    held_by_.erase(old);
+  }
+  move(now, +1);
+  if (!now.empty()) held_by_.emplace(name, std::move(now));
+}
+
+const std::map<std::string, Resources>* PlacementWorld::heldBy(const std::string& name) const {
+  auto it = held_by_.find(name);
+  return it == held_by_.end() ? nullptr : &it->second;
 }
 
 void PlacementWorld::index(const std::string& name, const PlacementState* before,
@@ -320,6 +370,16 @@ std::string PlacementWorld::describe() const {
     out += "on " + node;
     for (const auto& n : names) out += " " + n;
     out += "\n";
+  }
+  for (const auto& [node, r] : held_) {
+    out += "held " + node + " " + std::to_string(r.cpu_millis) + " " +
+           std::to_string(r.memory_bytes) + "\n";
+  }
+  for (const auto& [name, by_node] : held_by_) {
+    for (const auto& [node, r] : by_node) {
+      out += "held by " + name + " " + node + " " + std::to_string(r.cpu_millis) + " " +
+             std::to_string(r.memory_bytes) + "\n";
+    }
   }
   return out;
 }

@@ -59,6 +59,12 @@ class PlacementWorld {
   const std::map<std::string, Stored<PlacementState>>& states() const { return states_; }
   // Services with an allocation (lost ones included) on the node.
   const std::set<std::string>& servicesOn(const std::string& node_id) const;
+  // The capacity the stored placements hold on each node (allocations not lost, at their
+  // revision's resources; a placement without a spec holds nothing), and one service's share of
+  // it. Kept as states, specs and the declaration move, so that a round that schedules a few
+  // instances starts from these totals instead of listing every allocation.
+  const std::map<std::string, Resources>& held() const { return held_; }
+  const std::map<std::string, Resources>* heldBy(const std::string& name) const;
 
   // Everything the world holds apart from liveness, as text: equal worlds, equal text (the
   // property test compares a fed world with one read whole).
@@ -77,6 +83,8 @@ class PlacementWorld {
   common::Status readState(const std::string& name, WorldChanges& changes);
   common::Status readKey(const std::string& key, WorldChanges& changes);
   void index(const std::string& name, const PlacementState* before, const PlacementState* after);
+  // Works out again what `name` holds (its spec or its placement moved).
+  void recount(const std::string& name);
 
   Store& store_;
   static bool wanted(std::string_view key);  // a key the world is made of
@@ -89,7 +97,9 @@ class PlacementWorld {
   std::map<std::string, Revisions> revisions_;  // by node id: of nodes/<id> and observed/<id>
   std::map<std::string, Stored<ServiceSpec>> specs_;
   std::map<std::string, Stored<PlacementState>> states_;
-  std::map<std::string, std::set<std::string>> services_on_;  // node id -> service names
+  std::map<std::string, std::set<std::string>> services_on_;         // node id -> service names
+  std::map<std::string, std::map<std::string, Resources>> held_by_;  // service -> node -> held
+  std::map<std::string, Resources> held_;                            // node -> held, all services
 };
 
 }  // namespace photon::coordinator::placement

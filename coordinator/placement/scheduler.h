@@ -63,10 +63,33 @@ inline constexpr const char* kNoNodeMatches = "no node matches";
 inline constexpr const char* kNoCapacity = "no capacity";
 inline constexpr const char* kSpreadExhausted = "spread exhausted";
 
+// The fleet as one scheduler call sees it: every node once, in ascending id order, and what is
+// already held on each by workloads the call is not told of one by one (the services no demand
+// is for, VMs). The placement controller keeps these totals as the store changes, so a round
+// that places a few instances does not list the other 100,000.
+struct Fleet {
+  std::vector<const SchedulerNode*> nodes;
+  std::vector<Resources> held;  // by index in `nodes`
+
+  void add(const SchedulerNode& node, Resources already_held = {}) {
+    nodes.push_back(&node);
+    held.push_back(already_held);
+  }
+  // The index of the node with this id, or nodes.size().
+  size_t find(const std::string& id) const;
+};
+
 // Demands are served pinned first, then larger requests first, then by service name, so the
 // result depends on nothing but the input. Within a demand: the spread value (of
 // `spread_label`) that holds the fewest instances of the service goes first; within it the
-// node that is left fullest (packing), ties by node id.
+// node that is left fullest (packing), ties by node id. `existing` lists the allocations that
+// count for their service's spread and distinct_hosts (those of the demanded services) and hold
+// capacity on top of `fleet.held`.
+std::vector<DemandResult> schedule(const Fleet& fleet,
+                                   const std::vector<ExistingAllocation>& existing,
+                                   const std::vector<Demand>& demands);
+
+// The same over nodes in any order with every allocation listed.
 std::vector<DemandResult> schedule(const std::vector<SchedulerNode>& nodes,
                                    const std::vector<ExistingAllocation>& existing,
                                    const std::vector<Demand>& demands);

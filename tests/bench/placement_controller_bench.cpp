@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -61,6 +62,15 @@ std::string loadAverage() {
   std::string one, five, fifteen;
   in >> one >> five >> fifteen;
   return one + " " + five + " " + fifteen;
+}
+
+// With PHOTON_BENCH_PERF_CTL naming perf's control fifo (`perf record --control
+// fifo:<path> -D -1 ...`), only the rounds after placing are profiled, not the long set-up.
+void perfControl(const char* command) {
+  const char* path = std::getenv("PHOTON_BENCH_PERF_CTL");
+  if (!path) return;
+  std::ofstream fifo(path);
+  fifo << command << "\n" << std::flush;
 }
 
 // One control round timed: wall-clock and this thread's CPU (the round runs here).
@@ -196,6 +206,7 @@ int main(int argc, char** argv) {
         what, idle_ms[2], idle_cpu_ms[2], idle_ms.front(), idle_ms.back(), planned);
     return idle_ms[2];
   };
+  perfControl("enable");
   const double idle = idleRounds("after placing");
 
   // A rolling update of one service: its instance changes, the round starts max_parallel.
@@ -229,10 +240,13 @@ int main(int argc, char** argv) {
     }
   }
   clock.advance(45);
+  perfControl("disable");  // (the agents' reports are not the round's work)
   for (const auto& id : ids) {
     if (id != victim && !inventory.putObserved(id, Json::object())) return 1;
   }
+  perfControl("enable");
   Timed failover = timed([&] { server.sweepOnce(); });
+  perfControl("disable");
   size_t failover_planned = server.placement().lastPlanned();
   size_t left = unitsOn(victim);
 

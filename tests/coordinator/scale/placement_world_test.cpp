@@ -42,7 +42,8 @@ std::string observedJson(const std::vector<std::string>& instances, const std::s
 }
 
 std::string serviceJson(int replicas, bool global, int version) {
-  Json spec = {{"resources", {{"cpu_millis", 100}, {"memory_bytes", 1 << 20}}},
+  // Each version asks for other resources: what a placement holds follows its spec.
+  Json spec = {{"resources", {{"cpu_millis", 100 * (version + 1)}, {"memory_bytes", 1 << 20}}},
                {"instance", {{"exec", {"/bin/svc", std::to_string(version)}}}}};
   if (global) {
     spec["global"] = true;
@@ -52,7 +53,10 @@ std::string serviceJson(int replicas, bool global, int version) {
   return spec.dump();
 }
 
-std::string stateJson(const std::string& service, const std::vector<std::string>& nodes) {
+// `variant` 1: the revision's template names its resources (else the spec's count); 2: the
+// first allocation is lost (it holds nothing).
+std::string stateJson(const std::string& service, const std::vector<std::string>& nodes,
+                      int variant = 0) {
   PlacementState s;
   s.service = service;
   for (const auto& node : nodes) {
@@ -61,7 +65,12 @@ std::string stateJson(const std::string& service, const std::vector<std::string>
     a.slot = static_cast<int64_t>(s.allocations.size());
     a.node = node;
     a.revision = "r1";
+    a.lost = variant == 2 && s.allocations.empty();
     s.allocations.push_back(a);
+  }
+  if (variant == 1) {
+    s.templates["r1"] = {{"instance", {{"exec", {"/bin/svc"}}}},
+                         {"resources", {{"cpu_millis", 250}, {"memory_bytes", 3 << 20}}}};
   }
   return toJson(s).dump();
 }
@@ -145,7 +154,7 @@ TEST_CASE("placement world: kept from the change feed it equals one read whole f
             break;
           case 7:
             if (written.insert(pk::placement(service)).second) {
-              txn.put(pk::placement(service), stateJson(service, {node(), node()}));
+              txn.put(pk::placement(service), stateJson(service, {node(), node()}, pick(3)));
             }
             break;
           case 8:
@@ -155,6 +164,13 @@ TEST_CASE("placement world: kept from the change feed it equals one read whole f
             if (!written.insert(std::string(keys::kCluster)).second) break;
             Json cluster = test::CoordinatorFixture::sampleCluster();
             cluster["settings"]["node_ttl_s"] = 10 + pick(50);
+            // A core service wins its name: what that placement holds follows the declaration.
+            if (pick(2) == 0) {
+              cluster["core_services"] = {{{"name", "s" + std::to_string(pick(6))},
+                                           {"nodes", {"n1"}},
+                                           {"resources", {{"cpu_millis", 50 * (1 + pick(3))}}},
+                                           {"instance", {{"exec", {"/bin/core"}}}}}};
+            }
             txn.put(keys::kCluster, cluster.dump());
             break;
           }
@@ -190,6 +206,13 @@ TEST_CASE("placement world: a sync names only what moved, and nothing when nothi
   CHECK(first->everything);
   CHECK(fed.servicesOn("n1") == std::set<std::string>{"web"});
   CHECK(fed.servicesOn("n3").empty());
+  // What the placement holds: the spec's resources (version 1: 200 millis) on each of its nodes.
+  CHECK(fed.held().size() == 2);
+  CHECK(fed.held().at("n1").cpu_millis == 200);
+  CHECK(fed.held().at("n2").memory_bytes == 1 << 20);
+  REQUIRE(fed.heldBy("web"));
+  CHECK(fed.heldBy("web")->size() == 2);
+  CHECK_FALSE(fed.heldBy("other"));
 
   auto idle = fed.sync();
   REQUIRE(idle);
@@ -227,5 +250,21 @@ TEST_CASE("placement world: a sync names only what moved, and nothing when nothi
   CHECK(after->services.empty());
   CHECK(fed.servicesOn("n1").empty());
   CHECK(fed.servicesOn("n3") == std::set<std::string>{"web"});
+  CHECK_FALSE(fed.held().contains("n1"));
+  CHECK(fed.held().at("n3").cpu_millis == 200);
+  REQUIRE(fed.describe() == rebuilt(*store));
+
+  // A new spec changes what the same placement holds; a spec gone, it holds nothing.
+  Txn respec;
+  respec.put(pk::service("web"), serviceJson(2, false, 4));
+  REQUIRE(store->commit(respec));
+  REQUIRE(fed.sync());
+  CHECK(fed.held().at("n3").cpu_millis == 500);
+  Txn gone;
+  gone.erase(pk::service("web"));
+  REQUIRE(store->commit(gone));
+  REQUIRE(fed.sync());
+  CHECK(fed.held().empty());
+  CHECK_FALSE(fed.heldBy("web"));
   REQUIRE(fed.describe() == rebuilt(*store));
 }
