@@ -47,6 +47,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
   router_ = std::make_unique<Router>(metrics_);
   registerAllRoutes(*router_, *context_);
   services_ = std::make_unique<placement::ServiceStore>(*inventory_, *store_);
+  services_->attachFeed();
   registerServiceRoutes(*router_, *context_, *services_);
   // The power service itself (it talks to BMCs) is a controller main() adds with its flags.
   registerPowerRoutes(*router_, *context_);
@@ -79,6 +80,7 @@ CoordinatorServer::CoordinatorServer(std::unique_ptr<Store> store, const common:
         vms->noteChanges(keys, everything);
         inventory_->noteNodeChanges(keys, everything);
         placement_->noteChanges(keys, everything);
+        services_->noteChanges(keys, everything);
         if (everything) {
           server->notifyAll();
         } else {

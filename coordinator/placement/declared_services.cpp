@@ -49,10 +49,11 @@ Result<DeclarationApplied> applyDeclaration(Inventory& inventory, Store& store,
   for (const auto& n : nodes.nodes) {
     if (n.state != common::NodeState::kRetired) sched.push_back(schedulerNodeOf(n));
   }
+  const FleetShape shape = FleetShape::of(sched);
   DeclarationApplied applied;
   for (size_t i = 0; i < declared.size(); ++i) {
     const std::string path = "services[" + std::to_string(i) + "]";
-    auto check = checkAgainstCluster(declared[i], cluster, sched);
+    auto check = checkAgainstCluster(declared[i], cluster, shape);
     if (!check) return std::unexpected(under(check.error(), path, declared[i].name));
     for (const auto& w : check->warnings) {
       applied.warnings.push_back("service '" + declared[i].name + "': " + w);

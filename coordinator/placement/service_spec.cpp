@@ -248,8 +248,20 @@ CoreServices coreServicesOf(const common::Cluster& cluster) {
   return out;
 }
 
+FleetShape FleetShape::of(const std::vector<SchedulerNode>& nodes) {
+  FleetShape shape;
+  for (const auto& n : nodes) {
+    for (const auto& [key, value] : n.labels) shape.label_keys.insert(key);
+    if (n.capacity.cpu_millis <= 0 && n.capacity.memory_bytes <= 0) continue;
+    shape.any_capacity = true;
+    shape.max_cpu_millis = std::max(shape.max_cpu_millis, n.capacity.cpu_millis);
+    shape.max_memory_bytes = std::max(shape.max_memory_bytes, n.capacity.memory_bytes);
+  }
+  return shape;
+}
+
 Result<SpecCheck> checkAgainstCluster(const ServiceSpec& spec, const common::Cluster& cluster,
-                                      const std::vector<SchedulerNode>& nodes) {
+                                      const FleetShape& nodes) {
   SpecCheck check;
   const auto& sel = spec.selector;
   if (!sel.class_name.empty()) {
@@ -277,14 +289,8 @@ Result<SpecCheck> checkAgainstCluster(const ServiceSpec& spec, const common::Clu
     }
   }
   // Resources no node could ever hold: refused while there are nodes to compare with.
-  int64_t max_cpu = 0, max_memory = 0;
-  bool any = false;
-  for (const auto& n : nodes) {
-    if (n.capacity.cpu_millis <= 0 && n.capacity.memory_bytes <= 0) continue;
-    any = true;
-    max_cpu = std::max(max_cpu, n.capacity.cpu_millis);
-    max_memory = std::max(max_memory, n.capacity.memory_bytes);
-  }
+  const bool any = nodes.any_capacity;
+  const int64_t max_cpu = nodes.max_cpu_millis, max_memory = nodes.max_memory_bytes;
   if (any && spec.resources.cpu_millis > max_cpu) {
     return invalid("resources.cpu_millis",
                    "exceeds the largest node's capacity (" + std::to_string(max_cpu) + " millis)");
@@ -294,16 +300,12 @@ Result<SpecCheck> checkAgainstCluster(const ServiceSpec& spec, const common::Clu
                                                  std::to_string(max_memory) + " bytes)");
   }
   for (const auto& [key, value] : sel.labels) {
-    bool carried = false;
-    for (const auto& n : nodes) carried = carried || n.labels.contains(key);
-    if (!carried) {
+    if (!nodes.label_keys.contains(key)) {
       check.warnings.push_back("selector.labels." + key + ": no node has this label yet");
     }
   }
   if (!spec.spread_label.empty()) {
-    bool carried = false;
-    for (const auto& n : nodes) carried = carried || n.labels.contains(spec.spread_label);
-    if (!carried) {
+    if (!nodes.label_keys.contains(spec.spread_label)) {
       check.warnings.push_back("spread.label: no node has the label '" + spec.spread_label +
                                "' yet; nodes without it take no instance");
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,8 +78,21 @@ CoreServices coreServicesOf(const common::Cluster& cluster);
 struct SpecCheck {
   std::vector<std::string> warnings;
 };
+// What a spec is checked against of the nodes: the largest in each dimension and the label keys
+// some node carries.
+struct FleetShape {
+  // The largest of the nodes whose capacity is known (a node that reports neither cores nor
+  // memory is left out), in each dimension.
+  int64_t max_cpu_millis = 0;
+  int64_t max_memory_bytes = 0;
+  bool any_capacity = false;  // some node has a capacity to compare with
+  std::set<std::string> label_keys;
+
+  static FleetShape of(const std::vector<SchedulerNode>& nodes);
+};
+
 [[nodiscard]] Result<SpecCheck> checkAgainstCluster(const ServiceSpec& spec,
                                                     const common::Cluster& cluster,
-                                                    const std::vector<SchedulerNode>& nodes);
+                                                    const FleetShape& nodes);
 
 }  // namespace photon::coordinator::placement

@@ -1,5 +1,6 @@
 #include "coordinator/placement/service_store.h"
 
+#include "common/error_context.h"
 #include "coordinator/placement/declared_services.h"
 #include "coordinator/placement/node_sections.h"
 
@@ -59,12 +60,8 @@ common::Status refuseDeclared(const std::optional<KeyValue>& existing, const std
 Result<PutServiceResult> ServiceStore::put(const std::string& name, const Json& body) {
   PHOTON_TRY(ServiceSpec spec, serviceFromJson(body, name));
   PHOTON_TRY(auto cluster, inventory_.clusterOrEmpty());
-  PHOTON_TRY(auto nodes, inventory_.listNodes({}));
-  std::vector<SchedulerNode> sched;
-  for (const auto& n : nodes.nodes) {
-    if (n.state != common::NodeState::kRetired) sched.push_back(schedulerNodeOf(n));
-  }
-  PHOTON_TRY(auto check, checkAgainstCluster(spec, cluster, sched));
+  PHOTON_TRY_CTX(auto shape, shapes_.shape(), "read the nodes' capacity and labels");
+  PHOTON_TRY(auto check, checkAgainstCluster(spec, cluster, shape));
   PHOTON_TRY(auto existing, store_.get(keys::service(name)));
   PHOTON_CHECK(refuseDeclared(existing, name));
   Txn txn;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "coordinator/inventory/inventory.h"
+#include "coordinator/placement/node_shapes.h"
 #include "coordinator/placement/placement_state.h"
 #include "coordinator/placement/service_spec.h"
 #include "coordinator/placement/world.h"
@@ -54,7 +55,15 @@ class ServiceStore {
  public:
   // `store`: placement's handle on the store (services/, placement/ and the nodes' desired
   // sections), handed in by the coordinator's wiring; the inventory is asked about nodes only.
-  ServiceStore(Inventory& inventory, Store& store) : inventory_(inventory), store_(store) {}
+  ServiceStore(Inventory& inventory, Store& store)
+      : inventory_(inventory), store_(store), shapes_(store) {}
+
+  // The nodes' shape a written spec is checked against follows the change feed from now on
+  // (the coordinator's change listener calls noteChanges); without it each write reads every node.
+  void attachFeed() { shapes_.attachFeed(); }
+  void noteChanges(const std::vector<std::string>& keys, bool everything) {
+    shapes_.noteChanges(keys, everything);
+  }
 
   // The API: validates, checks against the cluster and the nodes, stores.
   [[nodiscard]] Result<PutServiceResult> put(const std::string& name, const Json& body);
@@ -81,6 +90,7 @@ class ServiceStore {
 
   Inventory& inventory_;
   Store& store_;
+  NodeShapes shapes_;
 };
 
 }  // namespace photon::coordinator::placement
