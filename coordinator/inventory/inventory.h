@@ -211,7 +211,9 @@ class Inventory {
   Status addIdentityIndexes(Txn& txn, const Node& node, const Node* previous);
   Result<common::InstallPlan> ensureAllocation(Txn& txn, Node& node,
                                                const common::Cluster& cluster);
-  void releaseNode(Txn& txn, const Node& node);
+  // Stages the release of a retired node's identity, address and token; fails when its token
+  // cannot be read.
+  Status releaseNode(Txn& txn, const Node& node);
   // The desired sections that carry secrets, removed when a node stops being entitled to them.
   static constexpr const char* kSecretSections[] = {"bgp"};
   Status stageSecretsRemoval(Txn& txn, const std::string& id);
