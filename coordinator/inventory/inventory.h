@@ -175,6 +175,11 @@ class Inventory {
   // Returns the desired document's mod_revision the compare holds it to (0: absent).
   [[nodiscard]] Result<int64_t> stageDesiredSection(Txn& txn, const std::string& id,
                                                     const std::string& section, const Json& value);
+  // The same over `current`, the document as desired() read it, the compare held to its
+  // revision: for a caller that read the document to decide what to write, so that it is read
+  // (and parsed) once.
+  void stageDesiredSection(Txn& txn, const std::string& id, Document current,
+                           const std::string& section, const Json& value);
   [[nodiscard]] Result<Document> observed(const std::string& id);
   // Stores the agent's report; an "install" phase in it moves the lifecycle.
   [[nodiscard]] Result<int64_t> putObserved(const std::string& id, const Json& observed);
