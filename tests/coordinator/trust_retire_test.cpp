@@ -1,5 +1,6 @@
-// Retiring a node revokes its token: the agent API refuses it afterwards, and a retire that
-// cannot read the token (a store error) retires nothing rather than leave the token working.
+// Retiring a node revokes its token: the agent API refuses it afterwards, a retire that cannot
+// read the token (a store error) retires nothing rather than leave the token working, and a
+// token rotated while the retire was deciding is revoked too.
 #include <catch2/catch.hpp>
 
 #include "coordinator/inventory/keys.h"
@@ -39,4 +40,34 @@ TEST_CASE("trust: a retired node's token is refused, and a retire that cannot re
   auto refused = c.as(node.token, "GET", desired);
   CHECK(refused.status == 401);
   CHECK(refused.body["error"] == "unknown or revoked token");
+}
+
+TEST_CASE("trust: a token rotated while a retire decides is revoked with the node",
+          "[trust][inventory][integration]") {
+  test::TempDir dir;
+  auto sqlite = coordinator::SqliteStore::open(dir.file("data"));
+  REQUIRE(sqlite);
+  auto faulty = std::make_unique<test::FaultyStore>(std::move(*sqlite));
+  test::FaultyStore& store = *faulty;
+  CoordinatorFixture c(std::move(faulty));
+  auto node = c.enrol(1);
+  const std::string desired = "/api/v1/nodes/" + node.id + "/desired";
+
+  // Between the retire's reads and its commit, the machine phones home again (a discovered
+  // node may, with the bootstrap token) and gets a new token.
+  auto request = common::phoneHomeFromJson(CoordinatorFixture::machine(1));
+  REQUIRE(request);
+  std::string rotated;
+  store.beforeCommitOf(coordinator::keys::token(node.id), [&] {
+    auto again = c.server().inventory().phoneHome(*request, {});
+    if (again) rotated = again->token;
+  });
+  auto retired = c.admin("POST", "/api/v1/nodes/" + node.id + "/actions/retire");
+  REQUIRE_FALSE(rotated.empty());
+  REQUIRE(rotated != node.token);
+  CHECK(retired.status == 200);
+  CHECK(retired.body["state"] == "retired");
+  // The retire's round saw the rotation and went again: neither token finds the node.
+  CHECK(c.as(node.token, "GET", desired).status == 401);
+  CHECK(c.as(rotated, "GET", desired).status == 401);
 }

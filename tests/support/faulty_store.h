@@ -1,9 +1,12 @@
 // A store that delegates to a real one and can be told to fail the reads of one key, as a
 // store that errors (a lost etcd, a corrupt SQLite page) would: for the paths that must turn a
 // failed read into a failed operation rather than act on half of what they meant to. It also
-// counts the reads of each key, for a test of how often a path reads a document.
+// counts the reads of each key, for a test of how often a path reads a document, and can run a
+// write of the test's own just before a chosen commit (a concurrent writer that wins the race).
 #pragma once
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,6 +36,14 @@ class FaultyStore final : public coordinator::Store {
     return it == gets_.end() ? 0 : it->second;
   }
 
+  // `write` runs once, just before the next commit that writes or erases `key` reaches the
+  // store; every other commit, and those `write` makes, go straight through.
+  void beforeCommitOf(std::string key, std::function<void()> write) {
+    std::lock_guard lock(mutex_);
+    hook_key_ = std::move(key);
+    hook_ = std::move(write);
+  }
+
   coordinator::Result<std::optional<coordinator::KeyValue>> get(const std::string& key) override {
     {
       std::lock_guard lock(mutex_);
@@ -54,6 +65,14 @@ class FaultyStore final : public coordinator::Store {
     return inner_->revisions(prefix);
   }
   coordinator::Result<int64_t> commit(const coordinator::Txn& txn) override {
+    std::function<void()> write;
+    {
+      std::lock_guard lock(mutex_);
+      const bool touches = std::any_of(txn.ops.begin(), txn.ops.end(),
+                                       [&](const auto& op) { return op.key == hook_key_; });
+      if (hook_ && touches) write.swap(hook_);
+    }
+    if (write) write();
     return inner_->commit(txn);
   }
   int64_t revision() override { return inner_->revision(); }
@@ -72,6 +91,8 @@ class FaultyStore final : public coordinator::Store {
   mutable std::mutex mutex_;
   std::string failing_;
   std::map<std::string, size_t> gets_;
+  std::string hook_key_;
+  std::function<void()> hook_;
 };
 
 }  // namespace photon::test
