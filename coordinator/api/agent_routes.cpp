@@ -124,12 +124,20 @@ void registerAgentRoutes(Router& router, ApiContext& ctx) {
         if (!okOrSend(ctx.auth.requireAdmin(req), res)) return;
         auto id = pathName(req, "id");
         if (!okOrSend(id, res)) return;
-        auto section = pathName(req, "section");
-        if (!okOrSend(section, res)) return;
-        if (*section == "node-id" || *section == "revision") {
-          sendError(res, common::Error{common::ErrorCode::kInvalid, "reserved section", "section"});
+        // The served document's own fields, filled in as it is served (Inventory::desired):
+        // checked before the name rule, which refuses node_id too but without saying why.
+        // "node-id", the agent's file for it, is kept refused as it always was.
+        const std::string wanted = req.pathParam("section");
+        if (wanted == "node_id" || wanted == "revision" || wanted == "node-id") {
+          sendError(res, common::Error{common::ErrorCode::kInvalid,
+                                       "'" + wanted +
+                                           "' is reserved: the served document's node_id and "
+                                           "revision are the coordinator's",
+                                       "section"});
           return;
         }
+        auto section = pathName(req, "section");
+        if (!okOrSend(section, res)) return;
         // Assembled from the VM records' entries: a hand-written one would hide them.
         if (*section == "vms") {
           sendError(res, common::Error{common::ErrorCode::kInvalid,

@@ -497,11 +497,8 @@ Result<bool> Deployments::advanceOne(const std::string& id) {
                  : what->second == Write::kRevertReboot
                      ? revertRebootSection(next, node).value_or(Json())
                      : revertSection(next, node).value_or(Json());
-    PHOTON_TRY(int64_t compared, inventory_.stageDesiredSection(unit, node_id, "system", value));
-    // `previous` was read above: the commit must guard that very revision.
-    if (compared != doc.revision) {
-      return fail(ErrorCode::kConflict, "desired " + node_id + " changed", keys::desired(node_id));
-    }
+    // Over the document `previous` was read from: the commit guards that very revision.
+    inventory_.stageDesiredSection(unit, node_id, std::move(doc), "system", value);
     return {};
   };
   return written(writeStep(before, next, false, stageDesired));

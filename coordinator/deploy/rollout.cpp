@@ -115,6 +115,14 @@ void observeInFlight(Deployment& d, NodeRollout& node, RolloutStep& step, const 
 }
 
 void advanceRunning(Deployment& d, RolloutStep& step, const NodeLookup& lookup, int64_t now) {
+  // A failure already recorded without its reason: its node's progress document was written
+  // and the header, which carries the reason, was not (a coordinator that died between them).
+  // The first one found names it now, as stopOnFailure would have.
+  if (d.reason.empty()) {
+    auto failed = std::find_if(d.nodes.begin(), d.nodes.end(),
+                               [](const auto& n) { return isFailure(n.status); });
+    if (failed != d.nodes.end()) stopOnFailure(d, *failed);
+  }
   for (auto& node : d.nodes) {
     if (!inFlight(node.status)) continue;
     observeInFlight(d, node, step, lookup(node.id), now);

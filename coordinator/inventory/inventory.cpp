@@ -238,7 +238,7 @@ Result<Node> Inventory::act(const std::string& id, NodeAction action, std::strin
     }
     Txn txn;
     txn.expect(keys::node(id), loaded.mod_revision);
-    if (action == NodeAction::kRetire) releaseNode(txn, node);
+    if (action == NodeAction::kRetire) PHOTON_CHECK(releaseNode(txn, node));
     // A machine being reinstalled or retired is no longer the node its certificate names: the
     // certificate stops working now (the edge checks this record on every call).
     if (action == NodeAction::kRetire || action == NodeAction::kReprovision) {
@@ -275,7 +275,14 @@ Status Inventory::stageSecretsRemoval(Txn& txn, const std::string& id) {
   return {};
 }
 
-void Inventory::releaseNode(Txn& txn, const Node& node) {
+Status Inventory::releaseNode(Txn& txn, const Node& node) {
+  // The token first: a node whose token cannot be read is not retired (its index entry would
+  // stay, and the retired node's token would still find it). Guarded, so that a token rotated
+  // meanwhile (a phone-home) sends the retire round again rather than leave the new one indexed.
+  PHOTON_TRY_CTX(auto hash, store_.get(keys::token(node.id)), "read node " + node.id + "'s token");
+  txn.expect(keys::token(node.id), hash ? hash->mod_revision : 0);
+  if (hash) txn.erase(keys::tokenIndex(hash->value));
+  txn.erase(keys::token(node.id));
   // A retired machine's identity and address are free again: the same hardware can enroll
   // anew, and the record of the old node stays for history.
   txn.erase(keys::machineIndex(node.machine_id));
@@ -289,10 +296,7 @@ void Inventory::releaseNode(Txn& txn, const Node& node) {
     auto& hint = alloc_hint_[node.pool];
     hint = std::min(hint, node.address_index);
   }
-  if (auto hash = store_.get(keys::token(node.id))) {
-    if (const auto& stored = *hash) txn.erase(keys::tokenIndex(stored->value));
-  }
-  txn.erase(keys::token(node.id));
+  return {};
 }
 
 bool Inventory::isNodeKey(std::string_view key) {

@@ -175,6 +175,11 @@ class Inventory {
   // Returns the desired document's mod_revision the compare holds it to (0: absent).
   [[nodiscard]] Result<int64_t> stageDesiredSection(Txn& txn, const std::string& id,
                                                     const std::string& section, const Json& value);
+  // The same over `current`, the document as desired() read it, the compare held to its
+  // revision: for a caller that read the document to decide what to write, so that it is read
+  // (and parsed) once.
+  void stageDesiredSection(Txn& txn, const std::string& id, Document current,
+                           const std::string& section, const Json& value);
   [[nodiscard]] Result<Document> observed(const std::string& id);
   // Stores the agent's report; an "install" phase in it moves the lifecycle.
   [[nodiscard]] Result<int64_t> putObserved(const std::string& id, const Json& observed);
@@ -211,7 +216,9 @@ class Inventory {
   Status addIdentityIndexes(Txn& txn, const Node& node, const Node* previous);
   Result<common::InstallPlan> ensureAllocation(Txn& txn, Node& node,
                                                const common::Cluster& cluster);
-  void releaseNode(Txn& txn, const Node& node);
+  // Stages the release of a retired node's identity, address and token; fails when its token
+  // cannot be read.
+  Status releaseNode(Txn& txn, const Node& node);
   // The desired sections that carry secrets, removed when a node stops being entitled to them.
   static constexpr const char* kSecretSections[] = {"bgp"};
   Status stageSecretsRemoval(Txn& txn, const std::string& id);

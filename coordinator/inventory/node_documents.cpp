@@ -77,21 +77,25 @@ Result<int64_t> Inventory::setDesiredSection(const std::string& id, const std::s
 
 Result<int64_t> Inventory::stageDesiredSection(Txn& txn, const std::string& id,
                                                const std::string& section, const Json& value) {
-  PHOTON_TRY_CTX(auto kv, store_.get(keys::desired(id)), "read node " + id + "'s desired state");
-  Json body = Json::object();
-  if (kv) {
-    PHOTON_TRY(body, parseStored(*kv));
-    txn.expect(kv->key, kv->mod_revision);
-  } else {
-    txn.expectAbsent(keys::desired(id));
-  }
+  PHOTON_TRY(Document current, desired(id));
+  const int64_t revision = current.revision;
+  stageDesiredSection(txn, id, std::move(current), section, value);
+  return revision;
+}
+
+void Inventory::stageDesiredSection(Txn& txn, const std::string& id, Document current,
+                                    const std::string& section, const Json& value) {
+  Json& body = current.body;
+  // Filled in as the document is served (desired()), never stored.
+  body.erase("node_id");
+  body.erase("revision");
   if (value.is_null()) {
     body.erase(section);
   } else {
     body[section] = value;
   }
+  txn.expect(keys::desired(id), current.revision);  // 0: it must still be absent
   txn.put(keys::desired(id), body.dump());
-  return kv ? kv->mod_revision : 0;
 }
 
 Result<Document> Inventory::observed(const std::string& id) {

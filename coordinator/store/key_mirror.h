@@ -30,6 +30,11 @@ class KeyMirror {
   std::optional<KeyValue> get(const std::string& key) const;
   RangeResult range(const std::string& prefix) const;
   std::vector<KeyRevision> revisions(const std::string& prefix) const;
+  // The newest revision applied: its changes are readable here, but the listener may not have
+  // named their keys yet (apply() publishes first, then tells). A view kept from the feed that
+  // reads it may so count a change it has not been told of; waitForRevision() waits for the
+  // telling. Publishing first is what a held poll needs: it registers, then checks the
+  // revision, so a change either shows in that check or wakes it after.
   int64_t revision() const;
   int64_t modRevision(const std::string& key) const;
 

@@ -70,8 +70,11 @@ void VmLedger::invalidate() {
 
 Result<bool> VmLedger::sync() {
   std::lock_guard state_lock(mutex_);
-  // The revision is read before the feed's keys are taken: a change the feed has not named yet
-  // may be past it (read again next time), never one the ledger claims to have.
+  // The store's revision moves before its listener names the changed keys (KeyMirror::apply):
+  // revision_ may count a change the feed names only after this take, whose keys the next sync
+  // reads. So revision_ says only "the store was here"; without a feed, a move of it is what
+  // sends a full read. With a feed nothing relies on it: the ledger may lag by a change the feed
+  // has not named yet, and writers check what they rely on against the store (vm_section.h).
   const int64_t revision = store_.revision();
   auto [fed, everything, dirty] = changed_.take();
   everything = everything || (!fed && revision != revision_);

@@ -116,11 +116,9 @@ Status stageVmNode(Txn& txn, Inventory& inventory, Store& store, const VmLedger&
   }
   // Rewritten even when it already holds the marker, so that its revision (the agent's ETag)
   // moves.
-  PHOTON_TRY_CTX(
-      int64_t compared,
-      inventory.stageDesiredSection(txn, change.node, "vms", vmEntriesMarker(change.node)),
-      "stage node " + change.node + "'s vms section");
-  if (compared != current.revision) return lagging(keys::desired(change.node));
+  // Over the document read above: the commit guards the revision the checks were made at.
+  inventory.stageDesiredSection(txn, change.node, std::move(current), "vms",
+                                vmEntriesMarker(change.node));
   return {};
 }
 

@@ -41,6 +41,26 @@ TEST_CASE("desired: ETag and If-None-Match answer 304 until the document changes
   CHECK(c.as(node.token, "GET", path, "", {{"If-None-Match", changed.etag}}).status == 304);
 }
 
+TEST_CASE("desired: the served document's node_id and revision are refused as sections",
+          "[agent][integration]") {
+  CoordinatorFixture c;
+  auto node = enroll(c, 1);
+  std::string path = "/api/v1/nodes/" + node.id + "/desired";
+  for (const char* field : {"node_id", "revision", "node-id"}) {
+    INFO(field);
+    auto refused = c.admin("PUT", path + "/" + field, Json{{"x", 1}});
+    CHECK(refused.status == 400);
+    CHECK(refused.body["field"] == "section");
+    const std::string error = refused.body["error"];
+    CHECK(error.find(std::string("'") + field + "' is reserved") != std::string::npos);
+    CHECK(error.find("node_id") != std::string::npos);
+  }
+  // Nothing was written: the document is still the empty one, with the node's own id.
+  auto served = c.as(node.token, "GET", path);
+  REQUIRE(served.status == 200);
+  CHECK(served.body == Json{{"node_id", node.id}, {"revision", 0}});
+}
+
 TEST_CASE("desired: a long-poll answers as soon as the revision moves", "[agent][integration]") {
   CoordinatorFixture c;
   auto node = enroll(c, 1);

@@ -208,6 +208,47 @@ TEST_CASE("deployment chunks: a revert cut short between chunks is begun on the 
   }
 }
 
+TEST_CASE(
+    "deployment chunks: a failed node's chunk written without its header names the reason "
+    "next round",
+    "[scale][deployments]") {
+  World w(30, 8);
+  std::string id;
+  NodeRollout failed;
+  {
+    DeployCoordinator a(*w.store, w.clock);
+    id = w.create(a, 10);
+    REQUIRE(a.deployments.tick());
+    auto started = a.deployments.get(id);
+    REQUIRE(started);
+    failed = started->nodes[0];
+  }
+  // What a coordinator that died inside the step that saw the failure left: the node's progress
+  // document says failed, the header (which carries the deployment's reason) was not written.
+  REQUIRE(failed.status == NodeStatus::kUpdating);
+  failed.status = NodeStatus::kFailed;
+  failed.reason = "health check failed";
+  failed.finished_at = w.clock.nowSeconds();
+  REQUIRE(
+      w.store->commit(Txn().put(keys::deploymentProgress(id, failed.id), toJson(failed).dump())));
+
+  DeployCoordinator b(*w.store, w.clock);
+  auto read = b.deployments.get(id);
+  REQUIRE(read);
+  REQUIRE(read->reason.empty());  // the state the test means
+  REQUIRE(b.deployments.tick());
+  const std::string reason = "node " + failed.id + " failed: health check failed";
+  auto d = b.deployments.get(id);
+  REQUIRE(d);
+  CHECK(d->reason == reason);
+  CHECK(d->stopping());
+  // Stored in the header: a coordinator that reads the record afresh finds it too.
+  DeployCoordinator fresh(*w.store, w.clock);
+  auto stored = fresh.deployments.get(id);
+  REQUIRE(stored);
+  CHECK(stored->reason == reason);
+}
+
 TEST_CASE("deployment chunks: a cancel cut short after its header is completed by the next round",
           "[scale][deployments]") {
   World w(30, 8);
