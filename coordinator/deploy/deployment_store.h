@@ -11,7 +11,8 @@
 // wrote the header in between stops the rest. The header (the deployment's own state, reason,
 // end) goes last, after the nodes, and the running index entry last of all.
 //
-// A coordinator that dies between two chunks leaves some nodes moved and the others as they
+// A coordinator that dies between two chunks (on etcd the nodes' chunks are in flight several at
+// once, so any of them, not only a prefix) leaves some nodes moved and the others as they
 // were, and the header as it was: exactly a state the rollout could have been in had the other
 // nodes' reports come a round later, or had fewer nodes been started in that wave. The next
 // leader reads header and progress as stored, and its round is advance() over that state: the

@@ -273,7 +273,7 @@ Result<int64_t> Deployments::writeStep(StoredDeployment& before, Deployment& nex
   };
   PHOTON_TRY(int64_t revision,
              commitInChunks(store_, units, {keys::deployment(next.id), before.header_revision},
-                            store_.maxTxnOps(), noteCommitted));
+                            store_.maxTxnOps(), noteCommitted, store_.concurrentCommits()));
   before.deployment = next;
   return revision;
 }

@@ -1,7 +1,10 @@
 #include "coordinator/store/chunked_commit.h"
 
+#include <algorithm>
+#include <optional>
 #include <set>
 #include <string_view>
+#include <thread>
 
 namespace photon::coordinator {
 namespace {
@@ -28,7 +31,8 @@ void addKeys(const Txn& txn, std::set<std::string_view>& keys) {
 }  // namespace
 
 Result<int64_t> commitInChunks(Store& store, const std::vector<Txn>& units, ChunkGuard guard,
-                               size_t max_ops, const ChunkCommitted& committed) {
+                               size_t max_ops, const ChunkCommitted& committed,
+                               size_t concurrency) {
   const bool guarded = !guard.key.empty();
   const size_t limit = max_ops == 0 ? SIZE_MAX : max_ops;
   const size_t room = guarded ? limit - 1 : limit;  // the guard's compare takes one
@@ -49,14 +53,20 @@ Result<int64_t> commitInChunks(Store& store, const std::vector<Txn>& units, Chun
                           unit.ops.empty() ? std::string() : unit.ops.front().key);
     }
   }
-  int64_t revision = store.revision();
-  size_t first = 0;
-  while (first < units.size()) {
+  // The chunks, packed in order (the guard's compare is added as each is committed).
+  struct Chunk {
+    size_t first = 0, last = 0;
     Txn txn;
-    if (guarded) txn.expect(guard.key, guard.mod_revision);
+    bool writes_guard = false;
+  };
+  std::vector<Chunk> chunks;
+  for (size_t first = 0; first < units.size();) {
+    Chunk chunk;
+    chunk.first = first;
     std::set<std::string_view> keys;
     if (guarded) keys.insert(guard.key);
     size_t bytes = guard.key.size();
+    size_t compares = guarded ? 1 : 0;
     size_t last = first;
     for (; last < units.size(); ++last) {
       const Txn& unit = units[last];
@@ -65,26 +75,73 @@ Result<int64_t> commitInChunks(Store& store, const std::vector<Txn>& units, Chun
       size_t fresh = 0;
       for (const auto& key : unit_keys) fresh += keys.contains(key) ? 0 : 1;
       const size_t unit_bytes = bytesOf(unit);
-      if (last > first && (txn.compares.size() + unit.compares.size() > limit ||
-                           txn.ops.size() + unit.ops.size() > limit ||
+      if (last > first && (compares + unit.compares.size() > limit ||
+                           chunk.txn.ops.size() + unit.ops.size() > limit ||
                            keys.size() + fresh > limit || bytes + unit_bytes > byte_limit)) {
         break;
       }
       keys.insert(unit_keys.begin(), unit_keys.end());
       bytes += unit_bytes;
-      txn.compares.insert(txn.compares.end(), unit.compares.begin(), unit.compares.end());
-      txn.ops.insert(txn.ops.end(), unit.ops.begin(), unit.ops.end());
+      compares += unit.compares.size();
+      chunk.txn.compares.insert(chunk.txn.compares.end(), unit.compares.begin(),
+                                unit.compares.end());
+      chunk.txn.ops.insert(chunk.txn.ops.end(), unit.ops.begin(), unit.ops.end());
     }
-    auto done = store.commit(txn);
+    chunk.last = last;
+    for (const auto& op : chunk.txn.ops) chunk.writes_guard |= guarded && op.key == guard.key;
+    chunks.push_back(std::move(chunk));
+    first = last;
+  }
+
+  int64_t revision = store.revision();
+  auto guardedTxn = [&](const Chunk& chunk) {
+    Txn txn;
+    if (guarded) txn.expect(guard.key, guard.mod_revision);
+    txn.compares.insert(txn.compares.end(), chunk.txn.compares.begin(), chunk.txn.compares.end());
+    txn.ops = chunk.txn.ops;
+    return txn;
+  };
+  size_t next = 0;
+  // The chunks before the first that writes the guard: up to `concurrency` in flight.
+  const size_t independent = static_cast<size_t>(
+      std::find_if(chunks.begin(), chunks.end(), [](const Chunk& c) { return c.writes_guard; }) -
+      chunks.begin());
+  while (concurrency > 1 && independent - next > 1) {
+    const size_t batch = std::min(concurrency, independent - next);
+    std::vector<Txn> txns;
+    for (size_t i = 0; i < batch; ++i) txns.push_back(guardedTxn(chunks[next + i]));
+    std::vector<std::optional<Result<int64_t>>> done(batch);
+    {
+      std::vector<std::jthread> flight;
+      for (size_t i = 1; i < batch; ++i) {
+        flight.emplace_back([&, i] { done[i] = store.commit(txns[i]); });
+      }
+      done[0] = store.commit(txns[0]);
+    }  // joined
+    std::optional<common::Error> failed;
+    for (size_t i = 0; i < batch; ++i) {
+      const Result<int64_t>& r = *done[i];
+      if (!r) {
+        if (!failed) failed = r.error();
+        continue;
+      }
+      revision = std::max(revision, *r);
+      if (committed) committed(chunks[next + i].first, chunks[next + i].last, *r);
+    }
+    if (failed) return std::unexpected(*failed);
+    next += batch;
+  }
+  for (; next < chunks.size(); ++next) {
+    const Chunk& chunk = chunks[next];
+    auto done = store.commit(guardedTxn(chunk));
     if (!done) return std::unexpected(done.error());
     revision = *done;
-    if (guarded) {
-      for (const auto& op : txn.ops) {
+    if (chunk.writes_guard) {
+      for (const auto& op : chunk.txn.ops) {
         if (op.key == guard.key) guard.mod_revision = op.is_delete ? 0 : revision;
       }
     }
-    if (committed) committed(first, last, revision);
-    first = last;
+    if (committed) committed(chunk.first, chunk.last, revision);
   }
   return revision;
 }

@@ -36,6 +36,9 @@ class EtcdStore final : public Store {
   Result<int64_t> commit(const Txn& txn) override;
   int64_t revision() override;
   size_t maxTxnOps() const override { return client_->options().max_txn_ops; }
+  // Each commit waits for its quorum write and for the watch to bring it back: a chunked
+  // write's independent chunks overlap those waits.
+  size_t concurrentCommits() const override { return 8; }
   int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
                         std::chrono::milliseconds timeout) override;
   void setChangeListener(ChangeListener listener) override {

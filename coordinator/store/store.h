@@ -94,6 +94,10 @@ class Store {
   // The most compares, and the most ops, one transaction may carry (0: no limit). etcd refuses
   // more than its --max-txn-ops (128 by default); a writer of many keys splits its writes.
   virtual size_t maxTxnOps() const { return 0; }
+  // How many transactions of one writer are worth having in flight at once: a store whose
+  // commit waits for a quorum (etcd) overlaps their round trips; a local file (SQLite) gains
+  // nothing, its commits are serialised anyway.
+  virtual size_t concurrentCommits() const { return 1; }
   // Waits until `key`'s mod_revision is no longer `known_mod_revision` (deleted counts as 0),
   // or the timeout passes. Returns the key's mod_revision then.
   virtual int64_t waitForChange(const std::string& key, int64_t known_mod_revision,
