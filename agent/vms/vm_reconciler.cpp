@@ -117,9 +117,12 @@ common::Result<Json> VmReconciler::qmp(Runtime& vm, const std::string& command, 
 
 VmObservation VmReconciler::observe(const std::string& name, Runtime& vm) {
   VmObservation o;
-  // Events first: a SHUTDOWN sits in the socket of a QEMU that has just exited.
-  if (vm.qmp && !vm.qmp->pollEvents(std::chrono::milliseconds(0))) vm.qmp.reset();
   VmProcessStatus s = options_.runner->status(name, vm.record.pid);
+  // Events after the status: a QEMU found gone has written everything it will, its SHUTDOWN
+  // sits in the socket. Read before the status, a SHUTDOWN written and a QEMU gone between the
+  // two (a busy host) was dropped with the connection below, and a guest's own poweroff
+  // reported without it.
+  if (vm.qmp && !vm.qmp->pollEvents(std::chrono::milliseconds(0))) vm.qmp.reset();
   if (vm.record.pid != 0 || s.alive) {
     if (s.alive && !options_.sandbox.enabled) {
       // A pid reused by another program is not our QEMU. (A sandboxed VM's pid is its unit's

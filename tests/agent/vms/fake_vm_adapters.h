@@ -1,6 +1,7 @@
 // A QEMU-free VM world for the reconciler's own logic: a process runner whose "QEMU" is a
 // record (alive until powered down, quit or killed) that makes its QMP socket path exist, and a
-// QMP connector whose channel answers as a running QEMU does and counts every command.
+// QMP connector whose channel answers as a running QEMU does, counts every command and hands
+// the events a QEMU wrote to whoever subscribed.
 #pragma once
 
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agent/vms/qmp_channel.h"
@@ -20,6 +22,10 @@ struct FakeQemus {
     agent::VmLaunch launch;
     pid_t pid = 0;
     bool alive = false;
+    // The guest powered itself off: QEMU writes SHUTDOWN and exits the next time the agent
+    // asks after the process (after its last read of the socket, as on a busy host).
+    bool exits_when_looked_at = false;
+    std::vector<std::string> unread_events;  // written to the QMP socket, not read yet
   };
   std::map<std::string, Qemu> by_name;
   std::vector<std::string> commands;  // every QMP command, "<vm> <command>"
@@ -48,6 +54,12 @@ class FakeVmRunner final : public agent::VmProcessRunner {
   }
   agent::VmProcessStatus status(const std::string& name, pid_t) override {
     auto it = qemus_->by_name.find(name);
+    if (it != qemus_->by_name.end() && it->second.exits_when_looked_at) {
+      it->second.exits_when_looked_at = false;
+      it->second.alive = false;
+      it->second.unread_events.push_back("SHUTDOWN");
+      return {};  // as for a unit's process: how it ended is not known here
+    }
     if (it == qemus_->by_name.end() || !it->second.alive) return {};
     return {.pid = it->second.pid, .alive = true};
   }
@@ -83,18 +95,29 @@ class FakeQmpChannel final : public agent::QmpChannel {
     if (command == "system_powerdown" || command == "quit") qemus_->by_name[vm_].alive = false;
     return common::Json::object();
   }
+  // What the socket holds first, then the end of a QEMU that is gone.
   common::Status pollEvents(std::chrono::milliseconds) override {
-    if (!qemus_->by_name[vm_].alive) {
-      return common::fail(common::ErrorCode::kUnavailable, "QEMU is gone");
+    auto& q = qemus_->by_name[vm_];
+    for (const auto& name : std::exchange(q.unread_events, {})) {
+      const common::Json data = name == "SHUTDOWN"
+                                    ? common::Json{{"guest", true}, {"reason", "guest-shutdown"}}
+                                    : common::Json::object();
+      for (auto& [handle, handler] : subscribers_) handler({name, data});
     }
+    if (!q.alive) return common::fail(common::ErrorCode::kUnavailable, "QEMU is gone");
     return {};
   }
-  int subscribe(std::function<void(const agent::QmpEvent&)>) override { return 1; }
-  void unsubscribe(int) override {}
+  int subscribe(std::function<void(const agent::QmpEvent&)> handler) override {
+    subscribers_[++next_handle_] = std::move(handler);
+    return next_handle_;
+  }
+  void unsubscribe(int handle) override { subscribers_.erase(handle); }
 
  private:
   std::shared_ptr<FakeQemus> qemus_;
   std::string vm_;
+  std::map<int, std::function<void(const agent::QmpEvent&)>> subscribers_;
+  int next_handle_ = 0;
 };
 
 class FakeQmpConnector final : public agent::QmpConnector {
