@@ -111,7 +111,13 @@ common::Result<Json> VmReconciler::qmp(Runtime& vm, const std::string& command, 
   if (!vm.qmp)
     return common::fail(common::ErrorCode::kUnavailable, command + ": no QMP connection");
   auto r = vm.qmp->execute(command, args);
-  if (!r && r.error().code == common::ErrorCode::kUnavailable) vm.qmp.reset();
+  if (!r && r.error().code == common::ErrorCode::kUnavailable) {
+    // What the socket still holds is read before the connection goes: a QEMU that exits writes
+    // its SHUTDOWN and closes, and a command sent after that fails (EPIPE) with the event unread.
+    // The read ends in the closed connection's error, which `r` already carries.
+    (void)vm.qmp->pollEvents(std::chrono::milliseconds(0));
+    vm.qmp.reset();
+  }
   return r;
 }
 

@@ -22,10 +22,19 @@ struct FakeQemus {
     agent::VmLaunch launch;
     pid_t pid = 0;
     bool alive = false;
-    // The guest powered itself off: QEMU writes SHUTDOWN and exits the next time the agent
-    // asks after the process (after its last read of the socket, as on a busy host).
-    bool exits_when_looked_at = false;
+    // The guest powers itself off: QEMU writes SHUTDOWN to its socket and exits, at a moment
+    // that loses the event to an agent reading the socket at the wrong time (a busy host):
+    // after the agent's last read and before it asks whether the process lives, or before the
+    // agent's next command, which then fails on the closed socket.
+    enum class SelfExit { kNo, kWhenLookedAt, kAtNextCommand };
+    SelfExit exits = SelfExit::kNo;
     std::vector<std::string> unread_events;  // written to the QMP socket, not read yet
+
+    void exitNow() {
+      alive = false;
+      exits = SelfExit::kNo;
+      unread_events.push_back("SHUTDOWN");
+    }
   };
   std::map<std::string, Qemu> by_name;
   std::vector<std::string> commands;  // every QMP command, "<vm> <command>"
@@ -54,10 +63,9 @@ class FakeVmRunner final : public agent::VmProcessRunner {
   }
   agent::VmProcessStatus status(const std::string& name, pid_t) override {
     auto it = qemus_->by_name.find(name);
-    if (it != qemus_->by_name.end() && it->second.exits_when_looked_at) {
-      it->second.exits_when_looked_at = false;
-      it->second.alive = false;
-      it->second.unread_events.push_back("SHUTDOWN");
+    if (it != qemus_->by_name.end() &&
+        it->second.exits == FakeQemus::Qemu::SelfExit::kWhenLookedAt) {
+      it->second.exitNow();
       return {};  // as for a unit's process: how it ended is not known here
     }
     if (it == qemus_->by_name.end() || !it->second.alive) return {};
@@ -89,6 +97,9 @@ class FakeQmpChannel final : public agent::QmpChannel {
       : qemus_(std::move(qemus)), vm_(std::move(vm)) {}
 
   common::Result<common::Json> execute(const std::string& command, const common::Json&) override {
+    auto& q = qemus_->by_name[vm_];
+    if (q.exits == FakeQemus::Qemu::SelfExit::kAtNextCommand) q.exitNow();
+    if (!q.alive) return common::fail(common::ErrorCode::kUnavailable, command + ": Broken pipe");
     qemus_->commands.push_back(vm_ + " " + command);
     if (command == "query-status") return common::Json{{"status", "running"}};
     if (command == "qom-list") return common::Json::array();

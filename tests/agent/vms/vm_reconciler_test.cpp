@@ -81,34 +81,39 @@ TEST_CASE("vm reconciler: bad input is refused and nothing reaches QEMU", "[vms]
 }
 
 TEST_CASE(
-    "vm reconciler: a guest that powers off just as its QEMU is looked at is held down as shut "
-    "down, not restarted as crashed",
+    "vm reconciler: a guest that powers off as its QEMU is looked at or sent a command is held "
+    "down as shut down, not restarted as crashed",
     "[vms]") {
-  photon::test::TempDir tmp;
-  auto qemus = std::make_shared<photon::test::FakeQemus>();
-  VmOptions o;
-  o.state_dir = tmp.path() + "/state";
-  o.limits = {{tmp.path() + "/images"}, 8192};
-  o.qemu.accel = "tcg";
-  o.runner = std::make_shared<photon::test::FakeVmRunner>(qemus);
-  o.connector = std::make_shared<photon::test::FakeQmpConnector>(qemus);
-  VmReconciler r(o);
-  const Json section = Json::array({{{"name", "a"}, {"memory_mib", 128}}});  // on-failure
-  Json out = r.reconcile(section);
-  INFO(out.dump());
-  REQUIRE(out["vms"][0]["status"] == "running");
-  const pid_t pid = qemus->by_name.at("a").pid;
+  using SelfExit = photon::test::FakeQemus::Qemu::SelfExit;
+  for (SelfExit when : {SelfExit::kWhenLookedAt, SelfExit::kAtNextCommand}) {
+    INFO("exits " << (when == SelfExit::kWhenLookedAt ? "when looked at" : "at a command"));
+    photon::test::TempDir tmp;
+    auto qemus = std::make_shared<photon::test::FakeQemus>();
+    VmOptions o;
+    o.state_dir = tmp.path() + "/state";
+    o.limits = {{tmp.path() + "/images"}, 8192};
+    o.qemu.accel = "tcg";
+    o.runner = std::make_shared<photon::test::FakeVmRunner>(qemus);
+    o.connector = std::make_shared<photon::test::FakeQmpConnector>(qemus);
+    VmReconciler r(o);
+    const Json section = Json::array({{{"name", "a"}, {"memory_mib", 128}}});  // on-failure
+    Json out = r.reconcile(section);
+    INFO(out.dump());
+    REQUIRE(out["vms"][0]["status"] == "running");
+    const pid_t pid = qemus->by_name.at("a").pid;
 
-  // Its SHUTDOWN is written and QEMU exits after the agent last read the socket and before it
-  // asks whether the process lives: the event is still read, from what the socket holds.
-  qemus->by_name.at("a").exits_when_looked_at = true;
-  out = r.reconcile(section);
-  INFO(out.dump());
-  const Json& a = out["vms"][0];
-  CHECK(a["status"] == "shutdown");
-  REQUIRE(a.contains("last_shutdown"));
-  CHECK(a["last_shutdown"]["guest"] == true);
-  CHECK(a["restarts"] == 0);
-  CHECK(qemus->by_name.at("a").pid == pid);  // not started again
-  CHECK_FALSE(qemus->by_name.at("a").alive);
+    // QEMU writes its SHUTDOWN and exits between two reads of the agent: the event is still
+    // read from what the socket holds (the second round acts on the exit the first found).
+    qemus->by_name.at("a").exits = when;
+    r.reconcile(section);
+    out = r.reconcile(section);
+    INFO(out.dump());
+    const Json& a = out["vms"][0];
+    CHECK(a["status"] == "shutdown");
+    REQUIRE(a.contains("last_shutdown"));
+    CHECK(a["last_shutdown"]["guest"] == true);
+    CHECK(a["restarts"] == 0);
+    CHECK(qemus->by_name.at("a").pid == pid);  // not started again
+    CHECK_FALSE(qemus->by_name.at("a").alive);
+  }
 }
