@@ -60,12 +60,6 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 for m in $(cat /modules/order); do insmod /modules/$m.ko; done
 acpid -c /etc/acpi
-# "up" promises that a powerdown is heard: acpid writes its pid file only once it has the input
-# devices open, and its daemon child may get there well after the parent returned (a loaded
-# host: the power button's event came before, was lost, and the VM never stopped).
-i=0
-while [ ! -e /var/run/acpid.pid ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
-[ -e /var/run/acpid.pid ] || echo "photon-guest: acpid not listening"
 echo "photon-guest: up"
 last=""
 while true; do
