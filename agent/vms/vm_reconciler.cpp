@@ -6,6 +6,7 @@
 #include "agent/core/state_file.h"
 #include "agent/vms/qmp_protocol.h"
 #include "agent/vms/vm_uids.h"
+#include "common/error_context.h"
 #include "common/json_dump.h"
 
 namespace photon::agent {
@@ -114,8 +115,9 @@ common::Result<Json> VmReconciler::qmp(Runtime& vm, const std::string& command, 
   if (!r && r.error().code == common::ErrorCode::kUnavailable) {
     // What the socket still holds is read before the connection goes: a QEMU that exits writes
     // its SHUTDOWN and closes, and a command sent after that fails (EPIPE) with the event unread.
-    // The read ends in the closed connection's error, which `r` already carries.
-    (void)vm.qmp->pollEvents(std::chrono::milliseconds(0));
+    common::ignoreError(vm.qmp->pollEvents(std::chrono::milliseconds(0)),
+                        "vms: read what a failed QMP connection still holds",
+                        "the connection is dropped, as the command's error says");
     vm.qmp.reset();
   }
   return r;
