@@ -6,6 +6,7 @@
 #include "agent/core/state_file.h"
 #include "agent/vms/qmp_protocol.h"
 #include "agent/vms/vm_uids.h"
+#include "common/error_context.h"
 #include "common/json_dump.h"
 
 namespace photon::agent {
@@ -111,15 +112,25 @@ common::Result<Json> VmReconciler::qmp(Runtime& vm, const std::string& command, 
   if (!vm.qmp)
     return common::fail(common::ErrorCode::kUnavailable, command + ": no QMP connection");
   auto r = vm.qmp->execute(command, args);
-  if (!r && r.error().code == common::ErrorCode::kUnavailable) vm.qmp.reset();
+  if (!r && r.error().code == common::ErrorCode::kUnavailable) {
+    // What the socket still holds is read before the connection goes: a QEMU that exits writes
+    // its SHUTDOWN and closes, and a command sent after that fails (EPIPE) with the event unread.
+    common::ignoreError(vm.qmp->pollEvents(std::chrono::milliseconds(0)),
+                        "vms: read what a failed QMP connection still holds",
+                        "the connection is dropped, as the command's error says");
+    vm.qmp.reset();
+  }
   return r;
 }
 
 VmObservation VmReconciler::observe(const std::string& name, Runtime& vm) {
   VmObservation o;
-  // Events first: a SHUTDOWN sits in the socket of a QEMU that has just exited.
-  if (vm.qmp && !vm.qmp->pollEvents(std::chrono::milliseconds(0))) vm.qmp.reset();
   VmProcessStatus s = options_.runner->status(name, vm.record.pid);
+  // Events after the status: a QEMU found gone has written everything it will, its SHUTDOWN
+  // sits in the socket. Read before the status, a SHUTDOWN written and a QEMU gone between the
+  // two (a busy host) was dropped with the connection below, and a guest's own poweroff
+  // reported without it.
+  if (vm.qmp && !vm.qmp->pollEvents(std::chrono::milliseconds(0))) vm.qmp.reset();
   if (vm.record.pid != 0 || s.alive) {
     if (s.alive && !options_.sandbox.enabled) {
       // A pid reused by another program is not our QEMU. (A sandboxed VM's pid is its unit's

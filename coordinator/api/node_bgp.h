@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -26,26 +27,35 @@ common::Json nodeBgpView(const common::Json& observed);
 // last report says nothing of its sessions now): photon_bgp_sessions{state} (BIRD's session
 // states, "none" where BIRD names none: the protocol is down or starting),
 // photon_bgp_vips_announced, photon_bgp_nodes{config} and photon_bgp_reports_unreadable.
-// Keeps what it read of each report by the report's mod_revision, so that a scrape parses only
-// the reports that changed since the last one. Thread-safe (scrapes may overlap).
+// Keeps what it read of each report by the report's mod_revision and a digest of its "bgp"
+// part's text (common/json_member_text.h): a report moves on every poll (its report time), but
+// a scrape parses only the reports whose BGP part changed since the last one. Thread-safe
+// (scrapes may overlap).
 class BgpMetrics {
  public:
   void append(std::string& out, Store& store, const std::set<std::string>& alive_nodes);
+  // How many reports the last append parsed (the others' counts were kept).
+  size_t lastParsed() const;
 
  private:
   // What one node's report adds to the gauges.
   struct NodeCounts {
     int64_t mod_revision = 0;
+    // A digest of the text of the report's "bgp" part ("" when it has none); unset when the scan
+    // could not tell (the counts are then kept only while the report's revision stays).
+    std::optional<size_t> bgp_digest;
     bool readable = true;
     bool reports = false;  // the report has a bgp domain
     common::BgpConfigState config = common::BgpConfigState::kUnconfigured;
     std::map<std::string, int64_t> sessions;  // by state name
     int64_t announced = 0;
   };
-  static NodeCounts countsOf(const KeyValue& kv);
+  // `bgp_digest`: the digest of kv's "bgp" part, kept when the whole report parses.
+  static NodeCounts countsOf(const KeyValue& kv, std::optional<size_t> bgp_digest);
 
-  common::Mutex mutex_;
+  mutable common::Mutex mutex_;
   std::map<std::string, NodeCounts> nodes_ GUARDED_BY(mutex_);
+  size_t last_parsed_ GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace photon::coordinator

@@ -1,8 +1,10 @@
-// The reconciler's refusals, with adapters that count what reaches them: nothing must.
+// The reconciler's refusals, with adapters that count what reaches them: nothing must; and
+// how it reads a QEMU that ends, with fake QEMUs that end when the test says.
 #include "agent/vms/vm_reconciler.h"
 
 #include <catch2/catch.hpp>
 
+#include "tests/agent/vms/fake_vm_adapters.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon::agent;
@@ -76,4 +78,42 @@ TEST_CASE("vm reconciler: bad input is refused and nothing reaches QEMU", "[vms]
   Json observed = r.reconcile(Json::array({good}));
   CHECK(runner->spawns == 1);
   CHECK(observed["vms"][0].contains("error"));
+}
+
+TEST_CASE(
+    "vm reconciler: a guest that powers off as its QEMU is looked at or sent a command is held "
+    "down as shut down, not restarted as crashed",
+    "[vms]") {
+  using SelfExit = photon::test::FakeQemus::Qemu::SelfExit;
+  for (SelfExit when : {SelfExit::kWhenLookedAt, SelfExit::kAtNextCommand}) {
+    INFO("exits " << (when == SelfExit::kWhenLookedAt ? "when looked at" : "at a command"));
+    photon::test::TempDir tmp;
+    auto qemus = std::make_shared<photon::test::FakeQemus>();
+    VmOptions o;
+    o.state_dir = tmp.path() + "/state";
+    o.limits = {{tmp.path() + "/images"}, 8192};
+    o.qemu.accel = "tcg";
+    o.runner = std::make_shared<photon::test::FakeVmRunner>(qemus);
+    o.connector = std::make_shared<photon::test::FakeQmpConnector>(qemus);
+    VmReconciler r(o);
+    const Json section = Json::array({{{"name", "a"}, {"memory_mib", 128}}});  // on-failure
+    Json out = r.reconcile(section);
+    INFO(out.dump());
+    REQUIRE(out["vms"][0]["status"] == "running");
+    const pid_t pid = qemus->by_name.at("a").pid;
+
+    // QEMU writes its SHUTDOWN and exits between two reads of the agent: the event is still
+    // read from what the socket holds (the second round acts on the exit the first found).
+    qemus->by_name.at("a").exits = when;
+    r.reconcile(section);
+    out = r.reconcile(section);
+    INFO(out.dump());
+    const Json& a = out["vms"][0];
+    CHECK(a["status"] == "shutdown");
+    REQUIRE(a.contains("last_shutdown"));
+    CHECK(a["last_shutdown"]["guest"] == true);
+    CHECK(a["restarts"] == 0);
+    CHECK(qemus->by_name.at("a").pid == pid);  // not started again
+    CHECK_FALSE(qemus->by_name.at("a").alive);
+  }
 }
