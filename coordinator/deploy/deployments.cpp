@@ -271,9 +271,13 @@ Result<int64_t> Deployments::writeStep(StoredDeployment& before, Deployment& nex
       }
     }
   };
+  // The nodes' chunks of a wave may land in any order (deployment_store.h); a final step's
+  // releases may not: a lock freed before its node's progress is written would let another
+  // deployment take a node this record still moves.
+  const size_t concurrency = isFinal(next.state) ? 1 : store_.concurrentCommits();
   PHOTON_TRY(int64_t revision,
              commitInChunks(store_, units, {keys::deployment(next.id), before.header_revision},
-                            store_.maxTxnOps(), noteCommitted, store_.concurrentCommits()));
+                            store_.maxTxnOps(), noteCommitted, concurrency));
   before.deployment = next;
   return revision;
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 #include <string_view>
+#include <system_error>
 #include <thread>
 
 namespace photon::coordinator {
@@ -102,10 +103,14 @@ Result<int64_t> commitInChunks(Store& store, const std::vector<Txn>& units, Chun
     return txn;
   };
   size_t next = 0;
-  // The chunks before the first that writes the guard: up to `concurrency` in flight.
-  const size_t independent = static_cast<size_t>(
-      std::find_if(chunks.begin(), chunks.end(), [](const Chunk& c) { return c.writes_guard; }) -
-      chunks.begin());
+  // The chunks before the first that writes the guard, and before the last (what a caller orders
+  // last, such as an index entry erased once everything else is, stays last): up to
+  // `concurrency` in flight.
+  const size_t independent =
+      std::min(static_cast<size_t>(std::find_if(chunks.begin(), chunks.end(),
+                                                [](const Chunk& c) { return c.writes_guard; }) -
+                                   chunks.begin()),
+               chunks.empty() ? size_t{0} : chunks.size() - 1);
   while (concurrency > 1 && independent - next > 1) {
     const size_t batch = std::min(concurrency, independent - next);
     std::vector<Txn> txns;
@@ -114,7 +119,11 @@ Result<int64_t> commitInChunks(Store& store, const std::vector<Txn>& units, Chun
     {
       std::vector<std::jthread> flight;
       for (size_t i = 1; i < batch; ++i) {
-        flight.emplace_back([&, i] { done[i] = store.commit(txns[i]); });
+        try {
+          flight.emplace_back([&, i] { done[i] = store.commit(txns[i]); });
+        } catch (const std::system_error&) {
+          done[i] = store.commit(txns[i]);  // no thread to be had: this one in turn
+        }
       }
       done[0] = store.commit(txns[0]);
     }  // joined

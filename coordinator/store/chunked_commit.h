@@ -30,14 +30,15 @@ using ChunkCommitted = std::function<void(size_t first, size_t last, int64_t rev
 // at most 1 MiB of keys and values (etcd's request size). Stops at the first failure (a kConflict
 // names the key that moved) with the chunks before it committed, and calls `committed` after each
 // chunk. A unit larger than the limits is refused before anything is written (kTooLarge for bytes).
-// Returns the last chunk's revision (the store's revision when there was nothing to write).
+// Returns the newest revision committed (the store's revision when there was nothing to write).
 //
-// With `concurrency` above 1, the chunks before the first one that writes the guard key commit
-// up to that many at once (they compare the same guard and touch disjoint units, so any of them
-// may land without the others, which the caller must accept as it accepts a prefix); a failure
-// among them is returned once those in flight are done, `committed` called for each that landed,
-// in chunk order. The chunk that writes the guard, and every chunk after it, commit one at a
-// time after everything before them: what the caller orders last stays last.
+// With `concurrency` above 1, the chunks before the first one that writes the guard key, and
+// before the last chunk, commit up to that many at once (they compare the same guard and touch
+// disjoint units, so any of them may land without the others, which the caller must accept as
+// it accepts a prefix); a failure among them is returned once those in flight are done,
+// `committed` called for each that landed, in chunk order. The chunk that writes the guard, every
+// chunk after it and the last chunk commit one at a time after everything before them: what the
+// caller orders last stays last.
 [[nodiscard]] Result<int64_t> commitInChunks(Store& store, const std::vector<Txn>& units,
                                              ChunkGuard guard, size_t max_ops,
                                              const ChunkCommitted& committed = {},

@@ -68,26 +68,43 @@ struct Landed {
   size_t first, last;
   int64_t revision;
 };
+
+// A fresh store with the guard (and `also`) written, and what commitInChunks tells of the step.
+struct Run {
+  test::TempDir dir;
+  std::unique_ptr<Store> sqlite;
+  std::unique_ptr<SlowStore> store;
+  std::mutex mutex;
+  std::vector<Landed> landed;
+
+  explicit Run(Txn also = {}) {
+    auto opened = SqliteStore::open(dir.file("data"));
+    REQUIRE(opened);
+    sqlite = std::move(*opened);
+    store = std::make_unique<SlowStore>(*sqlite);
+    also.put("guard", "g");
+    REQUIRE(store->commit(also));
+  }
+  Result<int64_t> step(size_t concurrency) {
+    return commitInChunks(
+        *store, ::step(), {"guard", store->modRevision("guard").value()}, 8,
+        [this](size_t first, size_t last, int64_t revision) {
+          std::lock_guard lock(mutex);
+          landed.push_back({first, last, revision});
+        },
+        concurrency);
+  }
+};
 }  // namespace
 
 TEST_CASE(
     "chunked commit: chunks before the one that writes the guard commit several at once, it and "
     "those after it one at a time after them",
     "[scale][store]") {
-  test::TempDir dir;
-  auto opened = SqliteStore::open(dir.file("data"));
-  REQUIRE(opened);
-  SlowStore store(**opened);
-  REQUIRE(store.commit(Txn().put("guard", "g")));
-  std::mutex mutex;
-  std::vector<Landed> landed;
-  auto done = commitInChunks(
-      store, step(), {"guard", store.modRevision("guard").value()}, 8,
-      [&](size_t first, size_t last, int64_t revision) {
-        std::lock_guard lock(mutex);
-        landed.push_back({first, last, revision});
-      },
-      4);
+  Run run;
+  auto done = run.step(4);
+  SlowStore& store = *run.store;
+  const auto& landed = run.landed;
   REQUIRE(done);
   CHECK(store.most_in_flight > 1);
   CHECK(store.most_in_flight <= 4);
@@ -119,18 +136,10 @@ TEST_CASE(
     "chunked commit: a chunk that fails among several in flight keeps the others that landed "
     "and writes nothing after them",
     "[scale][store]") {
-  test::TempDir dir;
-  auto opened = SqliteStore::open(dir.file("data"));
-  REQUIRE(opened);
-  SlowStore store(**opened);
-  REQUIRE(store.commit(Txn().put("guard", "g").put("u/4", "already")));  // unit 4 conflicts
-  std::vector<Landed> landed;
-  auto done = commitInChunks(
-      store, step(), {"guard", store.modRevision("guard").value()}, 8,
-      [&](size_t first, size_t last, int64_t revision) {
-        landed.push_back({first, last, revision});
-      },
-      8);
+  Run run(Txn().put("u/4", "already"));  // unit 4 conflicts
+  auto done = run.step(8);
+  SlowStore& store = *run.store;
+  const auto& landed = run.landed;
   REQUIRE_FALSE(done);
   CHECK(done.error().code == common::ErrorCode::kConflict);
   CHECK(done.error().field == "u/4");
@@ -141,4 +150,30 @@ TEST_CASE(
   CHECK(store.range("v/").value().kvs.size() == 9);
   CHECK(store.get("guard").value()->value == "g");  // nothing after them
   CHECK(store.get("u/0").value());                  // no release ran
+}
+
+TEST_CASE(
+    "chunked commit: with no chunk writing the guard, the last chunk still lands after every "
+    "other one",
+    "[scale][store]") {
+  // A final step whose header did not move: the nodes and the releases, the running entry's
+  // erase last of all (deployments.cpp).
+  std::vector<Txn> units = step();
+  units.erase(units.begin() + 14);  // no guard write
+  units.push_back(Txn().erase("running"));
+  Run run(Txn().put("running", "d1"));
+  auto done = commitInChunks(
+      *run.store, units, {"guard", run.store->modRevision("guard").value()}, 8,
+      [&](size_t first, size_t last, int64_t revision) {
+        std::lock_guard lock(run.mutex);
+        run.landed.push_back({first, last, revision});
+      },
+      8);
+  REQUIRE(done);
+  CHECK(run.store->most_in_flight > 1);
+  REQUIRE(run.landed.size() > 2);
+  const Landed& last = run.landed.back();
+  CHECK(last.last == units.size());
+  for (size_t i = 0; i + 1 < run.landed.size(); ++i) CHECK(run.landed[i].revision < last.revision);
+  CHECK_FALSE(run.store->get("running").value());
 }
