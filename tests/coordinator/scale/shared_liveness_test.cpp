@@ -309,6 +309,19 @@ TEST_CASE(
   auto put_cluster = admin->request("PUT", "/api/v1/cluster", cluster.dump());
   REQUIRE(put_cluster);
   REQUIRE(put_cluster->status == 200);
+  // The follower learns the declaration from etcd's watch: until it has, a machine phoning home
+  // there matches no rule and stays discovered (then "installed" is a 409).
+  {
+    auto follower = client(urls[polled], test::kAdminToken);
+    const auto until = Steady::now() + std::chrono::seconds(10);
+    bool seen = false;
+    while (!seen && Steady::now() < until) {
+      auto got = follower->request("GET", "/api/v1/cluster");
+      seen = got && got->status == 200 && got->body.find("\"lab\"") != std::string::npos;
+      if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    REQUIRE(seen);
+  }
 
   // 200 machines enrol and report installed, through the follower the agents will poll.
   std::vector<std::unique_ptr<SimAgent>> agents;
