@@ -4,14 +4,7 @@
 #include "coordinator/inventory/keys.h"
 
 namespace photon::coordinator::placement {
-namespace {
 namespace nk = coordinator::keys;
-
-// As FleetShape::of counts them.
-bool knownCapacity(int64_t cpu_millis, int64_t memory_bytes) {
-  return cpu_millis > 0 || memory_bytes > 0;
-}
-}  // namespace
 
 bool NodeShapes::wanted(std::string_view key) {
   return key.starts_with(nk::kNodesPrefix);
@@ -83,7 +76,7 @@ void NodeShapes::forget(const std::string& id) {
   auto it = nodes_.find(id);
   if (it == nodes_.end()) return;
   const Shape& old = it->second;
-  if (knownCapacity(old.cpu_millis, old.memory_bytes)) {
+  if (FleetShape::capacityKnown(old.cpu_millis, old.memory_bytes)) {
     cpus_.erase(cpus_.find(old.cpu_millis));
     memories_.erase(memories_.find(old.memory_bytes));
   }
@@ -94,7 +87,7 @@ void NodeShapes::forget(const std::string& id) {
 }
 
 void NodeShapes::keep(const std::string& id, Shape shape) {
-  if (knownCapacity(shape.cpu_millis, shape.memory_bytes)) {
+  if (FleetShape::capacityKnown(shape.cpu_millis, shape.memory_bytes)) {
     cpus_.insert(shape.cpu_millis);
     memories_.insert(shape.memory_bytes);
   }

@@ -252,7 +252,7 @@ FleetShape FleetShape::of(const std::vector<SchedulerNode>& nodes) {
   FleetShape shape;
   for (const auto& n : nodes) {
     for (const auto& [key, value] : n.labels) shape.label_keys.insert(key);
-    if (n.capacity.cpu_millis <= 0 && n.capacity.memory_bytes <= 0) continue;
+    if (!capacityKnown(n.capacity.cpu_millis, n.capacity.memory_bytes)) continue;
     shape.any_capacity = true;
     shape.max_cpu_millis = std::max(shape.max_cpu_millis, n.capacity.cpu_millis);
     shape.max_memory_bytes = std::max(shape.max_memory_bytes, n.capacity.memory_bytes);

@@ -89,6 +89,11 @@ struct FleetShape {
   std::set<std::string> label_keys;
 
   static FleetShape of(const std::vector<SchedulerNode>& nodes);
+  // Whether a node with these figures has a capacity to compare with (one reporting neither
+  // cores nor memory yet does not).
+  static bool capacityKnown(int64_t cpu_millis, int64_t memory_bytes) {
+    return cpu_millis > 0 || memory_bytes > 0;
+  }
 };
 
 [[nodiscard]] Result<SpecCheck> checkAgainstCluster(const ServiceSpec& spec,

@@ -9,6 +9,7 @@
 #include "common/api/node.h"
 #include "coordinator/inventory/keys.h"
 #include "coordinator/store/sqlite_store.h"
+#include "tests/support/fed_view.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon;
@@ -30,25 +31,6 @@ std::string nodeJson(const std::string& id, int cores, int64_t memory,
   return common::toJson(n).dump();
 }
 
-// A SQLite store whose change feed a NodeShapes follows.
-struct FedShapes {
-  test::TempDir dir;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<NodeShapes> shapes;
-
-  FedShapes() {
-    auto opened = SqliteStore::open(dir.file("data"));
-    REQUIRE(opened);
-    store = std::move(*opened);
-    shapes = std::make_unique<NodeShapes>(*store);
-    shapes->attachFeed();
-    store->setChangeListener([s = shapes.get()](const std::vector<std::string>& keys, bool all) {
-      s->noteChanges(keys, all);
-    });
-  }
-  ~FedShapes() { store->setChangeListener({}); }
-};
-
 std::string describe(const FleetShape& s) {
   std::string out = std::to_string(s.any_capacity) + " " + std::to_string(s.max_cpu_millis) + " " +
                     std::to_string(s.max_memory_bytes);
@@ -61,9 +43,9 @@ TEST_CASE("node shapes: kept from the change feed they equal the shape read whol
           "[scale][placement]") {
   for (uint32_t seed : {1u, 7u, 2026u}) {
     INFO("seed " << seed);
-    FedShapes f;
+    test::FedView<NodeShapes> f;
     Store* store = f.store.get();
-    NodeShapes& fed = *f.shapes;
+    NodeShapes& fed = *f.view;
     NodeShapes whole(*store);  // no feed: reads every node on each look
 
     std::mt19937 rng(seed);
@@ -109,9 +91,9 @@ TEST_CASE("node shapes: kept from the change feed they equal the shape read whol
 
 TEST_CASE("node shapes: the largest node and the labels follow retirements and removals",
           "[placement]") {
-  FedShapes f;
+  test::FedView<NodeShapes> f;
   Store* store = f.store.get();
-  NodeShapes& shapes = *f.shapes;
+  NodeShapes& shapes = *f.view;
   auto put = [&](const std::string& id, int cores, const std::map<std::string, std::string>& labels,
                  common::NodeState state = common::NodeState::kActive) {
     Txn txn;

@@ -9,6 +9,7 @@
 #include "coordinator/inventory/keys.h"
 #include "coordinator/store/sqlite_store.h"
 #include "tests/support/coordinator_fixture.h"
+#include "tests/support/fed_view.h"
 #include "tests/support/temp_dir.h"
 
 using namespace photon;
@@ -75,25 +76,6 @@ std::string stateJson(const std::string& service, const std::vector<std::string>
   return toJson(s).dump();
 }
 
-// A SQLite store whose change feed a placement world follows.
-struct FedWorld {
-  test::TempDir dir;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<PlacementWorld> world;
-
-  FedWorld() {
-    auto opened = SqliteStore::open(dir.file("data"));
-    REQUIRE(opened);
-    store = std::move(*opened);
-    world = std::make_unique<PlacementWorld>(*store);
-    world->attachFeed();
-    store->setChangeListener([w = world.get()](const std::vector<std::string>& keys, bool all) {
-      w->noteChanges(keys, all);
-    });
-  }
-  ~FedWorld() { store->setChangeListener({}); }
-};
-
 std::string rebuilt(Store& store) {
   PlacementWorld world(store);  // no feed: reads everything
   auto changes = world.sync();
@@ -107,9 +89,9 @@ TEST_CASE("placement world: kept from the change feed it equals one read whole f
           "[scale][placement]") {
   for (uint32_t seed : {1u, 2u, 3u, 20u, 2026u}) {
     INFO("seed " << seed);
-    FedWorld f;
+    test::FedView<PlacementWorld> f;
     Store* store = f.store.get();
-    PlacementWorld& fed = *f.world;
+    PlacementWorld& fed = *f.view;
     REQUIRE(fed.sync());
 
     std::mt19937 rng(seed);
@@ -190,9 +172,9 @@ TEST_CASE("placement world: kept from the change feed it equals one read whole f
 
 TEST_CASE("placement world: a sync names only what moved, and nothing when nothing did",
           "[scale][placement]") {
-  FedWorld f;
+  test::FedView<PlacementWorld> f;
   Store* store = f.store.get();
-  PlacementWorld& fed = *f.world;
+  PlacementWorld& fed = *f.view;
   Txn setup;
   for (const char* id : {"n1", "n2", "n3"}) {
     setup.put(keys::node(id), nodeJson(id, 8, "r1", common::NodeState::kActive));
